@@ -1,0 +1,69 @@
+"""The contract every channel adapter meets, and the two errors the sender decides on."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.messages import ChatRef, Inbound, MediaRef, Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    buttons: bool
+    edit: bool
+    max_text: int
+    media_upload: bool
+    media_by_url: bool
+    reply_menu: bool = False
+    html: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    message_ids: list[str]
+
+
+class DeliveryError(Exception):
+    """Base of the errors a channel raises from ``deliver``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryableError(DeliveryError):
+    """Try again later: rate limited (``retry_after`` seconds) or a transient network/server fault."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentError(DeliveryError):
+    """Never retry. ``unreachable`` means the person blocked the bot or never started it."""
+
+    def __init__(self, reason: str, unreachable: bool = False) -> None:
+        super().__init__(reason)
+        self.unreachable = unreachable
+
+
+InboundHandler = Callable[[Inbound, "Channel"], Awaitable[None]]
+
+
+class Channel(Protocol):
+    name: str
+    caps: Capabilities
+
+    async def deliver(self, chat: ChatRef, reply: Reply) -> SentMessage:
+        """Send (or edit) one reply. Raises RetryableError or PermanentError."""
+        ...
+
+    async def fetch_media(self, media: MediaRef) -> bytes:
+        """Download a received file's bytes (for the media store)."""
+        ...
+
+    async def ack(self, inbound: Inbound, text: str = "") -> None:
+        """Acknowledge a button press (stops the spinner on Telegram); a no-op elsewhere."""
+        ...
