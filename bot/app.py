@@ -1,0 +1,132 @@
+"""The composition root: the only module that wires settings, storage, services, channels and loops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.channels.base import Channel, SentMessage
+from bot.channels.sender import Sender
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.core import Dispatcher
+from bot.handlers.routing import Registry, discover
+from bot.i18n import _, use_locale
+from bot.messages import Inbound, Reply
+from bot.services.deps import Deps, Services
+from bot.services.identity import IdentityService
+from bot.services.state import RedisStateStore, SqlStateStore, StateStore
+from bot.services.ticks import discover as discover_ticks
+from bot.services.ticks import run_ticks
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models.outbox import OutboxMessage
+from storage.models.people import Identity
+
+log = logging.getLogger("hocbac.app")
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    clock: Clock
+    state: StateStore
+    services: Services
+    registry: Registry
+    dispatcher: Dispatcher
+    redis: Any = None
+    channels: dict[str, Channel] = field(default_factory=dict)
+    sender: Sender | None = None
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @classmethod
+    async def create(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> App:
+        clock = clock or SystemClock(settings.tz)
+        db = Database(settings.database_url)
+        if migrate:
+            await upgrade(db.engine)
+        redis = None
+        state: StateStore
+        if settings.redis_url:
+            import redis.asyncio as aioredis
+
+            redis = aioredis.from_url(settings.redis_url)
+            state = RedisStateStore(redis)
+        else:
+            state = SqlStateStore(db)
+        deps = Deps(db=db, clock=clock, settings=settings, state=state, redis=redis)
+        services = Services(deps)
+        registry = discover()
+        discover_ticks()
+        dispatcher = Dispatcher(services, registry)
+        app = cls(settings=settings, db=db, clock=clock, state=state, services=services, registry=registry,
+                  dispatcher=dispatcher, redis=redis)
+        deps.extras["app"] = app
+        return app
+
+    # --- channels ---
+
+    def add_channel(self, key: str, channel: Channel) -> None:
+        self.channels[key] = channel
+
+    def build_sender(self, worker_id: str | None = None) -> Sender:
+        self.sender = Sender(self.db, self.clock, self.settings, self.channels,
+                             self.services.get(IdentityService), worker_id=worker_id, after_send=self._after_send)
+        return self.sender
+
+    async def handle(self, inbound: Inbound, channel: Channel) -> None:
+        await self.dispatcher.handle(inbound, channel)
+        if self.sender is not None:
+            self.sender.wake()  # a handler may have queued notices for others
+
+    async def _after_send(self, row: OutboxMessage, reply: Reply, sent: SentMessage) -> None:
+        """Remember numbered choices sent through the outbox on channels without buttons."""
+        channel = self.channels.get(f"{row.channel}:{row.bot}") or self.channels.get(row.channel)
+        if channel is None or channel.caps.buttons or not reply.choices() or row.identity_id is None:
+            return
+        async with self.db.session() as s:
+            ident = await s.get(Identity, row.identity_id)
+        if ident is None:
+            return
+        key = f"{row.channel}:{row.bot}:{row.chat_id}:{ident.external_id}"
+        state = await self.state.get(key)
+        state["choices"] = [{"label": b.label, "data": b.data} for b in reply.choices()]
+        await self.state.set(key, state, self.clock.now())
+
+    def command_menu(self, locale: str = "vi") -> list[tuple[str, str]]:
+        with use_locale(locale):
+            return [(spec.name, spec.help()) for spec in self.registry.unique_commands()
+                    if spec.help is not None and spec.in_menu and spec.audience in ("all", "member")]
+
+    # --- loops ---
+
+    async def tick_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await run_ticks(self.services)
+            if self.sender is not None:
+                self.sender.wake()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.tick_seconds)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for channel in self.channels.values():
+            closer = getattr(channel, "close", None)
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.db.dispose()
+
+
+def startup_line() -> str:
+    return _("Học Bác mỗi ngày is running. Press Ctrl+C to stop.")

@@ -1,0 +1,70 @@
+"""Rate limits for outgoing messages, per bot token: a sliding window overall, spacing per chat."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+
+class SlidingWindow:
+    """At most ``rate`` events in any ``period`` seconds (with a small safety margin for network jitter)."""
+
+    def __init__(self, rate: float, period: float = 1.0, margin: float = 0.03) -> None:
+        self.rate = max(1, int(rate))
+        self.period = period + margin
+        self._times: deque[float] = deque()
+        self._paused_until = 0.0
+
+    def reserve(self, now: float) -> float:
+        """Reserve the earliest slot at or after ``now``; returns that slot's time."""
+        slot = max(now, self._paused_until)
+        while len(self._times) >= self.rate:
+            oldest = self._times[0]
+            if oldest + self.period <= slot:
+                self._times.popleft()
+            else:
+                slot = oldest + self.period
+                self._times.popleft()
+        self._times.append(slot)
+        return slot
+
+    def pause(self, seconds: float, now: float) -> None:
+        self._paused_until = max(self._paused_until, now + seconds)
+
+
+class ChatSpacing:
+    """Minimum spacing between messages to the same chat (1/s private, 3 s groups by default)."""
+
+    def __init__(self, private_interval: float, group_interval: float) -> None:
+        self.private_interval = private_interval
+        self.group_interval = group_interval
+        self._next: dict[str, float] = {}
+
+    def earliest(self, chat_key: str, now: float) -> float:
+        return max(now, self._next.get(chat_key, 0.0))
+
+    def commit(self, chat_key: str, is_group: bool, slot: float) -> None:
+        self._next[chat_key] = slot + (self.group_interval if is_group else self.private_interval)
+        if len(self._next) > 50000:  # forget chats whose spacing has long passed
+            self._next = {k: v for k, v in self._next.items() if v > slot}
+
+
+class BotLimiter:
+    def __init__(self, global_per_sec: float, chat_per_sec: float, group_per_min: float) -> None:
+        self.window = SlidingWindow(global_per_sec)
+        self.chats = ChatSpacing(1.0 / chat_per_sec if chat_per_sec > 0 else 0.0,
+                                 60.0 / group_per_min if group_per_min > 0 else 0.0)
+        self.lock = asyncio.Lock()
+
+    async def wait_turn(self, chat_key: str, is_group: bool) -> None:
+        async with self.lock:
+            now = time.monotonic()
+            slot = self.window.reserve(self.chats.earliest(chat_key, now))
+            self.chats.commit(chat_key, is_group, slot)
+        delay = slot - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        self.window.pause(seconds, time.monotonic())

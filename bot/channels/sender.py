@@ -1,0 +1,186 @@
+"""The sender: drains due outbox rows to their channels under each bot's rate limits.
+
+- 429: the bot's limiter pauses for ``retry_after`` and the row is retried (attempts unchanged).
+- unreachable (403 blocked, chat not found): the identity is marked unreachable, the row too.
+- transient errors: retried with exponential backoff up to ``send_max_attempts``, then failed.
+- crash: rows stay ``sending`` with a lease; after the lease they are claimed again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.channels.base import Channel, PermanentError, RetryableError, SentMessage
+from bot.channels.ratelimit import BotLimiter
+from bot.clock import Clock
+from bot.config import Settings
+from bot.messages import ChatRef, Reply
+from bot.services import outbox
+from bot.services.identity import IdentityService
+from storage.db import Database
+from storage.models.outbox import OutboxMessage, OutboxStatus
+
+log = logging.getLogger("hocbac.sender")
+
+AfterSend = Callable[[OutboxMessage, Reply, SentMessage], Awaitable[None]]
+RATE_LIMIT_RETRIES = 5
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: Settings,
+        channels: dict[str, Channel],
+        identities: IdentityService,
+        *,
+        worker_id: str | None = None,
+        after_send: AfterSend | None = None,
+        limiter_for: Callable[[str], BotLimiter] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.channels = channels  # key: "telegram" or "zalo:<bot>"
+        self.identities = identities
+        self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
+        self.after_send = after_send
+        self._limiters: dict[str, BotLimiter] = {}
+        self._limiter_for = limiter_for
+        self._wake = asyncio.Event()
+        self.stats: Counter[str] = Counter()
+
+    def channel_for(self, row: OutboxMessage) -> Channel | None:
+        return self.channels.get(f"{row.channel}:{row.bot}") or self.channels.get(row.channel)
+
+    def limiter(self, key: str) -> BotLimiter:
+        lim = self._limiters.get(key)
+        if lim is None:
+            lim = self._limiter_for(key) if self._limiter_for else BotLimiter(
+                self.settings.send_global_per_sec, self.settings.send_chat_per_sec, self.settings.send_group_per_min)
+            self._limiters[key] = lim
+        return lim
+
+    def wake(self) -> None:
+        """Called after enqueueing, so the sender does not wait for its next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle_poll: float = 0.5) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.drain_once()
+            except Exception:
+                log.exception("sender pass failed")
+                sent = 0
+            if sent == 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=idle_poll)
+                except TimeoutError:
+                    pass
+
+    async def drain_once(self, limit: int | None = None) -> int:
+        """Claim one batch of due rows and send them concurrently; returns how many were handled."""
+        batch = limit or max(self.settings.send_in_flight * 4, 32)
+        now = self.clock.now()
+        async with self.db.session() as s:
+            rows = await outbox.claim_due(s, now=now, worker=self.worker_id, limit=batch,
+                                          channels=sorted({k.split(":")[0] for k in self.channels}))
+        if not rows:
+            return 0
+        sem = asyncio.Semaphore(self.settings.send_in_flight)
+
+        async def one(row: OutboxMessage) -> None:
+            async with sem:
+                await self._send(row)
+
+        await asyncio.gather(*(one(r) for r in rows))
+        return len(rows)
+
+    async def drain(self, max_passes: int = 1000) -> int:
+        """Send until nothing is due (tests, demo, benchmarks)."""
+        total = 0
+        for _ in range(max_passes):
+            n = await self.drain_once()
+            if n == 0:
+                break
+            total += n
+        return total
+
+    async def _send(self, row: OutboxMessage) -> None:
+        assert row.id is not None
+        now = self.clock.now()
+        if row.expires_at is not None and now > row.expires_at:
+            await self._finish(row, OutboxStatus.SKIPPED, error="expired before it could be sent")
+            log.info("outbox %s (%s) skipped: too late", row.id, row.kind)
+            return
+        channel = self.channel_for(row)
+        if channel is None:
+            await self._reschedule(row, "no channel configured for " + row.channel, delay=60, count=False)
+            return
+        reply = Reply.from_dict(row.payload)
+        chat = ChatRef(row.channel, row.chat_id, row.bot)
+        limiter = self.limiter(f"{row.channel}:{row.bot}")
+        is_group = row.chat_id.startswith("-") or row.kind.startswith("group")
+        for _attempt in range(RATE_LIMIT_RETRIES):
+            await limiter.wait_turn(chat.key(), is_group)
+            try:
+                sent = await channel.deliver(chat, reply)
+            except RetryableError as exc:
+                if exc.retry_after is not None:
+                    self.stats["429"] += 1
+                    limiter.pause(exc.retry_after)
+                    continue  # wait the pause out inside the limiter, then try again
+                self.stats["transient"] += 1
+                await self._reschedule(row, exc.reason)
+                return
+            except PermanentError as exc:
+                if exc.unreachable:
+                    self.stats["unreachable"] += 1
+                    if row.identity_id is not None:
+                        await self.identities.mark_unreachable(row.identity_id, exc.reason)
+                    await self._finish(row, OutboxStatus.UNREACHABLE, error=exc.reason)
+                else:
+                    self.stats["failed"] += 1
+                    log.warning("outbox %s (%s) failed: %s", row.id, row.kind, exc.reason)
+                    await self._finish(row, OutboxStatus.FAILED, error=exc.reason)
+                return
+            except Exception as exc:  # a bug in rendering must not kill the sender loop
+                log.exception("outbox %s (%s) crashed the channel", row.id, row.kind)
+                self.stats["failed"] += 1
+                await self._finish(row, OutboxStatus.FAILED, error=f"internal error: {type(exc).__name__}")
+                return
+            self.stats["sent"] += 1
+            await self._finish(row, OutboxStatus.SENT, message_ids=sent.message_ids)
+            if self.after_send is not None:
+                try:
+                    await self.after_send(row, reply, sent)
+                except Exception:
+                    log.exception("after_send hook failed for outbox %s", row.id)
+            return
+        await self._reschedule(row, "rate limited repeatedly", count=False)
+
+    async def _finish(self, row: OutboxMessage, status: OutboxStatus, *, message_ids: list[str] | None = None,
+                      error: str | None = None) -> None:
+        async with self.db.session() as s:
+            await outbox.finish(s, row.id, status=status, now=self.clock.now(), message_ids=message_ids,  # type: ignore[arg-type]
+                                error=error, attempts=row.attempts + 1)
+
+    async def _reschedule(self, row: OutboxMessage, error: str, delay: float | None = None,
+                          count: bool = True) -> None:
+        attempts = row.attempts + (1 if count else 0)
+        if attempts >= self.settings.send_max_attempts:
+            self.stats["failed"] += 1
+            await self._finish(row, OutboxStatus.FAILED, error=f"gave up after {attempts} attempts: {error}")
+            return
+        backoff = delay if delay is not None else min(600.0, 2.0 ** attempts + random.random())
+        async with self.db.session() as s:
+            await outbox.reschedule(s, row.id, due_at=self.clock.now() + timedelta(seconds=backoff),  # type: ignore[arg-type]
+                                    attempts=attempts, error=error)

@@ -1,0 +1,128 @@
+"""The Telegram channel: delivers neutral replies with aiogram, and runs polling or webhook intake."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import BotCommand, BufferedInputFile, LinkPreviewOptions
+
+from bot.channels.base import Capabilities, SentMessage
+from bot.channels.telegram.errors import classify
+from bot.channels.telegram.render import MAX_CAPTION, inline_keyboard, markup, split_html, visible_len
+from bot.messages import ChatRef, Inbound, MediaRef, Reply
+
+log = logging.getLogger("hocbac.telegram")
+
+MediaReader = Callable[[str], Awaitable[tuple[bytes, str]]]  # media_key -> (bytes, file name)
+
+
+def make_bot(token: str, api_url: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+class TelegramChannel:
+    name = "telegram"
+    caps = Capabilities(buttons=True, edit=True, max_text=4096, media_upload=True, media_by_url=True,
+                        reply_menu=True, html=True)
+
+    def __init__(self, bot: Bot, media_reader: MediaReader | None = None) -> None:
+        self.bot = bot
+        self.media_reader = media_reader
+        self.username = ""
+
+    async def start(self) -> None:
+        try:
+            me = await self.bot.get_me()
+        except Exception as exc:
+            raise classify(exc) from exc
+        self.username = me.username or ""
+
+    def deep_link(self, payload: str) -> str | None:
+        return f"https://t.me/{self.username}?start={payload}" if self.username else None
+
+    async def set_commands(self, commands: list[tuple[str, str]]) -> None:
+        try:
+            await self.bot.set_my_commands([BotCommand(command=c, description=d[:256]) for c, d in commands])
+        except Exception as exc:  # a menu that fails to set must not stop the bot
+            log.warning("setMyCommands failed: %s", exc)
+
+    async def deliver(self, chat: ChatRef, reply: Reply) -> SentMessage:
+        try:
+            return await self._deliver(chat, reply)
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                return SentMessage([reply.edit_of or ""])
+            raise classify(exc) from exc
+        except Exception as exc:
+            raise classify(exc) from exc
+
+    async def _deliver(self, chat: ChatRef, reply: Reply) -> SentMessage:
+        chat_id = int(chat.chat_id)
+        preview = LinkPreviewOptions(is_disabled=reply.disable_preview)
+        if reply.edit_of and not reply.media:
+            try:
+                msg = await self.bot.edit_message_text(
+                    text=split_html(reply.text)[0], chat_id=chat_id, message_id=int(reply.edit_of),
+                    reply_markup=inline_keyboard(reply), link_preview_options=preview)
+                return SentMessage([str(getattr(msg, "message_id", reply.edit_of))])
+            except TelegramBadRequest as exc:
+                if "message to edit not found" not in exc.message and "can't be edited" not in exc.message:
+                    raise
+        ids: list[str] = []
+        text = reply.text
+        if reply.media is not None:
+            caption = text if visible_len(text) <= MAX_CAPTION else None
+            ids.append(await self._send_media(chat_id, reply.media, caption, reply if caption is not None else None))
+            if caption is not None:
+                return SentMessage(ids)
+        chunks = split_html(text)
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            msg = await self.bot.send_message(chat_id=chat_id, text=chunk, link_preview_options=preview,
+                                              reply_markup=markup(reply) if last else None)
+            ids.append(str(msg.message_id))
+        return SentMessage(ids)
+
+    async def _send_media(self, chat_id: int, media: MediaRef, caption: str | None, reply: Reply | None) -> str:
+        if media.file_id and media.kind in ("photo", "document", "voice") and not media.media_key:
+            file: object = media.file_id
+        elif media.media_key and self.media_reader is not None:
+            data, name = await self.media_reader(media.media_key)
+            file = BufferedInputFile(data, filename=name or "file")
+        elif media.url:
+            file = media.url
+        else:
+            raise ValueError("media has neither file_id, media_key nor url")
+        kb = markup(reply) if reply is not None else None
+        if media.kind == "photo":
+            msg = await self.bot.send_photo(chat_id=chat_id, photo=file, caption=caption, reply_markup=kb)  # type: ignore[arg-type]
+        elif media.kind == "voice":
+            msg = await self.bot.send_voice(chat_id=chat_id, voice=file, caption=caption, reply_markup=kb)  # type: ignore[arg-type]
+        else:
+            msg = await self.bot.send_document(chat_id=chat_id, document=file, caption=caption, reply_markup=kb)  # type: ignore[arg-type]
+        return str(msg.message_id)
+
+    async def fetch_media(self, media: MediaRef) -> bytes:
+        try:
+            buf = await self.bot.download(media.file_id)
+        except Exception as exc:
+            raise classify(exc) from exc
+        assert buf is not None
+        return buf.getvalue()
+
+    async def ack(self, inbound: Inbound, text: str = "") -> None:
+        if not inbound.callback_id or inbound.extras.get("acked"):
+            return
+        inbound.extras["acked"] = True
+        try:
+            await self.bot.answer_callback_query(inbound.callback_id, text=text[:200] or None)
+        except Exception as exc:
+            log.debug("answerCallbackQuery failed: %s", exc)

@@ -1,0 +1,184 @@
+"""Enqueue outgoing messages inside the caller's transaction, and the sender's claim/ack verbs.
+
+A row's unique ``key`` makes every enqueue idempotent: a tick that runs twice, or a restart, never
+double-enqueues. Claims are leases: a row stuck in ``sending`` after a crash is claimed again once its
+lease expires (at-least-once inside that in-flight window; nothing confirmed sent is sent again).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.messages import ChatRef, Reply
+from storage.models.outbox import OutboxMessage, OutboxStatus
+from storage.models.people import Identity, Person
+
+CLAIM_LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    chat: ChatRef
+    person_id: int | None = None
+    identity_id: int | None = None
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    to: Recipient,
+    reply: Reply,
+    due_at: datetime,
+    priority: int = 0,
+    ref: str | None = None,
+    branch_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> bool:
+    """Insert a row unless one with ``key`` exists. Returns True when a row was added."""
+    values = {
+        "key": key,
+        "kind": kind,
+        "ref": ref,
+        "person_id": to.person_id,
+        "identity_id": to.identity_id,
+        "branch_id": branch_id,
+        "channel": to.chat.channel,
+        "chat_id": to.chat.chat_id,
+        "bot": to.chat.bot,
+        "payload": reply.to_dict(),
+        "status": OutboxStatus.PENDING.value,
+        "priority": priority,
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "attempts": 0,
+        "created_at": due_at,
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(stmt)
+    return bool(result.rowcount)
+
+
+async def recipient_for_person(session: AsyncSession, person_id: int) -> Recipient | None:
+    """The person's preferred reachable identity (one channel only, never both)."""
+    person = await session.get(Person, person_id)
+    if person is None or person.erased_at is not None:
+        return None
+    rows = (
+        await session.execute(
+            select(Identity).where(Identity.person_id == person_id, Identity.reachable.is_(True))
+        )
+    ).scalars().all()
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda i: (i.channel != (person.preferred_channel or i.channel), i.id))
+    ident = rows[0]
+    return Recipient(ChatRef(ident.channel, ident.chat_id, ident.bot), person_id, ident.id)
+
+
+async def enqueue_for_person(
+    session: AsyncSession, person_id: int, *, key: str, kind: str, reply: Reply, due_at: datetime, **kw: object
+) -> bool:
+    to = await recipient_for_person(session, person_id)
+    if to is None:
+        return False
+    return await enqueue(session, key=key, kind=kind, to=to, reply=reply, due_at=due_at, **kw)  # type: ignore[arg-type]
+
+
+# --- sender verbs -------------------------------------------------------------------------------
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, worker: str, limit: int, channels: list[str] | None = None
+) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due rows (pending, or sending with an expired lease)."""
+    due = and_(
+        OutboxMessage.due_at <= now,
+        or_(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.claimed_at < now - CLAIM_LEASE),
+        ),
+    )
+    query = select(OutboxMessage).where(due)
+    if channels:
+        query = query.where(OutboxMessage.channel.in_(channels))
+    query = query.order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id).limit(limit)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.execute(query)).scalars().all())
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status=OutboxStatus.SENDING.value, claimed_at=now, claimed_by=worker)
+        .execution_options(synchronize_session=False)
+    )
+    for r in rows:
+        r.status, r.claimed_at, r.claimed_by = OutboxStatus.SENDING.value, now, worker
+    return rows
+
+
+async def finish(
+    session: AsyncSession,
+    row_id: int,
+    *,
+    status: OutboxStatus,
+    now: datetime,
+    message_ids: list[str] | None = None,
+    error: str | None = None,
+    attempts: int | None = None,
+) -> None:
+    values: dict[str, object] = {"status": status.value, "last_error": (error or None) and error[:500]}
+    if status == OutboxStatus.SENT:
+        values.update(sent_at=now, sent_message_ids=message_ids or [])
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+
+
+async def reschedule(
+    session: AsyncSession, row_id: int, *, due_at: datetime, attempts: int, error: str | None
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status=OutboxStatus.PENDING.value, due_at=due_at, attempts=attempts,
+                last_error=(error or None) and error[:500], claimed_at=None, claimed_by=None)
+    )
+
+
+async def cancel_ref(session: AsyncSession, ref: str) -> int:
+    """Cancel every not-yet-sent row of a group (e.g. a broadcast). Sent rows stay recorded."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ref == ref, OutboxMessage.status == OutboxStatus.PENDING.value)
+        .values(status=OutboxStatus.CANCELLED.value)
+    )
+    return int(result.rowcount or 0)
+
+
+async def counts_by_status(session: AsyncSession, ref: str) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).where(OutboxMessage.ref == ref).group_by(OutboxMessage.status)
+    )
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def depth_by_kind(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.kind, func.count())
+        .where(OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))
+        .group_by(OutboxMessage.kind)
+    )
+    return {kind: int(n) for kind, n in rows.all()}
