@@ -140,6 +140,8 @@ def parse_html(text: str) -> str:
             out.append(ch)
             i += 1
             continue
+        if not _TAG_NAME_RE.match(text, i + 1) and text[i + 1 : i + 2] != "/":
+            raise HtmlError(f'Unsupported start tag "" at byte offset {_byte_offset(text, i)}')
         end = _tag_end(text, i)
         if end < 0:
             raise HtmlError(f"Unclosed start tag at byte offset {_byte_offset(text, i)}")
