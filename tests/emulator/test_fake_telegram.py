@@ -382,3 +382,44 @@ async def test_fixture_updates_round_trip_unchanged(fake: FakeTelegram) -> None:
         # Confirm it the way aiogram does (last id + 1), even for replayed non-increasing ids.
         status, body = await call(fake, "getUpdates", offset=item["update"]["update_id"] + 1, timeout=0)
         assert body["result"] == [], item["kind"]
+
+
+async def test_profile_chat_voice_caption_and_actions(fake: FakeTelegram, bot: Bot) -> None:
+    alice = fake.user(501, "Lan")
+    group = fake.group(-1001, "Chi bộ 3")
+    await alice.send_in(group, "chào cả chi bộ")
+    await alice.send_sticker()
+    await alice.send_location(21.03, 105.85)
+    await alice.send_voice(b"OggS voice")
+    kinds = [(u.message.chat.id, u.message.content_type) for u in await bot.get_updates()]
+    assert kinds == [(-1001, "text"), (501, "sticker"), (501, "location"), (501, "voice")]
+    chat = await bot.get_chat(-1001)
+    assert chat.title == "Chi bộ 3" and chat.type == "group"
+    assert await bot.set_my_description("Học Bác mỗi ngày") and await bot.set_my_short_description("Học Bác")
+    assert fake.descriptions["description:"] == "Học Bác mỗi ngày"
+    assert await bot.send_chat_action(501, "typing") and fake.chat_actions == [(501, "typing")]
+    voice = await bot.send_voice(501, BufferedInputFile(b"OggS reply", "r.ogg"), caption="nghe")
+    assert voice.voice is not None and voice.caption == "nghe"
+    await bot.edit_message_caption(chat_id=501, message_id=voice.message_id, caption="nghe lại")
+    with pytest.raises(TelegramBadRequest, match="no text in the message"):
+        await bot.edit_message_text("x", chat_id=501, message_id=voice.message_id)
+    assert (await alice.expect("nghe lại")).media == "voice"
+    assert await bot.log_out() and await bot.close()
+
+
+def test_standalone_runner_prints_base_url() -> None:
+    import subprocess
+    import sys
+    import urllib.request
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "bot.devtools.emulator", "--port", "0"], cwd=root,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        base = proc.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(f"{base}/bot1:x/getMe", timeout=5) as resp:
+            assert json.loads(resp.read())["result"]["id"] == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

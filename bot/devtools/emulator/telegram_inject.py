@@ -38,7 +38,7 @@ class InjectMixin(_Base):
         """Make a chat known (so sends to it do not get "chat not found"); returns its Chat JSON."""
         chat_id = int(chat_id)
         if type is None:
-            supergroup = str(chat_id).startswith("-100")
+            supergroup = chat_id <= -1_000_000_000_000  # "-100" followed by the channel id
             type = "private" if chat_id > 0 else ("supergroup" if supergroup else "group")
         chat: dict[str, Any] = {"id": chat_id, "type": type}
         if type == "private":
