@@ -54,7 +54,19 @@ REFLECTIONS: dict[str, str] = {
 }
 
 # Low-confidence items confirmed word for word at an official outlet: id -> (outlet URL, what was seen).
-LOW_CONFIRMED: dict[str, tuple[str, str]] = {}
+LOW_CONFIRMED: dict[str, tuple[str, str]] = {
+    "le-loi-lam-viec-phai-dan-chu": (
+        "https://bqllang.gov.vn/tin-tuc/tin-tong-hop/8434-nhung-cau-noi-cua-chu-tich-ho-chi-minh-ve-cong-an-nhan-dan.html?start=2",
+        "Ban Quản lý Lăng Chủ tịch Hồ Chí Minh prints all five sentences identically, citing Thư gửi "
+        "Hội nghị Công an toàn quốc lần thứ 5, 15/01/1950, Toàn tập Sđd t.6 tr.312-313",
+    ),
+    "cong-an-phuc-vu-nhan-dan-ban-dan": (
+        "https://dudnkhanhhoa.vn/noi-dung/id/54/LOI-BAC-HO-DAY-NGAY-15/01/1950--%E2%80%9CCong-an-phai-co-tinh-than-phuc-vu-nhan-dan,-la-ban-dan%E2%80%9D-",
+        "Khánh Hòa Party committee site (Đảng ủy khối doanh nghiệp, as read from its name) prints the whole "
+        "passage identically, 'Lời Bác Hồ dạy ngày 15/01/1950'; bqllang.gov.vn (same page as "
+        "le-loi-lam-viec-phai-dan-chu) prints the first two sentences identically",
+    ),
+}
 
 # Items not shipped although high/medium, with the reason.
 HELD: dict[str, str] = {
@@ -63,7 +75,33 @@ HELD: dict[str, str] = {
 }
 
 # Low items searched for but not confirmed: id -> what the search found (kept in LOW_CONFIDENCE.md).
-LOW_NOT_FOUND: dict[str, str] = {}
+_NOT_OFFICIAL = "searched; found only on unofficial mirrors (no official outlet with these words)"
+LOW_NOT_FOUND: dict[str, str] = {
+    "thanh-nien-tiep-suc-cach-mang": "phuyen.dcs.vn has different wording (no 'Vì', extra commas: "
+    "'tiếp sức cách mạng, cho thế hệ thanh niên già ... người phụ trách, dìu dắt')",
+    "dang-khong-co-loi-ich-nao-khac": "baoquankhu4.com.vn has a different wording ('Ngoài lợi ích của Tổ "
+    "quốc, của Nhân dân, Đảng ta không có lợi ích gì khác', 1954); this text not found officially",
+    "dang-hoan-nghenh-phe-binh": _NOT_OFFICIAL,
+    "doi-song-nhu-chiec-thuyen": _NOT_OFFICIAL,
+    "vi-loi-ich-tram-nam-trong-nguoi": "searched; only tennguoidepnhat.net and gocnhin.net (citing "
+    "laodong.vn) in the stored pages",
+    "tuoi-tre-la-mua-xuan": "searched; no official copy found in the stored pages (also_seen btv.org.vn "
+    "not re-confirmed, and it capitalises 'mùa Xuân')",
+    "thi-dua-yeu-nuoc-1948-di-mau": _NOT_OFFICIAL,
+    "hoan-nghenh-nhan-dan-phe-binh-cong-an": "bqllang.gov.vn prints a different wording ('để đi đến hiểu "
+    "công an, giúp đỡ công an' - without 'yêu công an, và'); wording conflict, not shipped",
+    "quan-lieu-tham-o-lang-phi-la-toi-ac": _NOT_OFFICIAL,
+    "nguoi-trong-mot-nuoc-phai-thuong-nhau": _NOT_OFFICIAL,
+    "dong-tam-hiep-luc-khong-so-gian-nan": _NOT_OFFICIAL,
+    "luong-y-phai-nhu-tu-mau": "qdnd.vn prints only the end ('Vì vậy cán bộ cần phải thương yêu săn sóc "
+    "người bệnh ... Lương y phải như từ mẫu, câu nói ấy rất đúng', without the inner quotes); the "
+    "rest of the text is not confirmed and the two unofficial sources disagree",
+    "dan-men-yeu-tin-cong-an": _NOT_OFFICIAL,
+    "tien-do-ca-nhan-khong-tach-roi-to-quoc": _NOT_OFFICIAL,
+    "su-nghiep-cach-mang-khong-phai-anh-hung-ca-nhan": _NOT_OFFICIAL,
+    "khong-duoc-bo-dan-bo-vo": _NOT_OFFICIAL,
+    "bao-chi-dung-but-chong-dich": _NOT_OFFICIAL,
+}
 
 
 def shared_dir() -> Path | None:
