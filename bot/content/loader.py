@@ -173,7 +173,7 @@ def read_yaml(path: Path) -> tuple[Any, list[int | None]]:
             loader.dispose()
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = " ".join(str(exc).split())
-        raise ContentError(f"{path}: cannot read YAML: {reason}") from None
+        raise ContentError(f"{path.name}: cannot read YAML: {reason}") from None
     lines: list[int | None] = []
     if isinstance(node, yaml.SequenceNode):
         lines = [child.start_mark.line + 1 for child in node.value]
