@@ -1,0 +1,110 @@
+"""Content check and import (DB-free).
+
+``python -m bot.content [PATH]`` checks the shipped library (or PATH) and exits 0/1.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.content.loader import load_library, owned_by, read_yaml, validate_items
+from bot.content.model import ContentError, ContentItem
+from bot.content.search import normalize
+
+_CSV_LIST_FIELDS = ("themes", "occasions")
+
+
+def check_main(path: Path | None = None) -> int:
+    """Load and validate; print one summary line or the first error line. Returns 0 or 1."""
+    try:
+        library = load_library(path)
+    except ContentError as exc:
+        print(f"Lỗi thư viện nội dung: {exc}")
+        return 1
+    print(f"Thư viện nội dung hợp lệ: {len(library)} mục (nguồn: {', '.join(library.sources)})")
+    return 0
+
+
+@dataclass
+class ImportResult:
+    """Valid new items, and the rows left out because the library already has them."""
+
+    items: list[ContentItem] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "line 7 (id 'x'): same text as 'y'"
+
+    def summary(self) -> str:
+        text = f"Nhập {len(self.items)} mục"
+        if self.skipped:
+            text += f", bỏ qua {len(self.skipped)} ({'; '.join(self.skipped)})"
+        return text
+
+
+def _read_csv(path: Path) -> tuple[list[dict[str, Any]], list[int | None]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows: list[dict[str, Any]] = []
+            lines: list[int | None] = []
+            start = 2  # line 1 is the header
+            for row in reader:
+                if None in row:
+                    raise ContentError(f"{path.name}:{start}: more cells than header columns")
+                item: dict[str, Any] = {k.strip(): v for k, v in row.items()}
+                for name in _CSV_LIST_FIELDS:
+                    if isinstance(item.get(name), str):
+                        item[name] = [p.strip() for p in item[name].split(";") if p.strip()]
+                rows.append(item)
+                lines.append(start)
+                start = reader.line_num + 1
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ContentError(f"{path.name}: cannot read CSV: {exc}") from None
+    return rows, lines
+
+
+def import_file(
+    path: Path,
+    *,
+    existing: Iterable[ContentItem] | None = None,
+    owner_org_id: int | None = None,
+) -> ImportResult:
+    """Parse a YAML or CSV file of items and validate it with the library's rules.
+
+    Any invalid row raises ContentError naming its line; nothing is returned then. Rows whose id or
+    text is already in ``existing`` (default: the shipped library) are skipped with a reason.
+    """
+    if path.suffix.lower() == ".csv":
+        raw, lines = _read_csv(path)
+    elif path.suffix.lower() in (".yaml", ".yml"):
+        raw, lines = read_yaml(path)
+        raw = [] if raw is None else raw
+    else:
+        raise ContentError(f"{path.name}: unsupported file type (use .yaml or .csv)")
+    items = validate_items(raw, path.name, lines)
+    known = list(existing) if existing is not None else load_library().all()
+    known_ids = {i.id for i in known}
+    known_texts = {normalize(i.text): i.id for i in known}
+    result = ImportResult()
+    for item, line in zip(items, lines or [None] * len(items), strict=False):
+        where = f"dòng {line}" if line else "mục"
+        if item.id in known_ids:
+            result.skipped.append(f"{where} (id {item.id!r}): id đã có")
+        elif (twin := known_texts.get(normalize(item.text))) is not None:
+            result.skipped.append(f"{where} (id {item.id!r}): trùng nội dung với {twin!r}")
+        else:
+            result.items.append(item)
+    result.items = owned_by(result.items, owner_org_id)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    return check_main(Path(args[0]) if args else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
