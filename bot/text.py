@@ -1,0 +1,29 @@
+"""Text helpers shared by channels and handlers.
+
+``fold`` is the one normaliser for loose matching of what people type: Zalo users answer a numbered
+list with "dong y" for "Đồng ý ✓", and the core maps "hom nay" to /homnay with the same function.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# đ/Đ are letters of their own in Unicode, not d plus a combining mark, so NFD leaves them alone.
+_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+
+
+def fold(text: str) -> str:
+    """Lower-case, drop diacritics (incl. đ -> d), turn emoji/punctuation into spaces, collapse spaces.
+
+    >>> fold("  Đồng ý ✓!! ")
+    'dong y'
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL)).casefold()
+    out: list[str] = []
+    for ch in decomposed:
+        cat = unicodedata.category(ch)
+        if cat == "Mn":  # combining mark: the diacritic itself
+            continue
+        # Letters and digits stay; everything else (punctuation, symbols, emoji, ZWJ) separates words.
+        out.append(ch if cat[0] in "LN" else " ")
+    return " ".join("".join(out).split())
