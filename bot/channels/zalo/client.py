@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.channels.base import DeliveryError
 from bot.channels.zalo.errors import ZaloPermanentError, check_response, from_exception
 
 log = logging.getLogger(__name__)
@@ -97,10 +98,16 @@ class ZaloClient:
         self, method: str, payload: dict[str, Any] | None = None, http_timeout: float | None = None
     ) -> Any:
         status, body, headers = await self._request(method, payload, http_timeout)
+        return self._checked(method, status, body, headers)
+
+    def _checked(self, method: str, status: int, body: Any, headers: Any) -> Any:
+        """check_response, with the token scrubbed from the error (servers may echo the URL)."""
         try:
             return check_response(method, status, body, headers)
-        except Exception as exc:
-            log.info("zalo %s rejected: %s", method, self.redact(str(exc)))
+        except DeliveryError as exc:
+            exc.reason = self.redact(exc.reason)
+            exc.args = (exc.reason,)
+            log.info("zalo %s rejected: %s", method, exc.reason)
             raise
 
     # --- the API -------------------------------------------------------------------------------
@@ -117,7 +124,7 @@ class ZaloClient:
         code = body.get("error_code") if isinstance(body, dict) else None
         if status == 408 or code == 408:
             return None
-        result = check_response("getUpdates", status, body, headers)
+        result = self._checked("getUpdates", status, body, headers)
         return result if isinstance(result, dict) and result else None
 
     async def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
@@ -132,7 +139,7 @@ class ZaloClient:
         code = body.get("error_code") if isinstance(body, dict) else None
         if status == 404 or code == 404:
             return None
-        result = check_response("getWebhookInfo", status, body, headers)
+        result = self._checked("getWebhookInfo", status, body, headers)
         return result if isinstance(result, dict) and result.get("url") else None
 
     async def send_message(self, chat_id: str, text: str) -> dict[str, Any]:
