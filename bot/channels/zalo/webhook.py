@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
@@ -24,7 +24,7 @@ SECRET_HEADER = "X-Bot-Api-Secret-Token"
 
 
 class ZaloWebhook:
-    """Callable aiohttp handler. ``tasks`` keeps background work referenced until it finishes."""
+    """The webhook endpoint's logic. ``tasks`` keeps background work referenced until it finishes."""
 
     def __init__(self, channels_by_secret: Mapping[str, ZaloChannel], on_inbound: InboundHandler) -> None:
         if any(not secret for secret in channels_by_secret):
@@ -41,7 +41,7 @@ class ZaloWebhook:
                 found = channel
         return found
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         channel = self._channel_for(request.headers.get(SECRET_HEADER, ""))
         if channel is None:
             log.warning("zalo webhook: wrong or missing secret from %s", request.remote)
@@ -69,8 +69,20 @@ class ZaloWebhook:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
+WebhookHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
 def make_webhook_handler(
     channels_by_secret: Mapping[str, ZaloChannel], on_inbound: InboundHandler
-) -> ZaloWebhook:
-    """Build the handler: ``app.router.add_post("/zalo/webhook", make_webhook_handler(...))``."""
-    return ZaloWebhook(channels_by_secret, on_inbound)
+) -> WebhookHandler:
+    """Build the handler: ``app.router.add_post("/zalo/webhook", make_webhook_handler(...))``.
+
+    The returned coroutine function carries the ZaloWebhook as ``.webhook`` (for ``drain()`` and
+    its ``tasks``); aiohttp wants a real coroutine function, not a callable object."""
+    hook = ZaloWebhook(channels_by_secret, on_inbound)
+
+    async def zalo_webhook(request: web.Request) -> web.StreamResponse:
+        return await hook.handle(request)
+
+    zalo_webhook.webhook = hook  # type: ignore[attr-defined]
+    return zalo_webhook

@@ -102,6 +102,7 @@ class FakeZalo:
         self.webhook_secret_override: str | None = None  # send this instead of the real secret
         self.webhook_statuses: list[int] = []
         self.sent: list[FakeMessage] = []
+        self.injected: list[dict[str, Any]] = []  # every update the "users" produced, in order
         self.stats: Counter[str] = Counter()
         self.known_chats: set[str] = set()
         self.blocked: set[str] = set()
@@ -210,6 +211,7 @@ class FakeZalo:
         bot's answer; its HTTP status lands in ``webhook_statuses``). Inject the same dict twice to
         test duplicate delivery."""
         state = self._bots[token or self.token]
+        self.injected.append(update)
         if state.webhook is not None:
             await self._post_webhook(state.webhook, update)
         else:

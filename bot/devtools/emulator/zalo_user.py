@@ -103,9 +103,9 @@ class ZaloUser:
         return any(all(f in m.text for f in fragments) for m in messages[self._read:])
 
     async def expect_nothing(self, within: float = 0.3) -> None:
-        """Fail if the bot sends this chat anything new within ``within`` seconds."""
-        before = len(self.transcript())
+        """Fail if, after waiting ``within`` seconds, this chat has any unread bot message
+        (one that arrived during the wait, or an earlier one no expect() consumed)."""
         await asyncio.sleep(within)
-        new = self.transcript()[max(before, self._read):]
-        if new:
-            raise AssertionError(f"{self}: expected silence, got:\n" + "\n".join(f"  - {m}" for m in new))
+        unread = self.transcript()[self._read:]
+        if unread:
+            raise AssertionError(f"{self}: expected silence, got:\n" + "\n".join(f"  - {m}" for m in unread))
