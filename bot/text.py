@@ -1,27 +1,31 @@
-"""Text folding shared by the router, forms, search and the Zalo choice matcher."""
+"""Text helpers shared by channels and handlers.
+
+``fold`` is the one normaliser for loose matching of what people type: Zalo users answer a numbered
+list with "dong y" for "Đồng ý ✓", and the core maps "hom nay" to /homnay with the same function.
+"""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
-_SPACES = re.compile(r"\s+")
-
-
-def strip_diacritics(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+# đ/Đ are letters of their own in Unicode, not d plus a combining mark, so NFD leaves them alone.
+_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
 
 
 def fold(text: str | None) -> str:
-    """Lower-case, no Vietnamese diacritics, no punctuation or emoji, single spaces.
+    """Lower-case, drop diacritics (incl. đ -> d), turn emoji/punctuation into spaces, collapse spaces.
 
-    "Hủy!" -> "huy"; "📖 Hôm nay" -> "hom nay"; "Đồng ý ✓" -> "dong y".
+    >>> fold("  Đồng ý ✓!! ")
+    'dong y'
     """
     if not text:
         return ""
-    text = strip_diacritics(text).lower()
-    text = _NON_WORD.sub(" ", text).replace("_", " ")
-    return _SPACES.sub(" ", text).strip()
+    decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL)).casefold()
+    out: list[str] = []
+    for ch in decomposed:
+        cat = unicodedata.category(ch)
+        if cat == "Mn":  # combining mark: the diacritic itself
+            continue
+        # Letters and digits stay; everything else (punctuation, symbols, emoji, ZWJ) separates words.
+        out.append(ch if cat[0] in "LN" else " ")
+    return " ".join("".join(out).split())

@@ -1,0 +1,185 @@
+"""Turn a neutral Reply into Zalo text messages (pure functions, no I/O).
+
+Zalo has no HTML, no buttons and a 2000-character limit. So the Reply HTML subset becomes plain
+text, inline choices become a numbered list the person answers with a number (or the label), and
+long text is cut at paragraph, then sentence, then word boundaries.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from bot.messages import Button, Reply
+from bot.text import fold
+
+MAX_TEXT = 2000
+
+_BLOCK_TAGS = {"p", "div", "pre", "blockquote", "li", "ul", "ol", "tr", "h1", "h2", "h3"}
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)  # entities arrive already decoded in handle_data
+        self.out: list[str] = []
+        self._links: list[tuple[str, int]] = []  # (href, index in out where the label starts)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.out.append("\n")
+        elif tag == "a":
+            self._links.append((dict(attrs).get("href") or "", len(self.out)))
+        elif tag in _BLOCK_TAGS:
+            self._block_break()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._links:
+            href, start = self._links.pop()
+            label = "".join(self.out[start:]).strip()
+            if href and href != label:
+                self.out.append(f" ({href})" if label else href)
+        elif tag in _BLOCK_TAGS:
+            self._block_break()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def _block_break(self) -> None:
+        if self.out and not "".join(self.out[-2:]).endswith("\n"):
+            self.out.append("\n")
+
+
+def to_plain(html_text: str) -> str:
+    """Strip the Reply HTML subset, decode entities, keep line breaks; links become "label (url)"."""
+    parser = _PlainText()
+    parser.feed(html_text)
+    parser.close()
+    return "".join(parser.out).strip("\n")
+
+
+# Where a cut may go, best first. Each pattern matches the separator; the cut goes after it.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+_SENTENCE = re.compile(r"(?<=[.?!…])\s+|\n")
+_WORD = re.compile(r"\s+")
+
+
+def _cut_at(window: str, pattern: re.Pattern[str], floor: int) -> tuple[int, int] | None:
+    """Last separator in ``window`` that starts at or after ``floor``: (end of kept part, start of rest)."""
+    best = None
+    for m in pattern.finditer(window):
+        if m.start() >= floor:
+            best = (m.start(), m.end())
+    return best
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` characters.
+
+    Prefers paragraph breaks, then sentence ends (". ", "? ", "! ", newline), then spaces; a word is
+    only broken when it alone is longer than ``limit``. A paragraph or sentence break is only used if
+    it keeps at least a third of the window, so parts do not come out tiny.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    text = text.strip()
+    parts: list[str] = []
+    while len(text) > limit:
+        window = text[: limit + 1]  # a separator right at the limit still counts
+        cut = (
+            _cut_at(window, _PARAGRAPH, limit // 3)
+            or _cut_at(window, _SENTENCE, limit // 3)
+            or _cut_at(window, _WORD, 1)
+        )
+        if cut is None or cut[0] == 0:
+            keep, rest = limit, limit  # one word longer than the limit: no choice but to break it
+        else:
+            keep, rest = cut
+        parts.append(text[:keep].rstrip())
+        text = text[rest:].lstrip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+def choices_prompt(count: int) -> str:
+    """'Trả lời 1 hoặc 2.' / 'Trả lời 1, 2 hoặc 3.' / 'Trả lời một số từ 1 đến 7.'"""
+    if count == 1:
+        return "Trả lời 1."
+    if count <= 5:
+        return "Trả lời " + ", ".join(str(i) for i in range(1, count)) + f" hoặc {count}."
+    return f"Trả lời một số từ 1 đến {count}."
+
+
+def choices_block(buttons: list[list[Button]]) -> str:
+    """The text that stands in for inline buttons: URL lines, then the numbered choices and prompt."""
+    flat = [b for row in buttons for b in row]
+    links = [f"{to_plain(b.label)}: {b.url}" for b in flat if b.url]
+    choices = [b for b in flat if not b.url]
+    lines = list(links)
+    if choices:
+        if lines:
+            lines.append("")
+        lines += [f"{i}. {to_plain(b.label)}" for i, b in enumerate(choices, 1)]
+        lines.append(choices_prompt(len(choices)))
+    return "\n".join(lines)
+
+
+def render_reply(reply: Reply, limit: int = MAX_TEXT) -> list[str]:
+    """The text messages for one Reply. The choices block stays whole in the last message."""
+    text = to_plain(reply.text).strip()
+    block = choices_block(reply.buttons)
+    if not block:
+        return split_text(text, limit) if text else []
+    if not text:
+        return split_text(block, limit)
+    whole = f"{text}\n\n{block}"
+    if len(whole) <= limit:
+        return [whole]
+    parts = split_text(text, limit)
+    if len(parts[-1]) + 2 + len(block) <= limit:
+        parts[-1] = f"{parts[-1]}\n\n{block}"
+    else:
+        parts += split_text(block, limit)
+    return parts
+
+
+_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
+_NUMBERED_LINE = re.compile(r"^(\d{1,3})\. (.+)$")
+_PROMPT_START = "Trả lời "
+
+
+def match_choice(text: str, choices: list[Button]) -> Button | None:
+    """Map what the person typed back to a choice: "2", " 2 ", "2." or the label, loosely
+    ("dong y" -> "Đồng ý ✓"). None when nothing matches."""
+    m = _NUMBER.match(text)
+    if m:
+        index = int(m.group(1))
+        return choices[index - 1] if 1 <= index <= len(choices) else None
+    wanted = fold(text)
+    if not wanted:
+        return None
+    for button in choices:
+        if fold(to_plain(button.label)) == wanted:
+            return button
+    return None
+
+
+def numbered_choices(text: str) -> list[str]:
+    """Labels of the numbered list written by :func:`choices_block` (used by the scripted user and
+    by anything that must read a sent message back). Only a run "1. ", "2. ", ... directly followed
+    by the "Trả lời ..." prompt counts, so an ordinary numbered paragraph is not taken for choices."""
+    run: list[str] = []
+    found: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        m = _NUMBERED_LINE.match(line)
+        if m and int(m.group(1)) == len(run) + 1:
+            run.append(m.group(2))
+            continue
+        if run and line.startswith(_PROMPT_START):
+            found = run  # the last list in the message wins
+        run = [m.group(2)] if m and int(m.group(1)) == 1 else []
+    return found
