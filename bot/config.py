@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-
 _IDENTITY_RE = re.compile(r"^(telegram|zalo):[A-Za-z0-9_-]+$")
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{3,}$")
 

@@ -118,7 +118,7 @@ async def decide_join(ctx: Ctx) -> None:
     if len(parts) != 3 or parts[1] not in ("a", "r") or not parts[2].isdigit():
         raise InvalidInput(_("This button is no longer active."))
     approve = parts[1] == "a"
-    membership, person = await ctx.svc(OrgService).decide_join(actor, int(parts[2]), approve)
+    _membership, person = await ctx.svc(OrgService).decide_join(actor, int(parts[2]), approve)
     text = (_("✅ Approved: {name} is now a member.") if approve else _("❌ Rejected: {name}.")).format(
         name=esc(person.display_name))
     if ctx.channel.caps.edit and ctx.inbound.message_id:
@@ -146,6 +146,11 @@ async def help_cmd(ctx: Ctx) -> None:
 
 ROLE_NAMES = {"member": lambda: _("member"), "secretary": lambda: _("secretary"),
               "deputy": lambda: _("deputy secretary")}
+def _label(names: dict, key: str) -> str:  # type: ignore[type-arg]
+    fn = names.get(key)
+    return fn() if fn else key
+
+
 STATUS_NAMES = {"pending": lambda: _("waiting for approval"), "active": lambda: _("active"),
                 "rejected": lambda: _("not approved"), "left": lambda: _("left")}
 
@@ -156,8 +161,7 @@ async def profile(ctx: Ctx) -> None:
     lines = [_("👤 <b>{name}</b>").format(name=esc(actor.display_name or "?"))]
     for seat in actor.seats:
         lines.append(_("• Branch {branch}: {role} ({status})").format(
-            branch=esc(seat.branch_name), role=ROLE_NAMES.get(seat.role, lambda: seat.role)(),
-            status=STATUS_NAMES.get(seat.status, lambda: seat.status)()))
+            branch=esc(seat.branch_name), role=_label(ROLE_NAMES, seat.role), status=_label(STATUS_NAMES, seat.status)))
     if not actor.seats:
         lines.append(_("You have not joined a branch yet."))
     if actor.admin_org_ids:
@@ -306,7 +310,7 @@ async def pending_for(ctx: Ctx) -> None:
 async def _list_members(ctx: Ctx, branch_id: int) -> None:
     rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)
     lines = [_("👥 <b>Members ({n})</b>").format(n=len(rows))]
-    lines += [f"{i}. {esc(p.display_name)} — {ROLE_NAMES.get(m.role, lambda: m.role)()}"
+    lines += [f"{i}. {esc(p.display_name)} — {_label(ROLE_NAMES, m.role)}"
               for i, (m, p) in enumerate(rows, 1)]
     await ctx.reply("\n".join(lines))
 

@@ -39,7 +39,9 @@ class Providers:
     # (session, person_id, year) -> [(pledge_item_id, short label)]: the deeds form offers these.
     pledge_items: Callable[[AsyncSession, int, int], Awaitable[list[tuple[int, str]]]] | None = None
     # (session, [pledge_item_id]) -> {item_id: [(day, deed text)]}: the pledge view lists linked deeds.
-    deeds_for_pledge_items: Callable[[AsyncSession, list[int]], Awaitable[dict[int, list[tuple[date, str]]]]] | None = None
+    deeds_for_pledge_items: (
+        Callable[[AsyncSession, list[int]], Awaitable[dict[int, list[tuple[date, str]]]]] | None
+    ) = None
     # (session, person_id) -> the member's chosen daily delivery time (local); default 06:30.
     delivery_time: Callable[[AsyncSession, int], Awaitable[time]] | None = None
     # (session, branch_id) -> (quiet_start, quiet_end) local times; default 21:00–07:00.

@@ -271,8 +271,9 @@ class OrgService:
                         name=esc(actor.display_name or "?"), branch=esc(branch.name)),
                     buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
                 )
-            await enqueue_for_person(s, manager_id, key=f"join_request:{m.id}:{m.requested_at.isoformat()}:{manager_id}",
-                                     kind="notice", reply=reply, due_at=self.deps.clock.now(), branch_id=branch.id)
+            key = f"join_request:{m.id}:{m.requested_at.isoformat()}:{manager_id}"
+            await enqueue_for_person(s, manager_id, key=key, kind="notice", reply=reply,
+                                     due_at=self.deps.clock.now(), branch_id=branch.id)
 
     async def decide_join(self, actor: Actor, membership_id: int, approve: bool) -> tuple[Membership, Person]:
         now = self.deps.clock.now()

@@ -68,6 +68,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self.events = asyncio.Condition()  # notified on every new message, edit or deletion
         self.stats: Counter[str] = Counter()
         self.errors: list[tuple[str, int, str]] = []  # (method, status, description) of every error answer
+        self.error_times: list[float] = []  # when each of those was answered (self.clock)
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.descriptions: dict[str, str] = {}
@@ -198,6 +199,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
             key = "5xx" if err.status >= 500 else str(err.status)
             self.stats[key] += 1
             self.errors.append((name, err.status, err.description))
+            self.error_times.append(self.clock())
             return web.json_response(err.envelope(), status=err.status)
         return web.json_response({"ok": True, "result": result})
 
