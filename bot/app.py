@@ -55,7 +55,7 @@ class App:
             import redis.asyncio as aioredis
 
             redis = aioredis.from_url(settings.redis_url)
-            state = RedisStateStore(redis)
+            state = RedisStateStore(redis, prefix=f"{settings.redis_prefix}state:")
         else:
             state = SqlStateStore(db)
         deps = Deps(db=db, clock=clock, settings=settings, state=state, redis=redis)

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     database_url: str = "sqlite+aiosqlite:///./data/hocbac.sqlite3"
     redis_url: str | None = None
+    redis_prefix: str = "hocbac:"  # several deployments (or test runs) can share one Redis
     bot_timezone: str = "Asia/Ho_Chi_Minh"
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
