@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from bot.content.model import ContentItem
+from bot.text import fold
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def normalize(text: str) -> str:
-    """Lower-case, strip Vietnamese diacritics (đ -> d), turn punctuation into spaces, collapse spaces."""
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return " ".join(_NON_WORD.sub(" ", stripped.lower()).split())
+    """Lower-case, no diacritics (đ -> d), punctuation as spaces: the project's one folding rule."""
+    return fold(text)
 
 
 def _fields(item: ContentItem) -> tuple[str, str, str]:

@@ -309,28 +309,23 @@ class OrgService:
             return m, person
 
     async def pending_requests(self, actor: Actor, branch_id: int) -> list[tuple[Membership, Person]]:
-        async with self.deps.db.session() as s:
-            branch = await s.get(Branch, branch_id)
-            if branch is None:
-                raise NotFound(_("That branch does not exist."))
-            require_branch_manager(actor, branch.id, branch.org_id, "list_requests")
-            rows = await s.execute(
-                select(Membership, Person).join(Person, Person.id == Membership.person_id)
-                .where(Membership.branch_id == branch_id, Membership.status == MembershipStatus.PENDING.value)
-                .order_by(Membership.requested_at)
-            )
-            return [(m, p) for m, p in rows.all()]
+        return await self._people(actor, branch_id, MembershipStatus.PENDING, "list_requests")
 
     async def members(self, actor: Actor, branch_id: int) -> list[tuple[Membership, Person]]:
+        return await self._people(actor, branch_id, MembershipStatus.ACTIVE, "list_members")
+
+    async def _people(self, actor: Actor, branch_id: int, status: MembershipStatus,
+                      action: str) -> list[tuple[Membership, Person]]:
         async with self.deps.db.session() as s:
             branch = await s.get(Branch, branch_id)
             if branch is None:
                 raise NotFound(_("That branch does not exist."))
-            require_branch_manager(actor, branch.id, branch.org_id, "list_members")
+            require_branch_manager(actor, branch.id, branch.org_id, action)
+            order = Membership.requested_at if status == MembershipStatus.PENDING else Person.display_name
             rows = await s.execute(
                 select(Membership, Person).join(Person, Person.id == Membership.person_id)
-                .where(Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value)
-                .order_by(Person.display_name)
+                .where(Membership.branch_id == branch_id, Membership.status == status.value)
+                .order_by(order)
             )
             return [(m, p) for m, p in rows.all()]
 
