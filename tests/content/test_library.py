@@ -74,3 +74,12 @@ def test_check_reports_bad_library(tmp_path: Path, capsys):
     assert check_main(tmp_path) == 1
     out = capsys.readouterr().out.strip()
     assert out.count("\n") == 0 and "a.yaml:1" in out and "'x'" in out and "source_url" in out
+
+
+def test_every_held_low_item_records_what_was_searched(shared_items):
+    # A held low item must say what was looked up and found, never "not looked up".
+    held_low = [i for i, e in shared_items.items() if e["confidence"] == "low" and i not in LOW_CONFIRMED]
+    assert held_low
+    assert [i for i in held_low if i not in import_verified.LOW_NOT_FOUND] == []
+    record = (LIBRARY_DIR / "LOW_CONFIDENCE.md").read_text(encoding="utf-8")
+    assert "not looked up" not in record

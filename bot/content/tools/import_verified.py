@@ -71,7 +71,11 @@ LOW_CONFIRMED: dict[str, tuple[str, str]] = {
 # Items not shipped although high/medium, with the reason.
 HELD: dict[str, str] = {
     "mot-tam-guong-song": "medium, but neither `work` nor `citation` is known (the note: neither page "
-    "names the work); the library rule needs one of them.",
+    "names the work); the library rule needs one of them, and none may be supplied from memory. "
+    "Re-checked (content pass 2): https://www.qdnd.vn/ky-niem-70-nam-ngay-chu-tich-ho-chi-minh-ra-loi-keu-"
+    "goi-thi-dua-ai-quoc-11-6-1948-11-6-2018/70-nam-khac-sau-loi-bac/cau-noi-cua-bac-ve-thi-dua-ai-quoc-541088 "
+    "lists 'Một tấm gương sống có giá trị hơn một trăm bài diễn văn tuyên truyền' (no 'còn': a wording "
+    "difference) and names no work either. Held until a source names the work.",
 }
 
 # Low items searched for but not confirmed: id -> what the search found (kept in LOW_CONFIDENCE.md).
@@ -101,6 +105,39 @@ LOW_NOT_FOUND: dict[str, str] = {
     "su-nghiep-cach-mang-khong-phai-anh-hung-ca-nhan": _NOT_OFFICIAL,
     "khong-duoc-bo-dan-bo-vo": _NOT_OFFICIAL,
     "bao-chi-dung-but-chong-dich": _NOT_OFFICIAL,
+    # Content pass 2 (stored pages searched for exact phrases of the text, the work's title and date).
+    "can-bo-thuc-hanh-can-kiem-liem-chinh-1948": "searched (4 queries: the sentence, 'Thư khen ông Tôn Thất "
+    "Phùng', bqllang.gov.vn 'ngày này năm xưa' tháng 8 and its cán bộ series); only tennguoidepnhat.net",
+    "neu-ta-co-gang-thi-thanh-cong": "searched (2 queries); only tennguoidepnhat.net; the bqllang.gov.vn "
+    "page in also_seen cuts the quote off after 'thành c...', so it cannot confirm the whole text",
+    "bo-an-uong-hoang-phi-thuc-hanh-chu-kiem": "searched (2 queries: the sentences, 'An Phú và Văn Giáo' "
+    "1948); only tennguoidepnhat.net",
+    "ap-dung-thiet-thuc-chu-giao-dieu": "searched (3 queries: the sentences, 'Trường sĩ quan Lục quân' "
+    "5-4-1958, nvsk.vnanet.vn 'dấu ấn sự kiện'); only tennguoidepnhat.net",
+    "dang-to-lon-tim-cach-chua-benh": "searched (4 queries on its sentences and 'Sửa đổi lối làm việc'); "
+    "no copy found; the work is still unverified (note: t.5 tr.261 is only a guess at 'Sửa đổi lối làm "
+    "việc')",
+    "tri-tue-sang-kien-quan-chung-vo-cung-tan": "searched (3 queries); http://www.qpvn.vn/tin-video/loi-"
+    "bac-day-so-403.html prints only the clause 'Trí tuệ và sáng kiến của quần chúng là vô cùng tận' "
+    "(lưu bút, dated 01/4/1958 - the date conflict in the note); the rest of the text is not confirmed",
+    "tuyet-doi-chong-benh-kieu-ngao": "searched (4 queries, incl. nhandan.vn's Hồ Chí Minh pages); only "
+    "the baomoi.net.vn copy that is the source",
+    "giao-vien-binh-dan-hoc-vu-vo-danh-anh-hung": "searched (3 queries on its sentences and 'vô danh anh "
+    "hùng'); no copy found, official or not",
+    "moi-can-bo-la-mot-chien-si-diet-giac-dot": "searched (2 queries: the sentence, the letter's title); "
+    "only tennguoidepnhat.net",
+    "binh-dan-hoc-vu-day-gi-cho-dong-bao": "searched (3 queries on the five points and the letter's date); "
+    "no copy found",
+    "thang-khong-kieu-kho-khong-nan": "searched (8 queries incl. qdnd/qpvn, nvsk.vnanet.vn, bqllang "
+    "'ngày này năm xưa' tháng 4, nhandan.vn, and the docs corpus); only tennguoidepnhat.net",
+    "muc-dich-chinh-dang-dui-mai-can-bo": "searched (3 queries incl. bqllang.gov.vn's cán bộ series); only "
+    "tennguoidepnhat.net",
+    "chinh-dang-chong-quan-lieu-that-tha-tu-phe-binh": "searched (with muc-dich-chinh-dang-dui-mai-can-bo, "
+    "same letter, plus 1 query on the three points); only tennguoidepnhat.net",
+    "phe-binh-tu-tren-xuong-tu-duoi-len-sua-cho-ky-sach": "searched (4 queries incl. bqllang 'ngày này "
+    "năm xưa' tháng 11 and nvsk.vnanet.vn 14/11/1950); no copy found",
+    "can-dan-thieu-nhi-dai-hoi-iii": "searched (4 queries incl. bqllang 'ngày này năm xưa' tháng 9 and "
+    "nhandan.vn's Hồ Chí Minh pages); only tennguoidepnhat.net",
 }
 
 
