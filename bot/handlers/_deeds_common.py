@@ -49,8 +49,10 @@ async def store_incoming(ctx: Ctx, ref: MediaRef, kind: str) -> str:
 
 def media_problem(ref: MediaRef) -> str:
     if ref.kind in ("sticker", "location"):
-        return _("Stickers and locations cannot be recorded. Please write in words what you did "
-                 "(or send a voice note).")
+        return _(
+            "Stickers and locations cannot be recorded. Please write in words what you did "
+            "(or send a voice note)."
+        )
     return _("Please write in words what you did (or send a voice note).")
 
 
@@ -100,10 +102,13 @@ def receipt_buttons(deed_id: int) -> list[list[Button]]:
 
 async def send_receipt(ctx: Ctx, deed: Deed, name: str, *, behalf: bool = False) -> None:
     if behalf:
-        head = _("✅ Recorded on behalf of {name}. It is marked as recorded by the secretary.").format(name=esc(name))
+        head = _("✅ Recorded on behalf of {name}. It is marked as recorded by the secretary.").format(
+            name=esc(name)
+        )
     else:
-        head = _("✅ Thank you! Your good deed is saved (no. {id}) and waits for the secretary's review.").format(
-            id=deed.id)
+        head = _(
+            "✅ Thank you! Your good deed is saved (no. {id}) and waits for the secretary's review."
+        ).format(id=deed.id)
     text = head + "\n\n" + deed_card(deed, name) + "\n\n" + _("See your good deeds: /cuatoi")
     await ctx.reply(text, receipt_buttons(deed.id or 0))
 

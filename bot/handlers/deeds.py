@@ -55,12 +55,16 @@ def _text_prompt(data: dict[str, Any]) -> str:
 
 def _day_prompt(data: dict[str, Any]) -> str:
     return _("📅 When was it? Press a button, or type the date (DD/MM), up to {n} days back.").format(
-        n=MAX_BACK_DAYS)
+        n=MAX_BACK_DAYS
+    )
 
 
 def _share_options(ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(ShareConsent.YES.value, _("Yes, it may be shared")), (ShareConsent.NO.value, _("No, keep it private")),
-            (ShareConsent.ASK.value, _("Ask me if it is commended"))]
+    return [
+        (ShareConsent.YES.value, _("Yes, it may be shared")),
+        (ShareConsent.NO.value, _("No, keep it private")),
+        (ShareConsent.ASK.value, _("Ask me if it is commended")),
+    ]
 
 
 def _summary(data: dict[str, Any]) -> str:
@@ -86,19 +90,35 @@ def _deed_steps() -> list[Step]:
     return [
         DeedTextStep("text", _ask(_text_prompt), max_len=MAX_TEXT, accept_voice=True),
         AskDate("day", _ask(_day_prompt), max_back_days=MAX_BACK_DAYS, max_ahead_days=0),
-        AskChoice("category", _ask(lambda d: _("🏷 Which kind of good deed is it?")),
-                  choices=lambda _ctx, d: [(c, c) for c in d.get("_cats") or []]),
-        DeedPhotoStep("photos", _ask(lambda d: _("📷 Send up to {n} photos, or press the button to go on.").format(
-            n=MAX_PHOTOS)), max_count=MAX_PHOTOS),
-        AskChoice("pledge", _ask(lambda d: _("🎯 Does it fulfil one of your pledged deeds?")),
-                  choices=lambda _ctx, d: [(str(i), lab) for i, lab in d.get("_pledges") or []]
-                  + [("none", _("No, not linked"))],
-                  skip_if=lambda d: not d.get("_pledges")),
-        AskChoice("share", _ask(lambda d: _("👥 If the secretary commends it, may it be shared in the branch "
-                                            "group?")), choices=_share_options),
-        AskChoice("confirm", _ask(_summary),
-                  choices=lambda _ctx, d: [("send", _("✅ Send")), ("restart", _("✏️ Start again"))],
-                  next=lambda d: "text" if d.get("confirm") == "restart" else None),
+        AskChoice(
+            "category",
+            _ask(lambda d: _("🏷 Which kind of good deed is it?")),
+            choices=lambda _ctx, d: [(c, c) for c in d.get("_cats") or []],
+        ),
+        DeedPhotoStep(
+            "photos",
+            _ask(lambda d: _("📷 Send up to {n} photos, or press the button to go on.").format(n=MAX_PHOTOS)),
+            max_count=MAX_PHOTOS,
+        ),
+        AskChoice(
+            "pledge",
+            _ask(lambda d: _("🎯 Does it fulfil one of your pledged deeds?")),
+            choices=lambda _ctx, d: (
+                [(str(i), lab) for i, lab in d.get("_pledges") or []] + [("none", _("No, not linked"))]
+            ),
+            skip_if=lambda d: not d.get("_pledges"),
+        ),
+        AskChoice(
+            "share",
+            _ask(lambda d: _("👥 If the secretary commends it, may it be shared in the branch group?")),
+            choices=_share_options,
+        ),
+        AskChoice(
+            "confirm",
+            _ask(_summary),
+            choices=lambda _ctx, d: [("send", _("✅ Send")), ("restart", _("✏️ Start again"))],
+            next=lambda d: "text" if d.get("confirm") == "restart" else None,
+        ),
     ]
 
 
@@ -172,15 +192,24 @@ def _hashtag_body(text: str) -> str | None:
 async def _ask_to_record(ctx: Ctx, text: str, photos: list[str], source: str) -> None:
     body, was_cut = cut_text(text)
     nonce = secrets.token_hex(3)
-    ctx.set_state("deed_draft", {"text": body, "photos": photos, "day": ctx.today.isoformat(),
-                                 "source": source, "n": nonce})
+    ctx.set_state(
+        "deed_draft",
+        {"text": body, "photos": photos, "day": ctx.today.isoformat(), "source": source, "n": nonce},
+    )
     preview = esc(body) + (("\n" + _("📷 with {n} photo(s)").format(n=len(photos))) if photos else "")
-    lines = [_("📝 <b>Record this as a good deed?</b>"), "", preview, "",
-             _("Date: today ({day})").format(day=ctx.today.strftime("%d/%m/%Y"))]
+    lines = [
+        _("📝 <b>Record this as a good deed?</b>"),
+        "",
+        preview,
+        "",
+        _("Date: today ({day})").format(day=ctx.today.strftime("%d/%m/%Y")),
+    ]
     if was_cut:
         lines.append(_("⚠️ The text was too long, so it was cut to {n} characters.").format(n=MAX_TEXT))
-    await ctx.reply("\n".join(lines), [[Button(_("Yes, record it"), f"dq:y:{nonce}"),
-                                        Button(_("No, do not record"), f"dq:n:{nonce}")]])
+    await ctx.reply(
+        "\n".join(lines),
+        [[Button(_("Yes, record it"), f"dq:y:{nonce}"), Button(_("No, do not record"), f"dq:n:{nonce}")]],
+    )
 
 
 @router.fallback(priority=30, media=True)
@@ -202,8 +231,12 @@ async def hashtag_or_photo(ctx: Ctx) -> None:
             await ctx.reply("⚠️ " + esc(exc.message) + "\n" + _("Nothing was recorded."))
             return
     if not body:
-        await ctx.reply(_("Please write what you did after #viectot, e.g. “#viectot Helped Mrs. Tư carry rice "
-                          "home”. Nothing was recorded."))
+        await ctx.reply(
+            _(
+                "Please write what you did after #viectot, e.g. “#viectot Helped Mrs. Tư carry rice "
+                "home”. Nothing was recorded."
+            )
+        )
         return
     await _ask_to_record(ctx, body, photos, "hashtag" if _hashtag_body(text) is not None else "photo")
 
@@ -230,8 +263,12 @@ async def draft_answer(ctx: Ctx) -> None:
     if parts[1] != "y":
         await ctx.reply(_("All right, nothing was recorded."))
         return
-    data = DeedInput(day=date.fromisoformat(draft["day"]), text=draft["text"], photo_keys=draft["photos"],
-                     source=draft["source"])
+    data = DeedInput(
+        day=date.fromisoformat(draft["day"]),
+        text=draft["text"],
+        photo_keys=draft["photos"],
+        source=draft["source"],
+    )
     deed = await ctx.svc(DeedService).report(actor, data)
     await send_receipt(ctx, deed, actor.display_name)
 
@@ -244,27 +281,47 @@ async def mine(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     month, year = await ctx.svc(DeedService).mine(actor)
     today = ctx.today
-    lines = [_("📋 <b>My good deeds</b>"), "",
-             _("<b>This month ({month})</b>: {n}").format(month=today.strftime("%m/%Y"), n=len(month))]
+    lines = [
+        _("📋 <b>My good deeds</b>"),
+        "",
+        _("<b>This month ({month})</b>: {n}").format(month=today.strftime("%m/%Y"), n=len(month)),
+    ]
     buttons: list[list[Button]] = []
     for d in month[:15]:
         snippet = d.text[:70] + ("…" if len(d.text) > 70 else "") if d.text else _("🎙 voice note")
-        lines.append(f"{status_icon(d.status)} {d.day.strftime('%d/%m')} · {esc(snippet)} — "
-                     f"<i>{status_label(d.status)}</i>")
+        lines.append(
+            f"{status_icon(d.status)} {d.day.strftime('%d/%m')} · {esc(snippet)} — "
+            f"<i>{status_label(d.status)}</i>"
+        )
         if d.status == DeedStatus.RETURNED.value and d.return_reason:
             lines.append("   " + _("Reason: {reason}").format(reason=esc(d.return_reason)))
     pending = [d for d in year if d.status == DeedStatus.PENDING.value][:5]
     for d in pending:
         tag = d.day.strftime("%d/%m") + f" #{d.id}"
-        buttons.append([Button(_("✏️ Edit {tag}").format(tag=tag), f"de:{d.id}"),
-                        Button(_("🗑 Withdraw {tag}").format(tag=tag), f"dw:{d.id}")])
-    counts = {s: sum(1 for d in year if d.status == s) for s in (DeedStatus.ACCEPTED, DeedStatus.FEATURED,
-                                                                   DeedStatus.PENDING, DeedStatus.RETURNED)}
-    lines += ["", _("<b>This year ({year})</b>: {n} — {accepted} recorded, {featured} commended, {pending} waiting, "
-                    "{returned} returned").format(year=today.year, n=len(year), accepted=counts[DeedStatus.ACCEPTED],
-                                                  featured=counts[DeedStatus.FEATURED],
-                                                  pending=counts[DeedStatus.PENDING],
-                                                  returned=counts[DeedStatus.RETURNED])]
+        buttons.append(
+            [
+                Button(_("✏️ Edit {tag}").format(tag=tag), f"de:{d.id}"),
+                Button(_("🗑 Withdraw {tag}").format(tag=tag), f"dw:{d.id}"),
+            ]
+        )
+    counts = {
+        s: sum(1 for d in year if d.status == s)
+        for s in (DeedStatus.ACCEPTED, DeedStatus.FEATURED, DeedStatus.PENDING, DeedStatus.RETURNED)
+    }
+    lines += [
+        "",
+        _(
+            "<b>This year ({year})</b>: {n} — {accepted} recorded, {featured} commended, {pending} waiting, "
+            "{returned} returned"
+        ).format(
+            year=today.year,
+            n=len(year),
+            accepted=counts[DeedStatus.ACCEPTED],
+            featured=counts[DeedStatus.FEATURED],
+            pending=counts[DeedStatus.PENDING],
+            returned=counts[DeedStatus.RETURNED],
+        ),
+    ]
     if not year:
         lines += ["", _("No good deeds yet. Report one with /viectot — small things count too.")]
     for section in MY_RECORD_SECTIONS:
@@ -283,14 +340,23 @@ def _deed_arg(ctx: Ctx) -> int:
 
 def _edit_steps() -> list[Step]:
     return [
-        AskChoice("field", _ask(lambda d: _("What do you want to change?")),
-                  choices=lambda _ctx, d: [("text", _("What I did")), ("day", _("The date")),
-                                           ("category", _("The category"))],
-                  next=lambda d: d.get("field")),
+        AskChoice(
+            "field",
+            _ask(lambda d: _("What do you want to change?")),
+            choices=lambda _ctx, d: [
+                ("text", _("What I did")),
+                ("day", _("The date")),
+                ("category", _("The category")),
+            ],
+            next=lambda d: d.get("field"),
+        ),
         DeedTextStep("text", _ask(lambda d: _("Type the new text:")), max_len=MAX_TEXT, next=lambda d: DONE),
         AskDate("day", _ask(_day_prompt), max_back_days=MAX_BACK_DAYS, max_ahead_days=0, next=lambda d: DONE),
-        AskChoice("category", _ask(lambda d: _("🏷 Which kind of good deed is it?")),
-                  choices=lambda _ctx, d: [(c, c) for c in d.get("_cats") or []]),
+        AskChoice(
+            "category",
+            _ask(lambda d: _("🏷 Which kind of good deed is it?")),
+            choices=lambda _ctx, d: [(c, c) for c in d.get("_cats") or []],
+        ),
     ]
 
 
@@ -298,10 +364,12 @@ async def _edit_done(ctx: Ctx, data: dict[str, Any]) -> None:
     actor = ctx.require_actor()
     field = data.get("field")
     deed = await ctx.svc(DeedService).update(
-        actor, int(data["deed_id"]),
+        actor,
+        int(data["deed_id"]),
         text=data.get("text") if field == "text" else None,
         day=date.fromisoformat(data["day"]) if field == "day" else None,
-        category=data.get("category") if field == "category" else None)
+        category=data.get("category") if field == "category" else None,
+    )
     await ctx.reply(_("✏️ Updated.") + "\n\n" + deed_card(deed, actor.display_name, with_status=True))
 
 
@@ -321,9 +389,12 @@ async def edit(ctx: Ctx) -> None:
 async def withdraw_ask(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     deed = await ctx.svc(DeedService).own_deed(actor, _deed_arg(ctx))
-    await ctx.reply(_("Withdraw this good deed? The secretary will no longer see it.") + "\n\n"
-                    + deed_card(deed, actor.display_name),
-                    [[Button(_("🗑 Yes, withdraw"), f"dwy:{deed.id}"), Button(_("No, keep it"), "dwn")]])
+    await ctx.reply(
+        _("Withdraw this good deed? The secretary will no longer see it.")
+        + "\n\n"
+        + deed_card(deed, actor.display_name),
+        [[Button(_("🗑 Yes, withdraw"), f"dwy:{deed.id}"), Button(_("No, keep it"), "dwn")]],
+    )
 
 
 @router.button("dwy")
@@ -341,8 +412,9 @@ async def withdraw_no(ctx: Ctx) -> None:
 async def share_answer(ctx: Ctx) -> None:
     yes = (ctx.inbound.choice or "").split(":")[1:2] == ["y"]
     await ctx.svc(DeedService).answer_share(ctx.require_actor(), _deed_arg(ctx), yes)
-    await ctx.reply(_("Thank you, it will be shared in the branch group.") if yes
-                    else _("All right, it stays private."))
+    await ctx.reply(
+        _("Thank you, it will be shared in the branch group.") if yes else _("All right, it stays private.")
+    )
 
 
 # --- nominations and featured examples ---------------------------------------------------------------------
@@ -357,30 +429,58 @@ async def _nomination_done(ctx: Ctx, data: dict[str, Any]) -> None:
 
 
 def _nomination_summary(data: dict[str, Any]) -> str:
-    lines = [_("<b>Please check your nomination:</b>"), _("Name: {name}").format(name=esc(data["name"])),
-             _("What they did: {what}").format(what=esc(data["what"]))]
+    lines = [
+        _("<b>Please check your nomination:</b>"),
+        _("Name: {name}").format(name=esc(data["name"])),
+        _("What they did: {what}").format(what=esc(data["what"])),
+    ]
     if data.get("contact"):
         lines.append(_("Contact: {contact}").format(contact=esc(data["contact"])))
     return "\n".join(lines)
 
 
-router.form(Form("deed_nominate", [
-    AskText("name", _ask(lambda d: _("🌱 Who is the good example? Type their full name (they may be inside or "
-                                      "outside the Party).")), max_len=200),
-    AskText("what", _ask(lambda d: _("What did they do?")), max_len=MAX_TEXT),
-    AskText("contact", _ask(lambda d: _("How can the branch reach them (phone, address)? Optional.")),
-            max_len=200, optional=True),
-    AskChoice("confirm", _ask(_nomination_summary),
-              choices=lambda _ctx, d: [("send", _("✅ Send")), ("drop", _("✖️ Do not send"))]),
-], on_complete=_nomination_done))
+router.form(
+    Form(
+        "deed_nominate",
+        [
+            AskText(
+                "name",
+                _ask(
+                    lambda d: _(
+                        "🌱 Who is the good example? Type their full name (they may be inside or "
+                        "outside the Party)."
+                    )
+                ),
+                max_len=200,
+            ),
+            AskText("what", _ask(lambda d: _("What did they do?")), max_len=MAX_TEXT),
+            AskText(
+                "contact",
+                _ask(lambda d: _("How can the branch reach them (phone, address)? Optional.")),
+                max_len=200,
+                optional=True,
+            ),
+            AskChoice(
+                "confirm",
+                _ask(_nomination_summary),
+                choices=lambda _ctx, d: [("send", _("✅ Send")), ("drop", _("✖️ Do not send"))],
+            ),
+        ],
+        on_complete=_nomination_done,
+    )
+)
 
 
-@router.command("neguong", "nominate", help=lambda: _("nominate a “gương người tốt” example"), audience="member")
+@router.command(
+    "neguong", "nominate", help=lambda: _("nominate a “gương người tốt” example"), audience="member"
+)
 async def nominate(ctx: Ctx) -> None:
     await ctx.forms.start("deed_nominate")
 
 
-@router.command("guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member")
+@router.command(
+    "guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member"
+)
 async def examples(ctx: Ctx) -> None:
     rows = await ctx.svc(DeedService).featured(ctx.require_actor())
     if not rows:

@@ -60,7 +60,9 @@ def status_label(status: str) -> str:
 
 
 def status_icon(status: str) -> str:
-    return {"pending": "⏳", "accepted": "✅", "featured": "🌟", "returned": "↩️", "withdrawn": "🗑"}.get(status, "•")
+    return {"pending": "⏳", "accepted": "✅", "featured": "🌟", "returned": "↩️", "withdrawn": "🗑"}.get(
+        status, "•"
+    )
 
 
 @dataclass
@@ -110,8 +112,13 @@ def deed_card(deed: Deed, person_name: str, *, with_status: bool = False) -> str
 
 
 def review_buttons(deed_id: int) -> list[list[Button]]:
-    return [[Button(_("✅ Accept"), f"dv:a:{deed_id}"), Button(_("🌟 Commend"), f"dv:f:{deed_id}"),
-             Button(_("↩️ Return"), f"dv:r:{deed_id}")]]
+    return [
+        [
+            Button(_("✅ Accept"), f"dv:a:{deed_id}"),
+            Button(_("🌟 Commend"), f"dv:f:{deed_id}"),
+            Button(_("↩️ Return"), f"dv:r:{deed_id}"),
+        ]
+    ]
 
 
 def review_card(deed: Deed, person_name: str) -> Reply:
@@ -155,8 +162,9 @@ class DeedService:
             return branch_id
         seat = actor.primary_branch
         if seat is None:
-            raise InvalidInput(_("You have not joined a branch yet. Send the join code from your branch "
-                                 "secretary."))
+            raise InvalidInput(
+                _("You have not joined a branch yet. Send the join code from your branch secretary.")
+            )
         return seat.branch_id
 
     async def _load(self, s: AsyncSession, deed_id: int) -> tuple[Deed, Branch]:
@@ -168,8 +176,17 @@ class DeedService:
         return deed, branch
 
     async def _categories(self, s: AsyncSession, org_id: int) -> list[str]:
-        rows = (await s.execute(select(DeedCategory.name).where(DeedCategory.org_id == org_id)
-                                .order_by(DeedCategory.position, DeedCategory.id))).scalars().all()
+        rows = (
+            (
+                await s.execute(
+                    select(DeedCategory.name)
+                    .where(DeedCategory.org_id == org_id)
+                    .order_by(DeedCategory.position, DeedCategory.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
         if rows:
             return list(rows)
         for i, name in enumerate(DEFAULT_CATEGORIES):
@@ -182,8 +199,11 @@ class DeedService:
         if not text and not data.voice_key:
             raise InvalidInput(_("Please write what you did (or send a voice note)."))
         if len(text) > MAX_TEXT:
-            raise InvalidInput(_("That is too long ({length} characters). Please keep it within {n} "
-                                 "characters.").format(length=len(text), n=MAX_TEXT))
+            raise InvalidInput(
+                _("That is too long ({length} characters). Please keep it within {n} characters.").format(
+                    length=len(text), n=MAX_TEXT
+                )
+            )
         today = self.today()
         if data.day > today:
             raise InvalidInput(_("That date is in the future. Please choose a date up to today."))
@@ -198,9 +218,16 @@ class DeedService:
         if data.share not in {c.value for c in ShareConsent}:
             raise InvalidInput(_("Please choose one of the options."))
         category = data.category if data.category in categories else categories[-1]
-        return DeedInput(day=data.day, text=text, voice_key=data.voice_key, category=category,
-                         photo_keys=keys, pledge_item_id=data.pledge_item_id, share=data.share,
-                         source=data.source)
+        return DeedInput(
+            day=data.day,
+            text=text,
+            voice_key=data.voice_key,
+            category=category,
+            photo_keys=keys,
+            pledge_item_id=data.pledge_item_id,
+            share=data.share,
+            source=data.source,
+        )
 
     # --- categories -------------------------------------------------------------------------------
 
@@ -232,8 +259,14 @@ class DeedService:
             await s.execute(delete(DeedCategory).where(DeedCategory.org_id == org_id))
             for i, name in enumerate(clean):
                 s.add(DeedCategory(org_id=org_id, name=name, position=i))
-            await audit.record(s, at=self.deps.clock.now(), actor_person_id=actor.person_id,
-                               action="deed.categories", org_id=org_id, details={"names": clean})
+            await audit.record(
+                s,
+                at=self.deps.clock.now(),
+                actor_person_id=actor.person_id,
+                action="deed.categories",
+                org_id=org_id,
+                details={"names": clean},
+            )
         return clean
 
     async def pledge_options(self, actor: Actor) -> list[tuple[int, str]]:
@@ -257,30 +290,55 @@ class DeedService:
             if branch is None:
                 raise NotFound(_("That branch does not exist."))
             require_branch_manager(actor, branch.id, branch.org_id, "deed_record_for")
-            member = (await s.execute(select(Membership).where(
-                Membership.person_id == person_id, Membership.branch_id == branch_id,
-                Membership.status == MembershipStatus.ACTIVE.value))).scalar_one_or_none()
+            member = (
+                await s.execute(
+                    select(Membership).where(
+                        Membership.person_id == person_id,
+                        Membership.branch_id == branch_id,
+                        Membership.status == MembershipStatus.ACTIVE.value,
+                    )
+                )
+            ).scalar_one_or_none()
             if member is None:
                 raise InvalidInput(_("That person is not an active member of this branch."))
         data.source = "behalf"
         return await self._create(actor, person_id, branch_id, data, recorded_by=actor.person_id)
 
-    async def _create(self, actor: Actor, person_id: int, branch_id: int, data: DeedInput,
-                      recorded_by: int | None) -> Deed:
+    async def _create(
+        self, actor: Actor, person_id: int, branch_id: int, data: DeedInput, recorded_by: int | None
+    ) -> Deed:
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
             branch = await s.get(Branch, branch_id)
             assert branch is not None
             clean = self._validate(data, await self._categories(s, branch.org_id))
-            deed = Deed(person_id=person_id, branch_id=branch_id, text=clean.text, voice_key=clean.voice_key,
-                        day=clean.day, category=clean.category, photo_keys=clean.photo_keys,
-                        pledge_item_id=clean.pledge_item_id, share=clean.share, source=clean.source,
-                        recorded_by=recorded_by, created_at=now, status=DeedStatus.PENDING.value)
+            deed = Deed(
+                person_id=person_id,
+                branch_id=branch_id,
+                text=clean.text,
+                voice_key=clean.voice_key,
+                day=clean.day,
+                category=clean.category,
+                photo_keys=clean.photo_keys,
+                pledge_item_id=clean.pledge_item_id,
+                share=clean.share,
+                source=clean.source,
+                recorded_by=recorded_by,
+                created_at=now,
+                status=DeedStatus.PENDING.value,
+            )
             s.add(deed)
             await s.flush()
             if recorded_by is not None:
-                await audit.record(s, at=now, actor_person_id=actor.person_id, action="deed.record_for",
-                                   org_id=branch.org_id, branch_id=branch.id, target=f"deed:{deed.id}")
+                await audit.record(
+                    s,
+                    at=now,
+                    actor_person_id=actor.person_id,
+                    action="deed.record_for",
+                    org_id=branch.org_id,
+                    branch_id=branch.id,
+                    target=f"deed:{deed.id}",
+                )
             log.info("deed %s reported for person %s (source %s)", deed.id, person_id, clean.source)
             return deed
 
@@ -289,25 +347,40 @@ class DeedService:
         if deed.person_id != actor.person_id and not (
             deed.recorded_by == actor.person_id and can_manage_branch(actor, branch.id, branch.org_id)
         ):
-            log.warning("deed %s: person %s tried to %s someone else's deed", deed_id, actor.person_id, action)
+            log.warning(
+                "deed %s: person %s tried to %s someone else's deed", deed_id, actor.person_id, action
+            )
             raise NotFound(_("That good deed no longer exists."))
         if deed.status != DeedStatus.PENDING.value:
             log.info("deed %s: %s refused, status %s", deed_id, action, deed.status)
             raise Conflict(_("This good deed has already been reviewed, so it can no longer be changed."))
         return deed
 
-    async def update(self, actor: Actor, deed_id: int, *, text: str | None = None, day: date | None = None,
-                     category: str | None = None) -> Deed:
+    async def update(
+        self,
+        actor: Actor,
+        deed_id: int,
+        *,
+        text: str | None = None,
+        day: date | None = None,
+        category: str | None = None,
+    ) -> Deed:
         """Change a deed until it is reviewed (owner, or the secretary who recorded it)."""
         async with self.deps.db.session() as s:
             deed = await self._own_pending(s, actor, deed_id, "edit")
             branch = await s.get(Branch, deed.branch_id)
             assert branch is not None
             categories = await self._categories(s, branch.org_id)
-            current = DeedInput(day=day or deed.day, text=deed.text if text is None else text,
-                                voice_key=deed.voice_key, category=category or deed.category,
-                                photo_keys=list(deed.photo_keys), pledge_item_id=deed.pledge_item_id,
-                                share=deed.share, source=deed.source)
+            current = DeedInput(
+                day=day or deed.day,
+                text=deed.text if text is None else text,
+                voice_key=deed.voice_key,
+                category=category or deed.category,
+                photo_keys=list(deed.photo_keys),
+                pledge_item_id=deed.pledge_item_id,
+                share=deed.share,
+                source=deed.source,
+            )
             if category is not None and category not in categories:
                 raise InvalidInput(_("Please choose one of the options."))
             clean = self._validate(current, [*categories, deed.category])
@@ -328,11 +401,22 @@ class DeedService:
         """(this month, this year) of the actor's own deeds, newest first; withdrawn ones left out."""
         today = self.today()
         async with self.deps.db.session() as s:
-            rows = (await s.execute(
-                select(Deed).where(Deed.person_id == actor.person_id, Deed.erased.is_(False),
-                                   Deed.status != DeedStatus.WITHDRAWN.value,
-                                   Deed.day >= date(today.year, 1, 1))
-                .order_by(Deed.day.desc(), Deed.id.desc()))).scalars().all()
+            rows = (
+                (
+                    await s.execute(
+                        select(Deed)
+                        .where(
+                            Deed.person_id == actor.person_id,
+                            Deed.erased.is_(False),
+                            Deed.status != DeedStatus.WITHDRAWN.value,
+                            Deed.day >= date(today.year, 1, 1),
+                        )
+                        .order_by(Deed.day.desc(), Deed.id.desc())
+                    )
+                )
+                .scalars()
+                .all()
+            )
         year = list(rows)
         month = [d for d in year if d.day.month == today.month]
         return month, year
@@ -351,8 +435,11 @@ class DeedService:
             return False
         if deed.person_id == actor.person_id or can_manage_branch(actor, branch.id, branch.org_id):
             return True
-        return (deed.status == DeedStatus.FEATURED.value and deed.share == ShareConsent.YES.value
-                and actor.seat(branch.id) is not None)
+        return (
+            deed.status == DeedStatus.FEATURED.value
+            and deed.share == ShareConsent.YES.value
+            and actor.seat(branch.id) is not None
+        )
 
     async def view(self, actor: Actor, deed_id: int) -> tuple[Deed, str]:
         async with self.deps.db.session() as s:
@@ -363,17 +450,27 @@ class DeedService:
             person = await s.get(Person, deed.person_id)
             return deed, person.display_name if person else "?"
 
-    async def featured(self, actor: Actor, branch_id: int | None = None, limit: int = 10) -> list[tuple[Deed, str]]:
+    async def featured(
+        self, actor: Actor, branch_id: int | None = None, limit: int = 10
+    ) -> list[tuple[Deed, str]]:
         """Featured deeds of the actor's branch that the actor may see (shared ones, for plain members)."""
         branch_id = self._branch_for(actor, branch_id)
         async with self.deps.db.session() as s:
             branch = await s.get(Branch, branch_id)
             assert branch is not None
-            rows = (await s.execute(
-                select(Deed, Person.display_name).join(Person, Person.id == Deed.person_id)
-                .where(Deed.branch_id == branch_id, Deed.status == DeedStatus.FEATURED.value,
-                       Deed.erased.is_(False))
-                .order_by(Deed.reviewed_at.desc()).limit(limit * 3))).all()
+            rows = (
+                await s.execute(
+                    select(Deed, Person.display_name)
+                    .join(Person, Person.id == Deed.person_id)
+                    .where(
+                        Deed.branch_id == branch_id,
+                        Deed.status == DeedStatus.FEATURED.value,
+                        Deed.erased.is_(False),
+                    )
+                    .order_by(Deed.reviewed_at.desc())
+                    .limit(limit * 3)
+                )
+            ).all()
             return [(d, n) for d, n in rows if self.can_see(actor, d, branch)][:limit]
 
     # --- review -----------------------------------------------------------------------------------
@@ -386,30 +483,50 @@ class DeedService:
             require_branch_manager(actor, branch.id, branch.org_id, "deed_pending")
             return await pending_deeds(s, branch_id)
 
-    async def review(self, actor: Actor, deed_id: int, action: Action, reason: str | None = None) -> tuple[Deed, str]:
+    async def review(
+        self, actor: Actor, deed_id: int, action: Action, reason: str | None = None
+    ) -> tuple[Deed, str]:
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
             deed, branch = await self._load(s, deed_id)
             require_branch_manager(actor, branch.id, branch.org_id, f"deed_{action}")
             if deed.status != DeedStatus.PENDING.value:
-                log.warning("deed %s: %s by person %s refused, already %s", deed_id, action, actor.person_id,
-                            deed.status)
-                raise Conflict(_("This good deed has already been reviewed ({status}).").format(
-                    status=status_label(deed.status)))
+                log.warning(
+                    "deed %s: %s by person %s refused, already %s",
+                    deed_id,
+                    action,
+                    actor.person_id,
+                    deed.status,
+                )
+                raise Conflict(
+                    _("This good deed has already been reviewed ({status}).").format(
+                        status=status_label(deed.status)
+                    )
+                )
             if action == "return":
                 reason = " ".join((reason or "").split())
                 if not reason:
                     raise InvalidInput(_("Please write a reason, so the member knows what to change."))
                 deed.return_reason = reason[:500]
-            deed.status = {"accept": DeedStatus.ACCEPTED, "feature": DeedStatus.FEATURED,
-                           "return": DeedStatus.RETURNED}[action].value
+            deed.status = {
+                "accept": DeedStatus.ACCEPTED,
+                "feature": DeedStatus.FEATURED,
+                "return": DeedStatus.RETURNED,
+            }[action].value
             deed.reviewed_by, deed.reviewed_at = actor.person_id, now
             s.add(deed)
             await self._tell_outcome(s, deed, branch)
             if deed.status == DeedStatus.FEATURED.value and deed.share == ShareConsent.YES.value:
                 await self._post_to_group(s, deed, branch)
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action=f"deed.{action}",
-                               org_id=branch.org_id, branch_id=branch.id, target=f"deed:{deed.id}")
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action=f"deed.{action}",
+                org_id=branch.org_id,
+                branch_id=branch.id,
+                target=f"deed:{deed.id}",
+            )
             person = await s.get(Person, deed.person_id)
             return deed, person.display_name if person else "?"
 
@@ -419,10 +536,14 @@ class DeedService:
             deed, branch = await self._load(s, deed_id)
             require_branch_manager(actor, branch.id, branch.org_id, "deed_review")
             if deed.status != DeedStatus.PENDING.value:
-                log.warning("deed %s: review by person %s refused, already %s", deed_id, actor.person_id,
-                            deed.status)
-                raise Conflict(_("This good deed has already been reviewed ({status}).").format(
-                    status=status_label(deed.status)))
+                log.warning(
+                    "deed %s: review by person %s refused, already %s", deed_id, actor.person_id, deed.status
+                )
+                raise Conflict(
+                    _("This good deed has already been reviewed ({status}).").format(
+                        status=status_label(deed.status)
+                    )
+                )
             person = await s.get(Person, deed.person_id)
             return deed, person.display_name if person else "?"
 
@@ -434,16 +555,34 @@ class DeedService:
             if branch is None:
                 raise NotFound(_("That branch does not exist."))
             require_branch_manager(actor, branch.id, branch.org_id, "deed_accept_all")
-            deeds = (await s.execute(select(Deed).where(
-                Deed.branch_id == branch_id, Deed.status == DeedStatus.PENDING.value, Deed.id <= up_to_id,
-                Deed.erased.is_(False)))).scalars().all()
+            deeds = (
+                (
+                    await s.execute(
+                        select(Deed).where(
+                            Deed.branch_id == branch_id,
+                            Deed.status == DeedStatus.PENDING.value,
+                            Deed.id <= up_to_id,
+                            Deed.erased.is_(False),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
             for deed in deeds:
                 deed.status = DeedStatus.ACCEPTED.value
                 deed.reviewed_by, deed.reviewed_at = actor.person_id, now
                 s.add(deed)
                 await self._tell_outcome(s, deed, branch)
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="deed.accept_all",
-                               org_id=branch.org_id, branch_id=branch.id, details={"count": len(deeds)})
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="deed.accept_all",
+                org_id=branch.org_id,
+                branch_id=branch.id,
+                details={"count": len(deeds)},
+            )
             return len(deeds)
 
     async def answer_share(self, actor: Actor, deed_id: int, yes: bool) -> Deed:
@@ -451,8 +590,9 @@ class DeedService:
         async with self.deps.db.session() as s:
             deed, branch = await self._load(s, deed_id)
             if deed.person_id != actor.person_id:
-                log.warning("deed %s: person %s answered the share question of another", deed_id,
-                            actor.person_id)
+                log.warning(
+                    "deed %s: person %s answered the share question of another", deed_id, actor.person_id
+                )
                 raise NotFound(_("That good deed no longer exists."))
             if deed.share != ShareConsent.ASK.value:
                 raise Conflict(_("You have already answered this."))
@@ -470,33 +610,58 @@ class DeedService:
             day = deed.day.strftime("%d/%m")
             buttons: list[list[Button]] = []
             if deed.status == DeedStatus.ACCEPTED.value:
-                text = _("✅ Your good deed of {day} has been recorded by the branch. Thank you!").format(day=day)
+                text = _("✅ Your good deed of {day} has been recorded by the branch. Thank you!").format(
+                    day=day
+                )
             elif deed.status == DeedStatus.FEATURED.value:
-                text = _("🌟 Your good deed of {day} has been commended by the branch. It will be mentioned at the "
-                         "monthly meeting.").format(day=day)
+                text = _(
+                    "🌟 Your good deed of {day} has been commended by the branch. It will be mentioned at "
+                    "the monthly meeting."
+                ).format(day=day)
                 if deed.share == ShareConsent.ASK.value and branch.group_chat_id:
                     text += "\n" + _("May we share it in the branch group?")
-                    buttons = [[Button(_("Yes, share it"), f"dsh:y:{deed.id}"),
-                                Button(_("No, keep it private"), f"dsh:n:{deed.id}")]]
+                    buttons = [
+                        [
+                            Button(_("Yes, share it"), f"dsh:y:{deed.id}"),
+                            Button(_("No, keep it private"), f"dsh:n:{deed.id}"),
+                        ]
+                    ]
             else:
-                text = _("↩️ Your good deed of {day} was returned by the secretary.\nReason: {reason}\n"
-                         "You can report it again with /viectot.").format(day=day, reason=esc(deed.return_reason))
+                text = _(
+                    "↩️ Your good deed of {day} was returned by the secretary.\nReason: {reason}\n"
+                    "You can report it again with /viectot."
+                ).format(day=day, reason=esc(deed.return_reason))
             text += "\n\n" + deed_card(deed, person.display_name)
-        await enqueue_for_person(s, person.id, key=f"deed_outcome:{deed.id}:{deed.status}", kind="notice",
-                                 reply=Reply(text=text, buttons=buttons), due_at=self.deps.clock.now(),
-                                 branch_id=branch.id)
+        await enqueue_for_person(
+            s,
+            person.id,
+            key=f"deed_outcome:{deed.id}:{deed.status}",
+            kind="notice",
+            reply=Reply(text=text, buttons=buttons),
+            due_at=self.deps.clock.now(),
+            branch_id=branch.id,
+        )
 
     async def _post_to_group(self, s: AsyncSession, deed: Deed, branch: Branch) -> None:
         if not branch.group_chat_id or not branch.group_channel or deed.shared_at is not None:
             return
         person = await s.get(Person, deed.person_id)
         with use_locale(self.deps.settings.default_locale):
-            text = _("🌟 <b>A good example from our branch</b>") + "\n\n" + deed_card(
-                deed, person.display_name if person else "?")
+            text = (
+                _("🌟 <b>A good example from our branch</b>")
+                + "\n\n"
+                + deed_card(deed, person.display_name if person else "?")
+            )
         media = MediaRef(kind="photo", media_key=deed.photo_keys[0]) if deed.photo_keys else None
-        await enqueue(s, key=f"deed_group:{deed.id}", kind="group_deed",
-                      to=Recipient(ChatRef(branch.group_channel, branch.group_chat_id, branch.group_bot)),
-                      reply=Reply(text=text, media=media), due_at=self.deps.clock.now(), branch_id=branch.id)
+        await enqueue(
+            s,
+            key=f"deed_group:{deed.id}",
+            kind="group_deed",
+            to=Recipient(ChatRef(branch.group_channel, branch.group_chat_id, branch.group_bot)),
+            reply=Reply(text=text, media=media),
+            due_at=self.deps.clock.now(),
+            branch_id=branch.id,
+        )
         deed.shared_at = self.deps.clock.now()
         s.add(deed)
 
@@ -515,21 +680,29 @@ class DeedService:
         async with self.deps.db.session() as s:
             branch = await s.get(Branch, branch_id)
             assert branch is not None
-            nom = Nomination(branch_id=branch_id, nominated_by=actor.person_id, name=name, what=what,
-                             contact=contact, created_at=now)
+            nom = Nomination(
+                branch_id=branch_id,
+                nominated_by=actor.person_id,
+                name=name,
+                what=what,
+                contact=contact,
+                created_at=now,
+            )
             s.add(nom)
             await s.flush()
 
             def text() -> str:
-                out = _("🌱 <b>A “gương người tốt” nomination</b>\nFrom {by}, branch {branch}:\n"
-                        "<b>{name}</b>: {what}").format(by=esc(actor.display_name), branch=esc(branch.name),
-                                                       name=esc(name), what=esc(what))
+                out = _(
+                    "🌱 <b>A “gương người tốt” nomination</b>\nFrom {by}, branch {branch}:\n"
+                    "<b>{name}</b>: {what}"
+                ).format(by=esc(actor.display_name), branch=esc(branch.name), name=esc(name), what=esc(what))
                 if contact:
                     out += "\n" + _("Contact: {contact}").format(contact=esc(contact))
                 return out
 
-            await OrgService(self.deps).notify_managers(s, branch, key=f"deed_nomination:{nom.id}",
-                                                        text_factory=text)
+            await OrgService(self.deps).notify_managers(
+                s, branch, key=f"deed_nomination:{nom.id}", text_factory=text
+            )
             return nom
 
     # --- the secretary's digest time ----------------------------------------------------------------
@@ -561,10 +734,16 @@ async def digest_time(s: AsyncSession, person_id: int) -> time:
 
 
 async def pending_deeds(s: AsyncSession, branch_id: int) -> list[tuple[Deed, str]]:
-    rows = (await s.execute(
-        select(Deed, Person.display_name).join(Person, Person.id == Deed.person_id)
-        .where(Deed.branch_id == branch_id, Deed.status == DeedStatus.PENDING.value, Deed.erased.is_(False))
-        .order_by(Deed.id))).all()
+    rows = (
+        await s.execute(
+            select(Deed, Person.display_name)
+            .join(Person, Person.id == Deed.person_id)
+            .where(
+                Deed.branch_id == branch_id, Deed.status == DeedStatus.PENDING.value, Deed.erased.is_(False)
+            )
+            .order_by(Deed.id)
+        )
+    ).all()
     return [(d, n) for d, n in rows]
 
 
@@ -574,8 +753,17 @@ async def pending_deeds(s: AsyncSession, branch_id: int) -> list[tuple[Deed, str
 async def _deeds_for_pledge_items(s: AsyncSession, item_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
     if not item_ids:
         return {}
-    rows = (await s.execute(select(Deed).where(Deed.pledge_item_id.in_(item_ids), Deed.erased.is_(False),
-                                               Deed.status.in_(COUNTED)).order_by(Deed.day))).scalars().all()
+    rows = (
+        (
+            await s.execute(
+                select(Deed)
+                .where(Deed.pledge_item_id.in_(item_ids), Deed.erased.is_(False), Deed.status.in_(COUNTED))
+                .order_by(Deed.day)
+            )
+        )
+        .scalars()
+        .all()
+    )
     out: dict[int, list[tuple[date, str]]] = {}
     for d in rows:
         out.setdefault(d.pledge_item_id, []).append((d.day, d.text or _("(a voice note)")))  # type: ignore[arg-type]
@@ -585,18 +773,39 @@ async def _deeds_for_pledge_items(s: AsyncSession, item_ids: list[int]) -> dict[
 async def _no_deed_month(s: AsyncSession, branch_id: int, now: datetime) -> set[int]:
     """Active members of the branch with no deed this (local) month: for gentle encouragement."""
     first = now.astimezone(_LOCAL_TZ[0]).date().replace(day=1) if _LOCAL_TZ else now.date().replace(day=1)
-    members = set((await s.execute(select(Membership.person_id).where(
-        Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value))).scalars().all())
-    with_deeds = set((await s.execute(select(Deed.person_id).where(
-        Deed.branch_id == branch_id, Deed.day >= first, Deed.status.in_(COUNTED)))).scalars().all())
+    members = set(
+        (
+            await s.execute(
+                select(Membership.person_id).where(
+                    Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    with_deeds = set(
+        (
+            await s.execute(
+                select(Deed.person_id).where(
+                    Deed.branch_id == branch_id, Deed.day >= first, Deed.status.in_(COUNTED)
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
     return members - with_deeds
 
 
 async def _figures(s: AsyncSession, branch_id: int, start: datetime, end: datetime) -> dict[str, float | int]:
-    rows = (await s.execute(
-        select(Deed.status, func.count()).where(Deed.branch_id == branch_id, Deed.created_at >= start,
-                                                Deed.created_at < end)
-        .group_by(Deed.status))).all()
+    rows = (
+        await s.execute(
+            select(Deed.status, func.count())
+            .where(Deed.branch_id == branch_id, Deed.created_at >= start, Deed.created_at < end)
+            .group_by(Deed.status)
+        )
+    ).all()
     by = {status: int(n) for status, n in rows}
     return {
         "deeds_reported": sum(n for st, n in by.items() if st != DeedStatus.WITHDRAWN.value),
@@ -606,8 +815,9 @@ async def _figures(s: AsyncSession, branch_id: int, start: datetime, end: dateti
 
 
 PROVIDERS.deeds_for_pledge_items = _deeds_for_pledge_items
-AUDIENCES["no_deed_month"] = Audience("no_deed_month", lambda: _("no good deed reported this month"),
-                                      _no_deed_month)
+AUDIENCES["no_deed_month"] = Audience(
+    "no_deed_month", lambda: _("no good deed reported this month"), _no_deed_month
+)
 if _figures not in BRANCH_FIGURES:
     BRANCH_FIGURES.append(_figures)
 
@@ -631,10 +841,12 @@ async def _erase_deeds(s: AsyncSession, person_id: int, deps: Deps) -> None:
     if not keys:
         return
     # The same photo may belong to someone else's deed (media are keyed by content): keep those files.
-    others = (await s.execute(select(Deed.photo_keys, Deed.voice_key).where(
-        Deed.person_id != person_id, Deed.erased.is_(False)))).all()
+    others = (
+        await s.execute(
+            select(Deed.photo_keys, Deed.voice_key).where(Deed.person_id != person_id, Deed.erased.is_(False))
+        )
+    ).all()
     still_used = {k for photos, voice in others for k in [*(photos or []), voice] if k}
     store = MediaStore(deps)
     for key in keys - still_used:
         await store.delete(key)
-

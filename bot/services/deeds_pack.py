@@ -56,36 +56,62 @@ def period_for(pack_day: date) -> tuple[date, date]:
 def pack_day_for(today: date, meeting: datetime | None, tz: ZoneInfo) -> date:
     """Two days before the branch's next regular meeting, or the 1st of the month when none is known."""
     if meeting is not None:
-        return meeting.astimezone(tz).date() - timedelta(days=2) if meeting.tzinfo else \
-            meeting.date() - timedelta(days=2)
+        return (
+            meeting.astimezone(tz).date() - timedelta(days=2)
+            if meeting.tzinfo
+            else meeting.date() - timedelta(days=2)
+        )
     return today.replace(day=1)
 
 
-async def _collect(s: AsyncSession, branch_id: int, start: date, end: date) -> tuple[
-        list[tuple[Deed, str]], list[tuple[int, str]]]:
-    deeds = (await s.execute(
-        select(Deed, Person.display_name).join(Person, Person.id == Deed.person_id)
-        .where(Deed.branch_id == branch_id, Deed.day >= start, Deed.day < end,
-               Deed.status != DeedStatus.WITHDRAWN.value)
-        .order_by(Deed.day, Deed.id))).all()
-    members = (await s.execute(
-        select(Person.id, Person.display_name).join(Membership, Membership.person_id == Person.id)
-        .where(Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value)
-        .order_by(Person.display_name))).all()
+async def _collect(
+    s: AsyncSession, branch_id: int, start: date, end: date
+) -> tuple[list[tuple[Deed, str]], list[tuple[int, str]]]:
+    deeds = (
+        await s.execute(
+            select(Deed, Person.display_name)
+            .join(Person, Person.id == Deed.person_id)
+            .where(
+                Deed.branch_id == branch_id,
+                Deed.day >= start,
+                Deed.day < end,
+                Deed.status != DeedStatus.WITHDRAWN.value,
+            )
+            .order_by(Deed.day, Deed.id)
+        )
+    ).all()
+    members = (
+        await s.execute(
+            select(Person.id, Person.display_name)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value)
+            .order_by(Person.display_name)
+        )
+    ).all()
     return [(d, n) for d, n in deeds], [(i, n) for i, n in members]
 
 
-def _summary(branch: Branch, label: str, deeds: list[tuple[Deed, str]], members: list[tuple[int, str]]) -> str:
+def _summary(
+    branch: Branch, label: str, deeds: list[tuple[Deed, str]], members: list[tuple[int, str]]
+) -> str:
     counted = [(d, n) for d, n in deeds if d.status in COUNTED]
     per_person = Counter(d.person_id for d, _n in counted)
     names = {d.person_id: (n if not d.erased else _("(a former member)")) for d, n in counted}
     by_status = Counter(d.status for d, _n in counted)
     lines = [_("📰 <b>Good deeds of {month}</b> — {branch}").format(month=label, branch=esc(branch.name)), ""]
-    lines.append(_("{n} good deeds from {people} of {members} members ({accepted} recorded, {featured} commended, "
-                   "{pending} waiting for review).").format(
-        n=len(counted), people=len(per_person), members=len(members),
-        accepted=by_status.get(DeedStatus.ACCEPTED.value, 0), featured=by_status.get(DeedStatus.FEATURED.value, 0),
-        pending=by_status.get(DeedStatus.PENDING.value, 0)))
+    lines.append(
+        _(
+            "{n} good deeds from {people} of {members} members ({accepted} recorded, {featured} commended, "
+            "{pending} waiting for review)."
+        ).format(
+            n=len(counted),
+            people=len(per_person),
+            members=len(members),
+            accepted=by_status.get(DeedStatus.ACCEPTED.value, 0),
+            featured=by_status.get(DeedStatus.FEATURED.value, 0),
+            pending=by_status.get(DeedStatus.PENDING.value, 0),
+        )
+    )
     if per_person:
         lines += ["", _("<b>Good deeds per member</b>")]
         for pid, n in sorted(per_person.items(), key=lambda kv: (-kv[1], names[kv[0]])):
@@ -107,17 +133,36 @@ def _summary(branch: Branch, label: str, deeds: list[tuple[Deed, str]], members:
 
 
 def _rows(deeds: list[tuple[Deed, str]], media_root: str) -> list[list[object]]:
-    header: list[object] = [_("Deed no."), _("Deed date"), _("Member name"), _("Deed category"), _("What was done"),
-                            _("Review status"),
-                            _("Recorded by the secretary"), _("Photos (media keys)"), _("Photo file"),
-                            _("Return reason")]
+    header: list[object] = [
+        _("Deed no."),
+        _("Deed date"),
+        _("Member name"),
+        _("Deed category"),
+        _("What was done"),
+        _("Review status"),
+        _("Recorded by the secretary"),
+        _("Photos (media keys)"),
+        _("Photo file"),
+        _("Return reason"),
+    ]
     rows = [header]
     for i, (d, n) in enumerate(deeds, 1):
         first = d.photo_keys[0] if d.photo_keys else ""
         link = f"{media_root}/{first[:2]}/{first}" if first else ""
-        rows.append([i, d.day.strftime("%d/%m/%Y"), n if not d.erased else _("(a former member)"), d.category,
-                     d.text or (_("(a voice note)") if d.voice_key else ""), status_label(d.status),
-                     "✓" if d.recorded_by else "", " ".join(d.photo_keys), link, d.return_reason or ""])
+        rows.append(
+            [
+                i,
+                d.day.strftime("%d/%m/%Y"),
+                n if not d.erased else _("(a former member)"),
+                d.category,
+                d.text or (_("(a voice note)") if d.voice_key else ""),
+                status_label(d.status),
+                "✓" if d.recorded_by else "",
+                " ".join(d.photo_keys),
+                link,
+                d.return_reason or "",
+            ]
+        )
     return rows
 
 
@@ -173,7 +218,9 @@ async def build_pack(s: AsyncSession, deps: Deps, branch: Branch, start: date, e
     text = _summary(branch, label, deeds, members)
     rows = _rows(deeds, str(deps.settings.media_dir.resolve()))
     xlsx = await asyncio.to_thread(_xlsx, rows, "viec-tot-" + start.strftime("%m-%Y"))
-    png = await asyncio.to_thread(_chart, deeds, start, end, _("Good deeds per week, {month}").format(month=label))
+    png = await asyncio.to_thread(
+        _chart, deeds, start, end, _("Good deeds per week, {month}").format(month=label)
+    )
     return Pack(branch.id, label, start, end, text, rows, xlsx, png)  # type: ignore[arg-type]
 
 

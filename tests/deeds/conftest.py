@@ -24,9 +24,16 @@ PHOTO_KEY = hashlib.sha256(PHOTO).hexdigest()
 @pytest.fixture
 def settings(tmp_path: Path, fake_tg: FakeTelegram, db_url: str) -> Settings:
     # A digest is a short burst of messages to one chat; a faster per-chat pace keeps the tests quick.
-    return Settings(_env_file=None, bot_token=TEST_TOKEN, telegram_api_url=fake_tg.base_url,  # type: ignore[call-arg]
-                    database_url=db_url, admin_ids=[f"telegram:{ADMIN_TG_ID}"], media_dir=tmp_path / "media",
-                    tick_seconds=60, send_chat_per_sec=50.0)
+    return Settings(
+        _env_file=None,
+        bot_token=TEST_TOKEN,
+        telegram_api_url=fake_tg.base_url,  # type: ignore[call-arg]
+        database_url=db_url,
+        admin_ids=[f"telegram:{ADMIN_TG_ID}"],
+        media_dir=tmp_path / "media",
+        tick_seconds=60,
+        send_chat_per_sec=50.0,
+    )
 
 
 @pytest.fixture

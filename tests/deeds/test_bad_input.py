@@ -13,8 +13,13 @@ from tests.deeds.conftest import PHOTO, PHOTO_KEY, deeds
 
 async def _send_document(fake_tg, user, data: bytes, mime: str, name: str, caption: str = "") -> None:
     stored = fake_tg.store_file(data, "document", mime, name)
-    doc = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": name,
-           "mime_type": mime, "file_size": len(data)}
+    doc = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_name": name,
+        "mime_type": mime,
+        "file_size": len(data),
+    }
     extra = {"caption": caption} if caption else {}
     await fake_tg.inject_content(user.user, user.chat_key, document=doc, **extra)
 
@@ -58,8 +63,14 @@ async def test_plain_message_bad_inputs(bot, fake_tg, branch, an):
     await an.expect("việc tốt gì?")
     await an.send("/huy")
     await an.expect("Đã huỷ")
-    await _send_document(fake_tg, an, b"MZ\x90\x00", "application/x-msdownload", "virus.exe",
-                         caption="#viectot Tặng quà cho trẻ em")
+    await _send_document(
+        fake_tg,
+        an,
+        b"MZ\x90\x00",
+        "application/x-msdownload",
+        "virus.exe",
+        caption="#viectot Tặng quà cho trẻ em",
+    )
     await an.expect("Loại tệp này không dùng được ở đây", "Chưa có gì được ghi nhận")
     await an.send_sticker()
     await an.expect("chưa xử lý được loại tin nhắn này")
@@ -94,7 +105,7 @@ async def test_erase_removes_words_and_media_keeps_totals(bot, fake_tg, branch, 
     await an.expect("Ghi nhận đây là việc tốt?")
     await an.press("Có, ghi nhận")
     await an.expect("Việc tốt đã được lưu")
-    first, second = await deeds(bot)
+    _first, second = await deeds(bot)
     await bot.app.services.get(DeedService).review(branch.secretary_actor, second.id, "accept")
     await an.send("/xoadulieu")
     await an.expect("Xoá dữ liệu của bạn?")
@@ -107,7 +118,10 @@ async def test_erase_removes_words_and_media_keeps_totals(bot, fake_tg, branch, 
     async with bot.app.db.session() as s:
         figures: dict[str, float] = {}
         for fn in BRANCH_FIGURES:
-            figures.update(await fn(s, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ),
-                                    datetime(2026, 4, 1, tzinfo=TZ)))
+            figures.update(
+                await fn(
+                    s, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ)
+                )
+            )
     # The pending one left with the person; the accepted one still counts, anonymously.
     assert figures["deeds_reported"] == 1 and figures["deeds_accepted"] == 1

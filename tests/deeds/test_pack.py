@@ -15,7 +15,6 @@ from tests.conftest import TZ, join_member
 from tests.deeds.conftest import PHOTO_KEY, add_phoneless_member
 
 
-
 async def _fixtures(bot, fake_tg, branch, an):
     """February: An reports four deeds (one commended, one returned, one withdrawn), the secretary records one
     for old Mr. Tám; Bình reports nothing."""
@@ -26,15 +25,30 @@ async def _fixtures(bot, fake_tg, branch, an):
     assert an_actor is not None and an_actor.display_name == "Trần Văn An"
     svc = bot.app.services.get(DeedService)
     sec = branch.secretary_actor
-    d1 = await svc.report(an_actor, DeedInput(day=date(2026, 2, 3), text="Sửa mái nhà cho bà Tư neo đơn",
-                                              category="giúp đỡ nhân dân", photo_keys=[PHOTO_KEY], share="yes"))
-    d2 = await svc.report(an_actor, DeedInput(day=date(2026, 2, 10), text="Dọn rác bờ kênh cùng thanh niên",
-                                              category="giữ gìn môi trường"))
+    d1 = await svc.report(
+        an_actor,
+        DeedInput(
+            day=date(2026, 2, 3),
+            text="Sửa mái nhà cho bà Tư neo đơn",
+            category="giúp đỡ nhân dân",
+            photo_keys=[PHOTO_KEY],
+            share="yes",
+        ),
+    )
+    d2 = await svc.report(
+        an_actor,
+        DeedInput(
+            day=date(2026, 2, 10), text="Dọn rác bờ kênh cùng thanh niên", category="giữ gìn môi trường"
+        ),
+    )
     d3 = await svc.report(an_actor, DeedInput(day=date(2026, 2, 11), text="Việc tốt", category="khác"))
     d4 = await svc.report(an_actor, DeedInput(day=date(2026, 2, 12), text="Rút lại", category="khác"))
-    d5 = await svc.record_for(sec, tam, branch.branch_id,
-                              DeedInput(day=date(2026, 2, 24), text="Kể chuyện Bác Hồ cho thiếu nhi",
-                                        category="khác"))
+    d5 = await svc.record_for(
+        sec,
+        tam,
+        branch.branch_id,
+        DeedInput(day=date(2026, 2, 24), text="Kể chuyện Bác Hồ cho thiếu nhi", category="khác"),
+    )
     await svc.review(sec, d1.id, "feature")
     await svc.review(sec, d2.id, "accept")
     await svc.review(sec, d3.id, "return", "Ghi rõ việc gì")
@@ -44,8 +58,10 @@ async def _fixtures(bot, fake_tg, branch, an):
 
 
 async def _pack_messages(fake_tg, sec, n: int = 3):
-    await fake_tg.wait_for(lambda: sum(1 for m in sec.bot_events(sec.chat_key)
-                                       if "Bản tin việc tốt" in m.text or m.media) >= n, timeout=10)
+    await fake_tg.wait_for(
+        lambda: sum(1 for m in sec.bot_events(sec.chat_key) if "Bản tin việc tốt" in m.text or m.media) >= n,
+        timeout=10,
+    )
     msgs = sec.bot_events(sec.chat_key)
     text = next(m for m in msgs if "Bản tin việc tốt" in m.text)
     doc = next(m for m in msgs if m.media == "document")
@@ -74,7 +90,12 @@ async def test_pack_on_the_first_without_meeting_date(bot, fake_tg, branch, an, 
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][:6] == ("STT", "Ngày", "Đảng viên", "Loại việc", "Nội dung việc tốt", "Trạng thái")
     assert len(rows) == 1 + 4
-    assert rows[1][2:6] == ("Trần Văn An", "giúp đỡ nhân dân", "Sửa mái nhà cho bà Tư neo đơn", "được biểu dương")
+    assert rows[1][2:6] == (
+        "Trần Văn An",
+        "giúp đỡ nhân dân",
+        "Sửa mái nhà cho bà Tư neo đơn",
+        "được biểu dương",
+    )
     assert rows[1][7] == PHOTO_KEY and rows[1][8].endswith(f"/{PHOTO_KEY[:2]}/{PHOTO_KEY}")
     assert rows[3][5] == "trả lại" and rows[3][9] == "Ghi rõ việc gì"
     assert rows[4][2] == "Nguyễn Văn Tám" and rows[4][6] == "✓"
@@ -115,8 +136,9 @@ async def test_pack_on_demand_is_for_the_branch_secretary_only(bot, fake_tg, bra
         await an.press_data(f"dpk:{branch.branch_id}", an.last)
         await an.expect("không có quyền")
         return
-    other = await seed_branch(bot, fake_tg, org_name="Đảng bộ B", branch_name="Chi bộ 9", secretary_id=9303,
-                              secretary_name="Vũ Hà")
+    other = await seed_branch(
+        bot, fake_tg, org_name="Đảng bộ B", branch_name="Chi bộ 9", secretary_id=9303, secretary_name="Vũ Hà"
+    )
     await other.secretary.send("/bantin")
     own = await other.secretary.expect("Bản tin việc tốt", "Chi bộ 9")
     await other.secretary.press_data(f"dpk:{branch.branch_id}", own)

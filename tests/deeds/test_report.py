@@ -30,7 +30,9 @@ async def test_guided_report_with_photos(bot, fake_tg, branch, an):
     assert deed.status == "pending" and deed.category == "giúp đỡ nhân dân" and deed.share == "yes"
     assert deed.day == date(2026, 3, 1) and deed.photo_keys == [PHOTO_KEY]
     # The photo is in the media store under its content hash, not a Telegram file id.
-    assert bot.app.services.get(__import__("bot.services.media", fromlist=["MediaStore"]).MediaStore).exists(PHOTO_KEY)
+    assert bot.app.services.get(__import__("bot.services.media", fromlist=["MediaStore"]).MediaStore).exists(
+        PHOTO_KEY
+    )
 
 
 async def test_guided_report_without_photo_and_typed_date(bot, fake_tg, branch, an):

@@ -29,6 +29,7 @@ async def _report(an, text: str, photo: bytes | None = None) -> None:
 async def _wait_for(fake_tg, user, *fragments: str, n: int = 1):
     """The bot messages in ``user``'s chat containing every fragment, once ``n`` of them exist (digest rows
     are sent concurrently, so their order is not asserted)."""
+
     def found():
         return [m for m in user.bot_events(user.chat_key) if all(f in m.text for f in fragments)]
 
@@ -44,7 +45,7 @@ async def test_daily_digest_once_with_photo_and_accept_all(bot, fake_tg, branch,
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     await bot.tick()
     await _wait_for(fake_tg, sec, "Ghi nhận một lần tất cả")
-    [head] = await _wait_for(fake_tg, sec, "Việc tốt chờ duyệt", "Có 2 việc tốt")
+    await _wait_for(fake_tg, sec, "Việc tốt chờ duyệt", "Có 2 việc tốt")
     [card] = await _wait_for(fake_tg, sec, "Sửa giúp bà Hai")
     assert card.buttons == ["✅ Ghi nhận", "🌟 Biểu dương", "↩️ Trả lại"] and card.photo
     # The photo shown to the secretary is the very bytes the member sent, re-sent from the media store.
@@ -56,7 +57,11 @@ async def test_daily_digest_once_with_photo_and_accept_all(bot, fake_tg, branch,
     await bot.tick()
     await bot.drain()
     async with bot.app.db.session() as s:
-        rows = (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "deed_digest"))).scalars().all()
+        rows = (
+            (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == "deed_digest")))
+            .scalars()
+            .all()
+        )
     assert len(rows) == 4  # header, two cards, accept-all
     [footer] = await _wait_for(fake_tg, sec, "Ghi nhận một lần tất cả")
     await sec.press("Ghi nhận tất cả", message=footer)
@@ -72,8 +77,11 @@ async def test_daily_digest_once_with_photo_and_accept_all(bot, fake_tg, branch,
 async def test_feature_posts_to_group_when_member_agreed(bot, fake_tg, branch, an):
     group = fake_tg.group(-100555, "Nhóm Chi bộ thôn 1")
     async with bot.app.db.session() as s:
-        await s.execute(update(Branch).where(Branch.id == branch.branch_id)
-                        .values(group_channel="telegram", group_chat_id=str(group.chat_id)))
+        await s.execute(
+            update(Branch)
+            .where(Branch.id == branch.branch_id)
+            .values(group_channel="telegram", group_chat_id=str(group.chat_id))
+        )
     await an.send("/viectot")
     await an.expect("việc tốt gì?")
     await an.send("Vận động bà con góp tiền làm cầu bê tông")
@@ -108,8 +116,11 @@ async def test_feature_posts_to_group_when_member_agreed(bot, fake_tg, branch, a
 async def test_feature_with_consent_ask_asks_member_first(bot, fake_tg, branch, an):
     group = fake_tg.group(-100556, "Nhóm")
     async with bot.app.db.session() as s:
-        await s.execute(update(Branch).where(Branch.id == branch.branch_id)
-                        .values(group_channel="telegram", group_chat_id=str(group.chat_id)))
+        await s.execute(
+            update(Branch)
+            .where(Branch.id == branch.branch_id)
+            .values(group_channel="telegram", group_chat_id=str(group.chat_id))
+        )
     await _report(an, "Nhặt được ví trả lại cho người đánh rơi")
     [deed] = await deeds(bot)
     await bot.app.services.get(DeedService).review(branch.secretary_actor, deed.id, "feature")
@@ -164,11 +175,22 @@ async def test_stale_deed_reminder_once(bot, fake_tg, branch, an, clock):
 async def test_forged_buttons_from_other_branch_and_member(bot, fake_tg, branch, an):
     await _report(an, "Quét dọn nhà văn hoá")
     [deed] = await deeds(bot)
-    other = await seed_branch(bot, fake_tg, org_name="Đảng bộ phường B", branch_name="Chi bộ khu 5",
-                              secretary_id=9202, secretary_name="Vũ Minh")
+    other = await seed_branch(
+        bot,
+        fake_tg,
+        org_name="Đảng bộ phường B",
+        branch_name="Chi bộ khu 5",
+        secretary_id=9202,
+        secretary_name="Vũ Minh",
+    )
     await other.secretary.send("/duyet")
     own = await other.secretary.expect("Không có việc tốt nào đang chờ duyệt")
-    for data in (f"dv:a:{deed.id}", f"dv:f:{deed.id}", f"dv:r:{deed.id}", f"dva:{branch.branch_id}:{deed.id}"):
+    for data in (
+        f"dv:a:{deed.id}",
+        f"dv:f:{deed.id}",
+        f"dv:r:{deed.id}",
+        f"dva:{branch.branch_id}:{deed.id}",
+    ):
         await other.secretary.press_data(data, own)
         await other.secretary.expect("không có quyền")
     # A member cannot review, nor see the pending list, nor edit someone else's deed.
@@ -227,27 +249,39 @@ async def test_nomination_goes_to_secretary(bot, fake_tg, branch, an):
     await an.expect("kiểm tra lại lời giới thiệu", "Bà Lê Thị Mười")
     await an.press("Gửi")
     await an.expect("Lời giới thiệu đã được gửi tới bí thư")
-    await branch.secretary.expect("Giới thiệu “gương người tốt”", "Bà Lê Thị Mười", "nấu cơm miễn phí",
-                                  "0912 345 678")
+    await branch.secretary.expect(
+        "Giới thiệu “gương người tốt”", "Bà Lê Thị Mười", "nấu cơm miễn phí", "0912 345 678"
+    )
 
 
 async def test_deeds_for_pledge_items_and_figures(bot, fake_tg, branch, an):
     from bot.services.hooks import BRANCH_FIGURES, PROVIDERS
 
     actor = await bot.app.services.get(IdentityService).actor_for_person(
-        (await bot.app.services.get(IdentityService).resolve(
-            __import__("bot.messages", fromlist=["UserRef"]).UserRef("telegram", "6001", "Trần Văn An"),
-            "6001")).person_id)
+        (
+            await bot.app.services.get(IdentityService).resolve(
+                __import__("bot.messages", fromlist=["UserRef"]).UserRef("telegram", "6001", "Trần Văn An"),
+                "6001",
+            )
+        ).person_id
+    )
     svc = bot.app.services.get(DeedService)
-    d = await svc.report(actor, DeedInput(day=datetime(2026, 3, 1).date(), text="Giúp bạn", pledge_item_id=42))
+    d = await svc.report(
+        actor, DeedInput(day=datetime(2026, 3, 1).date(), text="Giúp bạn", pledge_item_id=42)
+    )
     await svc.review(branch.secretary_actor, d.id, "feature")
     async with bot.app.db.session() as s:
         linked = await PROVIDERS.deeds_for_pledge_items(s, [42, 43])
         figures: dict[str, float] = {}
         for fn in BRANCH_FIGURES:
-            figures.update(await fn(s, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ),
-                                    datetime(2026, 4, 1, tzinfo=TZ)))
+            figures.update(
+                await fn(
+                    s, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ)
+                )
+            )
     assert linked == {42: [(datetime(2026, 3, 1).date(), "Giúp bạn")]}
-    assert figures["deeds_reported"] == 1 and figures["deeds_accepted"] == 1 and figures["deeds_featured"] == 1
+    assert (
+        figures["deeds_reported"] == 1 and figures["deeds_accepted"] == 1 and figures["deeds_featured"] == 1
+    )
     async with bot.app.db.session() as s:
         assert (await s.execute(select(Deed))).scalars().one().reviewed_by == branch.secretary_actor.person_id
