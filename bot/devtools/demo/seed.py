@@ -154,10 +154,7 @@ async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) ->
     for member in MEMBERS:
         actor = await _resolve(ids, member.user_id, member.name)
         await org_svc.redeem(actor, code.code)
-    for member in MEMBERS:
-        request = await sec_user.expect("xin tham gia", member.name, timeout=10)
-        await sec_user.press("Duyệt", request)
-        await sec_user.expect("Đã duyệt", member.name, timeout=10)
+    await _approve_all(sec_user, [m.name for m in MEMBERS])
     for member in MEMBERS:
         await users[member.user_id].expect("đã được duyệt", timeout=10)
 
@@ -171,6 +168,23 @@ async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) ->
             await seeder(services, report)
             report.seeded.append(feature)
     return report
+
+
+async def _approve_all(secretary: TelegramUser, names: list[str]) -> None:
+    """Press "Duyệt" on each join request (they may arrive in any order) and wait for the edits."""
+
+    def shown(fragment: str) -> dict[str, Any]:
+        found = {}
+        for event in secretary.bot_events(secretary.chat_key):
+            for name in names:
+                if fragment in event.text and name in event.text:
+                    found[name] = event
+        return found
+
+    await secretary.fake.wait_for(lambda: len(shown("xin tham gia")) == len(names), timeout=10)
+    for message in shown("xin tham gia").values():
+        await secretary.press("Duyệt", message)
+    await secretary.fake.wait_for(lambda: len(shown("Đã duyệt")) == len(names), timeout=10)
 
 
 async def _already_seeded(services: Services) -> bool:

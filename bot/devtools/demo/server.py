@@ -137,6 +137,9 @@ class DemoServer:
             bot_token=TEST_TOKEN, telegram_api_url=self.fake.base_url,
             database_url=f"sqlite+aiosqlite:///{db_file}", admin_ids=[f"telegram:{demo_seed.ADMIN_ID}"],
             media_dir=media_dir, bot_timezone=self.tz_name, log_level="WARNING",
+            # The fake does not limit, so the sender need not pace either (seeding 3 notices to the
+            # secretary would otherwise take 3 s).
+            send_chat_per_sec=50.0, send_group_per_min=3000.0,
         )
         self.clock = FakeClock(datetime.combine(datetime.now(settings.tz).date(), START_AT, settings.tz),
                                settings.tz)
