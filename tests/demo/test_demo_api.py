@@ -119,6 +119,12 @@ async def test_send_press_photo_and_clock(demo: DemoServer, http: aiohttp.Client
         assert resp.status == 200 and resp.content_type == "image/png"
         assert await resp.read() == photo
 
+    # In the group chat the secretary writes; the bot stays quiet there but the message shows.
+    async with http.post(f"{demo.url}/api/send", json={"persona": "group", "text": "Chào cả chi bộ"}) as resp:
+        assert resp.status == 200
+    group = (await _chat(http, demo, "group"))["items"]
+    assert [(i["author"], i["text"]) for i in group] == [("Nguyễn Thị Lan", "Chào cả chi bộ")]
+
     # Another web page cannot post here.
     async with http.post(f"{demo.url}/api/send", json={"persona": "an", "text": "x"},
                          headers={"Origin": "http://evil.example"}) as resp:

@@ -309,12 +309,12 @@ class DemoServer:
         self._pull()
         items = self._chat_items(persona.chat_id, after)
         if not items and wait > 0:
-            version = self._clock_version
+            # Any change wakes the page: a new item elsewhere updates its unread dots, a clock move the clock.
+            version, seq = self._clock_version, self._seq
             async with self._changed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait_for(
-                        lambda: bool(self._chat_items(persona.chat_id, after))
-                        or self._clock_version != version), wait)
+                        lambda: self._seq != seq or self._clock_version != version), wait)
             items = self._chat_items(persona.chat_id, after)
         return web.json_response({"items": items, "seq": self._seq, "menu": self._menus.get(persona.chat_id),
                                   "clock": self._clock_json(), "latest": self._latest()})
@@ -336,7 +336,7 @@ class DemoServer:
         user = self.users[persona.user_id]
         self._pull()  # the bot's earlier messages come before this one
         self._user_n += 1
-        self._add(persona.chat_id, user_item(self._user_n, user.name, text, self._now_label()))
+        self._add(persona.chat_id, user_item(self._user_n, _writer(persona), text, self._now_label()))
         await self.fake.inject_message(user.user, text, chat_id=persona.chat_id)
         await self._notify()
 
@@ -379,7 +379,8 @@ class DemoServer:
         update = await self.fake.inject_photo(user.user, persona.chat_id, data, caption)
         self._user_n += 1
         file_id = update["message"]["photo"][-1]["file_id"]
-        self._add(persona.chat_id, user_item(self._user_n, user.name, caption, self._now_label(), file_id))
+        item = user_item(self._user_n, _writer(persona), caption, self._now_label(), file_id)
+        self._add(persona.chat_id, item)
         await self._notify()
         return web.json_response({"ok": True})
 
@@ -430,6 +431,11 @@ def _persona(key: object) -> Persona:
         if p.key == key:
             return p
     raise ApiError(404, "Không có người dùng này trong bản thử.")
+
+
+def _writer(persona: Persona) -> str:
+    """Who writes in this chat (the secretary in the group), by full name."""
+    return next(p.name for p in PERSONAS if p.chat_id == persona.user_id)
 
 
 def _int(value: str, name: str) -> int:
