@@ -145,10 +145,10 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
     expect(bot_says.filter(has_text="xin tham gia")).to_have_count(0)
     page.locator(".menu-btn", has_text="👥 Đảng viên").click()
     expect(bot_says.filter(has_text="Đảng viên (4)")).to_be_visible()
-    # A fresh member code, with an inline button the secretary can press.
+    # A fresh member code to hand out.
     page.fill("#text", "/mathamgia")
     page.click("#send")
-    expect(bot_says.last).to_contain_text("mã")
+    expect(bot_says.last).to_contain_text("Mã tham gia chi bộ")
 
     # The branch group is one more chat.
     page.click('[data-persona="group"]')

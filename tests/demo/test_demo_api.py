@@ -154,3 +154,5 @@ async def test_kept_database_is_reused(tmp_path):
     async with DemoServer(port=0, db_path=db) as again:
         assert again.report.reused
         assert again.clock is not None and again.clock.now() >= later  # time never runs backwards
+        async with aiohttp.ClientSession() as http:
+            await _wait_for(http, again, "an", 0, "Chào mừng", "Trần Văn An")

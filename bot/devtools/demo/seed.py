@@ -130,6 +130,8 @@ async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) ->
         orgs = await org_svc.list_orgs()
         report.org_id = orgs[0].id if orgs else None
         report.branch_ids = [b.id for b in await org_svc.list_branches(report.org_id) if b.id is not None]
+        for persona in (SECRETARY, *MEMBERS):
+            await say(persona, "/start")  # a fresh fake has empty chats: greet each, menus come back
         return report
 
     admin = await _resolve(ids, ADMIN_ID, "Quản trị hệ thống")
