@@ -81,3 +81,11 @@ def pg_settings(web_settings: Settings, pg_db_url: str) -> Settings:
 def scale_settings(pg_settings: Settings, redis_url: str, redis_prefix: str) -> Settings:
     """PostgreSQL + Redis, as in a scale-out deployment."""
     return pg_settings.model_copy(update={"redis_url": redis_url, "redis_prefix": redis_prefix})
+
+
+def outbox_rows(n: int, due_at, chat_base: int = 10_000, ref: str = "broadcast:test") -> list[dict]:
+    """``n`` pending broadcast rows to distinct private chats (bulk insert values)."""
+    return [{"key": f"{ref}:{i}", "kind": "broadcast", "ref": ref, "channel": "telegram",
+             "chat_id": str(chat_base + i), "bot": "", "payload": {"text": f"Thông báo <b>số {i}</b>"},
+             "status": "pending", "priority": 5, "due_at": due_at, "attempts": 0, "created_at": due_at}
+            for i in range(n)]

@@ -1,4 +1,4 @@
-"""The webhook server: secret check, fast 200 with background work, duplicates across workers, ops endpoints."""
+"""The webhook server: secret check, fast 200 + background work, duplicates across workers, ops routes."""
 
 from __future__ import annotations
 
