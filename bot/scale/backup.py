@@ -39,7 +39,10 @@ def check(path: Path) -> int:
     """Integrity check; returns the number of people (so a restore can be sanity-checked)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        try:
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(f"{path}: not an SQLite database ({exc})") from None
         if ok != "ok":
             raise BackupError(f"{path}: integrity check failed: {ok}")
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

@@ -97,7 +97,8 @@ class FuzzGen:
             data = r.choice(BUTTON_DATA) if r.random() < 0.7 else self.text()[:64]
             msg = self.message(self.bot_user, text="Câu hỏi")
             msg["chat"] = {"id": user["id"], "type": "private", "first_name": "A"}
-            q: dict[str, Any] = {"id": str(r.randrange(1 << 40)), "from": user, "chat_instance": "1", "data": data}
+            q: dict[str, Any] = {"id": str(r.randrange(1 << 40)), "from": user, "chat_instance": "1",
+                                 "data": data}
             if r.random() < 0.85:
                 q["message"] = msg
             return {"update_id": uid, "callback_query": q}

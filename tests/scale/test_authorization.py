@@ -97,7 +97,8 @@ class World:
     async def pending_request(self, branch_id: int) -> int:
         manager = self.admin
         joiner = await self.person("Người xin vào")
-        await self.org.redeem(joiner, (await self.org.create_code(manager, kind="member", branch_id=branch_id)).code)
+        code = await self.org.create_code(manager, kind="member", branch_id=branch_id)
+        await self.org.redeem(joiner, code.code)
         async with self.app.db.session() as s:
             return (await s.execute(select(Membership.id).where(Membership.person_id == joiner.person_id))
                     ).scalar_one()

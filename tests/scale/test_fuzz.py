@@ -49,8 +49,8 @@ async def invariants(node: WebNode) -> dict[str, int]:
             "active_memberships": (await count(Membership, Membership.status == "active")).scalar_one(),
         }
         orphans = {
-            "identity_without_person": "SELECT count(*) FROM identity i LEFT JOIN person p ON p.id = i.person_id "
-                                       "WHERE p.id IS NULL",
+            "identity_without_person": "SELECT count(*) FROM identity i LEFT JOIN person p "
+                                       "ON p.id = i.person_id WHERE p.id IS NULL",
             "membership_without_branch": "SELECT count(*) FROM membership m LEFT JOIN branch b "
                                          "ON b.id = m.branch_id WHERE b.id IS NULL",
             "membership_without_person": "SELECT count(*) FROM membership m LEFT JOIN person p "
