@@ -23,14 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from bot.app import App  # noqa: E402
-from bot.channels.telegram.channel import TelegramChannel, make_bot  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.devtools.emulator import FakeTelegram  # noqa: E402
-from bot.devtools.harness import TEST_TOKEN  # noqa: E402
-from storage.models.outbox import OutboxMessage  # noqa: E402
+from bot.app import App
+from bot.channels.telegram.channel import TelegramChannel, make_bot
+from bot.config import Settings
+from bot.devtools.emulator import FakeTelegram
+from bot.devtools.harness import TEST_TOKEN
+from storage.models.outbox import OutboxMessage
 
 CEILING = 30.0
 
@@ -103,8 +103,8 @@ async def ptb(fake: FakeTelegram, chats: range) -> dict:
                 await bot.send_message(c, f"Thông báo <b>{c}</b>", parse_mode="HTML")
                 return
             except RetryAfter as exc:
-                await asyncio.sleep(exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds")
-                                    else exc.retry_after)
+                wait = exc.retry_after
+                await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
 
     await asyncio.gather(*(one(c) for c in chats))
     elapsed = time.monotonic() - t0
@@ -114,7 +114,8 @@ async def ptb(fake: FakeTelegram, chats: range) -> dict:
 
 async def main(n: int) -> None:
     async with FakeTelegram() as fake:
-        print(f"ceiling: {CEILING:.0f} msg/s overall (fake Bot API, Telegram's published limit); N={n} per sender")
+        print(f"ceiling: {CEILING:.0f} msg/s overall (fake Bot API, Telegram's published limit); "
+              f"N={n} per sender")
         rows = []
         for i, name in enumerate(("ours", "naive", "ptb")):
             chats = range(1_000_000 + i * 100_000, 1_000_000 + i * 100_000 + n)
