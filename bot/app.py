@@ -63,6 +63,13 @@ class App:
         registry = discover()
         discover_ticks()
         dispatcher = Dispatcher(services, registry)
+        if redis is not None:
+            # Scale mode: per-person locks and update de-duplication shared by every worker.
+            from bot.scale.dedupe import RedisDedupe
+            from bot.scale.locks import RedisLocks
+
+            dispatcher.locks = RedisLocks(redis, prefix=f"{settings.redis_prefix}lock:")
+            dispatcher.dedupe = RedisDedupe(redis, prefix=f"{settings.redis_prefix}upd:")
         app = cls(settings=settings, db=db, clock=clock, state=state, services=services, registry=registry,
                   dispatcher=dispatcher, redis=redis)
         deps.extras["app"] = app
@@ -73,9 +80,10 @@ class App:
     def add_channel(self, key: str, channel: Channel) -> None:
         self.channels[key] = channel
 
-    def build_sender(self, worker_id: str | None = None) -> Sender:
+    def build_sender(self, worker_id: str | None = None, limiter_for: Any = None) -> Sender:
         self.sender = Sender(self.db, self.clock, self.settings, self.channels,
-                             self.services.get(IdentityService), worker_id=worker_id, after_send=self._after_send)
+                             self.services.get(IdentityService), worker_id=worker_id,
+                             after_send=self._after_send, limiter_for=limiter_for)
         return self.sender
 
     async def handle(self, inbound: Inbound, channel: Channel) -> None:

@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8080
 
+    # --- scale ---
+    webhook_path: str = "/telegram/webhook"
+    zalo_webhook_path: str = "/zalo/webhook"
+    webhook_max_connections: int = 40
+    web_max_tasks: int = 256  # updates processed at once per web worker; more wait (back-pressure)
+    web_drain_seconds: float = 25.0  # on shutdown, finish started updates for at most this long
+    web_reuse_port: bool = False
+    worker_port: int = 0  # >0: the worker serves /healthz and /metrics on this port
+    worker_lease_seconds: float = 15.0  # leadership lease; a standby takes over within about this long
+    worker_retry_seconds: float = 5.0  # how often a standby tries to become the active worker
+    worker_idle_poll: float = 0.5
+    outbox_claim_lease_seconds: int = 120  # a row left 'sending' by a dead worker is retried after this
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:

@@ -1,0 +1,194 @@
+"""The authorization matrix: every privileged service verb against every role, in one table.
+
+Services are called directly (no handler in between), so a hidden menu cannot hide a missing check.
+"Allowed" means the call succeeds; "denied" means PermissionDenied and nothing changed.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.messages import UserRef
+from bot.services.actor import Actor
+from bot.services.errors import PermissionDenied
+from bot.services.identity import IdentityService
+from bot.services.org import OrgService
+from storage.models.joining import JoinCode
+from storage.models.org import Branch, Organization
+from storage.models.people import Membership
+from tests.conftest import ADMIN_TG_ID
+
+ROLES = ["stranger", "pending", "member", "member_other_branch", "secretary_other_branch", "deputy",
+         "secretary", "committee_other_org", "committee", "system_admin"]
+MANAGERS = {"deputy", "secretary", "committee", "system_admin"}
+COMMITTEE = {"committee", "system_admin"}
+ADMIN = {"system_admin"}
+
+# action -> roles allowed (the target is always branch A1 of đảng bộ A, or đảng bộ A itself)
+MATRIX: dict[str, set[str]] = {
+    "approve_join": MANAGERS,
+    "reject_join": MANAGERS,
+    "create_join_code": MANAGERS,
+    "list_members": MANAGERS,
+    "list_pending": MANAGERS,
+    "revoke_code": MANAGERS,
+    "create_branch": COMMITTEE,
+    "invite_secretary": COMMITTEE,
+    "invite_deputy": COMMITTEE,
+    "create_org": ADMIN,
+    "invite_committee_admin": ADMIN,
+    "revoke_committee_invite": ADMIN,
+}
+
+
+class World:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.ids = app.services.get(IdentityService)
+        self.org = app.services.get(OrgService)
+        self.actors: dict[str, Actor] = {}
+        self._n = 0
+
+    async def person(self, name: str) -> Actor:
+        self._n += 1
+        uid = str(60_000 + self._n)
+        return await self.ids.resolve(UserRef("telegram", uid, name), uid)
+
+    async def redeem(self, actor: Actor, code: str) -> Actor:
+        await self.org.redeem(actor, code)
+        refreshed = await self.ids.actor_for_person(actor.person_id)
+        assert refreshed is not None
+        return refreshed
+
+    async def build(self) -> None:
+        admin = await self.ids.resolve(UserRef("telegram", str(ADMIN_TG_ID), "Quản trị"), str(ADMIN_TG_ID))
+        self.admin = admin
+        org_a = await self.org.create_org(admin, "Đảng bộ A")
+        org_b = await self.org.create_org(admin, "Đảng bộ B")
+        self.org_a, self.org_b = org_a.id, org_b.id
+        self.a1 = (await self.org.create_branch(admin, org_a.id, "Chi bộ A1")).id
+        self.a2 = (await self.org.create_branch(admin, org_a.id, "Chi bộ A2")).id
+        code = self.org.create_code
+        sec = await self.redeem(await self.person("Bí thư A1"),
+                                (await code(admin, kind="secretary", branch_id=self.a1)).code)
+        a = self.actors
+        a["secretary"] = sec
+        a["deputy"] = await self.redeem(await self.person("Phó bí thư A1"),
+                                        (await code(admin, kind="deputy", branch_id=self.a1)).code)
+        a["secretary_other_branch"] = await self.redeem(
+            await self.person("Bí thư A2"), (await code(admin, kind="secretary", branch_id=self.a2)).code)
+        a["committee"] = await self.redeem(await self.person("Cấp ủy A"),
+                                           (await code(admin, kind="committee_admin", org_id=org_a.id)).code)
+        a["committee_other_org"] = await self.redeem(
+            await self.person("Cấp ủy B"), (await code(admin, kind="committee_admin", org_id=org_b.id)).code)
+        a["stranger"] = await self.person("Người lạ")
+        a["pending"] = await self.redeem(await self.person("Chờ duyệt"),
+                                         (await code(sec, kind="member", branch_id=self.a1)).code)
+        a["member"] = await self.approved(self.a1, "Đảng viên A1")
+        a["member_other_branch"] = await self.approved(self.a2, "Đảng viên A2")
+        a["system_admin"] = admin
+        assert a["member"].is_member and not a["member"].is_secretary
+        assert a["pending"].seats[0].status == "pending"
+
+    async def pending_request(self, branch_id: int) -> int:
+        manager = self.admin
+        joiner = await self.person("Người xin vào")
+        code = await self.org.create_code(manager, kind="member", branch_id=branch_id)
+        await self.org.redeem(joiner, code.code)
+        async with self.app.db.session() as s:
+            return (await s.execute(select(Membership.id).where(Membership.person_id == joiner.person_id))
+                    ).scalar_one()
+
+    async def approved(self, branch_id: int, name: str) -> Actor:
+        joiner = await self.person(name)
+        await self.org.redeem(joiner, (await self.org.create_code(self.admin, kind="member",
+                                                                   branch_id=branch_id)).code)
+        async with self.app.db.session() as s:
+            mid = (await s.execute(select(Membership.id).where(Membership.person_id == joiner.person_id))
+                   ).scalar_one()
+        await self.org.decide_join(self.admin, mid, True)
+        refreshed = await self.ids.actor_for_person(joiner.person_id)
+        assert refreshed is not None
+        return refreshed
+
+    async def counts(self) -> tuple[int, ...]:
+        async with self.app.db.session() as s:
+            out = []
+            for model in (Organization, Branch, JoinCode, Membership):
+                out.append((await s.execute(select(func.count()).select_from(model))).scalar_one())
+            revoked = (await s.execute(select(func.count()).select_from(JoinCode)
+                                       .where(JoinCode.revoked_at.is_not(None)))).scalar_one()
+            active = (await s.execute(select(func.count()).select_from(Membership)
+                                      .where(Membership.status != "pending"))).scalar_one()
+            return (*out, revoked, active)
+
+    async def act(self, action: str, actor: Actor) -> None:
+        """Prepare a fresh target (made by the system admin), then attempt ``action`` as ``actor``."""
+        org = self.org
+        if action in ("approve_join", "reject_join"):
+            mid = await self.pending_request(self.a1)
+            before = await self.counts()
+            self._before = before
+            await org.decide_join(actor, mid, action == "approve_join")
+        elif action == "revoke_code":
+            code = (await org.create_code(self.admin, kind="member", branch_id=self.a1)).code
+            self._before = await self.counts()
+            await org.revoke_code(actor, code)
+        elif action == "revoke_committee_invite":
+            code = (await org.create_code(self.admin, kind="committee_admin", org_id=self.org_a)).code
+            self._before = await self.counts()
+            await org.revoke_code(actor, code)
+        else:
+            self._before = await self.counts()
+            if action == "create_join_code":
+                await org.create_code(actor, kind="member", branch_id=self.a1)
+            elif action == "list_members":
+                await org.members(actor, self.a1)
+            elif action == "list_pending":
+                await org.pending_requests(actor, self.a1)
+            elif action == "create_branch":
+                await org.create_branch(actor, self.org_a, "Chi bộ mới")
+            elif action == "invite_secretary":
+                await org.create_code(actor, kind="secretary", branch_id=self.a1)
+            elif action == "invite_deputy":
+                await org.create_code(actor, kind="deputy", branch_id=self.a1)
+            elif action == "create_org":
+                await org.create_org(actor, "Đảng bộ mới")
+            elif action == "invite_committee_admin":
+                await org.create_code(actor, kind="committee_admin", org_id=self.org_a)
+            else:
+                raise AssertionError(action)
+
+
+@pytest.fixture
+async def world(settings, clock):
+    app = await App.create(settings, clock=clock)
+    w = World(app)
+    await w.build()
+    yield w
+    await app.close()
+
+
+async def test_authorization_matrix(world: World, caplog):
+    assert set(ROLES) == set(world.actors)
+    wrong: list[str] = []
+    for action, role in itertools.product(MATRIX, ROLES):
+        expected = role in MATRIX[action]
+        try:
+            await world.act(action, world.actors[role])
+            allowed = True
+        except PermissionDenied:
+            allowed = False
+            if await world.counts() != world._before:
+                wrong.append(f"{action} by {role}: denied but the database changed")
+        if allowed != expected:
+            wrong.append(f"{action} by {role}: {'allowed' if allowed else 'denied'}, expected "
+                         f"{'allowed' if expected else 'denied'}")
+    assert wrong == []
+    # Refusals are logged (forged buttons end at the service and leave a trace).
+    assert sum("permission denied" in r.getMessage() for r in caplog.records) == sum(
+        len(set(ROLES) - allowed) for allowed in MATRIX.values())
