@@ -1,4 +1,8 @@
-"""Rate limits for outgoing messages, per bot token: a sliding window overall, spacing per chat."""
+"""Rate limits for outgoing messages, per bot token: a sliding window overall, spacing per chat.
+
+Sends are counted when they actually fire, not when they were planned: on a loaded machine a task may
+wake late, and counting its planned time would let the next sends bunch up inside Telegram's window.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections import deque
 
 
 class SlidingWindow:
-    """At most ``rate`` events in any ``period`` seconds (with a small safety margin for network jitter)."""
+    """At most ``rate`` sends in any ``period`` seconds (plus a small margin for network jitter)."""
 
     def __init__(self, rate: float, period: float = 1.0, margin: float = 0.03) -> None:
         self.rate = max(1, int(rate))
@@ -16,18 +20,17 @@ class SlidingWindow:
         self._times: deque[float] = deque()
         self._paused_until = 0.0
 
-    def reserve(self, now: float) -> float:
-        """Reserve the earliest slot at or after ``now``; returns that slot's time."""
-        slot = max(now, self._paused_until)
-        while len(self._times) >= self.rate:
-            oldest = self._times[0]
-            if oldest + self.period <= slot:
-                self._times.popleft()
-            else:
-                slot = oldest + self.period
-                self._times.popleft()
-        self._times.append(slot)
-        return slot
+    def wait_needed(self, now: float) -> float:
+        """Seconds until a send may fire (0 when it may fire now)."""
+        wait = self._paused_until - now
+        if len(self._times) >= self.rate:
+            wait = max(wait, self._times[-self.rate] + self.period - now)
+        return max(0.0, wait)
+
+    def record(self, now: float) -> None:
+        self._times.append(now)
+        while len(self._times) > self.rate:
+            self._times.popleft()
 
     def pause(self, seconds: float, now: float) -> None:
         self._paused_until = max(self._paused_until, now + seconds)
@@ -58,13 +61,16 @@ class BotLimiter:
         self.lock = asyncio.Lock()
 
     async def wait_turn(self, chat_key: str, is_group: bool) -> None:
-        async with self.lock:
-            now = time.monotonic()
-            slot = self.window.reserve(self.chats.earliest(chat_key, now))
-            self.chats.commit(chat_key, is_group, slot)
-        delay = slot - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        """Return when this send may fire; the send is counted at that moment."""
+        while True:
+            async with self.lock:
+                now = time.monotonic()
+                wait = max(self.window.wait_needed(now), self.chats.earliest(chat_key, now) - now)
+                if wait <= 0:
+                    self.window.record(now)
+                    self.chats.commit(chat_key, is_group, now)
+                    return
+            await asyncio.sleep(wait)
 
     def pause(self, seconds: float) -> None:
         self.window.pause(seconds, time.monotonic())
