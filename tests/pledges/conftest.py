@@ -34,3 +34,27 @@ async def fill_pledge(user: ChatUser, deeds: list[tuple[str, str, str]] | None =
     await user.expect("Lời cam kết của bạn")
     await user.press("Giữ lời cam kết này")
     await user.expect("Xem lại phiếu trước khi gửi")
+
+
+async def pledge_and_approve(user: ChatUser, secretary: ChatUser,
+                             deeds: list[tuple[str, str, str]] | None = None) -> None:
+    await fill_pledge(user, deeds)
+    await user.press("Gửi bí thư")
+    await user.expect("Đã gửi!")
+    await secretary.expect("Phiếu đăng ký mới cần duyệt", user.name)
+    await secretary.press("Duyệt phiếu")
+    await secretary.expect(f"Đã duyệt phiếu của {user.name}")
+    await user.expect("đã được bí thư duyệt")
+
+
+def xlsx_rows(fake, message) -> list[list[object]]:
+    """Download the document of a bot message from the fake server and read its first sheet."""
+    import io
+
+    from openpyxl import load_workbook
+
+    doc = message.raw.record.document
+    assert doc is not None, "the message has no document"
+    data = fake.files[doc["file_id"]].data
+    ws = load_workbook(io.BytesIO(data)).active
+    return [list(row) for row in ws.iter_rows(values_only=True)]
