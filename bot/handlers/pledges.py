@@ -35,7 +35,7 @@ from storage.models.pledges import FIELD_MAX
 router = Router("pledges")
 
 
-# --- the form ---------------------------------------------------------------------------------------
+# --- the form -------------------------------------------------------------------------------------------
 
 
 def _example(question: str, example: str) -> str:
@@ -85,39 +85,79 @@ def _deed_no(data: dict[str, Any]) -> int:
 
 
 STEPS = [
-    AskText("duty", lambda _c, _d: _example(_("What is your position or duty? One line."),
-                                            _("teacher; village head; retired")),
-            next=_after_edit, max_len=FIELD_MAX),
-    AskItemField("item_what", lambda _c, d: _example(
-        _("Deed {n}: what will you do?").format(n=_deed_no(d)),
-        _("Help two poor households in the village apply for loans to raise livestock")),
-        field="what", max_len=FIELD_MAX),
-    AskItemField("item_criterion", lambda _c, d: _example(
-        _("Deed {n}: how will it be measured (criterion)?").format(n=_deed_no(d)),
-        _("both households get their loans and keep at least 5 pigs each")),
-        field="criterion", max_len=FIELD_MAX),
-    AskItemField("item_when", lambda _c, d: _example(
-        _("Deed {n}: when? By a month, or monthly/quarterly.").format(n=_deed_no(d)),
-        _("by September 2026; monthly")),
-        field="when", max_len=FIELD_MAX, next=_after_edit),
-    AskMore("more", lambda _c, d: _("You have {n} deed(s). Add another? (at most {max})").format(
-        n=len(d.get("items") or []), max=MAX_ITEMS),
+    AskText(
+        "duty",
+        lambda _c, _d: _example(
+            _("What is your position or duty? One line."), _("teacher; village head; retired")
+        ),
+        next=_after_edit,
+        max_len=FIELD_MAX,
+    ),
+    AskItemField(
+        "item_what",
+        lambda _c, d: _example(
+            _("Deed {n}: what will you do?").format(n=_deed_no(d)),
+            _("Help two poor households in the village apply for loans to raise livestock"),
+        ),
+        field="what",
+        max_len=FIELD_MAX,
+    ),
+    AskItemField(
+        "item_criterion",
+        lambda _c, d: _example(
+            _("Deed {n}: how will it be measured (criterion)?").format(n=_deed_no(d)),
+            _("both households get their loans and keep at least 5 pigs each"),
+        ),
+        field="criterion",
+        max_len=FIELD_MAX,
+    ),
+    AskItemField(
+        "item_when",
+        lambda _c, d: _example(
+            _("Deed {n}: when? By a month, or monthly/quarterly.").format(n=_deed_no(d)),
+            _("by September 2026; monthly"),
+        ),
+        field="when",
+        max_len=FIELD_MAX,
+        next=_after_edit,
+    ),
+    AskMore(
+        "more",
+        lambda _c, d: _("You have {n} deed(s). Add another? (at most {max})").format(
+            n=len(d.get("items") or []), max=MAX_ITEMS
+        ),
         choices=lambda _c, _d: [("yes", _("➕ Add another deed")), ("no", _("➡️ Continue"))],
         next=lambda d: "item_what" if d.get("more") == "yes" else None,
-        skip_if=lambda d: len(d.get("items") or []) >= MAX_ITEMS),
-    AskText("shortcoming", lambda _c, _d: _example(
-        _("One shortcoming you will fix in yourself (self-examine, self-correct):"),
-        _("I sometimes come late to branch meetings")), max_len=FIELD_MAX),
-    AskText("remedy", lambda _c, _d: _example(_("How will you fix it?"),
-                                              _("set a reminder and arrive 10 minutes early")),
-            next=_after_edit, max_len=FIELD_MAX),
-    AskCommitment("commitment_choice", lambda _c, _d: _("Your commitment sentence:\n<i>{text}</i>").format(
-        text=esc(default_commitment())),
+        skip_if=lambda d: len(d.get("items") or []) >= MAX_ITEMS,
+    ),
+    AskText(
+        "shortcoming",
+        lambda _c, _d: _example(
+            _("One shortcoming you will fix in yourself (self-examine, self-correct):"),
+            _("I sometimes come late to branch meetings"),
+        ),
+        max_len=FIELD_MAX,
+    ),
+    AskText(
+        "remedy",
+        lambda _c, _d: _example(_("How will you fix it?"), _("set a reminder and arrive 10 minutes early")),
+        next=_after_edit,
+        max_len=FIELD_MAX,
+    ),
+    AskCommitment(
+        "commitment_choice",
+        lambda _c, _d: _("Your commitment sentence:\n<i>{text}</i>").format(text=esc(default_commitment())),
         choices=lambda _c, _d: [("keep", _("✅ Keep this sentence")), ("own", _("✏️ Write my own"))],
-        next=lambda d: "commitment" if d.get("commitment_choice") == "own" else DONE),
-    AskText("commitment", lambda _c, _d: _example(_("Write your commitment sentence:"),
-                                                  _("I promise to do what I registered and to be a good example "
-                                                    "for my neighbours.")), max_len=FIELD_MAX),
+        next=lambda d: "commitment" if d.get("commitment_choice") == "own" else DONE,
+    ),
+    AskText(
+        "commitment",
+        lambda _c, _d: _example(
+            _("Write your commitment sentence:"),
+            _("I promise to do what I registered and to be a good example for my neighbours."),
+        ),
+        max_len=FIELD_MAX,
+    ),
 ]
 
 
@@ -132,7 +172,11 @@ def resume_step(content: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         for key, step in (("what", "item_what"), ("criterion", "item_criterion"), ("when", "item_when")):
             if not it.get(key):
                 return step, {"item_idx": i}
-    for key, step in (("shortcoming", "shortcoming"), ("remedy", "remedy"), ("commitment", "commitment_choice")):
+    for key, step in (
+        ("shortcoming", "shortcoming"),
+        ("remedy", "remedy"),
+        ("commitment", "commitment_choice"),
+    ):
         if not content.get(key):
             return step, {}
     return None
@@ -157,11 +201,12 @@ async def _start_form(ctx: Ctx, draft: dict[str, Any], step: str, **extra: Any) 
     await ctx.forms.start("pledge", data, step=step)
 
 
-# --- entry, review, submit ----------------------------------------------------------------------------
+# --- entry, review, submit ------------------------------------------------------------------------------
 
 
-@router.command("dangky", "pledge", help=lambda: _("register or amend my pledge to follow Uncle Hồ"),
-                audience="member")
+@router.command(
+    "dangky", "pledge", help=lambda: _("register or amend my pledge to follow Uncle Hồ"), audience="member"
+)
 async def register(ctx: Ctx) -> None:
     await _entry(ctx)
 
@@ -173,29 +218,39 @@ async def _entry(ctx: Ctx) -> None:
         if draft.get("mode") in ("fix", "amend"):
             await show_review(ctx)
             return
-        await ctx.reply(_("You have an unfinished pledge draft. Continue the draft?"),
-                        [[Button(_("▶️ Continue the draft"), "pd:go")],
-                         [Button(_("🗑 Start again"), "pd:new")]])
+        await ctx.reply(
+            _("You have an unfinished pledge draft. Continue the draft?"),
+            [[Button(_("▶️ Continue the draft"), "pd:go")], [Button(_("🗑 Start again"), "pd:new")]],
+        )
         return
     if p is None:
-        intro = _("📝 <b>Pledge to study and follow Uncle Hồ — {year}</b>\n"
-                  "I will ask a few short questions, one at a time: your duty, 1 to 3 deeds, one shortcoming "
-                  "to fix and your commitment. You can stop any time; your draft is kept.").format(year=mine.year)
+        intro = _(
+            "📝 <b>Pledge to study and follow Uncle Hồ — {year}</b>\n"
+            "I will ask a few short questions, one at a time: your duty, 1 to 3 deeds, one shortcoming "
+            "to fix and your commitment. You can stop any time; your draft is kept."
+        ).format(year=mine.year)
         if mine.theme:
             intro += "\n" + _("🎯 Theme of the year: {theme}").format(theme=esc(mine.theme))
         await ctx.reply(intro)
         await ctx.forms.start("pledge", {"mode": "new", "item_idx": 0})
         return
     if p.status == "submitted":
-        await ctx.reply(_("Your pledge is waiting for the secretary's approval.") + "\n\n"
-                        + await ctx.svc(PledgeService).card(ctx.require_actor()))
+        await ctx.reply(
+            _("Your pledge is waiting for the secretary's approval.")
+            + "\n\n"
+            + await ctx.svc(PledgeService).card(ctx.require_actor())
+        )
         return
     if p.status == "returned":
         await ctx.svc(PledgeService).start_edit(ctx.require_actor(), "fix")
         await show_review(ctx)
         return
-    await ctx.reply(_("You already have an approved pledge for {year}. View it, or add to it (amend)?").format(
-        year=mine.year), [[Button(_("👁 View my pledge"), "pd:view")], [Button(_("➕ Amend (Bổ sung)"), "pd:amend")]])
+    await ctx.reply(
+        _("You already have an approved pledge for {year}. View it, or add to it (amend)?").format(
+            year=mine.year
+        ),
+        [[Button(_("👁 View my pledge"), "pd:view")], [Button(_("➕ Amend (Bổ sung)"), "pd:amend")]],
+    )
 
 
 async def show_review(ctx: Ctx) -> None:
@@ -211,12 +266,23 @@ async def show_review(ctx: Ctx) -> None:
         await _start_form(ctx, mine.draft, step, **extra)
         return
     mode = mine.draft.get("mode", "new")
-    head = {"amend": _("➕ <b>Amendment — review before sending</b>"),
-            "fix": _("✏️ <b>Returned pledge — edit and send again</b>")}.get(
-        mode, _("👀 <b>Review your pledge before sending</b>"))
+    head = {
+        "amend": _("➕ <b>Amendment — review before sending</b>"),
+        "fix": _("✏️ <b>Returned pledge — edit and send again</b>"),
+    }.get(mode, _("👀 <b>Review your pledge before sending</b>"))
     comment = mine.pledge.secretary_comment if mine.pledge is not None else None
-    text = head + "\n" + render_card(content, year=mine.year, name=actor.display_name, branch=mine.seat.branch_name,
-                                     theme=mine.theme, comment=comment)
+    text = (
+        head
+        + "\n"
+        + render_card(
+            content,
+            year=mine.year,
+            name=actor.display_name,
+            branch=mine.seat.branch_name,
+            theme=mine.theme,
+            comment=comment,
+        )
+    )
     items = content["items"]
     buttons = [[Button(_("✏️ Edit duty"), "pd:e:duty")]]
     for i in range(len(items)):
@@ -225,9 +291,19 @@ async def show_review(ctx: Ctx) -> None:
             row.append(Button(_("🗑 Remove deed {n}").format(n=i + 1), f"pd:rm:{i}"))
         buttons.append(row)
     buttons.append([Button(_("➕ Add a deed"), "pd:add")])
-    buttons.append([Button(_("✏️ Edit shortcoming"), "pd:e:short"), Button(_("✏️ Edit commitment"), "pd:e:commit")])
-    buttons.append([Button(_("📨 Send the amendment to the secretary") if mode == "amend"
-                           else _("📨 Send to the secretary"), "pd:send")])
+    buttons.append(
+        [Button(_("✏️ Edit shortcoming"), "pd:e:short"), Button(_("✏️ Edit commitment"), "pd:e:commit")]
+    )
+    buttons.append(
+        [
+            Button(
+                _("📨 Send the amendment to the secretary")
+                if mode == "amend"
+                else _("📨 Send to the secretary"),
+                "pd:send",
+            )
+        ]
+    )
     await ctx.reply(text, buttons)
 
 
@@ -251,8 +327,12 @@ async def draft_button(ctx: Ctx) -> None:
         await show_review(ctx)
     elif action == "send":
         p = await svc.submit(actor)
-        await ctx.reply(_("📨 Sent! Your pledge (version {v}) is with the secretary. I will tell you when it is "
-                          "approved.").format(v=p.version))
+        await ctx.reply(
+            _(
+                "📨 Sent! Your pledge (version {v}) is with the secretary. I will tell you when it is "
+                "approved."
+            ).format(v=p.version)
+        )
     elif action in ("e", "rm", "add"):
         await _edit_part(ctx, action, parts[2] if len(parts) > 2 else "")
     else:
@@ -268,8 +348,12 @@ async def _edit_part(ctx: Ctx, action: str, arg: str) -> None:
     items = list(draft.get("items") or [])
     if action == "add":
         if len(items) >= MAX_ITEMS:
-            await ctx.reply(_("A pledge holds at most {n} deeds, so I cannot add a fourth. You can edit or remove "
-                              "one of them instead.").format(n=MAX_ITEMS))
+            await ctx.reply(
+                _(
+                    "A pledge holds at most {n} deeds, so I cannot add a fourth. You can edit or remove "
+                    "one of them instead."
+                ).format(n=MAX_ITEMS)
+            )
             return
         await _start_form(ctx, draft, "item_what", edit=True, item_idx=len(items))
         return
@@ -297,7 +381,7 @@ async def _edit_part(ctx: Ctx, action: str, arg: str) -> None:
         raise InvalidInput(_("This button is no longer active."))
 
 
-# --- viewing -------------------------------------------------------------------------------------------
+# --- viewing --------------------------------------------------------------------------------------------
 
 
 @router.command("camket", "mypledge", help=lambda: _("my pledge and its progress"))
@@ -312,8 +396,11 @@ async def my_pledge(ctx: Ctx) -> None:
             shown = mine.pledge.id
             await ctx.reply(await svc.card(actor))
         else:
-            await ctx.reply(_("You have not sent a pledge for {year} yet. Send /dangky to register.").format(
-                year=mine.year))
+            await ctx.reply(
+                _("You have not sent a pledge for {year} yet. Send /dangky to register.").format(
+                    year=mine.year
+                )
+            )
     elif history:
         shown = history[0][0]
         await ctx.reply(await svc.card(actor, shown))
@@ -322,8 +409,10 @@ async def my_pledge(ctx: Ctx) -> None:
         return
     past = [(pid, year, branch) for pid, year, branch in history if pid != shown]
     if past:
-        await ctx.reply(_("Your earlier pledges:"),
-                        [[Button(f"📁 {year} — {branch}", f"pv:{pid}")] for pid, year, branch in past[:10]])
+        await ctx.reply(
+            _("Your earlier pledges:"),
+            [[Button(f"📁 {year} — {branch}", f"pv:{pid}")] for pid, year, branch in past[:10]],
+        )
 
 
 @router.button("pv")
@@ -331,7 +420,7 @@ async def view_pledge(ctx: Ctx) -> None:
     await ctx.reply(await ctx.svc(PledgeService).card(ctx.require_actor(), branch_arg(ctx)))
 
 
-# --- the secretary's decision ------------------------------------------------------------------------------
+# --- the secretary's decision ---------------------------------------------------------------------------
 
 
 def _decision_args(ctx: Ctx) -> tuple[str, int, int]:
@@ -359,19 +448,33 @@ async def decide(ctx: Ctx) -> None:
 
 
 async def _returned(ctx: Ctx, data: dict[str, Any]) -> None:
-    name = await ctx.svc(PledgeService).return_pledge(ctx.require_actor(), int(data["pledge_id"]),
-                                                      int(data["version"]), data["comment"])
+    name = await ctx.svc(PledgeService).return_pledge(
+        ctx.require_actor(), int(data["pledge_id"]), int(data["version"]), data["comment"]
+    )
     await ctx.reply(_("↩️ Pledge of {name} returned with your comment.").format(name=esc(name)))
 
 
-router.form(Form("pledge_return", steps=[
-    AskText("comment", lambda _c, d: _example(_("What should {name} change? Your comment goes back with the "
-                                                 "pledge.").format(name=esc(d.get("name", ""))),
-                                              _("deed 2 needs a clear criterion")), max_len=FIELD_MAX),
-], on_complete=_returned))
+router.form(
+    Form(
+        "pledge_return",
+        steps=[
+            AskText(
+                "comment",
+                lambda _c, d: _example(
+                    _("What should {name} change? Your comment goes back with the pledge.").format(
+                        name=esc(d.get("name", ""))
+                    ),
+                    _("deed 2 needs a clear criterion"),
+                ),
+                max_len=FIELD_MAX,
+            ),
+        ],
+        on_complete=_returned,
+    )
+)
 
 
-# --- check-ins -----------------------------------------------------------------------------------------------
+# --- check-ins ------------------------------------------------------------------------------------------
 
 
 @router.button("pc")
@@ -379,7 +482,9 @@ async def checkin_answer(ctx: Ctx) -> None:
     parts = (ctx.inbound.choice or "").split(":")
     if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
         raise InvalidInput(_("This button is no longer active."))
-    view = await ctx.svc(PledgeService).answer_checkin(ctx.require_actor(), int(parts[1]), int(parts[2]), parts[3])
+    view = await ctx.svc(PledgeService).answer_checkin(
+        ctx.require_actor(), int(parts[1]), int(parts[2]), parts[3]
+    )
     text = render_checkin(view.period, view.items, view.answers, view.note)
     buttons = checkin_buttons(view.checkin_id, view.items)
     if ctx.channel.caps.edit and ctx.inbound.message_id:
@@ -396,18 +501,33 @@ async def checkin_note(ctx: Ctx) -> None:
 
 
 async def _noted(ctx: Ctx, data: dict[str, Any]) -> None:
-    view = await ctx.svc(PledgeService).note_checkin(ctx.require_actor(), int(data["checkin_id"]), data["note"])
-    await ctx.reply(render_checkin(view.period, view.items, view.answers, view.note),
-                    checkin_buttons(view.checkin_id, view.items))
+    view = await ctx.svc(PledgeService).note_checkin(
+        ctx.require_actor(), int(data["checkin_id"]), data["note"]
+    )
+    await ctx.reply(
+        render_checkin(view.period, view.items, view.answers, view.note),
+        checkin_buttons(view.checkin_id, view.items),
+    )
 
 
-router.form(Form("pledge_checkin_note", steps=[
-    AskText("note", lambda _c, _d: _example(_("Your note for this check-in:"),
-                                            _("deed 1 is waiting for the bank's answer")), max_len=FIELD_MAX),
-], on_complete=_noted))
+router.form(
+    Form(
+        "pledge_checkin_note",
+        steps=[
+            AskText(
+                "note",
+                lambda _c, _d: _example(
+                    _("Your note for this check-in:"), _("deed 1 is waiting for the bank's answer")
+                ),
+                max_len=FIELD_MAX,
+            ),
+        ],
+        on_complete=_noted,
+    )
+)
 
 
-# --- mid-year and year-end ---------------------------------------------------------------------------------
+# --- mid-year and year-end ------------------------------------------------------------------------------
 
 
 @router.button("pmy")
@@ -422,11 +542,22 @@ async def _midyear_done(ctx: Ctx, data: dict[str, Any]) -> None:
     await ctx.reply(_("🌗 Thank you! Your mid-year self-check is saved; it will help your year-end review."))
 
 
-router.form(Form("pledge_midyear", steps=[
-    AskText("text", lambda _c, _d: _example(_("Half a year: how do you assess yourself?"),
-                                            _("deed 1 is done; deed 2 is behind, I will catch up in autumn")),
-            max_len=FIELD_MAX),
-], on_complete=_midyear_done))
+router.form(
+    Form(
+        "pledge_midyear",
+        steps=[
+            AskText(
+                "text",
+                lambda _c, _d: _example(
+                    _("Half a year: how do you assess yourself?"),
+                    _("deed 1 is done; deed 2 is behind, I will catch up in autumn"),
+                ),
+                max_len=FIELD_MAX,
+            ),
+        ],
+        on_complete=_midyear_done,
+    )
+)
 
 
 @router.button("pyr")
@@ -439,8 +570,11 @@ async def yearend(ctx: Ctx) -> None:
     review_id = int(parts[2])
     if parts[1] == "l" and len(parts) == 4:
         r = await svc.submit_yearend(actor, review_id, parts[3])
-        await ctx.reply(_("📨 Your year-end self-assessment ({level}) was sent to the secretary.").format(
-            level=LEVELS[r.level or "done"]()))
+        await ctx.reply(
+            _("📨 Your year-end self-assessment ({level}) was sent to the secretary.").format(
+                level=LEVELS[r.level or "done"]()
+            )
+        )
         return
     if parts[1] != "e":
         raise InvalidInput(_("This button is no longer active."))
@@ -458,13 +592,25 @@ async def _yearend_edited(ctx: Ctx, data: dict[str, Any]) -> None:
     await ctx.reply(yearend_message(year, r.text), yearend_buttons(r.id or 0))
 
 
-router.form(Form("pledge_yearend_edit", steps=[
-    AskText("text", lambda _c, _d: _("Above is your current draft. Send the whole paragraph as you want it "
-                                      "(at most {n} characters).").format(n=REVIEW_MAX), max_len=REVIEW_MAX),
-], on_complete=_yearend_edited))
+router.form(
+    Form(
+        "pledge_yearend_edit",
+        steps=[
+            AskText(
+                "text",
+                lambda _c, _d: _(
+                    "Above is your current draft. Send the whole paragraph as you want it "
+                    "(at most {n} characters)."
+                ).format(n=REVIEW_MAX),
+                max_len=REVIEW_MAX,
+            ),
+        ],
+        on_complete=_yearend_edited,
+    )
+)
 
 
-# --- the secretary's view --------------------------------------------------------------------------------------
+# --- the secretary's view -------------------------------------------------------------------------------
 
 
 def _status_text(v: StatusView) -> str:
@@ -476,13 +622,20 @@ def _status_text(v: StatusView) -> str:
         lines.append(_("Deadline: {date}").format(date=v.deadline.strftime("%d/%m/%Y")))
     lines.append(_("Registered: {n}/{total}").format(n=len(v.approved) + len(v.submitted), total=v.members))
     lines.append(_("✅ Approved ({n}): {names}").format(n=len(v.approved), names=names(v.approved)))
-    lines.append(_("📨 Waiting for approval ({n}): {names}").format(n=len(v.submitted), names=names(v.submitted)))
+    lines.append(
+        _("📨 Waiting for approval ({n}): {names}").format(n=len(v.submitted), names=names(v.submitted))
+    )
     lines.append(_("↩️ Returned ({n}): {names}").format(n=len(v.returned), names=names(v.returned)))
-    lines.append(_("⭕ Not registered ({n}): {names}").format(n=len(v.not_pledged), names=names(v.not_pledged)))
+    lines.append(
+        _("⭕ Not registered ({n}): {names}").format(n=len(v.not_pledged), names=names(v.not_pledged))
+    )
     if v.last_round:
         rate = round(100 * v.round_answered / v.round_sent) if v.round_sent else 0
-        lines.append(_("🔔 Last check-in ({period}): {answered}/{sent} answered ({rate}%)").format(
-            period=period_label(v.last_round), answered=v.round_answered, sent=v.round_sent, rate=rate))
+        lines.append(
+            _("🔔 Last check-in ({period}): {answered}/{sent} answered ({rate}%)").format(
+                period=period_label(v.last_round), answered=v.round_answered, sent=v.round_sent, rate=rate
+            )
+        )
     else:
         lines.append(_("🔔 No check-in round yet."))
     return "\n".join(lines)
@@ -490,16 +643,20 @@ def _status_text(v: StatusView) -> str:
 
 async def _show_status(ctx: Ctx, branch_id: int) -> None:
     view = await ctx.svc(PledgeService).status(ctx.require_actor(), branch_id)
-    await ctx.reply(_status_text(view), [
-        [Button(_("🔔 Remind those not registered"), f"pnu:{branch_id}")],
-        [Button(_("📊 Export to Excel"), f"pxl:{branch_id}")],
-        [Button(_("📄 Export year-end self-assessments"), f"pxy:{branch_id}")],
-        [Button(_("⚙️ Pledge settings"), f"pcs:{branch_id}")],
-    ])
+    await ctx.reply(
+        _status_text(view),
+        [
+            [Button(_("🔔 Remind those not registered"), f"pnu:{branch_id}")],
+            [Button(_("📊 Export to Excel"), f"pxl:{branch_id}")],
+            [Button(_("📄 Export year-end self-assessments"), f"pxy:{branch_id}")],
+            [Button(_("⚙️ Pledge settings"), f"pcs:{branch_id}")],
+        ],
+    )
 
 
-@router.command("dangky_tinhhinh", "pledgestatus", help=lambda: _("who has registered a pledge"),
-                audience="manager")
+@router.command(
+    "dangky_tinhhinh", "pledgestatus", help=lambda: _("who has registered a pledge"), audience="manager"
+)
 async def status(ctx: Ctx) -> None:
     branch_id = await pick_branch(ctx, "pst")
     if branch_id is not None:
@@ -516,7 +673,9 @@ async def nudge(ctx: Ctx) -> None:
     queued, skipped = await ctx.svc(PledgeService).nudge_unpledged(ctx.require_actor(), branch_arg(ctx))
     text = _("🔔 Reminders queued: {n}.").format(n=queued)
     if skipped:
-        text += "\n" + _("{n} member(s) were already reminded in the last 7 days, so not again now.").format(n=skipped)
+        text += "\n" + _("{n} member(s) were already reminded in the last 7 days, so not again now.").format(
+            n=skipped
+        )
     await ctx.reply(text)
 
 
@@ -536,7 +695,7 @@ async def export_yearend(ctx: Ctx) -> None:
     await _send_export(ctx, key, name, _("📄 Year-end self-assessments."))
 
 
-# --- settings -----------------------------------------------------------------------------------------------
+# --- settings -------------------------------------------------------------------------------------------
 
 
 FREQUENCIES = {"monthly": lambda: _("monthly"), "quarterly": lambda: _("quarterly")}
@@ -546,17 +705,33 @@ async def _show_settings(ctx: Ctx, branch_id: int) -> None:
     name, st = await ctx.svc(PledgeService).settings_for(ctx.require_actor(), branch_id)
     deadline = st.deadline.strftime("%d/%m/%Y") if st.deadline else _("not set")
     await ctx.reply(
-        _("⚙️ <b>Pledge settings — {branch}</b>\nDeadline: {deadline}\nCheck-ins: {freq}\nMid-year self-check: "
-          "month {mid}\nYear-end self-assessment: months {start}–{end}").format(
-            branch=esc(name), deadline=deadline, freq=FREQUENCIES.get(st.checkin_frequency, lambda: "?")(),
-            mid=st.midyear_month, start=st.yearend_start_month, end=st.yearend_end_month),
-        [[Button(_("📅 Set the deadline"), f"pdl:{branch_id}")],
-         [Button(_("🗓 Monthly check-ins"), f"pcf:m:{branch_id}"),
-          Button(_("🗓 Quarterly check-ins"), f"pcf:q:{branch_id}")]])
+        _(
+            "⚙️ <b>Pledge settings — {branch}</b>\nDeadline: {deadline}\nCheck-ins: {freq}\n"
+            "Mid-year self-check: month {mid}\nYear-end self-assessment: months {start}–{end}"
+        ).format(
+            branch=esc(name),
+            deadline=deadline,
+            freq=FREQUENCIES.get(st.checkin_frequency, lambda: "?")(),
+            mid=st.midyear_month,
+            start=st.yearend_start_month,
+            end=st.yearend_end_month,
+        ),
+        [
+            [Button(_("📅 Set the deadline"), f"pdl:{branch_id}")],
+            [
+                Button(_("🗓 Monthly check-ins"), f"pcf:m:{branch_id}"),
+                Button(_("🗓 Quarterly check-ins"), f"pcf:q:{branch_id}"),
+            ],
+        ],
+    )
 
 
-@router.command("dangky_caidat", "pledgesettings", help=lambda: _("pledge deadline and check-in frequency"),
-                audience="manager")
+@router.command(
+    "dangky_caidat",
+    "pledgesettings",
+    help=lambda: _("pledge deadline and check-in frequency"),
+    audience="manager",
+)
 async def settings_cmd(ctx: Ctx) -> None:
     branch_id = await pick_branch(ctx, "pcs")
     if branch_id is not None:
@@ -586,13 +761,24 @@ async def set_deadline(ctx: Ctx) -> None:
 
 
 async def _deadline_set(ctx: Ctx, data: dict[str, Any]) -> None:
-    await ctx.svc(PledgeService).update_settings(ctx.require_actor(), int(data["branch_id"]),
-                                                 deadline=date.fromisoformat(data["deadline"]))
+    await ctx.svc(PledgeService).update_settings(
+        ctx.require_actor(), int(data["branch_id"]), deadline=date.fromisoformat(data["deadline"])
+    )
     await _show_settings(ctx, int(data["branch_id"]))
 
 
-router.form(Form("pledge_deadline", steps=[
-    AskDate("deadline", lambda _c, _d: _("Pledge deadline for the branch? Type a date as DD/MM/YYYY."),
-            max_back_days=0, max_ahead_days=400, quick=False),
-], on_complete=_deadline_set))
-
+router.form(
+    Form(
+        "pledge_deadline",
+        steps=[
+            AskDate(
+                "deadline",
+                lambda _c, _d: _("Pledge deadline for the branch? Type a date as DD/MM/YYYY."),
+                max_back_days=0,
+                max_ahead_days=400,
+                quick=False,
+            ),
+        ],
+        on_complete=_deadline_set,
+    )
+)

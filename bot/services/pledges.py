@@ -70,7 +70,9 @@ def local_year(now: datetime) -> int:
 # --- timing --------------------------------------------------------------------------------------
 
 
-async def send_time_for(session: AsyncSession, person_id: int, branch_id: int | None) -> tuple[time, tuple[time, time]]:
+async def send_time_for(
+    session: AsyncSession, person_id: int, branch_id: int | None
+) -> tuple[time, tuple[time, time]]:
     """The person's delivery time and the branch's quiet hours (defaults when no feature provides them)."""
     at = hooks.DEFAULT_DELIVERY_TIME
     if hooks.PROVIDERS.delivery_time is not None:
@@ -95,8 +97,9 @@ def next_send_at(now: datetime, tz: ZoneInfo, at: time, quiet: tuple[time, time]
     return to_utc(datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz), tz)
 
 
-async def member_due_at(session: AsyncSession, person_id: int, branch_id: int | None, now: datetime,
-                        tz: ZoneInfo) -> datetime:
+async def member_due_at(
+    session: AsyncSession, person_id: int, branch_id: int | None, now: datetime, tz: ZoneInfo
+) -> datetime:
     at, quiet = await send_time_for(session, person_id, branch_id)
     return next_send_at(now, tz, at, quiet)
 
@@ -105,9 +108,11 @@ async def member_due_at(session: AsyncSession, person_id: int, branch_id: int | 
 
 
 async def active_items(session: AsyncSession, pledge_id: int) -> list[PledgeItem]:
-    rows = await session.execute(select(PledgeItem).where(PledgeItem.pledge_id == pledge_id,
-                                                          PledgeItem.active.is_(True))
-                                 .order_by(PledgeItem.position, PledgeItem.id))
+    rows = await session.execute(
+        select(PledgeItem)
+        .where(PledgeItem.pledge_id == pledge_id, PledgeItem.active.is_(True))
+        .order_by(PledgeItem.position, PledgeItem.id)
+    )
     return list(rows.scalars().all())
 
 
@@ -116,8 +121,13 @@ def item_content(items: list[PledgeItem]) -> list[dict[str, Any]]:
 
 
 async def pledge_content(session: AsyncSession, p: Pledge) -> dict[str, Any]:
-    return {"duty": p.duty, "items": item_content(await active_items(session, p.id or 0)),
-            "shortcoming": p.shortcoming, "remedy": p.remedy, "commitment": p.commitment}
+    return {
+        "duty": p.duty,
+        "items": item_content(await active_items(session, p.id or 0)),
+        "shortcoming": p.shortcoming,
+        "remedy": p.remedy,
+        "commitment": p.commitment,
+    }
 
 
 async def item_progress(session: AsyncSession, item_ids: list[int]) -> dict[int, ItemProgress]:
@@ -126,8 +136,9 @@ async def item_progress(session: AsyncSession, item_ids: list[int]) -> dict[int,
         return progress
     rows = await session.execute(
         select(PledgeCheckinAnswer.item_id, PledgeCheckinAnswer.status)
-        .where(PledgeCheckinAnswer.item_id.in_(item_ids)).order_by(PledgeCheckinAnswer.answered_at,
-                                                                   PledgeCheckinAnswer.id))
+        .where(PledgeCheckinAnswer.item_id.in_(item_ids))
+        .order_by(PledgeCheckinAnswer.answered_at, PledgeCheckinAnswer.id)
+    )
     for item_id, status in rows.all():
         prog = progress[item_id]
         if status == "done":
@@ -158,9 +169,11 @@ def counts_as_pledged(p: Pledge) -> bool:
 
 async def active_member_ids(session: AsyncSession, branch_id: int) -> list[tuple[int, str]]:
     rows = await session.execute(
-        select(Person.id, Person.display_name).join(Membership, Membership.person_id == Person.id)
+        select(Person.id, Person.display_name)
+        .join(Membership, Membership.person_id == Person.id)
         .where(Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value)
-        .order_by(Person.display_name))
+        .order_by(Person.display_name)
+    )
     return [(int(pid), name) for pid, name in rows.all()]
 
 
@@ -224,14 +237,21 @@ class PledgeService:
     def _seat(self, actor: Actor) -> BranchSeat:
         seat = actor.primary_branch
         if seat is None:
-            raise PermissionDenied(_("You have not joined a branch yet. Send the join code from your branch "
-                                     "secretary."))
+            raise PermissionDenied(
+                _("You have not joined a branch yet. Send the join code from your branch secretary.")
+            )
         return seat
 
     async def _mine(self, s: AsyncSession, actor: Actor, seat: BranchSeat, year: int) -> Pledge | None:
-        return (await s.execute(select(Pledge).where(Pledge.person_id == actor.person_id,
-                                                     Pledge.branch_id == seat.branch_id, Pledge.year == year))
-                ).scalar_one_or_none()
+        return (
+            await s.execute(
+                select(Pledge).where(
+                    Pledge.person_id == actor.person_id,
+                    Pledge.branch_id == seat.branch_id,
+                    Pledge.year == year,
+                )
+            )
+        ).scalar_one_or_none()
 
     # --- the member's own pledge ---
 
@@ -240,8 +260,9 @@ class PledgeService:
         year = self.year()
         async with self.deps.db.session() as s:
             p = await self._mine(s, actor, seat, year)
-            return MyPledge(seat, year, p, dict(p.draft) if p and p.draft else None,
-                            await theme_for(s, seat.org_id, year))
+            return MyPledge(
+                seat, year, p, dict(p.draft) if p and p.draft else None, await theme_for(s, seat.org_id, year)
+            )
 
     async def save_draft(self, actor: Actor, data: dict[str, Any], mode: str | None = None) -> None:
         """Keep the form's answers so the member can resume later (a new pledge, a fix or an amendment)."""
@@ -251,8 +272,13 @@ class PledgeService:
         async with self.deps.db.session() as s:
             p = await self._mine(s, actor, seat, year)
             if p is None:
-                p = Pledge(person_id=actor.person_id, branch_id=seat.branch_id, org_id=seat.org_id, year=year,
-                           created_at=now)
+                p = Pledge(
+                    person_id=actor.person_id,
+                    branch_id=seat.branch_id,
+                    org_id=seat.org_id,
+                    year=year,
+                    created_at=now,
+                )
             elif p.status == PledgeStatus.SUBMITTED:
                 raise Conflict(_("Your pledge is waiting for the secretary; it cannot be changed now."))
             old_mode = (p.draft or {}).get("mode")
@@ -311,8 +337,15 @@ class PledgeService:
             await s.flush()
             saved = await pledge_content(s, p)
             s.add(PledgeVersion(pledge_id=p.id, version=p.version, content=saved, submitted_at=now))
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.submit",
-                               org_id=seat.org_id, branch_id=seat.branch_id, target=f"pledge:{p.id}:v{p.version}")
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.submit",
+                org_id=seat.org_id,
+                branch_id=seat.branch_id,
+                target=f"pledge:{p.id}:v{p.version}",
+            )
             await self._notify_submitted(s, p, saved, actor.display_name, seat.branch_name)
             return p
 
@@ -322,14 +355,23 @@ class PledgeService:
         if p.id is None:
             s.add(p)
             await s.flush()
-        existing = {it.id: it for it in (await s.execute(select(PledgeItem).where(PledgeItem.pledge_id == p.id))
-                                         ).scalars().all()}
+        existing = {
+            it.id: it
+            for it in (await s.execute(select(PledgeItem).where(PledgeItem.pledge_id == p.id)))
+            .scalars()
+            .all()
+        }
         kept: set[int] = set()
         for pos, it in enumerate(content["items"]):
             row = existing.get(it.get("id")) if it.get("id") else None
             if row is None:
                 row = PledgeItem(pledge_id=p.id, created_version=p.version + 1)
-            row.position, row.what, row.criterion, row.when_text = pos, it["what"], it["criterion"], it["when"]
+            row.position, row.what, row.criterion, row.when_text = (
+                pos,
+                it["what"],
+                it["criterion"],
+                it["when"],
+            )
             row.active = True
             s.add(row)
             if row.id is not None:
@@ -340,21 +382,43 @@ class PledgeService:
                 s.add(row)
         await s.flush()
 
-    async def _notify_submitted(self, s: AsyncSession, p: Pledge, content: dict[str, Any], name: str,
-                                branch_name: str) -> None:
+    async def _notify_submitted(
+        self, s: AsyncSession, p: Pledge, content: dict[str, Any], name: str, branch_name: str
+    ) -> None:
         branch = await s.get(Branch, p.branch_id)
         assert branch is not None
         theme = await theme_for(s, p.org_id, p.year)
         for manager_id in await OrgService(self.deps).branch_managers(s, branch):
             manager = await s.get(Person, manager_id)
             with use_locale(manager.locale if manager else None):
-                head = (_("📝 <b>Pledge amendment to approve</b>") if p.approved_version
-                        else _("📝 <b>New pledge to approve</b>"))
-                text = head + "\n" + render_card(content, year=p.year, name=name, branch=branch_name, theme=theme)
-                reply = Reply(text=text, buttons=[[Button(_("✅ Approve pledge"), f"pl:a:{p.id}:{p.version}"),
-                                                   Button(_("↩️ Return with a comment"), f"pl:r:{p.id}:{p.version}")]])
-            await enqueue_for_person(s, manager_id, key=f"pledge_submit:{p.id}:v{p.version}:{manager_id}",
-                                     kind="notice", reply=reply, due_at=self.now(), branch_id=p.branch_id)
+                head = (
+                    _("📝 <b>Pledge amendment to approve</b>")
+                    if p.approved_version
+                    else _("📝 <b>New pledge to approve</b>")
+                )
+                text = (
+                    head
+                    + "\n"
+                    + render_card(content, year=p.year, name=name, branch=branch_name, theme=theme)
+                )
+                reply = Reply(
+                    text=text,
+                    buttons=[
+                        [
+                            Button(_("✅ Approve pledge"), f"pl:a:{p.id}:{p.version}"),
+                            Button(_("↩️ Return with a comment"), f"pl:r:{p.id}:{p.version}"),
+                        ]
+                    ],
+                )
+            await enqueue_for_person(
+                s,
+                manager_id,
+                key=f"pledge_submit:{p.id}:v{p.version}:{manager_id}",
+                kind="notice",
+                reply=reply,
+                due_at=self.now(),
+                branch_id=p.branch_id,
+            )
 
     # --- the secretary's answer ---
 
@@ -376,8 +440,14 @@ class PledgeService:
 
     def _require_open(self, actor: Actor, p: Pledge, version: int) -> None:
         if p.status != PledgeStatus.SUBMITTED or p.version != version:
-            log.warning("replayed pledge decision: person=%s pledge=%s v%s (now %s v%s)",
-                        actor.person_id, p.id, version, p.status, p.version)
+            log.warning(
+                "replayed pledge decision: person=%s pledge=%s v%s (now %s v%s)",
+                actor.person_id,
+                p.id,
+                version,
+                p.status,
+                p.version,
+            )
             raise Conflict(_("This pledge was already handled."))
 
     async def approve(self, actor: Actor, pledge_id: int, version: int) -> str:
@@ -389,20 +459,41 @@ class PledgeService:
             p.decided_at, p.decided_by = now, actor.person_id
             p.first_approved_at = p.first_approved_at or now
             s.add(p)
-            await s.execute(update(PledgeVersion).where(PledgeVersion.pledge_id == p.id,
-                                                        PledgeVersion.version == version)
-                            .values(status=PledgeStatus.APPROVED.value, decided_at=now, decided_by=actor.person_id))
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.approve",
-                               org_id=p.org_id, branch_id=p.branch_id, target=f"pledge:{p.id}:v{version}")
+            await s.execute(
+                update(PledgeVersion)
+                .where(PledgeVersion.pledge_id == p.id, PledgeVersion.version == version)
+                .values(status=PledgeStatus.APPROVED.value, decided_at=now, decided_by=actor.person_id)
+            )
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.approve",
+                org_id=p.org_id,
+                branch_id=p.branch_id,
+                target=f"pledge:{p.id}:v{version}",
+            )
             person = await s.get(Person, p.person_id)
             assert person is not None
             with use_locale(person.locale):
-                text = (_("✅ Your pledge amendment for {year} was approved by the secretary.") if version > 1
-                        else _("✅ Your pledge for {year} was approved by the secretary. Send /camket to see "
-                               "it and your progress.")).format(year=p.year)
+                text = (
+                    _("✅ Your pledge amendment for {year} was approved by the secretary.")
+                    if version > 1
+                    else _(
+                        "✅ Your pledge for {year} was approved by the secretary. Send /camket to see "
+                        "it and your progress."
+                    )
+                ).format(year=p.year)
                 reply = Reply(text=text)
-            await enqueue_for_person(s, person.id, key=f"pledge_decision:{p.id}:v{version}", kind="notice",
-                                     reply=reply, due_at=now, branch_id=p.branch_id)
+            await enqueue_for_person(
+                s,
+                person.id,
+                key=f"pledge_decision:{p.id}:v{version}",
+                kind="notice",
+                reply=reply,
+                due_at=now,
+                branch_id=p.branch_id,
+            )
             return person.display_name
 
     async def return_pledge(self, actor: Actor, pledge_id: int, version: int, comment: str) -> str:
@@ -422,21 +513,44 @@ class PledgeService:
             p.secretary_comment = comment
             p.decided_at, p.decided_by = now, actor.person_id
             s.add(p)
-            await s.execute(update(PledgeVersion).where(PledgeVersion.pledge_id == p.id,
-                                                        PledgeVersion.version == version)
-                            .values(status=PledgeStatus.RETURNED.value, decided_at=now, decided_by=actor.person_id,
-                                    comment=comment))
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.return",
-                               org_id=p.org_id, branch_id=p.branch_id, target=f"pledge:{p.id}:v{version}")
+            await s.execute(
+                update(PledgeVersion)
+                .where(PledgeVersion.pledge_id == p.id, PledgeVersion.version == version)
+                .values(
+                    status=PledgeStatus.RETURNED.value,
+                    decided_at=now,
+                    decided_by=actor.person_id,
+                    comment=comment,
+                )
+            )
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.return",
+                org_id=p.org_id,
+                branch_id=p.branch_id,
+                target=f"pledge:{p.id}:v{version}",
+            )
             person = await s.get(Person, p.person_id)
             assert person is not None
             with use_locale(person.locale):
                 reply = Reply(
-                    text=_("↩️ The secretary returned your pledge for {year} with a comment:\n<i>{comment}</i>\n\n"
-                           "Your pledge is ready to edit.").format(year=p.year, comment=esc(comment)),
-                    buttons=[[Button(_("✏️ Edit my pledge"), "pd:open")]])
-            await enqueue_for_person(s, person.id, key=f"pledge_decision:{p.id}:v{version}", kind="notice",
-                                     reply=reply, due_at=now, branch_id=p.branch_id)
+                    text=_(
+                        "↩️ The secretary returned your pledge for {year} with a comment:\n"
+                        "<i>{comment}</i>\n\nYour pledge is ready to edit."
+                    ).format(year=p.year, comment=esc(comment)),
+                    buttons=[[Button(_("✏️ Edit my pledge"), "pd:open")]],
+                )
+            await enqueue_for_person(
+                s,
+                person.id,
+                key=f"pledge_decision:{p.id}:v{version}",
+                kind="notice",
+                reply=reply,
+                due_at=now,
+                branch_id=p.branch_id,
+            )
             return person.display_name
 
     # --- reading ---
@@ -466,18 +580,27 @@ class PledgeService:
             progress = await item_progress(s, [it["id"] for it in content["items"]])
         person = await s.get(Person, p.person_id)
         branch = await s.get(Branch, p.branch_id)
-        return render_card(content, year=p.year, name=person.display_name if person else "",
-                           branch=branch.name if branch else "", theme=await theme_for(s, p.org_id, p.year),
-                           status=status_label(p.status, p.approved_version), progress=progress,
-                           comment=p.secretary_comment if p.status == PledgeStatus.RETURNED else None)
+        return render_card(
+            content,
+            year=p.year,
+            name=person.display_name if person else "",
+            branch=branch.name if branch else "",
+            theme=await theme_for(s, p.org_id, p.year),
+            status=status_label(p.status, p.approved_version),
+            progress=progress,
+            comment=p.secretary_comment if p.status == PledgeStatus.RETURNED else None,
+        )
 
     async def my_pledges(self, actor: Actor) -> list[tuple[int, int, str]]:
         """(pledge id, year, branch name) of every pledge the person ever made, newest first; the person
         keeps this read access after leaving the branch."""
         async with self.deps.db.session() as s:
-            rows = await s.execute(select(Pledge.id, Pledge.year, Branch.name).join(Branch, Branch.id == Pledge.branch_id)
-                                   .where(Pledge.person_id == actor.person_id, Pledge.version > 0)
-                                   .order_by(Pledge.year.desc(), Pledge.id.desc()))
+            rows = await s.execute(
+                select(Pledge.id, Pledge.year, Branch.name)
+                .join(Branch, Branch.id == Pledge.branch_id)
+                .where(Pledge.person_id == actor.person_id, Pledge.version > 0)
+                .order_by(Pledge.year.desc(), Pledge.id.desc())
+            )
             return [(int(i), int(y), n) for i, y, n in rows.all()]
 
     # --- the secretary's view, reminders and settings ---
@@ -487,25 +610,39 @@ class PledgeService:
         async with self.deps.db.session() as s:
             branch = await self._branch_for_manager(s, actor, branch_id, "pledge_status")
             members = await active_member_ids(s, branch_id)
-            view = StatusView(branch.name, year, (await branch_settings(s, branch_id)).deadline, members=len(members))
+            view = StatusView(
+                branch.name, year, (await branch_settings(s, branch_id)).deadline, members=len(members)
+            )
             by_person = {p.person_id: p for p in await branch_pledges(s, branch_id, year)}
             for pid, name in members:
                 p = by_person.get(pid)
                 if p is None or not counts_as_pledged(p):
-                    (view.returned if p is not None and p.status == PledgeStatus.RETURNED else view.not_pledged
-                     ).append(name)
+                    (
+                        view.returned
+                        if p is not None and p.status == PledgeStatus.RETURNED
+                        else view.not_pledged
+                    ).append(name)
                 elif p.approved_version is not None:
                     view.approved.append(name)
                 else:
                     view.submitted.append(name)
-            rnd = (await s.execute(select(PledgeCheckinRound).where(PledgeCheckinRound.branch_id == branch_id)
-                                   .order_by(PledgeCheckinRound.created_at.desc(), PledgeCheckinRound.id.desc())
-                                   .limit(1))).scalar_one_or_none()
+            rnd = (
+                await s.execute(
+                    select(PledgeCheckinRound)
+                    .where(PledgeCheckinRound.branch_id == branch_id)
+                    .order_by(PledgeCheckinRound.created_at.desc(), PledgeCheckinRound.id.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
             if rnd is not None:
                 view.last_round = rnd.period
-                sent, answered = (await s.execute(
-                    select(func.count(PledgeCheckin.id), func.count(PledgeCheckin.answered_at))
-                    .where(PledgeCheckin.round_id == rnd.id))).one()
+                sent, answered = (
+                    await s.execute(
+                        select(func.count(PledgeCheckin.id), func.count(PledgeCheckin.answered_at)).where(
+                            PledgeCheckin.round_id == rnd.id
+                        )
+                    )
+                ).one()
                 view.round_sent, view.round_answered = int(sent), int(answered)
             return view
 
@@ -528,27 +665,55 @@ class PledgeService:
                 if await recently_reminded(s, pid, now):
                     skipped += 1
                     continue
-                if await self.remind(s, pid, branch, "nudge", key=f"pledge_nudge:{branch_id}:{pid}:{now.isoformat()}",
-                                     deadline=deadline, year=year):
+                if await self.remind(
+                    s,
+                    pid,
+                    branch,
+                    "nudge",
+                    key=f"pledge_nudge:{branch_id}:{pid}:{now.isoformat()}",
+                    deadline=deadline,
+                    year=year,
+                ):
                     queued += 1
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.nudge",
-                               org_id=branch.org_id, branch_id=branch_id, details={"queued": queued, "skipped": skipped})
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.nudge",
+                org_id=branch.org_id,
+                branch_id=branch_id,
+                details={"queued": queued, "skipped": skipped},
+            )
         return queued, skipped
 
-    async def remind(self, s: AsyncSession, person_id: int, branch: Branch, kind: str, *, key: str,
-                     deadline: date | None, year: int) -> bool:
+    async def remind(
+        self,
+        s: AsyncSession,
+        person_id: int,
+        branch: Branch,
+        kind: str,
+        *,
+        key: str,
+        deadline: date | None,
+        year: int,
+    ) -> bool:
         person = await s.get(Person, person_id)
         if person is None:
             return False
         with use_locale(person.locale):
-            text = _("📝 A gentle reminder: you have not registered your pledge to study and follow Uncle Hồ "
-                     "for {year} yet.").format(year=year)
+            text = _(
+                "📝 A gentle reminder: you have not registered your pledge to study and follow Uncle Hồ "
+                "for {year} yet."
+            ).format(year=year)
             if deadline is not None:
-                text += "\n" + _("The branch's deadline is {date}.").format(date=deadline.strftime("%d/%m/%Y"))
+                text += "\n" + _("The branch's deadline is {date}.").format(
+                    date=deadline.strftime("%d/%m/%Y")
+                )
             reply = Reply(text=text, buttons=[[Button(_("📝 Register now"), "pd:open")]])
         due = await member_due_at(s, person_id, branch.id, self.now(), self.tz)
-        added = await enqueue_for_person(s, person_id, key=key, kind="reminder", reply=reply, due_at=due,
-                                         branch_id=branch.id, priority=5)
+        added = await enqueue_for_person(
+            s, person_id, key=key, kind="reminder", reply=reply, due_at=due, branch_id=branch.id, priority=5
+        )
         if added:
             s.add(PledgeReminder(person_id=person_id, branch_id=branch.id, kind=kind, at=self.now()))
         return added
@@ -558,8 +723,9 @@ class PledgeService:
             branch = await self._branch_for_manager(s, actor, branch_id, "pledge_settings")
             return branch.name, await branch_settings(s, branch_id)
 
-    async def update_settings(self, actor: Actor, branch_id: int, *, deadline: date | None = None,
-                              frequency: str | None = None) -> PledgeBranchSettings:
+    async def update_settings(
+        self, actor: Actor, branch_id: int, *, deadline: date | None = None, frequency: str | None = None
+    ) -> PledgeBranchSettings:
         if frequency is not None and frequency not in ("monthly", "quarterly"):
             raise InvalidInput(_("This button is no longer active."))
         now = self.now()
@@ -572,10 +738,18 @@ class PledgeService:
                 row.checkin_frequency = frequency
             row.updated_at, row.updated_by = now, actor.person_id
             s.add(row)
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.settings",
-                               org_id=branch.org_id, branch_id=branch_id,
-                               details={"deadline": row.deadline.isoformat() if row.deadline else None,
-                                        "frequency": row.checkin_frequency})
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.settings",
+                org_id=branch.org_id,
+                branch_id=branch_id,
+                details={
+                    "deadline": row.deadline.isoformat() if row.deadline else None,
+                    "frequency": row.checkin_frequency,
+                },
+            )
             return row
 
     # --- check-ins ---
@@ -596,9 +770,13 @@ class PledgeService:
             item = await s.get(PledgeItem, item_id)
             if item is None or item.pledge_id != c.pledge_id:
                 raise InvalidInput(_("This button is no longer active."))
-            row = (await s.execute(select(PledgeCheckinAnswer).where(PledgeCheckinAnswer.checkin_id == c.id,
-                                                                     PledgeCheckinAnswer.item_id == item_id))
-                   ).scalar_one_or_none() or PledgeCheckinAnswer(checkin_id=c.id, item_id=item_id, status=status)
+            row = (
+                await s.execute(
+                    select(PledgeCheckinAnswer).where(
+                        PledgeCheckinAnswer.checkin_id == c.id, PledgeCheckinAnswer.item_id == item_id
+                    )
+                )
+            ).scalar_one_or_none() or PledgeCheckinAnswer(checkin_id=c.id, item_id=item_id, status=status)
             row.status, row.answered_at = status, now
             s.add(row)
             c.answered_at = c.answered_at or now
@@ -637,8 +815,11 @@ class PledgeService:
         now = self.now()
         async with self.deps.db.session() as s:
             p = await self._own_pledge(s, actor, pledge_id)
-            row = (await s.execute(select(PledgeReview).where(PledgeReview.pledge_id == p.id,
-                                                              PledgeReview.kind == "midyear"))).scalar_one_or_none()
+            row = (
+                await s.execute(
+                    select(PledgeReview).where(PledgeReview.pledge_id == p.id, PledgeReview.kind == "midyear")
+                )
+            ).scalar_one_or_none()
             row = row or PledgeReview(pledge_id=p.id, person_id=p.person_id, kind="midyear", created_at=now)
             row.text, row.status, row.submitted_at = text, "submitted", now
             s.add(row)
@@ -647,7 +828,9 @@ class PledgeService:
         async with self.deps.db.session() as s:
             r = await s.get(PledgeReview, review_id)
             if r is None or r.person_id != actor.person_id or r.kind != "yearend":
-                log.warning("year-end button of someone else: person=%s review=%s", actor.person_id, review_id)
+                log.warning(
+                    "year-end button of someone else: person=%s review=%s", actor.person_id, review_id
+                )
                 raise PermissionDenied(_("Sorry, you are not allowed to do that."))
             return r
 
@@ -669,7 +852,9 @@ class PledgeService:
         async with self.deps.db.session() as s:
             r = await s.get(PledgeReview, review_id)
             if r is None or r.person_id != actor.person_id or r.kind != "yearend":
-                log.warning("year-end submit of someone else: person=%s review=%s", actor.person_id, review_id)
+                log.warning(
+                    "year-end submit of someone else: person=%s review=%s", actor.person_id, review_id
+                )
                 raise PermissionDenied(_("Sorry, you are not allowed to do that."))
             if r.status == "submitted":
                 raise Conflict(_("Your self-assessment was already sent to the secretary."))
@@ -684,13 +869,30 @@ class PledgeService:
             for manager_id in await OrgService(self.deps).branch_managers(s, branch):
                 manager = await s.get(Person, manager_id)
                 with use_locale(manager.locale if manager else None):
-                    reply = Reply(text=_("📄 <b>Year-end self-assessment {year}</b> — {name}\n"
-                                         "Self-assessed level: <b>{level}</b>\n\n{text}").format(
-                        year=p.year, name=esc(name), level=LEVELS[level](), text=esc(r.text)))
-                await enqueue_for_person(s, manager_id, key=f"pledge_yearend_sent:{r.id}:{manager_id}",
-                                         kind="notice", reply=reply, due_at=now, branch_id=p.branch_id)
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.yearend",
-                               org_id=p.org_id, branch_id=p.branch_id, target=f"review:{r.id}")
+                    reply = Reply(
+                        text=_(
+                            "📄 <b>Year-end self-assessment {year}</b> — {name}\n"
+                            "Self-assessed level: <b>{level}</b>\n\n{text}"
+                        ).format(year=p.year, name=esc(name), level=LEVELS[level](), text=esc(r.text))
+                    )
+                await enqueue_for_person(
+                    s,
+                    manager_id,
+                    key=f"pledge_yearend_sent:{r.id}:{manager_id}",
+                    kind="notice",
+                    reply=reply,
+                    due_at=now,
+                    branch_id=p.branch_id,
+                )
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.yearend",
+                org_id=p.org_id,
+                branch_id=p.branch_id,
+                target=f"review:{r.id}",
+            )
             return r
 
 
@@ -709,15 +911,23 @@ class CheckinView:
 async def checkin_view(s: AsyncSession, c: PledgeCheckin) -> CheckinView:
     rnd = await s.get(PledgeCheckinRound, c.round_id)
     items = [(it.id or 0, it.what) for it in await active_items(s, c.pledge_id)]
-    answers = {int(i): st for i, st in (await s.execute(
-        select(PledgeCheckinAnswer.item_id, PledgeCheckinAnswer.status)
-        .where(PledgeCheckinAnswer.checkin_id == c.id))).all()}
+    answers = {
+        int(i): st
+        for i, st in (
+            await s.execute(
+                select(PledgeCheckinAnswer.item_id, PledgeCheckinAnswer.status).where(
+                    PledgeCheckinAnswer.checkin_id == c.id
+                )
+            )
+        ).all()
+    }
     return CheckinView(c.id or 0, rnd.period if rnd else "", items, answers, c.note)
 
 
 async def recently_reminded(s: AsyncSession, person_id: int, now: datetime) -> bool:
-    last = (await s.execute(select(func.max(PledgeReminder.at)).where(PledgeReminder.person_id == person_id))
-            ).scalar_one_or_none()
+    last = (
+        await s.execute(select(func.max(PledgeReminder.at)).where(PledgeReminder.person_id == person_id))
+    ).scalar_one_or_none()
     if last is None:
         return False
     from bot.clock import as_utc
@@ -733,8 +943,11 @@ def check_field(text: str, limit: int = FIELD_MAX) -> str:
     if not text:
         raise InvalidInput(_("The answer is empty. Please type it."))
     if len(text) > limit:
-        raise InvalidInput(_("That is too long ({length} characters). Please keep it within {n} characters.")
-                           .format(length=len(text), n=limit))
+        raise InvalidInput(
+            _("That is too long ({length} characters). Please keep it within {n} characters.").format(
+                length=len(text), n=limit
+            )
+        )
     return text
 
 
@@ -759,18 +972,51 @@ def validate(content: dict[str, Any]) -> None:
 async def year_record(s: AsyncSession, p: Pledge, tz: ZoneInfo) -> YearRecord:
     content = await pledge_content(s, p)
     progress = await item_progress(s, [it["id"] for it in content["items"]])
-    mid = (await s.execute(select(PledgeReview.text).where(PledgeReview.pledge_id == p.id,
-                                                           PledgeReview.kind == "midyear",
-                                                           PledgeReview.status == "submitted"))).scalar_one_or_none()
-    notes = [(at.astimezone(tz).date(), note) for at, note in (await s.execute(
-        select(PledgeCheckin.answered_at, PledgeCheckin.note)
-        .where(PledgeCheckin.pledge_id == p.id, PledgeCheckin.note.is_not(None))
-        .order_by(PledgeCheckin.created_at))).all() if at is not None and note]
-    amendments = int((await s.execute(select(func.count()).select_from(PledgeVersion).where(
-        PledgeVersion.pledge_id == p.id, PledgeVersion.status == PledgeStatus.APPROVED.value))).scalar_one()) - 1
-    return YearRecord(year=p.year, duty=p.duty, items=content["items"], progress=progress,
-                      shortcoming=p.shortcoming, remedy=p.remedy, midyear=mid, notes=notes,
-                      amendments=max(amendments, 0))
+    mid = (
+        await s.execute(
+            select(PledgeReview.text).where(
+                PledgeReview.pledge_id == p.id,
+                PledgeReview.kind == "midyear",
+                PledgeReview.status == "submitted",
+            )
+        )
+    ).scalar_one_or_none()
+    notes = [
+        (at.astimezone(tz).date(), note)
+        for at, note in (
+            await s.execute(
+                select(PledgeCheckin.answered_at, PledgeCheckin.note)
+                .where(PledgeCheckin.pledge_id == p.id, PledgeCheckin.note.is_not(None))
+                .order_by(PledgeCheckin.created_at)
+            )
+        ).all()
+        if at is not None and note
+    ]
+    amendments = (
+        int(
+            (
+                await s.execute(
+                    select(func.count())
+                    .select_from(PledgeVersion)
+                    .where(
+                        PledgeVersion.pledge_id == p.id, PledgeVersion.status == PledgeStatus.APPROVED.value
+                    )
+                )
+            ).scalar_one()
+        )
+        - 1
+    )
+    return YearRecord(
+        year=p.year,
+        duty=p.duty,
+        items=content["items"],
+        progress=progress,
+        shortcoming=p.shortcoming,
+        remedy=p.remedy,
+        midyear=mid,
+        notes=notes,
+        amendments=max(amendments, 0),
+    )
 
 
 async def build_yearend_draft(s: AsyncSession, p: Pledge, tz: ZoneInfo) -> str:
@@ -782,9 +1028,16 @@ async def build_yearend_draft(s: AsyncSession, p: Pledge, tz: ZoneInfo) -> str:
 
 async def _pledge_items(session: AsyncSession, person_id: int, year: int) -> list[tuple[int, str]]:
     rows = await session.execute(
-        select(PledgeItem.id, PledgeItem.position, PledgeItem.what).join(Pledge, Pledge.id == PledgeItem.pledge_id)
-        .where(Pledge.person_id == person_id, Pledge.year == year, Pledge.approved_version.is_not(None),
-               PledgeItem.active.is_(True)).order_by(Pledge.id, PledgeItem.position))
+        select(PledgeItem.id, PledgeItem.position, PledgeItem.what)
+        .join(Pledge, Pledge.id == PledgeItem.pledge_id)
+        .where(
+            Pledge.person_id == person_id,
+            Pledge.year == year,
+            Pledge.approved_version.is_not(None),
+            PledgeItem.active.is_(True),
+        )
+        .order_by(Pledge.id, PledgeItem.position)
+    )
     return [(int(i), f"{pos + 1}. {what[:60]}") for i, pos, what in rows.all()]
 
 
@@ -792,26 +1045,42 @@ async def _not_pledged_audience(session: AsyncSession, branch_id: int, now: date
     return {pid for pid, _name in await not_pledged(session, branch_id, local_year(now))}
 
 
-async def _figures(session: AsyncSession, branch_id: int, start: datetime, end: datetime) -> dict[str, float | int]:
+async def _figures(
+    session: AsyncSession, branch_id: int, start: datetime, end: datetime
+) -> dict[str, float | int]:
     years = list(range(local_year(start), local_year(end) + 1))
-    pledges = (await session.execute(select(Pledge).where(Pledge.branch_id == branch_id,
-                                                          Pledge.year.in_(years)))).scalars().all()
+    pledges = (
+        (await session.execute(select(Pledge).where(Pledge.branch_id == branch_id, Pledge.year.in_(years))))
+        .scalars()
+        .all()
+    )
     from bot.clock import as_utc
 
     pledged = sum(1 for p in pledges if p.first_submitted_at and as_utc(p.first_submitted_at) < end)
     approved = sum(1 for p in pledges if p.first_approved_at and as_utc(p.first_approved_at) < end)
-    sent, answered = (await session.execute(
-        select(func.count(PledgeCheckin.id), func.count(PledgeCheckin.answered_at))
-        .join(PledgeCheckinRound, PledgeCheckinRound.id == PledgeCheckin.round_id)
-        .where(PledgeCheckinRound.branch_id == branch_id, PledgeCheckin.created_at >= start,
-               PledgeCheckin.created_at < end))).one()
-    return {"pledged": pledged, "pledges_approved": approved, "checkin_sent": int(sent),
-            "checkin_answered": int(answered)}
+    sent, answered = (
+        await session.execute(
+            select(func.count(PledgeCheckin.id), func.count(PledgeCheckin.answered_at))
+            .join(PledgeCheckinRound, PledgeCheckinRound.id == PledgeCheckin.round_id)
+            .where(
+                PledgeCheckinRound.branch_id == branch_id,
+                PledgeCheckin.created_at >= start,
+                PledgeCheckin.created_at < end,
+            )
+        )
+    ).one()
+    return {
+        "pledged": pledged,
+        "pledges_approved": approved,
+        "checkin_sent": int(sent),
+        "checkin_answered": int(answered),
+    }
 
 
 hooks.PROVIDERS.pledge_items = _pledge_items
-hooks.AUDIENCES["not_pledged"] = hooks.Audience("not_pledged", lambda: _("Members without a pledge this year"),
-                                                _not_pledged_audience)
+hooks.AUDIENCES["not_pledged"] = hooks.Audience(
+    "not_pledged", lambda: _("Members without a pledge this year"), _not_pledged_audience
+)
 if _figures not in hooks.BRANCH_FIGURES:
     hooks.BRANCH_FIGURES.append(_figures)
 
@@ -819,14 +1088,23 @@ if _figures not in hooks.BRANCH_FIGURES:
 @register_eraser
 async def _erase_pledges(session: AsyncSession, person_id: int, deps: Deps) -> None:
     """Blank what the person wrote; keep the rows (status, dates) so branch totals stay right."""
-    ids = list((await session.execute(select(Pledge.id).where(Pledge.person_id == person_id))).scalars().all())
-    await session.execute(update(Pledge).where(Pledge.person_id == person_id)
-                          .values(duty="", shortcoming="", remedy="", commitment="", secretary_comment=None, draft=None))
+    ids = list(
+        (await session.execute(select(Pledge.id).where(Pledge.person_id == person_id))).scalars().all()
+    )
+    await session.execute(
+        update(Pledge)
+        .where(Pledge.person_id == person_id)
+        .values(duty="", shortcoming="", remedy="", commitment="", secretary_comment=None, draft=None)
+    )
     if ids:
-        await session.execute(update(PledgeItem).where(PledgeItem.pledge_id.in_(ids))
-                              .values(what="", criterion="", when_text=""))
-        await session.execute(update(PledgeVersion).where(PledgeVersion.pledge_id.in_(ids)).values(content={},
-                                                                                                 comment=None))
+        await session.execute(
+            update(PledgeItem)
+            .where(PledgeItem.pledge_id.in_(ids))
+            .values(what="", criterion="", when_text="")
+        )
+        await session.execute(
+            update(PledgeVersion).where(PledgeVersion.pledge_id.in_(ids)).values(content={}, comment=None)
+        )
         await session.execute(update(PledgeCheckin).where(PledgeCheckin.pledge_id.in_(ids)).values(note=None))
     await session.execute(update(PledgeReview).where(PledgeReview.person_id == person_id).values(text=""))
     await session.execute(delete(PledgeReminder).where(PledgeReminder.person_id == person_id))

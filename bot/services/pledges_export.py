@@ -62,28 +62,67 @@ class PledgeExport:
         """Saves the sheet in the media store; returns (media key, file name)."""
         now = self.deps.clock.now()
         year = local_year(now)
-        headers = [_("No."), _("Member's name"), _("Position or duty"), _("Pledge status"), _("Pledge version"),
-                   _("Deed no."), _("Deed registered"), _("Measured by"), _("Deadline or frequency"),
-                   _("Shortcoming"), _("Remedy"),
-                   _("Check-ins done"), _("Check-ins in progress"), _("Check-ins not yet"), _("Linked deeds")]
+        headers = [
+            _("No."),
+            _("Member's name"),
+            _("Position or duty"),
+            _("Pledge status"),
+            _("Pledge version"),
+            _("Deed no."),
+            _("Deed registered"),
+            _("Measured by"),
+            _("Deadline or frequency"),
+            _("Shortcoming"),
+            _("Remedy"),
+            _("Check-ins done"),
+            _("Check-ins in progress"),
+            _("Check-ins not yet"),
+            _("Linked deeds"),
+        ]
         rows: list[list[object]] = []
         async with self.deps.db.session() as s:
             branch = await self._branch(s, actor, branch_id, "pledge_export")
-            pledges = (await s.execute(
-                select(Pledge, Person.display_name).join(Person, Person.id == Pledge.person_id)
-                .where(Pledge.branch_id == branch_id, Pledge.year == year, Pledge.version > 0)
-                .order_by(Person.display_name))).all()
+            pledges = (
+                await s.execute(
+                    select(Pledge, Person.display_name)
+                    .join(Person, Person.id == Pledge.person_id)
+                    .where(Pledge.branch_id == branch_id, Pledge.year == year, Pledge.version > 0)
+                    .order_by(Person.display_name)
+                )
+            ).all()
             for n, (p, name) in enumerate(pledges, 1):
                 items = await active_items(s, p.id or 0)
                 progress = await item_progress(s, [it.id or 0 for it in items])
                 for i, it in enumerate(items, 1):
                     prog = progress[it.id or 0]
-                    rows.append([n, name, p.duty, status_label(p.status, p.approved_version), p.version, i,
-                                 it.what, it.criterion, it.when_text, p.shortcoming, p.remedy,
-                                 prog.done, prog.doing, prog.not_yet,
-                                 "; ".join(f"{d.strftime('%d/%m/%Y')}: {t}" for d, t in prog.deeds)])
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.export",
-                               org_id=branch.org_id, branch_id=branch_id, details={"rows": len(rows), "year": year})
+                    rows.append(
+                        [
+                            n,
+                            name,
+                            p.duty,
+                            status_label(p.status, p.approved_version),
+                            p.version,
+                            i,
+                            it.what,
+                            it.criterion,
+                            it.when_text,
+                            p.shortcoming,
+                            p.remedy,
+                            prog.done,
+                            prog.doing,
+                            prog.not_yet,
+                            "; ".join(f"{d.strftime('%d/%m/%Y')}: {t}" for d, t in prog.deeds),
+                        ]
+                    )
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.export",
+                org_id=branch.org_id,
+                branch_id=branch_id,
+                details={"rows": len(rows), "year": year},
+            )
         name = f"dang-ky-lam-theo-{year}-{branch_id}.xlsx"
         data = _sheet(_("Pledges {year}").format(year=year), headers, rows)
         key = await MediaStore(self.deps).save(data, XLSX_MIME, name)
@@ -96,17 +135,40 @@ class PledgeExport:
         rows: list[list[object]] = []
         async with self.deps.db.session() as s:
             branch = await self._branch(s, actor, branch_id, "pledge_export_yearend")
-            reviews = (await s.execute(
-                select(PledgeReview, Person.display_name).join(Pledge, Pledge.id == PledgeReview.pledge_id)
-                .join(Person, Person.id == PledgeReview.person_id)
-                .where(Pledge.branch_id == branch_id, Pledge.year == year, PledgeReview.kind == "yearend",
-                       PledgeReview.status == "submitted").order_by(Person.display_name))).all()
+            reviews = (
+                await s.execute(
+                    select(PledgeReview, Person.display_name)
+                    .join(Pledge, Pledge.id == PledgeReview.pledge_id)
+                    .join(Person, Person.id == PledgeReview.person_id)
+                    .where(
+                        Pledge.branch_id == branch_id,
+                        Pledge.year == year,
+                        PledgeReview.kind == "yearend",
+                        PledgeReview.status == "submitted",
+                    )
+                    .order_by(Person.display_name)
+                )
+            ).all()
             for n, (r, name) in enumerate(reviews, 1):
                 sent: datetime | None = r.submitted_at
-                rows.append([n, name, LEVELS[r.level]() if r.level in LEVELS else "", r.text,
-                             sent.astimezone(self.deps.settings.tz).strftime("%d/%m/%Y") if sent else ""])
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action="pledge.export_yearend",
-                               org_id=branch.org_id, branch_id=branch_id, details={"rows": len(rows), "year": year})
+                rows.append(
+                    [
+                        n,
+                        name,
+                        LEVELS[r.level]() if r.level in LEVELS else "",
+                        r.text,
+                        sent.astimezone(self.deps.settings.tz).strftime("%d/%m/%Y") if sent else "",
+                    ]
+                )
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.export_yearend",
+                org_id=branch.org_id,
+                branch_id=branch_id,
+                details={"rows": len(rows), "year": year},
+            )
         name = f"tu-danh-gia-cuoi-nam-{year}-{branch_id}.xlsx"
         data = _sheet(_("Self-assessment {year}").format(year=year), headers, rows)
         key = await MediaStore(self.deps).save(data, XLSX_MIME, name)

@@ -35,8 +35,10 @@ LEVELS: dict[str, Callable[[], str]] = {
 
 
 def default_commitment() -> str:
-    return _("I promise to carry out what I have registered seriously, and to study and follow President "
-             "Hồ Chí Minh's example in my work and daily life.")
+    return _(
+        "I promise to carry out what I have registered seriously, and to study and follow President "
+        "Hồ Chí Minh's example in my work and daily life."
+    )
 
 
 def content_of(data: dict[str, Any]) -> dict[str, Any]:
@@ -45,15 +47,23 @@ def content_of(data: dict[str, Any]) -> dict[str, Any]:
         {k: str(it.get(k) or "") for k in ITEM_KEYS} | ({"id": it["id"]} if it.get("id") else {})
         for it in data.get("items") or []
     ]
-    return {"duty": data.get("duty") or "", "items": items, "shortcoming": data.get("shortcoming") or "",
-            "remedy": data.get("remedy") or "", "commitment": data.get("commitment") or ""}
+    return {
+        "duty": data.get("duty") or "",
+        "items": items,
+        "shortcoming": data.get("shortcoming") or "",
+        "remedy": data.get("remedy") or "",
+        "commitment": data.get("commitment") or "",
+    }
 
 
 def is_complete(content: dict[str, Any]) -> bool:
     items = content.get("items") or []
-    return (bool(content.get("duty")) and 1 <= len(items) <= MAX_ITEMS
-            and all(all(it.get(k) for k in ITEM_KEYS) for it in items)
-            and all(content.get(k) for k in ("shortcoming", "remedy", "commitment")))
+    return (
+        bool(content.get("duty"))
+        and 1 <= len(items) <= MAX_ITEMS
+        and all(all(it.get(k) for k in ITEM_KEYS) for it in items)
+        and all(content.get(k) for k in ("shortcoming", "remedy", "commitment"))
+    )
 
 
 def status_label(status: str, approved_version: int | None = None) -> str:
@@ -88,9 +98,17 @@ class ItemProgress:
         return self.done + self.doing + self.not_yet
 
 
-def render_card(content: dict[str, Any], *, year: int, name: str = "", branch: str = "", theme: str | None = None,
-                status: str | None = None, progress: dict[int, ItemProgress] | None = None,
-                comment: str | None = None) -> str:
+def render_card(
+    content: dict[str, Any],
+    *,
+    year: int,
+    name: str = "",
+    branch: str = "",
+    theme: str | None = None,
+    status: str | None = None,
+    progress: dict[int, ItemProgress] | None = None,
+    comment: str | None = None,
+) -> str:
     lines = [_("📝 <b>Pledge to study and follow Uncle Hồ — {year}</b>").format(year=year)]
     if theme:
         lines.append(_("🎯 Theme of the year: {theme}").format(theme=esc(theme)))
@@ -105,13 +123,19 @@ def render_card(content: dict[str, Any], *, year: int, name: str = "", branch: s
     lines.append(_("<b>Deeds I register:</b>"))
     for i, it in enumerate(content.get("items") or [], 1):
         lines.append(f"{i}. {esc(it.get('what') or '—')}")
-        lines.append("   • " + _("Measured by: {criterion}").format(criterion=esc(it.get("criterion") or "—")))
+        lines.append(
+            "   • " + _("Measured by: {criterion}").format(criterion=esc(it.get("criterion") or "—"))
+        )
         lines.append("   • " + _("When: {when}").format(when=esc(it.get("when") or "—")))
         prog = (progress or {}).get(it.get("id") or 0)
         if prog is not None:
             if prog.rounds:
-                lines.append("   • " + _("Check-ins: ✓ {done} · ⏳ {doing} · ✗ {not_yet}").format(
-                    done=prog.done, doing=prog.doing, not_yet=prog.not_yet))
+                lines.append(
+                    "   • "
+                    + _("Check-ins: ✓ {done} · ⏳ {doing} · ✗ {not_yet}").format(
+                        done=prog.done, doing=prog.doing, not_yet=prog.not_yet
+                    )
+                )
             for day, text in prog.deeds:
                 lines.append(f"   ✍️ {day.strftime('%d/%m')}: {esc(text)}")
     lines.append(_("<b>Shortcoming to fix:</b> {text}").format(text=esc(content.get("shortcoming") or "—")))
@@ -120,9 +144,13 @@ def render_card(content: dict[str, Any], *, year: int, name: str = "", branch: s
     return "\n".join(lines)
 
 
-def render_checkin(period: str, items: list[tuple[int, str]], answers: dict[int, str], note: str | None) -> str:
-    lines = [_("🔔 <b>Pledge check-in — {period}</b>").format(period=period_label(period)),
-             _("How did each of your deeds go? One tap per deed:")]
+def render_checkin(
+    period: str, items: list[tuple[int, str]], answers: dict[int, str], note: str | None
+) -> str:
+    lines = [
+        _("🔔 <b>Pledge check-in — {period}</b>").format(period=period_label(period)),
+        _("How did each of your deeds go? One tap per deed:"),
+    ]
     for i, (item_id, what) in enumerate(items, 1):
         code = answers.get(item_id)
         mark = CHECKIN_MARKS[code][1]() if code in CHECKIN_MARKS else "…"
@@ -152,29 +180,41 @@ class YearRecord:
 
 def yearend_draft(rec: YearRecord) -> str:
     """The "học tập và làm theo" paragraph for Mẫu 02A/02B, by template only (plain text, no HTML)."""
-    out = [_("In {year}, I registered to study and follow Hồ Chí Minh's thought, morality and style with "
-             "{n} deed(s) tied to my duty ({duty}). Results:").format(year=rec.year, n=len(rec.items),
-                                                                    duty=rec.duty)]
+    out = [
+        _(
+            "In {year}, I registered to study and follow Hồ Chí Minh's thought, morality and style with "
+            "{n} deed(s) tied to my duty ({duty}). Results:"
+        ).format(year=rec.year, n=len(rec.items), duty=rec.duty)
+    ]
     for i, it in enumerate(rec.items, 1):
         prog = rec.progress.get(it.get("id") or 0, ItemProgress())
         line = _("{i}. {what} (measured by: {criterion}; when: {when}).").format(
-            i=i, what=it["what"], criterion=it["criterion"], when=it["when"])
+            i=i, what=it["what"], criterion=it["criterion"], when=it["when"]
+        )
         if prog.rounds:
-            line += " " + _("In {n} check-in(s): done {done}, in progress {doing}, not yet {not_yet}.").format(
-                n=prog.rounds, done=prog.done, doing=prog.doing, not_yet=prog.not_yet)
+            line += " " + _(
+                "In {n} check-in(s): done {done}, in progress {doing}, not yet {not_yet}."
+            ).format(n=prog.rounds, done=prog.done, doing=prog.doing, not_yet=prog.not_yet)
         else:
             line += " " + _("No check-in answers recorded.")
         if prog.deeds:
             line += " " + _("Deeds recorded: {list}.").format(
-                list="; ".join(f"{d.strftime('%d/%m/%Y')}: {t}" for d, t in prog.deeds))
+                list="; ".join(f"{d.strftime('%d/%m/%Y')}: {t}" for d, t in prog.deeds)
+            )
         out.append(line)
-    out.append(_("Shortcoming I registered to fix: {shortcoming}. Remedy: {remedy}.").format(
-        shortcoming=rec.shortcoming, remedy=rec.remedy))
+    out.append(
+        _("Shortcoming I registered to fix: {shortcoming}. Remedy: {remedy}.").format(
+            shortcoming=rec.shortcoming, remedy=rec.remedy
+        )
+    )
     if rec.midyear:
         out.append(_("Mid-year self-check: {text}").format(text=rec.midyear))
     if rec.notes:
-        out.append(_("Notes from the check-ins: {list}.").format(
-            list="; ".join(f"{d.strftime('%d/%m')}: {t}" for d, t in rec.notes)))
+        out.append(
+            _("Notes from the check-ins: {list}.").format(
+                list="; ".join(f"{d.strftime('%d/%m')}: {t}" for d, t in rec.notes)
+            )
+        )
     if rec.amendments:
         out.append(_("The pledge was amended {n} time(s) during the year.").format(n=rec.amendments))
     return "\n".join(out)

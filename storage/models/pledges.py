@@ -27,7 +27,9 @@ class Pledge(SQLModel, table=True):
     while an amendment waits, so the pledge still counts as approved."""
 
     __tablename__ = "pledge"
-    __table_args__ = (UniqueConstraint("person_id", "branch_id", "year", name="uq_pledge_person_branch_year"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "branch_id", "year", name="uq_pledge_person_branch_year"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)

@@ -10,8 +10,9 @@ DEEDS = [
 ]
 
 
-async def fill_pledge(user: ChatUser, deeds: list[tuple[str, str, str]] | None = None,
-                      duty: str = "giáo viên") -> None:
+async def fill_pledge(
+    user: ChatUser, deeds: list[tuple[str, str, str]] | None = None, duty: str = "giáo viên"
+) -> None:
     """From /dangky to the review screen (keeps the default commitment)."""
     deeds = deeds or DEEDS[:1]
     await user.send("/dangky")
@@ -36,8 +37,9 @@ async def fill_pledge(user: ChatUser, deeds: list[tuple[str, str, str]] | None =
     await user.expect("Xem lại phiếu trước khi gửi")
 
 
-async def pledge_and_approve(user: ChatUser, secretary: ChatUser,
-                             deeds: list[tuple[str, str, str]] | None = None) -> None:
+async def pledge_and_approve(
+    user: ChatUser, secretary: ChatUser, deeds: list[tuple[str, str, str]] | None = None
+) -> None:
     await fill_pledge(user, deeds)
     await user.press("Gửi bí thư")
     await user.expect("Đã gửi!")

@@ -13,8 +13,13 @@ async def _pledge(bot, person_name: str) -> Pledge:
     from storage.models.people import Person
 
     async with bot.app.db.session() as s:
-        return (await s.execute(select(Pledge).join(Person, Person.id == Pledge.person_id)
-                                .where(Person.display_name == person_name))).scalar_one()
+        return (
+            await s.execute(
+                select(Pledge)
+                .join(Person, Person.id == Pledge.person_id)
+                .where(Person.display_name == person_name)
+            )
+        ).scalar_one()
 
 
 async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
@@ -45,8 +50,9 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
     await an.press("Tự viết lời cam kết")
     await an.expect("Viết lời cam kết của bạn")
     await an.send("Tôi hứa làm gương cho bà con.")
-    review = await an.expect("Xem lại phiếu trước khi gửi", "giáo viên", DEEDS[0][0], DEEDS[1][0],
-                             "Tôi hứa làm gương cho bà con.")
+    review = await an.expect(
+        "Xem lại phiếu trước khi gửi", "giáo viên", DEEDS[0][0], DEEDS[1][0], "Tôi hứa làm gương cho bà con."
+    )
     assert "🗑 Bỏ việc 2" in review.buttons
     # Edit deed 2, remove deed 1, add a third, fourth is refused.
     await an.press("Sửa việc 2")
@@ -74,8 +80,9 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
     await an.expect("tối đa 3 việc làm", "không thêm việc thứ tư")
     await an.press("Gửi bí thư")
     await an.expect("Đã gửi!", "lần 1")
-    notice = await branch.secretary.expect("Phiếu đăng ký mới cần duyệt", "Trần Văn An", "Dạy kèm tiếng Việt",
-                                           "Trồng cây xanh")
+    notice = await branch.secretary.expect(
+        "Phiếu đăng ký mới cần duyệt", "Trần Văn An", "Dạy kèm tiếng Việt", "Trồng cây xanh"
+    )
     assert notice.buttons == ["✅ Duyệt phiếu", "↩️ Trả lại kèm góp ý"]
     await branch.secretary.expect_nothing()  # one notice only
     p = await _pledge(bot, "Trần Văn An")
@@ -119,9 +126,20 @@ async def test_approve_then_amend_is_versioned_and_reapproved(bot, fake_tg, bran
     p = await _pledge(bot, "Lê Bình")
     assert (p.status, p.version, p.approved_version) == ("approved", 2, 2)
     async with bot.app.db.session() as s:
-        versions = (await s.execute(select(PledgeVersion).where(PledgeVersion.pledge_id == p.id)
-                                    .order_by(PledgeVersion.version))).scalars().all()
+        versions = (
+            (
+                await s.execute(
+                    select(PledgeVersion)
+                    .where(PledgeVersion.pledge_id == p.id)
+                    .order_by(PledgeVersion.version)
+                )
+            )
+            .scalars()
+            .all()
+        )
         items = (await s.execute(select(PledgeItem).where(PledgeItem.pledge_id == p.id))).scalars().all()
-    assert [(v.version, v.status, len(v.content["items"])) for v in versions] == [(1, "approved", 1),
-                                                                                  (2, "approved", 2)]
+    assert [(v.version, v.status, len(v.content["items"])) for v in versions] == [
+        (1, "approved", 1),
+        (2, "approved", 2),
+    ]
     assert len(items) == 2 and all(i.active for i in items)

@@ -106,8 +106,14 @@ async def test_forged_and_foreign_buttons_do_nothing(bot, fake_tg, branch, caplo
         await dung.press_data(approve, own)
         await dung.expect("không có quyền")
         # A secretary of another branch forges it too.
-        other = await seed_branch(bot, fake_tg, org_name="Đảng bộ phường B", branch_name="Chi bộ khu 5",
-                                  secretary_id=9201, secretary_name="Vũ Minh")
+        other = await seed_branch(
+            bot,
+            fake_tg,
+            org_name="Đảng bộ phường B",
+            branch_name="Chi bộ khu 5",
+            secretary_id=9201,
+            secretary_name="Vũ Minh",
+        )
         await other.secretary.send("/toi")
         sec_own = await other.secretary.expect("Vũ Minh")
         await other.secretary.press_data(approve, sec_own)
@@ -128,3 +134,31 @@ async def test_forged_and_foreign_buttons_do_nothing(bot, fake_tg, branch, caplo
     async with bot.app.db.session() as s:
         p = (await s.execute(select(Pledge))).scalar_one()
     assert p.status == "submitted" and p.approved_version is None
+
+
+async def test_member_who_left_keeps_read_access(bot, fake_tg, branch):
+    from tests.pledges.conftest import pledge_and_approve
+
+    fake_tg.limits.enabled = False
+    an = await join_member(bot, fake_tg, branch, 6106, "Trần Văn An")
+    await pledge_and_approve(an, branch.secretary)
+    await an.send("/roi")
+    await an.expect("Bạn muốn rời chi bộ nào?")
+    await an.press(f"Rời {branch.name}")
+    await an.expect("Bạn đã rời chi bộ")
+    await an.send("/camket")
+    await an.expect(
+        "Phiếu đăng ký học tập và làm theo Bác — năm 2026",
+        "Trần Văn An — Chi bộ thôn 1",
+        "đã được bí thư duyệt",
+    )
+    await an.send("/dangky")  # no longer a member: cannot register or amend here
+    await an.expect("chưa tham gia chi bộ")
+    # The branch keeps the record: the secretary still exports it.
+    await branch.secretary.send("/dangky_tinhhinh")
+    await branch.secretary.expect("Tình hình đăng ký")
+    await branch.secretary.press("Xuất Excel")
+    doc = await branch.secretary.expect("mỗi việc làm một dòng")
+    from tests.pledges.conftest import xlsx_rows
+
+    assert [r[1] for r in xlsx_rows(fake_tg, doc)[1:]] == ["Trần Văn An"]

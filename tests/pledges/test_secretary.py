@@ -32,16 +32,30 @@ async def test_status_view_and_excel_export(bot, fake_tg, branch):
     await _branch_with_four_states(bot, fake_tg, branch)
     await branch.secretary.send("📋 Tình hình đăng ký")  # the menu button
     status = await branch.secretary.expect("Tình hình đăng ký làm theo năm 2026 — Chi bộ thôn 1")
-    for line in ("Đã đăng ký: 2/5", "✅ Đã duyệt (1): Trần Văn An", "📨 Chờ duyệt (1): Lê Bình",
-                 "↩️ Bị trả lại (1): Phạm Chi", "⭕ Chưa đăng ký (2): Nguyễn Thị Lan, Đỗ Dũng",
-                 "Chưa có đợt kiểm tra nào"):
+    for line in (
+        "Đã đăng ký: 2/5",
+        "✅ Đã duyệt (1): Trần Văn An",
+        "📨 Chờ duyệt (1): Lê Bình",
+        "↩️ Bị trả lại (1): Phạm Chi",
+        "⭕ Chưa đăng ký (2): Nguyễn Thị Lan, Đỗ Dũng",
+        "Chưa có đợt kiểm tra nào",
+    ):
         assert line in status.text, line
     await branch.secretary.press("Xuất Excel")
     doc = await branch.secretary.expect("mỗi việc làm một dòng")
     assert doc.media == "document"
     rows = xlsx_rows(fake_tg, doc)
-    assert rows[0][:9] == ["STT", "Họ và tên", "Chức vụ, nhiệm vụ", "Trạng thái phiếu", "Lần gửi", "Việc số",
-                           "Việc làm đăng ký", "Tiêu chí", "Thời gian thực hiện"]
+    assert rows[0][:9] == [
+        "STT",
+        "Họ và tên",
+        "Chức vụ, nhiệm vụ",
+        "Trạng thái phiếu",
+        "Lần gửi",
+        "Việc số",
+        "Việc làm đăng ký",
+        "Tiêu chí",
+        "Thời gian thực hiện",
+    ]
     body = [(r[1], r[3], r[5], r[6], r[7]) for r in rows[1:]]
     assert body == [
         ("Lê Bình", "đang chờ bí thư duyệt", 1, "Quét dọn nhà văn hoá", "mỗi tuần một lần"),
@@ -96,5 +110,7 @@ async def test_deadline_reminders_weekly_cap_and_stale_returns(bot, fake_tg, bra
     await chi.expect_nothing(0.3)
     # The returned pledge (2 March, not sent again) was flagged to the secretary once, after 7 days.
     stale = [e.text for e in sec.bot_events(sec.chat_key) if "đã bị trả lại" in e.text]
-    assert stale == ["↩️ Phiếu của đồng chí Phạm Chi đã bị trả lại 14 ngày mà chưa được gửi lại. "
-                     "Đồng chí có thể trao đổi thêm với đồng chí ấy."]
+    assert stale == [
+        "↩️ Phiếu của đồng chí Phạm Chi đã bị trả lại 14 ngày mà chưa được gửi lại. "
+        "Đồng chí có thể trao đổi thêm với đồng chí ấy."
+    ]
