@@ -117,11 +117,13 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
     await an.press("✓ Việc 1")
     await an.press("✓ Việc 2")
     await an.press("Thêm ghi chú")
+    await an.expect("Ghi chú của bạn cho lần kiểm tra này")
     await an.send("hai hộ đã nhận vốn")
     await an.expect("Ghi chú: hai hộ đã nhận vốn")
     await _tick_at(bot, clock, 2026, 6, 1, 8, 0)
     await an.expect("Nửa năm: bạn tự đánh giá thế nào?")
     await an.press("Viết tự đánh giá giữa năm")
+    await an.expect("Nửa năm: bạn tự đánh giá thế nào?", "Ví dụ")
     await an.send("việc 1 đã xong, việc 2 làm đều đặn")
     await an.expect("Tự đánh giá giữa năm đã được lưu")
     await _tick_at(bot, clock, 2026, 6, 20, 8, 0)  # still June: asked once only
