@@ -24,6 +24,8 @@ def secretary_labels() -> dict[str, str]:
         _("🗂 Review deeds"): "duyet",
         _("👥 Members"): "thanhvien",
         _("📊 Report"): "baocao",
+        # --- pledges ---
+        _("📋 Pledge status"): "dangky_tinhhinh",
     }
 
 

@@ -1,0 +1,62 @@
+"""Helpers for the pledge conversations: fill the form the way a member would, one answer at a time."""
+
+from __future__ import annotations
+
+from bot.devtools.emulator.script import ChatUser
+
+DEEDS = [
+    ("Giúp hai hộ nghèo làm hồ sơ vay vốn chăn nuôi", "hai hộ được vay vốn", "trước tháng 9/2026"),
+    ("Dạy kèm miễn phí cho học sinh yếu", "5 em lên lớp", "hằng tuần"),
+]
+
+
+async def fill_pledge(
+    user: ChatUser, deeds: list[tuple[str, str, str]] | None = None, duty: str = "giáo viên"
+) -> None:
+    """From /dangky to the review screen (keeps the default commitment)."""
+    deeds = deeds or DEEDS[:1]
+    await user.send("/dangky")
+    await user.expect("Chức vụ hoặc nhiệm vụ của bạn là gì?")
+    await user.send(duty)
+    for i, (what, criterion, when) in enumerate(deeds, 1):
+        await user.expect(f"Việc làm {i}: bạn sẽ làm gì?", "Ví dụ:")
+        await user.send(what)
+        await user.expect(f"Việc làm {i}: đo kết quả bằng gì")
+        await user.send(criterion)
+        await user.expect(f"Việc làm {i}: khi nào?")
+        await user.send(when)
+        if i < 3:
+            await user.expect(f"Bạn đã có {i} việc làm. Thêm việc nữa không?")
+            await user.press("Thêm việc làm khác" if i < len(deeds) else "Tiếp tục")
+    await user.expect("Một khuyết điểm bạn sẽ tự sửa")
+    await user.send("đôi khi đi họp chi bộ muộn")
+    await user.expect("Bạn sẽ khắc phục thế nào?")
+    await user.send("đặt nhắc giờ, đến sớm 10 phút")
+    await user.expect("Lời cam kết của bạn")
+    await user.press("Giữ lời cam kết này")
+    await user.expect("Xem lại phiếu trước khi gửi")
+
+
+async def pledge_and_approve(
+    user: ChatUser, secretary: ChatUser, deeds: list[tuple[str, str, str]] | None = None
+) -> None:
+    await fill_pledge(user, deeds)
+    await user.press("Gửi bí thư")
+    await user.expect("Đã gửi!")
+    await secretary.expect("Phiếu đăng ký mới cần duyệt", user.name)
+    await secretary.press("Duyệt phiếu")
+    await secretary.expect(f"Đã duyệt phiếu của {user.name}")
+    await user.expect("đã được bí thư duyệt")
+
+
+def xlsx_rows(fake, message) -> list[list[object]]:
+    """Download the document of a bot message from the fake server and read its first sheet."""
+    import io
+
+    from openpyxl import load_workbook
+
+    doc = message.raw.record.document
+    assert doc is not None, "the message has no document"
+    data = fake.files[doc["file_id"]].data
+    ws = load_workbook(io.BytesIO(data)).active
+    return [list(row) for row in ws.iter_rows(values_only=True)]
