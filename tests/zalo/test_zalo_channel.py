@@ -5,8 +5,8 @@ import pytest
 
 from bot.channels.base import PermanentError, RetryableError
 from bot.channels.zalo.channel import PHOTO_ONLY_IN_APP, DuplicateFilter, ZaloChannel
-from bot.channels.zalo.render import match_choice
 from bot.messages import Button, ChatRef, MediaRef, Reply
+from bot.text import pick_choice
 
 
 def chat(user_id="u1"):
@@ -148,8 +148,9 @@ async def test_scripted_user_press_round_trip(fake, channel):
         if inbound.command == "hop":
             await ch.deliver(inbound.chat, question)
         else:
-            picked = match_choice(inbound.text, question.choices())
-            await ch.deliver(inbound.chat, Reply(f"Đã ghi: {picked.data if picked else 'không rõ'}"))
+            index = pick_choice(inbound.text, [b.label for b in question.choices()])
+            picked = question.choices()[index].data if index is not None else "không rõ"
+            await ch.deliver(inbound.chat, Reply(f"Đã ghi: {picked}"))
 
     lan = fake.user("u1", "Lan")
     async with polling(channel, bot):
