@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.clock import local_now
 from bot.core import audience_denial
 from bot.handlers.context import Ctx
+from bot.handlers.forms import AskChoice, AskText, Form, text_prompt
 from bot.handlers.routing import Router, Unhandled
 from bot.i18n import _
 from bot.menus import member_menu, secretary_menu
@@ -320,3 +321,31 @@ async def members(ctx: Ctx) -> None:
 @router.button("ml")
 async def members_for(ctx: Ctx) -> None:
     await _list_members(ctx, branch_arg(ctx))
+
+
+# --- the name the branch knows you by: a two-step form ------------------------------------------
+
+
+async def _rename_done(ctx: Ctx, data: dict) -> None:  # type: ignore[type-arg]
+    if data.get("confirm") != "yes":
+        await ctx.reply(_("All right, your name was not changed."))
+        return
+    name = await ctx.svc(IdentityService).rename(ctx.require_actor().person_id, data["name"])
+    await ctx.reply(_("✅ Your name is now <b>{name}</b>.").format(name=esc(name)))
+
+
+router.form(Form(
+    "rename",
+    steps=[
+        AskText("name", text_prompt(lambda: _("What full name should your branch see? (e.g. Nguyễn Văn An)")),
+                max_len=100),
+        AskChoice("confirm", lambda _ctx, data: _("Change your name to <b>{name}</b>?").format(
+            name=esc(data["name"])), choices=lambda _ctx, _data: [("yes", _("✅ Yes")), ("no", _("No"))]),
+    ],
+    on_complete=_rename_done,
+))
+
+
+@router.command("doiten", "rename", help=lambda: _("change the name your branch sees"))
+async def rename(ctx: Ctx) -> None:
+    await ctx.forms.start("rename")

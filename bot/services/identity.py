@@ -115,3 +115,17 @@ class IdentityService:
                 .where(Identity.channel == channel, Identity.bot == bot, Identity.external_id == external_id)
                 .values(reachable=False, unreachable_reason=reason[:300], unreachable_at=self.deps.clock.now())
             )
+
+    async def rename(self, person_id: int, name: str) -> str:
+        """Members set the name their branch knows them by (Telegram names are often nicknames)."""
+        from bot.i18n import _
+        from bot.services.errors import InvalidInput
+
+        name = " ".join(name.split())
+        if not name:
+            raise InvalidInput(_("Please type a name."))
+        if len(name) > 100:
+            raise InvalidInput(_("That name is too long (at most {n} characters).").format(n=100))
+        async with self.deps.db.session() as s:
+            await s.execute(update(Person).where(Person.id == person_id).values(display_name=name))
+        return name

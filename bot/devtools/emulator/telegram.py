@@ -67,6 +67,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self.out_events: list[OutEvent] = []
         self.events = asyncio.Condition()  # notified on every new message, edit or deletion
         self.stats: Counter[str] = Counter()
+        self.errors: list[tuple[str, int, str]] = []  # (method, status, description) of every error answer
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.descriptions: dict[str, str] = {}
@@ -196,6 +197,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         except ApiError as err:
             key = "5xx" if err.status >= 500 else str(err.status)
             self.stats[key] += 1
+            self.errors.append((name, err.status, err.description))
             return web.json_response(err.envelope(), status=err.status)
         return web.json_response({"ok": True, "result": result})
 
