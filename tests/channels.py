@@ -17,7 +17,6 @@ tests). Without parametrisation, ``channel`` is "telegram".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,7 +52,8 @@ class Kit:
 
     async def join(self, user_id: int | str, name: str, *, on: str | None = None) -> ChatUser:
         """A member types the branch's join code (as a Zalo user would) and the secretary approves."""
-        user = self.zalo_user(user_id, name) if (on or self.channel) == "zalo" else self.tg_user(user_id, name)
+        where = on or self.channel
+        user = self.zalo_user(user_id, name) if where == "zalo" else self.tg_user(user_id, name)
         code = await self.branch.join_code(self.bot)
         await user.send(code)
         await user.expect("đã được gửi tới bí thư")
@@ -92,8 +92,8 @@ def kit_extra() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def kit(channel: str, settings: Settings, clock: FakeClock, fake_tg: FakeTelegram, kit_extra: dict[str, Any],
-              tmp_path: Path):
+async def kit(channel: str, settings: Settings, clock: FakeClock, fake_tg: FakeTelegram,
+              kit_extra: dict[str, Any]):
     from tests.conftest import seed_branch
 
     zalo_cm = FakeZalo(max_poll_wait=0.3) if channel == "zalo" else None

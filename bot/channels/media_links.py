@@ -88,7 +88,10 @@ def _sniff(data: bytes) -> str:
     return "application/octet-stream"
 
 
-def make_media_handler(links: MediaLinks, read: MediaReader) -> Callable[[web.Request], Awaitable[web.Response]]:
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def make_media_handler(links: MediaLinks, read: MediaReader) -> Handler:
     """``GET /m/<token>``: 404 for a forged or unknown link, 410 once it expired, else the file."""
 
     async def serve_media(request: web.Request) -> web.Response:

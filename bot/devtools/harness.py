@@ -46,7 +46,7 @@ class BotHarness:
         self.app.add_channel("telegram", self.channel)
         for key, channel in self.extra_channels().items():
             self.app.add_channel(key, channel)
-        # The Zalo bots of settings.zalo_bots (pointed at a FakeZalo by ZALO_API_URL), wired as `hocbac run` does.
+        # The bots of settings.zalo_bots (ZALO_API_URL may point at a FakeZalo), wired as `hocbac run` does.
         self.zalo = ZaloRuntime(self.app, poll_timeout=1)
         await self.zalo.start(self._stop)
         sender = self.app.build_sender()

@@ -16,8 +16,8 @@ router = Router("linking")
 async def _redeem(ctx: Ctx, text: str) -> None:
     result = await ctx.svc(LinkService).redeem(ctx.require_actor(), text)
     names = " + ".join(CHANNEL_NAMES.get(c, c) for c in result.channels)
-    await ctx.reply(_("✅ Linked: your accounts ({channels}) are now one. Your branches, records and settings "
-                      "are shared.").format(channels=names))
+    await ctx.reply(_("✅ Linked: your accounts ({channels}) are now one. Your branches, records and "
+                      "settings are shared.").format(channels=names))
     if len(result.channels) > 1:
         await ctx.forms.start("link_channel")
 
@@ -28,8 +28,9 @@ async def link(ctx: Ctx) -> None:
         await _redeem(ctx, ctx.inbound.args)
         return
     code = await ctx.svc(LinkService).create_code(ctx.require_actor())
-    await ctx.reply(_("🔗 Your link code: <b>{code}</b>\nIt is valid for 10 minutes. Open the Học Bác bot in "
-                      "your other app (Telegram or Zalo) and send these 6 digits there.").format(code=code.code))
+    await ctx.reply(_("🔗 Your link code: <b>{code}</b>\nIt is valid for 10 minutes. Open the Học Bác bot "
+                      "in your other app (Telegram or Zalo) and send these 6 digits there.").format(
+        code=code.code))
 
 
 @router.fallback(priority=5)
@@ -62,7 +63,8 @@ router.form(Form(
 async def channel(ctx: Ctx) -> None:
     channels = await ctx.svc(LinkService).channels_of(ctx.require_actor().person_id)
     if len(channels) < 2:
-        await ctx.reply(_("You use only {channel}. To receive messages in another app too, send /lienket here "
-                          "and type the code there.").format(channel=CHANNEL_NAMES.get(ctx.inbound.channel, "")))
+        here = CHANNEL_NAMES.get(ctx.inbound.channel, "")
+        await ctx.reply(_("You use only {channel}. To receive messages in another app too, send /lienket "
+                          "here and type the code there.").format(channel=here))
         return
     await ctx.forms.start("link_channel")

@@ -62,8 +62,8 @@ class LinkService:
                 code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
                 if await self._live(s, code, now) is None:
                     break
-            row = LinkCode(code=code, person_id=actor.person_id, identity_id=actor.identity_id, created_at=now,
-                           expires_at=now + CODE_TTL)
+            row = LinkCode(code=code, person_id=actor.person_id, identity_id=actor.identity_id,
+                           created_at=now, expires_at=now + CODE_TTL)
             s.add(row)
             await s.flush()
             return row
@@ -82,7 +82,8 @@ class LinkService:
         if channel not in await self.channels_of(actor.person_id):
             raise InvalidInput(_("You have no account on that channel."))
         async with self.deps.db.session() as s:
-            await s.execute(update(Person).where(Person.id == actor.person_id).values(preferred_channel=channel))
+            await s.execute(update(Person).where(Person.id == actor.person_id)
+                            .values(preferred_channel=channel))
 
     async def _check_attempts(self, actor: Actor) -> None:
         settings = self.deps.settings
@@ -116,14 +117,14 @@ class LinkService:
                 async with s.begin_nested():
                     await self._merge(s, keep, gone)
             except IntegrityError:
-                log.info("link refused: persons %s and %s hold records that exist once per person", keep, gone)
+                log.info("link refused: persons %s and %s hold once-per-person records", keep, gone)
                 raise Conflict(_("Both accounts already hold records that exist only once per person (for "
-                                 "example a pledge for the same year), so they cannot be joined automatically. "
-                                 "Please ask your branch secretary for help.")) from None
+                                 "example a pledge for the same year), so they cannot be joined "
+                                 "automatically. Please ask your branch secretary for help.")) from None
             await s.execute(update(LinkCode).where(LinkCode.id == row.id).values(used_at=now))
             await audit.record(s, at=now, actor_person_id=keep, action="person.link", target=f"person:{gone}")
-            channels = sorted(set((await s.execute(select(Identity.channel).where(Identity.person_id == keep)))
-                                  .scalars().all()))
+            kept = select(Identity.channel).where(Identity.person_id == keep)
+            channels = sorted(set((await s.execute(kept)).scalars().all()))
         log.info("linked person %s into %s", gone, keep)
         return LinkResult(keep, channels)
 

@@ -105,8 +105,9 @@ class ZaloQuotaService:
                 manager = await s.get(Person, manager_id)
                 with use_locale(manager.locale if manager else None):
                     reply = Reply(text=self._notice(branch, total, full, resume))
+                level = "full" if full else "warn"
                 await enqueue_for_person(
-                    s, manager_id, key=f"zalo_quota:{bot}:{month}:{'full' if full else 'warn'}:{branch_id}:{manager_id}",
+                    s, manager_id, key=f"zalo_quota:{bot}:{month}:{level}:{branch_id}:{manager_id}",
                     kind="notice", reply=reply, due_at=now, branch_id=branch_id)
 
     def _notice(self, branch: Branch, total: int, full: bool, resume: datetime) -> str:
@@ -116,9 +117,9 @@ class ZaloQuotaService:
                      "until {resume}; replies to members still go out. Members can also receive them on "
                      "Telegram: /lienket links the two accounts.").format(
                 branch=esc(branch.name), used=total, limit=self.limit, resume=resume.strftime("%d/%m/%Y"))
-        return _("⚠️ <b>Zalo message quota</b>\nThe Zalo bot of branch {branch} has sent {used} of its {limit} "
-                 "messages this month ({percent}%). When the limit is reached, daily items on Zalo pause until "
-                 "next month; replies to members still go out.").format(
+        return _("⚠️ <b>Zalo message quota</b>\nThe Zalo bot of branch {branch} has sent {used} of its "
+                 "{limit} messages this month ({percent}%). When the limit is reached, daily items on Zalo "
+                 "pause until next month; replies to members still go out.").format(
             branch=esc(branch.name), used=total, limit=self.limit,
             percent=round(100 * total / self.limit) if self.limit else 100)
 
@@ -154,7 +155,8 @@ def _register_figures(deps: Deps) -> None:
         BRANCH_FIGURES.append(_quota_figures)
 
 
-async def _quota_figures(s: AsyncSession, branch_id: int, start: datetime, end: datetime) -> dict[str, float | int]:
+async def _quota_figures(s: AsyncSession, branch_id: int, start: datetime,
+                         end: datetime) -> dict[str, float | int]:
     if not _figures_for:
         return {}
     deps = _figures_for[0]

@@ -26,13 +26,15 @@ ZALO = pytest.mark.parametrize("channel", ["zalo"])
 
 async def person_of(kit, channel: str, external_id: str) -> int:
     async with kit.bot.app.db.session() as s:
-        return (await s.execute(select(Identity.person_id).where(Identity.channel == channel,
-                                                                 Identity.external_id == external_id))).scalar_one()
+        query = select(Identity.person_id).where(Identity.channel == channel,
+                                                 Identity.external_id == external_id)
+        return (await s.execute(query)).scalar_one()
 
 
 async def queue(kit, person_id: int, key: str, kind: str, reply: Reply) -> None:
     async with kit.bot.app.db.session() as s:
-        assert await enqueue_for_person(s, person_id, key=key, kind=kind, reply=reply, due_at=kit.bot.app.clock.now())
+        now = kit.bot.app.clock.now()
+        assert await enqueue_for_person(s, person_id, key=key, kind=kind, reply=reply, due_at=now)
     kit.bot.app.sender.wake()
 
 

@@ -84,8 +84,8 @@ class ZaloRuntime:
                 await self._set_webhook(key, channel)
             else:
                 await self._clear_webhook(key, channel)
-                self._tasks.append(asyncio.create_task(
-                    channel.poll_forever(app.handle, stop, poll_timeout=self.poll_timeout), name=f"zalo:{key}"))
+                poller = channel.poll_forever(app.handle, stop, poll_timeout=self.poll_timeout)
+                self._tasks.append(asyncio.create_task(poller, name=f"zalo:{key}"))
         log.info("zalo: %d bot(s) in %s mode", len(self.channels), settings.zalo_mode)
 
     async def _count(self, bot_key: str, sent: int) -> None:
@@ -96,7 +96,8 @@ class ZaloRuntime:
     async def _start_web(self, webhook: bool) -> None:
         web_app = web.Application()
         if self.links is not None:
-            web_app.router.add_get(ROUTE, make_media_handler(self.links, self.app.services.get(MediaStore).read))
+            media = self.app.services.get(MediaStore)
+            web_app.router.add_get(ROUTE, make_media_handler(self.links, media.read))
         if webhook:
             secrets = {webhook_secret(self.settings, key): ch for key, ch in self.channels.items()}
             handler = make_webhook_handler(secrets, self.app.handle)

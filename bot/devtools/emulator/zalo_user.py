@@ -43,9 +43,9 @@ class ZaloUser(ChatUser):
     @staticmethod
     def _view(m: FakeMessage) -> BotMessage:
         labels = m.buttons
-        return BotMessage(text=m.text, html=m.text, message_id=m.message_id, chat_id=m.chat_id, buttons=labels,
-                          button_data=[(label, str(i)) for i, label in enumerate(labels, 1)], photo=m.photo,
-                          media="photo" if m.photo else "", raw=m)
+        return BotMessage(text=m.text, html=m.text, message_id=m.message_id, chat_id=m.chat_id,
+                          buttons=labels, button_data=[(label, str(i)) for i, label in enumerate(labels, 1)],
+                          photo=m.photo, media="photo" if m.photo else "", raw=m)
 
     def bot_events(self, chat: Any) -> list[BotMessage]:
         return [self._view(m) for m in self.fake.messages_for(str(chat))]
@@ -57,7 +57,8 @@ class ZaloUser(ChatUser):
         cond = self.fake.changed
         try:
             async with cond:
-                await asyncio.wait_for(cond.wait_for(lambda: len(self.fake.messages_for(str(chat))) > seen), timeout)
+                await asyncio.wait_for(
+                    cond.wait_for(lambda: len(self.fake.messages_for(str(chat))) > seen), timeout)
         except TimeoutError:
             return False
         return True
