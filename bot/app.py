@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.base import Channel, SentMessage
-from bot.channels.sender import Sender
+from bot.channels.ratelimit import BotLimiter
+from bot.channels.sender import Gate, Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Dispatcher
@@ -41,6 +42,8 @@ class App:
     redis: Any = None
     channels: dict[str, Channel] = field(default_factory=dict)
     sender: Sender | None = None
+    # Asked by the sender before each outbox row; any reason given skips the row (see Sender.gate).
+    send_gates: list[Gate] = field(default_factory=list)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
@@ -82,9 +85,24 @@ class App:
 
     def build_sender(self, worker_id: str | None = None, limiter_for: Any = None) -> Sender:
         self.sender = Sender(self.db, self.clock, self.settings, self.channels,
-                             self.services.get(IdentityService), worker_id=worker_id,
-                             after_send=self._after_send, limiter_for=limiter_for)
+                             self.services.get(IdentityService), worker_id=worker_id, after_send=self._after_send,
+                             limiter_for=limiter_for or self._limiter_for, gate=self._gate)
         return self.sender
+
+    def _limiter_for(self, key: str) -> BotLimiter:
+        s = self.settings
+        if key.startswith("zalo:"):
+            from bot.channels.zalo.runtime import zalo_limiter
+
+            return zalo_limiter(s)
+        return BotLimiter(s.send_global_per_sec, s.send_chat_per_sec, s.send_group_per_min)
+
+    async def _gate(self, row: OutboxMessage) -> str | None:
+        for gate in self.send_gates:
+            reason = await gate(row)
+            if reason:
+                return reason
+        return None
 
     async def handle(self, inbound: Inbound, channel: Channel) -> None:
         await self.dispatcher.handle(inbound, channel)

@@ -4,15 +4,60 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _IDENTITY_RE = re.compile(r"^(telegram|zalo):[A-Za-z0-9_-]+$")
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{3,}$")
+
+
+_ZALO_KEY_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
+_ZALO_TOKEN_RE = re.compile(r"^[^\s@;=:]+:[^\s@;=]{3,}$")
+_ZALO_BOTS_HELP = "expected key=<bot_id>:<secret>@<branch_id>[,<branch_id>…] separated by ';'"
+
+
+@dataclass(frozen=True, slots=True)
+class ZaloBot:
+    """One Zalo bot account and the branches (chi bộ ids) it serves."""
+
+    key: str
+    token: str = field(repr=False)
+    branch_ids: tuple[int, ...]
+
+    def __repr__(self) -> str:  # never print the token
+        return f"ZaloBot(key={self.key!r}, branch_ids={self.branch_ids!r})"
+
+
+def parse_zalo_bots(value: str) -> list[ZaloBot]:
+    """'main=123:abc@1,2; xa2=456:def@3' -> bots. Raises ValueError with one readable reason."""
+    bots: list[ZaloBot] = []
+    seen_branches: dict[int, str] = {}
+    for entry in (e.strip() for e in value.split(";")):
+        if not entry:
+            continue
+        key, eq, rest = entry.partition("=")
+        token, at, branches = rest.rpartition("@")
+        key = key.strip().lower()
+        if not eq or not at or not _ZALO_KEY_RE.match(key):
+            raise ValueError(f"{key or entry[:12]!r}: {_ZALO_BOTS_HELP}")
+        if not _ZALO_TOKEN_RE.match(token.strip()):
+            raise ValueError(f"bot {key!r}: the token should look like <bot_id>:<secret>")
+        ids = [b.strip() for b in branches.split(",") if b.strip()]
+        if not ids or not all(b.isdigit() for b in ids):
+            raise ValueError(f"bot {key!r}: {_ZALO_BOTS_HELP}")
+        if any(b.key == key for b in bots):
+            raise ValueError(f"bot {key!r} is listed twice")
+        for b in map(int, ids):
+            if b in seen_branches:
+                raise ValueError(f"branch {b} is bound to both {seen_branches[b]!r} and {key!r}")
+            seen_branches[b] = key
+        bots.append(ZaloBot(key, token.strip(), tuple(int(b) for b in ids)))
+    return bots
 
 
 class Settings(BaseSettings):
@@ -65,6 +110,22 @@ class Settings(BaseSettings):
     worker_retry_seconds: float = 5.0  # how often a standby tries to become the active worker
     worker_idle_poll: float = 0.5
     outbox_claim_lease_seconds: int = 120  # a row left 'sending' by a dead worker is retried after this
+
+    # --- zalo ---
+    # ZALO_BOTS="key=<bot_id>:<secret>@branch_id,branch_id;key2=…": several Zalo bots, each serving branches.
+    zalo_bots: Annotated[list[ZaloBot], NoDecode] = Field(default_factory=list)
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_mode: Literal["polling", "webhook"] = "polling"
+    zalo_webhook_secret: SecretStr | None = None  # per-bot webhook secrets are derived from it
+    public_base_url: str | None = None  # where /m/<token> media links and /zalo/webhook are reachable
+    media_link_secret: SecretStr | None = None  # signs media links (HMAC)
+    media_link_ttl_hours: int = 72
+    # Zalo publishes no rate limits: stay well below anything plausible (configurable).
+    zalo_send_per_sec: float = 5.0
+    zalo_chat_per_sec: float = 0.5
+    zalo_group_per_min: float = 10.0
+    zalo_monthly_quota: int = 3000
+    zalo_quota_warn_percent: int = 80
 
     @field_validator("bot_token")
     @classmethod
@@ -127,6 +188,50 @@ class Settings(BaseSettings):
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return v
 
+    @field_validator("zalo_bots", mode="before")
+    @classmethod
+    def _zalo_bots(cls, v: object) -> list[ZaloBot]:
+        if v in (None, ""):
+            return []
+        if isinstance(v, str):
+            return parse_zalo_bots(v)
+        return list(v)  # type: ignore[call-overload]
+
+    @field_validator("zalo_api_url")
+    @classmethod
+    def _zalo_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("expected an http(s) URL, e.g. https://bot-api.zaloplatforms.com")
+        return v.rstrip("/")
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url(cls, v: str | None) -> str | None:
+        if v in (None, ""):
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("expected the public https address of this server, e.g. https://hocbac.example.vn")
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _zalo_needs(self) -> Settings:
+        if self.public_base_url and not _secret(self.media_link_secret):
+            raise ValueError("MEDIA_LINK_SECRET is needed when PUBLIC_BASE_URL is set (a long random string)")
+        if self.zalo_bots and self.zalo_mode == "webhook":
+            if not self.public_base_url:
+                raise ValueError("ZALO_MODE=webhook needs PUBLIC_BASE_URL (https)")
+            if len(_secret(self.zalo_webhook_secret)) < 16:
+                raise ValueError("ZALO_MODE=webhook needs ZALO_WEBHOOK_SECRET (16+ random characters)")
+        if not 1 <= self.zalo_quota_warn_percent <= 100:
+            raise ValueError("ZALO_QUOTA_WARN_PERCENT: expected a percentage from 1 to 100")
+        return self
+
+    def zalo_bot(self, key: str) -> ZaloBot | None:
+        return next((b for b in self.zalo_bots if b.key == key), None)
+
+    def zalo_bot_for_branch(self, branch_id: int) -> ZaloBot | None:
+        return next((b for b in self.zalo_bots if branch_id in b.branch_ids), None)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
@@ -134,6 +239,10 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.bot_token.get_secret_value() if self.bot_token else ""
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value else ""
 
 
 class ConfigError(SystemExit):
@@ -146,9 +255,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = str(err["loc"][0]).upper() if err.get("loc") else "?"
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        line = f"Cấu hình sai / bad setting {key}: {msg}"
+        # A check across several keys (model validator) has no single key: its message names them.
+        key = f" {str(err['loc'][0]).upper()}" if err.get("loc") else ""
+        line = f"Cấu hình sai / bad setting{key}: {msg}"
         print(line, file=sys.stderr)
         raise ConfigError(2) from None
 

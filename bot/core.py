@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -26,12 +25,11 @@ from bot.services.actor import Actor
 from bot.services.deps import Services
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.identity import IdentityService
-from bot.text import fold
+from bot.text import fold, pick_choice
 
 log = logging.getLogger("hocbac.core")
 
 CANCEL_WORDS = {"huy", "cancel", "thoi", "dung"}
-_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
 class UserLocks(Protocol):
@@ -174,19 +172,12 @@ class Dispatcher:
     def _map_typed_choice(self, ctx: Ctx) -> bool:
         """On numbered-list channels, "2" or a label's words stand for pressing that choice."""
         choices = ctx.state.get("choices") or []
-        text = ctx.inbound.text or ""
-        if not choices or not text or ctx.inbound.command:
+        if not choices or ctx.inbound.command:
             return False
-        m = _NUMBER.match(text)
-        picked = None
-        if m and 1 <= int(m.group(1)) <= len(choices):
-            picked = choices[int(m.group(1)) - 1]
-        else:
-            typed = fold(text)
-            picked = next((c for c in choices if typed and fold(c["label"]) == typed), None)
-        if picked is None:
+        index = pick_choice(ctx.inbound.text, [c["label"] for c in choices])
+        if index is None:
             return False
-        ctx.inbound.choice = picked["data"]
+        ctx.inbound.choice = choices[index]["data"]
         return True
 
     async def _press(self, ctx: Ctx) -> None:

@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import App, startup_line
 from bot.channels.telegram.channel import TelegramChannel, make_bot
 from bot.channels.telegram.runtime import build_intake
+from bot.channels.zalo.runtime import ZaloRuntime
 from bot.config import Settings, require_token
 from bot.services.media import MediaStore
 from bot.services.ticks import run_ticks
@@ -52,8 +53,11 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     scheduler = None
+    zalo: ZaloRuntime | None = None
     try:
         channel = await setup_telegram(app)
+        zalo = ZaloRuntime(app)
+        await zalo.start(stop)  # one poller per Zalo bot (or the webhook), when ZALO_BOTS is set
         sender = app.build_sender()
         dp = build_intake(channel, app.handle)
         app._tasks.append(asyncio.create_task(sender.run(stop), name="sender"))
@@ -69,6 +73,8 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+        if zalo is not None:
+            await zalo.stop()
         for ch in app.channels.values():
             bot = getattr(ch, "bot", None)
             if bot is not None:

@@ -6,9 +6,11 @@ list with "dong y" for "Đồng ý ✓", and the core maps "hom nay" to /homnay 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # đ/Đ are letters of their own in Unicode, not d plus a combining mark, so NFD leaves them alone.
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 _SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
 
 
@@ -29,3 +31,18 @@ def fold(text: str | None) -> str:
         # Letters and digits stay; everything else (punctuation, symbols, emoji, ZWJ) separates words.
         out.append(ch if cat[0] in "LN" else " ")
     return " ".join("".join(out).split())
+
+
+def pick_choice(text: str | None, labels: list[str]) -> int | None:
+    """Index of the choice a person typed on a channel without buttons: "2", " 2 ", "2." or "2)" for
+    the second, or a label's words loosely ("dong y" for "Đồng ý ✓"). None when nothing matches."""
+    if not text or not labels:
+        return None
+    m = _NUMBER.match(text)
+    if m:
+        index = int(m.group(1))
+        return index - 1 if 1 <= index <= len(labels) else None
+    typed = fold(text)
+    if not typed:
+        return None
+    return next((i for i, label in enumerate(labels) if fold(label) == typed), None)

@@ -183,3 +183,7 @@ async def redis_url():
     finally:
         await client.aclose()
     return url
+
+
+# --- one test body for Telegram and Zalo (see tests/channels.py) ---------------------------------------
+from tests.channels import channel, kit, kit_extra  # noqa: E402, F401

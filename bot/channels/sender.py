@@ -29,6 +29,8 @@ from storage.models.outbox import OutboxMessage, OutboxStatus
 log = logging.getLogger("hocbac.sender")
 
 AfterSend = Callable[[OutboxMessage, Reply, SentMessage], Awaitable[None]]
+# Asked before each row: a reason to skip it (e.g. a Zalo bot out of monthly quota), or None to send.
+Gate = Callable[[OutboxMessage], Awaitable[str | None]]
 RATE_LIMIT_RETRIES = 5
 
 
@@ -44,6 +46,7 @@ class Sender:
         worker_id: str | None = None,
         after_send: AfterSend | None = None,
         limiter_for: Callable[[str], BotLimiter] | None = None,
+        gate: Gate | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -54,6 +57,7 @@ class Sender:
         self.after_send = after_send
         self._limiters: dict[str, BotLimiter] = {}
         self._limiter_for = limiter_for
+        self.gate = gate
         self._wake = asyncio.Event()
         self.stats: Counter[str] = Counter()
 
@@ -121,6 +125,13 @@ class Sender:
             await self._finish(row, OutboxStatus.SKIPPED, error="expired before it could be sent")
             log.info("outbox %s (%s) skipped: too late", row.id, row.kind)
             return
+        if self.gate is not None:
+            reason = await self.gate(row)
+            if reason:
+                self.stats["gated"] += 1
+                await self._finish(row, OutboxStatus.SKIPPED, error=reason)
+                log.info("outbox %s (%s) skipped: %s", row.id, row.kind, reason)
+                return
         channel = self.channel_for(row)
         if channel is None:
             await self._reschedule(row, "no channel configured for " + row.channel, delay=60, count=False)

@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel, make_bot
 from bot.channels.telegram.runtime import build_intake
+from bot.channels.zalo.runtime import ZaloRuntime
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.media import MediaStore
@@ -32,6 +33,7 @@ class BotHarness:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._dp: Any = None
+        self.zalo: ZaloRuntime | None = None
 
     async def start(self) -> BotHarness:
         self._stop = asyncio.Event()
@@ -44,6 +46,9 @@ class BotHarness:
         self.app.add_channel("telegram", self.channel)
         for key, channel in self.extra_channels().items():
             self.app.add_channel(key, channel)
+        # The bots of settings.zalo_bots (ZALO_API_URL may point at a FakeZalo), wired as `hocbac run` does.
+        self.zalo = ZaloRuntime(self.app, poll_timeout=1)
+        await self.zalo.start(self._stop)
         sender = self.app.build_sender()
         self._dp = build_intake(self.channel, self.app.handle)
         self._tasks.append(asyncio.create_task(
@@ -77,6 +82,9 @@ class BotHarness:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=5)
         self._tasks.clear()
+        if self.zalo is not None:
+            await self.zalo.stop()
+            self.zalo = None
         if self.channel is not None:
             await self.channel.bot.session.close()
         if self.app is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,6 +31,13 @@ AUDIENCES: dict[str, Audience] = {}
 # docs/ARCHITECTURE.md ("Branch figures").
 FiguresProvider = Callable[[AsyncSession, int, datetime, datetime], Awaitable[dict[str, float | int]]]
 BRANCH_FIGURES: list[FiguresProvider] = []
+
+
+# (session, deps, actor, join code) -> a polite refusal, or None to let the code be used. Runs after the code
+# is found valid and before it is used; a refusal is not counted as a wrong code. E.g. a Zalo bot only takes
+# codes of the branches it serves (bot/services/zalo_quota.py).
+JoinGuard = Callable[[AsyncSession, Any, Any, Any], Awaitable[str | None]]
+JOIN_GUARDS: list[JoinGuard] = []
 
 
 @dataclass

@@ -17,6 +17,7 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from bot.services.hooks import JOIN_GUARDS
 from bot.services.outbox import enqueue_for_person
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
 from storage.models.joining import JoinCode, JoinFailure
@@ -196,6 +197,10 @@ class OrgService:
         async with self.deps.db.session() as s:
             code = await s.get(JoinCode, code.id)
             assert code is not None
+            for guard in JOIN_GUARDS:
+                refusal = await guard(s, self.deps, actor, code)
+                if refusal:
+                    raise InvalidInput(refusal)
             if code.kind == "committee_admin":
                 org = await s.get(Organization, code.org_id)
                 assert org is not None

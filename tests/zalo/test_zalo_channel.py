@@ -5,8 +5,8 @@ import pytest
 
 from bot.channels.base import PermanentError, RetryableError
 from bot.channels.zalo.channel import PHOTO_ONLY_IN_APP, DuplicateFilter, ZaloChannel
-from bot.channels.zalo.render import match_choice
 from bot.messages import Button, ChatRef, MediaRef, Reply
+from bot.text import pick_choice
 
 
 def chat(user_id="u1"):
@@ -148,8 +148,9 @@ async def test_scripted_user_press_round_trip(fake, channel):
         if inbound.command == "hop":
             await ch.deliver(inbound.chat, question)
         else:
-            picked = match_choice(inbound.text, question.choices())
-            await ch.deliver(inbound.chat, Reply(f"Đã ghi: {picked.data if picked else 'không rõ'}"))
+            index = pick_choice(inbound.text, [b.label for b in question.choices()])
+            picked = question.choices()[index].data if index is not None else "không rõ"
+            await ch.deliver(inbound.chat, Reply(f"Đã ghi: {picked}"))
 
     lan = fake.user("u1", "Lan")
     async with polling(channel, bot):
@@ -163,8 +164,9 @@ async def test_scripted_user_press_round_trip(fake, channel):
         await lan.send("dong y")
         await lan.expect("Đã ghi: không rõ")
         await lan.expect_nothing(within=0.1)
-    assert fake.messages_for("u1")[-1] is lan.last
-    first_lines = [m.text.split("\n")[0] for m in lan.transcript()]
+    assert fake.messages_for("u1")[-1] is lan.last.raw
+    assert "Lan: [chọn] 2. Vắng" in lan.transcript()  # a readable transcript, as on Telegram
+    first_lines = [m.text.split("\n")[0] for m in lan.messages()]
     assert first_lines[:2] == ["Bạn dự sinh hoạt chi bộ chứ?", "Đã ghi: no"]
     # press() answered with plain numbers, as a Zalo user types them.
     assert [u["message"]["text"] for u in fake.injected] == ["/hop", "2", "1", "dong y"]
@@ -183,8 +185,11 @@ async def test_scripted_user_expect_fifo_and_failures(fake, channel):
     await channel.deliver(chat(), Reply("Chọn", [[Button("X", "x")]]))
     with pytest.raises(AssertionError, match=r"options are \['X'\]"):
         await lan.press("Y")
+    late = asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(
+        channel.deliver(chat(), Reply("Muộn"))))
     with pytest.raises(AssertionError, match="expected silence"):
-        await lan.expect_nothing(within=0.05)
+        await lan.expect_nothing(within=0.5)  # a message arriving during the wait breaks the silence
+    late.cancel()
 
 
 async def test_scripted_user_photo_and_sticker(fake, channel):

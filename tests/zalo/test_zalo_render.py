@@ -4,13 +4,13 @@ import pytest
 
 from bot.channels.zalo.render import (
     choices_prompt,
-    match_choice,
     numbered_choices,
     render_reply,
     split_text,
     to_plain,
 )
 from bot.messages import Button, Reply, esc
+from bot.text import pick_choice
 
 
 def test_to_plain_strips_tags_decodes_entities_keeps_lines():
@@ -122,6 +122,7 @@ def test_render_long_reply_keeps_choices_in_last_message():
 
 
 CHOICES = [Button("Đồng ý ✓", "yes"), Button("Từ chối", "no"), Button("Để sau 🕒", "later")]
+LABELS = [b.label for b in CHOICES]
 
 
 @pytest.mark.parametrize(
@@ -129,11 +130,12 @@ CHOICES = [Button("Đồng ý ✓", "yes"), Button("Từ chối", "no"), Button(
     [("1", "yes"), (" 2 ", "no"), ("2.", "no"), ("3)", "later"), ("dong y", "yes"), ("ĐỒNG Ý", "yes"),
      ("tu choi!", "no"), ("để sau", "later")],
 )
-def test_match_choice(typed, data):
-    found = match_choice(typed, CHOICES)
-    assert found is not None and found.data == data
+def test_pick_choice(typed, data):
+    """The core's one matcher reads back what render_reply listed."""
+    index = pick_choice(typed, LABELS)
+    assert index is not None and CHOICES[index].data == data
 
 
 @pytest.mark.parametrize("typed", ["0", "4", "12", "dong", "có", "", "  ", "1 2"])
-def test_match_choice_none(typed):
-    assert match_choice(typed, CHOICES) is None
+def test_pick_choice_none(typed):
+    assert pick_choice(typed, LABELS) is None

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.channels.base import Capabilities, InboundHandler, RetryableError, SentMessage
 from bot.channels.zalo.adapter import zalo_update_to_inbound
@@ -21,6 +21,8 @@ PHOTO_ONLY_IN_APP = "(Ảnh: xem trên ứng dụng)"
 FILE_ONLY_IN_APP = "(Tệp: xem trên ứng dụng)"
 
 PublicUrl = Callable[[str], "str | None"]
+# Told how many messages went out after each deliver (the monthly quota counts every message).
+OnSent = Callable[[str, int], Awaitable[None]]
 
 
 class DuplicateFilter:
@@ -66,12 +68,14 @@ class ZaloChannel:
         client: ZaloClient,
         public_url: PublicUrl | None = None,
         dedup: DuplicateFilter | None = None,
+        on_sent: OnSent | None = None,
     ) -> None:
         self.bot_key = bot_key
         self.client = client
         # Builds a public URL for a media-store key; injected by the app when the store can serve one.
         self.public_url = public_url
         self.dedup = dedup or DuplicateFilter()
+        self.on_sent = on_sent
         self._polling = False
 
     # --- Channel protocol ------------------------------------------------------------------------
@@ -81,12 +85,25 @@ class ZaloChannel:
         cannot edit). Raises RetryableError / PermanentError from the client."""
         parts = render_reply(reply, self.caps.max_text)
         ids: list[str] = []
-        if reply.media is not None:
-            parts = await self._send_media(chat.chat_id, reply.media, parts, ids)
-        for part in parts:
-            result = await self.client.send_message(chat.chat_id, part)
-            ids.append(_message_id(result))
+        try:
+            if reply.media is not None:
+                parts = await self._send_media(chat.chat_id, reply.media, parts, ids)
+            for part in parts:
+                result = await self.client.send_message(chat.chat_id, part)
+                ids.append(_message_id(result))
+        finally:
+            await self._count(len(ids))  # what went out counts, even if a later part failed
         return SentMessage(message_ids=[i for i in ids if i])
+
+    async def _count(self, sent: int) -> None:
+        if sent and self.on_sent is not None:
+            try:
+                await self.on_sent(self.bot_key, sent)
+            except Exception:  # counting must never turn a delivered message into a failure
+                log.exception("zalo %s: counting %s sent messages failed", self.bot_key, sent)
+
+    async def close(self) -> None:
+        await self.client.close()
 
     async def _send_media(self, chat_id: str, media: MediaRef, parts: list[str], ids: list[str]) -> list[str]:
         """Send the photo (taking the first text part as caption); return the parts still to send."""

@@ -57,6 +57,9 @@ def _retry_after(payload: dict[str, Any], headers: Any = None) -> float | None:
     return float(match.group(1)) if match else None
 
 
+DEFAULT_429_PAUSE = 5.0
+
+
 def classify(method: str, status: int, payload: dict[str, Any] | None, headers: Any = None) -> Exception:
     """Turn a failed reply into ZaloRetryableError or ZaloPermanentError (returned, not raised)."""
     payload = payload or {}
@@ -66,7 +69,9 @@ def classify(method: str, status: int, payload: dict[str, Any] | None, headers: 
     desc = str(payload.get("description") or payload.get("message") or f"HTTP {status}")[:300]
     reason = f"zalo {method}: {code or status} {desc}"
     if code == 429 or status == 429:
-        return ZaloRetryableError(reason, _retry_after(payload, headers), 429)
+        # Zalo documents no retry_after: without one, still pause the bot a little (the sender's
+        # limiter waits it out) rather than hammering it with immediate retries.
+        return ZaloRetryableError(reason, _retry_after(payload, headers) or DEFAULT_429_PAUSE, 429)
     if status >= 500 or (code is not None and code >= 500):
         return ZaloRetryableError(reason, _retry_after(payload, headers), code)
     if code == 408 or status == 408:

@@ -11,7 +11,6 @@ import re
 from html.parser import HTMLParser
 
 from bot.messages import Button, Reply
-from bot.text import fold
 
 MAX_TEXT = 2000
 
@@ -146,25 +145,11 @@ def render_reply(reply: Reply, limit: int = MAX_TEXT) -> list[str]:
     return parts
 
 
-_NUMBER = re.compile(r"^\s*(\d{1,3})\s*[.)]?\s*$")
 _NUMBERED_LINE = re.compile(r"^(\d{1,3})\. (.+)$")
 _PROMPT_START = "Trả lời "
 
-
-def match_choice(text: str, choices: list[Button]) -> Button | None:
-    """Map what the person typed back to a choice: "2", " 2 ", "2." or the label, loosely
-    ("dong y" -> "Đồng ý ✓"). None when nothing matches."""
-    m = _NUMBER.match(text)
-    if m:
-        index = int(m.group(1))
-        return choices[index - 1] if 1 <= index <= len(choices) else None
-    wanted = fold(text)
-    if not wanted:
-        return None
-    for button in choices:
-        if fold(to_plain(button.label)) == wanted:
-            return button
-    return None
+# Typed answers ("2", "dong y") are mapped back to choices by the core (bot.text.pick_choice), so
+# handlers never ask which channel they are on; this module only writes the list.
 
 
 def numbered_choices(text: str) -> list[str]:

@@ -142,8 +142,10 @@ class FakeZalo:
     # --- test controls -------------------------------------------------------------------------------
 
     def user(self, user_id: str, display_name: str = "", *, chat_id: str | None = None,
-             group: bool = False) -> ZaloUser:
-        u = ZaloUser(self, str(user_id), display_name or f"User {user_id}", chat_id=chat_id, group=group)
+             group: bool = False, token: str | None = None) -> ZaloUser:
+        """A scripted person; ``token`` picks which of the fake's bots they write to (default: the first)."""
+        u = ZaloUser(self, str(user_id), display_name or f"User {user_id}", chat_id=chat_id, group=group,
+                     token=token)
         self.known_chats.add(u.chat_id)
         return u
 

@@ -1,16 +1,16 @@
 """ZaloUser: a scripted person chatting with the bot through FakeZalo.
 
-Same method names as the Telegram scripted user (``ChatUser`` in script.py): send, send_photo,
-send_sticker, press, expect, expect_nothing, transcript, last. ``expect`` reads the bot's messages
-to this chat in order (FIFO): it returns the first unread one containing every fragment and marks
-it and everything before it as read.
+A :class:`ChatUser`, so conversation tests read the same on both channels: send, send_photo, press,
+expect, expect_nothing, transcript, last. Zalo has no buttons: ``press(label)`` answers the latest
+numbered choice list by typing its number, as a Zalo user would (``send("dong y")`` types the label).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot.devtools.emulator.script import BotMessage, ChatUser
 from bot.text import fold
 
 if TYPE_CHECKING:
@@ -20,37 +20,72 @@ if TYPE_CHECKING:
 DEFAULT_PHOTO = b"\xff\xd8\xff\xe0fake-jpeg\xff\xd9"
 
 
-class ZaloUser:
+class ZaloUser(ChatUser):
     def __init__(self, fake: FakeZalo, user_id: str, display_name: str, *, chat_id: str | None = None,
                  group: bool = False, token: str | None = None) -> None:
+        super().__init__(user_id, display_name)
         self.fake = fake
         self.user_id = user_id
         self.display_name = display_name
         self.chat_id = chat_id or user_id  # a private chat's id is the user's id
         self.group = group
-        self.token = token
-        self._read = 0  # how many of this chat's bot messages have been consumed by expect()
+        self.token = token  # which bot this person writes to (None: the fake's first)
 
     def __repr__(self) -> str:
         return f"ZaloUser({self.user_id!r}, {self.display_name!r})"
 
-    # --- acting ---------------------------------------------------------------------------------------
+    # --- ChatUser plumbing ----------------------------------------------------------------------------
 
-    async def send(self, text: str) -> None:
+    @property
+    def chat_key(self) -> str:
+        return self.chat_id
+
+    @staticmethod
+    def _view(m: FakeMessage) -> BotMessage:
+        labels = m.buttons
+        return BotMessage(text=m.text, html=m.text, message_id=m.message_id, chat_id=m.chat_id,
+                          buttons=labels, button_data=[(label, str(i)) for i, label in enumerate(labels, 1)],
+                          photo=m.photo, media="photo" if m.photo else "", raw=m)
+
+    def bot_events(self, chat: Any) -> list[BotMessage]:
+        return [self._view(m) for m in self.fake.messages_for(str(chat))]
+
+    def current(self, message: BotMessage) -> BotMessage:
+        return message  # Zalo messages are never edited
+
+    async def wait_change(self, chat: Any, seen: int, timeout: float) -> bool:  # noqa: ASYNC109
+        cond = self.fake.changed
+        try:
+            async with cond:
+                await asyncio.wait_for(
+                    cond.wait_for(lambda: len(self.fake.messages_for(str(chat))) > seen), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _send_text(self, chat: Any, text: str) -> None:
         await self.fake.inject_text(self, text, self.token)
 
-    async def send_photo(self, data: bytes | None = None, caption: str = "") -> str:
+    async def _press(self, message: BotMessage, data: str) -> None:
+        await self._send_text(message.chat_id, data)  # the "data" of a numbered choice is its number
+
+    # --- acting ---------------------------------------------------------------------------------------
+
+    async def send_photo(self, data: bytes | None = None, caption: str = "") -> str:  # type: ignore[override]
         """Host the bytes on the fake and send them as a photo; returns the photo URL."""
+        self._note(self.chat_key, f"{self.display_name}: [ảnh] {caption}")
         url = self.fake.host_file(data if data is not None else DEFAULT_PHOTO)
         await self.fake.inject_image(self, url, caption, self.token)
         return url
 
-    async def send_sticker(self, sticker: str = "fake-sticker") -> None:
+    async def send_sticker(self, sticker: str = "fake-sticker") -> None:  # type: ignore[override]
+        self._note(self.chat_key, f"{self.display_name}: [nhãn dán]")
         await self.fake.inject_sticker(self, sticker, self.token)
 
-    async def press(self, label: str) -> None:
-        """Answer the latest numbered choice list by number, as a Zalo user would."""
-        latest = next((m for m in reversed(self.transcript()) if m.buttons), None)
+    async def press(self, label: str, message: BotMessage | None = None) -> None:
+        """Answer a numbered choice list (the latest, or ``message``'s) by number. ``label`` matches
+        exactly, then loosely (no diacritics/case/emoji), then as a unique substring."""
+        latest = message or next((m for m in reversed(self.bot_events(self.chat_key)) if m.buttons), None)
         if latest is None:
             raise AssertionError(f"{self}: no bot message with a numbered choice list to press {label!r} in")
         options = latest.buttons
@@ -58,54 +93,15 @@ class ZaloUser:
         if not number and (wanted := fold(label)):
             number = next((n for n, o in enumerate(options, 1) if fold(o) == wanted), 0)
         if not number:
+            partial = [n for n, o in enumerate(options, 1) if label in o]
+            number = partial[0] if len(partial) == 1 else 0
+        if not number:
             raise AssertionError(f"{self}: no choice {label!r}; options are {options}")
-        await self.send(str(number))
+        self._note(self.chat_key, f"{self.display_name}: [chọn] {number}. {options[number - 1]}")
+        await self._send_text(self.chat_key, str(number))
 
     # --- reading --------------------------------------------------------------------------------------
 
-    def transcript(self) -> list[FakeMessage]:
-        """Every bot message to this chat, oldest first."""
+    def messages(self) -> list[FakeMessage]:
+        """Every bot message to this chat as the fake recorded it, oldest first."""
         return self.fake.messages_for(self.chat_id)
-
-    @property
-    def last(self) -> FakeMessage | None:
-        messages = self.transcript()
-        return messages[-1] if messages else None
-
-    def _find_unread(self, fragments: tuple[str, ...]) -> FakeMessage | None:
-        messages = self.transcript()
-        for index in range(self._read, len(messages)):
-            if all(f in messages[index].text for f in fragments):
-                self._read = index + 1
-                return messages[index]
-        return None
-
-    # Same signature as the Telegram ChatUser.expect; ``timeout`` is a test deadline.
-    async def expect(self, *fragments: str, timeout: float = 5.0) -> FakeMessage:  # noqa: ASYNC109
-        """The first unread bot message containing every fragment (waiting up to ``timeout``)."""
-        async with self.fake.changed:
-            try:
-                await asyncio.wait_for(
-                    self.fake.changed.wait_for(lambda: self._peek(fragments)), timeout
-                )
-            except TimeoutError:
-                unread = self.transcript()[self._read:]
-                shown = "\n".join(f"  - {m}" for m in unread) or "  (nothing)"
-                raise AssertionError(
-                    f"{self}: no bot message with {list(fragments)} within {timeout}s; unread:\n{shown}"
-                ) from None
-        found = self._find_unread(fragments)
-        assert found is not None
-        return found
-
-    def _peek(self, fragments: tuple[str, ...]) -> bool:
-        messages = self.transcript()
-        return any(all(f in m.text for f in fragments) for m in messages[self._read:])
-
-    async def expect_nothing(self, within: float = 0.3) -> None:
-        """Fail if, after waiting ``within`` seconds, this chat has any unread bot message
-        (one that arrived during the wait, or an earlier one no expect() consumed)."""
-        await asyncio.sleep(within)
-        unread = self.transcript()[self._read:]
-        if unread:
-            raise AssertionError(f"{self}: expected silence, got:\n" + "\n".join(f"  - {m}" for m in unread))

@@ -1,0 +1,140 @@
+"""Wire the Zalo bots of ZALO_BOTS into a running App: one ZaloChannel per bot (channel key
+``zalo:<bot_key>``), one long-poller per bot (or the webhook route), the quota counter and daily-item
+gate, and a small web server for media links (``/m/<token>``) and ``/zalo/webhook``.
+
+Used by ``hocbac run`` and by the test harness, so tests run the same wiring against FakeZalo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.channels.media_links import ROUTE, MediaLinks, make_media_handler
+from bot.channels.ratelimit import BotLimiter
+from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.client import ZaloClient
+from bot.channels.zalo.webhook import make_webhook_handler
+from bot.config import Settings
+from bot.services.media import MediaStore
+from bot.services.zalo_quota import ZaloQuotaService
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger("hocbac.zalo.runtime")
+
+WEBHOOK_PATH = "/zalo/webhook"
+
+
+def zalo_limiter(settings: Settings) -> BotLimiter:
+    """Per-bot send limits for Zalo (unpublished by Zalo, so conservative and configurable)."""
+    return BotLimiter(settings.zalo_send_per_sec, settings.zalo_chat_per_sec, settings.zalo_group_per_min)
+
+
+def webhook_secret(settings: Settings, bot_key: str) -> str:
+    """Each bot gets its own secret (the webhook tells bots apart by it), derived from one setting."""
+    master = settings.zalo_webhook_secret.get_secret_value() if settings.zalo_webhook_secret else ""
+    return hmac.new(master.encode(), f"zalo-webhook:{bot_key}".encode(), hashlib.sha256).hexdigest()[:48]
+
+
+class ZaloRuntime:
+    def __init__(self, app: App, *, poll_timeout: int = 30) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.poll_timeout = poll_timeout
+        self.channels: dict[str, ZaloChannel] = {}
+        self.links: MediaLinks | None = None
+        self.local_url = ""  # where the web server listens (tests point PUBLIC_BASE_URL-made links here)
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._webhook: Any = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.zalo_bots)
+
+    async def start(self, stop: asyncio.Event) -> None:
+        if not self.enabled:
+            return
+        settings, app = self.settings, self.app
+        quota = app.services.get(ZaloQuotaService)
+        app.send_gates.append(quota.gate)
+        if settings.public_base_url and settings.media_link_secret:
+            self.links = MediaLinks(settings.media_link_secret.get_secret_value(), settings.public_base_url,
+                                    app.clock, timedelta(hours=settings.media_link_ttl_hours))
+        for bot in settings.zalo_bots:
+            client = ZaloClient(bot.token, base_url=settings.zalo_api_url)
+            channel = ZaloChannel(bot.key, client, public_url=self.links.url if self.links else None,
+                                  on_sent=self._count)
+            self.channels[bot.key] = channel
+            app.add_channel(f"zalo:{bot.key}", channel)
+        webhook = settings.zalo_mode == "webhook"
+        if self.links is not None or webhook:
+            await self._start_web(webhook)
+        for key, channel in self.channels.items():
+            if webhook:
+                await self._set_webhook(key, channel)
+            else:
+                await self._clear_webhook(key, channel)
+                poller = channel.poll_forever(app.handle, stop, poll_timeout=self.poll_timeout)
+                self._tasks.append(asyncio.create_task(poller, name=f"zalo:{key}"))
+        log.info("zalo: %d bot(s) in %s mode", len(self.channels), settings.zalo_mode)
+
+    async def _count(self, bot_key: str, sent: int) -> None:
+        await self.app.services.get(ZaloQuotaService).record_sent(bot_key, sent)
+        if self.app.sender is not None:
+            self.app.sender.wake()  # a quota warning may have been queued
+
+    async def _start_web(self, webhook: bool) -> None:
+        web_app = web.Application()
+        if self.links is not None:
+            media = self.app.services.get(MediaStore)
+            web_app.router.add_get(ROUTE, make_media_handler(self.links, media.read))
+        if webhook:
+            secrets = {webhook_secret(self.settings, key): ch for key, ch in self.channels.items()}
+            handler = make_webhook_handler(secrets, self.app.handle)
+            self._webhook = handler.webhook  # type: ignore[attr-defined]
+            web_app.router.add_post(WEBHOOK_PATH, handler)
+        self._runner = web.AppRunner(web_app, access_log=None)  # media tokens stay out of access logs
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.web_host, self.settings.web_port)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.local_url = f"http://{host}:{port}"
+
+    async def _set_webhook(self, key: str, channel: ZaloChannel) -> None:
+        url = f"{self.settings.public_base_url}{WEBHOOK_PATH}"
+        try:
+            await channel.client.set_webhook(url, webhook_secret(self.settings, key))
+        except Exception as exc:  # Zalo down at start: log it; the operator sees it and restarts
+            log.error("zalo %s: setWebhook failed: %s", key, exc)
+
+    async def _clear_webhook(self, key: str, channel: ZaloChannel) -> None:
+        """getUpdates does not work while a webhook is set (API_NOTES #10)."""
+        try:
+            if await channel.client.get_webhook_info():
+                await channel.client.delete_webhook()
+                log.info("zalo %s: removed the old webhook to poll instead", key)
+        except Exception as exc:
+            log.warning("zalo %s: could not check the webhook: %s", key, exc)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=5)
+        self._tasks.clear()
+        if self._webhook is not None:
+            await self._webhook.drain()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        for channel in self.channels.values():
+            await channel.close()
