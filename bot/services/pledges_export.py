@@ -68,7 +68,7 @@ class PledgeExport:
             _("Position or duty"),
             _("Pledge status"),
             _("Pledge version"),
-            _("Deed no."),
+            _("Pledge deed no."),
             _("Deed registered"),
             _("Measured by"),
             _("Deadline or frequency"),
