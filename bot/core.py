@@ -200,8 +200,8 @@ class Dispatcher:
         if inbound.command:
             return self.registry.commands.get(inbound.command)
         text = inbound.text or ""
-        if not text or len(text) > 40:
-            return None
+        if not text or len(text) > 40 or inbound.media:
+            return None  # a photo's caption is never a typed command
         label_cmd = all_labels().get(text.strip())
         if label_cmd:
             return self.registry.commands.get(label_cmd)
@@ -230,6 +230,8 @@ class Dispatcher:
 
         cancelled = await ctx.forms.cancel()
         ctx.set_state("choices", None)
+        if cancelled == "kept":
+            return  # the form already said what it kept
         actor = ctx.actor
         menu = (secretary_menu() if actor and actor.is_secretary else member_menu()) if actor and actor.is_member \
             else None

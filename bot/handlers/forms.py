@@ -215,7 +215,8 @@ class Form:
     name: str
     steps: list[Step]
     on_complete: Callable[[Ctx, dict[str, Any]], Awaitable[None]]
-    on_cancel: Callable[[Ctx, dict[str, Any]], Awaitable[None]] | None = None
+    # Returns True when it kept something (a draft) and told the person so; the core then says no more.
+    on_cancel: Callable[[Ctx, dict[str, Any]], Awaitable[bool | None]] | None = None
     _index: dict[str, int] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -350,14 +351,17 @@ class FormRunner:
             self.ctx.set_state("form", {"name": form.name, "step": form.steps[-1].key, "data": data})
             raise
 
-    async def cancel(self) -> bool:
+    async def cancel(self) -> bool | str:
+        """False: no form was active; True: cancelled; "kept": the form's on_cancel kept a draft."""
         state = self.ctx.state.get("form")
         if not state:
             return False
         self.ctx.set_state("form", None)
         form = self.ctx.registry.forms.get(state["name"])
         if form and form.on_cancel:
-            await form.on_cancel(self.ctx, {k: v for k, v in state["data"].items() if not k.startswith("_")})
+            kept = await form.on_cancel(self.ctx, {k: v for k, v in state["data"].items() if not k.startswith("_")})
+            if kept:
+                return "kept"
         return True
 
 

@@ -187,10 +187,11 @@ async def _form_done(ctx: Ctx, data: dict[str, Any]) -> None:
     await show_review(ctx)
 
 
-async def _form_left(ctx: Ctx, data: dict[str, Any]) -> None:
+async def _form_left(ctx: Ctx, data: dict[str, Any]) -> bool:
     # Stopping halfway keeps a draft: next time /dangky offers to continue.
     await ctx.svc(PledgeService).save_draft(ctx.require_actor(), data)
     await ctx.reply(_("💾 I kept your pledge as a draft. Send /dangky any time to continue."))
+    return True
 
 
 router.form(Form("pledge", steps=STEPS, on_complete=_form_done, on_cancel=_form_left))

@@ -28,7 +28,7 @@ async def test_join_by_deep_link_and_secretary_approves(bot, fake_tg, branch):
     # Until approved, the member reaches nothing of the branch.
     await an.send("/thanhvien")
     await an.expect("chỉ dành cho bí thư")
-    request = await branch.secretary.expect("xin tham gia chi bộ", "Trần Văn An")
+    request = await branch.secretary.expect("xin tham gia Chi bộ thôn 1", "Trần Văn An")
     assert request.buttons == ["✅ Duyệt", "❌ Từ chối"]
     await branch.secretary.press("Duyệt")
     await branch.secretary.expect("Đã duyệt: Trần Văn An")
@@ -136,7 +136,7 @@ async def test_leave_and_erase(bot, fake_tg, branch):
     await an.expect("Xoá dữ liệu của bạn?")
     await an.press("Đồng ý xoá dữ liệu")
     await an.expect("Dữ liệu của bạn đã được xoá")
-    await branch.secretary.expect("Trần Văn An đã rời chi bộ", "xoá dữ liệu")
+    await branch.secretary.expect("Trần Văn An đã rời Chi bộ thôn 1", "xoá dữ liệu")
     assert bot.app is not None
     members = await bot.app.services.get(OrgService).members(branch.secretary_actor, branch.branch_id)
     assert [p.display_name for _m, p in members] == ["Nguyễn Thị Lan"]

@@ -145,7 +145,7 @@ async def test_member_who_left_keeps_read_access(bot, fake_tg, branch):
     await an.send("/roi")
     await an.expect("Bạn muốn rời chi bộ nào?")
     await an.press(f"Rời {branch.name}")
-    await an.expect("Bạn đã rời chi bộ")
+    await an.expect("Bạn đã rời Chi bộ thôn 1")
     await an.send("/camket")
     await an.expect(
         "Phiếu đăng ký học tập và làm theo Bác — năm 2026",
