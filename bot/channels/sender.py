@@ -29,6 +29,8 @@ from storage.models.outbox import OutboxMessage, OutboxStatus
 log = logging.getLogger("hocbac.sender")
 
 AfterSend = Callable[[OutboxMessage, Reply, SentMessage], Awaitable[None]]
+# Called after a row reached a final state (sent, unreachable, failed, skipped), e.g. for broadcast progress.
+OnFinish = Callable[[OutboxMessage, OutboxStatus, list[str]], Awaitable[None]]
 RATE_LIMIT_RETRIES = 5
 
 
@@ -44,6 +46,7 @@ class Sender:
         worker_id: str | None = None,
         after_send: AfterSend | None = None,
         limiter_for: Callable[[str], BotLimiter] | None = None,
+        on_finish: OnFinish | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -52,6 +55,7 @@ class Sender:
         self.identities = identities
         self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
         self.after_send = after_send
+        self.on_finish = on_finish
         self._limiters: dict[str, BotLimiter] = {}
         self._limiter_for = limiter_for
         self._wake = asyncio.Event()
@@ -172,6 +176,12 @@ class Sender:
         async with self.db.session() as s:
             await outbox.finish(s, row.id, status=status, now=self.clock.now(), message_ids=message_ids,  # type: ignore[arg-type]
                                 error=error, attempts=row.attempts + 1)
+        if self.on_finish is not None:
+            row.last_error = error
+            try:
+                await self.on_finish(row, status, message_ids or [])
+            except Exception:
+                log.exception("on_finish hook failed for outbox %s", row.id)
 
     async def _reschedule(self, row: OutboxMessage, error: str, delay: float | None = None,
                           count: bool = True) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,3 +62,9 @@ def in_quiet_hours(local: time, quiet: tuple[time, time] = DEFAULT_QUIET_HOURS) 
     if start <= end:
         return start <= local < end
     return local >= start or local < end
+
+
+# (services, outbox row, final status, platform message ids) -> None. The sender calls these after a row
+# reaches a final state (sent, unreachable, failed, skipped); broadcasts use it for live progress.
+OutboxObserver = Callable[[Any, Any, str, list[str]], Awaitable[None]]
+OUTBOX_OBSERVERS: list[OutboxObserver] = []
