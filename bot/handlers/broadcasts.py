@@ -75,7 +75,7 @@ class AskNotice(Step):
         if len(text) > limit * MAX_PARTS:
             raise Invalid(
                 _("The notice is too long ({length} characters). The limit is {n} characters.").format(
-                    length=f"{len(text):,}", n=f"{limit:,}"
+                    length=f"{len(text):,}", n=f"{limit * MAX_PARTS:,}"
                 )
             )
         return {"text": text, "media": media, "long": len(text) > limit}
