@@ -19,16 +19,18 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.clock import FakeClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.devtools.emulator import FakeTelegram  # noqa: E402
-from bot.devtools.harness import TEST_TOKEN, BotHarness  # noqa: E402
-from bot.messages import ChatRef, Reply, UserRef  # noqa: E402
-from bot.services.broadcasts import BroadcastService  # noqa: E402
-from bot.services.identity import IdentityService  # noqa: E402
-from bot.services.org import OrgService  # noqa: E402
-from storage.models.people import Identity, Membership, Person  # noqa: E402
-from storage.models.secretary import Broadcast  # noqa: E402
+import itertools
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.devtools.emulator import FakeTelegram
+from bot.devtools.harness import TEST_TOKEN, BotHarness
+from bot.messages import ChatRef, Reply, UserRef
+from bot.services.broadcasts import BroadcastService
+from bot.services.identity import IdentityService
+from bot.services.org import OrgService
+from storage.models.people import Identity, Membership, Person
+from storage.models.secretary import Broadcast
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ADMIN, SECRETARY, FIRST = 9001, 9101, 1_000_000
@@ -37,9 +39,14 @@ ADMIN, SECRETARY, FIRST = 9001, 9101, 1_000_000
 async def main(members: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with FakeTelegram() as fake:
-            settings = Settings(_env_file=None, bot_token=TEST_TOKEN, telegram_api_url=fake.base_url,  # type: ignore[call-arg]
-                                database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
-                                admin_ids=[f"telegram:{ADMIN}"], media_dir=Path(tmp) / "media")
+            settings = Settings(
+                _env_file=None,
+                bot_token=TEST_TOKEN,
+                telegram_api_url=fake.base_url,  # type: ignore[call-arg]
+                database_url=f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
+                admin_ids=[f"telegram:{ADMIN}"],
+                media_dir=Path(tmp) / "media",
+            )
             clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=TZ), TZ)
             bot = BotHarness(settings, clock)
             await bot.start()
@@ -71,7 +78,11 @@ async def run(bot: BotHarness, fake: FakeTelegram, members: int) -> None:
             uid = FIRST + i
             fake.user(uid, f"ĐV {i}")
             s.add(Identity(person_id=p.id, channel="telegram", external_id=str(uid), chat_id=str(uid)))
-            s.add(Membership(person_id=p.id, branch_id=branch.id, status="active", requested_at=now, decided_at=now))
+            s.add(
+                Membership(
+                    person_id=p.id, branch_id=branch.id, status="active", requested_at=now, decided_at=now
+                )
+            )
     print(f"seeded {members} members in {time.perf_counter() - t0:.1f}s", flush=True)
     chat = ChatRef("telegram", str(SECRETARY))
     first = await bot.channel.deliver(chat, Reply(text="📣 …"))
@@ -105,13 +116,15 @@ async def run(bot: BotHarness, fake: FakeTelegram, members: int) -> None:
     dup = sum(n - 1 for n in per_user if n > 1)
     edits = [e["timestamp"] for e in (rec.edits if rec else [])][1:]
     stamps = sorted(edits + ([rec.timestamp] if rec else []))
-    gaps = [b2 - a for a, b2 in zip(stamps, stamps[1:], strict=False)]
+    gaps = [b2 - a for a, b2 in itertools.pairwise(stamps)]
     window = max((sum(1 for t in stamps if s0 <= t < s0 + 1.0) for s0 in stamps), default=0)
     floor = count / 30
     print(f"recipients: {count}; time {elapsed:.1f}s vs floor {floor:.1f}s ({elapsed / floor:.2f}x)")
     print(f"lost: {lost}; duplicated: {dup}; 429s seen by the sender: {bot.app.sender.stats['429']}")  # type: ignore[union-attr]
-    print(f"progress edits: {len(rec.edits) if rec else 0}; shortest gap {min(gaps, default=0):.2f}s; "
-          f"most in any 1 s window: {window}; final text: {rec.visible.splitlines()[0] if rec else '?'}")
+    print(
+        f"progress edits: {len(rec.edits) if rec else 0}; shortest gap {min(gaps, default=0):.2f}s; "
+        f"most in any 1 s window: {window}; final text: {rec.visible.splitlines()[0] if rec else '?'}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from bot.services.identity import IdentityService
 from storage.models.people import Membership, MembershipStatus
 
 
-async def seed_members(bot: BotHarness, fake: FakeTelegram, branch_id: int, first_uid: int, n: int,
-                       joined=None) -> list[int]:  # type: ignore[no-untyped-def]
+async def seed_members(
+    bot: BotHarness, fake: FakeTelegram, branch_id: int, first_uid: int, n: int, joined=None
+) -> list[int]:  # type: ignore[no-untyped-def]
     """n active members with a Telegram chat each; returns their person ids."""
     assert bot.app is not None
     ids = bot.app.services.get(IdentityService)
@@ -23,6 +24,13 @@ async def seed_members(bot: BotHarness, fake: FakeTelegram, branch_id: int, firs
     now = joined or bot.app.clock.now()
     async with bot.app.db.session() as s:
         for pid in people:
-            s.add(Membership(person_id=pid, branch_id=branch_id, status=MembershipStatus.ACTIVE.value,
-                             requested_at=now, decided_at=now))
+            s.add(
+                Membership(
+                    person_id=pid,
+                    branch_id=branch_id,
+                    status=MembershipStatus.ACTIVE.value,
+                    requested_at=now,
+                    decided_at=now,
+                )
+            )
     return people

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -27,10 +28,11 @@ async def _compose(sec, text: str, audience: str = "Toàn chi bộ", ack: bool =
     await sec.press("Có" if ack else "Không")
 
 
-async def _final(fake_tg, sec, timeout: float):  # type: ignore[no-untyped-def]
+async def _final(fake_tg, sec, within: float):  # type: ignore[no-untyped-def]
     def done() -> bool:
         return any("đã gửi xong" in e.text for e in fake_tg.events_for(sec.id))
-    await fake_tg.wait_for(done, timeout=timeout)
+
+    await fake_tg.wait_for(done, timeout=within)
     return next(e for e in reversed(fake_tg.events_for(sec.id)) if "đã gửi xong" in e.text)
 
 
@@ -46,7 +48,7 @@ async def _broadcast_many(bot, fake_tg, branch, n: int) -> None:
     confirm = await sec.expect(f"Gửi cho {n + 1} đảng viên?")  # the members and the secretary
     assert preview.message_id != confirm.message_id
     await sec.press("📣 Gửi")
-    final = await _final(fake_tg, sec, timeout=n / 25 + 20)
+    final = await _final(fake_tg, sec, within=n / 25 + 20)
     # One progress message edited in place: the confirm message became it.
     assert final.kind == "edit" and final.record.message_id == confirm.message_id
     assert f"Đã gửi tới: {n + 1 - 3}" in final.text
@@ -57,7 +59,7 @@ async def _broadcast_many(bot, fake_tg, branch, n: int) -> None:
     assert any("Đang gửi thông báo" in e.text and f"/{n + 1}" in e.text for e in edits)
     # Progress edits stay well within one per second for the secretary's chat.
     times = [edit["timestamp"] for edit in final.record.edits[1:]]
-    assert all(b - a >= 0.9 for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))
     # Every member got exactly one notice; blocked ones none.
     got = [uid for uid in range(700_000, 700_000 + n) if fake_tg.messages_for(uid)]
     assert len(got) == n - 3 and not set(got) & set(blocked)
@@ -151,7 +153,7 @@ async def test_scheduled_then_cancelled_and_scheduled_sent(bot, fake_tg, branch,
     clock.advance(timedelta(hours=1, minutes=31))
     await bot.tick()
     await bot.drain()
-    final = await _final(fake_tg, sec, timeout=10)
+    final = await _final(fake_tg, sec, within=10)
     assert "Đã gửi tới: 6" in final.text
     got = [m.visible for m in fake_tg.messages_for(710_000)]
     assert got == [got[0]] and "Thông báo hẹn giờ" in got[0] and "sẽ bị huỷ" not in got[0]
@@ -196,7 +198,7 @@ async def test_acknowledgements_and_one_nudge(bot, fake_tg, branch):
     await an.press("Đã nhận ✓")
     await an.expect("Cảm ơn đồng chí đã xác nhận")
     await an.press("Đã nhận ✓", message=notice)  # twice counts once
-    final = await _final(fake_tg, sec, timeout=10)
+    final = await _final(fake_tg, sec, within=10)
     await sec.press("Ai chưa xác nhận", message=sec.current(sec._last_with_buttons(sec.chat_key)))
     listing = await sec.expect("1 người đã xác nhận, 2 người chưa")
     assert "Lê Bình" in listing.text and "Trần Văn An" not in listing.text
@@ -219,5 +221,7 @@ async def test_acknowledgements_and_one_nudge(bot, fake_tg, branch):
     await sec.expect("Gửi cho 2 đảng viên?")
     assert final is not None
     async with bot.app.db.session() as s:
-        keys = (await s.execute(select(OutboxMessage.key).where(OutboxMessage.kind == "broadcast_nudge"))).all()
+        keys = (
+            await s.execute(select(OutboxMessage.key).where(OutboxMessage.kind == "broadcast_nudge"))
+        ).all()
         assert len(keys) == 2

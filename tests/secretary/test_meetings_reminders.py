@@ -51,7 +51,9 @@ async def test_reminders_fire_once_across_restart_and_not_in_quiet_hours(bot, fa
     for fragment in ("ngày mai sinh hoạt", "Sơ kết 6 tháng", "Tổng kết năm"):
         assert _count(fake_tg, uid, fragment) == 1, fragment
     async with bot.app.db.session() as s:
-        keys = sorted((await s.execute(select(OutboxMessage.key).where(OutboxMessage.kind == "reminder"))).scalars())
+        keys = sorted(
+            (await s.execute(select(OutboxMessage.key).where(OutboxMessage.kind == "reminder"))).scalars()
+        )
     kinds = [k.split(":")[1] for k in keys]
     assert sorted(kinds) == ["meeting1", "meeting7", "midyear", "thematic", "thematic", "thematic", "yearend"]
 
@@ -125,6 +127,7 @@ async def test_meeting_rsvp_checkin_attendance_and_rates(bot, fake_tg, branch, c
     assert (year.present, year.expected) == (3, 4)
     async with bot.app.db.session() as s:
         from storage.models.people import Person
+
         binh_id = (await s.execute(select(Person.id).where(Person.display_name == "Lê Bình"))).scalar_one()
     member = await meetings.member_year_rate(actor, branch.branch_id, binh_id, 2026)
     assert (member.present, member.expected) == (0, 1)

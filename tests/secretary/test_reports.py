@@ -22,15 +22,27 @@ async def _fixture(bot, fake_tg, branch, clock):  # type: ignore[no-untyped-def]
     fake_tg.limits.enabled = False
     people = await seed_members(bot, fake_tg, branch.branch_id, 730_000, 3)
     meetings = bot.app.services.get(MeetingService)
-    m = await meetings.schedule(branch.secretary_actor, branch.branch_id, kind="thematic",
-                                starts_local=datetime(2026, 3, 2, 19, 30), place="Hội trường", topic="Chỉ thị 05")
+    m = await meetings.schedule(
+        branch.secretary_actor,
+        branch.branch_id,
+        kind="thematic",
+        starts_local=datetime(2026, 3, 2, 19, 30),
+        place="Hội trường",
+        topic="Chỉ thị 05",
+    )
     clock.set(datetime(2026, 3, 2, 21, 0, tzinfo=TZ))
     for pid in people[:2]:
         await meetings.toggle(branch.secretary_actor, m.id, pid)
     await meetings.toggle(branch.secretary_actor, m.id, branch.secretary_actor.person_id)
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=TZ))
-    other = await seed_branch(bot, fake_tg, org_name="Đảng bộ phường B", branch_name="Chi bộ khu 5",
-                              secretary_id=9201, secretary_name="Vũ Minh")
+    other = await seed_branch(
+        bot,
+        fake_tg,
+        org_name="Đảng bộ phường B",
+        branch_name="Chi bộ khu 5",
+        secretary_id=9201,
+        secretary_name="Vũ Minh",
+    )
     return m, other
 
 
@@ -58,7 +70,12 @@ async def test_baocao_numbers_chart_and_workbook(bot, fake_tg, branch, clock):
     assert wb.sheetnames[:5] == ["Đảng viên", "Cam kết", "Việc tốt", "Sinh hoạt và điểm danh", "Thông báo"]
     members = list(wb["Đảng viên"].iter_rows(values_only=True))
     assert members[0][:3] == ("STT", "Họ tên", "Vai trò") and len(members) == 5
-    assert {r[1] for r in members[1:]} == {"Nguyễn Thị Lan", "Đảng viên 0001", "Đảng viên 0002", "Đảng viên 0003"}
+    assert {r[1] for r in members[1:]} == {
+        "Nguyễn Thị Lan",
+        "Đảng viên 0001",
+        "Đảng viên 0002",
+        "Đảng viên 0003",
+    }
     att = list(wb["Sinh hoạt và điểm danh"].iter_rows(values_only=True))
     assert len(att) == 5 and sum(1 for r in att[1:] if r[-1] == "có") == 3
     assert all(r[1] == "sinh hoạt chuyên đề" and r[2] == "Chỉ thị 05" for r in att[1:])
