@@ -416,11 +416,14 @@ class BroadcastService:
         self._finished_since[broadcast_id] += 1
         pending = self._pending_at_check.get(broadcast_id)
         # Query the counts at most about once a second, or when this process may have sent the last row.
+        # Concurrent finishes may be undercounted by up to the sender's in-flight rows, so near the end
+        # every finish checks: the last row's own call then always sees the broadcast complete.
+        margin = 2 * self.deps.settings.send_in_flight + 8
         if (
             not force
             and pending is not None
             and mono - self._last_check.get(broadcast_id, 0.0) < 1.0
-            and self._finished_since[broadcast_id] < pending
+            and self._finished_since[broadcast_id] < pending - margin
         ):
             return None
         async with self._locks[broadcast_id]:

@@ -19,7 +19,9 @@ class BranchSettings(SQLModel, table=True):
     branch_id: int = Field(foreign_key="branch.id", primary_key=True)
     meeting_day: int = 5  # day of month of the regular (định kỳ) meeting
     meeting_time: str = Field(default="19:30", max_length=5)
-    thematic_months: list[int] = Field(default_factory=lambda: [3, 6, 9, 12], sa_column=json_column(nullable=False))
+    thematic_months: list[int] = Field(
+        default_factory=lambda: [3, 6, 9, 12], sa_column=json_column(nullable=False)
+    )
     quiet_start: str = Field(default="21:00", max_length=5)
     quiet_end: str = Field(default="07:00", max_length=5)
     reminder_time: str = Field(default="08:00", max_length=5)
