@@ -18,13 +18,14 @@ from bot.handlers.routing import Registry, discover
 from bot.i18n import _, use_locale
 from bot.messages import Inbound, Reply
 from bot.services.deps import Deps, Services
+from bot.services.hooks import OUTBOX_OBSERVERS
 from bot.services.identity import IdentityService
 from bot.services.state import RedisStateStore, SqlStateStore, StateStore
 from bot.services.ticks import discover as discover_ticks
 from bot.services.ticks import run_ticks
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models.outbox import OutboxMessage
+from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Identity
 
 log = logging.getLogger("hocbac.app")
@@ -86,7 +87,8 @@ class App:
     def build_sender(self, worker_id: str | None = None, limiter_for: Any = None) -> Sender:
         self.sender = Sender(self.db, self.clock, self.settings, self.channels,
                              self.services.get(IdentityService), worker_id=worker_id, after_send=self._after_send,
-                             limiter_for=limiter_for or self._limiter_for, gate=self._gate)
+                             limiter_for=limiter_for or self._limiter_for, gate=self._gate,
+                             on_finish=self._on_finish)
         return self.sender
 
     def _limiter_for(self, key: str) -> BotLimiter:
@@ -122,6 +124,14 @@ class App:
         state = await self.state.get(key)
         state["choices"] = [{"label": b.label, "data": b.data} for b in reply.choices()]
         await self.state.set(key, state, self.clock.now())
+
+    async def _on_finish(self, row: OutboxMessage, status: OutboxStatus, message_ids: list[str]) -> None:
+        """Tell the features that watch outbox outcomes (e.g. broadcast progress) that a row is final."""
+        for observer in OUTBOX_OBSERVERS:
+            try:
+                await observer(self.services, row, status.value, message_ids)
+            except Exception:
+                log.exception("outbox observer %s failed", getattr(observer, "__name__", observer))
 
     def command_menu(self, locale: str = "vi") -> list[tuple[str, str]]:
         with use_locale(locale):

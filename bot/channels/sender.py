@@ -31,6 +31,8 @@ log = logging.getLogger("hocbac.sender")
 AfterSend = Callable[[OutboxMessage, Reply, SentMessage], Awaitable[None]]
 # Asked before each row: a reason to skip it (e.g. a Zalo bot out of monthly quota), or None to send.
 Gate = Callable[[OutboxMessage], Awaitable[str | None]]
+# Called after a row reached a final state (sent, unreachable, failed, skipped), e.g. for broadcast progress.
+OnFinish = Callable[[OutboxMessage, OutboxStatus, list[str]], Awaitable[None]]
 RATE_LIMIT_RETRIES = 5
 
 
@@ -47,6 +49,7 @@ class Sender:
         after_send: AfterSend | None = None,
         limiter_for: Callable[[str], BotLimiter] | None = None,
         gate: Gate | None = None,
+        on_finish: OnFinish | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -55,6 +58,7 @@ class Sender:
         self.identities = identities
         self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
         self.after_send = after_send
+        self.on_finish = on_finish
         self._limiters: dict[str, BotLimiter] = {}
         self._limiter_for = limiter_for
         self.gate = gate
@@ -183,6 +187,12 @@ class Sender:
         async with self.db.session() as s:
             await outbox.finish(s, row.id, status=status, now=self.clock.now(), message_ids=message_ids,  # type: ignore[arg-type]
                                 error=error, attempts=row.attempts + 1)
+        if self.on_finish is not None:
+            row.last_error = error
+            try:
+                await self.on_finish(row, status, message_ids or [])
+            except Exception:
+                log.exception("on_finish hook failed for outbox %s", row.id)
 
     async def _reschedule(self, row: OutboxMessage, error: str, delay: float | None = None,
                           count: bool = True) -> None:

@@ -71,3 +71,23 @@ def in_quiet_hours(local: time, quiet: tuple[time, time] = DEFAULT_QUIET_HOURS) 
     if start <= end:
         return start <= local < end
     return local >= start or local < end
+
+
+# (services, outbox row, final status, platform message ids) -> None. The sender calls these after a row
+# reaches a final state (sent, unreachable, failed, skipped); broadcasts use it for live progress.
+OutboxObserver = Callable[[Any, Any, str, list[str]], Awaitable[None]]
+OUTBOX_OBSERVERS: list[OutboxObserver] = []
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSheet:
+    """One sheet of the branch workbook ("Xuất Excel"). ``key`` is one of members, pledges, deeds,
+    meetings, notices (or a new one); the pledges and deeds features register theirs."""
+
+    key: str
+    title: Callable[[], str]  # translated sheet title
+    # (session, branch_id, start, end) -> (header, rows)
+    rows: Callable[[AsyncSession, int, datetime, datetime], Awaitable[tuple[list[str], list[list[Any]]]]]
+
+
+EXPORT_SHEETS: list[ExportSheet] = []
