@@ -23,9 +23,18 @@ SUPPORTED = ("vi", "en")
 _current: ContextVar[str] = ContextVar("hocbac_locale", default=DEFAULT_LOCALE)
 
 
+def conflicts(locale: str) -> list[str]:
+    """msgids translated differently in two catalogs (the test suite keeps this empty)."""
+    catalog(locale)
+    return _CONFLICTS.get(locale, [])
+
+
+_CONFLICTS: dict[str, list[str]] = {}
+
+
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    """All translations for one locale, merged from every .po file of that locale."""
+    """All translations for one locale, merged from every .po file of that locale (first one wins)."""
     merged: dict[str, str] = {}
     folder = LOCALES_DIR / locale
     if not folder.is_dir():
@@ -35,8 +44,10 @@ def catalog(locale: str) -> dict[str, str]:
             cat = read_po(fh, locale=locale)
         for message in cat:
             if message.id and isinstance(message.id, str) and message.string and not message.fuzzy:
-                if message.id in merged and merged[message.id] != message.string:
-                    raise ValueError(f"{po.name}: msgid {message.id!r} translated differently elsewhere")
+                if message.id in merged:
+                    if merged[message.id] != message.string:
+                        _CONFLICTS.setdefault(locale, []).append(f"{po.name}: {message.id!r}")
+                    continue
                 merged[message.id] = str(message.string)
     return merged
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.devtools.i18n_check import extract, missing
-from bot.i18n import _, catalog, use_locale
+from bot.i18n import _, catalog, conflicts, use_locale
 
 
 def test_every_msgid_is_translated_to_vietnamese():
@@ -12,6 +12,7 @@ def test_every_msgid_is_translated_to_vietnamese():
 
 
 def test_catalogs_merge_without_conflicts_and_switch_locale():
+    assert conflicts("vi") == []
     vi = catalog("vi")
     assert vi["✅ Approve"] == "✅ Duyệt"
     with use_locale("en"):
