@@ -135,8 +135,9 @@ async def theme(ctx: Ctx) -> None:
         if t.themes:
             text += "\n" + _("Topics: {topics}").format(topics=esc(", ".join(t.themes)))
     if actor.is_committee_admin or actor.is_system_admin:
-        text += "\n\n" + _("To set it: /chuyende dat <title> | <topic>, <topic>\nTopics: {known}").format(
-            known=esc(", ".join(sorted(await _known_topics(ctx, actor)))))
+        known = esc(", ".join(sorted(await _known_topics(ctx, actor))))
+        text += "\n\n" + _("To set it: /chuyende dat &lt;title&gt; | &lt;topic&gt;, &lt;topic&gt;\n"
+                             "Topics: {known}").format(known=known)
     await ctx.reply(text)
 
 
