@@ -26,7 +26,8 @@ async def committee_admin(bot: BotHarness, fake: FakeTelegram, branch: Branch, u
     assert bot.app is not None
     ids = bot.app.services.get(IdentityService)
     admin = await ids.resolve(UserRef("telegram", str(ADMIN_TG_ID), "Quản trị"), str(ADMIN_TG_ID))
-    code = await bot.app.services.get(OrgService).create_code(admin, kind="committee_admin", org_id=branch.org_id)
+    org = bot.app.services.get(OrgService)
+    code = await org.create_code(admin, kind="committee_admin", org_id=branch.org_id)
     user = fake.user(user_id, name)
     await user.send(f"/start {code.code}")
     await user.expect("quản trị")

@@ -44,7 +44,8 @@ async def test_no_repeat_until_all_used_then_least_recently_used(bot, branch, mo
     monkeypatch.setattr(daily_mod, "shipped_items", lambda: pool)
     svc = _svc(bot)
     start = date(2026, 3, 10)
-    picked = [(await svc.today_for_branch(branch.branch_id, start + timedelta(days=n))).item.id for n in range(8)]
+    picked = [(await svc.today_for_branch(branch.branch_id, start + timedelta(days=n))).item.id
+              for n in range(8)]
     assert sorted(picked[:4]) == sorted(i.id for i in pool)  # every item once before any repeat
     assert picked[4:] == picked[:4]  # then the least recently used comes first
 
@@ -65,7 +66,8 @@ async def test_same_item_for_the_branch_all_day_and_stored(bot, fake_tg, branch)
     assert (await svc.today_for_branch(second.id, day)).item.id == first.item.id
     async with bot.app.db.session() as s:
         rows = (await s.execute(select(DailyChoice).where(DailyChoice.day == day))).scalars().all()
-    assert {r.branch_id: r.item_id for r in rows} == {branch.branch_id: first.item.id, second.id: first.item.id}
+    chosen = {r.branch_id: r.item_id for r in rows}
+    assert chosen == {branch.branch_id: first.item.id, second.id: first.item.id}
 
 
 async def test_member_cannot_set_the_theme(bot, fake_tg, branch):

@@ -51,7 +51,8 @@ async def _person(bot, tg_id: int) -> int:  # type: ignore[no-untyped-def]
     from storage.models.people import Identity
 
     async with bot.app.db.session() as s:
-        return (await s.execute(select(Identity.person_id).where(Identity.external_id == str(tg_id)))).scalar_one()
+        q = select(Identity.person_id).where(Identity.external_id == str(tg_id))
+        return (await s.execute(q)).scalar_one()
 
 
 async def test_chosen_time_weekdays_pause_and_resume(bot, fake_tg, branch, clock):
