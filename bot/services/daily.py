@@ -171,6 +171,7 @@ class DailyService:
         # (day -> branch -> item): a stored choice never changes, so the tick keeps it in memory and
         # asks the database only for branches it has not seen today.
         self._chosen: dict[date, dict[int, ContentItem]] = {}
+        self._org_pick: dict[tuple[int, date], str] = {}  # (đảng bộ, day) -> item id, likewise immutable
 
     @property
     def tz(self):  # type: ignore[no-untyped-def]
@@ -280,27 +281,41 @@ class DailyService:
         Set-based: a handful of queries whatever the number of branches."""
         if not branch_orgs:
             return {}
-        stored = dict((await s.execute(
+        stored: dict[int, str] = dict((await s.execute(  # type: ignore[arg-type]
             select(DailyChoice.branch_id, DailyChoice.item_id)
             .where(DailyChoice.day == day, DailyChoice.branch_id.in_(list(branch_orgs)))
         )).all())
-        orgs = sorted({branch_orgs[b] for b in branch_orgs})
-        items_by_org = {org: {i.id: i for i in await self.org_items(s, org)} for org in orgs}
         missing = [b for b in branch_orgs if b not in stored]
         if missing:
-            org_pick = await self._org_picks(s, sorted({branch_orgs[b] for b in missing}), day, items_by_org)
+            need = sorted({branch_orgs[b] for b in missing})
+            picks = {o: self._org_pick[(o, day)] for o in need if (o, day) in self._org_pick}
+            rest = [o for o in need if o not in picks]
+            if rest:
+                items_by_org = {org: {i.id: i for i in await self.org_items(s, org)} for org in rest}
+                picks.update(await self._org_picks(s, rest, day, items_by_org))
+                self._org_pick.update({(o, day): picks[o] for o in rest})
             now = self.deps.clock.now()
             await s.execute(
                 _insert(s)(DailyChoice).on_conflict_do_nothing(index_elements=["branch_id", "day"]),
-                [{"branch_id": b, "day": day, "item_id": org_pick[branch_orgs[b]], "org_id": branch_orgs[b],
+                [{"branch_id": b, "day": day, "item_id": picks[branch_orgs[b]], "org_id": branch_orgs[b],
                   "created_at": now} for b in missing])
-            stored.update({b: org_pick[branch_orgs[b]] for b in missing})
-        out: dict[int, ContentItem] = {}
-        for branch_id, item_id in stored.items():
-            item = items_by_org[branch_orgs[branch_id]].get(item_id)
-            # An item removed from the library after it was chosen: fall back to a shipped one by id.
-            out[branch_id] = item or next(iter(items_by_org[branch_orgs[branch_id]].values()))
-        return out
+            stored.update({b: picks[branch_orgs[b]] for b in missing})
+        return await self._resolve(s, {b: (branch_orgs[b], i) for b, i in stored.items()})
+
+    async def _resolve(self, s: AsyncSession, wanted: dict[int, tuple[int, str]]) -> dict[int, ContentItem]:
+        """branch -> (org, item id) to items: shipped ones from memory, a đảng bộ's own from the database."""
+        shipped = {i.id: i for i in shipped_items()}
+        own_keys = {(org, item_id) for org, item_id in wanted.values() if item_id not in shipped}
+        own: dict[tuple[int, str], ContentItem] = {}
+        if own_keys:
+            rows = (await s.execute(select(ContentItemRow).where(
+                ContentItemRow.org_id.in_(sorted({o for o, _i in own_keys})),
+                ContentItemRow.item_id.in_(sorted({i for _o, i in own_keys}))))).scalars()
+            own = {(r.org_id, r.item_id): _row_to_item(r) for r in rows}
+        # An item deleted after it was chosen: fall back to the first shipped one rather than fail.
+        fallback = shipped_items()[0]
+        return {b: shipped.get(item_id) or own.get((org, item_id)) or fallback
+                for b, (org, item_id) in wanted.items()}
 
     async def _org_picks(self, s: AsyncSession, orgs: list[int], day: date,
                          items_by_org: dict[int, dict[str, ContentItem]]) -> dict[int, str]:
@@ -507,7 +522,9 @@ class DailyService:
         weekend = day.weekday() >= 5
         cols = (m.person_id, m.branch_id, m.id.label("mid"), b.org_id, per.locale, per.preferred_channel,
                 i.id.label("iid"), i.channel, i.chat_id, i.bot)
-        base_where = (m.status == MembershipStatus.ACTIVE.value, per.erased_at.is_(None))
+        # coalesce(): keeps SQLite (no statistics) from driving the join by the membership status index
+        # (a scan of every active member) instead of the narrow delivery-minute range.
+        base_where = (func.coalesce(m.status, "") == MembershipStatus.ACTIVE.value, per.erased_at.is_(None))
         with_pref = (
             select(*cols, p.minute.label("minute"))
             .select_from(p)
@@ -594,6 +611,8 @@ class DailyService:
                               ) -> dict[int, ContentItem]:
         for old in [d for d in self._chosen if d < day - timedelta(days=1)]:
             del self._chosen[old]
+        for key in [k for k in self._org_pick if k[1] < day - timedelta(days=1)]:
+            del self._org_pick[key]
         known = self._chosen.setdefault(day, {})
         missing = {b: o for b, o in branch_orgs.items() if b not in known}
         if missing:

@@ -73,7 +73,9 @@ async def enqueue_many(session: AsyncSession, rows: list[Queued]) -> None:
                       priority=r.priority, ref=r.ref, branch_id=r.branch_id, expires_at=r.expires_at)
               for r in rows]
     stmt = _insert(session)(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
-    await session.execute(stmt, values)
+    # Core executemany on the session's connection: the ORM bulk path costs several times more per row.
+    conn = await session.connection()
+    await conn.execute(stmt, values)
 
 
 def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
