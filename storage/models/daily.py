@@ -1,4 +1,4 @@
-""""Học Bác mỗi ngày": delivery preferences, imported items, year themes, daily choices and reading receipts."""
+"""Daily lesson ("Học Bác mỗi ngày"): delivery preferences, imported items, year themes, choices, receipts."""
 
 from __future__ import annotations
 

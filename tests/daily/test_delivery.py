@@ -220,3 +220,26 @@ async def test_group_delivery_once_at_branch_time(bot, fake_tg, branch, clock):
     await tick_at(bot, clock, datetime(2026, 3, 4, 6, 30))
     await an.expect_nothing(0.3)
     await branch.secretary.expect(TITLE, chat=group)
+
+
+async def test_erasure_removes_receipts_and_preferences(bot, fake_tg, branch, clock):
+    from storage.models.daily import DailyPref, DailyRead
+
+    fake_tg.limits.enabled = False
+    an = await join_member(bot, fake_tg, branch, 5211, "Trần Văn An")
+    person = await _person(bot, 5211)
+    await an.send("/caidat 07:00")
+    await an.expect("Đã lưu")
+    await tick_at(bot, clock, datetime(2026, 3, 3, 7, 0))
+    await an.expect(TITLE)
+    await an.press("Đã đọc")
+    await an.expect("Đã ghi nhận")
+    await an.send("/xoadulieu")
+    await an.expect("Xoá dữ liệu của bạn?")
+    await an.press("Đồng ý xoá dữ liệu")
+    await an.expect("Dữ liệu của bạn đã được xoá")
+    async with bot.app.db.session() as s:
+        assert await s.get(DailyPref, person) is None
+        assert (await s.execute(select(DailyRead).where(DailyRead.person_id == person))).first() is None
+    await tick_at(bot, clock, datetime(2026, 3, 4, 7, 0))  # an erased person is never queued again
+    assert [r.key for r in await _rows(bot) if r.person_id == person] == [f"daily:{person}:2026-03-03"]
