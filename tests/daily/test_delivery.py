@@ -243,3 +243,34 @@ async def test_erasure_removes_receipts_and_preferences(bot, fake_tg, branch, cl
         assert (await s.execute(select(DailyRead).where(DailyRead.person_id == person))).first() is None
     await tick_at(bot, clock, datetime(2026, 3, 4, 7, 0))  # an erased person is never queued again
     assert [r.key for r in await _rows(bot) if r.person_id == person] == [f"daily:{person}:2026-03-03"]
+
+
+async def test_hooks_figures_delivery_time_and_theme(bot, fake_tg, branch, clock):
+    from datetime import time as dtime
+
+    from bot.services.hooks import BRANCH_FIGURES, PROVIDERS
+    from tests.daily.conftest import committee_admin
+
+    fake_tg.limits.enabled = False
+    an = await join_member(bot, fake_tg, branch, 5212, "Trần Văn An")
+    await an.send("/caidat 06:40")
+    await an.expect("Đã lưu")
+    _u, admin = await committee_admin(bot, fake_tg, branch)
+    await bot.app.services.get(DailyService).set_theme(admin, branch.org_id, "Chuyên đề thử", ["dao-duc"])
+    start = datetime(2026, 3, 3, 0, 0, tzinfo=clock.tz)
+    await tick_at(bot, clock, datetime(2026, 3, 3, 6, 40))
+    await an.expect(TITLE)
+    await an.press("Đã đọc")
+    await an.expect("Đã ghi nhận")
+    await _settled(bot)
+    end = datetime(2026, 3, 4, 0, 0, tzinfo=clock.tz)
+    async with bot.app.db.session() as s:
+        figures: dict[str, float | int] = {}
+        for provider in BRANCH_FIGURES:
+            figures.update(await provider(s, branch.branch_id, start, end))
+        # Only the member was due at 06:40 (the secretary keeps 06:30), and the member pressed "Đã đọc".
+        assert figures["daily_sent"] == 1 and figures["daily_read"] == 1
+        assert PROVIDERS.delivery_time is not None and PROVIDERS.year_theme is not None
+        assert await PROVIDERS.delivery_time(s, await _person(bot, 5212)) == dtime(6, 40)
+        assert await PROVIDERS.year_theme(s, branch.org_id, 2026) == ("Chuyên đề thử", ["dao-duc"])
+        assert await PROVIDERS.year_theme(s, branch.org_id, 2025) is None
