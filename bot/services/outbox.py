@@ -43,7 +43,50 @@ async def enqueue(
     expires_at: datetime | None = None,
 ) -> bool:
     """Insert a row unless one with ``key`` exists. Returns True when a row was added."""
-    values = {
+    values = _values(key=key, kind=kind, to=to, payload=reply.to_dict(), due_at=due_at, priority=priority,
+                     ref=ref, branch_id=branch_id, expires_at=expires_at)
+    stmt = _insert(session)(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    result = await session.execute(stmt)
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """One row for :func:`enqueue_many` (``payload`` is ``Reply.to_dict()``, shareable between rows)."""
+
+    key: str
+    kind: str
+    to: Recipient
+    payload: dict[str, object]
+    due_at: datetime
+    priority: int = 0
+    ref: str | None = None
+    branch_id: int | None = None
+    expires_at: datetime | None = None
+
+
+async def enqueue_many(session: AsyncSession, rows: list[Queued]) -> None:
+    """Bulk :func:`enqueue` (one executemany, same idempotent key rule) for ticks that queue thousands."""
+    if not rows:
+        return
+    values = [_values(key=r.key, kind=r.kind, to=r.to, payload=r.payload, due_at=r.due_at,
+                      priority=r.priority, ref=r.ref, branch_id=r.branch_id, expires_at=r.expires_at)
+              for r in rows]
+    stmt = _insert(session)(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+    # Core executemany on the session's connection: the ORM bulk path costs several times more per row.
+    conn = await session.connection()
+    await conn.execute(stmt, values)
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _values(*, key: str, kind: str, to: Recipient, payload: dict[str, object], due_at: datetime,
+            priority: int, ref: str | None, branch_id: int | None,
+            expires_at: datetime | None) -> dict[str, object]:
+    return {
         "key": key,
         "kind": kind,
         "ref": ref,
@@ -53,7 +96,7 @@ async def enqueue(
         "channel": to.chat.channel,
         "chat_id": to.chat.chat_id,
         "bot": to.chat.bot,
-        "payload": reply.to_dict(),
+        "payload": payload,
         "status": OutboxStatus.PENDING.value,
         "priority": priority,
         "due_at": due_at,
@@ -61,11 +104,6 @@ async def enqueue(
         "attempts": 0,
         "created_at": due_at,
     }
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    result = await session.execute(stmt)
-    return bool(result.rowcount)
 
 
 async def recipient_for_person(session: AsyncSession, person_id: int) -> Recipient | None:
