@@ -8,12 +8,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.channels.base import Channel, SentMessage
 from bot.channels.ratelimit import BotLimiter
 from bot.channels.sender import Gate, Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Dispatcher
+from bot.delivery import Channel, SentMessage
 from bot.handlers.routing import Registry, discover
 from bot.i18n import _, use_locale
 from bot.messages import Inbound, Reply

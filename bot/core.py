@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from bot.channels.base import Channel
+from bot.delivery import Channel
 from bot.handlers.context import Ctx
 from bot.handlers.routing import CommandSpec, Registry, Unhandled
 from bot.i18n import _, use_locale

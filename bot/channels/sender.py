@@ -16,10 +16,10 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.channels.base import Channel, PermanentError, RetryableError, SentMessage
 from bot.channels.ratelimit import BotLimiter
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import Channel, PermanentError, RetryableError, SentMessage
 from bot.messages import ChatRef, Reply
 from bot.services import outbox
 from bot.services.identity import IdentityService

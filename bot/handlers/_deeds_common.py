@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.base import DeliveryError
+from bot.delivery import DeliveryError
 from bot.handlers.context import Ctx
 from bot.handlers.forms import AskPhoto, AskText, Invalid, _Finished, _More
 from bot.i18n import _

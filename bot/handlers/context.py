@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.channels.base import Channel, DeliveryError, RetryableError, SentMessage
 from bot.clock import local_now
+from bot.delivery import Channel, DeliveryError, RetryableError, SentMessage
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply
 from bot.services.actor import Actor

@@ -27,7 +27,7 @@ from storage.models.system import TickRun
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.channels.base import Channel
+    from bot.delivery import Channel
     from bot.messages import Inbound
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

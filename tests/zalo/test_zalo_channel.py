@@ -3,8 +3,8 @@ import contextlib
 
 import pytest
 
-from bot.channels.base import PermanentError, RetryableError
 from bot.channels.zalo.channel import PHOTO_ONLY_IN_APP, DuplicateFilter, ZaloChannel
+from bot.delivery import PermanentError, RetryableError
 from bot.messages import Button, ChatRef, MediaRef, Reply
 from bot.text import pick_choice
 

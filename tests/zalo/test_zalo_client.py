@@ -2,8 +2,8 @@ import logging
 
 import pytest
 
-from bot.channels.base import PermanentError, RetryableError
 from bot.channels.zalo.client import ZaloClient, redact
+from bot.delivery import PermanentError, RetryableError
 
 
 async def test_get_me_ok(client):

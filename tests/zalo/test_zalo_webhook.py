@@ -70,7 +70,7 @@ async def test_repeated_message_id_dropped(hooked):
 
 
 async def test_getupdates_refused_while_webhook_active(hooked, client):
-    from bot.channels.base import PermanentError
+    from bot.delivery import PermanentError
 
     with pytest.raises(PermanentError):
         await client.get_updates(timeout=1)

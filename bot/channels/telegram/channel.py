@@ -13,9 +13,9 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BotCommand, BufferedInputFile, LinkPreviewOptions
 
-from bot.channels.base import Capabilities, SentMessage
 from bot.channels.telegram.errors import classify
 from bot.channels.telegram.render import MAX_CAPTION, inline_keyboard, markup, split_html, visible_len
+from bot.delivery import Capabilities, SentMessage
 from bot.messages import ChatRef, Inbound, MediaRef, Reply
 
 log = logging.getLogger("hocbac.telegram")

@@ -15,7 +15,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.channels.base import DeliveryError, PermanentError, RetryableError
+from bot.delivery import DeliveryError, PermanentError, RetryableError
 
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated",
                     "bot can't initiate conversation")

@@ -9,9 +9,9 @@ from typing import Any
 from aiogram import Dispatcher as AiogramDispatcher
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, Update
 
-from bot.channels.base import Channel
 from bot.channels.telegram.adapter import callback_to_inbound, member_to_inbound, message_to_inbound
 from bot.channels.telegram.channel import TelegramChannel
+from bot.delivery import Channel
 from bot.messages import Inbound
 
 log = logging.getLogger("hocbac.telegram")

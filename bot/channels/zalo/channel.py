@@ -9,10 +9,10 @@ import random
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
-from bot.channels.base import Capabilities, InboundHandler, RetryableError, SentMessage
 from bot.channels.zalo.adapter import zalo_update_to_inbound
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.render import MAX_TEXT, render_reply
+from bot.delivery import Capabilities, InboundHandler, RetryableError, SentMessage
 from bot.messages import ChatRef, Inbound, MediaRef, Reply
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.channels.base import DeliveryError
 from bot.channels.zalo.errors import ZaloPermanentError, check_response, from_exception
+from bot.delivery import DeliveryError
 
 log = logging.getLogger(__name__)
 

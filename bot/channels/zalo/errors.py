@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.channels.base import PermanentError, RetryableError
+from bot.delivery import PermanentError, RetryableError
 
 # Descriptions that mean "this person cannot be reached" rather than "our request was wrong".
 _UNREACHABLE = re.compile(

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from bot.channels.base import InboundHandler
 from bot.channels.zalo.channel import ZaloChannel
+from bot.delivery import InboundHandler
 from bot.messages import Inbound
 
 log = logging.getLogger(__name__)

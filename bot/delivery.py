@@ -1,4 +1,5 @@
-"""The contract every channel adapter meets, and the two errors the sender decides on."""
+"""The contract between the core and every channel adapter: capabilities, and the two delivery errors
+the sender decides on. Neutral: handlers and services may import it; it imports no platform library."""
 
 from __future__ import annotations
 
