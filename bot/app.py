@@ -18,7 +18,7 @@ from bot.handlers.routing import Registry, discover
 from bot.i18n import _, use_locale
 from bot.messages import Inbound, Reply
 from bot.services.deps import Deps, Services
-from bot.services.hooks import OUTBOX_OBSERVERS
+from bot.services.hooks import OUTBOX_OBSERVERS, PROVIDERS
 from bot.services.identity import IdentityService
 from bot.services.state import RedisStateStore, SqlStateStore, StateStore
 from bot.services.ticks import discover as discover_ticks
@@ -63,6 +63,7 @@ class App:
         else:
             state = SqlStateStore(db)
         deps = Deps(db=db, clock=clock, settings=settings, state=state, redis=redis)
+        PROVIDERS.tz = settings.tz
         services = Services(deps)
         registry = discover()
         discover_ticks()

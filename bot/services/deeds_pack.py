@@ -22,6 +22,7 @@ from bot.services.actor import Actor
 from bot.services.deeds import COUNTED, status_label
 from bot.services.deps import Deps
 from bot.services.errors import NotFound
+from bot.services.hooks import EXPORT_SHEETS, PROVIDERS, ExportSheet
 from bot.services.media import MediaStore
 from bot.services.permissions import require_branch_manager
 from storage.models.deeds import Deed, DeedStatus
@@ -246,3 +247,16 @@ class DeedPackService:
             require_branch_manager(actor, branch.id, branch.org_id, "deed_pack")
             start, end = period_for(today)
             return await build_pack(s, self.deps, branch, start, end)
+
+
+async def _workbook_sheet(
+    s: AsyncSession, branch_id: int, start: datetime, end: datetime
+) -> tuple[list[str], list[list[object]]]:
+    """The deeds sheet of the branch workbook ("Xuất Excel" in /baocao): the same rows as the pack."""
+    tz = PROVIDERS.tz
+    deeds, _members = await _collect(s, branch_id, start.astimezone(tz).date(), end.astimezone(tz).date())
+    rows = _rows(deeds, "")
+    return [str(h) for h in rows[0]], rows[1:]
+
+
+EXPORT_SHEETS.append(ExportSheet("deeds", lambda: _("Good deeds"), _workbook_sheet))

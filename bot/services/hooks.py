@@ -8,9 +8,10 @@ caller's session so it reads inside the same transaction.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,6 +44,10 @@ JOIN_GUARDS: list[JoinGuard] = []
 @dataclass
 class Providers:
     """Single-answer providers; None until the owning feature registers one."""
+
+    # The deployment's time zone (set by the App from BOT_TIMEZONE), for providers that turn the UTC
+    # bounds they are given into local dates.
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
 
     # (session, person_id, year) -> [(pledge_item_id, short label)]: the deeds form offers these.
     pledge_items: Callable[[AsyncSession, int, int], Awaitable[list[tuple[int, str]]]] | None = None

@@ -17,6 +17,7 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import NotFound
+from bot.services.hooks import EXPORT_SHEETS, ExportSheet
 from bot.services.media import MediaStore
 from bot.services.permissions import require_branch_manager
 from bot.services.pledges import active_items, item_progress, local_year
@@ -62,58 +63,10 @@ class PledgeExport:
         """Saves the sheet in the media store; returns (media key, file name)."""
         now = self.deps.clock.now()
         year = local_year(now)
-        headers = [
-            _("No."),
-            _("Member's name"),
-            _("Position or duty"),
-            _("Pledge status"),
-            _("Pledge version"),
-            _("Pledge deed no."),
-            _("Deed registered"),
-            _("Measured by"),
-            _("Deadline or frequency"),
-            _("Shortcoming"),
-            _("Remedy"),
-            _("Check-ins done"),
-            _("Check-ins in progress"),
-            _("Check-ins not yet"),
-            _("Linked deeds"),
-        ]
-        rows: list[list[object]] = []
+        headers = pledge_headers()
         async with self.deps.db.session() as s:
             branch = await self._branch(s, actor, branch_id, "pledge_export")
-            pledges = (
-                await s.execute(
-                    select(Pledge, Person.display_name)
-                    .join(Person, Person.id == Pledge.person_id)
-                    .where(Pledge.branch_id == branch_id, Pledge.year == year, Pledge.version > 0)
-                    .order_by(Person.display_name)
-                )
-            ).all()
-            for n, (p, name) in enumerate(pledges, 1):
-                items = await active_items(s, p.id or 0)
-                progress = await item_progress(s, [it.id or 0 for it in items])
-                for i, it in enumerate(items, 1):
-                    prog = progress[it.id or 0]
-                    rows.append(
-                        [
-                            n,
-                            name,
-                            p.duty,
-                            status_label(p.status, p.approved_version),
-                            p.version,
-                            i,
-                            it.what,
-                            it.criterion,
-                            it.when_text,
-                            p.shortcoming,
-                            p.remedy,
-                            prog.done,
-                            prog.doing,
-                            prog.not_yet,
-                            "; ".join(f"{d.strftime('%d/%m/%Y')}: {t}" for d, t in prog.deeds),
-                        ]
-                    )
+            rows = await pledge_rows(s, branch_id, year)
             await audit.record(
                 s,
                 at=now,
@@ -173,3 +126,68 @@ class PledgeExport:
         data = _sheet(_("Self-assessment {year}").format(year=year), headers, rows)
         key = await MediaStore(self.deps).save(data, XLSX_MIME, name)
         return key, name
+
+
+def pledge_headers() -> list[str]:
+    return [
+        _("No."),
+        _("Member's name"),
+        _("Position or duty"),
+        _("Pledge status"),
+        _("Pledge version"),
+        _("Pledge deed no."),
+        _("Deed registered"),
+        _("Measured by"),
+        _("Deadline or frequency"),
+        _("Shortcoming"),
+        _("Remedy"),
+        _("Check-ins done"),
+        _("Check-ins in progress"),
+        _("Check-ins not yet"),
+        _("Linked deeds"),
+    ]
+
+
+async def pledge_rows(s, branch_id: int, year: int) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    """One row per pledged deed of the branch's pledges for ``year`` (export and the branch workbook)."""
+    rows: list[list[object]] = []
+    pledges = (
+        await s.execute(
+            select(Pledge, Person.display_name)
+            .join(Person, Person.id == Pledge.person_id)
+            .where(Pledge.branch_id == branch_id, Pledge.year == year, Pledge.version > 0)
+            .order_by(Person.display_name)
+        )
+    ).all()
+    for n, (p, name) in enumerate(pledges, 1):
+        items = await active_items(s, p.id or 0)
+        progress = await item_progress(s, [it.id or 0 for it in items])
+        for i, it in enumerate(items, 1):
+            prog = progress[it.id or 0]
+            rows.append(
+                [
+                    n,
+                    name,
+                    p.duty,
+                    status_label(p.status, p.approved_version),
+                    p.version,
+                    i,
+                    it.what,
+                    it.criterion,
+                    it.when_text,
+                    p.shortcoming,
+                    p.remedy,
+                    prog.done,
+                    prog.doing,
+                    prog.not_yet,
+                    "; ".join(f"{d.strftime('%d/%m/%Y')}: {t}" for d, t in prog.deeds),
+                ]
+            )
+    return rows
+
+
+async def _workbook_sheet(s, branch_id: int, start: datetime, end: datetime) -> tuple[list[str], list[list[object]]]:  # type: ignore[no-untyped-def]
+    return pledge_headers(), await pledge_rows(s, branch_id, local_year(end))
+
+
+EXPORT_SHEETS.append(ExportSheet("pledges", lambda: _("Pledges"), _workbook_sheet))

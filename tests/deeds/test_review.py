@@ -43,7 +43,7 @@ async def test_daily_digest_once_with_photo_and_accept_all(bot, fake_tg, branch,
     await _report(an, "Chở cụ Bảy đi chợ phiên")
     await sec.expect_nothing(within=0.3)  # never one ping per deed
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
-    await bot.tick()
+    await bot.tick(only=["deeds_digest"])
     await _wait_for(fake_tg, sec, "Ghi nhận một lần tất cả")
     await _wait_for(fake_tg, sec, "Việc tốt chờ duyệt", "Có 2 việc tốt")
     [card] = await _wait_for(fake_tg, sec, "Sửa giúp bà Hai")
@@ -54,7 +54,7 @@ async def test_daily_digest_once_with_photo_and_accept_all(bot, fake_tg, branch,
     assert (await deeds(bot))[0].photo_keys == [PHOTO_KEY]
     # A second tick the same day sends nothing more.
     clock.set(datetime(2026, 3, 2, 19, 5, tzinfo=TZ))
-    await bot.tick()
+    await bot.tick(only=["deeds_digest"])
     await bot.drain()
     async with bot.app.db.session() as s:
         rows = (

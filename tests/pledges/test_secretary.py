@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.conftest import TZ, join_member
-from tests.pledges.conftest import DEEDS, fill_pledge, pledge_and_approve, xlsx_rows
+from tests.pledges.conftest import DEEDS, PLEDGE_TICKS, fill_pledge, pledge_and_approve, xlsx_rows
 
 
 async def _branch_with_four_states(bot, fake_tg, branch):
@@ -76,21 +76,21 @@ async def test_deadline_reminders_weekly_cap_and_stale_returns(bot, fake_tg, bra
     await sec.expect("Hạn chót: 20/03/2026")
     # Three days before: one reminder to each member without a submitted/approved pledge.
     clock.set(datetime(2026, 3, 17, 8, 0, tzinfo=TZ))
-    await bot.tick()
+    await bot.tick(only=PLEDGE_TICKS)
     for user in (chi, dung):
         await user.expect("Nhắc nhẹ", "Hạn chót của chi bộ là 20/03/2026")
     await sec.expect("Nhắc nhẹ")
     clock.set(datetime(2026, 3, 18, 8, 0, tzinfo=TZ))
-    await bot.tick()
+    await bot.tick(only=PLEDGE_TICKS)
     for user in (an, binh, chi, dung):
         await user.expect_nothing(0.2)
     # The day after: the secretary gets the list.
     clock.set(datetime(2026, 3, 21, 8, 0, tzinfo=TZ))
-    await bot.tick()
+    await bot.tick(only=PLEDGE_TICKS)
     listing = await sec.expect("Đã qua hạn đăng ký làm theo (20/03/2026)", "Chưa đăng ký (3)")
     assert all(n in listing.text for n in ("Phạm Chi", "Đỗ Dũng", "Nguyễn Thị Lan"))
     assert "Lê Bình" not in listing.text and "Trần Văn An" not in listing.text
-    await bot.tick()
+    await bot.tick(only=PLEDGE_TICKS)
     await sec.expect_nothing(0.2)
     # "Nhắc người chưa đăng ký": everyone was reminded 4 days ago, so nobody now.
     await sec.send("/dangky_tinhhinh")

@@ -11,12 +11,12 @@ from bot.services import hooks
 from storage.models.outbox import OutboxMessage
 from storage.models.pledges import PledgeCheckin, PledgeItem
 from tests.conftest import TZ, join_member
-from tests.pledges.conftest import DEEDS, pledge_and_approve, xlsx_rows
+from tests.pledges.conftest import DEEDS, PLEDGE_TICKS, pledge_and_approve, xlsx_rows
 
 
 async def _tick_at(bot, clock, *args: int) -> None:
     clock.set(datetime(*args, tzinfo=TZ))
-    await bot.tick()
+    await bot.tick(only=PLEDGE_TICKS)
 
 
 async def test_checkin_round_one_message_each_answered_and_counted(bot, fake_tg, branch, clock):
