@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import time
 
 # đ/Đ are letters of their own in Unicode, not d plus a combining mark, so NFD leaves them alone.
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -46,3 +47,18 @@ def pick_choice(text: str | None, labels: list[str]) -> int | None:
     if not typed:
         return None
     return next((i for i, label in enumerate(labels) if fold(label) == typed), None)
+
+
+# "06:30", "6:30", "6h30", "6h", "06.30", "6 giờ 30", "19g30": how people type a time of day.
+_TIME_OF_DAY = re.compile(r"^\s*(\d{1,2})\s*(?:[:hg.]|giờ)\s*(\d{2})?\s*(?:phút)?\s*$", re.IGNORECASE)
+
+
+def parse_time_of_day(text: str | None) -> time | None:
+    """A typed time of day, or None when it is not one (e.g. "25:99", "sáng mai")."""
+    m = _TIME_OF_DAY.match(text or "")
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import time
 
@@ -16,22 +15,15 @@ from bot.services.deps import Deps
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.hooks import PROVIDERS
 from bot.services.permissions import require_branch_manager, require_org_admin
+from bot.text import parse_time_of_day
 from storage.models.org import Branch
 from storage.models.people import BranchRole, Membership, MembershipStatus
 from storage.models.secretary import BranchSettings, OrgThresholds
 
-_TIME_RE = re.compile(r"^\s*(\d{1,2})\s*[:hH.]\s*(\d{2})?\s*$")
-
 
 def parse_hhmm(text: str) -> time | None:
     """'19:30', '19h30', '7h', '07.00' -> time; None when not a time of day."""
-    m = _TIME_RE.match(text or "")
-    if not m:
-        return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
+    return parse_time_of_day(text)
 
 
 def hhmm(value: str) -> time:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from bot.services.hooks import BRANCH_FIGURES, PROVIDERS
 from bot.services.permissions import require_active_member, require_branch_manager, require_org_admin
 from bot.services.privacy import register_eraser
 from bot.services.ticks import tick
+from bot.text import parse_time_of_day
 from storage.models.daily import (
     DEFAULT_MINUTE,
     BranchDaily,
@@ -66,7 +66,6 @@ GROUP_KIND = "daily_group"
 DAILY_PRIORITY = 9  # bulk: interactive notices (0) and broadcasts (5) go first
 READ_PREFIX = "rd"
 READ_WINDOW_DAYS = 7  # a "Đã đọc" press older than this is refused as stale
-_HHMM = re.compile(r"^\s*(\d{1,2})\s*(?:[:hg.]|giờ)\s*(\d{2})?\s*(?:phút)?\s*$", re.IGNORECASE)
 
 
 @cache
@@ -77,13 +76,8 @@ def shipped_items() -> tuple[ContentItem, ...]:
 
 def parse_hhmm(text: str) -> int | None:
     """"06:30", "6:30", "6h30", "6h", "06.30" -> minute of the day; anything else (e.g. "25:99") -> None."""
-    m = _HHMM.match(text or "")
-    if not m:
-        return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if hour > 23 or minute > 59:
-        return None
-    return hour * 60 + minute
+    t = parse_time_of_day(text)
+    return None if t is None else t.hour * 60 + t.minute
 
 
 def hhmm(minute: int) -> str:

@@ -29,6 +29,7 @@ from bot.services.org import OrgService
 from bot.services.outbox import Recipient, enqueue, enqueue_for_person
 from bot.services.permissions import can_manage_branch, require_branch_manager, require_org_admin
 from bot.services.privacy import register_eraser
+from bot.text import parse_time_of_day
 from storage.models.deeds import Deed, DeedCategory, DeedReviewPref, DeedStatus, Nomination, ShareConsent
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
@@ -44,7 +45,6 @@ DEFAULT_DIGEST_TIME = time(19, 0)
 DEFAULT_CATEGORIES = ("giúp đỡ nhân dân", "công việc chuyên môn", "giữ gìn môi trường", "từ thiện", "khác")
 COUNTED = (DeedStatus.PENDING.value, DeedStatus.ACCEPTED.value, DeedStatus.FEATURED.value)
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
-_TIME_RE = re.compile(r"^\s*(\d{1,2})[:hH.](\d{2})?\s*$")
 
 Action = Literal["accept", "feature", "return"]
 
@@ -132,13 +132,7 @@ def review_card(deed: Deed, person_name: str) -> Reply:
 
 
 def parse_digest_time(text: str) -> time | None:
-    m = _TIME_RE.match(text or "")
-    if not m:
-        return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
+    return parse_time_of_day(text)
 
 
 # The configured time zone, for hooks that only get a UTC "now" (set when the service is built).
