@@ -138,6 +138,9 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
     expect(bot_says.filter(has_text="Việc tốt chờ duyệt")).to_be_visible()
     card = bot_says.filter(has_text="Trần Văn An").filter(has_text="Dọn vệ sinh đường làng sáng nay")
     expect(card.locator("img.photo")).to_be_visible()
+    # The photo the member sent reaches her through the media store, and it really shows.
+    page.wait_for_function("img => img.complete && img.naturalWidth === 240",
+                           arg=card.locator("img.photo").element_handle())
     expect(bot_says.filter(has_text="Lê Thị Bình").filter(has_text="Kèm hai cháu")).to_be_visible()
     card.locator(".inline-btn", has_text="✅ Ghi nhận").click()
     expect(bot_says.filter(has_text="Đã ghi nhận: Trần Văn An")).to_be_visible()

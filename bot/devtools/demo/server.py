@@ -303,7 +303,7 @@ class DemoServer:
         stored = self.fake.files.get(request.match_info["file_id"])
         if stored is None or not stored.data:
             raise ApiError(404, "Không tìm thấy ảnh.")
-        mime = stored.mime_type if stored.mime_type.startswith("image/") else "application/octet-stream"
+        mime = stored.mime_type if stored.mime_type.startswith("image/") else _image_type(stored.data)
         return web.Response(body=stored.data, content_type=mime)
 
     async def _personas(self, request: web.Request) -> web.Response:
@@ -496,6 +496,20 @@ class DemoServer:
             self._clock_version += 1
         await self._notify()
         return ticks
+
+
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
+
+
+def _image_type(data: bytes) -> str:
+    """The bot uploads photos as plain files, so the fake stores no image type: tell it by the first bytes
+    (anything else stays a download, never rendered)."""
+    for magic, mime in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
 
 
 def _persona(key: object) -> Persona:
