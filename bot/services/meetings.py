@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -108,7 +108,6 @@ async def _held(s: AsyncSession, branch_id: int, start: datetime, end: datetime)
 class MeetingService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        _LOCAL_TZ[:] = [deps.clock.tz]
 
     async def _meeting(
         self, s: AsyncSession, actor: Actor, meeting_id: int, action: str
@@ -497,13 +496,14 @@ async def _meeting_figures(
 BRANCH_FIGURES.append(_meeting_figures)
 
 
-# The configured time zone, for the provider that only gets a UTC "after" (set when the service is built).
-_LOCAL_TZ: list[tzinfo] = []
-
-
 async def _next_meeting(s: AsyncSession, branch_id: int, after: datetime) -> datetime | None:
-    """The next scheduled regular meeting, or the next one the branch's calendar setting implies (aware)."""
-    after = as_utc(after)
+    """The next scheduled regular meeting, or the next one the branch's calendar setting implies.
+
+    Always aware. The calendar's day and time are local: pass ``after`` in local time (as the hook says)
+    to get them right; a UTC ``after`` would read "19:30" as 19:30 UTC."""
+    tz = after.tzinfo
+    local = after
+    after = as_utc(after)  # SQLite compares stored naive UTC as text: query in UTC
     row = (
         await s.execute(
             select(Meeting.starts_at)
@@ -520,9 +520,6 @@ async def _next_meeting(s: AsyncSession, branch_id: int, after: datetime) -> dat
     if row is not None:
         return as_utc(row)  # SQLite gives naive UTC back: always answer an aware moment
     cal = to_calendar(await load_settings(s, branch_id))
-    # The calendar's day and time are local: build the candidate in the configured zone, not in after's (UTC).
-    tz = _LOCAL_TZ[0] if _LOCAL_TZ else after.tzinfo
-    local = after.astimezone(tz)
     for months_ahead in range(2):
         y, mo = local.year + (local.month - 1 + months_ahead) // 12, (local.month - 1 + months_ahead) % 12 + 1
         candidate = datetime(
