@@ -434,7 +434,7 @@ class DemoServer:
         provider = hooks.PROVIDERS.next_meeting
         if provider is not None and self.report.branch_ids:
             async with self.harness.app.db.session() as s:
-                found = await provider(s, self.report.branch_ids[0], self.clock.now())
+                found = await provider(s, self.report.branch_ids[0], now)  # local: the calendar is local
             if found is not None:
                 found = as_utc(found).astimezone(self.clock.tz)  # a naive answer is UTC, as stored
             if found is not None and found > now:
