@@ -518,7 +518,7 @@ async def _next_meeting(s: AsyncSession, branch_id: int, after: datetime) -> dat
         )
     ).scalar_one_or_none()
     if row is not None:
-        return as_utc(row)  # SQLite gives naive UTC back: always answer an aware moment
+        return as_utc(row)  # aware UTC, whatever the driver hands back
     cal = to_calendar(await load_settings(s, branch_id))
     for months_ahead in range(2):
         y, mo = local.year + (local.month - 1 + months_ahead) // 12, (local.month - 1 + months_ahead) % 12 + 1
