@@ -216,7 +216,7 @@ async def pack_tick(services: Services, now: datetime, since: datetime | None) -
         return
     async with deps.db.session() as s:
         for branch in (await s.execute(select(Branch).order_by(Branch.id))).scalars().all():
-            meeting = await PROVIDERS.next_meeting(s, branch.id, now) if PROVIDERS.next_meeting else None
+            meeting = await PROVIDERS.next_meeting(s, branch.id, local) if PROVIDERS.next_meeting else None
             if pack_day_for(local.date(), meeting, tz) != local.date():
                 continue
             start, end = period_for(local.date())

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import to_utc
+from bot.clock import as_utc, to_utc
 from bot.i18n import _, use_locale
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services import audit, outbox
@@ -497,7 +497,13 @@ BRANCH_FIGURES.append(_meeting_figures)
 
 
 async def _next_meeting(s: AsyncSession, branch_id: int, after: datetime) -> datetime | None:
-    """The next scheduled regular meeting, or the next one the branch's calendar setting implies."""
+    """The next scheduled regular meeting, or the next one the branch's calendar setting implies.
+
+    Always aware. The calendar's day and time are local: pass ``after`` in local time (as the hook says)
+    to get them right; a UTC ``after`` would read "19:30" as 19:30 UTC."""
+    tz = after.tzinfo
+    local = after
+    after = as_utc(after)  # SQLite compares stored naive UTC as text: query in UTC
     row = (
         await s.execute(
             select(Meeting.starts_at)
@@ -512,10 +518,8 @@ async def _next_meeting(s: AsyncSession, branch_id: int, after: datetime) -> dat
         )
     ).scalar_one_or_none()
     if row is not None:
-        return row
+        return as_utc(row)  # aware UTC, whatever the driver hands back
     cal = to_calendar(await load_settings(s, branch_id))
-    tz = after.tzinfo
-    local = after
     for months_ahead in range(2):
         y, mo = local.year + (local.month - 1 + months_ahead) // 12, (local.month - 1 + months_ahead) % 12 + 1
         candidate = datetime(

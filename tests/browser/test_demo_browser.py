@@ -9,16 +9,15 @@ from __future__ import annotations
 import os
 import re
 import signal
-import struct
 import subprocess
 import sys
 import threading
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.devtools.demo.cast import striped_png
 from tests.conftest import REPO, require_or_skip
 
 pytestmark = pytest.mark.browser
@@ -26,20 +25,6 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path(os.environ.get("HOCBAC_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = REPO / "artifacts" / "demo.png"
-
-
-def _png(width: int, height: int) -> bytes:
-    """A small striped RGB picture, so the photo is visible in the screenshot."""
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    rows = b""
-    for y in range(height):
-        colour = (218, 37, 29) if (y // 12) % 2 == 0 else (255, 205, 0)
-        rows += b"\x00" + bytes(colour) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
 
 
 @pytest.fixture
@@ -98,22 +83,22 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
     expect(page.locator(".persona .name")).to_have_text(
         ["Nguyễn Thị Lan", "Trần Văn An", "Lê Thị Bình", "Phạm Minh Cường", "Nhóm Chi bộ thôn 1"])
     bot_says = page.locator(".row.bot")
+    daily_items = bot_says.filter(has_text="Học Bác mỗi ngày")
 
-    # A member: welcomed after approval, with the big menu buttons under the input.
+    # A member, welcomed after approval, opens today's item from the big menu button: the quote, its
+    # source line and the đảng bộ's year theme, with the voluntary "Đã đọc ✓".
     page.click('[data-persona="an"]')
     expect(page.locator("#chat-title")).to_contain_text("Trần Văn An")
     expect(bot_says.filter(has_text="đã được duyệt")).to_be_visible()
-    expect(page.locator(".menu-btn", has_text="📖 Học Bác hôm nay")).to_be_visible()
-    # TODO(merge): with the daily feature, press "📖 Học Bác hôm nay" and assert the daily item opens
-    # (quote + source + "Đã đọc" button). Until then the member opens /help and /toi.
-    page.locator(".menu-btn", has_text="❓ Hướng dẫn").click()
-    expect(bot_says.filter(has_text="Bạn có thể dùng")).to_be_visible()
-    page.fill("#text", "/toi")
-    page.click("#send")
-    expect(page.locator(".row.user", has_text="/toi")).to_be_visible()
-    expect(bot_says.filter(has_text="Chi bộ thôn 1").filter(has_text="Đảng viên").last).to_be_visible()
-    profile_name = bot_says.locator(".st-b", has_text="Trần Văn An").last
-    expect(profile_name).to_be_visible()  # <b> rendered as a bold run
+    expect(bot_says.filter(has_text="Phiếu đăng ký năm")).to_contain_text("đã được bí thư duyệt")
+    page.locator(".menu-btn", has_text="📖 Học Bác hôm nay").click()
+    expect(page.locator(".row.user", has_text="📖 Học Bác hôm nay")).to_be_visible()
+    expect(daily_items).to_have_count(1)
+    today = daily_items.first
+    expect(today).to_contain_text("Chuyên đề năm")
+    expect(today).to_contain_text("— Hồ Chí Minh")
+    expect(today.locator(".inline-btn", has_text="Đã đọc ✓")).to_be_visible()
+    first_quote = _quote(today.locator(".body").inner_text())
 
     # Text a person types is shown literally, never as markup.
     page.fill("#text", '<img src=x onerror="alert(1)"> & <b>đậm</b>')
@@ -122,19 +107,20 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
     expect(typed).to_contain_text('<img src=x onerror="alert(1)"> & <b>đậm</b>')
     expect(typed.locator("img")).to_have_count(0)
 
-    # A photo from the attach button, shown from the fake's stored file.
+    # He reports a deed: a photo from the attach button with its caption, then "Có, ghi nhận".
     page.fill("#text", "Dọn vệ sinh đường làng sáng nay")
     page.set_input_files("#photo-input", files=[{"name": "viec-tot.png", "mimeType": "image/png",
-                                                 "buffer": _png(240, 160)}])
+                                                 "buffer": striped_png(240, 160)}])
     photo = page.locator(".row.user img.photo").last
     expect(photo).to_be_visible()
     page.wait_for_function("img => img.complete && img.naturalWidth === 240", arg=photo.element_handle())
     expect(page.locator(".row.user").last).to_contain_text("Dọn vệ sinh đường làng sáng nay")
-    # TODO(merge): with the deeds feature, report this photo as a deed ("✍️ Báo việc tốt"), then as the
-    # secretary accept it from the digest ("🗂 Duyệt việc tốt") and check the member is told.
-    expect(bot_says.last).to_be_visible()
+    question = bot_says.filter(has_text="Ghi nhận đây là việc tốt?").last
+    expect(question).to_contain_text("Dọn vệ sinh đường làng sáng nay")
+    question.locator(".inline-btn", has_text="Có, ghi nhận").click()
+    expect(bot_says.filter(has_text="đang chờ bí thư duyệt")).to_be_visible()
 
-    # The secretary sees the join flow: every request approved with its button, edited in place.
+    # The secretary: the join requests approved in place, Bình's pledge waiting for her.
     page.click('[data-persona="lan"]')
     expect(page.locator("#chat-title")).to_contain_text("Nguyễn Thị Lan")
     for name in ("Trần Văn An", "Lê Thị Bình", "Phạm Minh Cường"):
@@ -143,32 +129,55 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
         expect(approved.locator(".inline-btn")).to_have_count(0)
         expect(approved.locator(".meta")).to_contain_text("đã sửa")
     expect(bot_says.filter(has_text="xin tham gia")).to_have_count(0)
-    page.locator(".menu-btn", has_text="👥 Đảng viên").click()
-    expect(bot_says.filter(has_text="Đảng viên (4)")).to_be_visible()
-    # A fresh member code to hand out.
-    page.fill("#text", "/mathamgia")
-    page.click("#send")
-    expect(bot_says.last).to_contain_text("Mã tham gia chi bộ")
+    waiting = bot_says.filter(has_text="Phiếu đăng ký mới cần duyệt").filter(has_text="Lê Thị Bình")
+    expect(waiting.locator(".inline-btn", has_text="Duyệt phiếu")).to_be_visible()
 
-    # The branch group is one more chat.
+    # At her digest time (19:00) the pending deeds come with their photos; she accepts An's.
+    page.click("#digest")
+    expect(page.locator("#clock")).to_contain_text("19:00")
+    expect(bot_says.filter(has_text="Việc tốt chờ duyệt")).to_be_visible()
+    card = bot_says.filter(has_text="Trần Văn An").filter(has_text="Dọn vệ sinh đường làng sáng nay")
+    expect(card.locator("img.photo")).to_be_visible()
+    # The photo the member sent reaches her through the media store, and it really shows.
+    page.wait_for_function("img => img.complete && img.naturalWidth === 240",
+                           arg=card.locator("img.photo").element_handle())
+    expect(bot_says.filter(has_text="Lê Thị Bình").filter(has_text="Kèm hai cháu")).to_be_visible()
+    card.locator(".inline-btn", has_text="✅ Ghi nhận").click()
+    expect(bot_says.filter(has_text="Đã ghi nhận: Trần Văn An")).to_be_visible()
+
+    # The branch group is one more chat: linked for the daily item, with the commended example.
     page.click('[data-persona="group"]')
     expect(page.locator("#chat-sub")).to_contain_text("Nguyễn Thị Lan")
+    expect(bot_says.filter(has_text="đã được liên kết")).to_be_visible()
+    expect(bot_says.filter(has_text="Gương việc tốt").filter(has_text="Phạm Minh Cường")).to_be_visible()
 
-    # Back to the member; the time button moves the demo clock to tomorrow 06:30 and runs the ticks.
+    # Back to the member: the secretary's answer reached him. The next morning brings a new item.
     page.click('[data-persona="an"]')
-    expect(page.locator(".row.user img.photo")).to_have_count(1)
+    expect(bot_says.filter(has_text="đã được chi bộ ghi nhận").filter(has_text="Dọn vệ sinh")).to_be_visible()
     before = page.locator("#clock").inner_text()
     page.click("#next-morning")
     expect(page.locator("#clock")).to_contain_text("06:30")
     assert page.locator("#clock").inner_text() != before
-    # TODO(merge): with the daily feature, the next day's item arrives in this chat now.
-    page.click("#meeting")
-    expect(page.locator("#clock")).to_contain_text("19:30")
-    # TODO(merge): with the meetings feature, the meeting notice/reminder shows in the group chat.
-    page.click("#next-morning")
-    expect(page.locator("#clock")).to_contain_text("06:30")
+    expect(daily_items).to_have_count(2)
+    tomorrow = daily_items.last
+    expect(tomorrow.locator(".meta")).to_contain_text("06:30")
+    expect(tomorrow).to_contain_text("— Hồ Chí Minh")
+    assert _quote(tomorrow.locator(".body").inner_text()) != first_quote  # no repeat the next day
+    tomorrow.scroll_into_view_if_needed()
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     print(f"demo screenshot: {SCREENSHOT}")
     assert SCREENSHOT.stat().st_size > 10_000
+
+    # The meeting button jumps to the scheduled meeting; on the way, the RSVP reminder reached him.
+    page.click("#meeting")
+    expect(page.locator("#clock")).to_contain_text("19:30")
+    expect(bot_says.filter(has_text="Nhắc lại").filter(has_text="Giấy mời sinh hoạt")).to_be_visible()
+
+
+def _quote(text: str) -> str:
+    """The quoted teaching inside a daily item (between the curly quotes)."""
+    match = re.search(r"“(.+?)”", text, re.S)
+    assert match, f"no quote in {text!r}"
+    return match.group(1)

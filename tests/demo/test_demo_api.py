@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.devtools.demo.seed_features import MEETING_PLACE, THEME_TITLE
 from bot.devtools.demo.server import DemoServer
 from bot.devtools.emulator.telegram_state import tiny_png
 
@@ -123,7 +124,9 @@ async def test_send_press_photo_and_clock(demo: DemoServer, http: aiohttp.Client
     async with http.post(f"{demo.url}/api/send", json={"persona": "group", "text": "Chào cả chi bộ"}) as resp:
         assert resp.status == 200
     group = (await _chat(http, demo, "group"))["items"]
-    assert [(i["author"], i["text"]) for i in group] == [("Nguyễn Thị Lan", "Chào cả chi bộ")]
+    mine = [(i["author"], i["text"]) for i in group if i["from"] == "user"]
+    assert mine == [("Nguyễn Thị Lan", "/lienketnhom"), ("Nguyễn Thị Lan", "Chào cả chi bộ")]
+    assert group[-1]["text"] == "Chào cả chi bộ"  # the bot said nothing to it
 
     # Another web page cannot post here.
     async with http.post(f"{demo.url}/api/send", json={"persona": "an", "text": "x"},
@@ -138,9 +141,9 @@ async def test_send_press_photo_and_clock(demo: DemoServer, http: aiohttp.Client
     assert moved["ticks"] and all(v == "ok" for v in moved["ticks"].values())
     async with http.post(f"{demo.url}/api/clock/meeting") as resp:
         meeting = await resp.json()
-    # No meetings feature in this tree yet: 19:30 the same day.
-    assert meeting["source"] == "default"
-    assert datetime.fromisoformat(meeting["clock"]["iso"]) == morning.replace(hour=19, minute=30)
+    # The seeded meeting: 19:30, two days after the first demo day.
+    assert meeting["source"] == "meeting"
+    assert datetime.fromisoformat(meeting["clock"]["iso"]) == (day0 + timedelta(days=2)).replace(hour=19, minute=30)
 
 
 async def test_kept_database_is_reused(tmp_path):
@@ -156,3 +159,57 @@ async def test_kept_database_is_reused(tmp_path):
         assert again.clock is not None and again.clock.now() >= later  # time never runs backwards
         async with aiohttp.ClientSession() as http:
             await _wait_for(http, again, "an", 0, "Chào mừng", "Trần Văn An")
+
+
+def _texts(items: list[dict[str, Any]]) -> list[str]:
+    return [i["text"] for i in _latest_state(items).values() if i["from"] == "bot"]
+
+
+async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
+    """Theme, group link, meeting, pledges and deeds, each as its chats show it after seeding."""
+    async with http.get(f"{demo.url}/api/personas") as resp:
+        data = await resp.json()
+    assert data["seeded"] == ["daily", "meetings", "pledges", "deeds"] and data["skipped"] == []
+
+    lan = _texts((await _chat(http, demo, "lan"))["items"])
+    # An's request was approved with its button (edited in place); Bình's waits; Cường has none.
+    waiting = [t for t in lan if "Phiếu đăng ký mới cần duyệt" in t]
+    assert len(waiting) == 1 and "Lê Thị Bình" in waiting[0]
+    assert "Chuyên đề năm: " + THEME_TITLE in waiting[0]
+    assert any("Đã duyệt phiếu của Trần Văn An" in t for t in lan)
+    assert any("Giấy mời sinh hoạt" in t and MEETING_PLACE in t for t in lan)
+    assert not any("Việc tốt chờ duyệt" in t for t in lan)  # the digest waits for 19:00
+
+    an = _texts((await _chat(http, demo, "an"))["items"])
+    assert any("Phiếu đăng ký năm" in t and "đã được bí thư duyệt" in t for t in an)
+    assert any("đã được chi bộ ghi nhận" in t and "📷 1 ảnh" in t for t in an)
+    cuong = _texts((await _chat(http, demo, "cuong"))["items"])
+    assert any("đã được chi bộ biểu dương" in t for t in cuong)
+    group = _texts((await _chat(http, demo, "group"))["items"])
+    assert any("đã được liên kết với chi bộ Chi bộ thôn 1" in t for t in group)
+    assert any("Gương việc tốt" in t and "Phạm Minh Cường" in t for t in group)
+
+    # The digest button: 19:00 the same day, Bình's pending deed with its photo and the review buttons.
+    start = await _chat(http, demo, "lan")
+    async with http.post(f"{demo.url}/api/clock/digest") as resp:
+        moved = await resp.json()
+    assert moved["clock"]["time"] == "19:00"
+    card = await _wait_for(http, demo, "lan", start["seq"], "Lê Thị Bình", "Kèm hai cháu")
+    assert card["photo"] and [b["label"] for b in card["buttons"][0]] == ["✅ Ghi nhận", "🌟 Biểu dương",
+                                                                          "↩️ Trả lại"]
+    async with http.get(demo.url + card["photo"]) as resp:
+        assert resp.status == 200 and resp.content_type == "image/png"
+
+    # The next morning: everyone gets the day's item, with the year theme and the item's source line.
+    an_seq = (await _chat(http, demo, "an"))["seq"]
+    async with http.post(f"{demo.url}/api/clock/next-morning") as resp:
+        assert (await resp.json())["clock"]["time"] == "06:30"
+    item = await _wait_for(http, demo, "an", an_seq, "Học Bác mỗi ngày")
+    assert "Chuyên đề năm" in item["text"] and "— Hồ Chí Minh" in item["text"]
+    assert item["at"] == "06:30" and item["buttons"][0][0]["label"] == "Đã đọc ✓"
+    assert demo.harness is not None and demo.harness.app is not None and demo.clock is not None
+    from bot.services.daily import DailyService
+
+    today = await demo.harness.app.services.get(DailyService).today_for_branch(demo.report.branch_ids[0])
+    assert today.item.text in item["text"]  # the branch's item of the day, not any item
+    await _wait_for(http, demo, "group", 0, "Học Bác mỗi ngày", today.item.text)

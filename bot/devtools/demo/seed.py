@@ -1,21 +1,19 @@
 """Demo data for `hocbac demo`, created through the real services (never raw SQL).
 
-Now: one đảng bộ with two chi bộ, a secretary and three members of the first chi bộ. The members join
-with a code through ``OrgService.redeem`` and the secretary approves each request by pressing "Duyệt"
-on the notice the bot sent her, so her chat shows the real join flow (requests edited in place).
+One đảng bộ with two chi bộ, a secretary and three members of the first chi bộ. The members join with a
+code through ``OrgService.redeem`` and the secretary approves each request by pressing "Duyệt" on the
+notice the bot sent her, so her chat shows the real join flow (requests edited in place).
 
-Features built in parallel (daily, pledges, deeds, meetings) are seeded only when their service module
-exists in the tree; a missing module is skipped cleanly and listed in ``SeedReport.skipped``.
-
-TODO(merge): once these services exist, add a seeder to ``FEATURE_SEEDERS`` for each:
-- daily:    nothing to create, but check the first tick after seeding delivers today's item (06:30);
-- (org) year theme for the đảng bộ, e.g. "Học Bác về tinh thần phục vụ nhân dân" (hooks.PROVIDERS.year_theme);
-- pledges:  An's pledge approved, Bình's pledge submitted and waiting, Cường without a pledge;
-- deeds:    one deed accepted (with a photo), one waiting in the secretary's digest, one featured;
-- meetings: the next regular meeting of Chi bộ thôn 1 scheduled at 19:30 in a few days, so
-            "⏩ Đến giờ họp" jumps to it (hooks.PROVIDERS.next_meeting);
-- secretary/groups: link the branch group chat (``GROUP_CHAT_ID``) to Chi bộ thôn 1 once a service
-            for linking groups exists, so notices also reach the group.
+Then each feature's own data, through that feature's service (``FEATURE_SEEDERS``):
+- daily:    the đảng bộ's year theme, and the branch group linked for the daily item (the secretary
+            types /lienketnhom in the group, as she would);
+- meetings: the next regular meeting of Chi bộ thôn 1, at 19:30 two days ahead, its notice sent to
+            members ("⏩ Đến giờ họp" jumps to it through ``hooks.PROVIDERS.next_meeting``);
+- pledges:  An's pledge approved (the secretary presses "✅ Duyệt phiếu"), Bình's waiting for her,
+            Cường without a pledge;
+- deeds:    Cường's deed commended (and posted to the group), An's accepted with a photo, Bình's
+            waiting with a photo for the secretary's 19:00 digest.
+A feature whose module is missing from the tree is skipped and listed in ``SeedReport.skipped``.
 """
 
 from __future__ import annotations
@@ -23,11 +21,27 @@ from __future__ import annotations
 import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.devtools.demo import seed_features
+from bot.devtools.demo.cast import (  # noqa: F401  (re-exported: the server and tests use these names)
+    ADMIN_ID,
+    BRANCH_NAMES,
+    GROUP,
+    GROUP_CHAT_ID,
+    GROUP_TITLE,
+    MEMBERS,
+    ORG_NAME,
+    PERSONAS,
+    SECRETARY,
+    Persona,
+    Say,
+    SeedContext,
+    SeedReport,
+    persona_json,
+)
 from bot.devtools.emulator import FakeTelegram, TelegramUser
 from bot.devtools.harness import BotHarness
 from bot.messages import UserRef
@@ -39,51 +53,14 @@ from storage.models.people import Identity
 
 log = logging.getLogger("hocbac.demo")
 
-ORG_NAME = "Đảng bộ xã An Bình"
-BRANCH_NAMES = ("Chi bộ thôn 1", "Chi bộ thôn 2")
-ADMIN_ID = 9001
-GROUP_CHAT_ID = -1001000000001
-GROUP_TITLE = "Nhóm Chi bộ thôn 1"
-
-
-@dataclass(frozen=True, slots=True)
-class Persona:
-    """Someone (or the branch group) whose chat the page can show."""
-
-    key: str
-    name: str
-    role: str  # Vietnamese label shown under the name
-    chat_id: int
-    user_id: int  # who writes when this chat is shown (the secretary writes in the group)
-
-
-SECRETARY = Persona("lan", "Nguyễn Thị Lan", "Bí thư chi bộ", 9101, 9101)
-MEMBERS = (
-    Persona("an", "Trần Văn An", "Đảng viên", 9201, 9201),
-    Persona("binh", "Lê Thị Bình", "Đảng viên", 9202, 9202),
-    Persona("cuong", "Phạm Minh Cường", "Đảng viên", 9203, 9203),
-)
-GROUP = Persona("group", GROUP_TITLE, "Nhóm chat của chi bộ", GROUP_CHAT_ID, SECRETARY.user_id)
-PERSONAS = (SECRETARY, *MEMBERS, GROUP)
-
-
-@dataclass
-class SeedReport:
-    org_id: int | None = None
-    branch_ids: list[int] = field(default_factory=list)
-    seeded: list[str] = field(default_factory=list)  # feature parts that were created
-    skipped: list[str] = field(default_factory=list)  # feature parts whose module is missing
-    reused: bool = False  # the database already had the demo data (--db kept from a previous run)
-
-
-# feature -> (its service module, seeder). A seeder gets (services, report) and creates that feature's
-# demo data through the feature's own service. Empty until the features are merged: see TODO(merge).
-FeatureSeeder = Callable[[Services, SeedReport], Awaitable[None]]
-FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder | None]] = {
-    "daily": ("bot.services.daily", None),
-    "pledges": ("bot.services.pledges", None),
-    "deeds": ("bot.services.deeds", None),
-    "meetings": ("bot.services.meetings", None),
+# feature -> (its service module, seeder). In this order: the group is linked before a commended deed is
+# shared to it, and members are reachable before pledges and deeds tell them anything.
+FeatureSeeder = Callable[[SeedContext], Awaitable[None]]
+FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
+    "daily": ("bot.services.daily", seed_features.seed_daily),
+    "meetings": ("bot.services.meetings", seed_features.seed_meetings),
+    "pledges": ("bot.services.pledges", seed_features.seed_pledges),
+    "deeds": ("bot.services.deeds", seed_features.seed_deeds),
 }
 
 
@@ -110,9 +87,6 @@ def _split(name: str) -> tuple[str, str]:
 
 async def _resolve(ids: IdentityService, user_id: int, name: str) -> Actor:
     return await ids.resolve(UserRef("telegram", str(user_id), name), str(user_id))
-
-
-Say = Callable[[Persona, str], Awaitable[None]]
 
 
 async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) -> SeedReport:
@@ -160,15 +134,14 @@ async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) ->
     for member in MEMBERS:
         await users[member.user_id].expect("đã được duyệt", timeout=10)
 
+    ctx = SeedContext(services=services, report=report, admin=admin, branch_id=home.id, org_id=org.id,
+                      users=users, say=say)
     for feature, (module, seeder) in FEATURE_SEEDERS.items():
         if not module_present(module):
             report.skipped.append(feature)
-        elif seeder is None:
-            log.info("demo: %s exists but its demo data is not written yet (TODO(merge))", module)
-            report.skipped.append(feature)
-        else:
-            await seeder(services, report)
-            report.seeded.append(feature)
+            continue
+        await seeder(ctx)
+        report.seeded.append(feature)
     return report
 
 
@@ -189,12 +162,13 @@ async def _approve_all(secretary: TelegramUser, names: list[str]) -> None:
     await secretary.fake.wait_for(lambda: len(shown("Đã duyệt")) == len(names), timeout=10)
 
 
-async def _already_seeded(services: Services) -> bool:
+async def person_id(services: Services, persona: Persona) -> int | None:
+    """The person behind a persona's Telegram account, if seeded."""
     async with services.deps.db.session() as s:
-        found = (await s.execute(select(Identity.id).where(Identity.external_id == str(SECRETARY.user_id))))
-        return found.first() is not None
+        found = await s.execute(select(Identity.person_id).where(Identity.channel == "telegram",
+                                                                  Identity.external_id == str(persona.user_id)))
+        return found.scalar_one_or_none()
 
 
-def persona_json(p: Persona) -> dict[str, Any]:
-    return {"key": p.key, "name": p.name, "role": p.role, "chat_id": p.chat_id,
-            "group": p.chat_id < 0}
+async def _already_seeded(services: Services) -> bool:
+    return await person_id(services, SECRETARY) is not None

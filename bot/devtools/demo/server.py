@@ -23,11 +23,18 @@ JSON API used by static/app.js (all bodies and answers are JSON unless said othe
 ``POST /api/photo`` (multipart: ``persona``, ``caption``, ``file``)
     The persona sends a photo (≤ 10 MB).
 ``POST /api/clock/next-morning``
-    Move the clock to 06:30 tomorrow and run the scheduler ticks: ``{"clock", "ticks"}``.
+    Move the clock to 06:30 tomorrow, running the scheduler ticks on the way: ``{"clock", "ticks"}``.
+``POST /api/clock/digest``
+    Move the clock to the secretary's next deed digest (her /duyet time, 19:00 unless she changed it;
+    19:00 without the deeds feature): ``{"clock", "ticks"}``.
 ``POST /api/clock/meeting``
     Move the clock to the next meeting (``hooks.PROVIDERS.next_meeting``, when the meetings feature is
-    present), else to 19:30 (today, or tomorrow when that is past), and run the ticks:
+    present), else to 19:30 (today, or tomorrow when that is past):
     ``{"clock", "ticks", "source": "meeting" | "default"}``.
+
+Moving the clock runs the ticks and the sender at every hour on the way (and at each 06:30), as the
+minute loop would have done, so everything due in between arrives, in order and on its day: the daily
+items, the secretary's digest, RSVP reminders a day before the meeting. ``ticks`` is the last run's.
 ``GET /media/<file_id>``
     A photo the bot or a persona sent (served from the fake's stored files).
 
@@ -46,9 +53,9 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
-from bot.clock import FakeClock, local_now
+from bot.clock import FakeClock, as_utc, local_now
 from bot.config import Settings
 from bot.devtools.demo import seed as demo_seed
 from bot.devtools.demo.seed import PERSONAS, Persona, SeedReport
@@ -56,6 +63,7 @@ from bot.devtools.demo.view import bot_item, clock_json, menu_of, notice_item, u
 from bot.devtools.emulator import FakeTelegram, TelegramUser
 from bot.devtools.harness import TEST_TOKEN, BotHarness
 from bot.services import hooks
+from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.system import TickRun
 
 log = logging.getLogger("hocbac.demo")
@@ -66,6 +74,8 @@ MAX_PHOTO = 10 * 1024 * 1024
 MAX_TEXT = 4096
 MORNING = time(6, 30)
 MEETING_DEFAULT = time(19, 30)
+DIGEST_DEFAULT = time(19, 0)
+SETTLE_SECONDS = 5.0  # at most this long for the sender to catch up at each stop of a clock move
 START_AT = time(8, 0)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; "
@@ -163,6 +173,7 @@ class DemoServer:
         app.router.add_post("/api/press", self._press)
         app.router.add_post("/api/photo", self._photo)
         app.router.add_post("/api/clock/next-morning", self._next_morning)
+        app.router.add_post("/api/clock/digest", self._digest)
         app.router.add_post("/api/clock/meeting", self._meeting)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -178,8 +189,6 @@ class DemoServer:
         async with self.harness.app.db.session() as s:
             last = (await s.execute(select(func.max(TickRun.last_run_at)))).scalar_one_or_none()
         if last is not None:
-            from bot.clock import as_utc
-
             if as_utc(last) > self.clock.now():
                 self.clock.set(as_utc(last))
 
@@ -294,7 +303,7 @@ class DemoServer:
         stored = self.fake.files.get(request.match_info["file_id"])
         if stored is None or not stored.data:
             raise ApiError(404, "Không tìm thấy ảnh.")
-        mime = stored.mime_type if stored.mime_type.startswith("image/") else "application/octet-stream"
+        mime = stored.mime_type if stored.mime_type.startswith("image/") else _image_type(stored.data)
         return web.Response(body=stored.data, content_type=mime)
 
     async def _personas(self, request: web.Request) -> web.Response:
@@ -391,10 +400,32 @@ class DemoServer:
         ticks = await self._move(target)
         return web.json_response({"clock": self._clock_json(), "ticks": ticks})
 
+    async def _digest(self, request: web.Request) -> web.Response:
+        ticks = await self._move(self._next_local(await self.digest_time()))
+        return web.json_response({"clock": self._clock_json(), "ticks": ticks})
+
     async def _meeting(self, request: web.Request) -> web.Response:
         target, source = await self.next_meeting_time()
         ticks = await self._move(target)
         return web.json_response({"clock": self._clock_json(), "ticks": ticks, "source": source})
+
+    def _next_local(self, at: time) -> datetime:
+        """``at`` today, or tomorrow when it is not later than now."""
+        assert self.clock is not None
+        now = local_now(self.clock)
+        target = datetime.combine(now.date(), at, self.clock.tz)
+        return target if target > now else target + timedelta(days=1)
+
+    async def digest_time(self) -> time:
+        """The demo secretary's deed digest time, when the deeds feature is present."""
+        if not demo_seed.module_present("bot.services.deeds"):
+            return DIGEST_DEFAULT
+        from bot.services.deeds import DeedService
+
+        assert self.harness is not None and self.harness.app is not None
+        services = self.harness.app.services
+        person_id = await demo_seed.person_id(services, demo_seed.SECRETARY)
+        return await services.get(DeedService).digest_time(person_id) if person_id else DIGEST_DEFAULT
 
     async def next_meeting_time(self) -> tuple[datetime, str]:
         """The next meeting of the demo branch when the meetings feature knows one, else 19:30."""
@@ -403,27 +434,82 @@ class DemoServer:
         provider = hooks.PROVIDERS.next_meeting
         if provider is not None and self.report.branch_ids:
             async with self.harness.app.db.session() as s:
-                found = await provider(s, self.report.branch_ids[0], self.clock.now())
-            if found is not None and found.tzinfo is None:
-                found = found.replace(tzinfo=self.clock.tz)
+                found = await provider(s, self.report.branch_ids[0], now)  # local: the calendar is local
+            if found is not None:
+                found = as_utc(found).astimezone(self.clock.tz)  # a naive answer is UTC, as stored
             if found is not None and found > now:
                 return found, "meeting"
-        target = datetime.combine(now.date(), MEETING_DEFAULT, self.clock.tz)
-        if target <= now:
-            target += timedelta(days=1)
-        return target, "default"
+        return self._next_local(MEETING_DEFAULT), "default"
+
+    def _stops(self, target: datetime) -> list[datetime]:
+        """Where the clock stops on its way to ``target``: every full hour, each 06:30, then ``target``."""
+        assert self.clock is not None
+        now = local_now(self.clock)
+        stops = {target}
+        hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        while hour < target:
+            stops.add(hour)
+            morning = datetime.combine(hour.date(), MORNING, self.clock.tz)
+            if now < morning < target:
+                stops.add(morning)
+            hour += timedelta(hours=1)
+        return sorted(stops)
+
+    async def _settle(self) -> None:
+        """Wait until the running sender has sent everything due now, before the clock moves again.
+
+        Never drain from here as well: a second sender would race the first for the same rows, and a row
+        it holds would look abandoned (its claim older than the lease) once the clock has jumped an hour.
+        """
+        assert self.harness is not None and self.harness.app is not None and self.clock is not None
+        app = self.harness.app
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_SECONDS
+        while loop.time() < deadline:
+            now = self.clock.now()
+            async with app.db.session() as s:
+                busy = (await s.execute(select(func.count()).select_from(OutboxMessage).where(or_(
+                    OutboxMessage.status == OutboxStatus.SENDING.value,
+                    and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.due_at <= now),
+                )))).scalar_one()
+            if not busy:
+                return
+            if app.sender is not None:
+                app.sender.wake()
+            await asyncio.sleep(0.01)
+        log.warning("demo: the sender did not finish within %.0f s; moving the clock anyway", SETTLE_SECONDS)
 
     async def _move(self, target: datetime) -> dict[str, str]:
-        """Set the demo clock and run the scheduler ticks, as the minute loop would have done."""
+        """Move the demo clock to ``target`` stop by stop, running the ticks and the sender at each."""
         assert self.clock is not None and self.harness is not None
+        ticks: dict[str, str] = {}
         async with self._move_lock:
             self._pull()
             if target > self.clock.now():
-                self.clock.set(target)
-            ticks = await self.harness.tick()
+                for stop in self._stops(target):
+                    self.clock.set(stop)
+                    ticks = await self.harness.tick()
+                    await self._settle()
+                    self._pull()  # what arrived is labelled with this stop's time
+            else:
+                ticks = await self.harness.tick()
             self._clock_version += 1
         await self._notify()
         return ticks
+
+
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF8", "image/gif"))
+
+
+def _image_type(data: bytes) -> str:
+    """The bot uploads photos as plain files, so the fake stores no image type: tell it by the first bytes
+    (anything else stays a download, never rendered)."""
+    for magic, mime in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
 
 
 def _persona(key: object) -> Persona:

@@ -308,6 +308,7 @@ async function main() {
     if (file) sendPhoto(file);
   });
   $("next-morning").addEventListener("click", (e) => moveClock("/api/clock/next-morning", e.currentTarget));
+  $("digest").addEventListener("click", (e) => moveClock("/api/clock/digest", e.currentTarget));
   $("meeting").addEventListener("click", (e) => moveClock("/api/clock/meeting", e.currentTarget));
   try {
     const data = await api("/api/personas");

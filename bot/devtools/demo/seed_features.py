@@ -1,0 +1,117 @@
+"""Each merged feature's demo data, created through that feature's own service (never raw SQL).
+
+A seeder gets the :class:`SeedContext` and imports its service lazily, so the demo still starts in a tree
+without that feature (seed.py checks the module exists first). Texts are the demo's own examples: no
+quotation is made up here; the daily items come from the shipped, sourced library.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from bot.clock import local_today
+from bot.devtools.demo.cast import AN, BINH, CUONG, GROUP, GROUP_CHAT_ID, SECRETARY, SeedContext, striped_png
+
+# The đảng bộ's theme for the demo year. A neutral title, marked as a sample: the only theme title in
+# /work/shared/content/annual-themes.md with verified wording is the full-term theme for 2021–2025, and
+# the demo's year is the current one.
+THEME_TITLE = "Thực hành cần, kiệm, liêm, chính, chí công vô tư (chuyên đề mẫu của bản thử)"
+THEME_TOPICS = ("can-kiem-liem-chinh",)
+MEETING_IN_DAYS = 2
+MEETING_AT = time(19, 30)
+MEETING_PLACE = "Nhà văn hóa thôn 1"
+MEETING_TOPIC = "Sinh hoạt chi bộ thường kỳ; kiểm điểm việc làm theo Bác trong tháng"
+
+
+async def seed_daily(ctx: SeedContext) -> None:
+    """The year theme (by the committee admin) and the branch group linked by the secretary."""
+    from bot.services.daily import DailyService
+
+    await ctx.services.get(DailyService).set_theme(ctx.admin, ctx.org_id, THEME_TITLE, THEME_TOPICS)
+    # She links the group as she would: by typing the command in it. The answer shows in the group chat.
+    await ctx.say(GROUP, "/lienketnhom")
+    await ctx.users[SECRETARY.user_id].expect("đã được liên kết", chat=GROUP_CHAT_ID, timeout=10)
+
+
+async def seed_meetings(ctx: SeedContext) -> None:
+    """The next regular meeting, two days ahead at 19:30, and its notice with RSVP buttons to members."""
+    from bot.services.meetings import MeetingService
+    from storage.models.secretary import MeetingKind
+
+    svc = ctx.services.get(MeetingService)
+    secretary = await ctx.actor(SECRETARY)
+    day = local_today(ctx.services.deps.clock) + timedelta(days=MEETING_IN_DAYS)
+    meeting = await svc.schedule(secretary, ctx.branch_id, kind=MeetingKind.REGULAR.value,
+                                 starts_local=datetime.combine(day, MEETING_AT), place=MEETING_PLACE,
+                                 topic=MEETING_TOPIC)
+    assert meeting.id is not None
+    await svc.send_notice(secretary, meeting.id)
+    await ctx.users[AN.user_id].expect("Giấy mời sinh hoạt", MEETING_PLACE, timeout=10)
+
+
+def _pledge(duty: str, what: str, criterion: str, when: str) -> dict[str, object]:
+    return {
+        "duty": duty,
+        "items": [{"what": what, "criterion": criterion, "when": when}],
+        "shortcoming": "Đôi lúc còn ngại góp ý thẳng thắn trong sinh hoạt chi bộ.",
+        "remedy": "Chuẩn bị ý kiến trước mỗi buổi sinh hoạt và góp ý trên tinh thần xây dựng.",
+        "commitment": "Tôi xin hứa thực hiện nghiêm túc những việc đã đăng ký.",
+    }
+
+
+async def seed_pledges(ctx: SeedContext) -> None:
+    """An's pledge approved with the secretary's button, Bình's waiting for her, Cường without one."""
+    from bot.services.pledges import PledgeService
+
+    svc = ctx.services.get(PledgeService)
+    an = await ctx.actor(AN)
+    await svc.save_draft(an, _pledge("Trưởng thôn 1", "Vận động bà con giữ đường làng sạch đẹp",
+                                     "Mỗi tháng một buổi tổng vệ sinh", "Hằng tháng"))
+    await svc.submit(an)
+    secretary = ctx.users[SECRETARY.user_id]
+    notice = await secretary.expect("Phiếu đăng ký mới cần duyệt", AN.name, timeout=10)
+    await secretary.press("Duyệt phiếu", notice)
+    await ctx.users[AN.user_id].expect("đã được bí thư duyệt", timeout=10)
+
+    binh = await ctx.actor(BINH)
+    await svc.save_draft(binh, _pledge("Giáo viên trường tiểu học", "Kèm học miễn phí cho học sinh khó khăn",
+                                       "Hai buổi mỗi tuần", "Cả năm học"))
+    await svc.submit(binh)
+    await secretary.expect("Phiếu đăng ký mới cần duyệt", BINH.name, timeout=10)
+
+
+async def seed_deeds(ctx: SeedContext) -> None:
+    """Cường's deed commended (and shared to the group), An's accepted with a photo, Bình's waiting with a
+    photo: the secretary's 19:00 digest brings it to her."""
+    from bot.services.deeds import DeedInput, DeedService
+    from bot.services.media import MediaStore
+    from storage.models.deeds import ShareConsent
+
+    svc = ctx.services.get(DeedService)
+    media = ctx.services.get(MediaStore)
+    secretary = await ctx.actor(SECRETARY)
+    today = local_today(ctx.services.deps.clock)
+    green = ((46, 139, 87), (240, 240, 240))
+    photo_an = await media.save(striped_png(240, 160, green), "image/png", "duong-lang.png")
+    photo_binh = await media.save(striped_png(240, 160), "image/png", "lop-hoc.png")
+
+    cuong = await ctx.actor(CUONG)
+    featured = await svc.report(cuong, DeedInput(
+        day=today - timedelta(days=3), text="Cùng thanh niên thôn sửa lại cây cầu tre qua mương cho bà con đi lại",
+        category="giúp đỡ nhân dân", share=ShareConsent.YES.value))
+    assert featured.id is not None
+    await svc.review(secretary, featured.id, "feature")
+
+    an = await ctx.actor(AN)
+    accepted = await svc.report(an, DeedInput(
+        day=today - timedelta(days=1), text="Dọn rác và phát quang bụi rậm đoạn đường làng trước nhà văn hóa",
+        category="giữ gìn môi trường", photo_keys=[photo_an]))
+    assert accepted.id is not None
+    await svc.review(secretary, accepted.id, "accept")
+
+    binh = await ctx.actor(BINH)
+    await svc.report(binh, DeedInput(
+        day=today, text="Kèm hai cháu học lớp 3 đọc và viết sau giờ học", category="giúp đỡ nhân dân",
+        photo_keys=[photo_binh]))
+    await ctx.users[CUONG.user_id].expect("biểu dương", timeout=10)
+    await ctx.users[SECRETARY.user_id].expect("Gương việc tốt", chat=GROUP_CHAT_ID, timeout=10)
