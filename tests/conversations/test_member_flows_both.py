@@ -254,3 +254,32 @@ async def test_profile_shows_every_feature(kit, clock):
     profile = await an.expect("👤", "Trần Văn An", kit.branch.name)
     assert "1 ngày" in profile.text  # the daily reading streak section
     no_tags(an)
+
+
+# --- the pledge check-in (a message with many choices, answered one at a time) ---------------------
+
+
+@BOTH
+async def test_pledge_checkin_answered_by_choice_and_note(kit, clock):
+    from storage.models.pledges import PledgeCheckin, PledgeCheckinAnswer
+    from tests.pledges.conftest import pledge_and_approve
+
+    an = await kit.join("5409", "Trần Văn An")
+    await pledge_and_approve(an, kit.branch.secretary, DEEDS)
+    clock.set(datetime(2026, 4, 2, 7, 1, tzinfo=TZ))
+    await kit.bot.tick(only=["pledges_checkin"])
+    msg = await an.expect("Kiểm tra việc làm theo — tháng 3/2026", DEEDS[0][0], DEEDS[1][0])
+    assert msg.buttons[:3] == ["✓ Việc 1", "⏳ Việc 1", "✗ Việc 1"] and "📝 Thêm ghi chú" in msg.buttons
+    await an.press("✓ Việc 1", message=msg)  # Zalo: "1"
+    await an.expect("✓ đã làm")
+    await an.press("⏳ Việc 2")  # Zalo: "5", from the list just sent again
+    await an.expect("⏳ đang làm", "Câu trả lời đã được lưu")
+    await an.press("Thêm ghi chú")
+    await an.expect("Ghi chú của bạn cho lần kiểm tra này")
+    await an.send("đã nộp hồ sơ cho ngân hàng")
+    await an.expect("Ghi chú: đã nộp hồ sơ cho ngân hàng")
+    async with kit.bot.app.db.session() as s:
+        [checkin] = (await s.execute(select(PledgeCheckin))).scalars().all()
+        answers = (await s.execute(select(PledgeCheckinAnswer.status))).scalars().all()
+    assert sorted(answers) == ["doing", "done"] and checkin.note == "đã nộp hồ sơ cho ngân hàng"
+    no_tags(an)
