@@ -45,7 +45,7 @@ async def test_daily_item_read_by_number_and_label_and_today(kit, clock):
     await an.press("Đã đọc ✓")  # Telegram: the button; Zalo: types "1"
     await an.expect("Đã ghi nhận", "1 ngày")
     await tick_at(kit.bot, clock, datetime(2026, 3, 4, 6, 30))
-    await an.expect(TITLE)
+    second = await an.expect(TITLE)
     if kit.channel == "zalo":
         await an.send("da doc")  # the label's words, without diacritics
     else:
@@ -53,6 +53,8 @@ async def test_daily_item_read_by_number_and_label_and_today(kit, clock):
     await an.expect("Đã ghi nhận", "2 ngày")
     await an.send("/homnay")
     today = await an.expect(TITLE, "— Hồ Chí Minh")
+    quote = second.text.split("— Hồ Chí Minh")[0]
+    assert today.text.split("— Hồ Chí Minh")[0] == quote  # the same item as the tick delivered
     await an.send("hom nay")  # typed without slash or diacritics
     await an.expect(TITLE)
     no_tags(an)
@@ -283,3 +285,27 @@ async def test_pledge_checkin_answered_by_choice_and_note(kit, clock):
         answers = (await s.execute(select(PledgeCheckinAnswer.status))).scalars().all()
     assert sorted(answers) == ["doing", "done"] and checkin.note == "đã nộp hồ sơ cho ngân hàng"
     no_tags(an)
+
+
+# --- a typed answer is never taken for an older numbered choice ------------------------------------
+
+
+@BOTH
+async def test_typed_answer_after_a_choice_list_goes_to_the_question(kit):
+    from bot.services.daily import DailyService
+    from storage.models.people import Identity
+
+    an = await kit.join("5410", "Trần Văn An")
+    await an.send("/caidat")
+    await an.expect("Cài đặt Học Bác mỗi ngày")
+    await an.press("Đổi giờ nhận")
+    await an.expect("mấy giờ")
+    await an.send("5")  # an answer to the question, not the fifth item of the settings list
+    await an.expect("Vui lòng nhập giờ dạng HH:MM")
+    await an.send("05:00")
+    await an.expect("Đã lưu", "05:00")
+    async with kit.bot.app.db.session() as s:
+        ident = "z5410" if kit.channel == "zalo" else "5410"
+        person = (await s.execute(select(Identity.person_id).where(Identity.external_id == ident))).scalar_one()
+    prefs = await kit.bot.app.services.get(DailyService).prefs(person)
+    assert prefs.minute == 5 * 60 and not prefs.group_only
