@@ -13,7 +13,7 @@ from bot.channels.sender import Gate, Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Dispatcher
-from bot.delivery import Channel, SentMessage
+from bot.delivery import Channel
 from bot.handlers.routing import Registry, discover
 from bot.i18n import _, use_locale
 from bot.messages import Inbound, Reply
@@ -87,7 +87,7 @@ class App:
 
     def build_sender(self, worker_id: str | None = None, limiter_for: Any = None) -> Sender:
         self.sender = Sender(self.db, self.clock, self.settings, self.channels,
-                             self.services.get(IdentityService), worker_id=worker_id, after_send=self._after_send,
+                             self.services.get(IdentityService), worker_id=worker_id, before_send=self._before_send,
                              limiter_for=limiter_for or self._limiter_for, gate=self._gate,
                              on_finish=self._on_finish)
         return self.sender
@@ -112,8 +112,10 @@ class App:
         if self.sender is not None:
             self.sender.wake()  # a handler may have queued notices for others
 
-    async def _after_send(self, row: OutboxMessage, reply: Reply, sent: SentMessage) -> None:
-        """Remember numbered choices sent through the outbox on channels without buttons."""
+    async def _before_send(self, row: OutboxMessage, reply: Reply) -> None:
+        """Remember numbered choices sent through the outbox on channels without buttons. Done before the
+        delivery and under the person's lock, so an instant "1" finds them and a handler running for the
+        same person does not overwrite them with its older copy of the state."""
         channel = self.channels.get(f"{row.channel}:{row.bot}") or self.channels.get(row.channel)
         if channel is None or channel.caps.buttons or not reply.choices() or row.identity_id is None:
             return
@@ -122,9 +124,10 @@ class App:
         if ident is None:
             return
         key = f"{row.channel}:{row.bot}:{row.chat_id}:{ident.external_id}"
-        state = await self.state.get(key)
-        state["choices"] = [{"label": b.label, "data": b.data} for b in reply.choices()]
-        await self.state.set(key, state, self.clock.now())
+        async with self.dispatcher.locks.lock(key):
+            state = await self.state.get(key)
+            state["choices"] = [{"label": b.label, "data": b.data} for b in reply.choices()]
+            await self.state.set(key, state, self.clock.now())
 
     async def _on_finish(self, row: OutboxMessage, status: OutboxStatus, message_ids: list[str]) -> None:
         """Tell the features that watch outbox outcomes (e.g. broadcast progress) that a row is final."""

@@ -272,3 +272,16 @@ def require_token(settings: Settings) -> str:
         )
         raise ConfigError(2)
     return settings.token
+
+
+def require_channel(settings: Settings) -> None:
+    """`hocbac run` serves Telegram (BOT_TOKEN), Zalo (ZALO_BOTS) or both; with neither it stops with the
+    one clear line about BOT_TOKEN (Zalo-only deployments need no Telegram token)."""
+    if settings.token or settings.zalo_bots:
+        return
+    print(
+        "Cấu hình thiếu / missing setting BOT_TOKEN: expected the token from @BotFather (see README), "
+        "e.g. BOT_TOKEN=123456789:AAE… — or ZALO_BOTS for a Zalo-only bot (see docs/zalo.md)",
+        file=sys.stderr,
+    )
+    raise ConfigError(2)

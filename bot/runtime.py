@@ -13,7 +13,7 @@ from bot.app import App, startup_line
 from bot.channels.telegram.channel import TelegramChannel, make_bot
 from bot.channels.telegram.runtime import build_intake
 from bot.channels.zalo.runtime import ZaloRuntime
-from bot.config import Settings, require_token
+from bot.config import Settings, require_channel, require_token
 from bot.services.media import MediaStore
 from bot.services.ticks import run_ticks
 
@@ -46,6 +46,7 @@ async def setup_telegram(app: App) -> TelegramChannel:
 
 
 async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    require_channel(settings)
     app = await App.create(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -55,15 +56,19 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
     scheduler = None
     zalo: ZaloRuntime | None = None
     try:
-        channel = await setup_telegram(app)
+        # Telegram when BOT_TOKEN is set; Zalo alone is a whole deployment too (ZALO_BOTS, no BOT_TOKEN).
+        channel = await setup_telegram(app) if settings.token else None
         zalo = ZaloRuntime(app)
         await zalo.start(stop)  # one poller per Zalo bot (or the webhook), when ZALO_BOTS is set
         sender = app.build_sender()
-        dp = build_intake(channel, app.handle)
         app._tasks.append(asyncio.create_task(sender.run(stop), name="sender"))
         scheduler = start_scheduler(app)
         await run_ticks(app.services)  # catch up at once after downtime
         print(startup_line(), flush=True)
+        if channel is None:
+            await stop.wait()
+            return
+        dp = build_intake(channel, app.handle)
         polling = asyncio.create_task(dp.start_polling(channel.bot, handle_signals=False, close_bot_session=False,
                                                        polling_timeout=25))
         await stop.wait()

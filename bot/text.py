@@ -36,7 +36,8 @@ def fold(text: str | None) -> str:
 
 def pick_choice(text: str | None, labels: list[str]) -> int | None:
     """Index of the choice a person typed on a channel without buttons: "2", " 2 ", "2." or "2)" for
-    the second, or a label's words loosely ("dong y" for "Đồng ý ✓"). None when nothing matches."""
+    the second, or a label's words loosely ("dong y" for "Đồng ý ✓", "có" for "Có, ghi nhận"). None when
+    nothing matches."""
     if not text or not labels:
         return None
     m = _NUMBER.match(text)
@@ -46,7 +47,14 @@ def pick_choice(text: str | None, labels: list[str]) -> int | None:
     typed = fold(text)
     if not typed:
         return None
-    return next((i for i, label in enumerate(labels) if fold(label) == typed), None)
+    exact = next((i for i, label in enumerate(labels) if fold(label) == typed), None)
+    if exact is not None:
+        return exact
+    # "Có, ghi nhận" is answered "Có": the words before a label's comma stand for it when no other
+    # label starts the same way.
+    heads = [i for i, label in enumerate(labels) if "," in label and fold(label.split(",", 1)[0]) == typed]
+    others = [i for i, label in enumerate(labels) if fold(label.split(",", 1)[0]) == typed]
+    return heads[0] if len(heads) == 1 and others == heads else None
 
 
 # "06:30", "6:30", "6h30", "6h", "06.30", "6 giờ 30", "19g30": how people type a time of day.

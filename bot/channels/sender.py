@@ -19,7 +19,7 @@ from datetime import timedelta
 from bot.channels.ratelimit import BotLimiter
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import Channel, PermanentError, RetryableError, SentMessage
+from bot.delivery import Channel, PermanentError, RetryableError
 from bot.messages import ChatRef, Reply
 from bot.services import outbox
 from bot.services.identity import IdentityService
@@ -28,7 +28,9 @@ from storage.models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger("hocbac.sender")
 
-AfterSend = Callable[[OutboxMessage, Reply, SentMessage], Awaitable[None]]
+# Called just before a row is delivered (e.g. to remember numbered choices on channels without buttons):
+# before, not after, so a quick answer to the message never races the bookkeeping.
+BeforeSend = Callable[[OutboxMessage, Reply], Awaitable[None]]
 # Asked before each row: a reason to skip it (e.g. a Zalo bot out of monthly quota), or None to send.
 Gate = Callable[[OutboxMessage], Awaitable[str | None]]
 # Called after a row reached a final state (sent, unreachable, failed, skipped), e.g. for broadcast progress.
@@ -46,7 +48,7 @@ class Sender:
         identities: IdentityService,
         *,
         worker_id: str | None = None,
-        after_send: AfterSend | None = None,
+        before_send: BeforeSend | None = None,
         limiter_for: Callable[[str], BotLimiter] | None = None,
         gate: Gate | None = None,
         on_finish: OnFinish | None = None,
@@ -57,7 +59,7 @@ class Sender:
         self.channels = channels  # key: "telegram" or "zalo:<bot>"
         self.identities = identities
         self.worker_id = worker_id or f"{os.uname().nodename}:{os.getpid()}"
-        self.after_send = after_send
+        self.before_send = before_send
         self.on_finish = on_finish
         self._limiters: dict[str, BotLimiter] = {}
         self._limiter_for = limiter_for
@@ -146,6 +148,11 @@ class Sender:
         is_group = row.chat_id.startswith("-") or row.kind.startswith("group")
         for _attempt in range(RATE_LIMIT_RETRIES):
             await limiter.wait_turn(chat.key(), is_group)
+            if self.before_send is not None:
+                try:
+                    await self.before_send(row, reply)
+                except Exception:
+                    log.exception("before_send hook failed for outbox %s", row.id)
             try:
                 sent = await channel.deliver(chat, reply)
             except RetryableError as exc:
@@ -174,11 +181,6 @@ class Sender:
                 return
             self.stats["sent"] += 1
             await self._finish(row, OutboxStatus.SENT, message_ids=sent.message_ids)
-            if self.after_send is not None:
-                try:
-                    await self.after_send(row, reply, sent)
-                except Exception:
-                    log.exception("after_send hook failed for outbox %s", row.id)
             return
         await self._reschedule(row, "rate limited repeatedly", count=False)
 

@@ -40,10 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
-    from bot.config import require_token
+    from bot.config import require_channel
     from bot.runtime import run_polling
 
-    require_token(settings)
+    require_channel(settings)
     asyncio.run(run_polling(settings))
     return 0
 

@@ -294,7 +294,11 @@ class FormRunner:
         if problem:
             text = f"⚠️ {esc(problem)}\n\n{text}"
         text += "\n\n<i>" + _("(Send /huy to cancel.)") + "</i>"
-        await self.ctx.reply(text, step.buttons(self.ctx, data, data.get("_nonce", "")))
+        buttons = step.buttons(self.ctx, data, data.get("_nonce", ""))
+        if not buttons:
+            # A typed answer is due: an older numbered list must not catch it ("5" for 05:00 is no choice).
+            self.ctx.set_state("choices", None)
+        await self.ctx.reply(text, buttons)
 
     async def handle(self) -> bool:
         """Feed the inbound message to the active form. Returns False when no form is active."""

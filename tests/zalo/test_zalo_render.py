@@ -139,3 +139,17 @@ def test_pick_choice(typed, data):
 @pytest.mark.parametrize("typed", ["0", "4", "12", "dong", "có", "", "  ", "1 2"])
 def test_pick_choice_none(typed):
     assert pick_choice(typed, LABELS) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "index"),
+    [("Có", 0), ("co", 0), ("không", 1), ("Không, giữ riêng", 1), ("hoi lai", None), ("giữ riêng", None)],
+)
+def test_pick_choice_by_the_words_before_a_comma(typed, index):
+    labels = ["Có, được chia sẻ", "Không, giữ riêng", "Hỏi lại khi được biểu dương"]
+    assert pick_choice(typed, labels) == index
+
+
+def test_pick_choice_head_must_be_unique():
+    assert pick_choice("có", ["Có, ghi nhận", "Có, và biểu dương"]) is None
+    assert pick_choice("không", ["Không", "Không, đổi giờ"]) == 0  # the exact label wins
