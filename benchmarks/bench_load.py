@@ -3,7 +3,7 @@ single-process mode. The driver (this process) runs the fake Bot API and posts u
 increasing rates; each worker's handler latency histogram is read from its /metrics.
 
 Workload: 60% commands (/help, /toi, /start), 30% form steps (a step is the /ngonngu question or the
-press of its language button, which writes conversation state), 10% photos sent to the bot by people who
+press of its language button, which saves the choice), 10% photos sent to the bot by people who
 are not members (a member's deed photo, with its form and upload, is heavier and is not in the mix).
 Users are 3,000 strangers, so every update also resolves (and at first creates) a person.
 
