@@ -84,6 +84,8 @@ async def run(bot: BotHarness, fake: FakeTelegram, members: int) -> None:
                 )
             )
     print(f"seeded {members} members in {time.perf_counter() - t0:.1f}s", flush=True)
+    print("ceiling: 30 msg/s overall, 1 msg/s per private chat (bursts of 4), as the fake Bot API enforces",
+          flush=True)
     chat = ChatRef("telegram", str(SECRETARY))
     first = await bot.channel.deliver(chat, Reply(text="📣 …"))
     svc = bot.app.services.get(BroadcastService)

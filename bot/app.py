@@ -58,7 +58,10 @@ class App:
         if settings.redis_url:
             import redis.asyncio as aioredis
 
-            redis = aioredis.from_url(settings.redis_url)
+            # A blocking pool: when every connection is busy (a burst of updates) a command waits for
+            # one instead of failing with "Too many connections", which lost the update.
+            pool = aioredis.BlockingConnectionPool.from_url(settings.redis_url, max_connections=64, timeout=20)
+            redis = aioredis.Redis.from_pool(pool)
             state = RedisStateStore(redis, prefix=f"{settings.redis_prefix}state:")
         else:
             state = SqlStateStore(db)

@@ -1,7 +1,16 @@
-"""Async engine and sessions. SQLite (WAL) is the embedded default; PostgreSQL is the scale choice."""
+"""Async engine and sessions. SQLite (WAL) is the embedded default; PostgreSQL is the scale choice.
+
+SQLite has one writer at a time. Python's sqlite3 driver starts a transaction only before the first
+INSERT/UPDATE/DELETE, so a unit of work's reads ran outside it: two concurrent read-modify-writes both
+read the old value and one increment was lost. Here every SQLite unit of work is one ``BEGIN IMMEDIATE``
+transaction (it takes the write lock at the start, waiting under busy_timeout, so it never has to upgrade a
+read snapshot, which SQLite refuses at once with "database is locked"). Inside one process the units of
+work queue on an asyncio lock first, first come first served, instead of polling SQLite's busy handler.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,14 +27,26 @@ def _prepare_sqlite_path(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+BUSY_TIMEOUT_S = 10.0
+
+class NestedSessionError(RuntimeError):
+    """A task opened a SQLite session inside its own open session: that would deadlock."""
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    # Driver autocommit: the driver emits no BEGIN of its own; _sqlite_begin below emits ours.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets the sender and the handlers write while readers read; busy_timeout rides out short locks.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cur.close()
+
+
+def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -36,10 +57,13 @@ class Database:
             _prepare_sqlite_path(url)
             self.engine: AsyncEngine = create_async_engine(url, echo=echo)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
                                               pool_pre_ping=True)
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._writer = asyncio.Lock() if self.is_sqlite else None
+        self._owner: asyncio.Task | None = None  # the task holding the SQLite unit of work
 
     @property
     def dialect(self) -> str:
@@ -47,7 +71,30 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work: commits on success, rolls back on error."""
+        """A unit of work: commits on success, rolls back on error. On SQLite, one at a time."""
+        if self._writer is None:
+            async with self._unit() as session:
+                yield session
+            return
+        me = asyncio.current_task()
+        if me is not None and self._owner is me:
+            raise NestedSessionError("a SQLite session was opened inside another one in the same task; "
+                                     "pass the open session down instead")
+        try:
+            async with asyncio.timeout(BUSY_TIMEOUT_S):
+                await self._writer.acquire()
+        except TimeoutError:
+            raise TimeoutError(f"SQLite writer lock not free after {BUSY_TIMEOUT_S:.0f} s") from None
+        self._owner = me
+        try:
+            async with self._unit() as session:
+                yield session
+        finally:
+            self._owner = None
+            self._writer.release()
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as session:
             try:
                 yield session

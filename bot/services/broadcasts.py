@@ -273,23 +273,18 @@ class BroadcastService:
                 raise InvalidInput(_("Nobody is in that audience right now, so nothing was sent."))
             due = b.scheduled_at or now
             reachable = await _reachable(s, people)
-            header_cache: dict[str, Reply] = {}
+            payloads: dict[str, dict[str, object]] = {}
+            rows: list[outbox.Queued] = []
             for pid in sorted(reachable):
                 to, locale = reachable[pid]
-                if locale not in header_cache:
+                if locale not in payloads:
                     with use_locale(locale):
-                        header_cache[locale] = notice_reply(b, await _header(s, b))
-                await outbox.enqueue(
-                    s,
-                    key=f"broadcast:{b.id}:{pid}",
-                    kind="broadcast",
-                    to=to,
-                    reply=header_cache[locale],
-                    due_at=due,
-                    priority=PRIORITY,
-                    ref=f"broadcast:{b.id}",
-                    branch_id=b.branch_id,
-                )
+                        payloads[locale] = notice_reply(b, await _header(s, b)).to_dict()
+                rows.append(outbox.Queued(key=f"broadcast:{b.id}:{pid}", kind="broadcast", to=to,
+                                          payload=payloads[locale], due_at=due, priority=PRIORITY,
+                                          ref=f"broadcast:{b.id}", branch_id=b.branch_id))
+            # One executemany: a row-by-row insert took ~8 s of a 10,000-member broadcast before any send.
+            await outbox.enqueue_many(s, rows)
             b.total, b.no_account = len(people), len(people) - len(reachable)
             b.progress_channel, b.progress_chat_id, b.progress_bot = (
                 progress_chat.channel,

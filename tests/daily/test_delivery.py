@@ -264,6 +264,7 @@ async def test_hooks_figures_delivery_time_and_theme(bot, fake_tg, branch, clock
     await an.expect("Đã ghi nhận")
     await _settled(bot)
     end = datetime(2026, 3, 4, 0, 0, tzinfo=clock.tz)
+    person_5212 = await _person(bot, 5212)  # before the session below: SQLite sessions do not nest
     async with bot.app.db.session() as s:
         figures: dict[str, float | int] = {}
         for provider in BRANCH_FIGURES:
@@ -271,6 +272,6 @@ async def test_hooks_figures_delivery_time_and_theme(bot, fake_tg, branch, clock
         # Only the member was due at 06:40 (the secretary keeps 06:30), and the member pressed "Đã đọc".
         assert figures["daily_sent"] == 1 and figures["daily_read"] == 1
         assert PROVIDERS.delivery_time is not None and PROVIDERS.year_theme is not None
-        assert await PROVIDERS.delivery_time(s, await _person(bot, 5212)) == dtime(6, 40)
+        assert await PROVIDERS.delivery_time(s, person_5212) == dtime(6, 40)
         assert await PROVIDERS.year_theme(s, branch.org_id, 2026) == ("Chuyên đề thử", ["dao-duc"])
         assert await PROVIDERS.year_theme(s, branch.org_id, 2025) is None

@@ -25,6 +25,7 @@ from tests.scale.fuzzgen import FuzzGen
 
 FUZZ_N = int(os.environ.get("HOCBAC_FUZZ_N", "10000"))
 FUZZ_SEED = int(os.environ.get("HOCBAC_FUZZ_SEED", "20260302"))
+FUZZ_POSTERS = int(os.environ.get("HOCBAC_FUZZ_POSTERS", "16"))  # concurrent HTTP clients
 
 
 async def seed(node: WebNode) -> None:
@@ -101,7 +102,7 @@ async def test_fuzz_updates_through_the_webhook(web_settings, fake_tg, caplog):
                                          headers=headers()) as resp:
                         statuses[resp.status] = statuses.get(resp.status, 0) + 1
 
-            await asyncio.gather(*(poster() for _ in range(4)))
+            await asyncio.gather(*(poster() for _ in range(FUZZ_POSTERS)))
         assert await node.server.drain(120)
         after = await invariants(node)
     finally:

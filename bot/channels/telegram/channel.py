@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -11,6 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BufferedInputFile, LinkPreviewOptions
 
 from bot.channels.telegram.errors import classify
@@ -23,8 +25,22 @@ log = logging.getLogger("hocbac.telegram")
 MediaReader = Callable[[str], Awaitable[tuple[bytes, str]]]  # media_key -> (bytes, file name)
 
 
+class _Session(AiohttpSession):
+    """Keeps every ``Response[T]`` model aiogram parses replies with alive. Pydantic caches parametrized
+    generics weakly, so after each garbage collection aiogram rebuilt ``Response[Message]`` and
+    ``Response[bool]`` (a few ms each on the event loop, every 10-20 updates under load)."""
+
+    _responses: ClassVar[dict[Any, Any]] = {}
+
+    def check_response(self, bot: Bot, method: Any, status_code: int, content: str) -> Any:
+        returning = method.__returning__
+        if returning not in self._responses:
+            self._responses[returning] = Response[returning]  # type: ignore[valid-type]
+        return super().check_response(bot, method, status_code, content)
+
+
 def make_bot(token: str, api_url: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    session = _Session(api=TelegramAPIServer.from_base(api_url))
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
