@@ -89,16 +89,19 @@ class Ctx:
         return await self.send(Reply(text=text, buttons=buttons or [], edit_of=message_id))
 
     async def send(self, reply: Reply) -> SentMessage | None:
-        """Deliver at once to this chat. A 429 is waited out once; other failures are logged, not raised,
-        because the person's action has already been saved by then."""
-        for attempt in range(2):
+        """Deliver at once to this chat. 429s are waited out (up to 10 s in all: the sender may be spending
+        the same chat's budget, e.g. on a broadcast's progress edits); other failures are logged, not
+        raised, because the person's action has already been saved by then."""
+        waited = 0.0
+        for _attempt in range(4):
             try:
                 sent = await self.channel.deliver(self.inbound.chat, reply)
                 self.sent.append(sent)
                 self.remember_choices(reply)
                 return sent
             except RetryableError as exc:
-                if attempt == 0 and exc.retry_after is not None and exc.retry_after <= 10:
+                if exc.retry_after is not None and waited + exc.retry_after <= 10:
+                    waited += exc.retry_after
                     await asyncio.sleep(exc.retry_after)
                     continue
                 log.warning("direct reply not delivered: %s", exc.reason)
