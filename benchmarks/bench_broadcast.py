@@ -25,12 +25,12 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.devtools.emulator import FakeTelegram
 from bot.devtools.harness import TEST_TOKEN, BotHarness
+from bot.features.broadcasts.models import Broadcast
+from bot.features.broadcasts.service import BroadcastService
 from bot.messages import ChatRef, Reply, UserRef
-from bot.services.broadcasts import BroadcastService
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
 from storage.models.people import Identity, Membership, Person
-from storage.models.secretary import Broadcast
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ADMIN, SECRETARY, FIRST = 9001, 9101, 1_000_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,16 +13,16 @@ from bot.channels.ratelimit import BotLimiter
 from bot.channels.sender import Gate, Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.core import Dispatcher
 from bot.delivery import Channel
-from bot.handlers.routing import Registry, discover
 from bot.i18n import _, use_locale
+from bot.kernel.dispatcher import Dispatcher
+from bot.kernel.feature import Feature, build_extensions, build_registry, check_menus
+from bot.kernel.menus import all_labels
+from bot.kernel.routing import Registry
 from bot.messages import Inbound, Reply
 from bot.services.deps import Deps, Services
-from bot.services.hooks import OUTBOX_OBSERVERS, PROVIDERS
 from bot.services.identity import IdentityService
 from bot.services.state import RedisStateStore, SqlStateStore, StateStore
-from bot.services.ticks import discover as discover_ticks
 from bot.services.ticks import run_ticks
 from storage.db import Database
 from storage.migrate import upgrade
@@ -48,7 +49,8 @@ class App:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
-    async def create(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> App:
+    async def create(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True,
+                     features: Sequence[Feature] | None = None) -> App:
         clock = clock or SystemClock(settings.tz)
         db = Database(settings.database_url)
         if migrate:
@@ -66,10 +68,12 @@ class App:
         else:
             state = SqlStateStore(db)
         deps = Deps(db=db, clock=clock, settings=settings, state=state, redis=redis)
-        PROVIDERS.tz = settings.tz
         services = Services(deps)
-        registry = discover()
-        discover_ticks()
+        if features is None:
+            from bot.installed import FEATURES as features
+        registry = build_registry(features)
+        check_menus(registry, all_labels())
+        deps.ext = build_extensions(features, services)
         dispatcher = Dispatcher(services, registry)
         if redis is not None:
             # Scale mode: per-person locks and update de-duplication shared by every worker.
@@ -104,7 +108,7 @@ class App:
         return BotLimiter(s.send_global_per_sec, s.send_chat_per_sec, s.send_group_per_min)
 
     async def _gate(self, row: OutboxMessage) -> str | None:
-        for gate in self.send_gates:
+        for gate in (*self.services.deps.ext.send_gates, *self.send_gates):
             reason = await gate(row)
             if reason:
                 return reason
@@ -134,7 +138,7 @@ class App:
 
     async def _on_finish(self, row: OutboxMessage, status: OutboxStatus, message_ids: list[str]) -> None:
         """Tell the features that watch outbox outcomes (e.g. broadcast progress) that a row is final."""
-        for observer in OUTBOX_OBSERVERS:
+        for observer in self.services.deps.ext.outbox_observers:
             try:
                 await observer(self.services, row, status.value, message_ids)
             except Exception:

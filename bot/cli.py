@@ -1,25 +1,24 @@
-"""`hocbac` command line. Each module in bot/commands adds its sub-commands with ``register(sub)``."""
+"""`hocbac` command line: the engine's commands, then each feature's (``Feature.cli``)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import bot.commands as pkg
+    from bot.commands import bench_daily, core, demo, scale
+    from bot.installed import FEATURES
 
     parser = argparse.ArgumentParser(
         prog="hocbac",
         description="Học Bác mỗi ngày — chat bot for Party branches (Directive 05).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"bot.commands.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
+    for module in (core, scale, demo, bench_daily):
+        module.register(sub)
+    for feature in FEATURES:
+        for register in feature.cli:
             register(sub)
     return parser
 
@@ -27,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from bot.compose import open_services
+
+    args.open_services = open_services  # features' commands open an App through the composition root
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

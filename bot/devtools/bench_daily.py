@@ -41,7 +41,7 @@ def _pct(values: list[float], q: float) -> float:
 
 def _seed(db_file: Path, members: int, branches: int, orgs: int, seed: int) -> None:
     """Bulk inserts with a sync engine (fast; not part of any measurement)."""
-    from storage.models.daily import DailyPref
+    from bot.features.daily.models import DailyPref
     from storage.models.org import Branch, Organization
     from storage.models.people import Identity, Membership, Person
 

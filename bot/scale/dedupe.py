@@ -1,6 +1,6 @@
 """Drop an update_id already seen by any worker (Telegram resends after a timeout, maybe to another one).
 
-Same interface as bot.core.RecentUpdates: ``await first_time(channel, update_id) -> bool``.
+Same interface as bot.kernel.dispatcher.RecentUpdates: ``await first_time(channel, update_id) -> bool``.
 """
 
 from __future__ import annotations

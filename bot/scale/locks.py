@@ -1,4 +1,4 @@
-"""Per-person locks shared by every process (Redis), satisfying bot.core.UserLocks.
+"""Per-person locks shared by every process (Redis), satisfying bot.kernel.dispatcher.UserLocks.
 
 A lock is ``SET key token NX PX ttl``; it is released only by its owner (compare-and-delete in Lua)
 and extended while the handler still runs, so a slow handler never loses its lock to another worker,
@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.core import MemoryLocks
+from bot.kernel.dispatcher import MemoryLocks
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end

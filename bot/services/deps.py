@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.services.extensions import Extensions
 from bot.services.state import StateStore
 from storage.db import Database
 
@@ -20,6 +21,7 @@ class Deps:
     settings: Settings
     state: StateStore
     redis: Any = None
+    ext: Extensions = field(default_factory=Extensions)  # the App's feature registries
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. the media store, set by the app
 
 

@@ -11,13 +11,12 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _, use_locale
-from bot.menus import member_menu
+from bot.kernel.menus import member_menu
 from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
-from bot.services.hooks import JOIN_GUARDS
 from bot.services.outbox import enqueue_for_person
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
 from storage.models.joining import JoinCode, JoinFailure
@@ -197,7 +196,7 @@ class OrgService:
         async with self.deps.db.session() as s:
             code = await s.get(JoinCode, code.id)
             assert code is not None
-            for guard in JOIN_GUARDS:
+            for guard in self.deps.ext.join_guards:
                 refusal = await guard(s, self.deps, actor, code)
                 if refusal:
                     raise InvalidInput(refusal)

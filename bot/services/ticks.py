@@ -7,11 +7,7 @@ outbox with a unique key, so running one twice changes nothing.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,37 +17,6 @@ from bot.services.deps import Services
 from storage.models.system import TickRun
 
 log = logging.getLogger("hocbac.ticks")
-
-TickFn = Callable[[Services, datetime, datetime | None], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    name: str
-    fn: TickFn
-
-
-TICKS: dict[str, Tick] = {}
-
-
-def tick(name: str) -> Callable[[TickFn], TickFn]:
-    def deco(fn: TickFn) -> TickFn:
-        if name in TICKS and TICKS[name].fn is not fn:
-            raise ValueError(f"tick {name!r} registered twice")
-        TICKS[name] = Tick(name, fn)
-        return fn
-
-    return deco
-
-
-def discover() -> dict[str, Tick]:
-    """Import every service module so their @tick functions register."""
-    import bot.services as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        importlib.import_module(f"bot.services.{info.name}")
-    return TICKS
-
 
 async def _last_runs(services: Services) -> dict[str, datetime]:
     from sqlalchemy import select
@@ -70,11 +35,11 @@ async def _mark(services: Services, name: str, now: datetime) -> None:
 
 
 async def run_ticks(services: Services, now: datetime | None = None, only: list[str] | None = None) -> dict[str, str]:
-    """Run every registered tick once for ``now``. One failing tick never stops the others."""
+    """Run every declared tick once for ``now``. One failing tick never stops the others."""
     now = now or services.deps.clock.now()
     last = await _last_runs(services)
     results: dict[str, str] = {}
-    for name, t in sorted(discover().items()):
+    for name, t in sorted(services.deps.ext.ticks.items()):
         if only and name not in only:
             continue
         since = last.get(name)

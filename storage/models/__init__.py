@@ -1,23 +1,14 @@
-"""SQLModel tables. Every module in this package is imported, so a feature adds its tables in its own module.
+"""The engine's SQLModel tables: organisations, people, outbox and system bookkeeping.
 
+A feature's tables live in ``bot/features/<name>/models.py`` and are listed in its Feature declaration.
 Conventions: datetimes are timezone-aware UTC (SQLModel's UTCDateTime refuses naive ones); local
-times are computed with the configured time zone (``bot.clock``). JSON payloads use ``sa_column=Column(JSON)``.
+times are computed with the configured time zone (``bot.clock``). JSON payloads use ``sa_column=json_column()``.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from sqlmodel import SQLModel
 
-
-def load_all() -> type[SQLModel]:
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")
-    return SQLModel
-
-
-load_all()
+from storage.models import joining, org, outbox, people, system  # noqa: F401  (registers the tables)
 
 metadata = SQLModel.metadata

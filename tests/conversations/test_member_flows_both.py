@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.devtools.emulator.telegram_state import tiny_png
+from bot.features.deeds.models import Deed
+from bot.features.meetings.models import MeetingRsvp
+from bot.features.pledges.models import Pledge
 from bot.services.media import MediaStore
-from storage.models.deeds import Deed
 from storage.models.people import Person
-from storage.models.pledges import Pledge
-from storage.models.secretary import MeetingRsvp
 from tests.conftest import TZ
 from tests.conversations.test_both_channels import no_tags
 from tests.daily.conftest import tick_at
@@ -263,7 +263,7 @@ async def test_profile_shows_every_feature(kit, clock):
 
 @BOTH
 async def test_pledge_checkin_answered_by_choice_and_note(kit, clock):
-    from storage.models.pledges import PledgeCheckin, PledgeCheckinAnswer
+    from bot.features.pledges.models import PledgeCheckin, PledgeCheckinAnswer
     from tests.pledges.conftest import pledge_and_approve
 
     an = await kit.join("5409", "Trần Văn An")
@@ -292,7 +292,7 @@ async def test_pledge_checkin_answered_by_choice_and_note(kit, clock):
 
 @BOTH
 async def test_typed_answer_after_a_choice_list_goes_to_the_question(kit):
-    from bot.services.daily import DailyService
+    from bot.features.daily.service import DailyService
     from storage.models.people import Identity
 
     an = await kit.join("5410", "Trần Văn An")

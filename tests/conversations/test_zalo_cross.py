@@ -10,14 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.devtools.emulator.telegram_state import TINY_PNG
-from bot.handlers.context import Ctx
-from bot.handlers.media_intake import keep_media
-from bot.handlers.routing import FallbackSpec
+from bot.features.zalo_quota.service import ZaloQuotaService
+from bot.kernel.context import Ctx
+from bot.kernel.media_intake import keep_media
+from bot.kernel.routing import FallbackSpec
 from bot.messages import MediaRef, Reply
-from bot.services.hooks import BRANCH_FIGURES
 from bot.services.media import MediaStore
 from bot.services.outbox import enqueue_for_person
-from bot.services.zalo_quota import ZaloQuotaService
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Identity, Person
 
@@ -134,10 +133,9 @@ async def test_quota_warning_then_daily_pause_while_replies_go_out(kit):
             break
         await asyncio.sleep(0.02)
     async with app.db.session() as s:
-        figures = {}
-        for provider in BRANCH_FIGURES:
-            figures.update(await provider(s, kit.branch.branch_id, app.clock.now() - timedelta(days=30),
-                                          app.clock.now()))
+        deps = app.services.deps
+        figures = await deps.ext.branch_figures(s, deps, kit.branch.branch_id, app.clock.now() - timedelta(days=30),
+                                                app.clock.now())
     assert figures["zalo_quota_limit"] == 10 and figures["zalo_quota_used"] == 12
     # A new month starts afresh.
     kit.bot.app.clock.set(app.clock.now().replace(month=4, day=1) + timedelta(hours=2))

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.devtools.emulator.telegram_state import tiny_png
-from storage.models.deeds import Deed
+from bot.features.deeds.models import Deed
 from storage.models.outbox import OutboxMessage
 from tests.conversations.test_zalo_cross import link, person_of
 from tests.daily.conftest import tick_at

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+import bot.features.daily.service as daily_mod
 from bot.content import occasions_on
-from bot.services import daily as daily_mod
-from bot.services.daily import DailyService, shipped_items
+from bot.features.daily.models import DailyChoice
+from bot.features.daily.service import DailyService, shipped_items
 from bot.services.errors import PermissionDenied
 from bot.services.org import OrgService
-from storage.models.daily import DailyChoice
 from tests.conftest import seed_branch
 from tests.daily.conftest import committee_admin
 

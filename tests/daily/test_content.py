@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from storage.models.daily import ContentItemRow
+from bot.features.daily.models import ContentItemRow
 from tests.conftest import REPO, join_member, seed_branch
 from tests.daily.conftest import committee_admin
 

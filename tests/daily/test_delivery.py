@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.services.daily import DailyService
+from bot.features.daily.service import DailyService
 from storage.models.outbox import OutboxMessage
 from tests.conftest import join_member
 from tests.daily.conftest import tick_at
@@ -223,7 +223,7 @@ async def test_group_delivery_once_at_branch_time(bot, fake_tg, branch, clock):
 
 
 async def test_erasure_removes_receipts_and_preferences(bot, fake_tg, branch, clock):
-    from storage.models.daily import DailyPref, DailyRead
+    from bot.features.daily.models import DailyPref, DailyRead
 
     fake_tg.limits.enabled = False
     an = await join_member(bot, fake_tg, branch, 5211, "Trần Văn An")
@@ -248,7 +248,6 @@ async def test_erasure_removes_receipts_and_preferences(bot, fake_tg, branch, cl
 async def test_hooks_figures_delivery_time_and_theme(bot, fake_tg, branch, clock):
     from datetime import time as dtime
 
-    from bot.services.hooks import BRANCH_FIGURES, PROVIDERS
     from tests.daily.conftest import committee_admin
 
     fake_tg.limits.enabled = False
@@ -265,10 +264,10 @@ async def test_hooks_figures_delivery_time_and_theme(bot, fake_tg, branch, clock
     await _settled(bot)
     end = datetime(2026, 3, 4, 0, 0, tzinfo=clock.tz)
     person_5212 = await _person(bot, 5212)  # before the session below: SQLite sessions do not nest
+    PROVIDERS = bot.app.services.deps.ext.providers
     async with bot.app.db.session() as s:
-        figures: dict[str, float | int] = {}
-        for provider in BRANCH_FIGURES:
-            figures.update(await provider(s, branch.branch_id, start, end))
+        deps = bot.app.services.deps
+        figures = await deps.ext.branch_figures(s, deps, branch.branch_id, start, end)
         # Only the member was due at 06:40 (the secretary keeps 06:30), and the member pressed "Đã đọc".
         assert figures["daily_sent"] == 1 and figures["daily_read"] == 1
         assert PROVIDERS.delivery_time is not None and PROVIDERS.year_theme is not None

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.devtools.emulator import FakeTelegram
 from bot.devtools.emulator.telegram_state import tiny_png
 from bot.devtools.harness import TEST_TOKEN
-from storage.models.deeds import Deed
+from bot.features.deeds.models import Deed
 from storage.models.people import Membership, Person
 from tests.conftest import ADMIN_TG_ID, join_member
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.services.deeds import DeedService
-from bot.services.hooks import BRANCH_FIGURES
+from bot.features.deeds.service import DeedService
 from bot.services.media import MediaStore
 from tests.conftest import TZ
 from tests.deeds.conftest import PHOTO, PHOTO_KEY, deeds
@@ -114,12 +113,9 @@ async def test_erase_removes_words_and_media_keeps_totals(bot, fake_tg, branch, 
     assert accepted.erased and accepted.text == "" and accepted.status == "accepted"
     assert not store.exists(PHOTO_KEY)
     async with bot.app.db.session() as s:
-        figures: dict[str, float] = {}
-        for fn in BRANCH_FIGURES:
-            figures.update(
-                await fn(
-                    s, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ)
-                )
-            )
+        deps = bot.app.services.deps
+        figures = await deps.ext.branch_figures(
+            s, deps, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ)
+        )
     # The pending one left with the person; the accepted one still counts, anonymously.
     assert figures["deeds_reported"] == 1 and figures["deeds_accepted"] == 1

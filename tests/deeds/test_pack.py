@@ -8,8 +8,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from bot.services.deeds import DeedInput, DeedService
-from bot.services.hooks import PROVIDERS
+from bot.features.deeds.service import DeedInput, DeedService
 from bot.services.identity import IdentityService
 from tests.conftest import TZ, join_member
 from tests.deeds.conftest import PHOTO_KEY, add_phoneless_member
@@ -70,7 +69,7 @@ async def _pack_messages(fake_tg, sec, n: int = 3):
 
 
 async def test_pack_on_the_first_without_meeting_date(bot, fake_tg, branch, an, clock, monkeypatch, capsys):
-    monkeypatch.setattr(PROVIDERS, "next_meeting", None)
+    monkeypatch.setattr(bot.app.services.deps.ext.providers, "next_meeting", None)
     await _fixtures(bot, fake_tg, branch, an)
     clock.set(datetime(2026, 3, 1, 7, 59, tzinfo=TZ))
     await bot.tick(only=["deeds_pack"])
@@ -115,7 +114,7 @@ async def test_pack_two_days_before_meeting(bot, fake_tg, branch, an, clock, mon
     async def meeting(_s, _branch_id, _after):
         return datetime(2026, 3, 5, 19, 30, tzinfo=TZ)
 
-    monkeypatch.setattr(PROVIDERS, "next_meeting", meeting)
+    monkeypatch.setattr(bot.app.services.deps.ext.providers, "next_meeting", meeting)
     await _fixtures(bot, fake_tg, branch, an)
     clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))  # three days before: nothing yet
     await bot.tick(only=["deeds_pack"])

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from bot.services.deeds import DeedInput, DeedService
+from bot.features.deeds.models import Deed
+from bot.features.deeds.service import DeedInput, DeedService
 from bot.services.identity import IdentityService
-from storage.models.deeds import Deed
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
 from tests.conftest import TZ, join_member, seed_branch
@@ -255,8 +255,6 @@ async def test_nomination_goes_to_secretary(bot, fake_tg, branch, an):
 
 
 async def test_deeds_for_pledge_items_and_figures(bot, fake_tg, branch, an):
-    from bot.services.hooks import BRANCH_FIGURES, PROVIDERS
-
     actor = await bot.app.services.get(IdentityService).actor_for_person(
         (
             await bot.app.services.get(IdentityService).resolve(
@@ -271,14 +269,11 @@ async def test_deeds_for_pledge_items_and_figures(bot, fake_tg, branch, an):
     )
     await svc.review(branch.secretary_actor, d.id, "feature")
     async with bot.app.db.session() as s:
-        linked = await PROVIDERS.deeds_for_pledge_items(s, [42, 43])
-        figures: dict[str, float] = {}
-        for fn in BRANCH_FIGURES:
-            figures.update(
-                await fn(
-                    s, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ)
-                )
-            )
+        linked = await bot.app.services.deps.ext.providers.deeds_for_pledge_items(s, [42, 43])
+        deps = bot.app.services.deps
+        figures = await deps.ext.branch_figures(
+            s, deps, branch.branch_id, datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ)
+        )
     assert linked == {42: [(datetime(2026, 3, 1).date(), "Giúp bạn")]}
     assert (
         figures["deeds_reported"] == 1 and figures["deeds_accepted"] == 1 and figures["deeds_featured"] == 1

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+import bot.installed  # noqa: F401  (every feature's models join the metadata)
 from storage.migrate import upgrade
 from storage.models import metadata
 

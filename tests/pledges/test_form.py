@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models.pledges import Pledge, PledgeItem, PledgeVersion
+from bot.features.pledges.models import Pledge, PledgeItem, PledgeVersion
 from tests.conftest import join_member
 from tests.pledges.conftest import DEEDS, fill_pledge
 

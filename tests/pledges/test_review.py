@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import select
 
-from storage.models.pledges import Pledge
+from bot.features.pledges.models import Pledge
 from tests.conftest import join_member, seed_branch
 from tests.pledges.conftest import fill_pledge
 

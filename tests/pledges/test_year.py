@@ -7,9 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.services import hooks
+from bot.features.pledges.models import PledgeCheckin, PledgeItem
 from storage.models.outbox import OutboxMessage
-from storage.models.pledges import PledgeCheckin, PledgeItem
 from tests.conftest import TZ, join_member
 from tests.pledges.conftest import DEEDS, PLEDGE_TICKS, pledge_and_approve, xlsx_rows
 
@@ -62,14 +61,11 @@ async def test_checkin_round_one_message_each_answered_and_counted(bot, fake_tg,
     assert (sent, answered) == (2, 1)
     await branch.secretary.send("/dangky_tinhhinh")
     await branch.secretary.expect("Kiểm tra gần nhất (tháng 3/2026): 1/2 đã trả lời (50%)")
-    figures: dict[str, float | int] = {}
+    deps = bot.app.services.deps
     async with bot.app.db.session() as s:
-        for provider in hooks.BRANCH_FIGURES:
-            figures.update(
-                await provider(
-                    s, branch.branch_id, datetime(2026, 1, 1, tzinfo=TZ), datetime(2026, 12, 31, tzinfo=TZ)
-                )
-            )
+        figures = await deps.ext.branch_figures(
+            s, deps, branch.branch_id, datetime(2026, 1, 1, tzinfo=TZ), datetime(2026, 12, 31, tzinfo=TZ)
+        )
     assert {k: figures[k] for k in ("pledged", "pledges_approved", "checkin_sent", "checkin_answered")} == {
         "pledged": 2,
         "pledges_approved": 2,
@@ -106,7 +102,7 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
             {item1: [(date(2026, 5, 10), "Đưa hai hộ lên xã làm hồ sơ vay vốn")]} if item1 in item_ids else {}
         )
 
-    monkeypatch.setattr(hooks.PROVIDERS, "deeds_for_pledge_items", deeds_for)
+    monkeypatch.setattr(bot.app.services.deps.ext.providers, "deeds_for_pledge_items", deeds_for)
     await _tick_at(bot, clock, 2026, 4, 1, 8, 0)
     await an.expect("tháng 3/2026")
     await an.press("⏳ Việc 1")

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.features.broadcasts.models import Broadcast
 from bot.services.outbox import counts_by_status
 from storage.models.outbox import OutboxMessage
-from storage.models.secretary import Broadcast
 from storage.models.system import AuditLog
 from tests.conftest import join_member
 from tests.secretary.helpers import seed_members

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.services.branch_settings import BranchSettingsService
-from bot.services.meetings import MeetingService
+from bot.features.branch_settings.service import BranchSettingsService
+from bot.features.meetings.models import Meeting
+from bot.features.meetings.service import MeetingService
 from storage.models.outbox import OutboxMessage
-from storage.models.secretary import Meeting
 from tests.conftest import TZ, join_member
 
 

@@ -1,17 +1,16 @@
-"""hooks.PROVIDERS.next_meeting answers an aware moment; the calendar's default is read in local time."""
+"""The next_meeting provider answers an aware moment; the calendar's default is read in local time."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.services.hooks import PROVIDERS
-from bot.services.meetings import MeetingService
-from storage.models.secretary import MeetingKind
+from bot.features.meetings.models import MeetingKind
+from bot.features.meetings.service import MeetingService
 from tests.conftest import TZ
 
 
 async def test_next_meeting_calendar_then_scheduled(bot, branch, clock):
-    provider = PROVIDERS.next_meeting
+    provider = bot.app.services.deps.ext.providers.next_meeting
     assert provider is not None
     async with bot.app.db.session() as s:  # no meeting scheduled: the calendar's 5th at 19:30, local
         found = await provider(s, branch.branch_id, clock.now().astimezone(TZ))

@@ -8,9 +8,9 @@ from datetime import datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.features.meetings.service import MeetingService
 from bot.messages import UserRef
 from bot.services.identity import IdentityService
-from bot.services.meetings import MeetingService
 from bot.services.org import OrgService
 from storage.models.system import AuditLog
 from tests.conftest import TZ, seed_branch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.services.linking import normalize_link_code
+from bot.features.linking.service import normalize_link_code
 
 
 def test_zalo_bots_parse_and_bindings():

@@ -23,8 +23,8 @@ from bot.channels.zalo.channel import ZaloChannel
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.webhook import make_webhook_handler
 from bot.config import Settings
+from bot.features.zalo_quota.service import ZaloQuotaService
 from bot.services.media import MediaStore
-from bot.services.zalo_quota import ZaloQuotaService
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -65,8 +65,6 @@ class ZaloRuntime:
         if not self.enabled:
             return
         settings, app = self.settings, self.app
-        quota = app.services.get(ZaloQuotaService)
-        app.send_gates.append(quota.gate)
         if settings.public_base_url and settings.media_link_secret:
             self.links = MediaLinks(settings.media_link_secret.get_secret_value(), settings.public_base_url,
                                     app.clock, timedelta(hours=settings.media_link_ttl_hours))

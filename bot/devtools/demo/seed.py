@@ -8,7 +8,7 @@ Then each feature's own data, through that feature's service (``FEATURE_SEEDERS`
 - daily:    the đảng bộ's year theme, and the branch group linked for the daily item (the secretary
             types /lienketnhom in the group, as she would);
 - meetings: the next regular meeting of Chi bộ thôn 1, at 19:30 two days ahead, its notice sent to
-            members ("⏩ Đến giờ họp" jumps to it through ``hooks.PROVIDERS.next_meeting``);
+            members ("⏩ Đến giờ họp" jumps to it through the ``next_meeting`` provider);
 - pledges:  An's pledge approved (the secretary presses "✅ Duyệt phiếu"), Bình's waiting for her,
             Cường without a pledge;
 - deeds:    Cường's deed commended (and posted to the group), An's accepted with a photo, Bình's
@@ -57,10 +57,10 @@ log = logging.getLogger("hocbac.demo")
 # shared to it, and members are reachable before pledges and deeds tell them anything.
 FeatureSeeder = Callable[[SeedContext], Awaitable[None]]
 FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
-    "daily": ("bot.services.daily", seed_features.seed_daily),
-    "meetings": ("bot.services.meetings", seed_features.seed_meetings),
-    "pledges": ("bot.services.pledges", seed_features.seed_pledges),
-    "deeds": ("bot.services.deeds", seed_features.seed_deeds),
+    "daily": ("bot.features.daily.service", seed_features.seed_daily),
+    "meetings": ("bot.features.meetings.service", seed_features.seed_meetings),
+    "pledges": ("bot.features.pledges.service", seed_features.seed_pledges),
+    "deeds": ("bot.features.deeds.service", seed_features.seed_deeds),
 }
 
 

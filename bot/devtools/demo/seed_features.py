@@ -25,7 +25,7 @@ MEETING_TOPIC = "Sinh hoạt chi bộ thường kỳ; kiểm điểm việc làm
 
 async def seed_daily(ctx: SeedContext) -> None:
     """The year theme (by the committee admin) and the branch group linked by the secretary."""
-    from bot.services.daily import DailyService
+    from bot.features.daily.service import DailyService
 
     await ctx.services.get(DailyService).set_theme(ctx.admin, ctx.org_id, THEME_TITLE, THEME_TOPICS)
     # She links the group as she would: by typing the command in it. The answer shows in the group chat.
@@ -35,8 +35,8 @@ async def seed_daily(ctx: SeedContext) -> None:
 
 async def seed_meetings(ctx: SeedContext) -> None:
     """The next regular meeting, two days ahead at 19:30, and its notice with RSVP buttons to members."""
-    from bot.services.meetings import MeetingService
-    from storage.models.secretary import MeetingKind
+    from bot.features.meetings.models import MeetingKind
+    from bot.features.meetings.service import MeetingService
 
     svc = ctx.services.get(MeetingService)
     secretary = await ctx.actor(SECRETARY)
@@ -61,7 +61,7 @@ def _pledge(duty: str, what: str, criterion: str, when: str) -> dict[str, object
 
 async def seed_pledges(ctx: SeedContext) -> None:
     """An's pledge approved with the secretary's button, Bình's waiting for her, Cường without one."""
-    from bot.services.pledges import PledgeService
+    from bot.features.pledges.service import PledgeService
 
     svc = ctx.services.get(PledgeService)
     an = await ctx.actor(AN)
@@ -83,9 +83,9 @@ async def seed_pledges(ctx: SeedContext) -> None:
 async def seed_deeds(ctx: SeedContext) -> None:
     """Cường's deed commended (and shared to the group), An's accepted with a photo, Bình's waiting with a
     photo: the secretary's 19:00 digest brings it to her."""
-    from bot.services.deeds import DeedInput, DeedService
+    from bot.features.deeds.models import ShareConsent
+    from bot.features.deeds.service import DeedInput, DeedService
     from bot.services.media import MediaStore
-    from storage.models.deeds import ShareConsent
 
     svc = ctx.services.get(DeedService)
     media = ctx.services.get(MediaStore)

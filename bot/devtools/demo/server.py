@@ -28,7 +28,7 @@ JSON API used by static/app.js (all bodies and answers are JSON unless said othe
     Move the clock to the secretary's next deed digest (her /duyet time, 19:00 unless she changed it;
     19:00 without the deeds feature): ``{"clock", "ticks"}``.
 ``POST /api/clock/meeting``
-    Move the clock to the next meeting (``hooks.PROVIDERS.next_meeting``, when the meetings feature is
+    Move the clock to the next meeting (the ``next_meeting`` provider, when the meetings feature is
     present), else to 19:30 (today, or tomorrow when that is past):
     ``{"clock", "ticks", "source": "meeting" | "default"}``.
 
@@ -62,7 +62,6 @@ from bot.devtools.demo.seed import PERSONAS, Persona, SeedReport
 from bot.devtools.demo.view import bot_item, clock_json, menu_of, notice_item, user_item
 from bot.devtools.emulator import FakeTelegram, TelegramUser
 from bot.devtools.harness import TEST_TOKEN, BotHarness
-from bot.services import hooks
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.system import TickRun
 
@@ -418,9 +417,9 @@ class DemoServer:
 
     async def digest_time(self) -> time:
         """The demo secretary's deed digest time, when the deeds feature is present."""
-        if not demo_seed.module_present("bot.services.deeds"):
+        if not demo_seed.module_present("bot.features.deeds.service"):
             return DIGEST_DEFAULT
-        from bot.services.deeds import DeedService
+        from bot.features.deeds.service import DeedService
 
         assert self.harness is not None and self.harness.app is not None
         services = self.harness.app.services
@@ -431,7 +430,7 @@ class DemoServer:
         """The next meeting of the demo branch when the meetings feature knows one, else 19:30."""
         assert self.clock is not None and self.harness is not None and self.harness.app is not None
         now = local_now(self.clock)
-        provider = hooks.PROVIDERS.next_meeting
+        provider = self.harness.app.services.deps.ext.providers.next_meeting
         if provider is not None and self.report.branch_ids:
             async with self.harness.app.db.session() as s:
                 found = await provider(s, self.report.branch_ids[0], now)  # local: the calendar is local

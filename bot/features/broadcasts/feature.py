@@ -1,0 +1,32 @@
+"""Notices (thông báo) to a branch or a đảng bộ: audience, preview, live progress, acknowledgements."""
+
+from bot.features.broadcasts import models
+from bot.features.broadcasts.handlers import router
+from bot.features.broadcasts.service import (
+    _all_members,
+    _not_acknowledged_last,
+    _notice_figures,
+    _notice_sheet,
+    _observe,
+    broadcast_progress,
+)
+from bot.i18n import _
+from bot.kernel.feature import Feature
+from bot.services.extensions import Audience, ExportSheet, Figures, Tick
+
+FEATURE = Feature(
+    name="broadcasts",
+    routers=(router,),
+    ticks=(Tick("broadcast_progress", broadcast_progress),),
+    models=(models.Broadcast, models.BroadcastAck),
+    audiences=(
+        Audience("all", lambda: _("The whole branch"), _all_members),
+        Audience("not_acknowledged_last", lambda: _("Those who have not confirmed the last notice"),
+                 _not_acknowledged_last),
+    ),
+    figures=(Figures("notices", ("notices", "notices_sent", "notices_ack_sent", "notices_acknowledged"),
+                     _notice_figures),),
+    export_sheets=(ExportSheet("notices", lambda: _("Notices"), _notice_sheet),),
+    outbox_observers=(_observe,),
+    catalog="secretary",
+)

@@ -1,0 +1,336 @@
+"""📣 Send a notice: compose, choose the audience, preview, confirm with the count; acks, nudges, cancel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.clock import to_utc
+from bot.features.branch_settings.service import parse_hhmm
+from bot.features.broadcasts.service import MAX_PARTS, BroadcastService
+from bot.features.onboarding.handlers import branch_arg, pick_branch
+from bot.i18n import _
+from bot.kernel.context import Ctx
+from bot.kernel.forms import AskChoice, Form, Invalid, Step
+from bot.kernel.routing import Router
+from bot.messages import Button, MediaRef, esc
+from bot.services.errors import InvalidInput
+from bot.services.media import MediaStore
+from bot.services.org import OrgService
+
+router = Router("broadcasts")
+
+DOC_MIMES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/msword",
+)
+
+
+async def store_media(ctx: Ctx, media: MediaRef) -> dict[str, Any]:
+    """Keep a received photo/document in the media store, so any channel can send it again."""
+    store = ctx.svc(MediaStore)
+    store.check_size(media.size)
+    data = await ctx.channel.fetch_media(media)
+    mime = media.mime or ("image/jpeg" if media.kind == "photo" else "")
+    key = await store.save(data, mime, media.file_name)
+    return MediaRef(
+        kind="photo" if media.kind == "photo" else "document",
+        media_key=key,
+        mime=mime,
+        size=len(data),
+        file_name=media.file_name,
+    ).to_dict()
+
+
+@dataclass
+class AskNotice(Step):
+    """The notice text, or a photo / PDF / Word document with the text as its caption."""
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        limit = ctx.channel.caps.max_text
+        inbound = ctx.inbound
+        text = (inbound.text or "").strip()
+        media = None
+        if inbound.media:
+            m = inbound.media[-1]
+            if m.kind == "document" and m.mime not in DOC_MIMES:
+                raise Invalid(_("Please attach a photo, a PDF or a Word document."))
+            if m.kind not in ("photo", "document"):
+                raise Invalid(_("Please attach a photo, a PDF or a Word document."))
+            if not text:
+                raise Invalid(_("Please send the file again with the notice text as its caption."))
+            try:
+                media = await store_media(ctx, m)
+            except InvalidInput as exc:
+                raise Invalid(exc.message) from exc
+        if not text:
+            raise Invalid(
+                _("The notice is empty. Please type its text (at most {n} characters).").format(
+                    n=f"{limit:,}"
+                )
+            )
+        if len(text) > limit * MAX_PARTS:
+            raise Invalid(
+                _("The notice is too long ({length} characters). The limit is {n} characters.").format(
+                    length=f"{len(text):,}", n=f"{limit * MAX_PARTS:,}"
+                )
+            )
+        return {"text": text, "media": media, "long": len(text) > limit}
+
+
+@dataclass
+class AskPick(Step):
+    """Members by their numbers in the list, e.g. "1, 3, 5-7"."""
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        members = data.get("members") or []
+        picked: set[int] = set()
+        for part in re.split(r"[,\s;]+", ctx.inbound.text or ""):
+            m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+            if not part:
+                continue
+            if not m:
+                raise Invalid(_("Please type the numbers from the list, e.g. 1, 3, 5-7."))
+            lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+            for n in range(lo, hi + 1):
+                if not 1 <= n <= len(members):
+                    raise Invalid(_("There is no number {n} in the list.").format(n=n))
+                picked.add(members[n - 1][0])
+        if not picked:
+            raise Invalid(_("Please type the numbers from the list, e.g. 1, 3, 5-7."))
+        return sorted(picked)
+
+
+_WHEN_RE = re.compile(r"^\s*(\d{1,2}[:hH.]\d{0,2})\s+(\d{1,2})[/\-.](\d{1,2})(?:[/\-.](\d{2,4}))?\s*$")
+
+
+def parse_when(text: str, today_year: int) -> datetime | None:
+    """'19:30 25/11' or '19:30 25/11/2026' -> naive local datetime."""
+    m = _WHEN_RE.match(text or "")
+    if not m:
+        return None
+    t = parse_hhmm(m.group(1))
+    year = int(m.group(4)) if m.group(4) else today_year
+    year += 2000 if year < 100 else 0
+    try:
+        return datetime(year, int(m.group(3)), int(m.group(2)), t.hour, t.minute) if t else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class AskWhen(Step):
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        when = parse_when(ctx.inbound.text or "", ctx.today.year)
+        if when is None:
+            raise Invalid(
+                _("Please type the time and date as HH:MM DD/MM, e.g. {example}.").format(
+                    example=(ctx.local_now + timedelta(hours=2)).strftime("%H:%M %d/%m")
+                )
+            )
+        if to_utc(when, ctx.services.deps.clock.tz) <= ctx.now:
+            raise Invalid(_("That time has already passed. Please choose a later time."))
+        return when.isoformat()
+
+
+def _audiences(ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+    if data.get("org_id"):
+        return [
+            ("org_secretaries", _("Every branch secretary of the Party committee")),
+            ("org_members", _("Every member of the Party committee")),
+        ]
+    return ctx.svc(BroadcastService).audience_options()
+
+
+def _pick_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    lines = [_("Type the numbers of the members to send to, e.g. 1, 3, 5-7:")]
+    lines += [f"{i}. {esc(name)}" for i, (_pid, name) in enumerate(data.get("members") or [], 1)]
+    return "\n".join(lines)
+
+
+async def _complete(ctx: Ctx, data: dict[str, Any]) -> None:
+    actor = ctx.require_actor()
+    notice = data["text"]
+    when = data.get("at") if data.get("when") == "later" else None
+    scheduled = to_utc(datetime.fromisoformat(when), ctx.services.deps.clock.tz) if when else None
+    svc = ctx.svc(BroadcastService)
+    org_id = data.get("org_id")
+    b, count = await svc.create_draft(
+        actor,
+        scope="branch" if not org_id else data["audience"],
+        branch_id=data.get("branch_id"),
+        org_id=org_id,
+        text=notice["text"],
+        media=notice.get("media"),
+        audience=data["audience"],
+        person_ids=data.get("pick"),
+        ack=data.get("ack") == "yes",
+        scheduled_at=scheduled,
+        max_text=ctx.channel.caps.max_text,
+        allow_split=data.get("split") == "yes",
+    )
+    preview, _n = await svc.preview(actor, b.id)
+    await ctx.reply(_("👁 <b>Preview</b> — members will see exactly this:"))
+    preview.buttons = [[Button(btn.label, "bcp") for btn in row] for row in preview.buttons]  # inert here
+    await ctx.send(preview)
+    if count == 0:
+        await ctx.reply(_("Nobody is in that audience right now, so there is nothing to send."))
+        return
+    question = _("Send to {n} members?").format(n=count)
+    if scheduled is not None:
+        local = scheduled.astimezone(ctx.services.deps.clock.tz)
+        question = _("Send to {n} members at {time}?").format(n=count, time=local.strftime("%H:%M %d/%m/%Y"))
+    await ctx.reply(question, [[Button(_("📣 Send"), f"bcgo:{b.id}"), Button(_("✖️ Cancel"), f"bcno:{b.id}")]])
+
+
+YES_NO = lambda _c, _d: [("yes", _("Yes")), ("no", _("No"))]  # noqa: E731
+
+router.form(
+    Form(
+        "broadcast",
+        steps=[
+            AskNotice(
+                "text",
+                lambda c, d: _(
+                    "📣 Type the notice (at most {n} characters). You may attach a photo, a PDF "
+                    "or a Word document with the text as its caption."
+                ).format(n=f"{c.channel.caps.max_text:,}"),
+                next=lambda d: "split" if d["text"]["long"] else "audience",
+            ),
+            AskChoice(
+                "split",
+                lambda c, d: _(
+                    "The notice is longer than {n} characters, so members will receive it in "
+                    "several messages. Is that all right?"
+                ).format(n=f"{c.channel.caps.max_text:,}"),
+                choices=YES_NO,
+                next=lambda d: "text" if d["split"] == "no" else None,
+            ),
+            AskChoice("audience", lambda c, d: _("Who should receive it?"), choices=_audiences),
+            AskPick("pick", _pick_prompt, skip_if=lambda d: d.get("audience") != "pick"),
+            AskChoice(
+                "when",
+                lambda c, d: _("When?"),
+                choices=lambda c, d: [("now", _("Send now")), ("later", _("Schedule for later"))],
+            ),
+            AskWhen(
+                "at",
+                lambda c, d: _("Type the time and date as HH:MM DD/MM:"),
+                skip_if=lambda d: d.get("when") != "later",
+            ),
+            AskChoice(
+                "ack",
+                lambda c, d: _("Add a “Received ✓” button so you can see who has read it?"),
+                choices=YES_NO,
+            ),
+        ],
+        on_complete=_complete,
+    )
+)
+
+
+async def _start(ctx: Ctx, branch_id: int) -> None:
+    actor = ctx.require_actor()
+    rows = await ctx.svc(OrgService).members(actor, branch_id)
+    await ctx.forms.start(
+        "broadcast", {"branch_id": branch_id, "members": [[p.id, p.display_name] for _m, p in rows[:200]]}
+    )
+
+
+@router.command("thongbao", "notice", help=lambda: _("send a notice to the branch"), audience="manager")
+async def notice(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    if not actor.is_secretary and actor.is_committee_admin:
+        await ctx.forms.start("broadcast", {"org_id": sorted(actor.admin_org_ids)[0]})
+        return
+    branch_id = await pick_branch(ctx, "bcb")
+    if branch_id is not None:
+        await _start(ctx, branch_id)
+
+
+@router.button("bcb")
+async def notice_for(ctx: Ctx) -> None:
+    await _start(ctx, branch_arg(ctx))
+
+
+@router.button("bcp")
+async def preview_button(ctx: Ctx) -> None:
+    await ctx.ack(_("This is only the preview."))
+
+
+@router.button("bcgo")
+async def confirm(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    bid = branch_arg(ctx)
+    can_edit = ctx.channel.caps.edit and bool(ctx.inbound.message_id)
+    svc = ctx.svc(BroadcastService)
+    b = await svc.confirm(
+        actor,
+        bid,
+        progress_chat=ctx.inbound.chat,
+        progress_message_id=ctx.inbound.message_id if can_edit else None,
+        can_edit=can_edit,
+    )
+    if b.scheduled_at is not None:
+        local = b.scheduled_at.astimezone(ctx.services.deps.clock.tz)
+        text = _("⏰ Notice #{id} will be sent to {n} members at {time}.").format(
+            id=b.id, n=b.total, time=local.strftime("%H:%M %d/%m/%Y")
+        )
+        buttons = [[Button(_("🛑 Cancel this notice"), f"bcx:{b.id}")]]
+    else:
+        text = _("📣 Sending notice #{id}: delivered {sent}/{total} • errors {errors}").format(
+            id=b.id, sent=0, total=b.total, errors=0
+        )
+        buttons = [[Button(_("🛑 Stop sending"), f"bcx:{b.id}")]]
+    if can_edit:
+        await ctx.edit(ctx.inbound.message_id, text, buttons)
+    else:
+        await ctx.reply(text, buttons)
+
+
+@router.button("bcno")
+async def drop(ctx: Ctx) -> None:
+    text = _("All right, the notice was not sent.")
+    if ctx.channel.caps.edit and ctx.inbound.message_id:
+        await ctx.edit(ctx.inbound.message_id, text)
+    else:
+        await ctx.reply(text)
+
+
+@router.button("bcx")
+async def cancel(ctx: Ctx) -> None:
+    p = await ctx.svc(BroadcastService).cancel(ctx.require_actor(), branch_arg(ctx))
+    await ctx.reply(
+        _("🛑 Cancelled. Delivered before cancelling: {sent}; not sent: {cancelled}.").format(
+            sent=p.sent, cancelled=p.cancelled
+        )
+    )
+
+
+@router.button("bca")
+async def acknowledge(ctx: Ctx) -> None:
+    new = await ctx.svc(BroadcastService).acknowledge(ctx.require_actor(), branch_arg(ctx))
+    await ctx.ack(_("Thank you, confirmed ✓") if new else _("You have already confirmed."))
+    if new:
+        await ctx.reply(_("✅ Thank you for confirming you received the notice."))
+
+
+@router.button("bcl")
+async def not_acknowledged(ctx: Ctx) -> None:
+    b, people, acked = await ctx.svc(BroadcastService).not_acknowledged(ctx.require_actor(), branch_arg(ctx))
+    if not people:
+        await ctx.reply(_("Everyone who received notice #{id} has confirmed ({n}).").format(id=b.id, n=acked))
+        return
+    lines = [_("Notice #{id}: {acked} confirmed, {n} not yet:").format(id=b.id, acked=acked, n=len(people))]
+    lines += [f"• {esc(p.display_name)}" for p in people[:100]]
+    buttons = [[Button(_("🔔 Remind them once"), f"bcn:{b.id}")]] if b.nudged_at is None else []
+    await ctx.reply("\n".join(lines), buttons)
+
+
+@router.button("bcn")
+async def nudge(ctx: Ctx) -> None:
+    n = await ctx.svc(BroadcastService).nudge(ctx.require_actor(), branch_arg(ctx))
+    await ctx.reply(_("🔔 Reminder sent to {n} members who have not confirmed.").format(n=n))

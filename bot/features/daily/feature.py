@@ -1,0 +1,21 @@
+""""Học Bác mỗi ngày": the daily item, its settings, reading receipts, themes and content import."""
+
+from bot.features.daily import models
+from bot.features.daily.cli import register
+from bot.features.daily.handlers import router
+from bot.features.daily.service import _delivery_time, _erase, _figures, _year_theme, daily_tick
+from bot.kernel.feature import Feature
+from bot.services.extensions import Figures, Tick
+
+FEATURE = Feature(
+    name="daily",
+    routers=(router,),
+    ticks=(Tick("daily", daily_tick),),
+    models=(models.DailyPref, models.BranchDaily, models.ContentItemRow, models.YearTheme, models.DailyChoice,
+            models.DailyUsage, models.DailyRead),
+    figures=(Figures("daily", ("daily_sent", "daily_read"), _figures),),
+    erasers=(_erase,),
+    providers={"delivery_time": _delivery_time, "year_theme": _year_theme},
+    cli=(register,),
+    catalog="daily",
+)

@@ -1,0 +1,337 @@
+""""Học Bác mỗi ngày": /homnay, /ngaunhien, /timkiem, /chuyende, /caidat, "Đã đọc ✓", the secretary's
+weekly count, linking the branch group (/lienketnhom) and importing content by uploading a file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.content import ContentError, ContentItem
+from bot.content.render import source_line
+from bot.features.daily.service import (
+    READ_PREFIX,
+    DailyService,
+    Prefs,
+    Today,
+    actor_org,
+    hhmm,
+    parse_hhmm,
+    render_daily,
+)
+from bot.features.onboarding.handlers import branch_arg, pick_branch, profile_section
+from bot.i18n import _
+from bot.kernel.context import Ctx
+from bot.kernel.forms import AskDate, AskText, Form, Invalid, text_prompt
+from bot.kernel.routing import Router, Unhandled
+from bot.messages import Button, esc
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput, PermissionDenied
+from bot.text import fold
+
+router = Router("daily")
+
+SEARCH_LIMIT = 5
+SNIPPET_CHARS = 320
+IMPORT_MAX_BYTES = 1_000_000
+IMPORT_SUFFIXES = (".yaml", ".yml", ".csv")
+
+
+def _svc(ctx: Ctx) -> DailyService:
+    return ctx.svc(DailyService)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+@router.command("homnay", "today", help=lambda: _("today's lesson"), audience="member")
+async def today(ctx: Ctx) -> None:
+    t = await _svc(ctx).today(ctx.require_actor())
+    await ctx.send(render_daily(t))
+
+
+@router.command("ngaunhien", "random", help=lambda: _("another teaching, chosen at random"))
+async def random_item(ctx: Ctx) -> None:
+    item = await _svc(ctx).random_item(ctx.require_actor())
+    await ctx.send(render_daily(Today(ctx.today, item, None), with_button=False))
+
+
+def _snippet(item: ContentItem) -> str:
+    text = item.text
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return f"“{esc(text)}”\n<i>{esc(source_line(item))}</i>"
+
+
+@router.command("timkiem", "search", help=lambda: _("search the teachings: /timkiem keyword"))
+async def search(ctx: Ctx) -> None:
+    query = ctx.inbound.args.strip()
+    if not query:
+        await ctx.reply(_("Please type a keyword after the command, e.g. /timkiem cần kiệm"))
+        return
+    actor = ctx.require_actor()
+    found = await _svc(ctx).search(actor, query[:100], SEARCH_LIMIT)
+    if not found:
+        item = await _svc(ctx).random_item(actor)
+        await ctx.reply(_("I found nothing for “{query}”. Try other words, e.g. “cần kiệm”, “đoàn kết”. "
+                          "Meanwhile, here is one teaching:").format(query=esc(query[:100])))
+        await ctx.send(render_daily(Today(ctx.today, item, None), with_button=False))
+        return
+    lines = [_("🔎 <b>Results for “{query}”</b>").format(query=esc(query[:100]))]
+    for n, item in enumerate(found, 1):
+        lines.append("")
+        lines.append(f"{n}. {_snippet(item)}")
+    await ctx.reply("\n".join(lines))
+
+
+@router.button(READ_PREFIX)
+async def read(ctx: Ctx) -> None:
+    raw = (ctx.inbound.choice or "").split(":", 1)[-1]
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(_("This button is no longer active.")) from None
+    streak = await _svc(ctx).mark_read(ctx.require_actor(), day)
+    await ctx.ack(_("Thank you!"))
+    await ctx.reply(_("✅ Noted, thank you. Your reading streak: {n} day(s).").format(n=streak))
+
+
+@profile_section
+async def _streak_line(ctx: Ctx, actor: Actor) -> str | None:
+    if not actor.is_member:
+        return None
+    streak = await _svc(ctx).streak(actor.person_id)
+    return _("📖 Reading streak: {n} day(s)").format(n=streak)
+
+
+# --- year theme ------------------------------------------------------------------------------------
+
+
+def _topics_from(text: str, known: set[str]) -> list[str]:
+    """"cần kiệm liêm chính, đạo đức" or slugs -> known theme slugs; unknown words are kept to be refused."""
+    by_words = {fold(slug.replace("-", " ")): slug for slug in known}
+    out: list[str] = []
+    for part in text.split(","):
+        words = fold(part)
+        if words:
+            out.append(by_words.get(words, part.strip()))
+    return out
+
+
+@router.command("chuyende", "theme", help=lambda: _("this year's theme"))
+async def theme(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    args = ctx.inbound.args.strip()
+    head, _sep, rest = args.partition(" ")
+    if fold(head) in ("dat", "set"):
+        await _set_theme(ctx, actor, rest)
+        return
+    t = await _svc(ctx).get_theme(actor)
+    if t is None:
+        text = _("Your Party committee has not set this year's theme ({year}) yet.").format(
+            year=ctx.today.year)
+    else:
+        text = _("📌 <b>Year theme {year}</b>\n{title}").format(year=t.year, title=esc(t.title))
+        if t.themes:
+            text += "\n" + _("Topics: {topics}").format(topics=esc(", ".join(t.themes)))
+    if actor.is_committee_admin or actor.is_system_admin:
+        known = esc(", ".join(sorted(await _known_topics(ctx, actor))))
+        text += "\n\n" + _("To set it: /chuyende dat &lt;title&gt; | &lt;topic&gt;, &lt;topic&gt;\n"
+                             "Topics: {known}").format(known=known)
+    await ctx.reply(text)
+
+
+async def _known_topics(ctx: Ctx, actor: Actor) -> set[str]:
+    svc = _svc(ctx)
+    async with ctx.services.deps.db.session() as s:
+        return await svc.topics(s, actor_org(actor))
+
+
+async def _set_theme(ctx: Ctx, actor: Actor, rest: str) -> None:
+    org_id = min(actor.admin_org_ids) if actor.admin_org_ids else actor_org(actor)
+    if org_id is None or not (actor.is_committee_admin or actor.is_system_admin):
+        # The service decides; this only gives members a clear answer without touching anything.
+        raise PermissionDenied(_("Only the Party committee's administrator can set the year theme."))
+    title, _sep, topics = rest.partition("|")
+    if not title.strip():
+        raise InvalidInput(_("Please write: /chuyende dat <title> | <topic>, <topic>"))
+    known = await _known_topics(ctx, actor)
+    t = await _svc(ctx).set_theme(actor, org_id, title, _topics_from(topics, known))
+    await ctx.reply(_("✅ Year theme {year} saved: {title}").format(year=t.year, title=esc(t.title)))
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def _settings_text(p: Prefs, today: date) -> str:
+    days = _("every day") if p.days == "all" else _("weekdays only (Monday to Friday)")
+    lines = [_("⚙️ <b>Daily lesson settings</b>"),
+             _("• Time: {time}").format(time=hhmm(p.minute)),
+             _("• Days: {days}").format(days=days)]
+    if p.paused_until is not None and p.paused_until >= today:
+        lines.append(_("• Paused until the end of {day}").format(day=p.paused_until.strftime("%d/%m/%Y")))
+    if p.group_only:
+        lines.append(_("• Read in the branch group only (no private message)"))
+    return "\n".join(lines)
+
+
+def _settings_buttons(p: Prefs, today: date) -> list[list[Button]]:
+    paused = p.paused_until is not None and p.paused_until >= today
+    rows = [[Button(_("⏰ Change time"), "dp:time")],
+            [Button(_("📅 Every day"), "dp:days:all"), Button(_("📅 Weekdays only"), "dp:days:weekdays")],
+            [Button(_("▶️ Resume"), "dp:resume") if paused else Button(_("⏸ Pause"), "dp:pause")]]
+    rows.append([Button(_("📩 Private message too"), "dp:grp:0")] if p.group_only
+                else [Button(_("👥 Group only"), "dp:grp:1")])
+    return rows
+
+
+def _saved_time(p: Prefs) -> str:
+    return _("✅ Saved: you will get the lesson at {time}.").format(time=hhmm(p.minute))
+
+
+async def _show_settings(ctx: Ctx, p: Prefs, note: str | None = None) -> None:
+    text = _settings_text(p, ctx.today)
+    await ctx.reply(f"{note}\n\n{text}" if note else text, _settings_buttons(p, ctx.today))
+
+
+@router.command("caidat", "settings", help=lambda: _("daily lesson: time, days, pause"), audience="member")
+async def settings(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    arg = ctx.inbound.args.strip()
+    if arg:
+        p = await _svc(ctx).set_time(actor, arg)
+        await _show_settings(ctx, p, _saved_time(p))
+        return
+    await _show_settings(ctx, await _svc(ctx).prefs(actor.person_id))
+
+
+@router.button("dp")
+async def settings_pressed(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    parts = (ctx.inbound.choice or "").split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    svc = _svc(ctx)
+    if action == "time":
+        await ctx.forms.start("daily_time")
+        return
+    if action == "pause":
+        await ctx.forms.start("daily_pause")
+        return
+    if action == "days" and len(parts) == 3:
+        p = await svc.set_days(actor, parts[2])
+    elif action == "resume":
+        p = await svc.resume(actor)
+    elif action == "grp" and len(parts) == 3 and parts[2] in ("0", "1"):
+        p = await svc.set_group_only(actor, parts[2] == "1")
+    else:
+        raise InvalidInput(_("This button is no longer active."))
+    await _show_settings(ctx, p, _("✅ Saved."))
+
+
+@dataclass
+class AskTime(AskText):
+    """HH:MM, re-asked with an example on anything else ("25:99", "sáng mai")."""
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        text = await super().parse(ctx, data)
+        if parse_hhmm(text or "") is None:
+            raise Invalid(_("Please type the time as HH:MM, e.g. 06:30."))
+        return text
+
+
+async def _time_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    p = await _svc(ctx).set_time(ctx.require_actor(), data["time"])
+    await _show_settings(ctx, p, _saved_time(p))
+
+
+async def _pause_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    p = await _svc(ctx).pause(ctx.require_actor(), date.fromisoformat(data["until"]))
+    assert p.paused_until is not None
+    await _show_settings(ctx, p, _("⏸ Paused until the end of {day}. Press “Resume” any time.").format(
+        day=p.paused_until.strftime("%d/%m/%Y")))
+
+
+router.form(Form("daily_time", [AskTime("time", text_prompt(
+    lambda: _("At what time should the daily lesson come? Type HH:MM, e.g. 06:30.")), max_len=20)],
+    on_complete=_time_done))
+router.form(Form("daily_pause", [AskDate("until", text_prompt(
+    lambda: _("Pause until which day (inclusive)? Type DD/MM, e.g. 15/03.")),
+    max_back_days=0, max_ahead_days=366, quick=False)], on_complete=_pause_done))
+
+
+# --- secretaries: weekly count and the branch group -------------------------------------------------
+
+
+async def _week(ctx: Ctx, branch_id: int) -> None:
+    w = await _svc(ctx).week_reads(ctx.require_actor(), branch_id)
+    text = _("📖 <b>This week</b> (since {since}): {readers} of {members} members pressed “Read ✓”, "
+             "{reads} times in all.").format(since=w.since.strftime("%d/%m"), readers=w.readers,
+                                             members=w.members, reads=w.reads)
+    if w.unreachable:
+        text += "\n" + _("⚠️ {n} member(s) cannot be reached (they blocked the bot or never started it)."
+                         ).format(n=w.unreachable)
+    await ctx.reply(text)
+
+
+@router.command("dadoc", "reads", help=lambda: _("how many members read this week"), audience="manager")
+async def week(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, "wr")
+    if branch_id is not None:
+        await _week(ctx, branch_id)
+
+
+@router.button("wr")
+async def week_for(ctx: Ctx) -> None:
+    await _week(ctx, branch_arg(ctx))
+
+
+@router.command("lienketnhom", "linkgroup", help=lambda: _("send in the branch group chat to link it"),
+                audience="manager", groups=True)
+async def link_group(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    if ctx.inbound.is_private:
+        await ctx.reply(_("Add me to your branch's group chat, then send /lienketnhom there. "
+                          "Optionally give the time, e.g. /lienketnhom 06:30. To stop: /lienketnhom huy"))
+        return
+    arg = ctx.inbound.args.strip()
+    svc = _svc(ctx)
+    if fold(arg) in ("huy", "off", "tat"):
+        branch = await svc.unlink_group(actor, ctx.inbound.chat)
+        await ctx.reply(_("This group no longer gets the daily lesson of branch {branch}.").format(
+            branch=esc(branch.name)))
+        return
+    minute = None
+    if arg:
+        minute = parse_hhmm(arg)
+        if minute is None:
+            raise InvalidInput(_("Please type the time as HH:MM, e.g. 06:30."))
+    branch = await svc.link_group(actor, ctx.inbound.chat, minute)
+    text = _("✅ This group is linked to branch {branch}. It will get the daily lesson at {time}.")
+    await ctx.reply(text.format(branch=esc(branch.name), time=hhmm(await svc.group_minute(branch.id))))
+
+
+# --- committee: import by uploading a file ---------------------------------------------------------
+
+
+@router.fallback(priority=40, media=True)
+async def upload(ctx: Ctx) -> None:
+    media = ctx.inbound.media[0] if ctx.inbound.media else None
+    name = (media.file_name if media else "") or ""
+    if media is None or media.kind != "document" or not name.lower().endswith(IMPORT_SUFFIXES):
+        raise Unhandled
+    actor = ctx.require_actor()
+    if not actor.admin_org_ids:
+        raise PermissionDenied(_("Only the Party committee's administrator can import teachings."))
+    if len(actor.admin_org_ids) > 1:
+        raise InvalidInput(_("You administer several Party committees: please import with "
+                             "hocbac content import FILE --org ID."))
+    if media.size is not None and media.size > IMPORT_MAX_BYTES:
+        raise InvalidInput(_("That file is too large for an import (limit 1 MB)."))
+    data = await ctx.channel.fetch_media(media)
+    try:
+        result = await _svc(ctx).import_bytes(actor, next(iter(actor.admin_org_ids)), data, name)
+    except ContentError as exc:
+        text = _("⚠️ The file was not imported (nothing was added): {reason}")
+        await ctx.reply(text.format(reason=esc(exc)))
+        return
+    await ctx.reply("✅ " + esc(result.summary()))

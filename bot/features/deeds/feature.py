@@ -1,0 +1,24 @@
+"""Good deeds (việc tốt): reporting, review, commendation, nominations and the monthly pack."""
+
+from bot.features.deeds import models, ticks
+from bot.features.deeds.handlers import router
+from bot.features.deeds.pack import _workbook_sheet
+from bot.features.deeds.review_handlers import router as review_router
+from bot.features.deeds.service import _deeds_for_pledge_items, _erase_deeds, _figures, _no_deed_month
+from bot.i18n import _
+from bot.kernel.feature import Feature
+from bot.services.extensions import Audience, ExportSheet, Figures, Tick
+
+FEATURE = Feature(
+    name="deeds",
+    routers=(router, review_router),
+    ticks=(Tick("deeds_digest", ticks.digest_tick), Tick("deeds_stale", ticks.stale_tick),
+           Tick("deeds_pack", ticks.pack_tick)),
+    models=(models.Deed, models.Nomination, models.DeedCategory, models.DeedReviewPref),
+    audiences=(Audience("no_deed_month", lambda: _("no good deed reported this month"), _no_deed_month),),
+    figures=(Figures("deeds", ("deeds_reported", "deeds_accepted", "deeds_featured"), _figures),),
+    export_sheets=(ExportSheet("deeds", lambda: _("Good deeds"), _workbook_sheet),),
+    erasers=(_erase_deeds,),
+    providers={"deeds_for_pledge_items": _deeds_for_pledge_items},
+    catalog="deeds",
+)

@@ -1,0 +1,482 @@
+"""Members report good deeds: the guided form (/viectot), plain messages (#viectot, a captioned photo,
+free text) confirmed with one yes/no question, /cuatoi with edit and withdraw, nominations and the
+featured examples of the branch."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from bot.features.deeds.intake import DeedPhotoStep, DeedTextStep, as_photo, send_receipt, store_incoming
+from bot.features.deeds.models import DeedStatus, ShareConsent
+from bot.features.deeds.service import (
+    MAX_BACK_DAYS,
+    MAX_PHOTOS,
+    MAX_TEXT,
+    DeedInput,
+    DeedService,
+    cut_text,
+    deed_card,
+    status_icon,
+    status_label,
+)
+from bot.i18n import _
+from bot.kernel.context import Ctx
+from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form, Step
+from bot.kernel.routing import Router, Unhandled
+from bot.messages import Button, esc
+from bot.services.actor import Actor
+from bot.services.errors import DomainError, InvalidInput
+from bot.text import fold
+
+router = Router("deeds")
+
+def _ask(text_fn: Callable[[dict[str, Any]], str]) -> Callable[[Ctx, dict[str, Any]], str]:
+    return lambda _ctx, data: text_fn(data)
+
+
+def _text_prompt(data: dict[str, Any]) -> str:
+    if data.get("for_name"):
+        return _("✍️ What good deed did {name} do? Write it briefly.").format(name=esc(data["for_name"]))
+    return _("✍️ What good deed did you do? Write it briefly (or send a voice note).")
+
+
+def _day_prompt(data: dict[str, Any]) -> str:
+    return _("📅 When was it? Press a button, or type the date (DD/MM), up to {n} days back.").format(
+        n=MAX_BACK_DAYS
+    )
+
+
+def _share_options(ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (ShareConsent.YES.value, _("Yes, it may be shared")),
+        (ShareConsent.NO.value, _("No, keep it private")),
+        (ShareConsent.ASK.value, _("Ask me if it is commended")),
+    ]
+
+
+def _summary(data: dict[str, Any]) -> str:
+    text = data.get("text")
+    what = _("🎙 voice note") if isinstance(text, dict) else esc(text or "")
+    lines = [_("<b>Please check your good deed:</b>")]
+    if data.get("for_name"):
+        lines.append(_("Member: {name}").format(name=esc(data["for_name"])))
+    lines.append(_("What: {what}").format(what=what))
+    lines.append(_("Date: {day}").format(day=date.fromisoformat(data["day"]).strftime("%d/%m/%Y")))
+    lines.append(_("Category: {category}").format(category=esc(data.get("category") or "")))
+    lines.append(_("Photos: {n}").format(n=len(data.get("photos") or [])))
+    pledge = data.get("pledge")
+    if pledge and pledge != "none":
+        label = dict((str(i), lab) for i, lab in data.get("_pledges") or []).get(pledge, "")
+        lines.append(_("Fulfils pledge: {item}").format(item=esc(label)))
+    share = {o[0]: o[1] for o in _share_options(None, data)}.get(data.get("share", ""), "")  # type: ignore[arg-type]
+    lines.append(_("Share with the branch group: {answer}").format(answer=share))
+    return "\n".join(lines)
+
+
+def _deed_steps() -> list[Step]:
+    return [
+        DeedTextStep("text", _ask(_text_prompt), max_len=MAX_TEXT, accept_voice=True),
+        AskDate("day", _ask(_day_prompt), max_back_days=MAX_BACK_DAYS, max_ahead_days=0),
+        AskChoice(
+            "category",
+            _ask(lambda d: _("🏷 Which kind of good deed is it?")),
+            choices=lambda _ctx, d: [(c, c) for c in d.get("_cats") or []],
+        ),
+        DeedPhotoStep(
+            "photos",
+            _ask(lambda d: _("📷 Send up to {n} photos, or press the button to go on.").format(n=MAX_PHOTOS)),
+            max_count=MAX_PHOTOS,
+        ),
+        AskChoice(
+            "pledge",
+            _ask(lambda d: _("🎯 Does it fulfil one of your pledged deeds?")),
+            choices=lambda _ctx, d: (
+                [(str(i), lab) for i, lab in d.get("_pledges") or []] + [("none", _("No, not linked"))]
+            ),
+            skip_if=lambda d: not d.get("_pledges"),
+        ),
+        AskChoice(
+            "share",
+            _ask(lambda d: _("👥 If the secretary commends it, may it be shared in the branch group?")),
+            choices=_share_options,
+        ),
+        AskChoice(
+            "confirm",
+            _ask(_summary),
+            choices=lambda _ctx, d: [("send", _("✅ Send")), ("restart", _("✏️ Start again"))],
+            next=lambda d: "text" if d.get("confirm") == "restart" else None,
+        ),
+    ]
+
+
+def _input_from(data: dict[str, Any], source: str = "form") -> DeedInput:
+    text = data.get("text")
+    pledge = data.get("pledge")
+    return DeedInput(
+        day=date.fromisoformat(data["day"]),
+        text="" if isinstance(text, dict) else (text or ""),
+        voice_key=text.get("voice_key") if isinstance(text, dict) else None,
+        category=data.get("category") or "",
+        photo_keys=list(data.get("photos") or []),
+        pledge_item_id=int(pledge) if pledge and pledge.isdigit() else None,
+        share=data.get("share") or ShareConsent.ASK.value,
+        source=source,
+    )
+
+
+async def _deed_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    actor = ctx.require_actor()
+    svc = ctx.svc(DeedService)
+    if data.get("for_person"):
+        deed = await svc.record_for(actor, int(data["for_person"]), int(data["branch_id"]), _input_from(data))
+        await send_receipt(ctx, deed, data.get("for_name") or "?", behalf=True)
+        return
+    deed = await svc.report(actor, _input_from(data))
+    await send_receipt(ctx, deed, actor.display_name)
+
+
+router.form(Form("deed", _deed_steps(), on_complete=_deed_done))
+
+
+async def start_deed_form(ctx: Ctx, extra: dict[str, Any] | None = None) -> None:
+    actor = ctx.require_actor()
+    svc = ctx.svc(DeedService)
+    extra = dict(extra or {})
+    cats = await svc.categories_for(actor, extra.get("branch_id"))
+    pledges = [] if extra.get("for_person") else await svc.pledge_options(actor)
+    await ctx.forms.start("deed", {**extra, "_cats": cats, "_pledges": [[i, lab] for i, lab in pledges]})
+
+
+@router.command("viectot", "gooddeed", help=lambda: _("report a good deed"), audience="member")
+async def report(ctx: Ctx) -> None:
+    await start_deed_form(ctx)
+
+
+# --- plain messages: #viectot, a captioned photo, free text -----------------------------------------------
+
+
+def _member(ctx: Ctx) -> Actor:
+    actor = ctx.actor
+    if actor is None or not ctx.inbound.is_private or not actor.is_member:
+        raise Unhandled
+    return actor
+
+
+def _hashtag_body(text: str) -> str | None:
+    """The text after a leading #viectot (also typed with diacritics: #việctốt), or None."""
+    stripped = text.lstrip()
+    if not stripped.startswith("#"):
+        return None
+    head, _sep, rest = stripped[1:].partition(" ")
+    head2, _sep2, rest2 = stripped[1:].partition("\n")
+    if fold(head) == "viectot":
+        return rest.strip()
+    if fold(head2) == "viectot":
+        return rest2.strip()
+    return None
+
+
+async def _ask_to_record(ctx: Ctx, text: str, photos: list[str], source: str) -> None:
+    body, was_cut = cut_text(text)
+    nonce = secrets.token_hex(3)
+    ctx.set_state(
+        "deed_draft",
+        {"text": body, "photos": photos, "day": ctx.today.isoformat(), "source": source, "n": nonce},
+    )
+    preview = esc(body) + (("\n" + _("📷 with {n} photo(s)").format(n=len(photos))) if photos else "")
+    lines = [
+        _("📝 <b>Record this as a good deed?</b>"),
+        "",
+        preview,
+        "",
+        _("Date: today ({day})").format(day=ctx.today.strftime("%d/%m/%Y")),
+    ]
+    if was_cut:
+        lines.append(_("⚠️ The text was too long, so it was cut to {n} characters.").format(n=MAX_TEXT))
+    await ctx.reply(
+        "\n".join(lines),
+        [[Button(_("Yes, record it"), f"dq:y:{nonce}"), Button(_("No, do not record"), f"dq:n:{nonce}")]],
+    )
+
+
+@router.fallback(priority=30, media=True)
+async def hashtag_or_photo(ctx: Ctx) -> None:
+    _member(ctx)
+    inbound = ctx.inbound
+    text = inbound.text or ""
+    body = _hashtag_body(text)
+    media = inbound.media
+    if body is None and not (media and text.strip() and as_photo(media[-1])):
+        raise Unhandled  # free text is asked about later, after other features had their turn
+    if body is None:
+        body = text.strip()
+    photos: list[str] = []
+    if media:
+        try:
+            photos = [await store_incoming(ctx, media[-1], "photo")]
+        except DomainError as exc:
+            await ctx.reply("⚠️ " + esc(exc.message) + "\n" + _("Nothing was recorded."))
+            return
+    if not body:
+        await ctx.reply(
+            _(
+                "Please write what you did after #viectot, e.g. “#viectot Helped Mrs. Tư carry rice "
+                "home”. Nothing was recorded."
+            )
+        )
+        return
+    await _ask_to_record(ctx, body, photos, "hashtag" if _hashtag_body(text) is not None else "photo")
+
+
+@router.fallback(priority=80)
+async def free_text(ctx: Ctx) -> None:
+    _member(ctx)
+    text = (ctx.inbound.text or "").strip()
+    if ctx.inbound.media or len(fold(text).split()) < 3:
+        raise Unhandled  # a greeting or "ok" is not a deed; asking about it would be a nuisance
+    await _ask_to_record(ctx, text, [], "text")
+
+
+@router.button("dq")
+async def draft_answer(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    parts = (ctx.inbound.choice or "").split(":")
+    draft = ctx.state.get("deed_draft")
+    if len(parts) != 3 or not draft or draft.get("n") != parts[2]:
+        await ctx.ack(_("This question is closed."))
+        await ctx.reply(_("This question is closed."))
+        return
+    ctx.set_state("deed_draft", None)
+    if parts[1] != "y":
+        await ctx.reply(_("All right, nothing was recorded."))
+        return
+    data = DeedInput(
+        day=date.fromisoformat(draft["day"]),
+        text=draft["text"],
+        photo_keys=draft["photos"],
+        source=draft["source"],
+    )
+    deed = await ctx.svc(DeedService).report(actor, data)
+    await send_receipt(ctx, deed, actor.display_name)
+
+
+# --- /cuatoi, edit, withdraw ---------------------------------------------------------------------------
+
+
+@router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member")
+async def mine(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    month, year = await ctx.svc(DeedService).mine(actor)
+    today = ctx.today
+    lines = [
+        _("📋 <b>My good deeds</b>"),
+        "",
+        _("<b>This month ({month})</b>: {n}").format(month=today.strftime("%m/%Y"), n=len(month)),
+    ]
+    buttons: list[list[Button]] = []
+    for d in month[:15]:
+        snippet = d.text[:70] + ("…" if len(d.text) > 70 else "") if d.text else _("🎙 voice note")
+        lines.append(
+            f"{status_icon(d.status)} {d.day.strftime('%d/%m')} · {esc(snippet)} — "
+            f"<i>{status_label(d.status)}</i>"
+        )
+        if d.status == DeedStatus.RETURNED.value and d.return_reason:
+            lines.append("   " + _("Reason: {reason}").format(reason=esc(d.return_reason)))
+    pending = [d for d in year if d.status == DeedStatus.PENDING.value][:5]
+    for d in pending:
+        tag = d.day.strftime("%d/%m") + f" #{d.id}"
+        buttons.append(
+            [
+                Button(_("✏️ Edit {tag}").format(tag=tag), f"de:{d.id}"),
+                Button(_("🗑 Withdraw {tag}").format(tag=tag), f"dw:{d.id}"),
+            ]
+        )
+    counts = {
+        s: sum(1 for d in year if d.status == s)
+        for s in (DeedStatus.ACCEPTED, DeedStatus.FEATURED, DeedStatus.PENDING, DeedStatus.RETURNED)
+    }
+    lines += [
+        "",
+        _(
+            "<b>This year ({year})</b>: {n} — {accepted} recorded, {featured} commended, {pending} waiting, "
+            "{returned} returned"
+        ).format(
+            year=today.year,
+            n=len(year),
+            accepted=counts[DeedStatus.ACCEPTED],
+            featured=counts[DeedStatus.FEATURED],
+            pending=counts[DeedStatus.PENDING],
+            returned=counts[DeedStatus.RETURNED],
+        ),
+    ]
+    if not year:
+        lines += ["", _("No good deeds yet. Report one with /viectot — small things count too.")]
+    # Other features may add lines to /cuatoi (Feature.record_sections) without editing this module.
+    for section in ctx.services.deps.ext.record_sections:
+        extra = await section(ctx, actor)
+        if extra:
+            lines += ["", extra]
+    await ctx.reply("\n".join(lines), buttons)
+
+
+def _deed_arg(ctx: Ctx) -> int:
+    arg = (ctx.inbound.choice or "").rsplit(":", 1)[-1]
+    if not arg.isdigit():
+        raise InvalidInput(_("This button is no longer active."))
+    return int(arg)
+
+
+def _edit_steps() -> list[Step]:
+    return [
+        AskChoice(
+            "field",
+            _ask(lambda d: _("What do you want to change?")),
+            choices=lambda _ctx, d: [
+                ("text", _("What I did")),
+                ("day", _("The date")),
+                ("category", _("The category")),
+            ],
+            next=lambda d: d.get("field"),
+        ),
+        DeedTextStep("text", _ask(lambda d: _("Type the new text:")), max_len=MAX_TEXT, next=lambda d: DONE),
+        AskDate("day", _ask(_day_prompt), max_back_days=MAX_BACK_DAYS, max_ahead_days=0, next=lambda d: DONE),
+        AskChoice(
+            "category",
+            _ask(lambda d: _("🏷 Which kind of good deed is it?")),
+            choices=lambda _ctx, d: [(c, c) for c in d.get("_cats") or []],
+        ),
+    ]
+
+
+async def _edit_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    actor = ctx.require_actor()
+    field = data.get("field")
+    deed = await ctx.svc(DeedService).update(
+        actor,
+        int(data["deed_id"]),
+        text=data.get("text") if field == "text" else None,
+        day=date.fromisoformat(data["day"]) if field == "day" else None,
+        category=data.get("category") if field == "category" else None,
+    )
+    await ctx.reply(_("✏️ Updated.") + "\n\n" + deed_card(deed, actor.display_name, with_status=True))
+
+
+router.form(Form("deed_edit", _edit_steps(), on_complete=_edit_done))
+
+
+@router.button("de")
+async def edit(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    svc = ctx.svc(DeedService)
+    deed = await svc.own_deed(actor, _deed_arg(ctx))
+    cats = await svc.categories_for(actor, deed.branch_id) if actor.seat(deed.branch_id) else [deed.category]
+    await ctx.forms.start("deed_edit", {"deed_id": deed.id, "_cats": cats})
+
+
+@router.button("dw")
+async def withdraw_ask(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    deed = await ctx.svc(DeedService).own_deed(actor, _deed_arg(ctx))
+    await ctx.reply(
+        _("Withdraw this good deed? The secretary will no longer see it.")
+        + "\n\n"
+        + deed_card(deed, actor.display_name),
+        [[Button(_("🗑 Yes, withdraw"), f"dwy:{deed.id}"), Button(_("No, keep it"), "dwn")]],
+    )
+
+
+@router.button("dwy")
+async def withdraw(ctx: Ctx) -> None:
+    await ctx.svc(DeedService).withdraw(ctx.require_actor(), _deed_arg(ctx))
+    await ctx.reply(_("🗑 Withdrawn. It will not be reviewed or counted."))
+
+
+@router.button("dwn")
+async def withdraw_no(ctx: Ctx) -> None:
+    await ctx.reply(_("All right, it stays as it is."))
+
+
+@router.button("dsh")
+async def share_answer(ctx: Ctx) -> None:
+    yes = (ctx.inbound.choice or "").split(":")[1:2] == ["y"]
+    await ctx.svc(DeedService).answer_share(ctx.require_actor(), _deed_arg(ctx), yes)
+    await ctx.reply(
+        _("Thank you, it will be shared in the branch group.") if yes else _("All right, it stays private.")
+    )
+
+
+# --- nominations and featured examples ---------------------------------------------------------------------
+
+
+async def _nomination_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    if data.get("confirm") != "send":
+        await ctx.reply(_("All right, nothing was sent."))
+        return
+    await ctx.svc(DeedService).nominate(ctx.require_actor(), data["name"], data["what"], data.get("contact"))
+    await ctx.reply(_("🌱 Thank you! Your nomination has been sent to the branch secretary."))
+
+
+def _nomination_summary(data: dict[str, Any]) -> str:
+    lines = [
+        _("<b>Please check your nomination:</b>"),
+        _("Name: {name}").format(name=esc(data["name"])),
+        _("What they did: {what}").format(what=esc(data["what"])),
+    ]
+    if data.get("contact"):
+        lines.append(_("Contact: {contact}").format(contact=esc(data["contact"])))
+    return "\n".join(lines)
+
+
+router.form(
+    Form(
+        "deed_nominate",
+        [
+            AskText(
+                "name",
+                _ask(
+                    lambda d: _(
+                        "🌱 Who is the good example? Type their full name (they may be inside or "
+                        "outside the Party)."
+                    )
+                ),
+                max_len=200,
+            ),
+            AskText("what", _ask(lambda d: _("What did they do?")), max_len=MAX_TEXT),
+            AskText(
+                "contact",
+                _ask(lambda d: _("How can the branch reach them (phone, address)? Optional.")),
+                max_len=200,
+                optional=True,
+            ),
+            AskChoice(
+                "confirm",
+                _ask(_nomination_summary),
+                choices=lambda _ctx, d: [("send", _("✅ Send")), ("drop", _("✖️ Do not send"))],
+            ),
+        ],
+        on_complete=_nomination_done,
+    )
+)
+
+
+@router.command(
+    "neguong", "nominate", help=lambda: _("nominate a “gương người tốt” example"), audience="member"
+)
+async def nominate(ctx: Ctx) -> None:
+    await ctx.forms.start("deed_nominate")
+
+
+@router.command(
+    "guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member"
+)
+async def examples(ctx: Ctx) -> None:
+    rows = await ctx.svc(DeedService).featured(ctx.require_actor())
+    if not rows:
+        await ctx.reply(_("No commended good deeds to show yet."))
+        return
+    lines = [_("🌟 <b>Commended good deeds of the branch</b>")]
+    lines += ["\n" + deed_card(d, name) for d, name in rows]
+    await ctx.reply("\n".join(lines))

@@ -1,0 +1,238 @@
+"""Secretaries review good deeds (/duyet and the daily digest's buttons), record a deed on a member's
+behalf (/ghiho), get the monthly pack on demand (/bantin) and choose the digest time (/gioduyet).
+Committee admins edit the đảng bộ's categories (/loaiviectot)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.features.deeds.handlers import start_deed_form
+from bot.features.deeds.pack import XLSX_MIME, DeedPackService, store_pack
+from bot.features.deeds.service import DeedService, review_card
+from bot.features.onboarding.handlers import branch_arg, pick_branch
+from bot.i18n import _
+from bot.kernel.context import Ctx
+from bot.kernel.forms import AskText, Form
+from bot.kernel.routing import Router
+from bot.messages import Button, MediaRef, esc
+from bot.services.errors import InvalidInput
+from bot.services.org import OrgService
+
+router = Router("deeds_review")
+
+LIST_MAX = 10
+
+
+async def _list_pending(ctx: Ctx, branch_id: int) -> None:
+    rows = await ctx.svc(DeedService).pending(ctx.require_actor(), branch_id)
+    if not rows:
+        await ctx.reply(_("No good deeds are waiting for review. 🎉"))
+        return
+    await ctx.reply(_("🗂 <b>{n} good deed(s) waiting for review</b>").format(n=len(rows)))
+    for deed, name in rows[:LIST_MAX]:
+        await ctx.send(review_card(deed, name))
+    up_to = max(d.id or 0 for d, _n in rows)
+    more = (
+        _("(The first {k} are shown; the rest come after you review these.)").format(k=LIST_MAX)
+        if len(rows) > LIST_MAX
+        else ""
+    )
+    await ctx.reply(
+        (
+            _("Accept every good deed still waiting ({n}) in one go?").format(n=len(rows)) + "\n" + more
+        ).strip(),
+        [[Button(_("✅ Accept all"), f"dva:{branch_id}:{up_to}")]],
+    )
+
+
+@router.command("duyet", "review", help=lambda: _("review good deeds"), audience="manager")
+async def review_list(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, "dl")
+    if branch_id is not None:
+        await _list_pending(ctx, branch_id)
+
+
+@router.button("dl")
+async def review_list_for(ctx: Ctx) -> None:
+    await _list_pending(ctx, branch_arg(ctx))
+
+
+def _review_arg(ctx: Ctx) -> tuple[str, int]:
+    parts = (ctx.inbound.choice or "").split(":")
+    if len(parts) != 3 or parts[1] not in ("a", "f", "r") or not parts[2].isdigit():
+        raise InvalidInput(_("This button is no longer active."))
+    return parts[1], int(parts[2])
+
+
+@router.button("dv")
+async def review_one(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    svc = ctx.svc(DeedService)
+    action, deed_id = _review_arg(ctx)
+    if action == "r":
+        deed, name = await svc.reviewable(actor, deed_id)  # a forged or stale press stops here
+        await ctx.forms.start(
+            "deed_return", {"deed_id": deed_id, "for_name": name, "day": deed.day.strftime("%d/%m")}
+        )
+        return
+    deed, name = await svc.review(actor, deed_id, "accept" if action == "a" else "feature")
+    text = (
+        _("✅ Recorded: {name} — {day}.") if action == "a" else _("🌟 Commended: {name} — {day}.")
+    ).format(name=esc(name), day=deed.day.strftime("%d/%m"))
+    await ctx.reply(text)
+
+
+async def _return_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    _deed, name = await ctx.svc(DeedService).review(
+        ctx.require_actor(), int(data["deed_id"]), "return", data.get("reason")
+    )
+    await ctx.reply(_("↩️ Returned to {name} with your reason.").format(name=esc(name)))
+
+
+router.form(
+    Form(
+        "deed_return",
+        [
+            AskText(
+                "reason",
+                lambda _ctx, d: _(
+                    "↩️ Why is the good deed of {name} ({day}) returned? The member will see your reason."
+                ).format(name=esc(d.get("for_name", "")), day=d.get("day", "")),
+                max_len=500,
+                min_len=3,
+            ),
+        ],
+        on_complete=_return_done,
+    )
+)
+
+
+@router.button("dva")
+async def accept_all(ctx: Ctx) -> None:
+    parts = (ctx.inbound.choice or "").split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        raise InvalidInput(_("This button is no longer active."))
+    n = await ctx.svc(DeedService).accept_all(ctx.require_actor(), int(parts[1]), int(parts[2]))
+    await ctx.reply(
+        _("✅ Accepted {n} good deed(s). The members have been told.").format(n=n)
+        if n
+        else _("Nothing was left to accept.")
+    )
+
+
+# --- on behalf of a member ------------------------------------------------------------------------------
+
+
+async def _pick_member(ctx: Ctx, branch_id: int) -> None:
+    rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)
+    buttons = [[Button(p.display_name[:40], f"dbm:{branch_id}:{p.id}")] for _m, p in rows[:30]]
+    await ctx.reply(_("For which member do you record a good deed?"), buttons)
+
+
+@router.command(
+    "ghiho",
+    "recordfor",
+    help=lambda: _("record a good deed for a member without a phone"),
+    audience="manager",
+)
+async def record_for(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, "dob")
+    if branch_id is not None:
+        await _pick_member(ctx, branch_id)
+
+
+@router.button("dob")
+async def record_for_branch(ctx: Ctx) -> None:
+    await _pick_member(ctx, branch_arg(ctx))
+
+
+@router.button("dbm")
+async def record_for_member(ctx: Ctx) -> None:
+    parts = (ctx.inbound.choice or "").split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        raise InvalidInput(_("This button is no longer active."))
+    branch_id, person_id = int(parts[1]), int(parts[2])
+    rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)  # checks the manager's right
+    name = next((p.display_name for _m, p in rows if p.id == person_id), None)
+    if name is None:
+        raise InvalidInput(_("That person is not an active member of this branch."))
+    await start_deed_form(ctx, {"for_person": person_id, "for_name": name, "branch_id": branch_id})
+
+
+# --- the monthly pack on demand, the digest time, categories ---------------------------------------
+
+
+async def _send_pack(ctx: Ctx, branch_id: int) -> None:
+    pack = await ctx.svc(DeedPackService).pack_now(ctx.require_actor(), branch_id, ctx.today)
+    xlsx_key, png_key = await store_pack(ctx.services.deps, pack)
+    name = pack.label.replace("/", "-")
+    await ctx.reply(pack.text)
+    await ctx.reply(
+        _("📎 The month's good deeds as a spreadsheet (one row per deed)."),
+        media=MediaRef(
+            kind="document", media_key=xlsx_key, mime=XLSX_MIME, file_name=f"viec-tot-{name}.xlsx"
+        ),
+    )
+    await ctx.reply(_("📈 Good deeds per week."), media=MediaRef(kind="photo", media_key=png_key))
+
+
+@router.command(
+    "bantin", "deedpack", help=lambda: _("the month's good deeds for the branch meeting"), audience="manager"
+)
+async def pack(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, "dpk")
+    if branch_id is not None:
+        await _send_pack(ctx, branch_id)
+
+
+@router.button("dpk")
+async def pack_for(ctx: Ctx) -> None:
+    await _send_pack(ctx, branch_arg(ctx))
+
+
+@router.command(
+    "gioduyet", "digesttime", help=lambda: _("when I get the daily good-deed digest"), audience="manager"
+)
+async def digest_time(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    svc = ctx.svc(DeedService)
+    if not ctx.inbound.args.strip():
+        current = await svc.digest_time(actor.person_id)
+        await ctx.reply(
+            _(
+                "You get the good-deed digest every day at {time}. To change it, send e.g. /gioduyet 20:30"
+            ).format(time=current.strftime("%H:%M"))
+        )
+        return
+    when = await svc.set_digest_time(actor, ctx.inbound.args)
+    await ctx.reply(_("⏰ Saved: the digest comes every day at {time}.").format(time=when.strftime("%H:%M")))
+
+
+@router.command(
+    "loaiviectot",
+    "deedcategories",
+    help=lambda: _("the đảng bộ's good-deed categories"),
+    audience="committee",
+)
+async def categories(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    org_id = min(actor.admin_org_ids) if actor.admin_org_ids else None
+    if org_id is None:
+        raise InvalidInput(_("This command is only for Party committee administrators."))
+    svc = ctx.svc(DeedService)
+    args = ctx.inbound.args.strip()
+    if args:
+        names = await svc.set_categories(actor, org_id, args.split(","))
+        await ctx.reply(_("✅ Saved. Good-deed categories:") + "\n" + "\n".join(f"• {esc(n)}" for n in names))
+        return
+    names = await svc.categories(org_id)
+    await ctx.reply(
+        _("Good-deed categories:")
+        + "\n"
+        + "\n".join(f"• {esc(n)}" for n in names)
+        + "\n\n"
+        + _(
+            "To change them, send the whole list separated by commas, e.g. /loaiviectot giúp đỡ nhân "
+            "dân, từ thiện, khác"
+        )
+    )

@@ -1,0 +1,253 @@
+"""Deed ticks: the secretary's daily digest, the 7-day stale reminder and the monthly meeting pack.
+
+All three are idempotent: every row they queue has a unique outbox key (per day, per deed batch, per
+month), so running a tick twice, or catching up after downtime, never sends anything twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.features.deeds.models import Deed, DeedStatus
+from bot.features.deeds.pack import build_pack, pack_day_for, period_for, store_pack
+from bot.features.deeds.service import STALE_AFTER, digest_time, pending_deeds, review_card
+from bot.i18n import _, use_locale
+from bot.messages import Button, MediaRef, Reply, esc
+from bot.services.deps import Deps, Services
+from bot.services.org import OrgService
+from bot.services.outbox import enqueue_for_person
+from storage.models.org import Branch
+from storage.models.outbox import OutboxMessage
+from storage.models.people import Person
+
+log = logging.getLogger("hocbac.deeds")
+
+DIGEST_MAX_CARDS = 10  # more than this waits in /duyet; the digest stays one short burst a day
+PACK_HOUR = time(8, 0)  # local time the pack goes out on its day
+
+
+async def _locale(s: AsyncSession, person_id: int) -> str | None:
+    person = await s.get(Person, person_id)
+    return person.locale if person else None
+
+
+# --- the daily digest ---------------------------------------------------------------------------------
+
+
+async def enqueue_digest(
+    s: AsyncSession,
+    deps: Deps,
+    branch: Branch,
+    manager_id: int,
+    deeds: list[tuple[Deed, str]],
+    day_label: str,
+    due: datetime,
+) -> bool:
+    """One digest for one manager: a header, a card per pending deed (photo, text, three buttons) and
+    "accept all". Returns False when there was nothing to send."""
+    if not deeds:
+        return False
+    base = f"deed_digest:{branch.id}:{manager_id}:{day_label}"
+    shown = deeds[:DIGEST_MAX_CARDS]
+    up_to = max(d.id or 0 for d, _n in deeds)
+    expires = due + timedelta(days=1)
+    with use_locale(await _locale(s, manager_id)):
+        head = _(
+            "🗂 <b>Good deeds waiting for review</b> — {branch}\n{n} good deed(s) are waiting. Press a "
+            "button under each one."
+        ).format(branch=esc(branch.name), n=len(deeds))
+        if len(deeds) > len(shown):
+            head += "\n" + _("The first {k} are below; send /duyet for the rest.").format(k=len(shown))
+        replies = [("h", Reply(text=head))]
+        replies += [(str(d.id), review_card(d, name)) for d, name in shown]
+        replies.append(
+            (
+                "all",
+                Reply(
+                    text=_("Accept every good deed still waiting from this digest ({n}) in one go?").format(
+                        n=len(deeds)
+                    ),
+                    buttons=[[Button(_("✅ Accept all"), f"dva:{branch.id}:{up_to}")]],
+                ),
+            )
+        )
+    added = False
+    for part, reply in replies:
+        added |= await enqueue_for_person(
+            s,
+            manager_id,
+            key=f"{base}:{part}",
+            kind="deed_digest",
+            reply=reply,
+            due_at=due,
+            expires_at=expires,
+            branch_id=branch.id,
+        )
+    return added
+
+
+async def digest_tick(services: Services, now: datetime, since: datetime | None) -> None:
+    deps = services.deps
+    start = since or now - timedelta(seconds=deps.settings.tick_seconds)
+    tz = deps.clock.tz
+    async with deps.db.session() as s:
+        branch_ids = (
+            (
+                await s.execute(
+                    select(Deed.branch_id)
+                    .where(Deed.status == DeedStatus.PENDING.value, Deed.erased.is_(False))
+                    .distinct()
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for branch_id in branch_ids:
+            branch = await s.get(Branch, branch_id)
+            if branch is None:
+                continue
+            pending = await pending_deeds(s, branch_id)
+            for manager_id in await OrgService(deps).branch_managers(s, branch):
+                at = await digest_time(s, manager_id)
+                for day in sorted({start.astimezone(tz).date(), now.astimezone(tz).date()}):
+                    moment = datetime.combine(day, at, tz).astimezone(UTC)
+                    if start < moment <= now:
+                        due_deeds = [(d, n) for d, n in pending if d.created_at <= moment]
+                        await enqueue_digest(s, deps, branch, manager_id, due_deeds, day.isoformat(), moment)
+
+
+# --- stale deeds ------------------------------------------------------------------------------------
+
+
+async def stale_tick(services: Services, now: datetime, since: datetime | None) -> None:
+    """A deed pending for 7 days goes into the secretary's reminders, once per deed."""
+    deps = services.deps
+    async with deps.db.session() as s:
+        rows = (
+            await s.execute(
+                select(Deed, Person.display_name)
+                .join(Person, Person.id == Deed.person_id)
+                .where(
+                    Deed.status == DeedStatus.PENDING.value,
+                    Deed.erased.is_(False),
+                    Deed.stale_notified_at.is_(None),
+                    Deed.created_at <= now - STALE_AFTER,
+                )
+                .order_by(Deed.branch_id, Deed.id)
+            )
+        ).all()
+        by_branch: dict[int, list[tuple[Deed, str]]] = {}
+        for deed, name in rows:
+            by_branch.setdefault(deed.branch_id, []).append((deed, name))
+        for branch_id, deeds in by_branch.items():
+            branch = await s.get(Branch, branch_id)
+            assert branch is not None
+            up_to = max(d.id or 0 for d, _n in deeds)
+            for manager_id in await OrgService(deps).branch_managers(s, branch):
+                with use_locale(await _locale(s, manager_id)):
+                    lines = [
+                        _(
+                            "⏰ <b>Reminder</b>: {n} good deed(s) have waited more than 7 days for review "
+                            "in branch {branch}:"
+                        ).format(n=len(deeds), branch=esc(branch.name))
+                    ]
+                    for d, name in deeds[:15]:
+                        snippet = (d.text[:80] + "…") if len(d.text) > 80 else d.text
+                        lines.append(f"• {esc(name)} — {d.day.strftime('%d/%m')}: {esc(snippet)}")
+                    reply = Reply(
+                        text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), f"dl:{branch.id}")]]
+                    )
+                await enqueue_for_person(
+                    s,
+                    manager_id,
+                    key=f"deed_stale:{branch.id}:{manager_id}:{up_to}",
+                    kind="reminder",
+                    reply=reply,
+                    due_at=now,
+                    branch_id=branch.id,
+                )
+            for d, _n in deeds:
+                d.stale_notified_at = now
+                s.add(d)
+
+
+# --- the monthly meeting pack ----------------------------------------------------------------------------
+
+
+async def _already_sent(s: AsyncSession, key: str) -> bool:
+    return (await s.execute(select(OutboxMessage.id).where(OutboxMessage.key == key))).first() is not None
+
+
+async def enqueue_pack(
+    s: AsyncSession,
+    deps: Deps,
+    branch: Branch,
+    start_key: str,
+    pack_rows: list[tuple[str, Reply]],
+    manager_id: int,
+    now: datetime,
+) -> None:
+    for part, reply in pack_rows:
+        await enqueue_for_person(
+            s,
+            manager_id,
+            key=f"deed_pack:{branch.id}:{start_key}:{manager_id}:{part}",
+            kind="deed_pack",
+            reply=reply,
+            due_at=now,
+            branch_id=branch.id,
+        )
+
+
+async def pack_tick(services: Services, now: datetime, since: datetime | None) -> None:
+    deps = services.deps
+    tz = deps.clock.tz
+    local = now.astimezone(tz)
+    if local.time() < PACK_HOUR:
+        return
+    async with deps.db.session() as s:
+        for branch in (await s.execute(select(Branch).order_by(Branch.id))).scalars().all():
+            next_meeting = services.deps.ext.providers.next_meeting
+            meeting = await next_meeting(s, branch.id, local) if next_meeting else None
+            if pack_day_for(local.date(), meeting, tz) != local.date():
+                continue
+            start, end = period_for(local.date())
+            start_key = start.strftime("%Y-%m")
+            managers = await OrgService(deps).branch_managers(s, branch)
+            todo = [
+                m
+                for m in managers
+                if not await _already_sent(s, f"deed_pack:{branch.id}:{start_key}:{m}:text")
+            ]
+            if not todo:
+                continue
+            pack = await build_pack(s, deps, branch, start, end)
+            xlsx_key, png_key = await store_pack(deps, pack)
+            name = pack.label.replace("/", "-")
+            for manager_id in todo:
+                with use_locale(await _locale(s, manager_id)):
+                    rows = [
+                        ("text", Reply(text=pack.text)),
+                        (
+                            "xlsx",
+                            Reply(
+                                text=_("📎 The month's good deeds as a spreadsheet (one row per deed)."),
+                                media=MediaRef(
+                                    kind="document", media_key=xlsx_key, file_name=f"viec-tot-{name}.xlsx"
+                                ),
+                            ),
+                        ),
+                        (
+                            "png",
+                            Reply(
+                                text=_("📈 Good deeds per week."),
+                                media=MediaRef(kind="photo", media_key=png_key),
+                            ),
+                        ),
+                    ]
+                await enqueue_pack(s, deps, branch, start_key, rows, manager_id, now)
+            log.info("deed pack %s queued for branch %s (%d managers)", pack.label, branch.id, len(todo))

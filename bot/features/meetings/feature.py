@@ -1,0 +1,21 @@
+"""Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
+
+from bot.features.meetings import models
+from bot.features.meetings.handlers import router
+from bot.features.meetings.reminders import secretary_reminders
+from bot.features.meetings.service import _meeting_figures, _meeting_sheet, _next_meeting
+from bot.i18n import _
+from bot.kernel.feature import Feature
+from bot.services.extensions import ExportSheet, Figures, Tick
+
+FEATURE = Feature(
+    name="meetings",
+    routers=(router,),
+    ticks=(Tick("secretary_reminders", secretary_reminders),),
+    models=(models.Meeting, models.MeetingRsvp, models.Attendance),
+    figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
+                                  "attendance_present"), _meeting_figures),),
+    export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
+    providers={"next_meeting": _next_meeting},
+    catalog="secretary",
+)

@@ -1,0 +1,57 @@
+"""Secretaries' tools: branch settings, broadcasts and acknowledgements, meetings, RSVPs and attendance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from storage.models._types import json_column, utcnow
+
+
+class MeetingKind(StrEnum):
+    REGULAR = "regular"  # sinh hoạt định kỳ
+    THEMATIC = "thematic"  # sinh hoạt chuyên đề
+
+
+class Meeting(SQLModel, table=True):
+    __tablename__ = "meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    kind: str = Field(default=MeetingKind.REGULAR, max_length=20)
+    starts_at: datetime = Field(index=True)
+    place: str = Field(default="", max_length=300)
+    topic: str = Field(default="", max_length=500)
+    documents: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())  # MediaRef dicts
+    checkin_code: str = Field(default="", max_length=8)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    notice_sent_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class MeetingRsvp(SQLModel, table=True):
+    __tablename__ = "meeting_rsvp"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id", name="uq_meeting_rsvp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    attending: bool = True
+    reason: str | None = Field(default=None, max_length=500)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id", name="uq_attendance"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    present: bool = True
+    source: str = Field(default="secretary", max_length=20)  # secretary | code
+    at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,189 @@
+"""Scheduled reminders to the secretary: the monthly meeting (7 days and 1 day before), the quarter's
+thematic meeting, the mid-year and year-end reviews; and RSVP reminders to members before a meeting.
+
+Each reminder is one outbox row keyed (kind, branch, period, person), so a restart or a second tick never
+repeats it. Nothing is sent in the branch's quiet hours; before the secretary's reminder time of day, the
+tick waits for a later run.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import to_utc
+from bot.features.branch_settings.service import CalendarSettings, load_settings, manager_ids, to_calendar
+from bot.features.meetings.models import Meeting, MeetingKind
+from bot.features.meetings.service import MeetingService
+from bot.features.reports.service import BranchReport, report_text
+from bot.i18n import _, use_locale
+from bot.messages import Button, Reply, esc
+from bot.services import outbox
+from bot.services.deps import Deps, Services
+from bot.services.extensions import in_quiet_hours
+from storage.models.org import Branch
+from storage.models.people import Person
+
+RSVP_REMINDER_BEFORE = timedelta(days=1)
+RSVP_REMINDER_AFTER_NOTICE = timedelta(hours=3)
+
+
+def meeting_date(cal: CalendarSettings, year: int, month: int) -> date:
+    return date(year, month, cal.meeting_day)
+
+
+def next_regular_meeting(cal: CalendarSettings, today: date) -> date:
+    this = meeting_date(cal, today.year, today.month)
+    if this >= today:
+        return this
+    y, m = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return meeting_date(cal, y, m)
+
+
+async def _thematic_in_quarter(s: AsyncSession, branch_id: int, start: datetime, end: datetime) -> bool:
+    row = (
+        await s.execute(
+            select(Meeting.id)
+            .where(
+                Meeting.branch_id == branch_id,
+                Meeting.kind == MeetingKind.THEMATIC.value,
+                Meeting.cancelled_at.is_(None),
+                Meeting.starts_at >= start,
+                Meeting.starts_at < end,
+            )
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return row is not None
+
+
+def due_reminders(cal: CalendarSettings, today: date) -> list[tuple[str, str, date]]:
+    """(kind, period, subject date) due on ``today`` by the calendar alone."""
+    out: list[tuple[str, str, date]] = []
+    nxt = next_regular_meeting(cal, today)
+    days = (nxt - today).days
+    if days == 7:
+        out.append(("meeting7", nxt.strftime("%Y-%m"), nxt))
+    if days == 1:
+        out.append(("meeting1", nxt.strftime("%Y-%m"), nxt))
+    quarter = (today.month - 1) // 3 + 1
+    if today.month == 3 * quarter:  # the quarter's second month has ended
+        out.append(("thematic", f"{today.year}Q{quarter}", today))
+    if today.month == 6 and today.day >= 25:
+        out.append(("midyear", str(today.year), today))
+    if today.month == 12 and today.day >= 15:
+        out.append(("yearend", str(today.year), today))
+    return out
+
+
+async def secretary_reminders(services: Services, now: datetime, since: datetime | None) -> None:
+    tz = services.deps.clock.tz
+    local = now.astimezone(tz)
+    meetings = services.get(MeetingService)
+    async with services.deps.db.session() as s:
+        branches = (await s.execute(select(Branch).order_by(Branch.id))).scalars().all()
+        for branch in branches:
+            cal = to_calendar(await load_settings(s, branch.id))
+            if in_quiet_hours(local.time(), cal.quiet):
+                continue
+            await _member_rsvp_reminders(s, meetings, branch, now)
+            if local.time() < cal.reminder_time:
+                continue
+            managers = await manager_ids(s, branch.id)
+            for kind, period, subject in due_reminders(cal, local.date()):
+                if kind == "thematic":
+                    q_first = 3 * ((local.month - 1) // 3) + 1
+                    q_start = to_utc(datetime(local.year, q_first, 1), tz)
+                    q_end = to_utc(datetime(local.year + (q_first == 10), (q_first + 2) % 12 + 1, 1), tz)
+                    if await _thematic_in_quarter(s, branch.id, q_start, q_end):
+                        continue
+                for pid in managers:
+                    person = await s.get(Person, pid)
+                    with use_locale(person.locale if person else None):
+                        reply = await _reminder(s, services.deps, kind, branch, cal, subject, tz)
+                    await outbox.enqueue_for_person(
+                        s,
+                        pid,
+                        key=f"remind:{kind}:{branch.id}:{period}:{pid}",
+                        kind="reminder",
+                        reply=reply,
+                        due_at=now,
+                        priority=1,
+                        branch_id=branch.id,
+                        expires_at=now + timedelta(days=2),
+                    )
+
+
+async def _member_rsvp_reminders(
+    s: AsyncSession, meetings: MeetingService, branch: Branch, now: datetime
+) -> None:
+    """A day before a meeting, members who have not answered its notice are reminded once."""
+    rows = (
+        (
+            await s.execute(
+                select(Meeting).where(
+                    Meeting.branch_id == branch.id,
+                    Meeting.cancelled_at.is_(None),
+                    Meeting.notice_sent_at.is_not(None),
+                    Meeting.starts_at > now,
+                    Meeting.starts_at <= now + RSVP_REMINDER_BEFORE,
+                    Meeting.notice_sent_at <= now - RSVP_REMINDER_AFTER_NOTICE,
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for m in rows:
+        await meetings.remind_unanswered(s, m, branch, now)
+
+
+async def _reminder(
+    s: AsyncSession,
+    deps: Deps, kind: str, branch: Branch, cal: CalendarSettings, subject: date, tz: ZoneInfo
+) -> Reply:
+    name = esc(branch.name)
+    when = f"{cal.meeting_time.strftime('%H:%M')} {subject.strftime('%d/%m/%Y')}"
+    if kind == "meeting7":
+        return Reply(
+            text=_(
+                "📅 <b>{branch}: the monthly meeting is in 7 days</b> ({when}).\n"
+                "Please prepare the agenda and documents, then post the date and topic to members."
+            ).format(branch=name, when=when),
+            buttons=[[Button(_("📅 Schedule the meeting"), f"mts:{branch.id}:r:{subject.isoformat()}")]],
+        )
+    if kind == "meeting1":
+        return Reply(
+            text=_(
+                "⏰ <b>{branch}: the monthly meeting is tomorrow</b> ({when}).\n"
+                "One tap sends members the meeting notice and asks who will attend."
+            ).format(branch=name, when=when),
+            buttons=[[Button(_("📨 Send members the notice"), f"mt1:{branch.id}:{subject.isoformat()}")]],
+        )
+    if kind == "thematic":
+        return Reply(
+            text=_(
+                "📚 <b>{branch}: no thematic meeting is scheduled this quarter.</b>\n"
+                "The branch holds a thematic meeting at least once a quarter; please schedule it."
+            ).format(branch=name),
+            buttons=[[Button(_("📅 Schedule a thematic meeting"), f"mts:{branch.id}:t:")]],
+        )
+    # Review reminders carry the branch's figures for the half-year or the year.
+    year = subject.year
+    start = to_utc(datetime(year, 1, 1), tz)
+    end = to_utc(datetime(year, 7, 1) if kind == "midyear" else datetime(year + 1, 1, 1), tz)
+    label = _("first half of {y}").format(y=year) if kind == "midyear" else _("year {y}").format(y=year)
+    figures = await deps.ext.branch_figures(s, deps, branch.id, start, end)
+    report = BranchReport(branch.id, branch.name, "y", label, figures)
+    title = (
+        _("📝 <b>Mid-year review</b>: time to review the first half of the year with the branch.")
+        if kind == "midyear"
+        else _("📝 <b>Year-end review</b>: time to review the year and assess members.")
+    )
+    return Reply(
+        text=title + "\n\n" + report_text(report),
+        buttons=[[Button(_("📊 Full report and Excel"), f"rp:y:{branch.id}")]],
+    )

@@ -1,0 +1,355 @@
+"""Start, joining a branch, approval, help, profile, leaving and erasing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot.clock import local_now
+from bot.features.privacy.service import PrivacyService
+from bot.i18n import _
+from bot.kernel.context import Ctx
+from bot.kernel.dispatcher import audience_denial
+from bot.kernel.forms import AskChoice, AskText, Form, text_prompt
+from bot.kernel.menus import member_menu, secretary_menu
+from bot.kernel.routing import Router, Unhandled
+from bot.messages import Button, esc
+from bot.services.actor import Actor
+from bot.services.errors import InvalidInput
+from bot.services.identity import IdentityService
+from bot.services.org import CODE_ALPHABET, CODE_LENGTH, JoinResult, OrgService, normalize_code
+
+router = Router("onboarding")
+
+ProfileSection = Callable[[Ctx, Actor], Awaitable[str | None]]
+PROFILE_SECTIONS: list[ProfileSection] = []
+
+
+def profile_section(fn: ProfileSection) -> ProfileSection:
+    """Features add lines to /toi (e.g. the reading streak) without editing this module."""
+    PROFILE_SECTIONS.append(fn)
+    return fn
+
+
+def menu_for(actor: Actor | None) -> list[list[str]] | None:
+    if actor is None or not actor.is_member:
+        return None
+    return secretary_menu() if actor.is_secretary else member_menu()
+
+
+def looks_like_code(text: str) -> bool:
+    code = normalize_code(text)
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+async def _join(ctx: Ctx, code: str) -> None:
+    actor = ctx.require_actor()
+    result: JoinResult = await ctx.svc(OrgService).redeem(actor, code)
+    if result.kind == "pending":
+        await ctx.reply(_("📨 Your request to join branch <b>{branch}</b> ({org}) has been sent to the secretary. "
+                          "I will tell you as soon as it is approved.").format(
+            branch=esc(result.branch_name), org=esc(result.org_name)))
+    elif result.kind == "already":
+        await ctx.reply(_("You are already a member of branch <b>{branch}</b>.").format(
+            branch=esc(result.branch_name)), menu=menu_for(actor))
+    elif result.kind == "committee_admin":
+        await ctx.reply(_("✅ You are now an administrator of <b>{org}</b>. Send /help to see your commands.").format(
+            org=esc(result.org_name)))
+    else:
+        refreshed = await ctx.svc(IdentityService).actor_for_person(actor.person_id)
+        role = _("secretary") if result.role == "secretary" else _("deputy secretary")
+        await ctx.reply(_("✅ You are now the {role} of branch <b>{branch}</b>. Send /help to see your commands.")
+                        .format(role=role, branch=esc(result.branch_name)), menu=menu_for(refreshed))
+
+
+@router.command("start", help=lambda: _("start, or join a branch with a code"), in_menu=True)
+async def start(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    if ctx.inbound.args.strip():
+        await _join(ctx, ctx.inbound.args.strip())
+        return
+    if actor.is_member:
+        await ctx.reply(_("Welcome back, {name}! 🌿\nChoose from the menu below, or send /help.").format(
+            name=esc(actor.display_name)), menu=menu_for(actor))
+        return
+    if any(s.status == "pending" for s in actor.seats):
+        await ctx.reply(_("Welcome back! Your request to join is waiting for the secretary's approval."))
+        return
+    text = _("🌅 Welcome to <b>Học Bác mỗi ngày</b>!\n\n"
+             "Every day I bring you a short teaching of President Hồ Chí Minh, help you register your pledge "
+             "and report your good deeds.\n\n"
+             "To begin, please send the <b>join code</b> your branch secretary gave you (8 letters and digits).")
+    if actor.is_system_admin:
+        text += "\n\n" + _("You are a system administrator: send /quantri for the administration commands.")
+    await ctx.reply(text)
+
+
+@router.command("thamgia", "join", help=lambda: _("join a branch: /thamgia CODE"))
+async def join(ctx: Ctx) -> None:
+    code = ctx.inbound.args.strip()
+    if not code:
+        await ctx.reply(_("Please send the code after the command, e.g. /thamgia ABCD2345"))
+        return
+    await _join(ctx, code)
+
+
+@router.fallback(priority=10)
+async def code_typed(ctx: Ctx) -> None:
+    """Someone who has not joined yet types their code as a plain message."""
+    actor = ctx.require_actor()
+    text = ctx.inbound.text or ""
+    if looks_like_code(text):
+        await _join(ctx, text)
+        return
+    if actor.is_member or actor.is_committee_admin or actor.is_system_admin:
+        raise Unhandled
+    if any(s.status == "pending" for s in actor.seats):
+        await ctx.reply(_("Your request to join is waiting for the secretary's approval. "
+                          "I will tell you as soon as it is approved."))
+        return
+    await ctx.reply(_("Please send the join code from your branch secretary (8 letters and digits), "
+                      "e.g. ABCD2345."))
+
+
+@router.button("jr")
+async def decide_join(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    parts = (ctx.inbound.choice or "").split(":")
+    if len(parts) != 3 or parts[1] not in ("a", "r") or not parts[2].isdigit():
+        raise InvalidInput(_("This button is no longer active."))
+    approve = parts[1] == "a"
+    _membership, person = await ctx.svc(OrgService).decide_join(actor, int(parts[2]), approve)
+    text = (_("✅ Approved: {name} is now a member.") if approve else _("❌ Rejected: {name}.")).format(
+        name=esc(person.display_name))
+    if ctx.channel.caps.edit and ctx.inbound.message_id:
+        await ctx.edit(ctx.inbound.message_id, text)
+    else:
+        await ctx.reply(text)
+
+
+@router.command("help", "giup", "trogiup", help=lambda: _("what I can do for you"))
+async def help_cmd(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    lines = [_("<b>What you can do</b>")]
+    for spec in sorted(ctx.registry.unique_commands(), key=lambda s: (s.audience != "all", s.name)):
+        if spec.help is None or audience_denial(actor, spec) is not None:
+            continue
+        lines.append(f"/{spec.name} — {esc(spec.help())}")
+    if not actor.is_member and not actor.is_committee_admin:
+        lines.append("")
+        lines.append(_("You have not joined a branch yet: send the join code from your branch secretary."))
+    if not ctx.channel.caps.buttons:
+        lines.append("")
+        lines.append(_("You can also type a command without the slash, e.g. “hom nay”."))
+    await ctx.reply("\n".join(lines), menu=menu_for(actor))
+
+
+ROLE_NAMES = {"member": lambda: _("member"), "secretary": lambda: _("secretary"),
+              "deputy": lambda: _("deputy secretary")}
+def _label(names: dict, key: str) -> str:  # type: ignore[type-arg]
+    fn = names.get(key)
+    return fn() if fn else key
+
+
+STATUS_NAMES = {"pending": lambda: _("waiting for approval"), "active": lambda: _("active"),
+                "rejected": lambda: _("not approved"), "left": lambda: _("left")}
+
+
+@router.command("toi", "me", help=lambda: _("my profile"))
+async def profile(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    lines = [_("👤 <b>{name}</b>").format(name=esc(actor.display_name or "?"))]
+    for seat in actor.seats:
+        lines.append(_("• Branch {branch}: {role} ({status})").format(
+            branch=esc(seat.branch_name), role=_label(ROLE_NAMES, seat.role), status=_label(STATUS_NAMES, seat.status)))
+    if not actor.seats:
+        lines.append(_("You have not joined a branch yet."))
+    if actor.admin_org_ids:
+        lines.append(_("• Party committee administrator"))
+    if actor.is_system_admin:
+        lines.append(_("• System administrator"))
+    for section in PROFILE_SECTIONS:
+        extra = await section(ctx, actor)
+        if extra:
+            lines.append(extra)
+    lines.append("")
+    lines.append(_("To leave a branch: /roi. To delete your data: /xoadulieu."))
+    await ctx.reply("\n".join(lines), menu=menu_for(actor))
+
+
+@router.command("roi", "leave", help=lambda: _("leave a branch"), audience="member")
+async def leave(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    buttons = [[Button(_("Leave {branch}").format(branch=s.branch_name), f"leave:{s.branch_id}")]
+               for s in actor.active_seats()]
+    buttons.append([Button(_("No, stay"), "leave:no")])
+    await ctx.reply(_("Which branch do you want to leave? Your past records stay with the branch."), buttons)
+
+
+@router.button("leave")
+async def leave_confirmed(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    arg = (ctx.inbound.choice or "").split(":", 1)[-1]
+    if arg == "no" or not arg.isdigit():
+        await ctx.reply(_("All right, nothing changed."))
+        return
+    name = await ctx.svc(OrgService).leave(actor, int(arg))
+    await ctx.reply(_("You have left branch {branch}. The secretary has been told.").format(branch=esc(name)),
+                    remove_menu=True)
+
+
+@router.command("xoadulieu", "deletedata", help=lambda: _("delete my data"))
+async def erase(ctx: Ctx) -> None:
+    await ctx.reply(
+        _("⚠️ <b>Delete your data?</b>\nYour name, accounts and personal records will be deleted or made "
+          "anonymous, you will leave your branches, and your secretary will be told. This cannot be undone."),
+        [[Button(_("🗑 Yes, delete my data"), "erase:yes")], [Button(_("No, keep it"), "erase:no")]],
+    )
+
+
+@router.button("erase")
+async def erase_confirmed(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    if (ctx.inbound.choice or "").endswith(":yes"):
+        await ctx.svc(PrivacyService).erase(actor)
+        ctx.state.clear()
+        ctx.state_dirty = True
+        await ctx.reply(_("Your data has been deleted. Thank you for taking part. Send /start to begin again."),
+                        remove_menu=True)
+    else:
+        await ctx.reply(_("All right, nothing was deleted."))
+
+
+@router.command("ngonngu", "language", help=lambda: _("language: Tiếng Việt / English"))
+async def language(ctx: Ctx) -> None:
+    await ctx.reply(_("Choose your language:"), [[Button("Tiếng Việt", "lang:vi"), Button("English", "lang:en")]])
+
+
+@router.button("lang")
+async def language_set(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    locale = (ctx.inbound.choice or "").split(":", 1)[-1]
+    if locale not in ("vi", "en"):
+        raise InvalidInput(_("This button is no longer active."))
+    await ctx.svc(IdentityService).set_locale(actor.person_id, locale)
+    from bot.i18n import use_locale
+
+    with use_locale(locale):
+        await ctx.reply(_("Language saved."))
+
+
+# --- branch managers ---------------------------------------------------------------------------
+
+
+async def pick_branch(ctx: Ctx, prefix: str) -> int | None:
+    """The branch a manager acts on: the only one, or ask with buttons (data ``prefix:<branch_id>``)."""
+    actor = ctx.require_actor()
+    managed = [s for s in actor.active_seats() if s.role in ("secretary", "deputy")]
+    if len(managed) == 1:
+        return managed[0].branch_id
+    if not managed:
+        await ctx.reply(_("This command is only for branch secretaries."))
+        return None
+    await ctx.reply(_("Which branch?"), [[Button(s.branch_name, f"{prefix}:{s.branch_id}")] for s in managed])
+    return None
+
+
+def branch_arg(ctx: Ctx) -> int:
+    arg = (ctx.inbound.choice or "").rsplit(":", 1)[-1]
+    if not arg.isdigit():
+        raise InvalidInput(_("This button is no longer active."))
+    return int(arg)
+
+
+async def _send_code(ctx: Ctx, branch_id: int) -> None:
+    actor = ctx.require_actor()
+    code = await ctx.svc(OrgService).create_code(actor, kind="member", branch_id=branch_id)
+    link = getattr(ctx.channel, "deep_link", lambda _c: None)(code.code)
+    expires = local_now(ctx.services.deps.clock) + timedelta(hours=ctx.services.deps.settings.join_code_ttl_hours)
+    text = _("🔑 Join code for your branch: <b>{code}</b>\nValid until {expires}. Members type the code to the "
+             "bot, and you approve each request.").format(code=code.code, expires=expires.strftime("%H:%M %d/%m/%Y"))
+    if link:
+        text += "\n" + _("Or share this link: {link}").format(link=esc(link))
+    await ctx.reply(text)
+
+
+@router.command("mathamgia", "joincode", help=lambda: _("create a join code for members"), audience="manager")
+async def join_code(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, "jc")
+    if branch_id is not None:
+        await _send_code(ctx, branch_id)
+
+
+@router.button("jc")
+async def join_code_for(ctx: Ctx) -> None:
+    await _send_code(ctx, branch_arg(ctx))
+
+
+async def _list_pending(ctx: Ctx, branch_id: int) -> None:
+    rows = await ctx.svc(OrgService).pending_requests(ctx.require_actor(), branch_id)
+    if not rows:
+        await ctx.reply(_("No join requests are waiting."))
+        return
+    for m, person in rows[:20]:
+        await ctx.reply(_("🙋 {name} asks to join.").format(name=esc(person.display_name)),
+                        [[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]])
+
+
+@router.command("choduyet", "pending", help=lambda: _("join requests waiting for you"), audience="manager")
+async def pending(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, "pj")
+    if branch_id is not None:
+        await _list_pending(ctx, branch_id)
+
+
+@router.button("pj")
+async def pending_for(ctx: Ctx) -> None:
+    await _list_pending(ctx, branch_arg(ctx))
+
+
+async def _list_members(ctx: Ctx, branch_id: int) -> None:
+    rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)
+    lines = [_("👥 <b>Members ({n})</b>").format(n=len(rows))]
+    lines += [f"{i}. {esc(p.display_name)} — {_label(ROLE_NAMES, m.role)}"
+              for i, (m, p) in enumerate(rows, 1)]
+    await ctx.reply("\n".join(lines))
+
+
+@router.command("thanhvien", "members", help=lambda: _("members of my branch"), audience="manager")
+async def members(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, "ml")
+    if branch_id is not None:
+        await _list_members(ctx, branch_id)
+
+
+@router.button("ml")
+async def members_for(ctx: Ctx) -> None:
+    await _list_members(ctx, branch_arg(ctx))
+
+
+# --- the name the branch knows you by: a two-step form ------------------------------------------
+
+
+async def _rename_done(ctx: Ctx, data: dict) -> None:  # type: ignore[type-arg]
+    if data.get("confirm") != "yes":
+        await ctx.reply(_("All right, your name was not changed."))
+        return
+    name = await ctx.svc(IdentityService).rename(ctx.require_actor().person_id, data["name"])
+    await ctx.reply(_("✅ Your name is now <b>{name}</b>.").format(name=esc(name)))
+
+
+router.form(Form(
+    "rename",
+    steps=[
+        AskText("name", text_prompt(lambda: _("What full name should your branch see? (e.g. Nguyễn Văn An)")),
+                max_len=100),
+        AskChoice("confirm", lambda _ctx, data: _("Change your name to <b>{name}</b>?").format(
+            name=esc(data["name"])), choices=lambda _ctx, _data: [("yes", _("✅ Yes")), ("no", _("No"))]),
+    ],
+    on_complete=_rename_done,
+))
+
+
+@router.command("doiten", "rename", help=lambda: _("change the name your branch sees"))
+async def rename(ctx: Ctx) -> None:
+    await ctx.forms.start("rename")

@@ -1,0 +1,29 @@
+"""Pledges (phiếu đăng ký học tập và làm theo Bác): the form, review, check-ins and the year end."""
+
+from bot.features.pledges import models, ticks
+from bot.features.pledges.exports import _workbook_sheet
+from bot.features.pledges.handlers import router
+from bot.features.pledges.service import _erase_pledges, _figures, _not_pledged_audience, _pledge_items
+from bot.i18n import _
+from bot.kernel.feature import Feature
+from bot.services.extensions import Audience, ExportSheet, Figures, Tick
+
+FEATURE = Feature(
+    name="pledges",
+    routers=(router,),
+    ticks=(
+        Tick("pledges_checkin", ticks.checkin_round),
+        Tick("pledges_midyear", ticks.midyear_prompt),
+        Tick("pledges_yearend", ticks.yearend_draft_tick),
+        Tick("pledges_deadline", ticks.deadline_reminders),
+        Tick("pledges_returned", ticks.returned_reminders),
+    ),
+    models=(models.Pledge, models.PledgeItem, models.PledgeVersion, models.PledgeCheckinRound, models.PledgeCheckin,
+            models.PledgeCheckinAnswer, models.PledgeReview, models.PledgeBranchSettings, models.PledgeReminder),
+    audiences=(Audience("not_pledged", lambda: _("Members without a pledge this year"), _not_pledged_audience),),
+    figures=(Figures("pledges", ("pledged", "pledges_approved", "checkin_sent", "checkin_answered"), _figures),),
+    export_sheets=(ExportSheet("pledges", lambda: _("Pledges"), _workbook_sheet),),
+    erasers=(_erase_pledges,),
+    providers={"pledge_items": _pledge_items},
+    catalog="pledges",
+)

@@ -1,0 +1,358 @@
+"""Pledge ticks: check-in rounds, the mid-year prompt, the year-end draft, deadline and returned reminders.
+
+Each tick looks at the local date, finds what is due and enqueues it with a unique outbox key, so running
+a tick twice (or after a restart) sends nothing twice. Messages to members wait for their delivery time
+and never fall in the quiet hours.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import as_utc, to_utc
+from bot.features.pledges.models import (
+    Pledge,
+    PledgeBranchSettings,
+    PledgeCheckin,
+    PledgeCheckinRound,
+    PledgeReview,
+    PledgeStatus,
+)
+from bot.features.pledges.service import (
+    PledgeService,
+    active_items,
+    branch_settings,
+    build_yearend_draft,
+    checkin_view,
+    member_due_at,
+    not_pledged,
+)
+from bot.features.pledges.texts import LEVELS, render_checkin
+from bot.i18n import _, use_locale
+from bot.messages import Button, Reply, esc
+from bot.services.deps import Services
+from bot.services.org import OrgService
+from bot.services.outbox import enqueue_for_person
+from storage.models.org import Branch
+from storage.models.people import Person
+
+
+def checkin_buttons(checkin_id: int, items: list[tuple[int, str]]) -> list[list[Button]]:
+    rows = [
+        [
+            Button(f"✓ {_('Deed {n}').format(n=i)}", f"pc:{checkin_id}:{item_id}:done"),
+            Button(f"⏳ {_('Deed {n}').format(n=i)}", f"pc:{checkin_id}:{item_id}:doing"),
+            Button(f"✗ {_('Deed {n}').format(n=i)}", f"pc:{checkin_id}:{item_id}:not"),
+        ]
+        for i, (item_id, _what) in enumerate(items, 1)
+    ]
+    rows.append([Button(_("📝 Add a note"), f"pcn:{checkin_id}")])
+    return rows
+
+
+def yearend_buttons(review_id: int) -> list[list[Button]]:
+    rows = [[Button(_("✏️ Edit the draft"), f"pyr:e:{review_id}")]]
+    rows += [[Button(label(), f"pyr:l:{review_id}:{code}")] for code, label in LEVELS.items()]
+    return rows
+
+
+def _period_ending(local: date, frequency: str) -> tuple[str, datetime] | None:
+    """The period a check-in round asks about, when one is due this month: the month (or quarter) just
+    ended. December / Q4 is left to the year-end self-assessment. Returns (period, its local end)."""
+    first = local.replace(day=1)
+    prev_end = first - timedelta(days=1)
+    if prev_end.year != local.year or prev_end.month == 12:
+        return None
+    if frequency == "quarterly":
+        if local.month not in (4, 7, 10):
+            return None
+        return f"{prev_end.year}-Q{prev_end.month // 3}", datetime.combine(first, datetime.min.time())
+    return f"{prev_end.year}-{prev_end.month:02d}", datetime.combine(first, datetime.min.time())
+
+
+async def _approved_pledges(s: AsyncSession, year: int, branch_id: int | None = None) -> list[Pledge]:
+    query = select(Pledge).where(Pledge.year == year, Pledge.approved_version.is_not(None))
+    if branch_id is not None:
+        query = query.where(Pledge.branch_id == branch_id)
+    return list((await s.execute(query.order_by(Pledge.id))).scalars().all())
+
+
+async def _person(s: AsyncSession, person_id: int) -> Person | None:
+    person = await s.get(Person, person_id)
+    return None if person is None or person.erased_at is not None else person
+
+
+async def checkin_round(services: Services, now: datetime, since: datetime | None) -> None:
+    svc = services.get(PledgeService)
+    tz = svc.tz
+    local = now.astimezone(tz).date()
+    async with services.deps.db.session() as s:
+        pledges = await _approved_pledges(s, local.year)
+        by_branch: dict[int, list[Pledge]] = {}
+        for p in pledges:
+            by_branch.setdefault(p.branch_id, []).append(p)
+        for branch_id, rows in by_branch.items():
+            settings = await branch_settings(s, branch_id)
+            due = _period_ending(local, settings.checkin_frequency)
+            if due is None:
+                continue
+            period, ends_local = due
+            ends = to_utc(ends_local, tz)
+            # Pledges approved after the period ended have nothing to report for it yet.
+            due_pledges = [p for p in rows if p.first_approved_at and as_utc(p.first_approved_at) < ends]
+            if not due_pledges:
+                continue
+            rnd = await _round(s, branch_id, local.year, period, now)
+            for p in due_pledges:
+                await _send_checkin(s, svc, rnd, p, now)
+
+
+async def _round(
+    s: AsyncSession, branch_id: int, year: int, period: str, now: datetime
+) -> PledgeCheckinRound:
+    insert = pg_insert if s.bind is not None and s.bind.dialect.name == "postgresql" else sqlite_insert
+    await s.execute(
+        insert(PledgeCheckinRound)
+        .values(branch_id=branch_id, year=year, period=period, created_at=now)
+        .on_conflict_do_nothing(index_elements=["branch_id", "period"])
+    )
+    return (
+        await s.execute(
+            select(PledgeCheckinRound).where(
+                PledgeCheckinRound.branch_id == branch_id, PledgeCheckinRound.period == period
+            )
+        )
+    ).scalar_one()
+
+
+async def _send_checkin(
+    s: AsyncSession, svc: PledgeService, rnd: PledgeCheckinRound, p: Pledge, now: datetime
+) -> None:
+    exists = (
+        await s.execute(
+            select(PledgeCheckin.id).where(PledgeCheckin.round_id == rnd.id, PledgeCheckin.pledge_id == p.id)
+        )
+    ).scalar_one_or_none()
+    if exists is not None:
+        return
+    person = await _person(s, p.person_id)
+    if person is None or not await active_items(s, p.id or 0):
+        return
+    c = PledgeCheckin(round_id=rnd.id, pledge_id=p.id, person_id=p.person_id, created_at=now)
+    s.add(c)
+    await s.flush()
+    view = await checkin_view(s, c)
+    with use_locale(person.locale):
+        reply = Reply(
+            text=render_checkin(view.period, view.items, {}, None),
+            buttons=checkin_buttons(c.id or 0, view.items),
+        )
+    due = await member_due_at(s, svc.deps.ext, p.person_id, p.branch_id, now, svc.tz)
+    await enqueue_for_person(
+        s,
+        p.person_id,
+        key=f"pledge_checkin:{c.id}",
+        kind="pledge_checkin",
+        reply=reply,
+        due_at=due,
+        branch_id=p.branch_id,
+        priority=5,
+        ref=f"pledge_round:{rnd.id}",
+    )
+
+
+async def midyear_prompt(services: Services, now: datetime, since: datetime | None) -> None:
+    svc = services.get(PledgeService)
+    local = now.astimezone(svc.tz).date()
+    async with services.deps.db.session() as s:
+        for p in await _approved_pledges(s, local.year):
+            settings = await branch_settings(s, p.branch_id)
+            if local.month != settings.midyear_month:
+                continue
+            person = await _person(s, p.person_id)
+            if person is None:
+                continue
+            with use_locale(person.locale):
+                reply = Reply(
+                    text=_(
+                        "🌗 <b>Half a year: how do you assess yourself?</b>\n"
+                        "Look back at the deeds you registered for {year} and write a few lines: "
+                        "what went well, what you will do better."
+                    ).format(year=p.year),
+                    buttons=[[Button(_("✍️ Write my mid-year self-check"), f"pmy:{p.id}")]],
+                )
+            due = await member_due_at(s, svc.deps.ext, p.person_id, p.branch_id, now, svc.tz)
+            await enqueue_for_person(
+                s,
+                p.person_id,
+                key=f"pledge_midyear:{p.id}",
+                kind="pledge_midyear",
+                reply=reply,
+                due_at=due,
+                branch_id=p.branch_id,
+                priority=5,
+            )
+
+
+async def yearend_draft_tick(services: Services, now: datetime, since: datetime | None) -> None:
+    svc = services.get(PledgeService)
+    local = now.astimezone(svc.tz).date()
+    async with services.deps.db.session() as s:
+        for p in await _approved_pledges(s, local.year):
+            settings = await branch_settings(s, p.branch_id)
+            if not settings.yearend_start_month <= local.month <= settings.yearend_end_month:
+                continue
+            person = await _person(s, p.person_id)
+            if person is None:
+                continue
+            review = (
+                await s.execute(
+                    select(PledgeReview).where(PledgeReview.pledge_id == p.id, PledgeReview.kind == "yearend")
+                )
+            ).scalar_one_or_none()
+            if review is not None:
+                continue  # the draft was made once; the member's edits are never overwritten
+            with use_locale(person.locale):
+                text = await build_yearend_draft(s, svc.deps.ext, p, svc.tz)
+            review = PledgeReview(
+                pledge_id=p.id, person_id=p.person_id, kind="yearend", text=text, created_at=now
+            )
+            s.add(review)
+            await s.flush()
+            with use_locale(person.locale):
+                reply = Reply(text=yearend_message(p.year, text), buttons=yearend_buttons(review.id or 0))
+            due = await member_due_at(s, svc.deps.ext, p.person_id, p.branch_id, now, svc.tz)
+            await enqueue_for_person(
+                s,
+                p.person_id,
+                key=f"pledge_yearend:{p.id}",
+                kind="pledge_yearend",
+                reply=reply,
+                due_at=due,
+                branch_id=p.branch_id,
+                priority=5,
+            )
+
+
+def yearend_message(year: int, text: str) -> str:
+    return (
+        _(
+            "📄 <b>Year-end self-assessment {year}: your draft</b>\n"
+            "Built only from what you recorded this year. Edit it if you wish, then choose your level "
+            "to send it to the secretary."
+        ).format(year=year)
+        + f"\n\n<blockquote>{esc(text)}</blockquote>"
+    )
+
+
+async def deadline_reminders(services: Services, now: datetime, since: datetime | None) -> None:
+    svc = services.get(PledgeService)
+    org = services.get(OrgService)
+    local = now.astimezone(svc.tz).date()
+    async with services.deps.db.session() as s:
+        rows = (
+            (await s.execute(select(PledgeBranchSettings).where(PledgeBranchSettings.deadline.is_not(None))))
+            .scalars()
+            .all()
+        )
+        for st in rows:
+            deadline = st.deadline
+            assert deadline is not None
+            branch = await s.get(Branch, st.branch_id)
+            if branch is None:
+                continue
+            if deadline - timedelta(days=3) <= local < deadline:
+                for pid, _name in await not_pledged(s, branch.id or 0, deadline.year):
+                    await svc.remind(
+                        s,
+                        pid,
+                        branch,
+                        "deadline",
+                        key=f"pledge_deadline:{branch.id}:{deadline}:{pid}",
+                        deadline=deadline,
+                        year=deadline.year,
+                    )
+            elif deadline < local <= deadline + timedelta(days=7):
+                missing = await not_pledged(s, branch.id or 0, deadline.year)
+                for manager_id in await org.branch_managers(s, branch):
+                    manager = await s.get(Person, manager_id)
+                    with use_locale(manager.locale if manager else None):
+                        if missing:
+                            text = _(
+                                "📋 The pledge deadline ({date}) has passed. "
+                                "Not registered yet ({n}):\n{names}"
+                            ).format(
+                                date=deadline.strftime("%d/%m/%Y"),
+                                n=len(missing),
+                                names="\n".join(f"• {esc(n)}" for _p, n in missing),
+                            )
+                        else:
+                            text = _(
+                                "📋 The pledge deadline ({date}) has passed. Every member has registered. 🎉"
+                            ).format(date=deadline.strftime("%d/%m/%Y"))
+                        reply = Reply(
+                            text=text, buttons=[[Button(_("📋 Pledge status"), f"pst:{branch.id}")]]
+                        )
+                    due = await member_due_at(s, svc.deps.ext, manager_id, branch.id, now, svc.tz)
+                    await enqueue_for_person(
+                        s,
+                        manager_id,
+                        key=f"pledge_deadline_list:{branch.id}:{deadline}:{manager_id}",
+                        kind="notice",
+                        reply=reply,
+                        due_at=due,
+                        branch_id=branch.id,
+                    )
+
+
+RETURNED_STALE = timedelta(days=7)
+
+
+async def returned_reminders(services: Services, now: datetime, since: datetime | None) -> None:
+    svc = services.get(PledgeService)
+    org = services.get(OrgService)
+    async with services.deps.db.session() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(Pledge).where(
+                        Pledge.status == PledgeStatus.RETURNED.value, Pledge.decided_at.is_not(None)
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for p in rows:
+            assert p.decided_at is not None
+            if as_utc(p.decided_at) > now - RETURNED_STALE:
+                continue
+            branch = await s.get(Branch, p.branch_id)
+            person = await s.get(Person, p.person_id)
+            if branch is None or person is None:
+                continue
+            days = (now - as_utc(p.decided_at)).days
+            for manager_id in await org.branch_managers(s, branch):
+                manager = await s.get(Person, manager_id)
+                with use_locale(manager.locale if manager else None):
+                    reply = Reply(
+                        text=_(
+                            "↩️ {name}'s pledge was returned {days} days ago and has not been sent "
+                            "again. You may want to talk with them."
+                        ).format(name=esc(person.display_name), days=days)
+                    )
+                due = await member_due_at(s, svc.deps.ext, manager_id, branch.id, now, svc.tz)
+                await enqueue_for_person(
+                    s,
+                    manager_id,
+                    key=f"pledge_returned_stale:{p.id}:v{p.version}:{manager_id}",
+                    kind="notice",
+                    reply=reply,
+                    due_at=due,
+                    branch_id=branch.id,
+                )

@@ -1,0 +1,122 @@
+"""📊 /baocao: the branch's figures with a chart and an Excel export; the committee's view of its branches."""
+
+from __future__ import annotations
+
+from bot.features.branch_settings.service import BranchSettingsService
+from bot.features.onboarding.handlers import pick_branch
+from bot.features.reports.service import PERIODS, XLSX_MIME, ReportService, report_text
+from bot.i18n import _
+from bot.kernel.context import Ctx
+from bot.kernel.routing import Router
+from bot.messages import Button, MediaRef, esc
+from bot.services.errors import InvalidInput
+from bot.services.media import MediaStore
+
+router = Router("reports")
+
+
+def _periods(prefix: str, target: int) -> list[list[Button]]:
+    return [
+        [
+            Button(_("This month"), f"{prefix}:m:{target}"),
+            Button(_("This quarter"), f"{prefix}:q:{target}"),
+            Button(_("This year"), f"{prefix}:y:{target}"),
+        ]
+    ]
+
+
+def _args(ctx: Ctx) -> tuple[str, int]:
+    parts = (ctx.inbound.choice or "").split(":")
+    if len(parts) != 3 or parts[1] not in PERIODS or not parts[2].isdigit():
+        raise InvalidInput(_("This button is no longer active."))
+    return parts[1], int(parts[2])
+
+
+@router.command("baocao", "report", help=lambda: _("branch report and Excel export"), audience="manager")
+async def report(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    if not actor.is_secretary and actor.is_committee_admin:
+        org_id = sorted(actor.admin_org_ids)[0]
+        await ctx.reply(_("📊 Report of the Party committee: which period?"), _periods("rc", org_id))
+        return
+    branch_id = await pick_branch(ctx, "rpb")
+    if branch_id is not None:
+        await ctx.reply(_("📊 Which period?"), _periods("rp", branch_id))
+
+
+@router.button("rpb")
+async def report_for(ctx: Ctx) -> None:
+    branch_id = int((ctx.inbound.choice or "").rsplit(":", 1)[-1] or 0)
+    await ctx.reply(_("📊 Which period?"), _periods("rp", branch_id))
+
+
+@router.button("rp")
+async def branch_report(ctx: Ctx) -> None:
+    period, branch_id = _args(ctx)
+    svc = ctx.svc(ReportService)
+    r = await svc.branch_report(ctx.require_actor(), branch_id, period)
+    await ctx.reply(report_text(r), [[Button(_("📥 Export to Excel"), f"rx:{period}:{branch_id}")]])
+    png = await svc.chart(r)
+    key = await ctx.svc(MediaStore).save(png, "image/png", "baocao.png")
+    await ctx.reply(media=MediaRef(kind="photo", media_key=key, mime="image/png", file_name="baocao.png"))
+
+
+@router.button("rx")
+async def export(ctx: Ctx) -> None:
+    period, branch_id = _args(ctx)
+    data, name = await ctx.svc(ReportService).workbook(ctx.require_actor(), branch_id, period)
+    key = await ctx.svc(MediaStore).save(data, XLSX_MIME, name)
+    await ctx.reply(
+        _("📥 The branch workbook: members, pledges, good deeds, meetings and attendance, notices."),
+        media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME, file_name=name),
+    )
+
+
+@router.button("rc")
+async def committee(ctx: Ctx) -> None:
+    period, org_id = _args(ctx)
+    org, reports = await ctx.svc(ReportService).committee_view(ctx.require_actor(), org_id, period)
+    label = reports[0].label if reports else ""
+    lines = [
+        _("📊 <b>{org}</b> — {period}: {n} branches").format(org=esc(org.name), period=label, n=len(reports))
+    ]
+    for r in reports:
+        rates = r.rates
+        att = f"{rates['attendance']:g}%" if rates["attendance"] is not None else "—"
+        lines.append(
+            _("• {branch}: {members} members, meetings {regular}+{thematic}, attendance {att}").format(
+                branch=esc(r.branch_name),
+                members=r.get("members") or 0,
+                regular=r.get("meetings_regular") or 0,
+                thematic=r.get("meetings_thematic") or 0,
+                att=att,
+            )
+        )
+        if r.flags:
+            lines.append("   ⚠️ " + esc("; ".join(r.flags)))
+    lagging = [r for r in reports if r.flags]
+    lines.append("")
+    lines.append(_("Lagging branches: {n}").format(n=len(lagging)) if lagging else _("No branch is lagging."))
+    await ctx.reply("\n".join(lines))
+
+
+@router.command(
+    "nguong", "thresholds", help=lambda: _("lagging thresholds: /nguong 80"), audience="committee"
+)
+async def thresholds(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    org_id = sorted(actor.admin_org_ids)[0]
+    svc = ctx.svc(BranchSettingsService)
+    arg = ctx.inbound.args.strip().rstrip("%")
+    if arg:
+        if not arg.isdigit():
+            raise InvalidInput(_("Please send a number from 0 to 100, e.g. /nguong 80"))
+        row = await svc.set_thresholds(actor, org_id, min_attendance_pct=int(arg))
+    else:
+        row = await svc.thresholds(actor, org_id)
+    await ctx.reply(
+        _(
+            "A branch is flagged when attendance is under {pct}%, when it has no thematic meeting in "
+            "the quarter, or no good deeds in the month. Change with /nguong NUMBER."
+        ).format(pct=row.min_attendance_pct)
+    )

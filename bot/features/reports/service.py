@@ -1,0 +1,334 @@
+"""Branch reports (/baocao): figures from every feature's provider, a PNG chart, the Excel workbook and the
+committee's one-row-per-branch view with lagging branches flagged."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import local_now, to_utc
+from bot.features.branch_settings.service import get_branch, load_thresholds
+from bot.i18n import _
+from bot.messages import esc
+from bot.services import audit
+from bot.services.actor import Actor
+from bot.services.deps import Deps
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.permissions import require_org_admin
+from storage.models.org import Branch, Organization
+from storage.models.people import Membership, MembershipStatus, Person
+
+log = logging.getLogger("hocbac.reports")
+
+PERIODS = ("m", "q", "y")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Sheets the workbook always has, in this order; a feature that registered none gets an empty sheet.
+SHEET_ORDER = ("members", "pledges", "deeds", "meetings", "notices")
+
+
+def period_bounds(kind: str, today: date) -> tuple[date, date]:
+    """[start, end) local dates of this month / quarter / year."""
+    if kind == "m":
+        start = today.replace(day=1)
+        end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    elif kind == "q":
+        first = 3 * ((today.month - 1) // 3) + 1
+        start = date(today.year, first, 1)
+        end = date(today.year + (first == 10), (first + 2) % 12 + 1, 1)
+    elif kind == "y":
+        start, end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
+    else:
+        raise InvalidInput(_("Unknown period."))
+    return start, end
+
+
+def period_label(kind: str, today: date) -> str:
+    if kind == "m":
+        return _("month {m}/{y}").format(m=today.month, y=today.year)
+    if kind == "q":
+        return _("quarter {q}/{y}").format(q=(today.month - 1) // 3 + 1, y=today.year)
+    return _("year {y}").format(y=today.year)
+
+
+def pct(num: float | int | None, den: float | int | None) -> float | None:
+    if num is None or not den:
+        return None
+    return round(100.0 * float(num) / float(den), 1)
+
+
+@dataclass
+class BranchReport:
+    branch_id: int
+    branch_name: str
+    period: str
+    label: str
+    figures: dict[str, float | int]
+    flags: list[str] = field(default_factory=list)
+
+    def get(self, key: str) -> float | int | None:
+        return self.figures.get(key)
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        f = self.figures
+        return {
+            "pledged": pct(f.get("pledged"), f.get("members")) if "pledged" in f else None,
+            "checkin": pct(f.get("checkin_answered"), f.get("checkin_sent")) if "checkin_sent" in f else None,
+            "attendance": pct(f.get("attendance_present"), f.get("attendance_expected")),
+            "ack": pct(f.get("notices_acknowledged"), f.get("notices_ack_sent")),
+        }
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return _("no data yet")
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _fmt_pct(value: float | None) -> str:
+    return _("no data yet") if value is None else f"{value:g}%"
+
+
+def report_text(r: BranchReport) -> str:
+    f = r.figures
+    rates = r.rates
+    lines = [
+        _("📊 <b>Report of {branch}</b> — {period}").format(branch=esc(r.branch_name), period=r.label),
+        "",
+    ]
+    lines.append(_("• Members: {n}").format(n=_fmt(f.get("members"))))
+    lines.append(_("• Pledged: {pct}").format(pct=_fmt_pct(rates["pledged"])))
+    lines.append(_("• Answered the daily check-in: {pct}").format(pct=_fmt_pct(rates["checkin"])))
+    if "deeds_reported" in f:
+        lines.append(
+            _("• Good deeds: {reported} reported, {accepted} accepted, {featured} featured").format(
+                reported=_fmt(f.get("deeds_reported")),
+                accepted=_fmt(f.get("deeds_accepted")),
+                featured=_fmt(f.get("deeds_featured")),
+            )
+        )
+    else:
+        lines.append(_("• Good deeds: {none}").format(none=_("no data yet")))
+    lines.append(
+        _("• Meetings held: {regular} regular, {thematic} thematic").format(
+            regular=_fmt(f.get("meetings_regular")), thematic=_fmt(f.get("meetings_thematic"))
+        )
+    )
+    lines.append(_("• Attendance: {pct}").format(pct=_fmt_pct(rates["attendance"])))
+    lines.append(
+        _("• Notices: {n} sent, confirmed {pct}").format(n=_fmt(f.get("notices")), pct=_fmt_pct(rates["ack"]))
+    )
+    if r.flags:
+        lines.append("")
+        lines.append(_("⚠️ Needs attention: {flags}").format(flags="; ".join(r.flags)))
+    return "\n".join(lines)
+
+
+def chart_png(r: BranchReport) -> bytes:
+    """A bar chart of the branch's rates. matplotlib is imported here so the bot starts without it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rates = r.rates
+    labels = [_("Pledged"), _("Check-in"), _("Attendance"), _("Confirmed notices")]
+    values = [rates["pledged"], rates["checkin"], rates["attendance"], rates["ack"]]
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    try:
+        bars = ax.bar(labels, [v or 0 for v in values], color=["#c0392b", "#e67e22", "#2980b9", "#27ae60"])
+        for bar, v in zip(bars, values, strict=True):
+            ax.text(bar.get_x() + bar.get_width() / 2, (v or 0) + 2, _fmt_pct(v), ha="center", fontsize=8)
+        ax.set_ylim(0, 110)
+        ax.set_ylabel("%")
+        ax.set_title(f"{r.branch_name} — {r.label}", fontsize=10)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+    finally:
+        plt.close(fig)
+
+
+class ReportService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def bounds(self, period: str) -> tuple[datetime, datetime, str]:
+        today = local_now(self.deps.clock).date()
+        start, end = period_bounds(period, today)
+        tz = self.deps.clock.tz
+        return (
+            to_utc(datetime.combine(start, datetime.min.time()), tz),
+            to_utc(datetime.combine(end, datetime.min.time()), tz),
+            period_label(period, today),
+        )
+
+    async def branch_report(self, actor: Actor, branch_id: int, period: str) -> BranchReport:
+        start, end, label = self.bounds(period)
+        async with self.deps.db.session() as s:
+            branch = await get_branch(s, actor, branch_id, "report.read")
+            figures = await self.deps.ext.branch_figures(s, self.deps, branch.id, start, end)
+            return BranchReport(branch.id, branch.name, period, label, figures)
+
+    async def chart(self, report: BranchReport) -> bytes:
+        return await asyncio.to_thread(chart_png, report)
+
+    async def committee_view(
+        self, actor: Actor, org_id: int, period: str
+    ) -> tuple[Organization, list[BranchReport]]:
+        """One report per branch of the đảng bộ, each with its lagging flags."""
+        require_org_admin(actor, org_id, "report.committee")
+        start, end, label = self.bounds(period)
+        q_start, q_end, _q = self.bounds("q")
+        m_start, m_end, _m = self.bounds("m")
+        async with self.deps.db.session() as s:
+            org = await s.get(Organization, org_id)
+            if org is None:
+                raise NotFound(_("That Party committee does not exist."))
+            limits = await load_thresholds(s, org_id)
+            branches = (
+                await s.execute(select(Branch).where(Branch.org_id == org_id).order_by(Branch.name))
+            ).scalars()
+            out: list[BranchReport] = []
+            for branch in branches.all():
+                figures = await self.deps.ext.branch_figures(s, self.deps, branch.id, start, end)
+                r = BranchReport(branch.id, branch.name, period, label, figures)
+                quarter = await self.deps.ext.branch_figures(s, self.deps, branch.id, q_start, q_end)
+                month = await self.deps.ext.branch_figures(s, self.deps, branch.id, m_start, m_end)
+                if limits.require_thematic_quarter and not quarter.get("meetings_thematic"):
+                    r.flags.append(_("no thematic meeting this quarter"))
+                att = r.rates["attendance"]
+                if att is not None and att < limits.min_attendance_pct:
+                    r.flags.append(
+                        _("attendance {pct}% (under {min}%)").format(
+                            pct=f"{att:g}", min=limits.min_attendance_pct
+                        )
+                    )
+                if limits.require_deeds_month and "deeds_reported" in month and not month["deeds_reported"]:
+                    r.flags.append(_("no good deeds this month"))
+                out.append(r)
+            return org, out
+
+    async def workbook(self, actor: Actor, branch_id: int, period: str) -> tuple[bytes, str]:
+        """The branch's Excel workbook for the period; every export is audited."""
+        start, end, label = self.bounds(period)
+        async with self.deps.db.session() as s:
+            branch = await get_branch(s, actor, branch_id, "report.export")
+            sheets: list[tuple[str, list[str], list[list[Any]]]] = []
+            registered = self.deps.ext.export_sheets
+            keys = list(SHEET_ORDER) + [k for k in registered if k not in SHEET_ORDER]
+            for key in keys:
+                sheet = registered.get(key)
+                if sheet is None:
+                    sheets.append((_placeholder_title(key), [_("Note")], [[_("no data yet")]]))
+                    continue
+                header, rows = await sheet.rows(s, self.deps, branch.id, start, end)
+                sheets.append((sheet.title(), header, rows))
+            await audit.record(
+                s,
+                at=self.deps.clock.now(),
+                actor_person_id=actor.person_id,
+                action="report.export",
+                org_id=branch.org_id,
+                branch_id=branch.id,
+                target=f"branch:{branch.id}:{period}",
+                details={"sheets": [t for t, _h, _r in sheets], "rows": sum(len(r) for _t, _h, r in sheets)},
+            )
+        data = await asyncio.to_thread(_build_xlsx, sheets)
+        name = f"baocao-{_slug(branch.name)}-{label.replace('/', '-').replace(' ', '-')}.xlsx"
+        return data, name
+
+
+def _placeholder_title(key: str) -> str:
+    return {
+        "pledges": _("Pledges"),
+        "deeds": _("Good deeds"),
+        "members": _("Members"),
+        "meetings": _("Meetings and attendance"),
+        "notices": _("Notices"),
+    }.get(key, key)
+
+
+def _slug(text: str) -> str:
+    from bot.text import fold
+
+    return "-".join(fold(text).split())[:40] or "chibo"
+
+
+def _build_xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append(row)
+        for i, name in enumerate(header, 1):
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(str(name)) + 4))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- the members figure and sheet (this feature owns them) -------------------------------------------
+
+
+async def _member_figures(
+    s: AsyncSession, deps: Deps, branch_id: int, start: datetime, end: datetime
+) -> dict[str, float | int]:
+    rows = (
+        (
+            await s.execute(
+                select(Membership.decided_at).where(
+                    Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return {"members": len(rows)}
+
+
+async def _member_sheet(
+    s: AsyncSession, deps: Deps, branch_id: int, start: datetime, end: datetime
+) -> tuple[list[str], list[list[Any]]]:
+    header = [_("No."), _("Name"), _("Role"), _("Status"), _("Joined")]
+    roles = {"member": _("member"), "secretary": _("secretary"), "deputy": _("deputy secretary")}
+    statuses = {"active": _("active"), "left": _("left")}
+    rows = (
+        await s.execute(
+            select(Membership, Person)
+            .join(Person, Person.id == Membership.person_id)
+            .where(
+                Membership.branch_id == branch_id,
+                Membership.status.in_([MembershipStatus.ACTIVE.value, MembershipStatus.LEFT.value]),
+            )
+            .order_by(Membership.status, Person.display_name)
+        )
+    ).all()
+    return header, [
+        [
+            i,
+            p.display_name,
+            roles.get(m.role, m.role),
+            statuses.get(m.status, m.status),
+            (m.decided_at or m.requested_at).replace(tzinfo=None),
+        ]
+        for i, (m, p) in enumerate(rows, 1)
+    ]
+
+

@@ -1,0 +1,33 @@
+"""Every feature of the bot, in one list. The App builds its registries from this tuple (order matters
+only for fallbacks of equal priority and for the order of /help)."""
+
+from bot.features.admin.feature import FEATURE as admin
+from bot.features.branch_settings.feature import FEATURE as branch_settings
+from bot.features.broadcasts.feature import FEATURE as broadcasts
+from bot.features.daily.feature import FEATURE as daily
+from bot.features.deeds.feature import FEATURE as deeds
+from bot.features.housekeeping.feature import FEATURE as housekeeping
+from bot.features.linking.feature import FEATURE as linking
+from bot.features.meetings.feature import FEATURE as meetings
+from bot.features.onboarding.feature import FEATURE as onboarding
+from bot.features.pledges.feature import FEATURE as pledges
+from bot.features.privacy.feature import FEATURE as privacy
+from bot.features.reports.feature import FEATURE as reports
+from bot.features.zalo_quota.feature import FEATURE as zalo_quota
+from bot.kernel.feature import Feature
+
+FEATURES: tuple[Feature, ...] = (
+    onboarding,
+    admin,
+    housekeeping,
+    privacy,
+    linking,
+    branch_settings,
+    daily,
+    pledges,
+    deeds,
+    broadcasts,
+    meetings,
+    reports,
+    zalo_quota,
+)

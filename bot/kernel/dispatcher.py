@@ -1,0 +1,274 @@
+"""The dispatcher: one neutral entry point for every channel.
+
+For each inbound event it resolves the person, takes that person's lock (so two updates of one person
+never interleave), loads their conversation state, routes the event and saves the state. A domain error
+becomes a polite reply; any other error is logged and the person gets a short apology, never a trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+from bot.delivery import Channel
+from bot.i18n import _, use_locale
+from bot.kernel.context import Ctx
+from bot.kernel.menus import all_labels
+from bot.kernel.routing import CommandSpec, Registry, Unhandled
+from bot.messages import Inbound, esc
+from bot.services.actor import Actor
+from bot.services.deps import Services
+from bot.services.errors import DomainError, PermissionDenied
+from bot.services.identity import IdentityService
+from bot.text import fold, pick_choice
+
+log = logging.getLogger("hocbac.core")
+
+CANCEL_WORDS = {"huy", "cancel", "thoi", "dung"}
+
+
+class UserLocks(Protocol):
+    def lock(self, key: str) -> AsyncIterator[None]: ...
+
+
+class MemoryLocks:
+    """Per-person asyncio locks for one process (Redis locks take over in scale mode)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def lock(self, key: str) -> AsyncIterator[None]:
+        lk = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lk:
+                yield
+        finally:
+            self._users[key] -= 1
+            if self._users[key] == 0:
+                del self._users[key]
+                self._locks.pop(key, None)
+
+
+class RecentUpdates:
+    """Drops an update id seen in the last ``size`` updates (Telegram resends after timeouts)."""
+
+    def __init__(self, size: int = 20000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+
+    async def first_time(self, channel: str, update_id: str) -> bool:
+        key = f"{channel}:{update_id}"
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return True
+
+
+class Dispatcher:
+    def __init__(self, services: Services, registry: Registry, locks: UserLocks | None = None,
+                 dedupe: RecentUpdates | None = None) -> None:
+        self.services = services
+        self.registry = registry
+        self.locks = locks or MemoryLocks()
+        self.dedupe = dedupe or RecentUpdates()
+        self.handled = 0
+        self.latencies: list[float] = []  # for /metrics; trimmed
+
+    def state_key(self, inbound: Inbound) -> str:
+        user = inbound.user.user_id if inbound.user else "-"
+        return f"{inbound.chat.channel}:{inbound.chat.bot}:{inbound.chat.chat_id}:{user}"
+
+    async def handle(self, inbound: Inbound, channel: Channel) -> None:
+        started = time.perf_counter()
+        try:
+            if inbound.update_id and not await self.dedupe.first_time(inbound.channel, inbound.update_id):
+                log.info("dropped repeated update %s", inbound.update_id)
+                return
+            await self._handle(inbound, channel)
+        except Exception:
+            # Last line of defence: nothing a user sends may crash the bot.
+            log.exception("unhandled error for update %s (%s)", inbound.update_id, inbound.kind)
+        finally:
+            self.handled += 1
+            self.latencies.append(time.perf_counter() - started)
+            if len(self.latencies) > 5000:
+                del self.latencies[:2500]
+
+    async def _handle(self, inbound: Inbound, channel: Channel) -> None:
+        identities = self.services.get(IdentityService)
+        if inbound.kind == "blocked" and inbound.user is not None:
+            await identities.mark_account_unreachable(inbound.channel, inbound.chat.bot, inbound.user.user_id,
+                                                      "blocked by the user")
+            return
+        if inbound.user is None or inbound.kind in ("member_update", "ignored"):
+            return
+        if not inbound.is_private:
+            spec = self.registry.commands.get(inbound.command or "")
+            if spec is None or not spec.groups:
+                return  # the bot stays quiet in groups except for its few group commands
+        key = self.state_key(inbound)
+        # The lock is taken before the person is resolved, so one person's updates keep their order.
+        async with self.locks.lock(key):
+            actor = await identities.resolve(inbound.user, inbound.chat.chat_id, inbound.chat.bot,
+                                             inbound.is_private)
+            with use_locale(actor.locale):
+                state = await self.services.deps.state.get(key)
+                ctx = Ctx(inbound=inbound, channel=channel, services=self.services, registry=self.registry,
+                          actor=actor, state=state)
+                try:
+                    await self._route(ctx)
+                except DomainError as exc:
+                    if inbound.kind == "callback":
+                        await ctx.ack(exc.message[:180])
+                    await ctx.reply("⚠️ " + esc(exc.message))
+                except Exception:
+                    log.exception("handler failed for %s", inbound.command or inbound.kind)
+                    if inbound.kind == "callback":
+                        await ctx.ack()
+                    await ctx.reply(_("Sorry, something went wrong on our side. Your earlier answers are kept; "
+                                      "please try again in a moment."))
+                finally:
+                    if ctx.state_dirty:
+                        await self.services.deps.state.set(key, ctx.state, self.services.deps.clock.now())
+
+    # --- routing ----------------------------------------------------------------------------------
+
+    async def _route(self, ctx: Ctx) -> None:
+        inbound = ctx.inbound
+        if inbound.kind == "callback" or inbound.choice:
+            await self._press(ctx)
+            return
+        if not ctx.channel.caps.buttons and self._map_typed_choice(ctx):
+            await self._press(ctx)
+            return
+        folded = fold(inbound.text) if not inbound.command else ""
+        if inbound.command in ("huy", "cancel") or (folded in CANCEL_WORDS):
+            await self._cancel(ctx)
+            return
+        spec = self._command_for(ctx)
+        if spec is not None:
+            if ctx.forms.active:
+                await ctx.forms.cancel()  # a new command leaves the form (forms may keep a draft on cancel)
+            await self._run_command(ctx, spec)
+            return
+        if inbound.command:
+            await ctx.reply(_("I do not know the command /{cmd}. Send /help to see what I can do.").format(
+                cmd=esc(inbound.command[:40])))
+            return
+        if await ctx.forms.handle():
+            return
+        await self._fallback(ctx)
+
+    def _map_typed_choice(self, ctx: Ctx) -> bool:
+        """On numbered-list channels, "2" or a label's words stand for pressing that choice."""
+        choices = ctx.state.get("choices") or []
+        if not choices or ctx.inbound.command:
+            return False
+        index = pick_choice(ctx.inbound.text, [c["label"] for c in choices])
+        if index is None:
+            return False
+        ctx.inbound.choice = choices[index]["data"]
+        return True
+
+    async def _press(self, ctx: Ctx) -> None:
+        data = ctx.inbound.choice or ""
+        if data.startswith("f:"):
+            if ctx.forms.active and await ctx.forms.handle():
+                return
+            await ctx.ack(_("This question is closed."))
+            return
+        fn = self.registry.find_button(data)
+        if fn is None:
+            log.info("button with unknown data pressed: %r", data[:64])
+            await ctx.ack(_("This button is no longer active."))
+            return
+        await fn(ctx)
+        await ctx.ack()
+
+    def _command_for(self, ctx: Ctx) -> CommandSpec | None:
+        inbound = ctx.inbound
+        if inbound.command:
+            return self.registry.commands.get(inbound.command)
+        text = inbound.text or ""
+        if not text or len(text) > 40 or inbound.media:
+            return None  # a photo's caption is never a typed command
+        label_cmd = all_labels().get(text.strip())
+        if label_cmd:
+            return self.registry.commands.get(label_cmd)
+        # Zalo and elderly members type commands without slash or diacritics: "hom nay", "viec tot".
+        folded = fold(text)
+        if ctx.forms.active or not folded:
+            return None
+        compact = folded.replace(" ", "")
+        spec = self.registry.commands.get(compact)
+        if spec is not None:
+            return spec
+        label_folded = {fold(label): cmd for label, cmd in all_labels().items()}
+        cmd = label_folded.get(folded)
+        return self.registry.commands.get(cmd) if cmd else None
+
+    async def _run_command(self, ctx: Ctx, spec: CommandSpec) -> None:
+        actor = ctx.actor
+        assert actor is not None
+        denial = audience_denial(actor, spec)
+        if denial:
+            raise PermissionDenied(denial)
+        await spec.fn(ctx)
+
+    async def _cancel(self, ctx: Ctx) -> None:
+        from bot.kernel.menus import member_menu, secretary_menu
+
+        cancelled = await ctx.forms.cancel()
+        ctx.set_state("choices", None)
+        if cancelled == "kept":
+            return  # the form already said what it kept
+        actor = ctx.actor
+        menu = (secretary_menu() if actor and actor.is_secretary else member_menu()) if actor and actor.is_member \
+            else None
+        await ctx.reply(_("Cancelled. Nothing was saved from that form.") if cancelled
+                        else _("There is nothing to cancel."), menu=menu)
+
+    async def _fallback(self, ctx: Ctx) -> None:
+        inbound = ctx.inbound
+        has_media = bool(inbound.media)
+        for fb in self.registry.fallbacks:
+            if has_media and not fb.media:
+                continue
+            if not has_media and not inbound.text:
+                continue
+            try:
+                await fb.fn(ctx)
+                return
+            except Unhandled:
+                continue
+        if inbound.kind == "unsupported" or (has_media and not inbound.text):
+            await ctx.reply(_("I cannot handle this kind of message yet. Send /help to see what I can do."))
+            return
+        await ctx.reply(_("I did not understand that. Send /help to see what I can do."))
+
+
+def audience_denial(actor: Actor, spec: CommandSpec) -> str | None:
+    """A friendly refusal for commands outside the person's role (services still check everything)."""
+    if spec.audience == "all" or actor.is_system_admin:
+        return None
+    if spec.audience == "member" and not actor.is_member:
+        if any(s.status == "pending" for s in actor.seats):
+            return _("Your request to join is waiting for the secretary's approval.")
+        return _("You have not joined a branch yet. Send the join code from your branch secretary.")
+    if spec.audience == "manager" and not (actor.is_secretary or actor.is_committee_admin):
+        return _("This command is only for branch secretaries.")
+    if spec.audience == "committee" and not actor.is_committee_admin:
+        return _("This command is only for Party committee administrators.")
+    if spec.audience == "admin":
+        return _("This command is only for system administrators.")
+    return None

@@ -1,0 +1,26 @@
+"""Keep a received photo or file in the media store, whatever channel it came from.
+
+Telegram files are fetched by file id, Zalo photos by URL (``ctx.channel.fetch_media``); either way the
+bytes land in MediaStore under their sha256 key, so a photo sent on Zalo can be shown to a secretary on
+Telegram, and a Zalo photo URL that expires later costs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.kernel.context import Ctx
+from bot.messages import MediaRef
+from bot.services.media import MediaStore
+
+
+async def keep_media(ctx: Ctx, ref: MediaRef) -> MediaRef:
+    """Fetch ``ref`` through the channel it arrived on and store it; returns it with ``media_key`` set.
+    Raises InvalidInput (a polite reply) for files over the size limit or of a refused type."""
+    if ref.media_key:
+        return ref
+    store = ctx.svc(MediaStore)
+    store.check_size(ref.size)
+    data = await ctx.channel.fetch_media(ref)
+    key = await store.save(data, ref.mime, ref.file_name)
+    return replace(ref, media_key=key, size=len(data))

@@ -1,0 +1,135 @@
+"""A small neutral router: commands, button prefixes, forms and fallbacks, checked at start-up.
+
+Each feature's ``handlers.py`` exposes ``router = Router("name")`` and its ``feature.py`` declares it; the
+App builds one Registry from the feature list. A name clash stops the boot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.kernel.context import Ctx
+    from bot.kernel.forms import Form
+
+HandlerFn = Callable[["Ctx"], Awaitable[None]]
+Audience = Literal["all", "member", "manager", "committee", "admin"]
+
+
+@dataclass(slots=True)
+class CommandSpec:
+    name: str
+    fn: HandlerFn
+    aliases: tuple[str, ...] = ()
+    help: Callable[[], str] | None = None  # returns translated help text; None hides it from /help
+    audience: Audience = "all"
+    in_menu: bool = True  # listed in Telegram's command menu (setMyCommands)
+    groups: bool = False  # also answered in group chats
+    router: str = ""
+
+
+@dataclass(slots=True)
+class FallbackSpec:
+    fn: HandlerFn
+    priority: int
+    media: bool
+    router: str
+
+
+@dataclass
+class Router:
+    name: str
+    commands: list[CommandSpec] = field(default_factory=list)
+    buttons: dict[str, HandlerFn] = field(default_factory=dict)
+    forms: list[Form] = field(default_factory=list)
+    fallbacks: list[FallbackSpec] = field(default_factory=list)
+
+    def command(
+        self,
+        name: str,
+        *aliases: str,
+        help: Callable[[], str] | None = None,
+        audience: Audience = "all",
+        in_menu: bool = True,
+        groups: bool = False,
+    ) -> Callable[[HandlerFn], HandlerFn]:
+        def deco(fn: HandlerFn) -> HandlerFn:
+            self.commands.append(CommandSpec(name, fn, aliases, help, audience, in_menu, groups, self.name))
+            return fn
+
+        return deco
+
+    def button(self, prefix: str) -> Callable[[HandlerFn], HandlerFn]:
+        """Handles presses whose data is ``prefix`` or starts with ``prefix:``."""
+
+        def deco(fn: HandlerFn) -> HandlerFn:
+            if prefix in self.buttons:
+                raise ValueError(f"button prefix {prefix!r} registered twice in {self.name}")
+            self.buttons[prefix] = fn
+            return fn
+
+        return deco
+
+    def form(self, form: Form) -> Form:
+        self.forms.append(form)
+        return form
+
+    def fallback(self, priority: int = 100, media: bool = False) -> Callable[[HandlerFn], HandlerFn]:
+        """Private-chat text (or media, when ``media``) that matched nothing else. Lower priority runs first;
+        a fallback that does not want the message raises ``Unhandled``."""
+
+        def deco(fn: HandlerFn) -> HandlerFn:
+            self.fallbacks.append(FallbackSpec(fn, priority, media, self.name))
+            return fn
+
+        return deco
+
+
+class Unhandled(Exception):
+    """Raised by a fallback to pass the message on to the next one."""
+
+
+class Registry:
+    def __init__(self, routers: list[Router]) -> None:
+        self.routers = routers
+        self.commands: dict[str, CommandSpec] = {}
+        self.buttons: dict[str, HandlerFn] = {}
+        self.forms: dict[str, Form] = {}
+        self.fallbacks: list[FallbackSpec] = []
+        for router in routers:
+            for spec in router.commands:
+                for word in (spec.name, *spec.aliases):
+                    if word in self.commands:
+                        raise ValueError(
+                            f"command /{word} registered by {router.name} and {self.commands[word].router}"
+                        )
+                    self.commands[word] = spec
+            for prefix, fn in router.buttons.items():
+                if prefix in self.buttons:
+                    raise ValueError(f"button prefix {prefix!r} registered twice ({router.name})")
+                self.buttons[prefix] = fn
+            for form in router.forms:
+                if form.name in self.forms:
+                    raise ValueError(f"form {form.name!r} registered twice ({router.name})")
+                self.forms[form.name] = form
+            self.fallbacks.extend(router.fallbacks)
+        self.fallbacks.sort(key=lambda f: f.priority)
+
+    def find_button(self, data: str) -> HandlerFn | None:
+        head = data
+        while head:
+            fn = self.buttons.get(head)
+            if fn is not None:
+                return fn
+            if ":" not in head:
+                return None
+            head = head.rsplit(":", 1)[0]
+        return None
+
+    def unique_commands(self) -> list[CommandSpec]:
+        seen: dict[str, CommandSpec] = {}
+        for spec in self.commands.values():
+            seen.setdefault(spec.name, spec)
+        return list(seen.values())

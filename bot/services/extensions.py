@@ -1,0 +1,152 @@
+"""What features offer each other, held per App (never in module globals).
+
+A feature declares its audiences, report figures, export sheets, ticks, erasers and single-answer providers
+in its :class:`bot.kernel.feature.Feature`; the App builds one :class:`Extensions` from the feature list and
+puts it on ``deps.ext``. Another feature asks ``deps.ext`` for them, so the deeds feature never imports the
+pledges feature and vice versa. Every callable takes the caller's session, so it reads inside the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
+
+log = logging.getLogger("hocbac.extensions")
+
+
+class ExtensionError(RuntimeError):
+    """A feature's extension failed or was declared wrongly; the message names the feature and the piece."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """A named group of a branch's members, e.g. "not pledged this year" (for broadcasts and nudges)."""
+
+    key: str
+    label: Callable[[], str]  # translated label
+    members: Callable[[AsyncSession, Deps, int, datetime], Awaitable[set[int]]]  # (s, deps, branch_id, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """A report-figures provider: ``fn(s, deps, branch_id, start, end)`` returns exactly ``keys``."""
+
+    name: str
+    keys: tuple[str, ...]
+    fn: Callable[[AsyncSession, Deps, int, datetime, datetime], Awaitable[dict[str, float | int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSheet:
+    """One sheet of the branch workbook ("Xuất Excel"): ``rows(s, deps, branch_id, start, end)``."""
+
+    key: str
+    title: Callable[[], str]  # translated sheet title
+    rows: Callable[[AsyncSession, Deps, int, datetime, datetime], Awaitable[tuple[list[str], list[list[Any]]]]]
+
+
+TickFn = Callable[[Any, datetime, datetime | None], Awaitable[None]]  # (services, now, since)
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A minute tick: ``fn(services, now, since)`` queries what is due; idempotent through outbox keys."""
+
+    name: str
+    fn: TickFn
+
+
+# (session, person_id, deps) -> None: deletes or anonymises one feature's personal data.
+Eraser = Callable[[AsyncSession, int, "Deps"], Awaitable[None]]
+# (session, deps, actor, join code) -> a polite refusal, or None to let the code be used. Runs after the code
+# is found valid and before it is used; a refusal is not counted as a wrong code.
+JoinGuard = Callable[[AsyncSession, "Deps", Any, Any], Awaitable[str | None]]
+# (services, outbox row, final status, platform message ids) -> None, after a row reaches a final state.
+OutboxObserver = Callable[[Any, Any, str, list[str]], Awaitable[None]]
+# (outbox row) -> a reason to hold the row back now, or None. Built per App from its services.
+SendGate = Callable[[Any], Awaitable[str | None]]
+# (ctx, actor) -> a section of the member's record (/cuatoi), or None.
+RecordSection = Callable[[Any, Any], Awaitable[str | None]]
+
+
+@dataclass
+class Providers:
+    """Single-answer providers; None until the owning feature declares one (two declaring one is an error)."""
+
+    # (session, person_id, year) -> [(pledge_item_id, short label)]: the deeds form offers these.
+    pledge_items: Callable[[AsyncSession, int, int], Awaitable[list[tuple[int, str]]]] | None = None
+    # (session, [pledge_item_id]) -> {item_id: [(day, deed text)]}: the pledge view lists linked deeds.
+    deeds_for_pledge_items: (
+        Callable[[AsyncSession, list[int]], Awaitable[dict[int, list[tuple[date, str]]]]] | None
+    ) = None
+    # (session, person_id) -> the member's chosen daily delivery time (local); default 06:30.
+    delivery_time: Callable[[AsyncSession, int], Awaitable[time]] | None = None
+    # (session, branch_id) -> (quiet_start, quiet_end) local times; default 21:00–07:00.
+    quiet_hours: Callable[[AsyncSession, int], Awaitable[tuple[time, time]]] | None = None
+    # (session, branch_id, after) -> the next regular meeting's local start, if one is scheduled/known.
+    next_meeting: Callable[[AsyncSession, int, datetime], Awaitable[datetime | None]] | None = None
+    # (session, org_id, year) -> the đảng bộ's theme for that year (title, theme slugs), if set.
+    year_theme: Callable[[AsyncSession, int, int], Awaitable[tuple[str, list[str]] | None]] | None = None
+
+
+PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))
+
+DEFAULT_DELIVERY_TIME = time(6, 30)
+DEFAULT_QUIET_HOURS = (time(21, 0), time(7, 0))
+
+
+def in_quiet_hours(local: time, quiet: tuple[time, time] = DEFAULT_QUIET_HOURS) -> bool:
+    start, end = quiet
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+@dataclass
+class Extensions:
+    """The registries of one App, built from its feature list by ``bot.kernel.feature.build_extensions``."""
+
+    audiences: dict[str, Audience] = field(default_factory=dict)
+    figures: list[Figures] = field(default_factory=list)
+    export_sheets: dict[str, ExportSheet] = field(default_factory=dict)
+    ticks: dict[str, Tick] = field(default_factory=dict)
+    erasers: list[tuple[str, Eraser]] = field(default_factory=list)
+    join_guards: list[JoinGuard] = field(default_factory=list)
+    outbox_observers: list[OutboxObserver] = field(default_factory=list)
+    send_gates: list[SendGate] = field(default_factory=list)
+    record_sections: list[RecordSection] = field(default_factory=list)
+    providers: Providers = field(default_factory=Providers)
+
+    async def branch_figures(self, s: AsyncSession, deps: Deps, branch_id: int, start: datetime,
+                             end: datetime) -> dict[str, float | int]:
+        """Every feature's figures for one branch. A broken provider is an error naming it, never a gap."""
+        merged: dict[str, float | int] = {}
+        for provider in self.figures:
+            try:
+                got = await provider.fn(s, deps, branch_id, start, end)
+            except Exception as exc:
+                raise ExtensionError(f"figures provider {provider.name!r} failed: {exc!r}") from exc
+            unknown = set(got) - set(provider.keys)
+            if unknown:
+                raise ExtensionError(f"figures provider {provider.name!r} returned undeclared keys {sorted(unknown)}")
+            merged.update(got)
+        return merged
+
+    async def delivery_time(self, s: AsyncSession, person_id: int) -> time:
+        fn = self.providers.delivery_time
+        return await fn(s, person_id) if fn is not None else DEFAULT_DELIVERY_TIME
+
+    async def quiet_hours(self, s: AsyncSession, branch_id: int | None) -> tuple[time, time]:
+        fn = self.providers.quiet_hours
+        if fn is None or branch_id is None:
+            return DEFAULT_QUIET_HOURS
+        return await fn(s, branch_id)
