@@ -1,6 +1,7 @@
 """Apply Alembic migrations programmatically (``hocbac migrate``; ``hocbac run`` calls it on start).
 
-Features add their own revision files; several heads are fine because we always upgrade to ``heads``.
+The history is one line after 0007_one_history (``python -m bot.devtools.new_migration``); ``heads`` is
+still the target so an old database with the first release's branches upgrades the same way.
 """
 
 from __future__ import annotations

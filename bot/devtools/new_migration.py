@@ -2,8 +2,9 @@
 
     python -m bot.devtools.new_migration 0007_votes "votes"
 
-Features branch from the foundation (several heads are fine: we always upgrade to ``heads``); give
-``--depends-on`` when your tables reference another feature's tables.
+The history is one line (0007_one_history joined the first release's per-feature branches): a new
+revision always follows the single head, whichever feature adds it. Name it after the change, and list
+the new tables in the feature's ``Feature(models=...)`` so the App and this tool see them.
 """
 
 from __future__ import annotations
@@ -16,24 +17,24 @@ from alembic import command
 from alembic.script import ScriptDirectory
 
 import bot.installed  # noqa: F401  (every feature's models join the metadata)
-from storage.migrate import alembic_config, upgrade_sync
+from storage.migrate import MIGRATIONS_DIR, alembic_config, upgrade_sync
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("rev_id")
     parser.add_argument("message")
-    parser.add_argument("--depends-on", default=None)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'scratch.sqlite3'}"
         upgrade_sync(url)
         cfg = alembic_config(url)
         heads = ScriptDirectory.from_config(cfg).get_heads()
+        if len(heads) != 1:
+            raise SystemExit(f"the migration history must have one head, found {heads}")
         command.revision(cfg, message=args.message, autogenerate=True, rev_id=args.rev_id,
-                         head="0001_foundation" if "0001_foundation" in heads else heads[0],
-                         splice=True, depends_on=args.depends_on)
-    versions = Path(__file__).parent / "migrations" / "versions"
+                         head=heads[0])
+    versions = MIGRATIONS_DIR / "versions"
     for f in versions.glob(f"{args.rev_id}_*.py"):
         f.rename(versions / f"{args.rev_id}.py")
 

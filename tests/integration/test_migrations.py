@@ -35,3 +35,11 @@ async def test_models_match_migrations_sqlite(db_url):
 @pytest.mark.postgres
 async def test_models_match_migrations_postgres(pg_db_url):
     assert await _diff(pg_db_url) == []
+
+
+def test_the_history_has_one_head():
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == ["0007_one_history"]
