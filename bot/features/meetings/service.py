@@ -457,7 +457,7 @@ class MeetingService:
         start, end = self._year(year)
         async with self.deps.db.session() as s:
             await get_branch(s, actor, branch_id, "meeting.attendance")
-            figures = await _meeting_figures(s, branch_id, start, min(end, self.deps.clock.now()))
+            figures = await _meeting_figures(s, self.deps, branch_id, start, min(end, self.deps.clock.now()))
             return Rate(int(figures["attendance_present"]), int(figures["attendance_expected"]))
 
     def _year(self, year: int) -> tuple[datetime, datetime]:
