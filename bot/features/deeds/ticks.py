@@ -87,7 +87,7 @@ async def enqueue_digest(
             manager_id,
             key=f"{base}:{part}",
             kind="deed_digest",
-            render=lambda i=i: build()[i],  # type: ignore[misc]
+            render=lambda i=i: build()[i],
             not_before=due,
             expires_at=expires,
             branch_id=branch.id,
@@ -206,7 +206,7 @@ async def enqueue_pack(
             manager_id,
             key=f"deed_pack:{branch.id}:{start_key}:{manager_id}:{part}",
             kind="deed_pack",
-            render=lambda part=part: dict(render())[part],  # type: ignore[misc]
+            render=lambda part=part: dict(render())[part],
             not_before=now,
             branch_id=branch.id,
         )

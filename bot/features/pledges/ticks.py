@@ -344,7 +344,7 @@ async def returned_reminders(services: Services, now: datetime, since: datetime 
                     manager_id,
                     key=f"pledge_returned_stale:{p.id}:v{p.version}:{manager_id}",
                     kind="pledge_digest",
-                    render=lambda name=name, days=days: Reply(  # type: ignore[misc]
+                    render=lambda name=name, days=days: Reply(
                         text=_(
                             "↩️ {name}'s pledge was returned {days} days ago and has not been sent "
                             "again. You may want to talk with them."
