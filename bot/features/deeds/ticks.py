@@ -33,11 +33,6 @@ PACK_HOUR = time(8, 0)  # local time the pack goes out on its day
 PACK_PARTS = ("text", "xlsx", "png")
 
 
-async def _locale(s: AsyncSession, person_id: int) -> str | None:
-    person = await s.get(Person, person_id)
-    return person.locale if person else None
-
-
 # --- the daily digest ---------------------------------------------------------------------------------
 
 
