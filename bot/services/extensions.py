@@ -90,6 +90,8 @@ class Providers:
     ) = None
     # (session, person_id) -> the member's chosen daily delivery time (local); default 06:30.
     delivery_time: Callable[[AsyncSession, int], Awaitable[time]] | None = None
+    # (session, [person_id]) -> {person_id: last paused day (inclusive)} for those who paused ("Tạm dừng").
+    paused_until: Callable[[AsyncSession, list[int]], Awaitable[dict[int, date]]] | None = None
     # (session, branch_id) -> (quiet_start, quiet_end) local times; default 21:00–07:00.
     quiet_hours: Callable[[AsyncSession, int], Awaitable[tuple[time, time]]] | None = None
     # (session, branch_id, after) -> the next regular meeting's local start, if one is scheduled/known.
@@ -144,6 +146,10 @@ class Extensions:
     async def delivery_time(self, s: AsyncSession, person_id: int) -> time:
         fn = self.providers.delivery_time
         return await fn(s, person_id) if fn is not None else DEFAULT_DELIVERY_TIME
+
+    async def paused_until(self, s: AsyncSession, person_ids: list[int]) -> dict[int, date]:
+        fn = self.providers.paused_until
+        return await fn(s, person_ids) if fn is not None and person_ids else {}
 
     async def quiet_hours(self, s: AsyncSession, branch_id: int | None) -> tuple[time, time]:
         fn = self.providers.quiet_hours

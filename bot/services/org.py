@@ -10,14 +10,14 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.kernel.menus import member_menu
 from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
-from bot.services.outbox import enqueue_for_person
+from bot.services.notify import notify
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
 from storage.models.joining import JoinCode, JoinFailure
 from storage.models.org import Branch, Organization
@@ -267,17 +267,17 @@ class OrgService:
         )
 
     async def _notify_join_request(self, s: AsyncSession, branch: Branch, m: Membership, actor: Actor) -> None:
+        def render() -> Reply:
+            return Reply(
+                text=_("🙋 <b>Join request</b>\n{name} asks to join branch {branch}.").format(
+                    name=esc(actor.display_name or "?"), branch=esc(branch.name)),
+                buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
+            )
+
         for manager_id in await self.branch_managers(s, branch):
-            manager = await s.get(Person, manager_id)
-            with use_locale(manager.locale if manager else None):
-                reply = Reply(
-                    text=_("🙋 <b>Join request</b>\n{name} asks to join branch {branch}.").format(
-                        name=esc(actor.display_name or "?"), branch=esc(branch.name)),
-                    buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
-                )
             key = f"join_request:{m.id}:{m.requested_at.isoformat()}:{manager_id}"
-            await enqueue_for_person(s, manager_id, key=key, kind="notice", reply=reply,
-                                     due_at=self.deps.clock.now(), branch_id=branch.id)
+            await notify(s, self.deps, manager_id, key=key, kind="join_request", render=render,
+                         branch_id=branch.id)
 
     async def decide_join(self, actor: Actor, membership_id: int, approve: bool) -> tuple[Membership, Person]:
         now = self.deps.clock.now()
@@ -298,18 +298,18 @@ class OrgService:
             await audit.record(s, at=now, actor_person_id=actor.person_id,
                                action="join.approve" if approve else "join.reject",
                                org_id=branch.org_id, branch_id=branch.id, target=f"person:{person.id}")
-            with use_locale(person.locale):
+            def render() -> Reply:
                 if approve:
                     text = _("🎉 Your request to join branch {branch} was approved. Welcome!\n"
                              "Use the menu below, or send /help to see what you can do.").format(
                         branch=esc(branch.name))
-                    reply = Reply(text=text, menu=member_menu())
-                else:
-                    reply = Reply(text=_("Your request to join branch {branch} was not approved. "
-                                         "If this is a mistake, please contact the branch secretary.").format(
-                        branch=esc(branch.name)))
-            await enqueue_for_person(s, person.id, key=f"join_decision:{m.id}:{now.isoformat()}", kind="notice",
-                                     reply=reply, due_at=now, branch_id=branch.id)
+                    return Reply(text=text, menu=member_menu())
+                return Reply(text=_("Your request to join branch {branch} was not approved. "
+                                    "If this is a mistake, please contact the branch secretary.").format(
+                    branch=esc(branch.name)))
+
+            await notify(s, self.deps, person.id, key=f"join_decision:{m.id}:{now.isoformat()}",
+                         kind="join_decision", render=render, branch_id=branch.id)
             return m, person
 
     async def pending_requests(self, actor: Actor, branch_id: int) -> list[tuple[Membership, Person]]:
@@ -354,13 +354,9 @@ class OrgService:
 
     async def notify_managers(self, s: AsyncSession, branch: Branch, *, key: str, text_factory) -> None:  # type: ignore[no-untyped-def]
         """Tell each manager of a branch something, in their own language, through the outbox."""
-        now = self.deps.clock.now()
         for manager_id in await self.branch_managers(s, branch):
-            manager = await s.get(Person, manager_id)
-            with use_locale(manager.locale if manager else None):
-                reply = Reply(text=text_factory())
-            await enqueue_for_person(s, manager_id, key=f"{key}:{manager_id}", kind="notice", reply=reply,
-                                     due_at=now, branch_id=branch.id)
+            await notify(s, self.deps, manager_id, key=f"{key}:{manager_id}", kind="branch_news",
+                         render=lambda: Reply(text=text_factory()), branch_id=branch.id)
 
 
 def _clean_name(name: str) -> str:

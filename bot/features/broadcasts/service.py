@@ -20,12 +20,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.branch_settings.service import active_member_ids, get_branch, manager_ids
 from bot.features.broadcasts.models import Broadcast, BroadcastAck, BroadcastStatus
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, ChatRef, MediaRef, Reply, esc
 from bot.services import audit, outbox
 from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.services.notify import Addressee, notify_chat, notify_many
 from bot.services.permissions import require_org_admin
 from storage.models.org import Branch, Organization
 from storage.models.outbox import OutboxMessage, OutboxStatus
@@ -265,18 +266,16 @@ class BroadcastService:
                 raise InvalidInput(_("Nobody is in that audience right now, so nothing was sent."))
             due = b.scheduled_at or now
             reachable = await _reachable(s, people)
-            payloads: dict[str, dict[str, object]] = {}
-            rows: list[outbox.Queued] = []
-            for pid in sorted(reachable):
-                to, locale = reachable[pid]
-                if locale not in payloads:
-                    with use_locale(locale):
-                        payloads[locale] = notice_reply(b, await _header(s, b)).to_dict()
-                rows.append(outbox.Queued(key=f"broadcast:{b.id}:{pid}", kind="broadcast", to=to,
-                                          payload=payloads[locale], due_at=due, priority=PRIORITY,
-                                          ref=f"broadcast:{b.id}", branch_id=b.branch_id))
+            addressees = [Addressee(key=f"broadcast:{b.id}:{pid}", to=to, locale=locale, branch_id=b.branch_id,
+                                    not_before=due)
+                          for pid, (to, locale) in sorted(reachable.items())]
+
+            async def render(_branch_id: int | None) -> Reply:
+                return notice_reply(b, await _header(s, b))
+
             # One executemany: a row-by-row insert took ~8 s of a 10,000-member broadcast before any send.
-            await outbox.enqueue_many(s, rows)
+            await notify_many(s, self.deps, addressees, kind="broadcast", render=render,
+                              ref=f"broadcast:{b.id}", priority=PRIORITY)
             b.total, b.no_account = len(people), len(people) - len(reachable)
             b.progress_channel, b.progress_chat_id, b.progress_bot = (
                 progress_chat.channel,
@@ -287,13 +286,15 @@ class BroadcastService:
             if b.scheduled_at is not None:
                 b.status = BroadcastStatus.SCHEDULED.value
                 # The live progress message appears when sending starts.
-                await outbox.enqueue(
+                await notify_chat(
                     s,
+                    self.deps,
+                    progress_chat,
+                    person_id=actor.person_id,
                     key=f"bprogress:{b.id}:start",
-                    kind="notice",
-                    to=outbox.Recipient(progress_chat, actor.person_id),
-                    reply=self._progress_reply(b, Progress(b.total, 0, b.no_account, 0, 0, 1)),
-                    due_at=due,
+                    kind="broadcast_progress",
+                    render=lambda: self._progress_reply(b, Progress(b.total, 0, b.no_account, 0, 0, 1)),
+                    not_before=due,
                     priority=0,
                     ref=f"bprogress:{b.id}",
                     branch_id=b.branch_id,
@@ -454,23 +455,23 @@ class BroadcastService:
                     return p  # another worker reported this step
                 self._last_edit[broadcast_id] = time.monotonic()
                 b.status = BroadcastStatus.DONE.value if p.done else b.status
-                author = await s.get(Person, b.author_person_id)
-                with use_locale(author.locale if author else None):
-                    reply = self._progress_reply(
-                        b, p, await self.failure_reasons(s, b.id) if p.done else None
-                    )
-                if b.progress_can_edit and b.progress_message_id:
-                    reply.edit_of = b.progress_message_id
+                reasons = await self.failure_reasons(s, b.id) if p.done else None
+
+                def render(p: Progress = p) -> Reply:
+                    reply = self._progress_reply(b, p, reasons)
+                    if b.progress_can_edit and b.progress_message_id:
+                        reply.edit_of = b.progress_message_id
+                    return reply
+
                 key = f"bprogress:{b.id}:final" if p.done else f"bprogress:{b.id}:{b.progress_seq + 1}"
-                await outbox.enqueue(
+                await notify_chat(
                     s,
+                    self.deps,
+                    ChatRef(b.progress_channel, b.progress_chat_id, b.progress_bot),
+                    person_id=b.author_person_id,
                     key=key,
-                    kind="notice",
-                    to=outbox.Recipient(
-                        ChatRef(b.progress_channel, b.progress_chat_id, b.progress_bot), b.author_person_id
-                    ),
-                    reply=reply,
-                    due_at=now,
+                    kind="broadcast_progress",
+                    render=render,
                     priority=0,
                     ref=f"bpedit:{b.id}",
                     branch_id=b.branch_id,
@@ -561,23 +562,16 @@ class BroadcastService:
                 raise Conflict(_("You have already reminded them once."))
             people = await self._not_acked(s, b)
             reachable = await _reachable(s, {p.id for p in people if p.id is not None})
-            for pid, (to, locale) in sorted(reachable.items()):
-                with use_locale(locale):
-                    reply = notice_reply(b, await _header(s, b))
-                    reply.text = (
-                        _("🔔 Reminder: please confirm you have received this notice.") + "\n\n" + reply.text
-                    )
-                await outbox.enqueue(
-                    s,
-                    key=f"nudge:{b.id}:{pid}",
-                    kind="broadcast_nudge",
-                    to=to,
-                    reply=reply,
-                    due_at=now,
-                    priority=PRIORITY,
-                    ref=f"nudge:{b.id}",
-                    branch_id=b.branch_id,
-                )
+            addressees = [Addressee(key=f"nudge:{b.id}:{pid}", to=to, locale=locale, branch_id=b.branch_id)
+                          for pid, (to, locale) in sorted(reachable.items())]
+
+            async def render(_branch_id: int | None) -> Reply:
+                reply = notice_reply(b, await _header(s, b))
+                reply.text = _("🔔 Reminder: please confirm you have received this notice.") + "\n\n" + reply.text
+                return reply
+
+            await notify_many(s, self.deps, addressees, kind="broadcast_nudge", render=render,
+                              ref=f"nudge:{b.id}", priority=PRIORITY)
             b.nudged_at = now
             s.add(b)
             await audit.record(

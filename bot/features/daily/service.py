@@ -44,12 +44,13 @@ from bot.features.daily.models import (
     DailyUsage,
     YearTheme,
 )
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, ChatRef, Reply
 from bot.services import audit, outbox
 from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.notify import Addressee, notify_many
 from bot.services.permissions import require_active_member, require_branch_manager, require_org_admin
 from bot.text import parse_time_of_day
 from storage.models.org import Branch
@@ -581,22 +582,20 @@ class DailyService:
         branch_orgs = {r.branch_id: r.org_id for r in picked}
         choices = await self._cached_choices(s, branch_orgs, day)
         themes = await self._themes(s, set(branch_orgs.values()), day.year)
-        payloads: dict[tuple[int, str], dict[str, object]] = {}
-        queued: list[outbox.Queued] = []
+        addressees: list[Addressee] = []
         for r in picked:
-            pkey = (r.branch_id, r.locale)
-            if pkey not in payloads:
-                with use_locale(r.locale):
-                    today = Today(day, choices[r.branch_id], themes.get(r.org_id))
-                    payloads[pkey] = render_daily(today).to_dict()
             due = to_utc(datetime.combine(day, time(r.minute // 60, r.minute % 60)), self.tz)
-            queued.append(outbox.Queued(
-                key=f"daily:{r.person_id}:{day.isoformat()}", kind=DAILY_KIND,
+            addressees.append(Addressee(
+                key=f"daily:{r.person_id}:{day.isoformat()}",
                 to=outbox.Recipient(ChatRef(r.channel, r.chat_id, r.bot), r.person_id, r.iid),
-                payload=payloads[pkey], due_at=due, priority=DAILY_PRIORITY, ref=f"daily:{day.isoformat()}",
-                branch_id=r.branch_id, expires_at=due + catchup))
-        await outbox.enqueue_many(s, queued)
-        return len(queued)
+                locale=r.locale, branch_id=r.branch_id, not_before=due, expires_at=due + catchup))
+
+        def render(branch_id: int | None) -> Reply:
+            assert branch_id is not None
+            return render_daily(Today(day, choices[branch_id], themes.get(branch_orgs[branch_id])))
+
+        return await notify_many(s, self.deps, addressees, kind=DAILY_KIND, render=render,
+                                 ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
 
     async def _cached_choices(self, s: AsyncSession, branch_orgs: dict[int, int], day: date
                               ) -> dict[int, ContentItem]:
@@ -624,20 +623,24 @@ class DailyService:
             return 0
         choices = await self._cached_choices(s, {b.id: b.org_id for b, _m in rows}, day)
         themes = await self._themes(s, {b.org_id for b, _m in rows}, day.year)
-        queued: list[outbox.Queued] = []
+        addressees: list[Addressee] = []
+        orgs: dict[int, int] = {}
         for branch, minute in rows:
-            with use_locale(self.deps.settings.default_locale):
-                # Presses in groups are not routed to handlers, so the group message has no button.
-                today = Today(day, choices[branch.id], themes.get(branch.org_id))
-                reply = render_daily(today, with_button=False)
             due = to_utc(datetime.combine(day, time(minute // 60, minute % 60)), self.tz)
             chat = ChatRef(branch.group_channel or "telegram", branch.group_chat_id or "", branch.group_bot)
-            queued.append(outbox.Queued(
-                key=f"daily_group:{branch.id}:{day.isoformat()}", kind=GROUP_KIND, to=outbox.Recipient(chat),
-                payload=reply.to_dict(), due_at=due, priority=DAILY_PRIORITY, ref=f"daily:{day.isoformat()}",
-                branch_id=branch.id, expires_at=due + catchup))
-        await outbox.enqueue_many(s, queued)
-        return len(queued)
+            orgs[branch.id] = branch.org_id
+            addressees.append(Addressee(
+                key=f"daily_group:{branch.id}:{day.isoformat()}", to=outbox.Recipient(chat),
+                locale=self.deps.settings.default_locale, branch_id=branch.id, not_before=due,
+                expires_at=due + catchup))
+
+        def render(branch_id: int | None) -> Reply:
+            assert branch_id is not None
+            # Presses in groups are not routed to handlers, so the group message has no button.
+            return render_daily(Today(day, choices[branch_id], themes.get(orgs[branch_id])), with_button=False)
+
+        return await notify_many(s, self.deps, addressees, kind=GROUP_KIND, render=render,
+                                 ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
 
 
 # --- registrations ---------------------------------------------------------------------------------
@@ -653,6 +656,12 @@ async def _delivery_time(session: AsyncSession, person_id: int) -> time:
     row = await session.get(DailyPref, person_id)
     minute = row.minute if row else DEFAULT_MINUTE
     return time(minute // 60, minute % 60)
+
+
+async def _paused_until(session: AsyncSession, person_ids: list[int]) -> dict[int, date]:
+    rows = await session.execute(select(DailyPref.person_id, DailyPref.paused_until).where(
+        DailyPref.person_id.in_(person_ids), DailyPref.paused_until.is_not(None)))
+    return {pid: until for pid, until in rows.all()}
 
 
 async def _year_theme(session: AsyncSession, org_id: int, year: int) -> tuple[str, list[str]] | None:

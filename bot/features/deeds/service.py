@@ -18,15 +18,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_today
 from bot.features.deeds.models import Deed, DeedCategory, DeedReviewPref, DeedStatus, Nomination, ShareConsent
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, ChatRef, MediaRef, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.media import MediaStore
+from bot.services.notify import notify, notify_chat
 from bot.services.org import OrgService
-from bot.services.outbox import Recipient, enqueue, enqueue_for_person
 from bot.services.permissions import can_manage_branch, require_branch_manager, require_org_admin
 from bot.text import parse_time_of_day
 from storage.models.org import Branch
@@ -593,7 +593,9 @@ class DeedService:
         person = await s.get(Person, deed.person_id)
         if person is None:
             return
-        with use_locale(person.locale):
+        name = person.display_name
+
+        def render() -> Reply:
             day = deed.day.strftime("%d/%m")
             buttons: list[list[Button]] = []
             if deed.status == DeedStatus.ACCEPTED.value:
@@ -618,14 +620,16 @@ class DeedService:
                     "↩️ Your good deed of {day} was returned by the secretary.\nReason: {reason}\n"
                     "You can report it again with /viectot."
                 ).format(day=day, reason=esc(deed.return_reason))
-            text += "\n\n" + deed_card(deed, person.display_name)
-        await enqueue_for_person(
+            text += "\n\n" + deed_card(deed, name)
+            return Reply(text=text, buttons=buttons)
+
+        await notify(
             s,
-            person.id,
+            self.deps,
+            deed.person_id,
             key=f"deed_outcome:{deed.id}:{deed.status}",
-            kind="notice",
-            reply=Reply(text=text, buttons=buttons),
-            due_at=self.deps.clock.now(),
+            kind="deed_outcome",
+            render=render,
             branch_id=branch.id,
         )
 
@@ -633,20 +637,17 @@ class DeedService:
         if not branch.group_chat_id or not branch.group_channel or deed.shared_at is not None:
             return
         person = await s.get(Person, deed.person_id)
-        with use_locale(self.deps.settings.default_locale):
-            text = (
-                _("🌟 <b>A good example from our branch</b>")
-                + "\n\n"
-                + deed_card(deed, person.display_name if person else "?")
-            )
+        name = person.display_name if person else "?"
         media = MediaRef(kind="photo", media_key=deed.photo_keys[0]) if deed.photo_keys else None
-        await enqueue(
+        await notify_chat(
             s,
+            self.deps,
+            ChatRef(branch.group_channel, branch.group_chat_id, branch.group_bot),
             key=f"deed_group:{deed.id}",
             kind="group_deed",
-            to=Recipient(ChatRef(branch.group_channel, branch.group_chat_id, branch.group_bot)),
-            reply=Reply(text=text, media=media),
-            due_at=self.deps.clock.now(),
+            render=lambda: Reply(
+                text=_("🌟 <b>A good example from our branch</b>") + "\n\n" + deed_card(deed, name), media=media
+            ),
             branch_id=branch.id,
         )
         deed.shared_at = self.deps.clock.now()

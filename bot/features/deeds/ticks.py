@@ -7,7 +7,9 @@ month), so running a tick twice, or catching up after downtime, never sends anyt
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,11 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.features.deeds.models import Deed, DeedStatus
 from bot.features.deeds.pack import build_pack, pack_day_for, period_for, store_pack
 from bot.features.deeds.service import STALE_AFTER, digest_time, pending_deeds, review_card
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services
+from bot.services.notify import notify
 from bot.services.org import OrgService
-from bot.services.outbox import enqueue_for_person
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Person
@@ -28,11 +30,7 @@ log = logging.getLogger("hocbac.deeds")
 
 DIGEST_MAX_CARDS = 10  # more than this waits in /duyet; the digest stays one short burst a day
 PACK_HOUR = time(8, 0)  # local time the pack goes out on its day
-
-
-async def _locale(s: AsyncSession, person_id: int) -> str | None:
-    person = await s.get(Person, person_id)
-    return person.locale if person else None
+PACK_PARTS = ("text", "xlsx", "png")
 
 
 # --- the daily digest ---------------------------------------------------------------------------------
@@ -55,35 +53,37 @@ async def enqueue_digest(
     shown = deeds[:DIGEST_MAX_CARDS]
     up_to = max(d.id or 0 for d, _n in deeds)
     expires = due + timedelta(days=1)
-    with use_locale(await _locale(s, manager_id)):
+
+    def build() -> list[Reply]:
         head = _(
             "🗂 <b>Good deeds waiting for review</b> — {branch}\n{n} good deed(s) are waiting. Press a "
             "button under each one."
         ).format(branch=esc(branch.name), n=len(deeds))
         if len(deeds) > len(shown):
             head += "\n" + _("The first {k} are below; send /duyet for the rest.").format(k=len(shown))
-        replies = [("h", Reply(text=head))]
-        replies += [(str(d.id), review_card(d, name)) for d, name in shown]
+        replies = [Reply(text=head)]
+        replies += [review_card(d, name) for d, name in shown]
         replies.append(
-            (
-                "all",
-                Reply(
-                    text=_("Accept every good deed still waiting from this digest ({n}) in one go?").format(
-                        n=len(deeds)
-                    ),
-                    buttons=[[Button(_("✅ Accept all"), f"dva:{branch.id}:{up_to}")]],
+            Reply(
+                text=_("Accept every good deed still waiting from this digest ({n}) in one go?").format(
+                    n=len(deeds)
                 ),
+                buttons=[[Button(_("✅ Accept all"), f"dva:{branch.id}:{up_to}")]],
             )
         )
+        return replies
+
+    parts = ["h", *(str(d.id) for d, _n in shown), "all"]
     added = False
-    for part, reply in replies:
-        added |= await enqueue_for_person(
+    for i, part in enumerate(parts):
+        added |= await notify(
             s,
+            deps,
             manager_id,
             key=f"{base}:{part}",
             kind="deed_digest",
-            reply=reply,
-            due_at=due,
+            render=lambda i=i: build()[i],
+            not_before=due,
             expires_at=expires,
             branch_id=branch.id,
         )
@@ -147,27 +147,29 @@ async def stale_tick(services: Services, now: datetime, since: datetime | None) 
             branch = await s.get(Branch, branch_id)
             assert branch is not None
             up_to = max(d.id or 0 for d, _n in deeds)
+
+            def render(deeds: list[tuple[Deed, str]] = deeds, branch: Branch = branch) -> Reply:
+                lines = [
+                    _(
+                        "⏰ <b>Reminder</b>: {n} good deed(s) have waited more than 7 days for review "
+                        "in branch {branch}:"
+                    ).format(n=len(deeds), branch=esc(branch.name))
+                ]
+                for d, name in deeds[:15]:
+                    snippet = (d.text[:80] + "…") if len(d.text) > 80 else d.text
+                    lines.append(f"• {esc(name)} — {d.day.strftime('%d/%m')}: {esc(snippet)}")
+                return Reply(
+                    text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), f"dl:{branch.id}")]]
+                )
+
             for manager_id in await OrgService(deps).branch_managers(s, branch):
-                with use_locale(await _locale(s, manager_id)):
-                    lines = [
-                        _(
-                            "⏰ <b>Reminder</b>: {n} good deed(s) have waited more than 7 days for review "
-                            "in branch {branch}:"
-                        ).format(n=len(deeds), branch=esc(branch.name))
-                    ]
-                    for d, name in deeds[:15]:
-                        snippet = (d.text[:80] + "…") if len(d.text) > 80 else d.text
-                        lines.append(f"• {esc(name)} — {d.day.strftime('%d/%m')}: {esc(snippet)}")
-                    reply = Reply(
-                        text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), f"dl:{branch.id}")]]
-                    )
-                await enqueue_for_person(
+                await notify(
                     s,
+                    deps,
                     manager_id,
                     key=f"deed_stale:{branch.id}:{manager_id}:{up_to}",
-                    kind="reminder",
-                    reply=reply,
-                    due_at=now,
+                    kind="deed_stale",
+                    render=render,
                     branch_id=branch.id,
                 )
             for d, _n in deeds:
@@ -187,20 +189,44 @@ async def enqueue_pack(
     deps: Deps,
     branch: Branch,
     start_key: str,
-    pack_rows: list[tuple[str, Reply]],
+    render: Callable[[], list[tuple[str, Reply]]],
     manager_id: int,
     now: datetime,
 ) -> None:
-    for part, reply in pack_rows:
-        await enqueue_for_person(
+    """The pack's parts ("text", "xlsx", "png"), each rendered in the manager's language."""
+    for part in PACK_PARTS:
+        await notify(
             s,
+            deps,
             manager_id,
             key=f"deed_pack:{branch.id}:{start_key}:{manager_id}:{part}",
             kind="deed_pack",
-            reply=reply,
-            due_at=now,
+            render=lambda part=part: dict(render())[part],
+            not_before=now,
             branch_id=branch.id,
         )
+
+
+def _pack_rows(text: str, xlsx_key: str, png_key: str, name: str) -> list[tuple[str, Reply]]:
+    return [
+        ("text", Reply(text=text)),
+        (
+            "xlsx",
+            Reply(
+                text=_("📎 The month's good deeds as a spreadsheet (one row per deed)."),
+                media=MediaRef(
+                    kind="document", media_key=xlsx_key, file_name=f"viec-tot-{name}.xlsx"
+                ),
+            ),
+        ),
+        (
+            "png",
+            Reply(
+                text=_("📈 Good deeds per week."),
+                media=MediaRef(kind="photo", media_key=png_key),
+            ),
+        ),
+    ]
 
 
 async def pack_tick(services: Services, now: datetime, since: datetime | None) -> None:
@@ -228,26 +254,8 @@ async def pack_tick(services: Services, now: datetime, since: datetime | None) -
             pack = await build_pack(s, deps, branch, start, end)
             xlsx_key, png_key = await store_pack(deps, pack)
             name = pack.label.replace("/", "-")
+
             for manager_id in todo:
-                with use_locale(await _locale(s, manager_id)):
-                    rows = [
-                        ("text", Reply(text=pack.text)),
-                        (
-                            "xlsx",
-                            Reply(
-                                text=_("📎 The month's good deeds as a spreadsheet (one row per deed)."),
-                                media=MediaRef(
-                                    kind="document", media_key=xlsx_key, file_name=f"viec-tot-{name}.xlsx"
-                                ),
-                            ),
-                        ),
-                        (
-                            "png",
-                            Reply(
-                                text=_("📈 Good deeds per week."),
-                                media=MediaRef(kind="photo", media_key=png_key),
-                            ),
-                        ),
-                    ]
-                await enqueue_pack(s, deps, branch, start_key, rows, manager_id, now)
+                await enqueue_pack(s, deps, branch, start_key, partial(_pack_rows, pack.text, xlsx_key, png_key, name),
+                                   manager_id, now)
             log.info("deed pack %s queued for branch %s (%d managers)", pack.label, branch.id, len(todo))

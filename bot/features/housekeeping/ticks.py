@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
+from bot.services.notify import notify
 from bot.services.org import OrgService
-from bot.services.outbox import enqueue_for_person
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Membership, MembershipStatus, Person
@@ -44,14 +44,15 @@ async def join_request_reminders(services: Services, now: datetime, since: datet
             )
         ).all()
         for m, person, branch in rows:
+            def render(m: Membership = m, person: Person = person, branch: Branch = branch) -> Reply:
+                return Reply(
+                    text=_("⏰ {name} has been waiting more than two days to join branch {branch}.").format(
+                        name=esc(person.display_name), branch=esc(branch.name)),
+                    buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
+                )
+
             for manager_id in await org.branch_managers(s, branch):
-                manager = await s.get(Person, manager_id)
-                with use_locale(manager.locale if manager else None):
-                    reply = Reply(
-                        text=_("⏰ {name} has been waiting more than two days to join branch {branch}.").format(
-                            name=esc(person.display_name), branch=esc(branch.name)),
-                        buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
-                    )
-                await enqueue_for_person(
-                    s, manager_id, key=f"join_reminder:{m.id}:{m.requested_at.isoformat()}:{manager_id}",
-                    kind="reminder", reply=reply, due_at=now, branch_id=branch.id)
+                await notify(
+                    s, services.deps, manager_id,
+                    key=f"join_reminder:{m.id}:{m.requested_at.isoformat()}:{manager_id}",
+                    kind="join_reminder", render=render, branch_id=branch.id)

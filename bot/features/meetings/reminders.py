@@ -9,6 +9,7 @@ tick waits for a later run.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -19,13 +20,12 @@ from bot.features.branch_settings.service import CalendarSettings, load_settings
 from bot.features.meetings.models import Meeting, MeetingKind
 from bot.features.meetings.service import MeetingService
 from bot.features.reports.service import BranchReport, report_text
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, Reply, esc
-from bot.services import outbox
 from bot.services.deps import Deps, Services
 from bot.services.extensions import in_quiet_hours
+from bot.services.notify import notify
 from storage.models.org import Branch
-from storage.models.people import Person
 
 RSVP_REMINDER_BEFORE = timedelta(days=1)
 RSVP_REMINDER_AFTER_NOTICE = timedelta(hours=3)
@@ -101,16 +101,13 @@ async def secretary_reminders(services: Services, now: datetime, since: datetime
                     if await _thematic_in_quarter(s, branch.id, q_start, q_end):
                         continue
                 for pid in managers:
-                    person = await s.get(Person, pid)
-                    with use_locale(person.locale if person else None):
-                        reply = await _reminder(s, services.deps, kind, branch, cal, subject, tz)
-                    await outbox.enqueue_for_person(
+                    await notify(
                         s,
+                        services.deps,
                         pid,
                         key=f"remind:{kind}:{branch.id}:{period}:{pid}",
                         kind="reminder",
-                        reply=reply,
-                        due_at=now,
+                        render=partial(_reminder, s, services.deps, kind, branch, cal, subject, tz),
                         priority=1,
                         branch_id=branch.id,
                         expires_at=now + timedelta(days=2),

@@ -13,12 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import as_utc, to_utc
 from bot.features.branch_settings.service import get_branch, load_settings, to_calendar
 from bot.features.meetings.models import Attendance, Meeting, MeetingKind, MeetingRsvp
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
-from bot.services import audit, outbox
+from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from bot.services.notify import notify
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
 
@@ -218,16 +219,14 @@ class MeetingService:
                 )
             ).all()
             count = 0
-            for pid, locale in members:
-                with use_locale(locale):
-                    reply = self.notice(m, branch)
-                if await outbox.enqueue_for_person(
+            for pid, _locale in members:
+                if await notify(
                     s,
+                    self.deps,
                     pid,
                     key=f"meeting:{m.id}:{pid}",
                     kind="meeting_notice",
-                    reply=reply,
-                    due_at=now,
+                    render=lambda: self.notice(m, branch),
                     priority=1,
                     ref=f"meeting:{m.id}",
                     branch_id=branch.id,
@@ -282,19 +281,20 @@ class MeetingService:
             )
         ).all()
         n = 0
-        for pid, locale in rows:
-            with use_locale(locale):
-                reply = self.notice(m, branch)
-                reply.text = (
-                    _("⏰ Reminder: you have not yet said whether you will attend.") + "\n\n" + reply.text
-                )
-            n += await outbox.enqueue_for_person(
+
+        def render() -> Reply:
+            reply = self.notice(m, branch)
+            reply.text = _("⏰ Reminder: you have not yet said whether you will attend.") + "\n\n" + reply.text
+            return reply
+
+        for pid, _locale in rows:
+            n += await notify(
                 s,
+                self.deps,
                 pid,
                 key=f"meeting_rsvp_reminder:{m.id}:{pid}",
                 kind="meeting_reminder",
-                reply=reply,
-                due_at=now,
+                render=render,
                 priority=1,
                 ref=f"meeting:{m.id}",
                 branch_id=branch.id,

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import local_now, to_utc
+from bot.clock import local_now
 from bot.features.pledges.models import (
     FIELD_MAX,
     Pledge,
@@ -43,15 +43,15 @@ from bot.features.pledges.texts import (
     status_label,
     yearend_draft,
 )
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor, BranchSeat
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from bot.services.extensions import Extensions, in_quiet_hours
+from bot.services.extensions import Extensions
+from bot.services.notify import notify
 from bot.services.org import OrgService
-from bot.services.outbox import enqueue_for_person
 from bot.services.permissions import require_active_member, require_branch_manager
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
@@ -64,37 +64,6 @@ REVIEW_MAX = 3000
 
 def local_year(now: datetime, tz: ZoneInfo) -> int:
     return now.astimezone(tz).year
-
-
-# --- timing --------------------------------------------------------------------------------------
-
-
-async def send_time_for(
-    session: AsyncSession, ext: Extensions, person_id: int, branch_id: int | None
-) -> tuple[time, tuple[time, time]]:
-    """The person's delivery time and the branch's quiet hours (defaults when no feature provides them)."""
-    return await ext.delivery_time(session, person_id), await ext.quiet_hours(session, branch_id)
-
-
-def next_send_at(now: datetime, tz: ZoneInfo, at: time, quiet: tuple[time, time]) -> datetime:
-    """The first moment at or after ``now`` that is the member's time of day (moved out of quiet hours),
-    or now when that time has passed today and now is not quiet."""
-    if in_quiet_hours(at, quiet):
-        at = quiet[1]  # a 06:30 delivery time waits for the end of the quiet hours
-    local = now.astimezone(tz)
-    today_at = datetime.combine(local.date(), at, tzinfo=tz)
-    if today_at >= local:
-        return to_utc(today_at, tz)
-    if not in_quiet_hours(local.time(), quiet):
-        return now
-    return to_utc(datetime.combine(local.date() + timedelta(days=1), at, tzinfo=tz), tz)
-
-
-async def member_due_at(
-    session: AsyncSession, ext: Extensions, person_id: int, branch_id: int | None, now: datetime, tz: ZoneInfo
-) -> datetime:
-    at, quiet = await send_time_for(session, ext, person_id, branch_id)
-    return next_send_at(now, tz, at, quiet)
 
 
 # --- reads shared with ticks, exports and hooks --------------------------------------------------------
@@ -379,35 +348,36 @@ class PledgeService:
         branch = await s.get(Branch, p.branch_id)
         assert branch is not None
         theme = await theme_for(s, self.deps.ext, p.org_id, p.year)
+
+        def render() -> Reply:
+            head = (
+                _("📝 <b>Pledge amendment to approve</b>")
+                if p.approved_version
+                else _("📝 <b>New pledge to approve</b>")
+            )
+            text = (
+                head
+                + "\n"
+                + render_card(content, year=p.year, name=name, branch=branch_name, theme=theme)
+            )
+            return Reply(
+                text=text,
+                buttons=[
+                    [
+                        Button(_("✅ Approve pledge"), f"pl:a:{p.id}:{p.version}"),
+                        Button(_("↩️ Return with a comment"), f"pl:r:{p.id}:{p.version}"),
+                    ]
+                ],
+            )
+
         for manager_id in await OrgService(self.deps).branch_managers(s, branch):
-            manager = await s.get(Person, manager_id)
-            with use_locale(manager.locale if manager else None):
-                head = (
-                    _("📝 <b>Pledge amendment to approve</b>")
-                    if p.approved_version
-                    else _("📝 <b>New pledge to approve</b>")
-                )
-                text = (
-                    head
-                    + "\n"
-                    + render_card(content, year=p.year, name=name, branch=branch_name, theme=theme)
-                )
-                reply = Reply(
-                    text=text,
-                    buttons=[
-                        [
-                            Button(_("✅ Approve pledge"), f"pl:a:{p.id}:{p.version}"),
-                            Button(_("↩️ Return with a comment"), f"pl:r:{p.id}:{p.version}"),
-                        ]
-                    ],
-                )
-            await enqueue_for_person(
+            await notify(
                 s,
+                self.deps,
                 manager_id,
                 key=f"pledge_submit:{p.id}:v{p.version}:{manager_id}",
-                kind="notice",
-                reply=reply,
-                due_at=self.now(),
+                kind="pledge_to_approve",
+                render=render,
                 branch_id=p.branch_id,
             )
 
@@ -466,23 +436,21 @@ class PledgeService:
             )
             person = await s.get(Person, p.person_id)
             assert person is not None
-            with use_locale(person.locale):
-                text = (
+            year = p.year
+            await notify(
+                s,
+                self.deps,
+                p.person_id,
+                key=f"pledge_decision:{p.id}:v{version}",
+                kind="pledge_decision",
+                render=lambda: Reply(text=(
                     _("✅ Your pledge amendment for {year} was approved by the secretary.")
                     if version > 1
                     else _(
                         "✅ Your pledge for {year} was approved by the secretary. Send /camket to see "
                         "it and your progress."
                     )
-                ).format(year=p.year)
-                reply = Reply(text=text)
-            await enqueue_for_person(
-                s,
-                person.id,
-                key=f"pledge_decision:{p.id}:v{version}",
-                kind="notice",
-                reply=reply,
-                due_at=now,
+                ).format(year=year)),
                 branch_id=p.branch_id,
             )
             return person.display_name
@@ -525,21 +493,20 @@ class PledgeService:
             )
             person = await s.get(Person, p.person_id)
             assert person is not None
-            with use_locale(person.locale):
-                reply = Reply(
+            year = p.year
+            await notify(
+                s,
+                self.deps,
+                p.person_id,
+                key=f"pledge_decision:{p.id}:v{version}",
+                kind="pledge_decision",
+                render=lambda: Reply(
                     text=_(
                         "↩️ The secretary returned your pledge for {year} with a comment:\n"
                         "<i>{comment}</i>\n\nYour pledge is ready to edit."
-                    ).format(year=p.year, comment=esc(comment)),
+                    ).format(year=year, comment=esc(comment)),
                     buttons=[[Button(_("✏️ Edit my pledge"), "pd:open")]],
-                )
-            await enqueue_for_person(
-                s,
-                person.id,
-                key=f"pledge_decision:{p.id}:v{version}",
-                kind="notice",
-                reply=reply,
-                due_at=now,
+                ),
                 branch_id=p.branch_id,
             )
             return person.display_name
@@ -691,7 +658,8 @@ class PledgeService:
         person = await s.get(Person, person_id)
         if person is None:
             return False
-        with use_locale(person.locale):
+
+        def render() -> Reply:
             text = _(
                 "📝 A gentle reminder: you have not registered your pledge to study and follow Uncle Hồ "
                 "for {year} yet."
@@ -700,10 +668,11 @@ class PledgeService:
                 text += "\n" + _("The branch's deadline is {date}.").format(
                     date=deadline.strftime("%d/%m/%Y")
                 )
-            reply = Reply(text=text, buttons=[[Button(_("📝 Register now"), "pd:open")]])
-        due = await member_due_at(s, self.deps.ext, person_id, branch.id, self.now(), self.tz)
-        added = await enqueue_for_person(
-            s, person_id, key=key, kind="reminder", reply=reply, due_at=due, branch_id=branch.id, priority=5
+            return Reply(text=text, buttons=[[Button(_("📝 Register now"), "pd:open")]])
+
+        added = await notify(
+            s, self.deps, person_id, key=key, kind="pledge_reminder", render=render, branch_id=branch.id,
+            priority=5
         )
         if added:
             s.add(PledgeReminder(person_id=person_id, branch_id=branch.id, kind=kind, at=self.now()))
@@ -857,22 +826,24 @@ class PledgeService:
             assert branch is not None
             person = await s.get(Person, r.person_id)
             name = person.display_name if person else "?"
+            year, text = p.year, r.text
+
+            def render() -> Reply:
+                return Reply(
+                    text=_(
+                        "📄 <b>Year-end self-assessment {year}</b> — {name}\n"
+                        "Self-assessed level: <b>{level}</b>\n\n{text}"
+                    ).format(year=year, name=esc(name), level=LEVELS[level](), text=esc(text))
+                )
+
             for manager_id in await OrgService(self.deps).branch_managers(s, branch):
-                manager = await s.get(Person, manager_id)
-                with use_locale(manager.locale if manager else None):
-                    reply = Reply(
-                        text=_(
-                            "📄 <b>Year-end self-assessment {year}</b> — {name}\n"
-                            "Self-assessed level: <b>{level}</b>\n\n{text}"
-                        ).format(year=p.year, name=esc(name), level=LEVELS[level](), text=esc(r.text))
-                    )
-                await enqueue_for_person(
+                await notify(
                     s,
+                    self.deps,
                     manager_id,
                     key=f"pledge_yearend_sent:{r.id}:{manager_id}",
-                    kind="notice",
-                    reply=reply,
-                    due_at=now,
+                    kind="pledge_to_approve",
+                    render=render,
                     branch_id=p.branch_id,
                 )
             await audit.record(

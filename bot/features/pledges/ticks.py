@@ -8,6 +8,7 @@ and never fall in the quiet hours.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,15 +30,14 @@ from bot.features.pledges.service import (
     branch_settings,
     build_yearend_draft,
     checkin_view,
-    member_due_at,
     not_pledged,
 )
 from bot.features.pledges.texts import LEVELS, render_checkin
 from bot.i18n import _, use_locale
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
+from bot.services.notify import notify
 from bot.services.org import OrgService
-from bot.services.outbox import enqueue_for_person
 from storage.models.org import Branch
 from storage.models.people import Person
 
@@ -147,19 +147,16 @@ async def _send_checkin(
     s.add(c)
     await s.flush()
     view = await checkin_view(s, c)
-    with use_locale(person.locale):
-        reply = Reply(
-            text=render_checkin(view.period, view.items, {}, None),
-            buttons=checkin_buttons(c.id or 0, view.items),
-        )
-    due = await member_due_at(s, svc.deps.ext, p.person_id, p.branch_id, now, svc.tz)
-    await enqueue_for_person(
+    await notify(
         s,
+        svc.deps,
         p.person_id,
         key=f"pledge_checkin:{c.id}",
         kind="pledge_checkin",
-        reply=reply,
-        due_at=due,
+        render=lambda: Reply(
+            text=render_checkin(view.period, view.items, {}, None),
+            buttons=checkin_buttons(c.id or 0, view.items),
+        ),
         branch_id=p.branch_id,
         priority=5,
         ref=f"pledge_round:{rnd.id}",
@@ -177,23 +174,13 @@ async def midyear_prompt(services: Services, now: datetime, since: datetime | No
             person = await _person(s, p.person_id)
             if person is None:
                 continue
-            with use_locale(person.locale):
-                reply = Reply(
-                    text=_(
-                        "🌗 <b>Half a year: how do you assess yourself?</b>\n"
-                        "Look back at the deeds you registered for {year} and write a few lines: "
-                        "what went well, what you will do better."
-                    ).format(year=p.year),
-                    buttons=[[Button(_("✍️ Write my mid-year self-check"), f"pmy:{p.id}")]],
-                )
-            due = await member_due_at(s, svc.deps.ext, p.person_id, p.branch_id, now, svc.tz)
-            await enqueue_for_person(
+            await notify(
                 s,
+                svc.deps,
                 p.person_id,
                 key=f"pledge_midyear:{p.id}",
                 kind="pledge_midyear",
-                reply=reply,
-                due_at=due,
+                render=partial(_midyear_reply, p),
                 branch_id=p.branch_id,
                 priority=5,
             )
@@ -224,19 +211,31 @@ async def yearend_draft_tick(services: Services, now: datetime, since: datetime 
             )
             s.add(review)
             await s.flush()
-            with use_locale(person.locale):
-                reply = Reply(text=yearend_message(p.year, text), buttons=yearend_buttons(review.id or 0))
-            due = await member_due_at(s, svc.deps.ext, p.person_id, p.branch_id, now, svc.tz)
-            await enqueue_for_person(
+            await notify(
                 s,
+                svc.deps,
                 p.person_id,
                 key=f"pledge_yearend:{p.id}",
                 kind="pledge_yearend",
-                reply=reply,
-                due_at=due,
+                render=partial(_yearend_reply, p.year, text, review.id or 0),
                 branch_id=p.branch_id,
                 priority=5,
             )
+
+
+def _midyear_reply(p: Pledge) -> Reply:
+    return Reply(
+        text=_(
+            "🌗 <b>Half a year: how do you assess yourself?</b>\n"
+            "Look back at the deeds you registered for {year} and write a few lines: "
+            "what went well, what you will do better."
+        ).format(year=p.year),
+        buttons=[[Button(_("✍️ Write my mid-year self-check"), f"pmy:{p.id}")]],
+    )
+
+
+def _yearend_reply(year: int, text: str, review_id: int) -> Reply:
+    return Reply(text=yearend_message(year, text), buttons=yearend_buttons(review_id))
 
 
 def yearend_message(year: int, text: str) -> str:
@@ -280,8 +279,8 @@ async def deadline_reminders(services: Services, now: datetime, since: datetime 
             elif deadline < local <= deadline + timedelta(days=7):
                 missing = await not_pledged(s, branch.id or 0, deadline.year)
                 for manager_id in await org.branch_managers(s, branch):
-                    manager = await s.get(Person, manager_id)
-                    with use_locale(manager.locale if manager else None):
+                    def render(deadline: date = deadline, missing: list[tuple[int, str]] = missing,
+                               branch: Branch = branch) -> Reply:
                         if missing:
                             text = _(
                                 "📋 The pledge deadline ({date}) has passed. "
@@ -295,17 +294,17 @@ async def deadline_reminders(services: Services, now: datetime, since: datetime 
                             text = _(
                                 "📋 The pledge deadline ({date}) has passed. Every member has registered. 🎉"
                             ).format(date=deadline.strftime("%d/%m/%Y"))
-                        reply = Reply(
+                        return Reply(
                             text=text, buttons=[[Button(_("📋 Pledge status"), f"pst:{branch.id}")]]
                         )
-                    due = await member_due_at(s, svc.deps.ext, manager_id, branch.id, now, svc.tz)
-                    await enqueue_for_person(
+
+                    await notify(
                         s,
+                        svc.deps,
                         manager_id,
                         key=f"pledge_deadline_list:{branch.id}:{deadline}:{manager_id}",
-                        kind="notice",
-                        reply=reply,
-                        due_at=due,
+                        kind="pledge_digest",
+                        render=render,
                         branch_id=branch.id,
                     )
 
@@ -337,22 +336,19 @@ async def returned_reminders(services: Services, now: datetime, since: datetime 
             if branch is None or person is None:
                 continue
             days = (now - as_utc(p.decided_at)).days
+            name = person.display_name
             for manager_id in await org.branch_managers(s, branch):
-                manager = await s.get(Person, manager_id)
-                with use_locale(manager.locale if manager else None):
-                    reply = Reply(
+                await notify(
+                    s,
+                    svc.deps,
+                    manager_id,
+                    key=f"pledge_returned_stale:{p.id}:v{p.version}:{manager_id}",
+                    kind="pledge_digest",
+                    render=lambda name=name, days=days: Reply(
                         text=_(
                             "↩️ {name}'s pledge was returned {days} days ago and has not been sent "
                             "again. You may want to talk with them."
-                        ).format(name=esc(person.display_name), days=days)
-                    )
-                due = await member_due_at(s, svc.deps.ext, manager_id, branch.id, now, svc.tz)
-                await enqueue_for_person(
-                    s,
-                    manager_id,
-                    key=f"pledge_returned_stale:{p.id}:v{p.version}:{manager_id}",
-                    kind="notice",
-                    reply=reply,
-                    due_at=due,
+                        ).format(name=esc(name), days=days)
+                    ),
                     branch_id=branch.id,
                 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,21 +22,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.zalo_quota.models import ZaloQuota
-from bot.i18n import _, use_locale
+from bot.i18n import _
 from bot.messages import Reply, esc
 from bot.services.deps import Deps
+from bot.services.notify import notify, zalo_quota_pauses
 from bot.services.org import OrgService
-from bot.services.outbox import enqueue_for_person
 from storage.models.joining import JoinCode
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
-from storage.models.people import Identity, Person
+from storage.models.people import Identity
 
 log = logging.getLogger("hocbac.zalo")
-
-# Outbox kinds that pause when a bot's quota is used up (bulk, replaceable tomorrow).
-PAUSED_KINDS = frozenset({"daily"})
-
 
 class ZaloQuotaService:
     def __init__(self, deps: Deps) -> None:
@@ -99,16 +96,17 @@ class ZaloQuotaService:
             branch = await s.get(Branch, branch_id)
             if branch is None:
                 continue
+            level = "full" if full else "warn"
             for manager_id in await org.branch_managers(s, branch):
-                manager = await s.get(Person, manager_id)
-                with use_locale(manager.locale if manager else None):
-                    reply = Reply(text=self._notice(branch, total, full, resume))
-                level = "full" if full else "warn"
-                await enqueue_for_person(
-                    s, manager_id, key=f"zalo_quota:{bot}:{month}:{level}:{branch_id}:{manager_id}",
-                    kind="notice", reply=reply, due_at=now, branch_id=branch_id)
+                await notify(
+                    s, self.deps, manager_id, key=f"zalo_quota:{bot}:{month}:{level}:{branch_id}:{manager_id}",
+                    kind="zalo_quota", render=partial(self._notice, branch, total, full, resume),
+                    branch_id=branch_id)
 
-    def _notice(self, branch: Branch, total: int, full: bool, resume: datetime) -> str:
+    def _notice(self, branch: Branch, total: int, full: bool, resume: datetime) -> Reply:
+        return Reply(text=self._notice_text(branch, total, full, resume))
+
+    def _notice_text(self, branch: Branch, total: int, full: bool, resume: datetime) -> str:
         if full:
             return _("⛔ <b>Zalo message quota reached</b>\nThe Zalo bot of branch {branch} has sent {used} "
                      "messages this month, its limit of {limit}. Daily items for members on Zalo are paused "
@@ -123,7 +121,7 @@ class ZaloQuotaService:
 
     async def gate(self, row: OutboxMessage) -> str | None:
         """The sender asks before each row: a reason to skip it, or None to send it."""
-        if row.channel != "zalo" or row.kind not in PAUSED_KINDS:
+        if row.channel != "zalo" or not zalo_quota_pauses(row.kind):
             return None
         if await self.is_full(row.bot):
             return f"zalo quota reached for bot {row.bot}: daily items paused until next month"
