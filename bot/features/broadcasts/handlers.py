@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import to_utc
-from bot.features.branch_settings.service import parse_hhmm
 from bot.features.broadcasts.service import MAX_PARTS, BroadcastService
 from bot.features.onboarding.handlers import branch_arg, pick_branch
 from bot.i18n import _
@@ -16,6 +15,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, Form, Invalid, Step
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
+from bot.services.calendar import parse_hhmm
 from bot.services.errors import InvalidInput
 from bot.services.media import MediaStore
 from bot.services.org import OrgService

@@ -18,7 +18,7 @@ from bot.features.deeds.service import STALE_AFTER, digest_time, pending_deeds, 
 from bot.i18n import _, use_locale
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services
-from bot.services.org import OrgService
+from bot.services.directory import manager_ids
 from bot.services.outbox import enqueue_for_person
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -111,7 +111,7 @@ async def digest_tick(services: Services, now: datetime, since: datetime | None)
             if branch is None:
                 continue
             pending = await pending_deeds(s, branch_id)
-            for manager_id in await OrgService(deps).branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 at = await digest_time(s, manager_id)
                 for day in sorted({start.astimezone(tz).date(), now.astimezone(tz).date()}):
                     moment = datetime.combine(day, at, tz).astimezone(UTC)
@@ -147,7 +147,7 @@ async def stale_tick(services: Services, now: datetime, since: datetime | None) 
             branch = await s.get(Branch, branch_id)
             assert branch is not None
             up_to = max(d.id or 0 for d, _n in deeds)
-            for manager_id in await OrgService(deps).branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 with use_locale(await _locale(s, manager_id)):
                     lines = [
                         _(
@@ -217,7 +217,7 @@ async def pack_tick(services: Services, now: datetime, since: datetime | None) -
                 continue
             start, end = period_for(local.date())
             start_key = start.strftime("%Y-%m")
-            managers = await OrgService(deps).branch_managers(s, branch)
+            managers = await manager_ids(s, branch)
             todo = [
                 m
                 for m in managers

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from bot.i18n import _, use_locale
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
-from bot.services.org import OrgService
+from bot.services.directory import manager_ids
 from bot.services.outbox import enqueue_for_person
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage, OutboxStatus
@@ -32,7 +32,6 @@ async def housekeeping(services: Services, now: datetime, since: datetime | None
 
 async def join_request_reminders(services: Services, now: datetime, since: datetime | None) -> None:
     """A join request still waiting after two days is reminded to the managers once."""
-    org = services.get(OrgService)
     async with services.deps.db.session() as s:
         rows = (
             await s.execute(
@@ -44,7 +43,7 @@ async def join_request_reminders(services: Services, now: datetime, since: datet
             )
         ).all()
         for m, person, branch in rows:
-            for manager_id in await org.branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 manager = await s.get(Person, manager_id)
                 with use_locale(manager.locale if manager else None):
                     reply = Reply(

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.features.branch_settings.service import BranchSettingsService, parse_hhmm
 from bot.features.broadcasts.handlers import store_media
 from bot.features.meetings.models import MeetingKind
 from bot.features.meetings.service import MeetingService, is_odd_hour, kind_label
@@ -17,6 +16,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, parse_day
 from bot.kernel.routing import Router
 from bot.messages import Button, esc
+from bot.services.calendar import BranchSettingsService, parse_hhmm
 from bot.services.errors import InvalidInput
 
 router = Router("meetings")

@@ -48,13 +48,13 @@ from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor, BranchSeat
 from bot.services.deps import Deps
+from bot.services.directory import active_members, manager_ids
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.extensions import Extensions, in_quiet_hours
-from bot.services.org import OrgService
 from bot.services.outbox import enqueue_for_person
 from bot.services.permissions import require_active_member, require_branch_manager
 from storage.models.org import Branch
-from storage.models.people import Membership, MembershipStatus, Person
+from storage.models.people import Person
 
 log = logging.getLogger("hocbac.pledges")
 
@@ -160,16 +160,6 @@ def counts_as_pledged(p: Pledge) -> bool:
     return p.approved_version is not None or p.status in (PledgeStatus.SUBMITTED, PledgeStatus.APPROVED)
 
 
-async def active_member_ids(session: AsyncSession, branch_id: int) -> list[tuple[int, str]]:
-    rows = await session.execute(
-        select(Person.id, Person.display_name)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value)
-        .order_by(Person.display_name)
-    )
-    return [(int(pid), name) for pid, name in rows.all()]
-
-
 async def branch_pledges(session: AsyncSession, branch_id: int, year: int) -> list[Pledge]:
     rows = await session.execute(select(Pledge).where(Pledge.branch_id == branch_id, Pledge.year == year))
     return list(rows.scalars().all())
@@ -177,7 +167,7 @@ async def branch_pledges(session: AsyncSession, branch_id: int, year: int) -> li
 
 async def not_pledged(session: AsyncSession, branch_id: int, year: int) -> list[tuple[int, str]]:
     pledged = {p.person_id for p in await branch_pledges(session, branch_id, year) if counts_as_pledged(p)}
-    return [(pid, name) for pid, name in await active_member_ids(session, branch_id) if pid not in pledged]
+    return [(pid, name) for pid, name in await active_members(session, branch_id) if pid not in pledged]
 
 
 async def branch_settings(session: AsyncSession, branch_id: int) -> PledgeBranchSettings:
@@ -379,7 +369,7 @@ class PledgeService:
         branch = await s.get(Branch, p.branch_id)
         assert branch is not None
         theme = await theme_for(s, self.deps.ext, p.org_id, p.year)
-        for manager_id in await OrgService(self.deps).branch_managers(s, branch):
+        for manager_id in await manager_ids(s, branch):
             manager = await s.get(Person, manager_id)
             with use_locale(manager.locale if manager else None):
                 head = (
@@ -600,7 +590,7 @@ class PledgeService:
         year = self.year()
         async with self.deps.db.session() as s:
             branch = await self._branch_for_manager(s, actor, branch_id, "pledge_status")
-            members = await active_member_ids(s, branch_id)
+            members = await active_members(s, branch_id)
             view = StatusView(
                 branch.name, year, (await branch_settings(s, branch_id)).deadline, members=len(members)
             )
@@ -857,7 +847,7 @@ class PledgeService:
             assert branch is not None
             person = await s.get(Person, r.person_id)
             name = person.display_name if person else "?"
-            for manager_id in await OrgService(self.deps).branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 manager = await s.get(Person, manager_id)
                 with use_locale(manager.locale if manager else None):
                     reply = Reply(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from bot.features.branch_settings.service import BranchSettingsService
 from bot.features.onboarding.handlers import pick_branch
 from bot.features.reports.service import PERIODS, XLSX_MIME, ReportService, report_text
 from bot.i18n import _
 from bot.kernel.context import Ctx
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
+from bot.services.calendar import BranchSettingsService
 from bot.services.errors import InvalidInput
 from bot.services.media import MediaStore
 

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_now, to_utc
-from bot.features.branch_settings.service import get_branch, load_thresholds
 from bot.i18n import _
 from bot.messages import esc
 from bot.services import audit
 from bot.services.actor import Actor
+from bot.services.calendar import load_thresholds
 from bot.services.deps import Deps
+from bot.services.directory import managed_branch
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.permissions import require_org_admin
 from storage.models.org import Branch, Organization
@@ -174,7 +175,7 @@ class ReportService:
     async def branch_report(self, actor: Actor, branch_id: int, period: str) -> BranchReport:
         start, end, label = self.bounds(period)
         async with self.deps.db.session() as s:
-            branch = await get_branch(s, actor, branch_id, "report.read")
+            branch = await managed_branch(s, actor, branch_id, "report.read")
             figures = await self.deps.ext.branch_figures(s, self.deps, branch.id, start, end)
             return BranchReport(branch.id, branch.name, period, label, figures)
 
@@ -221,7 +222,7 @@ class ReportService:
         """The branch's Excel workbook for the period; every export is audited."""
         start, end, label = self.bounds(period)
         async with self.deps.db.session() as s:
-            branch = await get_branch(s, actor, branch_id, "report.export")
+            branch = await managed_branch(s, actor, branch_id, "report.export")
             sheets: list[tuple[str, list[str], list[list[Any]]]] = []
             registered = self.deps.ext.export_sheets
             keys = list(SHEET_ORDER) + [k for k in registered if k not in SHEET_ORDER]

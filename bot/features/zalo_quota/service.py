@@ -24,7 +24,7 @@ from bot.features.zalo_quota.models import ZaloQuota
 from bot.i18n import _, use_locale
 from bot.messages import Reply, esc
 from bot.services.deps import Deps
-from bot.services.org import OrgService
+from bot.services.directory import manager_ids
 from bot.services.outbox import enqueue_for_person
 from storage.models.joining import JoinCode
 from storage.models.org import Branch
@@ -93,13 +93,12 @@ class ZaloQuotaService:
         config = self.deps.settings.zalo_bot(bot)
         if config is None:
             return
-        org = OrgService(self.deps)
         resume = _next_month_start(now.astimezone(self.deps.settings.tz))
         for branch_id in config.branch_ids:
             branch = await s.get(Branch, branch_id)
             if branch is None:
                 continue
-            for manager_id in await org.branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 manager = await s.get(Person, manager_id)
                 with use_locale(manager.locale if manager else None):
                     reply = Reply(text=self._notice(branch, total, full, resume))
