@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _, use_locale
-from bot.kernel.menus import member_menu
 from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.directory import manager_ids
 from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from bot.services.menus import member_menu
 from bot.services.outbox import enqueue_for_person
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
 from storage.models.joining import JoinCode, JoinFailure

@@ -17,10 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import to_utc
 from bot.features.meetings.models import Meeting, MeetingKind
 from bot.features.meetings.service import MeetingService
-from bot.features.reports.service import BranchReport, report_text
 from bot.i18n import _, use_locale
 from bot.messages import Button, Reply, esc
 from bot.services import outbox
+from bot.services.branch_report import BranchReport, report_text
 from bot.services.calendar import CalendarSettings, load_settings, to_calendar
 from bot.services.deps import Deps, Services
 from bot.services.directory import manager_ids
