@@ -143,3 +143,14 @@ def is_committee_admin(actor: Actor) -> bool:
 def is_member(actor: Actor) -> bool:
     """An active member of some branch (members' personal commands and fallbacks)."""
     return actor.is_member
+
+
+def group_link_branch(actor: Actor) -> int | None:
+    """The branch whose group chat the person may link from inside the group: only a secretary or deputy of
+    exactly one branch (committee admins and multi-branch secretaries cannot say which branch there)."""
+    managed = actor.managed_branch_ids()
+    return managed[0] if len(managed) == 1 else None
+
+
+def can_link_group(actor: Actor) -> bool:
+    return group_link_branch(actor) is not None
