@@ -122,10 +122,6 @@ def import_org(actor: Actor) -> int | None:
     return next(iter(actor.admin_org_ids)) if len(actor.admin_org_ids) == 1 else None
 
 
-def administers_several_orgs(actor: Actor) -> bool:
-    return len(actor.admin_org_ids) > 1
-
-
 MenuKind = Literal["secretary", "member"]
 
 
