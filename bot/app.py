@@ -17,11 +17,11 @@ from bot.delivery import Channel
 from bot.i18n import _, use_locale
 from bot.kernel.dispatcher import Dispatcher
 from bot.kernel.feature import Feature, build_extensions, build_registry, check_menus
-from bot.kernel.menus import all_labels
 from bot.kernel.routing import Registry
 from bot.messages import Inbound, Reply
 from bot.services.deps import Deps, Services
 from bot.services.identity import IdentityService
+from bot.services.menus import all_labels
 from bot.services.state import RedisStateStore, SqlStateStore, StateStore
 from bot.services.ticks import run_ticks
 from storage.db import Database

@@ -18,13 +18,14 @@ from typing import Protocol
 from bot.delivery import Channel
 from bot.i18n import _, use_locale
 from bot.kernel.context import Ctx
-from bot.kernel.menus import all_labels
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
 from bot.messages import Inbound, esc
 from bot.services.actor import Actor
 from bot.services.deps import Services
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.identity import IdentityService
+from bot.services.menus import all_labels, menu_for
+from bot.services.permissions import can_use, is_waiting_for_approval
 from bot.text import fold, pick_choice
 
 log = logging.getLogger("hocbac.core")
@@ -226,17 +227,12 @@ class Dispatcher:
         await spec.fn(ctx)
 
     async def _cancel(self, ctx: Ctx) -> None:
-        from bot.kernel.menus import member_menu, secretary_menu
-
         cancelled = await ctx.forms.cancel()
         ctx.set_state("choices", None)
         if cancelled == "kept":
             return  # the form already said what it kept
-        actor = ctx.actor
-        menu = (secretary_menu() if actor and actor.is_secretary else member_menu()) if actor and actor.is_member \
-            else None
         await ctx.reply(_("Cancelled. Nothing was saved from that form.") if cancelled
-                        else _("There is nothing to cancel."), menu=menu)
+                        else _("There is nothing to cancel."), menu=menu_for(ctx.actor))
 
     async def _fallback(self, ctx: Ctx) -> None:
         inbound = ctx.inbound
@@ -258,17 +254,16 @@ class Dispatcher:
 
 
 def audience_denial(actor: Actor, spec: CommandSpec) -> str | None:
-    """A friendly refusal for commands outside the person's role (services still check everything)."""
-    if spec.audience == "all" or actor.is_system_admin:
+    """A friendly refusal for a command the person may not use (``permissions.can_use`` decides; the
+    services still check everything)."""
+    if can_use(actor, spec.audience):
         return None
-    if spec.audience == "member" and not actor.is_member:
-        if any(s.status == "pending" for s in actor.seats):
+    if spec.audience == "member":
+        if is_waiting_for_approval(actor):
             return _("Your request to join is waiting for the secretary's approval.")
         return _("You have not joined a branch yet. Send the join code from your branch secretary.")
-    if spec.audience == "manager" and not (actor.is_secretary or actor.is_committee_admin):
+    if spec.audience == "manager":
         return _("This command is only for branch secretaries.")
-    if spec.audience == "committee" and not actor.is_committee_admin:
+    if spec.audience == "committee":
         return _("This command is only for Party committee administrators.")
-    if spec.audience == "admin":
-        return _("This command is only for system administrators.")
-    return None
+    return _("This command is only for system administrators.")

@@ -23,6 +23,7 @@ from bot.services.extensions import (
     Figures,
     JoinGuard,
     OutboxObserver,
+    ProfileSection,
     RecordSection,
     SendGate,
     Tick,
@@ -46,6 +47,7 @@ class Feature:
     join_guards: Sequence[JoinGuard] = ()
     outbox_observers: Sequence[OutboxObserver] = ()
     record_sections: Sequence[RecordSection] = ()
+    profile_sections: Sequence[ProfileSection] = ()
     # Built once per App from its services (a gate needs the App's database and settings).
     send_gates: Sequence[Callable[[Any], SendGate]] = ()
     providers: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
@@ -98,6 +100,7 @@ def build_extensions(features: Sequence[Feature], services: Any) -> Extensions:
         ext.join_guards.extend(f.join_guards)
         ext.outbox_observers.extend(f.outbox_observers)
         ext.record_sections.extend(f.record_sections)
+        ext.profile_sections.extend(f.profile_sections)
         ext.send_gates.extend(make(services) for make in f.send_gates)
     return ext
 

@@ -8,6 +8,7 @@ Telegram, and a Zalo photo URL that expires later costs nothing.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from bot.kernel.context import Ctx
 from bot.messages import MediaRef
@@ -24,3 +25,19 @@ async def keep_media(ctx: Ctx, ref: MediaRef) -> MediaRef:
     data = await ctx.channel.fetch_media(ref)
     key = await store.save(data, ref.mime, ref.file_name)
     return replace(ref, media_key=key, size=len(data))
+
+
+async def store_media(ctx: Ctx, media: MediaRef) -> dict[str, Any]:
+    """Keep a received photo/document in the media store, so any channel can send it again."""
+    store = ctx.svc(MediaStore)
+    store.check_size(media.size)
+    data = await ctx.channel.fetch_media(media)
+    mime = media.mime or ("image/jpeg" if media.kind == "photo" else "")
+    key = await store.save(data, mime, media.file_name)
+    return MediaRef(
+        kind="photo" if media.kind == "photo" else "document",
+        media_key=key,
+        mime=mime,
+        size=len(data),
+        file_name=media.file_name,
+    ).to_dict()

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from bot.services.permissions import CommandAudience as Audience
 
 if TYPE_CHECKING:
     from bot.kernel.context import Ctx
     from bot.kernel.forms import Form
 
 HandlerFn = Callable[["Ctx"], Awaitable[None]]
-Audience = Literal["all", "member", "manager", "committee", "admin"]
 
 
 @dataclass(slots=True)

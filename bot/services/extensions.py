@@ -76,6 +76,8 @@ OutboxObserver = Callable[[Any, Any, str, list[str]], Awaitable[None]]
 SendGate = Callable[[Any], Awaitable[str | None]]
 # (ctx, actor) -> a section of the member's record (/cuatoi), or None.
 RecordSection = Callable[[Any, Any], Awaitable[str | None]]
+# (ctx, actor) -> a line of the person's profile (/toi), e.g. the reading streak, or None.
+ProfileSection = Callable[[Any, Any], Awaitable[str | None]]
 
 
 @dataclass
@@ -126,6 +128,7 @@ class Extensions:
     outbox_observers: list[OutboxObserver] = field(default_factory=list)
     send_gates: list[SendGate] = field(default_factory=list)
     record_sections: list[RecordSection] = field(default_factory=list)
+    profile_sections: list[ProfileSection] = field(default_factory=list)
     providers: Providers = field(default_factory=Providers)
 
     async def branch_figures(self, s: AsyncSession, deps: Deps, branch_id: int, start: datetime,

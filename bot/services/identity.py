@@ -15,6 +15,9 @@ from storage.models.people import Identity, Membership, OrgRole, Person
 
 _SEEN_EVERY = timedelta(hours=1)
 
+# The account the command-line tools act as; they add it to the system admins for their own run.
+CLI_ACCOUNT = "cli:admin"
+
 
 class IdentityService:
     def __init__(self, deps: Deps) -> None:

@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _
-from bot.kernel.menus import member_menu
 from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
+from bot.services.directory import manager_ids
 from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from bot.services.menus import member_menu
 from bot.services.notify import notify
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
 from storage.models.joining import JoinCode, JoinFailure
@@ -250,21 +251,8 @@ class OrgService:
             return JoinResult("active", branch.name, org.name, role)
 
     async def branch_managers(self, s: AsyncSession, branch: Branch) -> list[int]:
-        """Secretaries and deputies of a branch; its committee admins when it has none yet."""
-        ids = (
-            await s.execute(
-                select(Membership.person_id).where(
-                    Membership.branch_id == branch.id,
-                    Membership.status == MembershipStatus.ACTIVE.value,
-                    Membership.role.in_([BranchRole.SECRETARY.value, BranchRole.DEPUTY.value]),
-                )
-            )
-        ).scalars().all()
-        if ids:
-            return list(ids)
-        return list(
-            (await s.execute(select(OrgRole.person_id).where(OrgRole.org_id == branch.org_id))).scalars().all()
-        )
+        """Who manages the branch (``bot.services.directory.manager_ids``: committee admins as fallback)."""
+        return await manager_ids(s, branch)
 
     async def _notify_join_request(self, s: AsyncSession, branch: Branch, m: Membership, actor: Actor) -> None:
         def render() -> Reply:

@@ -1,12 +1,14 @@
 """The only place where roles are decided. Every use case calls one of the require_* checks;
-handlers may call can_* only to hide options they would refuse anyway."""
+handlers, the dispatcher, /help and the menus call the can_* dry runs below to offer, hide or politely
+refuse what the services would refuse anyway. Nothing outside this module reads an Actor's roles."""
 
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from bot.i18n import _
-from bot.services.actor import Actor
+from bot.services.actor import Actor, BranchSeat
 from bot.services.errors import PermissionDenied
 
 log = logging.getLogger("hocbac.permissions")
@@ -48,3 +50,103 @@ def require_system_admin(actor: Actor, action: str = "system_admin") -> None:
 def require_active_member(actor: Actor, branch_id: int, action: str = "member") -> None:
     if actor.seat(branch_id) is None:
         raise _deny(actor, action, f"branch:{branch_id}")
+
+
+# --- dry runs: what the conversation offers (the dispatcher, /help and the menus ask these) ------------
+
+CommandAudience = Literal["all", "member", "manager", "committee", "admin"]
+
+
+def can_use(actor: Actor, audience: CommandAudience) -> bool:
+    """May the person run a command meant for ``audience``? The dispatcher refuses politely otherwise,
+    /help lists only these commands; the services still check every action on its own target."""
+    if audience == "all" or actor.is_system_admin:
+        return True
+    if audience == "member":
+        return actor.is_member
+    if audience == "manager":
+        return actor.is_secretary or actor.is_committee_admin
+    if audience == "committee":
+        return actor.is_committee_admin
+    return False  # "admin": system administrators only
+
+
+def is_waiting_for_approval(actor: Actor) -> bool:
+    """Has asked to join a branch and is waiting for its secretary."""
+    return any(s.status == "pending" for s in actor.seats)
+
+
+def is_onboarded(actor: Actor) -> bool:
+    """Has some role: a member of a branch, a committee admin or a system admin (not a newcomer)."""
+    return actor.is_member or actor.is_committee_admin or actor.is_system_admin
+
+
+def managed_seats(actor: Actor) -> list[BranchSeat]:
+    """The branches the person manages as secretary or deputy (a manager's commands pick among these)."""
+    ids = set(actor.managed_branch_ids())
+    return [s for s in actor.active_seats() if s.branch_id in ids]
+
+
+def can_review_deeds(actor: Actor) -> bool:
+    """Secretaries and deputies review good deeds (and choose when their digest comes)."""
+    return actor.is_secretary
+
+
+def committee_org(actor: Actor) -> int | None:
+    """The đảng bộ a committee admin's commands act on (the lowest id when they hold several)."""
+    return min(actor.admin_org_ids) if actor.admin_org_ids else None
+
+
+def can_admin_some_org(actor: Actor) -> bool:
+    """A committee admin of some đảng bộ, or a system admin (e.g. may set the year theme)."""
+    return actor.is_committee_admin or actor.is_system_admin
+
+
+def can_see_committee_view(actor: Actor) -> bool:
+    """/baocao and /thongbao act on the whole đảng bộ for a committee admin who manages no branch."""
+    return not actor.is_secretary and actor.is_committee_admin
+
+
+def can_see_org(actor: Actor, org_id: int) -> bool:
+    """Listed in /dsdonvi: the system admin sees every đảng bộ, a committee admin their own."""
+    return can_admin_org(actor, org_id)
+
+
+def is_system_admin(actor: Actor) -> bool:
+    return actor.is_system_admin
+
+
+def import_org(actor: Actor) -> int | None:
+    """The đảng bộ a teachings file sent in chat is imported into: the only one the person administers.
+    None when they administer none; ``PermissionDenied`` is the caller's answer then."""
+    return next(iter(actor.admin_org_ids)) if len(actor.admin_org_ids) == 1 else None
+
+
+MenuKind = Literal["secretary", "member"]
+
+
+def menu_kind(actor: Actor | None) -> MenuKind | None:
+    """Which main menu the person gets: managers the secretary menu, members the member menu, others none."""
+    if actor is None or not actor.is_member:
+        return None
+    return "secretary" if actor.is_secretary else "member"
+
+
+def is_committee_admin(actor: Actor) -> bool:
+    return actor.is_committee_admin
+
+
+def is_member(actor: Actor) -> bool:
+    """An active member of some branch (members' personal commands and fallbacks)."""
+    return actor.is_member
+
+
+def group_link_branch(actor: Actor) -> int | None:
+    """The branch whose group chat the person may link from inside the group: only a secretary or deputy of
+    exactly one branch (committee admins and multi-branch secretaries cannot say which branch there)."""
+    managed = actor.managed_branch_ids()
+    return managed[0] if len(managed) == 1 else None
+
+
+def can_link_group(actor: Actor) -> bool:
+    return group_link_branch(actor) is not None

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from storage.models import joining, org, outbox, people, system  # noqa: F401  (registers the tables)
+from storage.models import calendar, joining, org, outbox, people, system  # noqa: F401  (registers the tables)
 
 metadata = SQLModel.metadata

@@ -12,14 +12,16 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.messages import UserRef
+from bot.delivery import Capabilities, SentMessage
+from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
 from bot.services.identity import IdentityService
+from bot.services.menus import member_menu, secretary_menu
 from bot.services.org import OrgService
 from storage.models.joining import JoinCode
 from storage.models.org import Branch, Organization
-from storage.models.people import Membership
+from storage.models.people import Identity, Membership
 from tests.conftest import ADMIN_TG_ID
 
 ROLES = ["stranger", "pending", "member", "member_other_branch", "secretary_other_branch", "deputy",
@@ -192,3 +194,62 @@ async def test_authorization_matrix(world: World, caplog):
     # Refusals are logged (forged buttons end at the service and leave a trace).
     assert sum("permission denied" in r.getMessage() for r in caplog.records) == sum(
         len(set(ROLES) - allowed) for allowed in MATRIX.values())
+
+
+# The dry run: /help lists a command exactly when its audience admits the role (command audience -> roles).
+MEMBERS = {"member", "member_other_branch", "secretary_other_branch", "deputy", "secretary", "system_admin"}
+AUDIENCES: dict[str, set[str]] = {
+    "all": set(ROLES),
+    "member": MEMBERS,
+    "manager": MANAGERS | {"secretary_other_branch", "committee_other_org"},
+    "committee": COMMITTEE | {"committee_other_org"},
+    "admin": ADMIN,
+}
+SECRETARY_MENU = {"deputy", "secretary", "secretary_other_branch"}  # the system admin seeds no seat: no menu
+
+
+class RecordingChannel:
+    name = "telegram"
+    caps = Capabilities(buttons=True, edit=True, max_text=4096, media_upload=True, media_by_url=False,
+                        reply_menu=True)
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+
+    async def deliver(self, chat: ChatRef, reply: Reply) -> SentMessage:
+        self.replies.append(reply)
+        return SentMessage([str(len(self.replies))])
+
+    async def fetch_media(self, media: MediaRef) -> bytes:
+        return b""
+
+    async def ack(self, inbound: Inbound, text: str = "") -> None:
+        return None
+
+
+async def _help_as(world: World, actor: Actor) -> Reply:
+    async with world.app.db.session() as s:
+        uid = (await s.execute(select(Identity.external_id).where(Identity.person_id == actor.person_id))
+               ).scalars().first()
+    assert uid is not None
+    channel = RecordingChannel()
+    await world.app.handle(Inbound("telegram", ChatRef("telegram", uid), UserRef("telegram", uid, actor.display_name),
+                                   text="/help", command="help"), channel)
+    assert len(channel.replies) == 1, channel.replies
+    return channel.replies[0]
+
+
+async def test_help_lists_only_the_commands_each_role_may_use(world: World):
+    specs = [spec for spec in world.app.registry.unique_commands() if spec.help is not None]
+    assert {spec.audience for spec in specs} == set(AUDIENCES)  # every audience is exercised
+    wrong: list[str] = []
+    for role in ROLES:
+        reply = await _help_as(world, world.actors[role])
+        listed = {line.split(" ", 1)[0][1:] for line in reply.text.splitlines() if line.startswith("/")}
+        expected = {spec.name for spec in specs if role in AUDIENCES[spec.audience]}
+        if listed != expected:
+            wrong.append(f"{role}: extra {sorted(listed - expected)}, missing {sorted(expected - listed)}")
+        menu = secretary_menu() if role in SECRETARY_MENU else member_menu() if role in MEMBERS - ADMIN else None
+        if reply.menu != menu:
+            wrong.append(f"{role}: menu {reply.menu}")
+    assert wrong == []

@@ -11,10 +11,8 @@ from bot.config import Settings, load_settings
 from bot.logs import setup_logging
 from bot.messages import UserRef
 from bot.services.errors import DomainError
-from bot.services.identity import IdentityService
+from bot.services.identity import CLI_ACCOUNT, IdentityService
 from bot.services.org import OrgService
-
-CLI_ACCOUNT = "cli:admin"
 
 
 class OpenServices(Protocol):

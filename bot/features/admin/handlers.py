@@ -9,6 +9,7 @@ from bot.kernel.routing import Router
 from bot.messages import esc
 from bot.services.errors import InvalidInput
 from bot.services.org import OrgService
+from bot.services.permissions import can_see_org
 
 router = Router("admin")
 
@@ -41,7 +42,7 @@ async def list_units(ctx: Ctx) -> None:
     svc = ctx.svc(OrgService)
     lines = [_("<b>Party committees and branches</b>")]
     for org in await svc.list_orgs():
-        if not (actor.is_system_admin or org.id in actor.admin_org_ids):
+        if not can_see_org(actor, org.id):
             continue
         lines.append(f"[{org.id}] <b>{esc(org.name)}</b>")
         for b in await svc.list_branches(org.id):

@@ -1,12 +1,15 @@
-"""A branch's calendar (meeting day, quiet hours, reminder time) and the committee's lagging thresholds."""
+"""A branch's calendar (meeting day, quiet hours, reminder time) and the committee's lagging thresholds.
 
-from bot.features.branch_settings import models
-from bot.features.branch_settings.service import _quiet_hours
+The calendar itself is read by several features, so it lives in the engine (``bot.services.calendar``);
+this feature declares its tables and the quiet-hours provider."""
+
 from bot.kernel.feature import Feature
+from bot.services.calendar import quiet_hours
+from storage.models.calendar import BranchSettings, OrgThresholds
 
 FEATURE = Feature(
     name="branch_settings",
-    models=(models.BranchSettings, models.OrgThresholds),
-    providers={"quiet_hours": _quiet_hours},
+    models=(BranchSettings, OrgThresholds),
+    providers={"quiet_hours": quiet_hours},
     catalog="secretary",
 )

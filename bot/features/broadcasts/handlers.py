@@ -8,17 +8,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import to_utc
-from bot.features.branch_settings.service import parse_hhmm
 from bot.features.broadcasts.service import MAX_PARTS, BroadcastService
-from bot.features.onboarding.handlers import branch_arg, pick_branch
 from bot.i18n import _
+from bot.kernel.branches import branch_arg, pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, Form, Invalid, Step
+from bot.kernel.media_intake import store_media
 from bot.kernel.routing import Router
-from bot.messages import Button, MediaRef, esc
+from bot.messages import Button, esc
+from bot.services.calendar import parse_hhmm
 from bot.services.errors import InvalidInput
-from bot.services.media import MediaStore
 from bot.services.org import OrgService
+from bot.services.permissions import can_see_committee_view, committee_org
 
 router = Router("broadcasts")
 
@@ -27,22 +28,6 @@ DOC_MIMES = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/msword",
 )
-
-
-async def store_media(ctx: Ctx, media: MediaRef) -> dict[str, Any]:
-    """Keep a received photo/document in the media store, so any channel can send it again."""
-    store = ctx.svc(MediaStore)
-    store.check_size(media.size)
-    data = await ctx.channel.fetch_media(media)
-    mime = media.mime or ("image/jpeg" if media.kind == "photo" else "")
-    key = await store.save(data, mime, media.file_name)
-    return MediaRef(
-        kind="photo" if media.kind == "photo" else "document",
-        media_key=key,
-        mime=mime,
-        size=len(data),
-        file_name=media.file_name,
-    ).to_dict()
 
 
 @dataclass
@@ -243,8 +228,9 @@ async def _start(ctx: Ctx, branch_id: int) -> None:
 @router.command("thongbao", "notice", help=lambda: _("send a notice to the branch"), audience="manager")
 async def notice(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    if not actor.is_secretary and actor.is_committee_admin:
-        await ctx.forms.start("broadcast", {"org_id": sorted(actor.admin_org_ids)[0]})
+    org_id = committee_org(actor)
+    if can_see_committee_view(actor) and org_id is not None:
+        await ctx.forms.start("broadcast", {"org_id": org_id})
         return
     branch_id = await pick_branch(ctx, "bcb")
     if branch_id is not None:

@@ -18,13 +18,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.branch_settings.service import active_member_ids, get_branch, manager_ids
 from bot.features.broadcasts.models import Broadcast, BroadcastAck, BroadcastStatus
 from bot.i18n import _
 from bot.messages import Button, ChatRef, MediaRef, Reply, esc
 from bot.services import audit, outbox
 from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
+from bot.services.directory import active_member_ids, managed_branch, seated_manager_ids
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.notify import Addressee, notify_chat, notify_many
 from bot.services.permissions import require_org_admin
@@ -147,7 +147,7 @@ class BroadcastService:
         if scope == "branch":
             if branch_id is None:
                 raise NotFound(_("That branch does not exist."))
-            branch = await get_branch(s, actor, branch_id, "broadcast")
+            branch = await managed_branch(s, actor, branch_id, "broadcast")
             return branch.org_id, branch.id
         if org_id is None or await s.get(Organization, org_id) is None:
             raise NotFound(_("That Party committee does not exist."))
@@ -238,7 +238,7 @@ class BroadcastService:
         result: set[int] = set()
         for bid in await org_branch_ids(s, b.org_id):
             result |= (
-                set(await manager_ids(s, bid))
+                set(await seated_manager_ids(s, bid))
                 if b.scope == "org_secretaries"
                 else await active_member_ids(s, bid)
             )

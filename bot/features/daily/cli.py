@@ -37,11 +37,10 @@ def _import(args: argparse.Namespace) -> int:
 
 async def _run_import(open_services, settings, path: Path, org_id: int) -> int:  # type: ignore[no-untyped-def]
     from bot.content import ContentError
-    from bot.features.admin.cli import CLI_ACCOUNT
     from bot.features.daily.service import DailyService
     from bot.messages import UserRef
     from bot.services.errors import DomainError
-    from bot.services.identity import IdentityService
+    from bot.services.identity import CLI_ACCOUNT, IdentityService
     from storage.models.org import Organization
 
     settings = settings.model_copy(update={"admin_ids": [*settings.admin_ids, CLI_ACCOUNT]})

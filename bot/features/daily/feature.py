@@ -2,7 +2,7 @@
 
 from bot.features.daily import models
 from bot.features.daily.cli import register
-from bot.features.daily.handlers import router
+from bot.features.daily.handlers import reading_streak_line, router
 from bot.features.daily.service import _delivery_time, _erase, _figures, _paused_until, _year_theme, daily_tick
 from bot.kernel.feature import Feature
 from bot.services.extensions import Figures, Tick
@@ -15,6 +15,7 @@ FEATURE = Feature(
             models.DailyUsage, models.DailyRead),
     figures=(Figures("daily", ("daily_sent", "daily_read"), _figures),),
     erasers=(_erase,),
+    profile_sections=(reading_streak_line,),
     providers={"delivery_time": _delivery_time, "paused_until": _paused_until, "year_theme": _year_theme},
     cli=(register,),
     catalog="daily",

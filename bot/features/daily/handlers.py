@@ -19,14 +19,15 @@ from bot.features.daily.service import (
     parse_hhmm,
     render_daily,
 )
-from bot.features.onboarding.handlers import branch_arg, pick_branch, profile_section
 from bot.i18n import _
+from bot.kernel.branches import branch_arg, pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskDate, AskText, Form, Invalid, text_prompt
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, PermissionDenied
+from bot.services.permissions import can_admin_some_org, committee_org, import_org, is_committee_admin, is_member
 from bot.text import fold
 
 router = Router("daily")
@@ -96,9 +97,9 @@ async def read(ctx: Ctx) -> None:
     await ctx.reply(_("✅ Noted, thank you. Your reading streak: {n} day(s).").format(n=streak))
 
 
-@profile_section
-async def _streak_line(ctx: Ctx, actor: Actor) -> str | None:
-    if not actor.is_member:
+async def reading_streak_line(ctx: Ctx, actor: Actor) -> str | None:
+    """A line of /toi (declared as a profile section in feature.py)."""
+    if not is_member(actor):
         return None
     streak = await _svc(ctx).streak(actor.person_id)
     return _("📖 Reading streak: {n} day(s)").format(n=streak)
@@ -134,7 +135,7 @@ async def theme(ctx: Ctx) -> None:
         text = _("📌 <b>Year theme {year}</b>\n{title}").format(year=t.year, title=esc(t.title))
         if t.themes:
             text += "\n" + _("Topics: {topics}").format(topics=esc(", ".join(t.themes)))
-    if actor.is_committee_admin or actor.is_system_admin:
+    if can_admin_some_org(actor):
         known = esc(", ".join(sorted(await _known_topics(ctx, actor))))
         text += "\n\n" + _("To set it: /chuyende dat &lt;title&gt; | &lt;topic&gt;, &lt;topic&gt;\n"
                              "Topics: {known}").format(known=known)
@@ -148,8 +149,8 @@ async def _known_topics(ctx: Ctx, actor: Actor) -> set[str]:
 
 
 async def _set_theme(ctx: Ctx, actor: Actor, rest: str) -> None:
-    org_id = min(actor.admin_org_ids) if actor.admin_org_ids else actor_org(actor)
-    if org_id is None or not (actor.is_committee_admin or actor.is_system_admin):
+    org_id = committee_org(actor) or actor_org(actor)
+    if org_id is None or not can_admin_some_org(actor):
         # The service decides; this only gives members a clear answer without touching anything.
         raise PermissionDenied(_("Only the Party committee's administrator can set the year theme."))
     title, _sep, topics = rest.partition("|")
@@ -320,16 +321,17 @@ async def upload(ctx: Ctx) -> None:
     if media is None or media.kind != "document" or not name.lower().endswith(IMPORT_SUFFIXES):
         raise Unhandled
     actor = ctx.require_actor()
-    if not actor.admin_org_ids:
+    org_id = import_org(actor)
+    if not is_committee_admin(actor):
         raise PermissionDenied(_("Only the Party committee's administrator can import teachings."))
-    if len(actor.admin_org_ids) > 1:
+    if org_id is None:
         raise InvalidInput(_("You administer several Party committees: please import with "
                              "hocbac content import FILE --org ID."))
     if media.size is not None and media.size > IMPORT_MAX_BYTES:
         raise InvalidInput(_("That file is too large for an import (limit 1 MB)."))
     data = await ctx.channel.fetch_media(media)
     try:
-        result = await _svc(ctx).import_bytes(actor, next(iter(actor.admin_org_ids)), data, name)
+        result = await _svc(ctx).import_bytes(actor, org_id, data, name)
     except ContentError as exc:
         text = _("⚠️ The file was not imported (nothing was added): {reason}")
         await ctx.reply(text.format(reason=esc(exc)))

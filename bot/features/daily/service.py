@@ -51,7 +51,14 @@ from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.notify import Addressee, notify_many
-from bot.services.permissions import require_active_member, require_branch_manager, require_org_admin
+from bot.services.permissions import (
+    committee_org,
+    group_link_branch,
+    is_member,
+    require_active_member,
+    require_branch_manager,
+    require_org_admin,
+)
 from bot.text import parse_time_of_day
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage, OutboxStatus
@@ -104,7 +111,7 @@ def actor_org(actor: Actor) -> int | None:
     seat = actor.primary_branch
     if seat is not None:
         return seat.org_id
-    return min(actor.admin_org_ids) if actor.admin_org_ids else None
+    return committee_org(actor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +369,7 @@ class DailyService:
         return Prefs(row.minute, row.days, row.paused_until, row.group_only)
 
     async def _save(self, actor: Actor, **values: object) -> Prefs:
-        if not actor.is_member:
+        if not is_member(actor):
             raise _not_joined()
         values["updated_at"] = self.deps.clock.now()
         async with self.deps.db.session() as s:
@@ -451,11 +458,10 @@ class DailyService:
 
     async def link_group(self, actor: Actor, chat: ChatRef, minute: int | None = None) -> Branch:
         """A secretary links the group chat they are writing in to their branch."""
-        managed = actor.managed_branch_ids()
-        if len(managed) != 1:
+        branch_id = group_link_branch(actor)
+        if branch_id is None:
             # Committee admins and multi-branch secretaries must say which branch: not supported in a group.
             raise InvalidInput(_("Only the secretary of exactly one branch can link a group here."))
-        branch_id = managed[0]
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
             branch = await s.get(Branch, branch_id)

@@ -29,6 +29,7 @@ from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
 from bot.services.actor import Actor
 from bot.services.errors import DomainError, InvalidInput
+from bot.services.permissions import is_member
 from bot.text import fold
 
 router = Router("deeds")
@@ -160,7 +161,7 @@ async def report(ctx: Ctx) -> None:
 
 def _member(ctx: Ctx) -> Actor:
     actor = ctx.actor
-    if actor is None or not ctx.inbound.is_private or not actor.is_member:
+    if actor is None or not ctx.inbound.is_private or not is_member(actor):
         raise Unhandled
     return actor
 

@@ -9,14 +9,15 @@ from typing import Any
 from bot.features.deeds.handlers import start_deed_form
 from bot.features.deeds.pack import XLSX_MIME, DeedPackService, store_pack
 from bot.features.deeds.service import DeedService, review_card
-from bot.features.onboarding.handlers import branch_arg, pick_branch
 from bot.i18n import _
+from bot.kernel.branches import branch_arg, pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskText, Form
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
 from bot.services.errors import InvalidInput
 from bot.services.org import OrgService
+from bot.services.permissions import committee_org
 
 router = Router("deeds_review")
 
@@ -216,7 +217,7 @@ async def digest_time(ctx: Ctx) -> None:
 )
 async def categories(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    org_id = min(actor.admin_org_ids) if actor.admin_org_ids else None
+    org_id = committee_org(actor)
     if org_id is None:
         raise InvalidInput(_("This command is only for Party committee administrators."))
     svc = ctx.svc(DeedService)

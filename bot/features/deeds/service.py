@@ -27,7 +27,7 @@ from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.media import MediaStore
 from bot.services.notify import notify, notify_chat
 from bot.services.org import OrgService
-from bot.services.permissions import can_manage_branch, require_branch_manager, require_org_admin
+from bot.services.permissions import can_manage_branch, can_review_deeds, require_branch_manager, require_org_admin
 from bot.text import parse_time_of_day
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
@@ -696,7 +696,7 @@ class DeedService:
     # --- the secretary's digest time ----------------------------------------------------------------
 
     async def set_digest_time(self, actor: Actor, text: str) -> time:
-        if not actor.is_secretary:
+        if not can_review_deeds(actor):
             raise InvalidInput(_("This command is only for branch secretaries."))
         when = parse_digest_time(text)
         if when is None:

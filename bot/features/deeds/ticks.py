@@ -20,8 +20,8 @@ from bot.features.deeds.service import STALE_AFTER, digest_time, pending_deeds, 
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services
+from bot.services.directory import manager_ids
 from bot.services.notify import notify
-from bot.services.org import OrgService
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Person
@@ -111,7 +111,7 @@ async def digest_tick(services: Services, now: datetime, since: datetime | None)
             if branch is None:
                 continue
             pending = await pending_deeds(s, branch_id)
-            for manager_id in await OrgService(deps).branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 at = await digest_time(s, manager_id)
                 for day in sorted({start.astimezone(tz).date(), now.astimezone(tz).date()}):
                     moment = datetime.combine(day, at, tz).astimezone(UTC)
@@ -162,7 +162,7 @@ async def stale_tick(services: Services, now: datetime, since: datetime | None) 
                     text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), f"dl:{branch.id}")]]
                 )
 
-            for manager_id in await OrgService(deps).branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 await notify(
                     s,
                     deps,
@@ -243,7 +243,7 @@ async def pack_tick(services: Services, now: datetime, since: datetime | None) -
                 continue
             start, end = period_for(local.date())
             start_key = start.strftime("%Y-%m")
-            managers = await OrgService(deps).branch_managers(s, branch)
+            managers = await manager_ids(s, branch)
             todo = [
                 m
                 for m in managers

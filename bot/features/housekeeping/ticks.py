@@ -9,8 +9,8 @@ from sqlalchemy import delete, select, update
 from bot.i18n import _
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
+from bot.services.directory import manager_ids
 from bot.services.notify import notify
-from bot.services.org import OrgService
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Membership, MembershipStatus, Person
@@ -32,7 +32,6 @@ async def housekeeping(services: Services, now: datetime, since: datetime | None
 
 async def join_request_reminders(services: Services, now: datetime, since: datetime | None) -> None:
     """A join request still waiting after two days is reminded to the managers once."""
-    org = services.get(OrgService)
     async with services.deps.db.session() as s:
         rows = (
             await s.execute(
@@ -51,7 +50,7 @@ async def join_request_reminders(services: Services, now: datetime, since: datet
                     buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
                 )
 
-            for manager_id in await org.branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 await notify(
                     s, services.deps, manager_id,
                     key=f"join_reminder:{m.id}:{m.requested_at.isoformat()}:{manager_id}",

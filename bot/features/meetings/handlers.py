@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.features.branch_settings.service import BranchSettingsService, parse_hhmm
-from bot.features.broadcasts.handlers import store_media
 from bot.features.meetings.models import MeetingKind
 from bot.features.meetings.service import MeetingService, is_odd_hour, kind_label
-from bot.features.onboarding.handlers import branch_arg, pick_branch
 from bot.i18n import _
+from bot.kernel.branches import branch_arg, pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, parse_day
+from bot.kernel.media_intake import store_media
 from bot.kernel.routing import Router
 from bot.messages import Button, esc
+from bot.services.calendar import BranchSettingsService, parse_hhmm
 from bot.services.errors import InvalidInput
 
 router = Router("meetings")

@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import to_utc
-from bot.features.branch_settings.service import CalendarSettings, load_settings, manager_ids, to_calendar
 from bot.features.meetings.models import Meeting, MeetingKind
 from bot.features.meetings.service import MeetingService
-from bot.features.reports.service import BranchReport, report_text
 from bot.i18n import _
 from bot.messages import Button, Reply, esc
+from bot.services.branch_report import BranchReport, report_text
+from bot.services.calendar import CalendarSettings, load_settings, to_calendar
 from bot.services.deps import Deps, Services
+from bot.services.directory import manager_ids
 from bot.services.extensions import in_quiet_hours
 from bot.services.notify import notify
 from storage.models.org import Branch
@@ -92,7 +93,7 @@ async def secretary_reminders(services: Services, now: datetime, since: datetime
             await _member_rsvp_reminders(s, meetings, branch, now)
             if local.time() < cal.reminder_time:
                 continue
-            managers = await manager_ids(s, branch.id)
+            managers = await manager_ids(s, branch)
             for kind, period, subject in due_reminders(cal, local.date()):
                 if kind == "thematic":
                     q_first = 3 * ((local.month - 1) // 3) + 1

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc, to_utc
-from bot.features.branch_settings.service import get_branch, load_settings, to_calendar
 from bot.features.meetings.models import Attendance, Meeting, MeetingKind, MeetingRsvp
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
+from bot.services.calendar import load_settings, to_calendar
 from bot.services.deps import Deps
+from bot.services.directory import managed_branch
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.notify import notify
 from storage.models.org import Branch
@@ -115,7 +116,7 @@ class MeetingService:
         m = await s.get(Meeting, meeting_id)
         if m is None:
             raise NotFound(_("That meeting does not exist."))
-        branch = await get_branch(s, actor, m.branch_id, action)
+        branch = await managed_branch(s, actor, m.branch_id, action)
         return m, branch
 
     async def default_time(self, branch_id: int) -> time:
@@ -147,7 +148,7 @@ class MeetingService:
                 )
             )
         async with self.deps.db.session() as s:
-            branch = await get_branch(s, actor, branch_id, "meeting.schedule")
+            branch = await managed_branch(s, actor, branch_id, "meeting.schedule")
             m = Meeting(
                 branch_id=branch.id,
                 kind=kind,
@@ -176,7 +177,7 @@ class MeetingService:
         """A scheduled meeting of the branch on that local day, if any."""
         start = to_utc(datetime.combine(day_local.date(), time(0)), self.deps.clock.tz)
         async with self.deps.db.session() as s:
-            await get_branch(s, actor, branch_id, "meeting.read")
+            await managed_branch(s, actor, branch_id, "meeting.read")
             meetings = await _held(s, branch_id, start, start + timedelta(days=1))
             return meetings[0] if meetings else None
 
@@ -405,7 +406,7 @@ class MeetingService:
     async def recent(self, actor: Actor, branch_id: int, limit: int = 5) -> list[Meeting]:
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
-            await get_branch(s, actor, branch_id, "meeting.read")
+            await managed_branch(s, actor, branch_id, "meeting.read")
             return list(
                 (
                     await s.execute(
@@ -433,7 +434,7 @@ class MeetingService:
     async def member_year_rate(self, actor: Actor, branch_id: int, person_id: int, year: int) -> Rate:
         start, end = self._year(year)
         async with self.deps.db.session() as s:
-            await get_branch(s, actor, branch_id, "meeting.attendance")
+            await managed_branch(s, actor, branch_id, "meeting.attendance")
             present = expected = 0
             for m in await _held(s, branch_id, start, min(end, self.deps.clock.now())):
                 if person_id in await expected_members(s, m):
@@ -456,7 +457,7 @@ class MeetingService:
     async def branch_year_rate(self, actor: Actor, branch_id: int, year: int) -> Rate:
         start, end = self._year(year)
         async with self.deps.db.session() as s:
-            await get_branch(s, actor, branch_id, "meeting.attendance")
+            await managed_branch(s, actor, branch_id, "meeting.attendance")
             figures = await _meeting_figures(s, self.deps, branch_id, start, min(end, self.deps.clock.now()))
             return Rate(int(figures["attendance_present"]), int(figures["attendance_expected"]))
 

@@ -1,41 +1,30 @@
-"""Start, joining a branch, approval, help, profile, leaving and erasing."""
+"""Start, joining a branch, approval, help, profile, language and leaving."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.clock import local_now
-from bot.features.privacy.service import PrivacyService
 from bot.i18n import _
+from bot.kernel.branches import branch_arg, pick_branch
 from bot.kernel.context import Ctx
-from bot.kernel.dispatcher import audience_denial
 from bot.kernel.forms import AskChoice, AskText, Form, text_prompt
-from bot.kernel.menus import member_menu, secretary_menu
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
-from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.identity import IdentityService
+from bot.services.menus import menu_for
 from bot.services.org import CODE_ALPHABET, CODE_LENGTH, JoinResult, OrgService, normalize_code
+from bot.services.permissions import (
+    can_use,
+    is_committee_admin,
+    is_member,
+    is_onboarded,
+    is_system_admin,
+    is_waiting_for_approval,
+)
 
 router = Router("onboarding")
-
-ProfileSection = Callable[[Ctx, Actor], Awaitable[str | None]]
-PROFILE_SECTIONS: list[ProfileSection] = []
-
-
-def profile_section(fn: ProfileSection) -> ProfileSection:
-    """Features add lines to /toi (e.g. the reading streak) without editing this module."""
-    PROFILE_SECTIONS.append(fn)
-    return fn
-
-
-def menu_for(actor: Actor | None) -> list[list[str]] | None:
-    if actor is None or not actor.is_member:
-        return None
-    return secretary_menu() if actor.is_secretary else member_menu()
-
 
 def looks_like_code(text: str) -> bool:
     code = normalize_code(text)
@@ -68,18 +57,18 @@ async def start(ctx: Ctx) -> None:
     if ctx.inbound.args.strip():
         await _join(ctx, ctx.inbound.args.strip())
         return
-    if actor.is_member:
+    if is_member(actor):
         await ctx.reply(_("Welcome back, {name}! 🌿\nChoose from the menu below, or send /help.").format(
             name=esc(actor.display_name)), menu=menu_for(actor))
         return
-    if any(s.status == "pending" for s in actor.seats):
+    if is_waiting_for_approval(actor):
         await ctx.reply(_("Welcome back! Your request to join is waiting for the secretary's approval."))
         return
     text = _("🌅 Welcome to <b>Học Bác mỗi ngày</b>!\n\n"
              "Every day I bring you a short teaching of President Hồ Chí Minh, help you register your pledge "
              "and report your good deeds.\n\n"
              "To begin, please send the <b>join code</b> your branch secretary gave you (8 letters and digits).")
-    if actor.is_system_admin:
+    if is_system_admin(actor):
         text += "\n\n" + _("You are a system administrator: send /quantri for the administration commands.")
     await ctx.reply(text)
 
@@ -101,9 +90,9 @@ async def code_typed(ctx: Ctx) -> None:
     if looks_like_code(text):
         await _join(ctx, text)
         return
-    if actor.is_member or actor.is_committee_admin or actor.is_system_admin:
+    if is_onboarded(actor):
         raise Unhandled
-    if any(s.status == "pending" for s in actor.seats):
+    if is_waiting_for_approval(actor):
         await ctx.reply(_("Your request to join is waiting for the secretary's approval. "
                           "I will tell you as soon as it is approved."))
         return
@@ -132,10 +121,10 @@ async def help_cmd(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     lines = [_("<b>What you can do</b>")]
     for spec in sorted(ctx.registry.unique_commands(), key=lambda s: (s.audience != "all", s.name)):
-        if spec.help is None or audience_denial(actor, spec) is not None:
+        if spec.help is None or not can_use(actor, spec.audience):
             continue
         lines.append(f"/{spec.name} — {esc(spec.help())}")
-    if not actor.is_member and not actor.is_committee_admin:
+    if not is_member(actor) and not is_committee_admin(actor):
         lines.append("")
         lines.append(_("You have not joined a branch yet: send the join code from your branch secretary."))
     if not ctx.channel.caps.buttons:
@@ -164,11 +153,11 @@ async def profile(ctx: Ctx) -> None:
             branch=esc(seat.branch_name), role=_label(ROLE_NAMES, seat.role), status=_label(STATUS_NAMES, seat.status)))
     if not actor.seats:
         lines.append(_("You have not joined a branch yet."))
-    if actor.admin_org_ids:
+    if is_committee_admin(actor):
         lines.append(_("• Party committee administrator"))
-    if actor.is_system_admin:
+    if is_system_admin(actor):
         lines.append(_("• System administrator"))
-    for section in PROFILE_SECTIONS:
+    for section in ctx.services.deps.ext.profile_sections:
         extra = await section(ctx, actor)
         if extra:
             lines.append(extra)
@@ -198,28 +187,6 @@ async def leave_confirmed(ctx: Ctx) -> None:
                     remove_menu=True)
 
 
-@router.command("xoadulieu", "deletedata", help=lambda: _("delete my data"))
-async def erase(ctx: Ctx) -> None:
-    await ctx.reply(
-        _("⚠️ <b>Delete your data?</b>\nYour name, accounts and personal records will be deleted or made "
-          "anonymous, you will leave your branches, and your secretary will be told. This cannot be undone."),
-        [[Button(_("🗑 Yes, delete my data"), "erase:yes")], [Button(_("No, keep it"), "erase:no")]],
-    )
-
-
-@router.button("erase")
-async def erase_confirmed(ctx: Ctx) -> None:
-    actor = ctx.require_actor()
-    if (ctx.inbound.choice or "").endswith(":yes"):
-        await ctx.svc(PrivacyService).erase(actor)
-        ctx.state.clear()
-        ctx.state_dirty = True
-        await ctx.reply(_("Your data has been deleted. Thank you for taking part. Send /start to begin again."),
-                        remove_menu=True)
-    else:
-        await ctx.reply(_("All right, nothing was deleted."))
-
-
 @router.command("ngonngu", "language", help=lambda: _("language: Tiếng Việt / English"))
 async def language(ctx: Ctx) -> None:
     await ctx.reply(_("Choose your language:"), [[Button("Tiếng Việt", "lang:vi"), Button("English", "lang:en")]])
@@ -239,26 +206,6 @@ async def language_set(ctx: Ctx) -> None:
 
 
 # --- branch managers ---------------------------------------------------------------------------
-
-
-async def pick_branch(ctx: Ctx, prefix: str) -> int | None:
-    """The branch a manager acts on: the only one, or ask with buttons (data ``prefix:<branch_id>``)."""
-    actor = ctx.require_actor()
-    managed = [s for s in actor.active_seats() if s.role in ("secretary", "deputy")]
-    if len(managed) == 1:
-        return managed[0].branch_id
-    if not managed:
-        await ctx.reply(_("This command is only for branch secretaries."))
-        return None
-    await ctx.reply(_("Which branch?"), [[Button(s.branch_name, f"{prefix}:{s.branch_id}")] for s in managed])
-    return None
-
-
-def branch_arg(ctx: Ctx) -> int:
-    arg = (ctx.inbound.choice or "").rsplit(":", 1)[-1]
-    if not arg.isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    return int(arg)
 
 
 async def _send_code(ctx: Ctx, branch_id: int) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.features.onboarding.handlers import branch_arg, pick_branch
 from bot.features.pledges.exports import XLSX_MIME, PledgeExport
 from bot.features.pledges.models import FIELD_MAX
 from bot.features.pledges.service import REVIEW_MAX, PledgeService, StatusView
@@ -26,11 +25,13 @@ from bot.features.pledges.texts import (
 )
 from bot.features.pledges.ticks import checkin_buttons, yearend_buttons, yearend_message
 from bot.i18n import _
+from bot.kernel.branches import branch_arg, pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
 from bot.services.errors import InvalidInput
+from bot.services.permissions import is_member
 
 router = Router("pledges")
 
@@ -391,7 +392,7 @@ async def my_pledge(ctx: Ctx) -> None:
     svc = ctx.svc(PledgeService)
     history = await svc.my_pledges(actor)
     shown: int | None = None
-    if actor.is_member:
+    if is_member(actor):
         mine = await svc.mine(actor)
         if mine.pledge is not None and mine.pledge.version > 0:
             shown = mine.pledge.id

@@ -48,13 +48,13 @@ from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor, BranchSeat
 from bot.services.deps import Deps
+from bot.services.directory import active_members, manager_ids
 from bot.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.services.extensions import Extensions
 from bot.services.notify import notify
-from bot.services.org import OrgService
 from bot.services.permissions import require_active_member, require_branch_manager
 from storage.models.org import Branch
-from storage.models.people import Membership, MembershipStatus, Person
+from storage.models.people import Person
 
 log = logging.getLogger("hocbac.pledges")
 
@@ -129,16 +129,6 @@ def counts_as_pledged(p: Pledge) -> bool:
     return p.approved_version is not None or p.status in (PledgeStatus.SUBMITTED, PledgeStatus.APPROVED)
 
 
-async def active_member_ids(session: AsyncSession, branch_id: int) -> list[tuple[int, str]]:
-    rows = await session.execute(
-        select(Person.id, Person.display_name)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value)
-        .order_by(Person.display_name)
-    )
-    return [(int(pid), name) for pid, name in rows.all()]
-
-
 async def branch_pledges(session: AsyncSession, branch_id: int, year: int) -> list[Pledge]:
     rows = await session.execute(select(Pledge).where(Pledge.branch_id == branch_id, Pledge.year == year))
     return list(rows.scalars().all())
@@ -146,7 +136,7 @@ async def branch_pledges(session: AsyncSession, branch_id: int, year: int) -> li
 
 async def not_pledged(session: AsyncSession, branch_id: int, year: int) -> list[tuple[int, str]]:
     pledged = {p.person_id for p in await branch_pledges(session, branch_id, year) if counts_as_pledged(p)}
-    return [(pid, name) for pid, name in await active_member_ids(session, branch_id) if pid not in pledged]
+    return [(pid, name) for pid, name in await active_members(session, branch_id) if pid not in pledged]
 
 
 async def branch_settings(session: AsyncSession, branch_id: int) -> PledgeBranchSettings:
@@ -370,7 +360,7 @@ class PledgeService:
                 ],
             )
 
-        for manager_id in await OrgService(self.deps).branch_managers(s, branch):
+        for manager_id in await manager_ids(s, branch):
             await notify(
                 s,
                 self.deps,
@@ -567,7 +557,7 @@ class PledgeService:
         year = self.year()
         async with self.deps.db.session() as s:
             branch = await self._branch_for_manager(s, actor, branch_id, "pledge_status")
-            members = await active_member_ids(s, branch_id)
+            members = await active_members(s, branch_id)
             view = StatusView(
                 branch.name, year, (await branch_settings(s, branch_id)).deadline, members=len(members)
             )
@@ -836,7 +826,7 @@ class PledgeService:
                     ).format(year=year, name=esc(name), level=LEVELS[level](), text=esc(text))
                 )
 
-            for manager_id in await OrgService(self.deps).branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 await notify(
                     s,
                     self.deps,

@@ -36,8 +36,8 @@ from bot.features.pledges.texts import LEVELS, render_checkin
 from bot.i18n import _, use_locale
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
+from bot.services.directory import manager_ids
 from bot.services.notify import notify
-from bot.services.org import OrgService
 from storage.models.org import Branch
 from storage.models.people import Person
 
@@ -251,7 +251,6 @@ def yearend_message(year: int, text: str) -> str:
 
 async def deadline_reminders(services: Services, now: datetime, since: datetime | None) -> None:
     svc = services.get(PledgeService)
-    org = services.get(OrgService)
     local = now.astimezone(svc.tz).date()
     async with services.deps.db.session() as s:
         rows = (
@@ -278,7 +277,7 @@ async def deadline_reminders(services: Services, now: datetime, since: datetime 
                     )
             elif deadline < local <= deadline + timedelta(days=7):
                 missing = await not_pledged(s, branch.id or 0, deadline.year)
-                for manager_id in await org.branch_managers(s, branch):
+                for manager_id in await manager_ids(s, branch):
                     def render(deadline: date = deadline, missing: list[tuple[int, str]] = missing,
                                branch: Branch = branch) -> Reply:
                         if missing:
@@ -314,7 +313,6 @@ RETURNED_STALE = timedelta(days=7)
 
 async def returned_reminders(services: Services, now: datetime, since: datetime | None) -> None:
     svc = services.get(PledgeService)
-    org = services.get(OrgService)
     async with services.deps.db.session() as s:
         rows = (
             (
@@ -337,7 +335,7 @@ async def returned_reminders(services: Services, now: datetime, since: datetime 
                 continue
             days = (now - as_utc(p.decided_at)).days
             name = person.display_name
-            for manager_id in await org.branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 await notify(
                     s,
                     svc.deps,

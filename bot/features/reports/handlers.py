@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from bot.features.branch_settings.service import BranchSettingsService
-from bot.features.onboarding.handlers import pick_branch
-from bot.features.reports.service import PERIODS, XLSX_MIME, ReportService, report_text
+from bot.features.reports.service import PERIODS, XLSX_MIME, ReportService
 from bot.i18n import _
+from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
+from bot.services.branch_report import report_text
+from bot.services.calendar import BranchSettingsService
 from bot.services.errors import InvalidInput
 from bot.services.media import MediaStore
+from bot.services.permissions import can_see_committee_view, committee_org
 
 router = Router("reports")
 
@@ -35,8 +37,8 @@ def _args(ctx: Ctx) -> tuple[str, int]:
 @router.command("baocao", "report", help=lambda: _("branch report and Excel export"), audience="manager")
 async def report(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    if not actor.is_secretary and actor.is_committee_admin:
-        org_id = sorted(actor.admin_org_ids)[0]
+    org_id = committee_org(actor)
+    if can_see_committee_view(actor) and org_id is not None:
         await ctx.reply(_("📊 Report of the Party committee: which period?"), _periods("rc", org_id))
         return
     branch_id = await pick_branch(ctx, "rpb")
@@ -105,7 +107,9 @@ async def committee(ctx: Ctx) -> None:
 )
 async def thresholds(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    org_id = sorted(actor.admin_org_ids)[0]
+    org_id = committee_org(actor)
+    if org_id is None:
+        raise InvalidInput(_("This command is only for Party committee administrators."))
     svc = ctx.svc(BranchSettingsService)
     arg = ctx.inbound.args.strip().rstrip("%")
     if arg:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -14,12 +13,13 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_now, to_utc
-from bot.features.branch_settings.service import get_branch, load_thresholds
 from bot.i18n import _
-from bot.messages import esc
 from bot.services import audit
 from bot.services.actor import Actor
+from bot.services.branch_report import BranchReport, fmt_pct
+from bot.services.calendar import load_thresholds
 from bot.services.deps import Deps
+from bot.services.directory import managed_branch
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.permissions import require_org_admin
 from storage.models.org import Branch, Organization
@@ -57,80 +57,6 @@ def period_label(kind: str, today: date) -> str:
     return _("year {y}").format(y=today.year)
 
 
-def pct(num: float | int | None, den: float | int | None) -> float | None:
-    if num is None or not den:
-        return None
-    return round(100.0 * float(num) / float(den), 1)
-
-
-@dataclass
-class BranchReport:
-    branch_id: int
-    branch_name: str
-    period: str
-    label: str
-    figures: dict[str, float | int]
-    flags: list[str] = field(default_factory=list)
-
-    def get(self, key: str) -> float | int | None:
-        return self.figures.get(key)
-
-    @property
-    def rates(self) -> dict[str, float | None]:
-        f = self.figures
-        return {
-            "pledged": pct(f.get("pledged"), f.get("members")) if "pledged" in f else None,
-            "checkin": pct(f.get("checkin_answered"), f.get("checkin_sent")) if "checkin_sent" in f else None,
-            "attendance": pct(f.get("attendance_present"), f.get("attendance_expected")),
-            "ack": pct(f.get("notices_acknowledged"), f.get("notices_ack_sent")),
-        }
-
-
-def _fmt(value: float | int | None) -> str:
-    if value is None:
-        return _("no data yet")
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _fmt_pct(value: float | None) -> str:
-    return _("no data yet") if value is None else f"{value:g}%"
-
-
-def report_text(r: BranchReport) -> str:
-    f = r.figures
-    rates = r.rates
-    lines = [
-        _("📊 <b>Report of {branch}</b> — {period}").format(branch=esc(r.branch_name), period=r.label),
-        "",
-    ]
-    lines.append(_("• Members: {n}").format(n=_fmt(f.get("members"))))
-    lines.append(_("• Pledged: {pct}").format(pct=_fmt_pct(rates["pledged"])))
-    lines.append(_("• Answered the daily check-in: {pct}").format(pct=_fmt_pct(rates["checkin"])))
-    if "deeds_reported" in f:
-        lines.append(
-            _("• Good deeds: {reported} reported, {accepted} accepted, {featured} featured").format(
-                reported=_fmt(f.get("deeds_reported")),
-                accepted=_fmt(f.get("deeds_accepted")),
-                featured=_fmt(f.get("deeds_featured")),
-            )
-        )
-    else:
-        lines.append(_("• Good deeds: {none}").format(none=_("no data yet")))
-    lines.append(
-        _("• Meetings held: {regular} regular, {thematic} thematic").format(
-            regular=_fmt(f.get("meetings_regular")), thematic=_fmt(f.get("meetings_thematic"))
-        )
-    )
-    lines.append(_("• Attendance: {pct}").format(pct=_fmt_pct(rates["attendance"])))
-    lines.append(
-        _("• Notices: {n} sent, confirmed {pct}").format(n=_fmt(f.get("notices")), pct=_fmt_pct(rates["ack"]))
-    )
-    if r.flags:
-        lines.append("")
-        lines.append(_("⚠️ Needs attention: {flags}").format(flags="; ".join(r.flags)))
-    return "\n".join(lines)
-
-
 def chart_png(r: BranchReport) -> bytes:
     """A bar chart of the branch's rates. matplotlib is imported here so the bot starts without it."""
     import matplotlib
@@ -145,7 +71,7 @@ def chart_png(r: BranchReport) -> bytes:
     try:
         bars = ax.bar(labels, [v or 0 for v in values], color=["#c0392b", "#e67e22", "#2980b9", "#27ae60"])
         for bar, v in zip(bars, values, strict=True):
-            ax.text(bar.get_x() + bar.get_width() / 2, (v or 0) + 2, _fmt_pct(v), ha="center", fontsize=8)
+            ax.text(bar.get_x() + bar.get_width() / 2, (v or 0) + 2, fmt_pct(v), ha="center", fontsize=8)
         ax.set_ylim(0, 110)
         ax.set_ylabel("%")
         ax.set_title(f"{r.branch_name} — {r.label}", fontsize=10)
@@ -174,7 +100,7 @@ class ReportService:
     async def branch_report(self, actor: Actor, branch_id: int, period: str) -> BranchReport:
         start, end, label = self.bounds(period)
         async with self.deps.db.session() as s:
-            branch = await get_branch(s, actor, branch_id, "report.read")
+            branch = await managed_branch(s, actor, branch_id, "report.read")
             figures = await self.deps.ext.branch_figures(s, self.deps, branch.id, start, end)
             return BranchReport(branch.id, branch.name, period, label, figures)
 
@@ -221,7 +147,7 @@ class ReportService:
         """The branch's Excel workbook for the period; every export is audited."""
         start, end, label = self.bounds(period)
         async with self.deps.db.session() as s:
-            branch = await get_branch(s, actor, branch_id, "report.export")
+            branch = await managed_branch(s, actor, branch_id, "report.export")
             sheets: list[tuple[str, list[str], list[list[Any]]]] = []
             registered = self.deps.ext.export_sheets
             keys = list(SHEET_ORDER) + [k for k in registered if k not in SHEET_ORDER]

@@ -25,8 +25,8 @@ from bot.features.zalo_quota.models import ZaloQuota
 from bot.i18n import _
 from bot.messages import Reply, esc
 from bot.services.deps import Deps
+from bot.services.directory import manager_ids
 from bot.services.notify import notify, zalo_quota_pauses
-from bot.services.org import OrgService
 from storage.models.joining import JoinCode
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -90,14 +90,13 @@ class ZaloQuotaService:
         config = self.deps.settings.zalo_bot(bot)
         if config is None:
             return
-        org = OrgService(self.deps)
         resume = _next_month_start(now.astimezone(self.deps.settings.tz))
         for branch_id in config.branch_ids:
             branch = await s.get(Branch, branch_id)
             if branch is None:
                 continue
             level = "full" if full else "warn"
-            for manager_id in await org.branch_managers(s, branch):
+            for manager_id in await manager_ids(s, branch):
                 await notify(
                     s, self.deps, manager_id, key=f"zalo_quota:{bot}:{month}:{level}:{branch_id}:{manager_id}",
                     kind="zalo_quota", render=partial(self._notice, branch, total, full, resume),

@@ -1,9 +1,12 @@
 """The persistent main menus (big buttons). Labels are matched back to commands by the router, so a
-label is defined once here and nowhere else."""
+label is defined once here and nowhere else. An engine module because the engine sends a menu too (the
+welcome after a join approval); which menu a person gets is ``permissions.menu_kind``."""
 
 from __future__ import annotations
 
 from bot.i18n import _
+from bot.services.actor import Actor
+from bot.services.permissions import menu_kind
 
 
 def member_labels() -> dict[str, str]:
@@ -43,3 +46,11 @@ def secretary_menu() -> list[list[str]]:
 
 def all_labels() -> dict[str, str]:
     return {**member_labels(), **secretary_labels()}
+
+
+def menu_for(actor: Actor | None) -> list[list[str]] | None:
+    """The person's main menu: the secretary menu for managers, the member menu for members, else none."""
+    kind = menu_kind(actor)
+    if kind is None:
+        return None
+    return secretary_menu() if kind == "secretary" else member_menu()

@@ -1,23 +1,24 @@
-"""Branch calendar settings (/caidat_chibo) and the committee's lagging thresholds; quiet hours provider."""
+"""Branch calendar settings (/caidat_chibo) and the committee's lagging thresholds.
+
+An engine service because meetings, reports, broadcasts and the quiet-hours gate all read the calendar;
+the ``branch_settings`` feature declares its tables and the quiet-hours provider."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
 
-from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.branch_settings.models import BranchSettings, OrgThresholds
 from bot.i18n import _
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
-from bot.services.errors import InvalidInput, NotFound
-from bot.services.permissions import require_branch_manager, require_org_admin
+from bot.services.directory import managed_branch
+from bot.services.errors import InvalidInput
+from bot.services.permissions import require_org_admin
 from bot.text import parse_time_of_day
-from storage.models.org import Branch
-from storage.models.people import BranchRole, Membership, MembershipStatus
+from storage.models.calendar import BranchSettings, OrgThresholds
 
 
 def parse_hhmm(text: str) -> time | None:
@@ -59,40 +60,8 @@ async def load_thresholds(s: AsyncSession, org_id: int) -> OrgThresholds:
     return row if row is not None else OrgThresholds(org_id=org_id)
 
 
-async def _quiet_hours(s: AsyncSession, branch_id: int) -> tuple[time, time]:
+async def quiet_hours(s: AsyncSession, branch_id: int) -> tuple[time, time]:
     return to_calendar(await load_settings(s, branch_id)).quiet
-
-
-
-
-async def active_member_ids(s: AsyncSession, branch_id: int) -> set[int]:
-    rows = await s.execute(
-        select(Membership.person_id).where(
-            Membership.branch_id == branch_id, Membership.status == MembershipStatus.ACTIVE.value
-        )
-    )
-    return set(rows.scalars().all())
-
-
-async def manager_ids(s: AsyncSession, branch_id: int) -> list[int]:
-    rows = await s.execute(
-        select(Membership.person_id)
-        .where(
-            Membership.branch_id == branch_id,
-            Membership.status == MembershipStatus.ACTIVE.value,
-            Membership.role.in_([BranchRole.SECRETARY.value, BranchRole.DEPUTY.value]),
-        )
-        .order_by(Membership.id)
-    )
-    return list(rows.scalars().all())
-
-
-async def get_branch(s: AsyncSession, actor: Actor, branch_id: int, action: str) -> Branch:
-    branch = await s.get(Branch, branch_id)
-    if branch is None:
-        raise NotFound(_("That branch does not exist."))
-    require_branch_manager(actor, branch.id, branch.org_id, action)
-    return branch
 
 
 class BranchSettingsService:
@@ -101,7 +70,7 @@ class BranchSettingsService:
 
     async def get(self, actor: Actor, branch_id: int) -> BranchSettings:
         async with self.deps.db.session() as s:
-            await get_branch(s, actor, branch_id, "settings.read")
+            await managed_branch(s, actor, branch_id, "settings.read")
             return await load_settings(s, branch_id)
 
     async def update(
@@ -117,7 +86,7 @@ class BranchSettingsService:
     ) -> BranchSettings:
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
-            branch = await get_branch(s, actor, branch_id, "settings.update")
+            branch = await managed_branch(s, actor, branch_id, "settings.update")
             row = await load_settings(s, branch_id)
             if meeting_day is not None:
                 if not 1 <= meeting_day <= 28:

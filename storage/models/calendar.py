@@ -1,4 +1,4 @@
-"""Secretaries' tools: branch settings, broadcasts and acknowledgements, meetings, RSVPs and attendance."""
+"""A branch's calendar settings and the committee's lagging thresholds (read by several features)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,83 @@
+"""A branch's figures as one report text: /baocao shows it, and the mid-year and year-end reminders
+carry it. An engine module because the figures come from every feature (``deps.ext.branch_figures``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.i18n import _
+from bot.messages import esc
+
+
+def pct(num: float | int | None, den: float | int | None) -> float | None:
+    if num is None or not den:
+        return None
+    return round(100.0 * float(num) / float(den), 1)
+
+
+@dataclass
+class BranchReport:
+    branch_id: int
+    branch_name: str
+    period: str
+    label: str
+    figures: dict[str, float | int]
+    flags: list[str] = field(default_factory=list)
+
+    def get(self, key: str) -> float | int | None:
+        return self.figures.get(key)
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        f = self.figures
+        return {
+            "pledged": pct(f.get("pledged"), f.get("members")) if "pledged" in f else None,
+            "checkin": pct(f.get("checkin_answered"), f.get("checkin_sent")) if "checkin_sent" in f else None,
+            "attendance": pct(f.get("attendance_present"), f.get("attendance_expected")),
+            "ack": pct(f.get("notices_acknowledged"), f.get("notices_ack_sent")),
+        }
+
+
+def fmt_value(value: float | int | None) -> str:
+    if value is None:
+        return _("no data yet")
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def fmt_pct(value: float | None) -> str:
+    return _("no data yet") if value is None else f"{value:g}%"
+
+
+def report_text(r: BranchReport) -> str:
+    f = r.figures
+    rates = r.rates
+    lines = [
+        _("📊 <b>Report of {branch}</b> — {period}").format(branch=esc(r.branch_name), period=r.label),
+        "",
+    ]
+    lines.append(_("• Members: {n}").format(n=fmt_value(f.get("members"))))
+    lines.append(_("• Pledged: {pct}").format(pct=fmt_pct(rates["pledged"])))
+    lines.append(_("• Answered the daily check-in: {pct}").format(pct=fmt_pct(rates["checkin"])))
+    if "deeds_reported" in f:
+        lines.append(
+            _("• Good deeds: {reported} reported, {accepted} accepted, {featured} featured").format(
+                reported=fmt_value(f.get("deeds_reported")),
+                accepted=fmt_value(f.get("deeds_accepted")),
+                featured=fmt_value(f.get("deeds_featured")),
+            )
+        )
+    else:
+        lines.append(_("• Good deeds: {none}").format(none=_("no data yet")))
+    lines.append(
+        _("• Meetings held: {regular} regular, {thematic} thematic").format(
+            regular=fmt_value(f.get("meetings_regular")), thematic=fmt_value(f.get("meetings_thematic"))
+        )
+    )
+    lines.append(_("• Attendance: {pct}").format(pct=fmt_pct(rates["attendance"])))
+    lines.append(
+        _("• Notices: {n} sent, confirmed {pct}").format(n=fmt_value(f.get("notices")), pct=fmt_pct(rates["ack"]))
+    )
+    if r.flags:
+        lines.append("")
+        lines.append(_("⚠️ Needs attention: {flags}").format(flags="; ".join(r.flags)))
+    return "\n".join(lines)
