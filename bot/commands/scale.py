@@ -40,7 +40,7 @@ def _web(args: argparse.Namespace) -> int:
         print("Cấu hình thiếu / missing setting WEBHOOK_SECRET: 32+ random characters, the same value "
               "given to `hocbac set-webhook`", file=sys.stderr)
         return 2
-    from bot.commands.heap import freeze_startup_heap
+    from bot.heap import freeze_startup_heap
     from bot.scale.serve import run_web
 
     freeze_startup_heap()
@@ -51,7 +51,7 @@ def _web(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
-    from bot.commands.heap import freeze_startup_heap
+    from bot.heap import freeze_startup_heap
     from bot.scale.serve import run_worker
 
     freeze_startup_heap()
