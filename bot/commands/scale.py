@@ -41,7 +41,7 @@ def _web(args: argparse.Namespace) -> int:
               "given to `hocbac set-webhook`", file=sys.stderr)
         return 2
     from bot.heap import freeze_startup_heap
-    from bot.scale.serve import run_web
+    from bot.runtime import run_web
 
     freeze_startup_heap()
     asyncio.run(run_web(settings))
@@ -52,7 +52,7 @@ def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
     from bot.heap import freeze_startup_heap
-    from bot.scale.serve import run_worker
+    from bot.runtime import run_worker
 
     freeze_startup_heap()
     asyncio.run(run_worker(settings))
@@ -62,7 +62,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _set_webhook(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging("WARNING")
-    from bot.scale.serve import set_webhook
+    from bot.runtime import set_webhook
 
     url = asyncio.run(set_webhook(settings))
     print(f"Đã đặt webhook / webhook set: {url}")
