@@ -1,4 +1,5 @@
-"""The composition root: the only module that wires settings, storage, services, channels and loops."""
+"""The App: settings, storage, services, the feature registry and the dispatcher, plus the channels and the
+sender that bot.compose (the composition root) gives it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.channels.ratelimit import BotLimiter
-from bot.channels.sender import Gate, Sender
+from bot.channels.sender import Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Channel
@@ -23,7 +24,6 @@ from bot.services.deps import Deps, Services
 from bot.services.identity import IdentityService
 from bot.services.menus import all_labels
 from bot.services.state import RedisStateStore, SqlStateStore, StateStore
-from bot.services.ticks import run_ticks
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models.outbox import OutboxMessage, OutboxStatus
@@ -44,8 +44,6 @@ class App:
     redis: Any = None
     channels: dict[str, Channel] = field(default_factory=dict)
     sender: Sender | None = None
-    # Asked by the sender before each outbox row; any reason given skips the row (see Sender.gate).
-    send_gates: list[Gate] = field(default_factory=list)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
@@ -75,13 +73,6 @@ class App:
         check_menus(registry, all_labels())
         deps.ext = build_extensions(features, services)
         dispatcher = Dispatcher(services, registry)
-        if redis is not None:
-            # Scale mode: per-person locks and update de-duplication shared by every worker.
-            from bot.scale.dedupe import RedisDedupe
-            from bot.scale.locks import RedisLocks
-
-            dispatcher.locks = RedisLocks(redis, prefix=f"{settings.redis_prefix}lock:")
-            dispatcher.dedupe = RedisDedupe(redis, prefix=f"{settings.redis_prefix}upd:")
         app = cls(settings=settings, db=db, clock=clock, state=state, services=services, registry=registry,
                   dispatcher=dispatcher, redis=redis)
         deps.extras["app"] = app
@@ -108,7 +99,8 @@ class App:
         return BotLimiter(s.send_global_per_sec, s.send_chat_per_sec, s.send_group_per_min)
 
     async def _gate(self, row: OutboxMessage) -> str | None:
-        for gate in (*self.services.deps.ext.send_gates, *self.send_gates):
+        """Asked by the sender before each outbox row: the features' send gates (any reason skips it)."""
+        for gate in self.services.deps.ext.send_gates:
             reason = await gate(row)
             if reason:
                 return reason
@@ -148,16 +140,6 @@ class App:
         with use_locale(locale):
             return [(spec.name, spec.help()) for spec in self.registry.unique_commands()
                     if spec.help is not None and spec.in_menu and spec.audience in ("all", "member")]
-
-    # --- loops ---
-
-    async def tick_loop(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await run_ticks(self.services)
-            if self.sender is not None:
-                self.sender.wake()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.tick_seconds)
 
     async def close(self) -> None:
         for task in self._tasks:

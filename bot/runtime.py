@@ -1,4 +1,10 @@
-"""Long-running modes: `hocbac run` (polling + ticks + sender in one process)."""
+"""The long-running modes, thin loops around what bot.compose builds:
+
+* ``hocbac run``: polling + ticks + sender in one process (``run_polling``);
+* ``hocbac web``: the webhook worker, start it N times (``run_web``);
+* ``hocbac worker``: the elected worker that runs the ticks and the sender (``run_worker``);
+* ``hocbac set-webhook``: register the webhook and the command menu once (``set_webhook``).
+"""
 
 from __future__ import annotations
 
@@ -6,82 +12,130 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from aiohttp import web
 
-from bot.app import App, startup_line
-from bot.channels.telegram.channel import TelegramChannel, make_bot
-from bot.channels.telegram.runtime import build_intake
-from bot.channels.zalo.runtime import ZaloRuntime
+from bot.app import startup_line
+from bot.compose import build, build_leadership
 from bot.config import Settings, require_channel, require_token
-from bot.services.media import MediaStore
-from bot.services.ticks import run_ticks
+from bot.scale.leader import Leadership, lead
+from bot.scale.metrics import Metrics, add_ops_routes
+from bot.services import outbox
 
 log = logging.getLogger("hocbac.run")
 
 
-def start_scheduler(app: App) -> AsyncIOScheduler:
-    """APScheduler runs the minute ticks; each tick queries what is due (no job per person)."""
-    scheduler = AsyncIOScheduler(timezone=app.settings.tz)
-
-    async def tick_all() -> None:
-        await run_ticks(app.services)
-        if app.sender is not None:
-            app.sender.wake()
-
-    scheduler.add_job(tick_all, "interval", seconds=app.settings.tick_seconds, id="ticks", max_instances=1,
-                      coalesce=True, misfire_grace_time=app.settings.tick_seconds)
-    scheduler.start()
-    return scheduler
-
-
-async def setup_telegram(app: App) -> TelegramChannel:
-    token = require_token(app.settings)
-    media = app.services.get(MediaStore)
-    channel = TelegramChannel(make_bot(token, app.settings.telegram_api_url), media_reader=media.read)
-    await channel.start()
-    await channel.set_commands(app.command_menu("vi"))
-    app.add_channel("telegram", channel)
-    return channel
-
-
-async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    require_channel(settings)
-    app = await App.create(settings)
-    stop = stop or asyncio.Event()
+def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    scheduler = None
-    zalo: ZaloRuntime | None = None
+
+
+async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    require_channel(settings)
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    # Telegram when BOT_TOKEN is set; Zalo alone is a whole deployment too (ZALO_BOTS, no BOT_TOKEN).
+    composed = await build(settings, mode="single", stop=stop)
+    tasks: list[asyncio.Task[None]] = []
     try:
-        # Telegram when BOT_TOKEN is set; Zalo alone is a whole deployment too (ZALO_BOTS, no BOT_TOKEN).
-        channel = await setup_telegram(app) if settings.token else None
-        zalo = ZaloRuntime(app)
-        await zalo.start(stop)  # one poller per Zalo bot (or the webhook), when ZALO_BOTS is set
-        sender = app.build_sender()
-        app._tasks.append(asyncio.create_task(sender.run(stop), name="sender"))
-        scheduler = start_scheduler(app)
-        await run_ticks(app.services)  # catch up at once after downtime
+        assert composed.sender is not None
+        tasks.append(asyncio.create_task(composed.sender.run(stop), name="sender"))
+        await composed.ticks.tick()  # catch up at once after downtime
+        tasks.append(asyncio.create_task(composed.ticks.run(stop, first_now=False), name="ticks"))
         print(startup_line(), flush=True)
-        if channel is None:
+        if composed.telegram is None:
             await stop.wait()
-            return
-        dp = build_intake(channel, app.handle)
-        polling = asyncio.create_task(dp.start_polling(channel.bot, handle_signals=False, close_bot_session=False,
-                                                       polling_timeout=25))
-        await stop.wait()
-        await dp.stop_polling()
-        with contextlib.suppress(Exception):
-            await polling
+        else:
+            await composed.poll_telegram(stop)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        if zalo is not None:
-            await zalo.stop()
-        for ch in app.channels.values():
-            bot = getattr(ch, "bot", None)
-            if bot is not None:
-                await bot.session.close()
-        await app.close()
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=5)
+        await composed.close()
+
+
+async def run_web(settings: Settings, *, stop: asyncio.Event | None = None,
+                  ready: asyncio.Future[int] | None = None) -> None:
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    composed = await build(settings, mode="web")
+    runner: web.AppRunner | None = None
+    try:
+        assert composed.webhook is not None
+        runner = web.AppRunner(composed.webhook.build(), access_log=None,
+                               shutdown_timeout=settings.web_drain_seconds)
+        await runner.setup()
+        # reuse_port lets several workers share one port on one host (each still works on its own port).
+        site = web.TCPSite(runner, settings.web_host, settings.web_port, reuse_port=settings.web_reuse_port)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1] if site._server else settings.web_port  # type: ignore[union-attr]
+        log.info("webhook worker listening on %s:%s", settings.web_host, port)
+        print(f"hocbac web: listening on {settings.web_host}:{port}", flush=True)
+        if ready is not None and not ready.done():
+            ready.set_result(port)
+        await stop.wait()
+    finally:
+        if runner is not None:
+            await runner.cleanup()  # runs on_shutdown: drain the background set
+        await composed.close()
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
+                     leadership: Leadership | None = None) -> None:
+    """Standby until elected; then run the ticks and the sender until leadership is lost or stop."""
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    # Rows left 'sending' by a dead worker are claimed again after this lease (the in-flight window).
+    outbox.CLAIM_LEASE = timedelta(seconds=settings.outbox_claim_lease_seconds)
+    composed = await build(settings, mode="worker")
+    app, sender = composed.app, composed.sender
+    assert sender is not None
+    metrics = Metrics()
+    runner: web.AppRunner | None = None
+    try:
+        if settings.worker_port:
+            ops = web.Application()
+            add_ops_routes(ops.router, app, metrics)
+            runner = web.AppRunner(ops, access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, settings.web_host, settings.worker_port).start()
+
+        async def work(lost: asyncio.Event) -> None:
+            await asyncio.gather(composed.ticks.run(lost), sender.run(lost, idle_poll=settings.worker_idle_poll))
+
+        def changed(leader: bool) -> None:
+            metrics.leader.set(1 if leader else 0)
+            print("hocbac worker: active" if leader else "hocbac worker: standby", flush=True)
+
+        print("hocbac worker: standby", flush=True)
+        await lead(leadership or build_leadership(app), work, stop, retry_every=settings.worker_retry_seconds,
+                   on_change=changed)
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await composed.close()
+
+
+async def set_webhook(settings: Settings) -> str:
+    """Register the webhook URL and secret with Telegram, and the command menu: once per deployment."""
+    require_token(settings)
+    if not settings.webhook_url:
+        raise SystemExit("missing setting WEBHOOK_URL, e.g. https://bot.example.vn (the path is added)")
+    if not settings.webhook_secret:
+        raise SystemExit("missing setting WEBHOOK_SECRET: 32+ random characters A-Z a-z 0-9 _ -")
+    url = settings.webhook_url.rstrip("/") + settings.webhook_path
+    composed = await build(settings, mode="setup")
+    try:
+        channel = composed.telegram
+        assert channel is not None
+        await channel.bot.set_webhook(url=url, secret_token=settings.webhook_secret.get_secret_value(),
+                                      allowed_updates=["message", "callback_query", "my_chat_member"],
+                                      max_connections=settings.webhook_max_connections)
+        await channel.set_commands(composed.app.command_menu("vi"))
+    finally:
+        await composed.close()
+    return url

@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
-    from bot.commands.heap import freeze_startup_heap
     from bot.config import require_channel
+    from bot.heap import freeze_startup_heap
     from bot.runtime import run_polling
 
     require_channel(settings)

@@ -40,8 +40,8 @@ def _web(args: argparse.Namespace) -> int:
         print("Cấu hình thiếu / missing setting WEBHOOK_SECRET: 32+ random characters, the same value "
               "given to `hocbac set-webhook`", file=sys.stderr)
         return 2
-    from bot.commands.heap import freeze_startup_heap
-    from bot.scale.serve import run_web
+    from bot.heap import freeze_startup_heap
+    from bot.runtime import run_web
 
     freeze_startup_heap()
     asyncio.run(run_web(settings))
@@ -51,8 +51,8 @@ def _web(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
-    from bot.commands.heap import freeze_startup_heap
-    from bot.scale.serve import run_worker
+    from bot.heap import freeze_startup_heap
+    from bot.runtime import run_worker
 
     freeze_startup_heap()
     asyncio.run(run_worker(settings))
@@ -62,7 +62,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _set_webhook(args: argparse.Namespace) -> int:
     settings = load_settings()
     setup_logging("WARNING")
-    from bot.scale.serve import set_webhook
+    from bot.runtime import set_webhook
 
     url = asyncio.run(set_webhook(settings))
     print(f"Đã đặt webhook / webhook set: {url}")

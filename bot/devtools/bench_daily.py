@@ -90,7 +90,7 @@ async def run(members: int = 100_000, branches: int = 2_000, orgs: int = 20, sam
                             bot_token=TEST_TOKEN, media_dir=Path(tmp) / "media", log_level="WARNING")
         clock = FakeClock(datetime(*DAY, 4, 58, tzinfo=tz), tz)
         app = await App.create(settings, clock=clock)  # runs the migrations
-        from bot.commands.heap import freeze_startup_heap
+        from bot.heap import freeze_startup_heap
 
         freeze_startup_heap()  # as `hocbac run` and `hocbac worker` do after start-up
         baseline_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # imports (aiogram: ~130 MB)

@@ -1,2 +1,3 @@
-"""Scale-out mode: webhook workers (`hocbac web`), one elected worker (`hocbac worker`), shared state in
-Redis/PostgreSQL. See docs/scale.md."""
+"""Scale-out parts: the webhook server, worker leadership, shared locks, update de-duplication and rate
+limits in Redis/PostgreSQL, metrics and backups. bot.compose wires them in; the modes that use them
+(`hocbac web`, `hocbac worker`) are in bot.runtime. See docs/scale.md."""

@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from bot.app import App
 from bot.channels.telegram.channel import TelegramChannel
+from bot.compose import Composed, build
 from bot.config import Settings
-from bot.scale.serve import create_app, telegram_channel, webhook_server
 from bot.scale.web import TELEGRAM_SECRET_HEADER, WebhookServer
 
 SECRET = "test-secret_0123456789abcdefABCDEF"
@@ -22,11 +22,23 @@ SECRET = "test-secret_0123456789abcdefABCDEF"
 class WebNode:
     """One `hocbac web` worker, in-process."""
 
-    app: App
-    channel: TelegramChannel
-    server: WebhookServer
+    composed: Composed
     runner: web.AppRunner
     base: str
+
+    @property
+    def app(self) -> App:
+        return self.composed.app
+
+    @property
+    def channel(self) -> TelegramChannel:
+        assert self.composed.telegram is not None
+        return self.composed.telegram
+
+    @property
+    def server(self) -> WebhookServer:
+        assert self.composed.webhook is not None
+        return self.composed.webhook
 
     @property
     def hook_url(self) -> str:
@@ -34,19 +46,17 @@ class WebNode:
 
     async def stop(self) -> None:
         await self.runner.cleanup()
-        await self.channel.bot.session.close()
-        await self.app.close()
+        await self.composed.close()
 
 
 async def start_node(settings: Settings) -> WebNode:
-    app = await create_app(settings)
-    channel = await telegram_channel(app)
-    server = webhook_server(app, channel)
-    runner = web.AppRunner(server.build(), access_log=None, shutdown_timeout=2)
+    composed = await build(settings, mode="web")
+    assert composed.webhook is not None
+    runner = web.AppRunner(composed.webhook.build(), access_log=None, shutdown_timeout=2)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    return WebNode(app, channel, server, runner, f"http://127.0.0.1:{runner.addresses[0][1]}")
+    return WebNode(composed, runner, f"http://127.0.0.1:{runner.addresses[0][1]}")
 
 
 def headers(secret: str = SECRET) -> dict[str, str]:

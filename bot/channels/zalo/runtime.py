@@ -1,7 +1,9 @@
-"""Wire the Zalo bots of ZALO_BOTS into a running App: one ZaloChannel per bot (channel key
-``zalo:<bot_key>``), one long-poller per bot (or the webhook route), the quota counter and daily-item
-gate, and a small web server for media links (``/m/<token>``) and ``/zalo/webhook``.
+"""The Zalo bots of ZALO_BOTS: one ZaloChannel per bot (channel key ``zalo:<bot_key>``), one long-poller
+per bot (or the webhook route), and a small web server for media links (``/m/<token>``) and
+``/zalo/webhook``.
 
+Knows nothing of the App or the features: bot.compose gives it the inbound handler, the media reader and
+the ``on_sent`` counter (the zalo_quota feature's), adds ``channels_by_key()`` to the App and starts it.
 Used by ``hocbac run`` and by the test harness, so tests run the same wiring against FakeZalo.
 """
 
@@ -13,21 +15,18 @@ import hashlib
 import hmac
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from bot.channels.media_links import ROUTE, MediaLinks, make_media_handler
+from bot.channels.media_links import ROUTE, MediaLinks, MediaReader, make_media_handler
 from bot.channels.ratelimit import BotLimiter
-from bot.channels.zalo.channel import ZaloChannel
+from bot.channels.zalo.channel import OnSent, ZaloChannel
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.webhook import make_webhook_handler
+from bot.clock import Clock
 from bot.config import Settings
-from bot.features.zalo_quota.service import ZaloQuotaService
-from bot.services.media import MediaStore
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.delivery import InboundHandler
 
 log = logging.getLogger("hocbac.zalo.runtime")
 
@@ -46,9 +45,12 @@ def webhook_secret(settings: Settings, bot_key: str) -> str:
 
 
 class ZaloRuntime:
-    def __init__(self, app: App, *, poll_timeout: int = 30) -> None:
-        self.app = app
-        self.settings = app.settings
+    def __init__(self, settings: Settings, clock: Clock, handle: InboundHandler, *,
+                 media_reader: MediaReader | None = None, on_sent: OnSent | None = None,
+                 poll_timeout: int = 30) -> None:
+        self.settings = settings
+        self.handle = handle
+        self.media_reader = media_reader
         self.poll_timeout = poll_timeout
         self.channels: dict[str, ZaloChannel] = {}
         self.links: MediaLinks | None = None
@@ -56,24 +58,28 @@ class ZaloRuntime:
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._webhook: Any = None
+        if not self.enabled:
+            return
+        if settings.public_base_url and settings.media_link_secret and media_reader is not None:
+            self.links = MediaLinks(settings.media_link_secret.get_secret_value(), settings.public_base_url,
+                                    clock, timedelta(hours=settings.media_link_ttl_hours))
+        for bot in settings.zalo_bots:  # no I/O here: a client opens its session on first use
+            client = ZaloClient(bot.token, base_url=settings.zalo_api_url)
+            self.channels[bot.key] = ZaloChannel(bot.key, client, on_sent=on_sent,
+                                                 public_url=self.links.url if self.links else None)
 
     @property
     def enabled(self) -> bool:
         return bool(self.settings.zalo_bots)
 
+    def channels_by_key(self) -> dict[str, ZaloChannel]:
+        """The channels under the keys the outbox and the sender use (``zalo:<bot_key>``)."""
+        return {f"zalo:{key}": channel for key, channel in self.channels.items()}
+
     async def start(self, stop: asyncio.Event) -> None:
         if not self.enabled:
             return
-        settings, app = self.settings, self.app
-        if settings.public_base_url and settings.media_link_secret:
-            self.links = MediaLinks(settings.media_link_secret.get_secret_value(), settings.public_base_url,
-                                    app.clock, timedelta(hours=settings.media_link_ttl_hours))
-        for bot in settings.zalo_bots:
-            client = ZaloClient(bot.token, base_url=settings.zalo_api_url)
-            channel = ZaloChannel(bot.key, client, public_url=self.links.url if self.links else None,
-                                  on_sent=self._count)
-            self.channels[bot.key] = channel
-            app.add_channel(f"zalo:{bot.key}", channel)
+        settings = self.settings
         webhook = settings.zalo_mode == "webhook"
         if self.links is not None or webhook:
             await self._start_web(webhook)
@@ -82,23 +88,17 @@ class ZaloRuntime:
                 await self._set_webhook(key, channel)
             else:
                 await self._clear_webhook(key, channel)
-                poller = channel.poll_forever(app.handle, stop, poll_timeout=self.poll_timeout)
+                poller = channel.poll_forever(self.handle, stop, poll_timeout=self.poll_timeout)
                 self._tasks.append(asyncio.create_task(poller, name=f"zalo:{key}"))
         log.info("zalo: %d bot(s) in %s mode", len(self.channels), settings.zalo_mode)
 
-    async def _count(self, bot_key: str, sent: int) -> None:
-        await self.app.services.get(ZaloQuotaService).record_sent(bot_key, sent)
-        if self.app.sender is not None:
-            self.app.sender.wake()  # a quota warning may have been queued
-
     async def _start_web(self, webhook: bool) -> None:
         web_app = web.Application()
-        if self.links is not None:
-            media = self.app.services.get(MediaStore)
-            web_app.router.add_get(ROUTE, make_media_handler(self.links, media.read))
+        if self.links is not None and self.media_reader is not None:
+            web_app.router.add_get(ROUTE, make_media_handler(self.links, self.media_reader))
         if webhook:
             secrets = {webhook_secret(self.settings, key): ch for key, ch in self.channels.items()}
-            handler = make_webhook_handler(secrets, self.app.handle)
+            handler = make_webhook_handler(secrets, self.handle)
             self._webhook = handler.webhook  # type: ignore[attr-defined]
             web_app.router.add_post(WEBHOOK_PATH, handler)
         self._runner = web.AppRunner(web_app, access_log=None)  # media tokens stay out of access logs
