@@ -10,9 +10,9 @@ import pytest
 
 from bot.installed import FEATURES
 from bot.kernel.feature import Feature, FeatureError, build_extensions, build_registry, check_menus
-from bot.kernel.menus import all_labels
 from bot.kernel.routing import Router
 from bot.services.extensions import Audience, ExportSheet, ExtensionError, Extensions, Figures, Tick
+from bot.services.menus import all_labels
 
 REPO = Path(__file__).resolve().parents[2]
 
