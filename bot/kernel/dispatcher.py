@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.delivery import Channel
 from bot.i18n import _, use_locale
+from bot.kernel.callbacks import StaleButton
 from bot.kernel.context import Ctx
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
 from bot.messages import Inbound, esc
@@ -128,6 +129,13 @@ class Dispatcher:
                           actor=actor, state=state)
                 try:
                     await self._route(ctx)
+                except StaleButton as exc:
+                    # Old or forged button data is expected input, not a fault: one answer, no traceback.
+                    log.info("stale button %r: %s", (inbound.choice or "")[:64], exc)
+                    text = _("This button is no longer active.")
+                    if inbound.kind == "callback":
+                        await ctx.ack(text)
+                    await ctx.reply("⚠️ " + text)
                 except DomainError as exc:
                     if inbound.kind == "callback":
                         await ctx.ack(exc.message[:180])
@@ -188,12 +196,10 @@ class Dispatcher:
                 return
             await ctx.ack(_("This question is closed."))
             return
-        fn = self.registry.find_button(data)
-        if fn is None:
-            log.info("button with unknown data pressed: %r", data[:64])
-            await ctx.ack(_("This button is no longer active."))
-            return
-        await fn(ctx)
+        button = self.registry.find_button(data)
+        if button is None:
+            raise StaleButton("unknown prefix")
+        await button.fn(ctx, button.kind.parse(data))  # parsed once, here; handlers never split strings
         await ctx.ack()
 
     def _command_for(self, ctx: Ctx) -> CommandSpec | None:

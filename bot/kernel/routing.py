@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.kernel.callbacks import CallbackData, prefix_of
 from bot.services.permissions import CommandAudience as Audience
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from bot.kernel.forms import Form
 
 HandlerFn = Callable[["Ctx"], Awaitable[None]]
+ButtonFn = Callable[["Ctx", Any], Awaitable[None]]  # gets the parsed CallbackData value
 
 
 @dataclass(slots=True)
@@ -31,6 +33,13 @@ class CommandSpec:
     router: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ButtonSpec:
+    kind: type[CallbackData]
+    fn: ButtonFn
+    router: str
+
+
 @dataclass(slots=True)
 class FallbackSpec:
     fn: HandlerFn
@@ -43,7 +52,7 @@ class FallbackSpec:
 class Router:
     name: str
     commands: list[CommandSpec] = field(default_factory=list)
-    buttons: dict[str, HandlerFn] = field(default_factory=dict)
+    buttons: dict[str, ButtonSpec] = field(default_factory=dict)
     forms: list[Form] = field(default_factory=list)
     fallbacks: list[FallbackSpec] = field(default_factory=list)
 
@@ -62,13 +71,15 @@ class Router:
 
         return deco
 
-    def button(self, prefix: str) -> Callable[[HandlerFn], HandlerFn]:
-        """Handles presses whose data is ``prefix`` or starts with ``prefix:``."""
+    def button(self, kind: type[CallbackData]) -> Callable[[F], F]:
+        """Handles presses of one button kind; the handler gets ``(ctx, data)`` with ``data`` already parsed."""
 
-        def deco(fn: HandlerFn) -> HandlerFn:
-            if prefix in self.buttons:
-                raise ValueError(f"button prefix {prefix!r} registered twice in {self.name}")
-            self.buttons[prefix] = fn
+        def deco(fn: F) -> F:
+            if not kind.prefix:
+                raise ValueError(f"{kind.__name__} has no button prefix")
+            if kind.prefix in self.buttons:
+                raise ValueError(f"button prefix {kind.prefix!r} registered twice in {self.name}")
+            self.buttons[kind.prefix] = ButtonSpec(kind, fn, self.name)
             return fn
 
         return deco
@@ -88,6 +99,9 @@ class Router:
         return deco
 
 
+F = TypeVar("F", bound=ButtonFn)
+
+
 class Unhandled(Exception):
     """Raised by a fallback to pass the message on to the next one."""
 
@@ -96,7 +110,7 @@ class Registry:
     def __init__(self, routers: list[Router]) -> None:
         self.routers = routers
         self.commands: dict[str, CommandSpec] = {}
-        self.buttons: dict[str, HandlerFn] = {}
+        self.buttons: dict[str, ButtonSpec] = {}
         self.forms: dict[str, Form] = {}
         self.fallbacks: list[FallbackSpec] = []
         for router in routers:
@@ -107,10 +121,10 @@ class Registry:
                             f"command /{word} registered by {router.name} and {self.commands[word].router}"
                         )
                     self.commands[word] = spec
-            for prefix, fn in router.buttons.items():
-                if prefix in self.buttons:
+            for prefix, button in router.buttons.items():
+                if prefix in self.buttons or prefix == "f":  # "f:" is the forms' own button data
                     raise ValueError(f"button prefix {prefix!r} registered twice ({router.name})")
-                self.buttons[prefix] = fn
+                self.buttons[prefix] = button
             for form in router.forms:
                 if form.name in self.forms:
                     raise ValueError(f"form {form.name!r} registered twice ({router.name})")
@@ -118,16 +132,8 @@ class Registry:
             self.fallbacks.extend(router.fallbacks)
         self.fallbacks.sort(key=lambda f: f.priority)
 
-    def find_button(self, data: str) -> HandlerFn | None:
-        head = data
-        while head:
-            fn = self.buttons.get(head)
-            if fn is not None:
-                return fn
-            if ":" not in head:
-                return None
-            head = head.rsplit(":", 1)[0]
-        return None
+    def find_button(self, data: str) -> ButtonSpec | None:
+        return self.buttons.get(prefix_of(data))
 
     def unique_commands(self) -> list[CommandSpec]:
         seen: dict[str, CommandSpec] = {}

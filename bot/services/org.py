@@ -259,7 +259,9 @@ class OrgService:
             return Reply(
                 text=_("🙋 <b>Join request</b>\n{name} asks to join branch {branch}.").format(
                     name=esc(actor.display_name or "?"), branch=esc(branch.name)),
-                buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
+                # The data of onboarding's JoinDecision button (services cannot import features;
+                # tests/conversations/test_buttons.py checks it parses).
+                buttons=[[Button(_("✅ Approve"), f"join:ok:{m.id}"), Button(_("❌ Reject"), f"join:no:{m.id}")]],
             )
 
         for manager_id in await self.branch_managers(s, branch):

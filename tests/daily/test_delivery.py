@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
+from bot.features.daily.callbacks import MarkRead
 from bot.features.daily.service import DailyService
 from storage.models.outbox import OutboxMessage
 from tests.conftest import join_member
@@ -179,7 +180,7 @@ async def test_read_button_streak_profile_and_weekly_count(bot, fake_tg, branch,
     assert "1/3 đảng viên" in week.text and "2 lượt" in week.text  # secretary + 2 members; a count only
     assert "Trần Văn An" not in week.text
     # A forged, stale read button is refused.
-    await an.press_data("rd:2025-01-01", an.last)
+    await an.press_data(MarkRead(date(2025, 1, 1)).pack(), an.last)
     await an.expect("không còn hiệu lực")
 
 

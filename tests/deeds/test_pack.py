@@ -8,6 +8,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
+from bot.features.deeds.callbacks import DeedPackFor
 from bot.features.deeds.service import DeedInput, DeedService
 from bot.services.identity import IdentityService
 from tests.conftest import TZ, join_member
@@ -132,7 +133,7 @@ async def test_pack_on_demand_is_for_the_branch_secretary_only(bot, fake_tg, bra
     if who == "member":
         await an.send("/bantin")
         await an.expect("chỉ dành cho bí thư")
-        await an.press_data(f"dpk:{branch.branch_id}", an.last)
+        await an.press_data(DeedPackFor(branch.branch_id).pack(), an.last)
         await an.expect("không có quyền")
         return
     other = await seed_branch(
@@ -140,5 +141,5 @@ async def test_pack_on_demand_is_for_the_branch_secretary_only(bot, fake_tg, bra
     )
     await other.secretary.send("/bantin")
     own = await other.secretary.expect("Bản tin việc tốt", "Chi bộ 9")
-    await other.secretary.press_data(f"dpk:{branch.branch_id}", own)
+    await other.secretary.press_data(DeedPackFor(branch.branch_id).pack(), own)
     await other.secretary.expect("không có quyền")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.features.deeds.callbacks import RecordDraft
 from tests.deeds.conftest import PHOTO, PHOTO_KEY, deeds
 
 
@@ -101,7 +102,8 @@ async def test_free_text_asks_and_no_records_nothing(bot, fake_tg, branch, an):
     await an.expect("không ghi nhận gì")
     assert await deeds(bot) == []
     # Pressing the old question again does nothing.
-    await an.press_data(an.last.button_data[0][1] if an.last.button_data else "dq:y:000000", an.last)
+    old = an.last.button_data[0][1] if an.last.button_data else RecordDraft(True, "000000").pack()
+    await an.press_data(old, an.last)
     await an.expect("Câu hỏi này đã đóng")
     assert await deeds(bot) == []
     await an.send("Vâng ạ")  # chit-chat is not asked about

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from bot.features.deeds.callbacks import AcceptAll, EditDeed, RecordForMember, ReviewDeed, WithdrawDeed
 from bot.features.deeds.models import Deed
 from bot.features.deeds.service import DeedInput, DeedService
 from bot.services.identity import IdentityService
@@ -150,7 +151,7 @@ async def test_return_with_reason(bot, fake_tg, branch, an):
     await an.send("/cuatoi")
     await an.expect("trả lại", "Lý do: Xin ghi rõ")
     # Edit after review is refused.
-    await an.press_data(f"de:{deed.id}", an.last)
+    await an.press_data(EditDeed(deed.id).pack(), an.last)
     await an.expect("đã được duyệt nên không sửa")
 
 
@@ -186,10 +187,10 @@ async def test_forged_buttons_from_other_branch_and_member(bot, fake_tg, branch,
     await other.secretary.send("/duyet")
     own = await other.secretary.expect("Không có việc tốt nào đang chờ duyệt")
     for data in (
-        f"dv:a:{deed.id}",
-        f"dv:f:{deed.id}",
-        f"dv:r:{deed.id}",
-        f"dva:{branch.branch_id}:{deed.id}",
+        ReviewDeed("accept", deed.id).pack(),
+        ReviewDeed("feature", deed.id).pack(),
+        ReviewDeed("return", deed.id).pack(),
+        AcceptAll(branch.branch_id, deed.id).pack(),
     ):
         await other.secretary.press_data(data, own)
         await other.secretary.expect("không có quyền")
@@ -197,9 +198,9 @@ async def test_forged_buttons_from_other_branch_and_member(bot, fake_tg, branch,
     binh = await join_member(bot, fake_tg, branch, 6003, "Lê Thị Bình")
     await binh.send("/duyet")
     await binh.expect("chỉ dành cho bí thư")
-    await binh.press_data(f"dv:a:{deed.id}", binh.last)
+    await binh.press_data(ReviewDeed("accept", deed.id).pack(), binh.last)
     await binh.expect("không có quyền")
-    await binh.press_data(f"dw:{deed.id}", binh.last)
+    await binh.press_data(WithdrawDeed(deed.id).pack(), binh.last)
     await binh.expect("không còn nữa")
     await binh.send("/guongtot")
     await binh.expect("Chưa có việc tốt được biểu dương")  # pending deeds of others stay hidden
@@ -232,7 +233,7 @@ async def test_secretary_records_on_behalf_of_phoneless_member(bot, fake_tg, bra
     await sec.send("/duyet")
     await sec.expect("Cụ Nguyễn Văn Tám", "bí thư ghi hộ")
     # A plain member cannot record for others, even with a forged button.
-    await an.press_data(f"dbm:{branch.branch_id}:{person_id}", an.last)
+    await an.press_data(RecordForMember(branch.branch_id, person_id).pack(), an.last)
     await an.expect("không có quyền")
     actor = await bot.app.services.get(IdentityService).actor_for_person(person_id)
     assert actor is None  # the phoneless member has no account at all

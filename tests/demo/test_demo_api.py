@@ -99,7 +99,7 @@ async def test_send_press_photo_and_clock(demo: DemoServer, http: aiohttp.Client
     lan = await _chat(http, demo, "lan")
     request = next(i for i in lan["items"] if i["buttons"])
     async with http.post(f"{demo.url}/api/press", json={"persona": "lan", "message_id": request["message_id"],
-                                                        "data": "jr:a:9999"}) as resp:
+                                                        "data": "join:ok:9999"}) as resp:
         assert resp.status == 400
     # Pressing the stale "Duyệt" of an already-edited request is refused too: the button is gone.
     async with http.post(f"{demo.url}/api/press", json={"persona": "lan", "message_id": request["message_id"],

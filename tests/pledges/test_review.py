@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy import select
 
+from bot.features.pledges.callbacks import PledgeExportFor, PledgeNudge, PledgeStatusFor
 from bot.features.pledges.models import Pledge
 from tests.conftest import join_member, seed_branch
 from tests.pledges.conftest import fill_pledge
@@ -118,14 +119,14 @@ async def test_forged_and_foreign_buttons_do_nothing(bot, fake_tg, branch, caplo
         sec_own = await other.secretary.expect("Vũ Minh")
         await other.secretary.press_data(approve, sec_own)
         await other.secretary.expect("không có quyền")
-        await other.secretary.press_data(approve.replace(":a:", ":r:"), sec_own)
+        await other.secretary.press_data(approve.replace(":ok:", ":back:"), sec_own)
         await other.secretary.expect("không có quyền")
         # Nor may they see the branch's status or export it.
-        await other.secretary.press_data(f"pxl:{branch.branch_id}", sec_own)
+        await other.secretary.press_data(PledgeExportFor(branch.branch_id).pack(), sec_own)
         await other.secretary.expect("không có quyền")
-        await dung.press_data(f"pst:{branch.branch_id}", own)
+        await dung.press_data(PledgeStatusFor(branch.branch_id).pack(), own)
         await dung.expect("không có quyền")
-        await dung.press_data(f"pnu:{branch.branch_id}", own)
+        await dung.press_data(PledgeNudge(branch.branch_id).pack(), own)
         await dung.expect("không có quyền")
     assert sum("permission denied" in r.message for r in caplog.records) >= 5
     await dung.send("/dangky_tinhhinh")

@@ -20,8 +20,8 @@ SPECIAL = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u202d",
 COMMANDS = ["start", "help", "toi", "roi", "xoadulieu", "ngonngu", "mathamgia", "choduyet", "thanhvien",
             "thamgia", "quantri", "dsdonvi", "taodangbo", "taochibo", "moibithu", "moiphobithu", "moicapuy",
             "thuhoima", "huy", "cancel", "homnay", "unknowncmd", "START", "a" * 40]
-BUTTON_DATA = ["jr:a:1", "jr:r:1", "jr:a:999999", "jr:a:-1", "jr:a:x", "jr:", "lang:en", "lang:vi",
-               "lang:<b>", "leave:1", "leave:abc", "erase", "erase:yes", "jc:1", "pj:1", "ml:1", "f:x",
+BUTTON_DATA = ["join:ok:1", "join:no:1", "join:ok:999999", "join:ok:-1", "join:ok:x", "join:", "lang:en", "lang:vi",
+               "lang:<b>", "leave:1", "leave:abc", "erase", "erase:1", "join.code:1", "join.wait:1", "members:1", "f:x",
                "f:", "f:step:999", "", ":", "::::", "x" * 64, "ư" * 21]
 
 

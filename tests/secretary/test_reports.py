@@ -8,7 +8,9 @@ from datetime import datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.features.meetings.callbacks import AttendanceSheet
 from bot.features.meetings.service import MeetingService
+from bot.features.reports.callbacks import ReportExport, ShowReport
 from bot.messages import UserRef
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
@@ -120,10 +122,10 @@ async def test_secretary_cannot_read_another_branch(bot, fake_tg, branch, clock)
     _m, other = await _fixture(bot, fake_tg, branch, clock)
     await other.secretary.send("/baocao")
     own = await other.secretary.expect("Báo cáo cho khoảng thời gian nào?")
-    await other.secretary.press_data(f"rp:m:{branch.branch_id}", own)
+    await other.secretary.press_data(ShowReport("m", branch.branch_id).pack(), own)
     await other.secretary.expect("không có quyền")
-    await other.secretary.press_data(f"rx:y:{branch.branch_id}", own)
+    await other.secretary.press_data(ReportExport("y", branch.branch_id).pack(), own)
     await other.secretary.expect("không có quyền")
-    await other.secretary.press_data("md:1", own)  # branch 1's meeting attendance
+    await other.secretary.press_data(AttendanceSheet(1).pack(), own)  # branch 1's meeting attendance
     await other.secretary.expect("không có quyền")
     assert not [m for m in fake_tg.messages_for(other.secretary.id) if m.document]

@@ -8,9 +8,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import to_utc
+from bot.features.broadcasts.callbacks import (
+    AckNotice,
+    CancelNotice,
+    ConfirmNotice,
+    DropNotice,
+    NotAckedList,
+    NoticeFor,
+    NudgeNotice,
+    PreviewButton,
+)
 from bot.features.broadcasts.service import MAX_PARTS, BroadcastService
 from bot.i18n import _
-from bot.kernel.branches import branch_arg, pick_branch
+from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, Form, Invalid, Step
 from bot.kernel.media_intake import store_media
@@ -159,7 +169,8 @@ async def _complete(ctx: Ctx, data: dict[str, Any]) -> None:
     )
     preview, _n = await svc.preview(actor, b.id)
     await ctx.reply(_("👁 <b>Preview</b> — members will see exactly this:"))
-    preview.buttons = [[Button(btn.label, "bcp") for btn in row] for row in preview.buttons]  # inert here
+    inert = PreviewButton().pack()  # the preview's buttons do nothing here
+    preview.buttons = [[Button(btn.label, inert) for btn in row] for row in preview.buttons]
     await ctx.send(preview)
     if count == 0:
         await ctx.reply(_("Nobody is in that audience right now, so there is nothing to send."))
@@ -168,7 +179,8 @@ async def _complete(ctx: Ctx, data: dict[str, Any]) -> None:
     if scheduled is not None:
         local = scheduled.astimezone(ctx.services.deps.clock.tz)
         question = _("Send to {n} members at {time}?").format(n=count, time=local.strftime("%H:%M %d/%m/%Y"))
-    await ctx.reply(question, [[Button(_("📣 Send"), f"bcgo:{b.id}"), Button(_("✖️ Cancel"), f"bcno:{b.id}")]])
+    await ctx.reply(question, [[Button(_("📣 Send"), ConfirmNotice(b.id).pack()),
+                                Button(_("✖️ Cancel"), DropNotice(b.id).pack())]])
 
 
 YES_NO = lambda _c, _d: [("yes", _("Yes")), ("no", _("No"))]  # noqa: E731
@@ -232,25 +244,25 @@ async def notice(ctx: Ctx) -> None:
     if can_see_committee_view(actor) and org_id is not None:
         await ctx.forms.start("broadcast", {"org_id": org_id})
         return
-    branch_id = await pick_branch(ctx, "bcb")
+    branch_id = await pick_branch(ctx, NoticeFor)
     if branch_id is not None:
         await _start(ctx, branch_id)
 
 
-@router.button("bcb")
-async def notice_for(ctx: Ctx) -> None:
-    await _start(ctx, branch_arg(ctx))
+@router.button(NoticeFor)
+async def notice_for(ctx: Ctx, data: NoticeFor) -> None:
+    await _start(ctx, data.branch_id)
 
 
-@router.button("bcp")
-async def preview_button(ctx: Ctx) -> None:
+@router.button(PreviewButton)
+async def preview_button(ctx: Ctx, data: PreviewButton) -> None:
     await ctx.ack(_("This is only the preview."))
 
 
-@router.button("bcgo")
-async def confirm(ctx: Ctx) -> None:
+@router.button(ConfirmNotice)
+async def confirm(ctx: Ctx, data: ConfirmNotice) -> None:
     actor = ctx.require_actor()
-    bid = branch_arg(ctx)
+    bid = data.broadcast_id
     can_edit = ctx.channel.caps.edit and bool(ctx.inbound.message_id)
     svc = ctx.svc(BroadcastService)
     b = await svc.confirm(
@@ -265,20 +277,20 @@ async def confirm(ctx: Ctx) -> None:
         text = _("⏰ Notice #{id} will be sent to {n} members at {time}.").format(
             id=b.id, n=b.total, time=local.strftime("%H:%M %d/%m/%Y")
         )
-        buttons = [[Button(_("🛑 Cancel this notice"), f"bcx:{b.id}")]]
+        buttons = [[Button(_("🛑 Cancel this notice"), CancelNotice(b.id).pack())]]
     else:
         text = _("📣 Sending notice #{id}: delivered {sent}/{total} • errors {errors}").format(
             id=b.id, sent=0, total=b.total, errors=0
         )
-        buttons = [[Button(_("🛑 Stop sending"), f"bcx:{b.id}")]]
+        buttons = [[Button(_("🛑 Stop sending"), CancelNotice(b.id).pack())]]
     if can_edit:
         await ctx.edit(ctx.inbound.message_id, text, buttons)
     else:
         await ctx.reply(text, buttons)
 
 
-@router.button("bcno")
-async def drop(ctx: Ctx) -> None:
+@router.button(DropNotice)
+async def drop(ctx: Ctx, data: DropNotice) -> None:
     text = _("All right, the notice was not sent.")
     if ctx.channel.caps.edit and ctx.inbound.message_id:
         await ctx.edit(ctx.inbound.message_id, text)
@@ -286,9 +298,9 @@ async def drop(ctx: Ctx) -> None:
         await ctx.reply(text)
 
 
-@router.button("bcx")
-async def cancel(ctx: Ctx) -> None:
-    p = await ctx.svc(BroadcastService).cancel(ctx.require_actor(), branch_arg(ctx))
+@router.button(CancelNotice)
+async def cancel(ctx: Ctx, data: CancelNotice) -> None:
+    p = await ctx.svc(BroadcastService).cancel(ctx.require_actor(), data.broadcast_id)
     await ctx.reply(
         _("🛑 Cancelled. Delivered before cancelling: {sent}; not sent: {cancelled}.").format(
             sent=p.sent, cancelled=p.cancelled
@@ -296,27 +308,27 @@ async def cancel(ctx: Ctx) -> None:
     )
 
 
-@router.button("bca")
-async def acknowledge(ctx: Ctx) -> None:
-    new = await ctx.svc(BroadcastService).acknowledge(ctx.require_actor(), branch_arg(ctx))
+@router.button(AckNotice)
+async def acknowledge(ctx: Ctx, data: AckNotice) -> None:
+    new = await ctx.svc(BroadcastService).acknowledge(ctx.require_actor(), data.broadcast_id)
     await ctx.ack(_("Thank you, confirmed ✓") if new else _("You have already confirmed."))
     if new:
         await ctx.reply(_("✅ Thank you for confirming you received the notice."))
 
 
-@router.button("bcl")
-async def not_acknowledged(ctx: Ctx) -> None:
-    b, people, acked = await ctx.svc(BroadcastService).not_acknowledged(ctx.require_actor(), branch_arg(ctx))
+@router.button(NotAckedList)
+async def not_acknowledged(ctx: Ctx, data: NotAckedList) -> None:
+    b, people, acked = await ctx.svc(BroadcastService).not_acknowledged(ctx.require_actor(), data.broadcast_id)
     if not people:
         await ctx.reply(_("Everyone who received notice #{id} has confirmed ({n}).").format(id=b.id, n=acked))
         return
     lines = [_("Notice #{id}: {acked} confirmed, {n} not yet:").format(id=b.id, acked=acked, n=len(people))]
     lines += [f"• {esc(p.display_name)}" for p in people[:100]]
-    buttons = [[Button(_("🔔 Remind them once"), f"bcn:{b.id}")]] if b.nudged_at is None else []
+    buttons = [[Button(_("🔔 Remind them once"), NudgeNotice(b.id).pack())]] if b.nudged_at is None else []
     await ctx.reply("\n".join(lines), buttons)
 
 
-@router.button("bcn")
-async def nudge(ctx: Ctx) -> None:
-    n = await ctx.svc(BroadcastService).nudge(ctx.require_actor(), branch_arg(ctx))
+@router.button(NudgeNotice)
+async def nudge(ctx: Ctx, data: NudgeNotice) -> None:
+    n = await ctx.svc(BroadcastService).nudge(ctx.require_actor(), data.broadcast_id)
     await ctx.reply(_("🔔 Reminder sent to {n} members who have not confirmed.").format(n=n))

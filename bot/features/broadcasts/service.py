@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.features.broadcasts.callbacks import AckNotice, CancelNotice, NotAckedList
 from bot.features.broadcasts.models import Broadcast, BroadcastAck, BroadcastStatus
 from bot.i18n import _
 from bot.messages import Button, ChatRef, MediaRef, Reply, esc
@@ -44,7 +45,7 @@ SCOPES = ("branch", "org_members", "org_secretaries")
 def notice_reply(b: Broadcast, header: str) -> Reply:
     """The notice exactly as members see it (also used for the author's preview)."""
     text = f"📣 <b>{esc(header)}</b>\n\n{esc(b.text)}"
-    buttons = [[Button(_("Received ✓"), f"bca:{b.id}")]] if b.ack_requested else []
+    buttons = [[Button(_("Received ✓"), AckNotice(b.id).pack())]] if b.ack_requested else []
     media = MediaRef.from_dict(b.media) if b.media else None
     return Reply(text=text, buttons=buttons, media=media)
 
@@ -387,7 +388,7 @@ class BroadcastService:
             text = _("📣 Sending notice #{id}: delivered {sent}/{total} • errors {errors}").format(
                 id=b.id, sent=p.sent, total=p.total, errors=p.failed + p.unreachable
             )
-            return Reply(text=text, buttons=[[Button(_("🛑 Stop sending"), f"bcx:{b.id}")]])
+            return Reply(text=text, buttons=[[Button(_("🛑 Stop sending"), CancelNotice(b.id).pack())]])
         lines = [
             _("✅ Notice #{id} has been sent.").format(id=b.id),
             _("• Delivered: {n}").format(n=p.sent),
@@ -395,7 +396,7 @@ class BroadcastService:
             _("• Failed: {n}").format(n=p.failed),
         ]
         lines += [f"   – {esc(reason[:120])}: {n}" for reason, n in (reasons or [])[:3]]
-        buttons = [[Button(_("👀 Who has not confirmed"), f"bcl:{b.id}")]] if b.ack_requested else []
+        buttons = [[Button(_("👀 Who has not confirmed"), NotAckedList(b.id).pack())]] if b.ack_requested else []
         return Reply(text="\n".join(lines), buttons=buttons)
 
     async def progress(self, broadcast_id: int, force: bool = False) -> Progress | None:

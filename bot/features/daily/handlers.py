@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.content import ContentError, ContentItem
 from bot.content.render import source_line
+from bot.features.daily.callbacks import DailyDays, DailyGroupOnly, DailySetting, MarkRead, WeekReadsFor
 from bot.features.daily.service import (
-    READ_PREFIX,
     DailyService,
     Prefs,
     Today,
@@ -20,7 +20,7 @@ from bot.features.daily.service import (
     render_daily,
 )
 from bot.i18n import _
-from bot.kernel.branches import branch_arg, pick_branch
+from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskDate, AskText, Form, Invalid, text_prompt
 from bot.kernel.routing import Router, Unhandled
@@ -85,14 +85,9 @@ async def search(ctx: Ctx) -> None:
     await ctx.reply("\n".join(lines))
 
 
-@router.button(READ_PREFIX)
-async def read(ctx: Ctx) -> None:
-    raw = (ctx.inbound.choice or "").split(":", 1)[-1]
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(_("This button is no longer active.")) from None
-    streak = await _svc(ctx).mark_read(ctx.require_actor(), day)
+@router.button(MarkRead)
+async def read(ctx: Ctx, data: MarkRead) -> None:
+    streak = await _svc(ctx).mark_read(ctx.require_actor(), data.day)
     await ctx.ack(_("Thank you!"))
     await ctx.reply(_("✅ Noted, thank you. Your reading streak: {n} day(s).").format(n=streak))
 
@@ -178,11 +173,13 @@ def _settings_text(p: Prefs, today: date) -> str:
 
 def _settings_buttons(p: Prefs, today: date) -> list[list[Button]]:
     paused = p.paused_until is not None and p.paused_until >= today
-    rows = [[Button(_("⏰ Change time"), "dp:time")],
-            [Button(_("📅 Every day"), "dp:days:all"), Button(_("📅 Weekdays only"), "dp:days:weekdays")],
-            [Button(_("▶️ Resume"), "dp:resume") if paused else Button(_("⏸ Pause"), "dp:pause")]]
-    rows.append([Button(_("📩 Private message too"), "dp:grp:0")] if p.group_only
-                else [Button(_("👥 Group only"), "dp:grp:1")])
+    rows = [[Button(_("⏰ Change time"), DailySetting("time").pack())],
+            [Button(_("📅 Every day"), DailyDays("all").pack()),
+             Button(_("📅 Weekdays only"), DailyDays("weekdays").pack())],
+            [Button(_("▶️ Resume"), DailySetting("resume").pack()) if paused
+             else Button(_("⏸ Pause"), DailySetting("pause").pack())]]
+    rows.append([Button(_("📩 Private message too"), DailyGroupOnly(False).pack())] if p.group_only
+                else [Button(_("👥 Group only"), DailyGroupOnly(True).pack())])
     return rows
 
 
@@ -206,26 +203,25 @@ async def settings(ctx: Ctx) -> None:
     await _show_settings(ctx, await _svc(ctx).prefs(actor.person_id))
 
 
-@router.button("dp")
-async def settings_pressed(ctx: Ctx) -> None:
-    actor = ctx.require_actor()
-    parts = (ctx.inbound.choice or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
-    svc = _svc(ctx)
-    if action == "time":
+@router.button(DailySetting)
+async def settings_pressed(ctx: Ctx, data: DailySetting) -> None:
+    if data.action == "time":
         await ctx.forms.start("daily_time")
-        return
-    if action == "pause":
+    elif data.action == "pause":
         await ctx.forms.start("daily_pause")
-        return
-    if action == "days" and len(parts) == 3:
-        p = await svc.set_days(actor, parts[2])
-    elif action == "resume":
-        p = await svc.resume(actor)
-    elif action == "grp" and len(parts) == 3 and parts[2] in ("0", "1"):
-        p = await svc.set_group_only(actor, parts[2] == "1")
     else:
-        raise InvalidInput(_("This button is no longer active."))
+        await _show_settings(ctx, await _svc(ctx).resume(ctx.require_actor()), _("✅ Saved."))
+
+
+@router.button(DailyDays)
+async def days_pressed(ctx: Ctx, data: DailyDays) -> None:
+    p = await _svc(ctx).set_days(ctx.require_actor(), data.days)
+    await _show_settings(ctx, p, _("✅ Saved."))
+
+
+@router.button(DailyGroupOnly)
+async def group_only_pressed(ctx: Ctx, data: DailyGroupOnly) -> None:
+    p = await _svc(ctx).set_group_only(ctx.require_actor(), data.group_only)
     await _show_settings(ctx, p, _("✅ Saved."))
 
 
@@ -276,14 +272,14 @@ async def _week(ctx: Ctx, branch_id: int) -> None:
 
 @router.command("dadoc", "reads", help=lambda: _("how many members read this week"), audience="manager")
 async def week(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "wr")
+    branch_id = await pick_branch(ctx, WeekReadsFor)
     if branch_id is not None:
         await _week(ctx, branch_id)
 
 
-@router.button("wr")
-async def week_for(ctx: Ctx) -> None:
-    await _week(ctx, branch_arg(ctx))
+@router.button(WeekReadsFor)
+async def week_for(ctx: Ctx, data: WeekReadsFor) -> None:
+    await _week(ctx, data.branch_id)
 
 
 @router.command("lienketnhom", "linkgroup", help=lambda: _("send in the branch group chat to link it"),

@@ -34,6 +34,7 @@ from bot.content import (
     search,
 )
 from bot.content import render_item as _render
+from bot.features.daily.callbacks import MarkRead
 from bot.features.daily.models import (
     DEFAULT_MINUTE,
     BranchDaily,
@@ -45,6 +46,7 @@ from bot.features.daily.models import (
     YearTheme,
 )
 from bot.i18n import _
+from bot.kernel.callbacks import StaleButton
 from bot.messages import Button, ChatRef, Reply
 from bot.services import audit, outbox
 from bot.services.actor import Actor
@@ -69,7 +71,6 @@ log = logging.getLogger("hocbac.daily")
 DAILY_KIND = "daily"
 GROUP_KIND = "daily_group"
 DAILY_PRIORITY = 9  # bulk: interactive notices (0) and broadcasts (5) go first
-READ_PREFIX = "rd"
 READ_WINDOW_DAYS = 7  # a "Đã đọc" press older than this is refused as stale
 
 
@@ -136,7 +137,7 @@ class Today:
 
 def render_daily(today: Today, *, with_button: bool = True) -> Reply:
     """The daily message (in the current locale): item, source, and the voluntary "Đã đọc ✓" button."""
-    buttons = [[Button(_("Read ✓"), f"{READ_PREFIX}:{today.day.isoformat()}")]] if with_button else []
+    buttons = [[Button(_("Read ✓"), MarkRead(today.day).pack())]] if with_button else []
     return Reply(text=_render(today.item, today.header), buttons=buttons)
 
 
@@ -385,7 +386,7 @@ class DailyService:
 
     async def set_days(self, actor: Actor, days: str) -> Prefs:
         if days not in ("all", "weekdays"):
-            raise InvalidInput(_("This button is no longer active."))
+            raise StaleButton(f"unknown days {days!r}")
         return await self._save(actor, days=days)
 
     async def pause(self, actor: Actor, until: date) -> Prefs:
@@ -405,7 +406,7 @@ class DailyService:
         """Record "Đã đọc ✓" for ``day`` (idempotent); returns the current streak."""
         today = self.local_today()
         if day > today or day < today - timedelta(days=READ_WINDOW_DAYS):
-            raise InvalidInput(_("This button is no longer active."))
+            raise StaleButton(f"read button of {day} is out of the window")
         seat = actor.primary_branch
         if seat is None:
             raise _not_joined()

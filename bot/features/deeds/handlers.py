@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from bot.features.deeds.callbacks import EditDeed, KeepDeed, RecordDraft, ShareDeed, WithdrawConfirmed, WithdrawDeed
 from bot.features.deeds.intake import DeedPhotoStep, DeedTextStep, as_photo, send_receipt, store_incoming
 from bot.features.deeds.models import DeedStatus, ShareConsent
 from bot.features.deeds.service import (
@@ -28,7 +29,7 @@ from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form, Step
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
 from bot.services.actor import Actor
-from bot.services.errors import DomainError, InvalidInput
+from bot.services.errors import DomainError
 from bot.services.permissions import is_member
 from bot.text import fold
 
@@ -199,7 +200,8 @@ async def _ask_to_record(ctx: Ctx, text: str, photos: list[str], source: str) ->
         lines.append(_("⚠️ The text was too long, so it was cut to {n} characters.").format(n=MAX_TEXT))
     await ctx.reply(
         "\n".join(lines),
-        [[Button(_("Yes, record it"), f"dq:y:{nonce}"), Button(_("No, do not record"), f"dq:n:{nonce}")]],
+        [[Button(_("Yes, record it"), RecordDraft(True, nonce).pack()),
+          Button(_("No, do not record"), RecordDraft(False, nonce).pack())]],
     )
 
 
@@ -241,17 +243,16 @@ async def free_text(ctx: Ctx) -> None:
     await _ask_to_record(ctx, text, [], "text")
 
 
-@router.button("dq")
-async def draft_answer(ctx: Ctx) -> None:
+@router.button(RecordDraft)
+async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
     actor = ctx.require_actor()
-    parts = (ctx.inbound.choice or "").split(":")
     draft = ctx.state.get("deed_draft")
-    if len(parts) != 3 or not draft or draft.get("n") != parts[2]:
+    if not draft or draft.get("n") != answer.nonce:
         await ctx.ack(_("This question is closed."))
         await ctx.reply(_("This question is closed."))
         return
     ctx.set_state("deed_draft", None)
-    if parts[1] != "y":
+    if not answer.record:
         await ctx.reply(_("All right, nothing was recorded."))
         return
     data = DeedInput(
@@ -291,8 +292,8 @@ async def mine(ctx: Ctx) -> None:
         tag = d.day.strftime("%d/%m") + f" #{d.id}"
         buttons.append(
             [
-                Button(_("✏️ Edit {tag}").format(tag=tag), f"de:{d.id}"),
-                Button(_("🗑 Withdraw {tag}").format(tag=tag), f"dw:{d.id}"),
+                Button(_("✏️ Edit {tag}").format(tag=tag), EditDeed(d.id).pack()),
+                Button(_("🗑 Withdraw {tag}").format(tag=tag), WithdrawDeed(d.id).pack()),
             ]
         )
     counts = {
@@ -321,13 +322,6 @@ async def mine(ctx: Ctx) -> None:
         if extra:
             lines += ["", extra]
     await ctx.reply("\n".join(lines), buttons)
-
-
-def _deed_arg(ctx: Ctx) -> int:
-    arg = (ctx.inbound.choice or "").rsplit(":", 1)[-1]
-    if not arg.isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    return int(arg)
 
 
 def _edit_steps() -> list[Step]:
@@ -368,42 +362,43 @@ async def _edit_done(ctx: Ctx, data: dict[str, Any]) -> None:
 router.form(Form("deed_edit", _edit_steps(), on_complete=_edit_done))
 
 
-@router.button("de")
-async def edit(ctx: Ctx) -> None:
+@router.button(EditDeed)
+async def edit(ctx: Ctx, data: EditDeed) -> None:
     actor = ctx.require_actor()
     svc = ctx.svc(DeedService)
-    deed = await svc.own_deed(actor, _deed_arg(ctx))
+    deed = await svc.own_deed(actor, data.deed_id)
     cats = await svc.categories_for(actor, deed.branch_id) if actor.seat(deed.branch_id) else [deed.category]
     await ctx.forms.start("deed_edit", {"deed_id": deed.id, "_cats": cats})
 
 
-@router.button("dw")
-async def withdraw_ask(ctx: Ctx) -> None:
+@router.button(WithdrawDeed)
+async def withdraw_ask(ctx: Ctx, data: WithdrawDeed) -> None:
     actor = ctx.require_actor()
-    deed = await ctx.svc(DeedService).own_deed(actor, _deed_arg(ctx))
+    deed = await ctx.svc(DeedService).own_deed(actor, data.deed_id)
     await ctx.reply(
         _("Withdraw this good deed? The secretary will no longer see it.")
         + "\n\n"
         + deed_card(deed, actor.display_name),
-        [[Button(_("🗑 Yes, withdraw"), f"dwy:{deed.id}"), Button(_("No, keep it"), "dwn")]],
+        [[Button(_("🗑 Yes, withdraw"), WithdrawConfirmed(deed.id).pack()),
+          Button(_("No, keep it"), KeepDeed().pack())]],
     )
 
 
-@router.button("dwy")
-async def withdraw(ctx: Ctx) -> None:
-    await ctx.svc(DeedService).withdraw(ctx.require_actor(), _deed_arg(ctx))
+@router.button(WithdrawConfirmed)
+async def withdraw(ctx: Ctx, data: WithdrawConfirmed) -> None:
+    await ctx.svc(DeedService).withdraw(ctx.require_actor(), data.deed_id)
     await ctx.reply(_("🗑 Withdrawn. It will not be reviewed or counted."))
 
 
-@router.button("dwn")
-async def withdraw_no(ctx: Ctx) -> None:
+@router.button(KeepDeed)
+async def withdraw_no(ctx: Ctx, data: KeepDeed) -> None:
     await ctx.reply(_("All right, it stays as it is."))
 
 
-@router.button("dsh")
-async def share_answer(ctx: Ctx) -> None:
-    yes = (ctx.inbound.choice or "").split(":")[1:2] == ["y"]
-    await ctx.svc(DeedService).answer_share(ctx.require_actor(), _deed_arg(ctx), yes)
+@router.button(ShareDeed)
+async def share_answer(ctx: Ctx, data: ShareDeed) -> None:
+    yes = data.share
+    await ctx.svc(DeedService).answer_share(ctx.require_actor(), data.deed_id, yes)
     await ctx.reply(
         _("Thank you, it will be shared in the branch group.") if yes else _("All right, it stays private.")
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery import DeliveryError
+from bot.features.deeds.callbacks import EditDeed, WithdrawDeed
 from bot.features.deeds.service import MAX_PHOTOS, Deed, deed_card
 from bot.i18n import _
 from bot.kernel.context import Ctx
@@ -97,7 +98,7 @@ class DeedPhotoStep(AskPhoto):
 
 
 def receipt_buttons(deed_id: int) -> list[list[Button]]:
-    return [[Button(_("✏️ Edit"), f"de:{deed_id}"), Button(_("🗑 Withdraw"), f"dw:{deed_id}")]]
+    return [[Button(_("✏️ Edit"), EditDeed(deed_id).pack()), Button(_("🗑 Withdraw"), WithdrawDeed(deed_id).pack())]]
 
 
 async def send_receipt(ctx: Ctx, deed: Deed, name: str, *, behalf: bool = False) -> None:

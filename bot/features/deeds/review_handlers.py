@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.features.deeds.callbacks import (
+    AcceptAll,
+    DeedPackFor,
+    RecordForBranch,
+    RecordForMember,
+    ReviewDeed,
+    ReviewListFor,
+)
 from bot.features.deeds.handlers import start_deed_form
 from bot.features.deeds.pack import XLSX_MIME, DeedPackService, store_pack
 from bot.features.deeds.service import DeedService, review_card
 from bot.i18n import _
-from bot.kernel.branches import branch_arg, pick_branch
+from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskText, Form
 from bot.kernel.routing import Router
@@ -42,43 +50,36 @@ async def _list_pending(ctx: Ctx, branch_id: int) -> None:
         (
             _("Accept every good deed still waiting ({n}) in one go?").format(n=len(rows)) + "\n" + more
         ).strip(),
-        [[Button(_("✅ Accept all"), f"dva:{branch_id}:{up_to}")]],
+        [[Button(_("✅ Accept all"), AcceptAll(branch_id, up_to).pack())]],
     )
 
 
 @router.command("duyet", "review", help=lambda: _("review good deeds"), audience="manager")
 async def review_list(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "dl")
+    branch_id = await pick_branch(ctx, ReviewListFor)
     if branch_id is not None:
         await _list_pending(ctx, branch_id)
 
 
-@router.button("dl")
-async def review_list_for(ctx: Ctx) -> None:
-    await _list_pending(ctx, branch_arg(ctx))
+@router.button(ReviewListFor)
+async def review_list_for(ctx: Ctx, data: ReviewListFor) -> None:
+    await _list_pending(ctx, data.branch_id)
 
 
-def _review_arg(ctx: Ctx) -> tuple[str, int]:
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 3 or parts[1] not in ("a", "f", "r") or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    return parts[1], int(parts[2])
-
-
-@router.button("dv")
-async def review_one(ctx: Ctx) -> None:
+@router.button(ReviewDeed)
+async def review_one(ctx: Ctx, data: ReviewDeed) -> None:
     actor = ctx.require_actor()
     svc = ctx.svc(DeedService)
-    action, deed_id = _review_arg(ctx)
-    if action == "r":
+    deed_id = data.deed_id
+    if data.verdict == "return":
         deed, name = await svc.reviewable(actor, deed_id)  # a forged or stale press stops here
         await ctx.forms.start(
             "deed_return", {"deed_id": deed_id, "for_name": name, "day": deed.day.strftime("%d/%m")}
         )
         return
-    deed, name = await svc.review(actor, deed_id, "accept" if action == "a" else "feature")
+    deed, name = await svc.review(actor, deed_id, data.verdict)
     text = (
-        _("✅ Recorded: {name} — {day}.") if action == "a" else _("🌟 Commended: {name} — {day}.")
+        _("✅ Recorded: {name} — {day}.") if data.verdict == "accept" else _("🌟 Commended: {name} — {day}.")
     ).format(name=esc(name), day=deed.day.strftime("%d/%m"))
     await ctx.reply(text)
 
@@ -108,12 +109,9 @@ router.form(
 )
 
 
-@router.button("dva")
-async def accept_all(ctx: Ctx) -> None:
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    n = await ctx.svc(DeedService).accept_all(ctx.require_actor(), int(parts[1]), int(parts[2]))
+@router.button(AcceptAll)
+async def accept_all(ctx: Ctx, data: AcceptAll) -> None:
+    n = await ctx.svc(DeedService).accept_all(ctx.require_actor(), data.branch_id, data.up_to)
     await ctx.reply(
         _("✅ Accepted {n} good deed(s). The members have been told.").format(n=n)
         if n
@@ -126,7 +124,7 @@ async def accept_all(ctx: Ctx) -> None:
 
 async def _pick_member(ctx: Ctx, branch_id: int) -> None:
     rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)
-    buttons = [[Button(p.display_name[:40], f"dbm:{branch_id}:{p.id}")] for _m, p in rows[:30]]
+    buttons = [[Button(p.display_name[:40], RecordForMember(branch_id, p.id).pack())] for _m, p in rows[:30]]
     await ctx.reply(_("For which member do you record a good deed?"), buttons)
 
 
@@ -137,22 +135,19 @@ async def _pick_member(ctx: Ctx, branch_id: int) -> None:
     audience="manager",
 )
 async def record_for(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "dob")
+    branch_id = await pick_branch(ctx, RecordForBranch)
     if branch_id is not None:
         await _pick_member(ctx, branch_id)
 
 
-@router.button("dob")
-async def record_for_branch(ctx: Ctx) -> None:
-    await _pick_member(ctx, branch_arg(ctx))
+@router.button(RecordForBranch)
+async def record_for_branch(ctx: Ctx, data: RecordForBranch) -> None:
+    await _pick_member(ctx, data.branch_id)
 
 
-@router.button("dbm")
-async def record_for_member(ctx: Ctx) -> None:
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    branch_id, person_id = int(parts[1]), int(parts[2])
+@router.button(RecordForMember)
+async def record_for_member(ctx: Ctx, data: RecordForMember) -> None:
+    branch_id, person_id = data.branch_id, data.person_id
     rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)  # checks the manager's right
     name = next((p.display_name for _m, p in rows if p.id == person_id), None)
     if name is None:
@@ -181,14 +176,14 @@ async def _send_pack(ctx: Ctx, branch_id: int) -> None:
     "bantin", "deedpack", help=lambda: _("the month's good deeds for the branch meeting"), audience="manager"
 )
 async def pack(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "dpk")
+    branch_id = await pick_branch(ctx, DeedPackFor)
     if branch_id is not None:
         await _send_pack(ctx, branch_id)
 
 
-@router.button("dpk")
-async def pack_for(ctx: Ctx) -> None:
-    await _send_pack(ctx, branch_arg(ctx))
+@router.button(DeedPackFor)
+async def pack_for(ctx: Ctx, data: DeedPackFor) -> None:
+    await _send_pack(ctx, data.branch_id)
 
 
 @router.command(

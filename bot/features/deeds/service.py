@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_today
+from bot.features.deeds.callbacks import ReviewDeed, ShareDeed
 from bot.features.deeds.models import Deed, DeedCategory, DeedReviewPref, DeedStatus, Nomination, ShareConsent
 from bot.i18n import _
 from bot.messages import Button, ChatRef, MediaRef, Reply, esc
@@ -112,9 +113,9 @@ def deed_card(deed: Deed, person_name: str, *, with_status: bool = False) -> str
 def review_buttons(deed_id: int) -> list[list[Button]]:
     return [
         [
-            Button(_("✅ Accept"), f"dv:a:{deed_id}"),
-            Button(_("🌟 Commend"), f"dv:f:{deed_id}"),
-            Button(_("↩️ Return"), f"dv:r:{deed_id}"),
+            Button(_("✅ Accept"), ReviewDeed("accept", deed_id).pack()),
+            Button(_("🌟 Commend"), ReviewDeed("feature", deed_id).pack()),
+            Button(_("↩️ Return"), ReviewDeed("return", deed_id).pack()),
         ]
     ]
 
@@ -611,8 +612,8 @@ class DeedService:
                     text += "\n" + _("May we share it in the branch group?")
                     buttons = [
                         [
-                            Button(_("Yes, share it"), f"dsh:y:{deed.id}"),
-                            Button(_("No, keep it private"), f"dsh:n:{deed.id}"),
+                            Button(_("Yes, share it"), ShareDeed(True, deed.id).pack()),
+                            Button(_("No, keep it private"), ShareDeed(False, deed.id).pack()),
                         ]
                     ]
             else:

@@ -14,6 +14,7 @@ from functools import partial
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.features.deeds.callbacks import AcceptAll, ReviewListFor
 from bot.features.deeds.models import Deed, DeedStatus
 from bot.features.deeds.pack import build_pack, pack_day_for, period_for, store_pack
 from bot.features.deeds.service import STALE_AFTER, digest_time, pending_deeds, review_card
@@ -68,7 +69,7 @@ async def enqueue_digest(
                 text=_("Accept every good deed still waiting from this digest ({n}) in one go?").format(
                     n=len(deeds)
                 ),
-                buttons=[[Button(_("✅ Accept all"), f"dva:{branch.id}:{up_to}")]],
+                buttons=[[Button(_("✅ Accept all"), AcceptAll(branch.id, up_to).pack())]],
             )
         )
         return replies
@@ -159,7 +160,7 @@ async def stale_tick(services: Services, now: datetime, since: datetime | None) 
                     snippet = (d.text[:80] + "…") if len(d.text) > 80 else d.text
                     lines.append(f"• {esc(name)} — {d.day.strftime('%d/%m')}: {esc(snippet)}")
                 return Reply(
-                    text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), f"dl:{branch.id}")]]
+                    text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), ReviewListFor(branch.id).pack())]]
                 )
 
             for manager_id in await manager_ids(s, branch):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
+from bot.features.onboarding.callbacks import JoinDecision
 from bot.i18n import _
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
@@ -47,7 +48,8 @@ async def join_request_reminders(services: Services, now: datetime, since: datet
                 return Reply(
                     text=_("⏰ {name} has been waiting more than two days to join branch {branch}.").format(
                         name=esc(person.display_name), branch=esc(branch.name)),
-                    buttons=[[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]],
+                    buttons=[[Button(_("✅ Approve"), JoinDecision("ok", m.id).pack()),
+                              Button(_("❌ Reject"), JoinDecision("no", m.id).pack())]],
                 )
 
             for manager_id in await manager_ids(s, branch):

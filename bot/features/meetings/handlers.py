@@ -7,10 +7,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.features.meetings.callbacks import (
+    AllYesAttended,
+    AttendanceFor,
+    AttendanceSheet,
+    BranchSettingsFor,
+    MeetingFor,
+    MeetingFromReminder,
+    OneTapNotice,
+    RatesFor,
+    Rsvp,
+    SendNotice,
+    ToggleAttendance,
+)
 from bot.features.meetings.models import MeetingKind
 from bot.features.meetings.service import MeetingService, is_odd_hour, kind_label
 from bot.i18n import _
-from bot.kernel.branches import branch_arg, pick_branch
+from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, parse_day
 from bot.kernel.media_intake import store_media
@@ -103,7 +116,7 @@ async def _scheduled(ctx: Ctx, data: dict[str, Any]) -> None:
             date=local.strftime("%d/%m/%Y"),
             code=m.checkin_code,
         ),
-        [[Button(_("📨 Send members the notice"), f"mn:{m.id}")]],
+        [[Button(_("📨 Send members the notice"), SendNotice(m.id).pack())]],
     )
 
 
@@ -148,36 +161,30 @@ async def _start_meeting(ctx: Ctx, branch_id: int, kind: str = "", day: str = ""
 
 @router.command("hop", "meeting", help=lambda: _("schedule a branch meeting"), audience="manager")
 async def meeting(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "mtb")
+    branch_id = await pick_branch(ctx, MeetingFor)
     if branch_id is not None:
         await _start_meeting(ctx, branch_id)
 
 
-@router.button("mtb")
-async def meeting_for(ctx: Ctx) -> None:
-    await _start_meeting(ctx, branch_arg(ctx))
+@router.button(MeetingFor)
+async def meeting_for(ctx: Ctx, data: MeetingFor) -> None:
+    await _start_meeting(ctx, data.branch_id)
 
 
-@router.button("mts")
-async def meeting_from_reminder(ctx: Ctx) -> None:
-    """mts:{branch}:{r|t}:{date?} from a reminder."""
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 4 or not parts[1].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    kind = MeetingKind.THEMATIC.value if parts[2] == "t" else MeetingKind.REGULAR.value
-    day = parts[3] if parts[3] and date.fromisoformat(parts[3]) >= ctx.today else ""
-    await _start_meeting(ctx, int(parts[1]), kind, day)
+@router.button(MeetingFromReminder)
+async def meeting_from_reminder(ctx: Ctx, data: MeetingFromReminder) -> None:
+    """From a reminder: the kind, and the planned day unless it has passed."""
+    kind = MeetingKind.THEMATIC.value if data.kind == "thematic" else MeetingKind.REGULAR.value
+    day = data.day.isoformat() if data.day is not None and data.day >= ctx.today else ""
+    await _start_meeting(ctx, data.branch_id, kind, day)
 
 
-@router.button("mt1")
-async def one_tap_notice(ctx: Ctx) -> None:
-    """mt1:{branch}:{date}: tomorrow's meeting; schedule it with the usual time if needed and notify."""
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
+@router.button(OneTapNotice)
+async def one_tap_notice(ctx: Ctx, data: OneTapNotice) -> None:
+    """Tomorrow's meeting: schedule it with the usual time if needed and notify."""
     actor = ctx.require_actor()
     svc = ctx.svc(MeetingService)
-    branch_id, day = int(parts[1]), date.fromisoformat(parts[2])
+    branch_id, day = data.branch_id, data.day
     m = await svc.for_date(actor, branch_id, datetime.combine(day, datetime.min.time()))
     if m is None:
         t = await svc.default_time(branch_id)
@@ -196,9 +203,9 @@ async def one_tap_notice(ctx: Ctx) -> None:
     )
 
 
-@router.button("mn")
-async def send_notice(ctx: Ctx) -> None:
-    n = await ctx.svc(MeetingService).send_notice(ctx.require_actor(), branch_arg(ctx))
+@router.button(SendNotice)
+async def send_notice(ctx: Ctx, data: SendNotice) -> None:
+    n = await ctx.svc(MeetingService).send_notice(ctx.require_actor(), data.meeting_id)
     await ctx.reply(_("📨 The meeting notice was sent to {n} members.").format(n=n))
 
 
@@ -221,17 +228,14 @@ router.form(
 )
 
 
-@router.button("mr")
-async def rsvp(ctx: Ctx) -> None:
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 3 or parts[1] not in ("y", "n") or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    if parts[1] == "y":
-        await ctx.svc(MeetingService).rsvp(ctx.require_actor(), int(parts[2]), True)
+@router.button(Rsvp)
+async def rsvp(ctx: Ctx, data: Rsvp) -> None:
+    if data.attend:
+        await ctx.svc(MeetingService).rsvp(ctx.require_actor(), data.meeting_id, True)
         await ctx.reply(_("✅ Noted: you will attend. See you at the meeting!"))
         return
-    await ctx.svc(MeetingService).rsvp(ctx.require_actor(), int(parts[2]), False)  # checks the member first
-    await ctx.forms.start("meeting_absence", {"meeting_id": int(parts[2])})
+    await ctx.svc(MeetingService).rsvp(ctx.require_actor(), data.meeting_id, False)  # checks the member first
+    await ctx.forms.start("meeting_absence", {"meeting_id": data.meeting_id})
 
 
 @router.command("comat", "checkin", help=lambda: _("check in at a meeting: /comat CODE"), audience="member")
@@ -254,14 +258,14 @@ async def check_in(ctx: Ctx) -> None:
 
 @router.command("diemdanh", "attendance", help=lambda: _("mark meeting attendance"), audience="manager")
 async def attendance(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "mdb")
+    branch_id = await pick_branch(ctx, AttendanceFor)
     if branch_id is not None:
         await _meetings_list(ctx, branch_id)
 
 
-@router.button("mdb")
-async def attendance_for(ctx: Ctx) -> None:
-    await _meetings_list(ctx, branch_arg(ctx))
+@router.button(AttendanceFor)
+async def attendance_for(ctx: Ctx, data: AttendanceFor) -> None:
+    await _meetings_list(ctx, data.branch_id)
 
 
 async def _meetings_list(ctx: Ctx, branch_id: int) -> None:
@@ -276,7 +280,7 @@ async def _meetings_list(ctx: Ctx, branch_id: int) -> None:
             [
                 Button(
                     f"{m.starts_at.astimezone(tz).strftime('%d/%m %H:%M')} — {kind_label(m.kind)}",
-                    f"md:{m.id}",
+                    AttendanceSheet(m.id).pack(),
                 )
             ]
             for m in meetings
@@ -305,29 +309,31 @@ async def _sheet(ctx: Ctx, meeting_id: int) -> tuple[str, list[list[Button]]]:
     for person, said, present in roster[:90]:
         mark = "✅" if present else "⬜"
         hint = "" if said is None else (" (+)" if said else " (−)")
-        buttons.append([Button(f"{mark} {person.display_name[:40]}{hint}", f"ma:t:{m.id}:{person.id}")])
-    buttons.append([Button(_("✅ All who said yes attended"), f"ma:y:{m.id}")])
+        buttons.append([Button(f"{mark} {person.display_name[:40]}{hint}", ToggleAttendance(m.id, person.id).pack())])
+    buttons.append([Button(_("✅ All who said yes attended"), AllYesAttended(m.id).pack())])
     return text, buttons
 
 
-@router.button("md")
-async def attendance_sheet(ctx: Ctx) -> None:
-    text, buttons = await _sheet(ctx, branch_arg(ctx))
+@router.button(AttendanceSheet)
+async def attendance_sheet(ctx: Ctx, data: AttendanceSheet) -> None:
+    text, buttons = await _sheet(ctx, data.meeting_id)
     await ctx.reply(text, buttons)
 
 
-@router.button("ma")
-async def mark(ctx: Ctx) -> None:
-    parts = (ctx.inbound.choice or "").split(":")
-    actor = ctx.require_actor()
-    svc = ctx.svc(MeetingService)
-    if len(parts) == 4 and parts[1] == "t" and parts[2].isdigit() and parts[3].isdigit():
-        await svc.toggle(actor, int(parts[2]), int(parts[3]))
-    elif len(parts) == 3 and parts[1] == "y" and parts[2].isdigit():
-        await svc.mark_all_yes(actor, int(parts[2]))
-    else:
-        raise InvalidInput(_("This button is no longer active."))
-    text, buttons = await _sheet(ctx, int(parts[2]))
+@router.button(ToggleAttendance)
+async def mark(ctx: Ctx, data: ToggleAttendance) -> None:
+    await ctx.svc(MeetingService).toggle(ctx.require_actor(), data.meeting_id, data.person_id)
+    await _show_sheet(ctx, data.meeting_id)
+
+
+@router.button(AllYesAttended)
+async def mark_all_yes(ctx: Ctx, data: AllYesAttended) -> None:
+    await ctx.svc(MeetingService).mark_all_yes(ctx.require_actor(), data.meeting_id)
+    await _show_sheet(ctx, data.meeting_id)
+
+
+async def _show_sheet(ctx: Ctx, meeting_id: int) -> None:
+    text, buttons = await _sheet(ctx, meeting_id)
     if ctx.channel.caps.edit and ctx.inbound.message_id:
         await ctx.edit(ctx.inbound.message_id, text, buttons)
     else:
@@ -338,14 +344,14 @@ async def mark(ctx: Ctx) -> None:
     "chuyencan", "attendance_rates", help=lambda: _("attendance rates this year"), audience="manager"
 )
 async def rates(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "mcb")
+    branch_id = await pick_branch(ctx, RatesFor)
     if branch_id is not None:
         await _rates(ctx, branch_id)
 
 
-@router.button("mcb")
-async def rates_for(ctx: Ctx) -> None:
-    await _rates(ctx, branch_arg(ctx))
+@router.button(RatesFor)
+async def rates_for(ctx: Ctx, data: RatesFor) -> None:
+    await _rates(ctx, data.branch_id)
 
 
 async def _rates(ctx: Ctx, branch_id: int) -> None:
@@ -495,11 +501,11 @@ async def _settings(ctx: Ctx, branch_id: int) -> None:
     "caidat_chibo", "branch_settings", help=lambda: _("branch calendar and reminders"), audience="manager"
 )
 async def settings_cmd(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "scb")
+    branch_id = await pick_branch(ctx, BranchSettingsFor)
     if branch_id is not None:
         await _settings(ctx, branch_id)
 
 
-@router.button("scb")
-async def settings_for(ctx: Ctx) -> None:
-    await _settings(ctx, branch_arg(ctx))
+@router.button(BranchSettingsFor)
+async def settings_for(ctx: Ctx, data: BranchSettingsFor) -> None:
+    await _settings(ctx, data.branch_id)

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import to_utc
+from bot.features.meetings.callbacks import MeetingFromReminder, OneTapNotice
 from bot.features.meetings.models import Meeting, MeetingKind
 from bot.features.meetings.service import MeetingService
+from bot.features.reports.callbacks import ShowReport
 from bot.i18n import _
 from bot.messages import Button, Reply, esc
 from bot.services.branch_report import BranchReport, report_text
@@ -151,7 +153,7 @@ async def _reminder(
                 "📅 <b>{branch}: the monthly meeting is in 7 days</b> ({when}).\n"
                 "Please prepare the agenda and documents, then post the date and topic to members."
             ).format(branch=name, when=when),
-            buttons=[[Button(_("📅 Schedule the meeting"), f"mts:{branch.id}:r:{subject.isoformat()}")]],
+            buttons=[[Button(_("📅 Schedule the meeting"), MeetingFromReminder(branch.id, "regular", subject).pack())]],
         )
     if kind == "meeting1":
         return Reply(
@@ -159,7 +161,7 @@ async def _reminder(
                 "⏰ <b>{branch}: the monthly meeting is tomorrow</b> ({when}).\n"
                 "One tap sends members the meeting notice and asks who will attend."
             ).format(branch=name, when=when),
-            buttons=[[Button(_("📨 Send members the notice"), f"mt1:{branch.id}:{subject.isoformat()}")]],
+            buttons=[[Button(_("📨 Send members the notice"), OneTapNotice(branch.id, subject).pack())]],
         )
     if kind == "thematic":
         return Reply(
@@ -167,7 +169,8 @@ async def _reminder(
                 "📚 <b>{branch}: no thematic meeting is scheduled this quarter.</b>\n"
                 "The branch holds a thematic meeting at least once a quarter; please schedule it."
             ).format(branch=name),
-            buttons=[[Button(_("📅 Schedule a thematic meeting"), f"mts:{branch.id}:t:")]],
+            buttons=[[Button(_("📅 Schedule a thematic meeting"),
+                             MeetingFromReminder(branch.id, "thematic", None).pack())]],
         )
     # Review reminders carry the branch's figures for the half-year or the year.
     year = subject.year
@@ -183,5 +186,5 @@ async def _reminder(
     )
     return Reply(
         text=title + "\n\n" + report_text(report),
-        buttons=[[Button(_("📊 Full report and Excel"), f"rp:y:{branch.id}")]],
+        buttons=[[Button(_("📊 Full report and Excel"), ShowReport("y", branch.id).pack())]],
     )

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc, to_utc
+from bot.features.meetings.callbacks import Rsvp
 from bot.features.meetings.models import Attendance, Meeting, MeetingKind, MeetingRsvp
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
@@ -198,7 +199,8 @@ class MeetingService:
         return Reply(
             text="\n".join(lines),
             buttons=[
-                [Button(_("✅ I will attend"), f"mr:y:{m.id}"), Button(_("🙏 Apologise"), f"mr:n:{m.id}")]
+                [Button(_("✅ I will attend"), Rsvp(True, m.id).pack()),
+                 Button(_("🙏 Apologise"), Rsvp(False, m.id).pack())]
             ],
             media=MediaRef.from_dict(docs[0]) if docs else None,
         )

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.clock import local_now
+from bot.features.onboarding.callbacks import (
+    JoinCodeFor,
+    JoinDecision,
+    LeaveBranch,
+    MembersFor,
+    PendingFor,
+    SetLanguage,
+    StayInBranch,
+)
 from bot.i18n import _
-from bot.kernel.branches import branch_arg, pick_branch
+from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, AskText, Form, text_prompt
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
-from bot.services.errors import InvalidInput
 from bot.services.identity import IdentityService
 from bot.services.menus import menu_for
 from bot.services.org import CODE_ALPHABET, CODE_LENGTH, JoinResult, OrgService, normalize_code
@@ -100,14 +108,16 @@ async def code_typed(ctx: Ctx) -> None:
                       "e.g. ABCD2345."))
 
 
-@router.button("jr")
-async def decide_join(ctx: Ctx) -> None:
+def join_buttons(membership_id: int) -> list[list[Button]]:
+    return [[Button(_("✅ Approve"), JoinDecision("ok", membership_id).pack()),
+             Button(_("❌ Reject"), JoinDecision("no", membership_id).pack())]]
+
+
+@router.button(JoinDecision)
+async def decide_join(ctx: Ctx, data: JoinDecision) -> None:
     actor = ctx.require_actor()
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 3 or parts[1] not in ("a", "r") or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    approve = parts[1] == "a"
-    _membership, person = await ctx.svc(OrgService).decide_join(actor, int(parts[2]), approve)
+    approve = data.verdict == "ok"
+    _membership, person = await ctx.svc(OrgService).decide_join(actor, data.membership_id, approve)
     text = (_("✅ Approved: {name} is now a member.") if approve else _("❌ Rejected: {name}.")).format(
         name=esc(person.display_name))
     if ctx.channel.caps.edit and ctx.inbound.message_id:
@@ -169,35 +179,35 @@ async def profile(ctx: Ctx) -> None:
 @router.command("roi", "leave", help=lambda: _("leave a branch"), audience="member")
 async def leave(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    buttons = [[Button(_("Leave {branch}").format(branch=s.branch_name), f"leave:{s.branch_id}")]
+    buttons = [[Button(_("Leave {branch}").format(branch=s.branch_name), LeaveBranch(s.branch_id).pack())]
                for s in actor.active_seats()]
-    buttons.append([Button(_("No, stay"), "leave:no")])
+    buttons.append([Button(_("No, stay"), StayInBranch().pack())])
     await ctx.reply(_("Which branch do you want to leave? Your past records stay with the branch."), buttons)
 
 
-@router.button("leave")
-async def leave_confirmed(ctx: Ctx) -> None:
+@router.button(StayInBranch)
+async def stay(ctx: Ctx, data: StayInBranch) -> None:
+    await ctx.reply(_("All right, nothing changed."))
+
+
+@router.button(LeaveBranch)
+async def leave_confirmed(ctx: Ctx, data: LeaveBranch) -> None:
     actor = ctx.require_actor()
-    arg = (ctx.inbound.choice or "").split(":", 1)[-1]
-    if arg == "no" or not arg.isdigit():
-        await ctx.reply(_("All right, nothing changed."))
-        return
-    name = await ctx.svc(OrgService).leave(actor, int(arg))
+    name = await ctx.svc(OrgService).leave(actor, data.branch_id)
     await ctx.reply(_("You have left branch {branch}. The secretary has been told.").format(branch=esc(name)),
                     remove_menu=True)
 
 
 @router.command("ngonngu", "language", help=lambda: _("language: Tiếng Việt / English"))
 async def language(ctx: Ctx) -> None:
-    await ctx.reply(_("Choose your language:"), [[Button("Tiếng Việt", "lang:vi"), Button("English", "lang:en")]])
+    await ctx.reply(_("Choose your language:"), [[Button("Tiếng Việt", SetLanguage("vi").pack()),
+                                                      Button("English", SetLanguage("en").pack())]])
 
 
-@router.button("lang")
-async def language_set(ctx: Ctx) -> None:
+@router.button(SetLanguage)
+async def language_set(ctx: Ctx, data: SetLanguage) -> None:
     actor = ctx.require_actor()
-    locale = (ctx.inbound.choice or "").split(":", 1)[-1]
-    if locale not in ("vi", "en"):
-        raise InvalidInput(_("This button is no longer active."))
+    locale = data.locale
     await ctx.svc(IdentityService).set_locale(actor.person_id, locale)
     from bot.i18n import use_locale
 
@@ -222,14 +232,14 @@ async def _send_code(ctx: Ctx, branch_id: int) -> None:
 
 @router.command("mathamgia", "joincode", help=lambda: _("create a join code for members"), audience="manager")
 async def join_code(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "jc")
+    branch_id = await pick_branch(ctx, JoinCodeFor)
     if branch_id is not None:
         await _send_code(ctx, branch_id)
 
 
-@router.button("jc")
-async def join_code_for(ctx: Ctx) -> None:
-    await _send_code(ctx, branch_arg(ctx))
+@router.button(JoinCodeFor)
+async def join_code_for(ctx: Ctx, data: JoinCodeFor) -> None:
+    await _send_code(ctx, data.branch_id)
 
 
 async def _list_pending(ctx: Ctx, branch_id: int) -> None:
@@ -239,19 +249,19 @@ async def _list_pending(ctx: Ctx, branch_id: int) -> None:
         return
     for m, person in rows[:20]:
         await ctx.reply(_("🙋 {name} asks to join.").format(name=esc(person.display_name)),
-                        [[Button(_("✅ Approve"), f"jr:a:{m.id}"), Button(_("❌ Reject"), f"jr:r:{m.id}")]])
+                        join_buttons(m.id))
 
 
 @router.command("choduyet", "pending", help=lambda: _("join requests waiting for you"), audience="manager")
 async def pending(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "pj")
+    branch_id = await pick_branch(ctx, PendingFor)
     if branch_id is not None:
         await _list_pending(ctx, branch_id)
 
 
-@router.button("pj")
-async def pending_for(ctx: Ctx) -> None:
-    await _list_pending(ctx, branch_arg(ctx))
+@router.button(PendingFor)
+async def pending_for(ctx: Ctx, data: PendingFor) -> None:
+    await _list_pending(ctx, data.branch_id)
 
 
 async def _list_members(ctx: Ctx, branch_id: int) -> None:
@@ -264,14 +274,14 @@ async def _list_members(ctx: Ctx, branch_id: int) -> None:
 
 @router.command("thanhvien", "members", help=lambda: _("members of my branch"), audience="manager")
 async def members(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "ml")
+    branch_id = await pick_branch(ctx, MembersFor)
     if branch_id is not None:
         await _list_members(ctx, branch_id)
 
 
-@router.button("ml")
-async def members_for(ctx: Ctx) -> None:
-    await _list_members(ctx, branch_arg(ctx))
+@router.button(MembersFor)
+async def members_for(ctx: Ctx, data: MembersFor) -> None:
+    await _list_members(ctx, data.branch_id)
 
 
 # --- the name the branch knows you by: a two-step form ------------------------------------------

@@ -11,6 +11,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.features.pledges.callbacks import (
+    CheckinAnswer,
+    CheckinNote,
+    DecidePledge,
+    MidyearCheck,
+    PledgeDeadline,
+    PledgeDraft,
+    PledgeEditDeed,
+    PledgeEditPart,
+    PledgeExportFor,
+    PledgeFrequency,
+    PledgeNudge,
+    PledgeRemoveDeed,
+    PledgeSettingsFor,
+    PledgeStatusFor,
+    ViewPledge,
+    YearendEdit,
+    YearendExportFor,
+    YearendLevel,
+)
 from bot.features.pledges.exports import XLSX_MIME, PledgeExport
 from bot.features.pledges.models import FIELD_MAX
 from bot.features.pledges.service import REVIEW_MAX, PledgeService, StatusView
@@ -25,12 +45,12 @@ from bot.features.pledges.texts import (
 )
 from bot.features.pledges.ticks import checkin_buttons, yearend_buttons, yearend_message
 from bot.i18n import _
-from bot.kernel.branches import branch_arg, pick_branch
+from bot.kernel.branches import pick_branch
+from bot.kernel.callbacks import StaleButton
 from bot.kernel.context import Ctx
 from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
-from bot.services.errors import InvalidInput
 from bot.services.permissions import is_member
 
 router = Router("pledges")
@@ -222,7 +242,8 @@ async def _entry(ctx: Ctx) -> None:
             return
         await ctx.reply(
             _("You have an unfinished pledge draft. Continue the draft?"),
-            [[Button(_("▶️ Continue the draft"), "pd:go")], [Button(_("🗑 Start again"), "pd:new")]],
+            [[Button(_("▶️ Continue the draft"), PledgeDraft("go").pack())],
+             [Button(_("🗑 Start again"), PledgeDraft("new").pack())]],
         )
         return
     if p is None:
@@ -251,7 +272,8 @@ async def _entry(ctx: Ctx) -> None:
         _("You already have an approved pledge for {year}. View it, or add to it (amend)?").format(
             year=mine.year
         ),
-        [[Button(_("👁 View my pledge"), "pd:view")], [Button(_("➕ Amend (Bổ sung)"), "pd:amend")]],
+        [[Button(_("👁 View my pledge"), PledgeDraft("view").pack())],
+         [Button(_("➕ Amend (Bổ sung)"), PledgeDraft("amend").pack())]],
     )
 
 
@@ -286,15 +308,18 @@ async def show_review(ctx: Ctx) -> None:
         )
     )
     items = content["items"]
-    buttons = [[Button(_("✏️ Edit duty"), "pd:e:duty")]]
+    buttons = [[Button(_("✏️ Edit duty"), PledgeEditPart("duty").pack())]]
     for i in range(len(items)):
-        row = [Button(_("✏️ Edit deed {n}").format(n=i + 1), f"pd:e:i{i}")]
+        row = [Button(_("✏️ Edit deed {n}").format(n=i + 1), PledgeEditDeed(i).pack())]
         if len(items) > 1:
-            row.append(Button(_("🗑 Remove deed {n}").format(n=i + 1), f"pd:rm:{i}"))
+            row.append(Button(_("🗑 Remove deed {n}").format(n=i + 1), PledgeRemoveDeed(i).pack()))
         buttons.append(row)
-    buttons.append([Button(_("➕ Add a deed"), "pd:add")])
+    buttons.append([Button(_("➕ Add a deed"), PledgeDraft("add").pack())])
     buttons.append(
-        [Button(_("✏️ Edit shortcoming"), "pd:e:short"), Button(_("✏️ Edit commitment"), "pd:e:commit")]
+        [
+            Button(_("✏️ Edit shortcoming"), PledgeEditPart("short").pack()),
+            Button(_("✏️ Edit commitment"), PledgeEditPart("commit").pack()),
+        ]
     )
     buttons.append(
         [
@@ -302,19 +327,18 @@ async def show_review(ctx: Ctx) -> None:
                 _("📨 Send the amendment to the secretary")
                 if mode == "amend"
                 else _("📨 Send to the secretary"),
-                "pd:send",
+                PledgeDraft("send").pack(),
             )
         ]
     )
     await ctx.reply(text, buttons)
 
 
-@router.button("pd")
-async def draft_button(ctx: Ctx) -> None:
+@router.button(PledgeDraft)
+async def draft_button(ctx: Ctx, data: PledgeDraft) -> None:
     actor = ctx.require_actor()
     svc = ctx.svc(PledgeService)
-    parts = (ctx.inbound.choice or "").split(":")
-    action = parts[1] if len(parts) > 1 else ""
+    action = data.action
     if action == "open":
         await _entry(ctx)
     elif action == "view":
@@ -335,52 +359,61 @@ async def draft_button(ctx: Ctx) -> None:
                 "approved."
             ).format(v=p.version)
         )
-    elif action in ("e", "rm", "add"):
-        await _edit_part(ctx, action, parts[2] if len(parts) > 2 else "")
-    else:
-        raise InvalidInput(_("This button is no longer active."))
+    elif action == "add":
+        await _add_deed(ctx)
 
 
-async def _edit_part(ctx: Ctx, action: str, arg: str) -> None:
+async def _draft(ctx: Ctx) -> dict[str, Any]:
+    draft = (await ctx.svc(PledgeService).mine(ctx.require_actor())).draft
+    if draft is None:
+        raise StaleButton("no pledge draft")
+    return draft
+
+
+async def _add_deed(ctx: Ctx) -> None:
+    draft = await _draft(ctx)
+    items = list(draft.get("items") or [])
+    if len(items) >= MAX_ITEMS:
+        await ctx.reply(
+            _(
+                "A pledge holds at most {n} deeds, so I cannot add a fourth. You can edit or remove "
+                "one of them instead."
+            ).format(n=MAX_ITEMS)
+        )
+        return
+    await _start_form(ctx, draft, "item_what", edit=True, item_idx=len(items))
+
+
+@router.button(PledgeRemoveDeed)
+async def remove_deed(ctx: Ctx, data: PledgeRemoveDeed) -> None:
     actor = ctx.require_actor()
     svc = ctx.svc(PledgeService)
-    draft = (await svc.mine(actor)).draft
-    if draft is None:
-        raise InvalidInput(_("This button is no longer active."))
+    draft = await _draft(ctx)
     items = list(draft.get("items") or [])
-    if action == "add":
-        if len(items) >= MAX_ITEMS:
-            await ctx.reply(
-                _(
-                    "A pledge holds at most {n} deeds, so I cannot add a fourth. You can edit or remove "
-                    "one of them instead."
-                ).format(n=MAX_ITEMS)
-            )
-            return
-        await _start_form(ctx, draft, "item_what", edit=True, item_idx=len(items))
+    idx = data.index
+    if not 0 <= idx < len(items):
+        raise StaleButton(f"no deed {idx} in the draft")
+    if len(items) == 1:
+        await ctx.reply(_("A pledge needs at least one deed."))
         return
-    if action == "rm":
-        idx = int(arg) if arg.isdigit() else -1
-        if not 0 <= idx < len(items):
-            raise InvalidInput(_("This button is no longer active."))
-        if len(items) == 1:
-            await ctx.reply(_("A pledge needs at least one deed."))
-            return
-        del items[idx]
-        await svc.save_draft(actor, draft | {"items": items})
-        await ctx.reply(_("🗑 Deed {n} removed.").format(n=idx + 1))
-        await show_review(ctx)
-        return
-    if arg == "duty":
-        await _start_form(ctx, draft, "duty", edit=True)
-    elif arg == "short":
-        await _start_form(ctx, draft, "shortcoming", edit=True)
-    elif arg == "commit":
-        await _start_form(ctx, draft, "commitment_choice", edit=True)
-    elif arg.startswith("i") and arg[1:].isdigit() and int(arg[1:]) < len(items):
-        await _start_form(ctx, draft, "item_what", edit=True, item_idx=int(arg[1:]))
-    else:
-        raise InvalidInput(_("This button is no longer active."))
+    del items[idx]
+    await svc.save_draft(actor, draft | {"items": items})
+    await ctx.reply(_("🗑 Deed {n} removed.").format(n=idx + 1))
+    await show_review(ctx)
+
+
+@router.button(PledgeEditPart)
+async def edit_part(ctx: Ctx, data: PledgeEditPart) -> None:
+    step = {"duty": "duty", "short": "shortcoming", "commit": "commitment_choice"}[data.part]
+    await _start_form(ctx, await _draft(ctx), step, edit=True)
+
+
+@router.button(PledgeEditDeed)
+async def edit_deed(ctx: Ctx, data: PledgeEditDeed) -> None:
+    draft = await _draft(ctx)
+    if data.index >= len(draft.get("items") or []):
+        raise StaleButton(f"no deed {data.index} in the draft")
+    await _start_form(ctx, draft, "item_what", edit=True, item_idx=data.index)
 
 
 # --- viewing --------------------------------------------------------------------------------------------
@@ -413,31 +446,24 @@ async def my_pledge(ctx: Ctx) -> None:
     if past:
         await ctx.reply(
             _("Your earlier pledges:"),
-            [[Button(f"📁 {year} — {branch}", f"pv:{pid}")] for pid, year, branch in past[:10]],
+            [[Button(f"📁 {year} — {branch}", ViewPledge(pid).pack())] for pid, year, branch in past[:10]],
         )
 
 
-@router.button("pv")
-async def view_pledge(ctx: Ctx) -> None:
-    await ctx.reply(await ctx.svc(PledgeService).card(ctx.require_actor(), branch_arg(ctx)))
+@router.button(ViewPledge)
+async def view_pledge(ctx: Ctx, data: ViewPledge) -> None:
+    await ctx.reply(await ctx.svc(PledgeService).card(ctx.require_actor(), data.pledge_id))
 
 
 # --- the secretary's decision ---------------------------------------------------------------------------
 
 
-def _decision_args(ctx: Ctx) -> tuple[str, int, int]:
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 4 or parts[1] not in ("a", "r") or not parts[2].isdigit() or not parts[3].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    return parts[1], int(parts[2]), int(parts[3])
-
-
-@router.button("pl")
-async def decide(ctx: Ctx) -> None:
+@router.button(DecidePledge)
+async def decide(ctx: Ctx, data: DecidePledge) -> None:
     actor = ctx.require_actor()
     svc = ctx.svc(PledgeService)
-    verb, pledge_id, version = _decision_args(ctx)
-    if verb == "a":
+    pledge_id, version = data.pledge_id, data.version
+    if data.verdict == "ok":
         name = await svc.approve(actor, pledge_id, version)
         text = _("✅ Pledge of {name} approved.").format(name=esc(name))
         if ctx.channel.caps.edit and ctx.inbound.message_id:
@@ -479,13 +505,10 @@ router.form(
 # --- check-ins ------------------------------------------------------------------------------------------
 
 
-@router.button("pc")
-async def checkin_answer(ctx: Ctx) -> None:
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
+@router.button(CheckinAnswer)
+async def checkin_answer(ctx: Ctx, data: CheckinAnswer) -> None:
     view = await ctx.svc(PledgeService).answer_checkin(
-        ctx.require_actor(), int(parts[1]), int(parts[2]), parts[3]
+        ctx.require_actor(), data.checkin_id, data.item_id, data.mark
     )
     text = render_checkin(view.period, view.items, view.answers, view.note)
     buttons = checkin_buttons(view.checkin_id, view.items)
@@ -495,9 +518,9 @@ async def checkin_answer(ctx: Ctx) -> None:
         await ctx.reply(text, buttons)
 
 
-@router.button("pcn")
-async def checkin_note(ctx: Ctx) -> None:
-    checkin_id = branch_arg(ctx)
+@router.button(CheckinNote)
+async def checkin_note(ctx: Ctx, data: CheckinNote) -> None:
+    checkin_id = data.checkin_id
     await ctx.svc(PledgeService).checkin(ctx.require_actor(), checkin_id)  # refuses someone else's
     await ctx.forms.start("pledge_checkin_note", {"checkin_id": checkin_id})
 
@@ -532,9 +555,9 @@ router.form(
 # --- mid-year and year-end ------------------------------------------------------------------------------
 
 
-@router.button("pmy")
-async def midyear(ctx: Ctx) -> None:
-    pledge_id = branch_arg(ctx)
+@router.button(MidyearCheck)
+async def midyear(ctx: Ctx, data: MidyearCheck) -> None:
+    pledge_id = data.pledge_id
     await ctx.svc(PledgeService).require_own_pledge(ctx.require_actor(), pledge_id)
     await ctx.forms.start("pledge_midyear", {"pledge_id": pledge_id})
 
@@ -562,25 +585,20 @@ router.form(
 )
 
 
-@router.button("pyr")
-async def yearend(ctx: Ctx) -> None:
-    actor = ctx.require_actor()
-    svc = ctx.svc(PledgeService)
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) < 3 or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    review_id = int(parts[2])
-    if parts[1] == "l" and len(parts) == 4:
-        r = await svc.submit_yearend(actor, review_id, parts[3])
-        await ctx.reply(
-            _("📨 Your year-end self-assessment ({level}) was sent to the secretary.").format(
-                level=LEVELS[r.level or "done"]()
-            )
+@router.button(YearendLevel)
+async def yearend_level(ctx: Ctx, data: YearendLevel) -> None:
+    r = await ctx.svc(PledgeService).submit_yearend(ctx.require_actor(), data.review_id, data.level)
+    await ctx.reply(
+        _("📨 Your year-end self-assessment ({level}) was sent to the secretary.").format(
+            level=LEVELS[r.level or "done"]()
         )
-        return
-    if parts[1] != "e":
-        raise InvalidInput(_("This button is no longer active."))
-    r = await svc.yearend_review(actor, review_id)
+    )
+
+
+@router.button(YearendEdit)
+async def yearend(ctx: Ctx, data: YearendEdit) -> None:
+    review_id = data.review_id
+    r = await ctx.svc(PledgeService).yearend_review(ctx.require_actor(), review_id)
     if r.status == "submitted":
         await ctx.reply(_("Your self-assessment was already sent to the secretary."))
         return
@@ -648,10 +666,10 @@ async def _show_status(ctx: Ctx, branch_id: int) -> None:
     await ctx.reply(
         _status_text(view),
         [
-            [Button(_("🔔 Remind those not registered"), f"pnu:{branch_id}")],
-            [Button(_("📊 Export to Excel"), f"pxl:{branch_id}")],
-            [Button(_("📄 Export year-end self-assessments"), f"pxy:{branch_id}")],
-            [Button(_("⚙️ Pledge settings"), f"pcs:{branch_id}")],
+            [Button(_("🔔 Remind those not registered"), PledgeNudge(branch_id).pack())],
+            [Button(_("📊 Export to Excel"), PledgeExportFor(branch_id).pack())],
+            [Button(_("📄 Export year-end self-assessments"), YearendExportFor(branch_id).pack())],
+            [Button(_("⚙️ Pledge settings"), PledgeSettingsFor(branch_id).pack())],
         ],
     )
 
@@ -660,19 +678,19 @@ async def _show_status(ctx: Ctx, branch_id: int) -> None:
     "dangky_tinhhinh", "pledgestatus", help=lambda: _("who has registered a pledge"), audience="manager"
 )
 async def status(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "pst")
+    branch_id = await pick_branch(ctx, PledgeStatusFor)
     if branch_id is not None:
         await _show_status(ctx, branch_id)
 
 
-@router.button("pst")
-async def status_for(ctx: Ctx) -> None:
-    await _show_status(ctx, branch_arg(ctx))
+@router.button(PledgeStatusFor)
+async def status_for(ctx: Ctx, data: PledgeStatusFor) -> None:
+    await _show_status(ctx, data.branch_id)
 
 
-@router.button("pnu")
-async def nudge(ctx: Ctx) -> None:
-    queued, skipped = await ctx.svc(PledgeService).nudge_unpledged(ctx.require_actor(), branch_arg(ctx))
+@router.button(PledgeNudge)
+async def nudge(ctx: Ctx, data: PledgeNudge) -> None:
+    queued, skipped = await ctx.svc(PledgeService).nudge_unpledged(ctx.require_actor(), data.branch_id)
     text = _("🔔 Reminders queued: {n}.").format(n=queued)
     if skipped:
         text += "\n" + _("{n} member(s) were already reminded in the last 7 days, so not again now.").format(
@@ -685,15 +703,15 @@ async def _send_export(ctx: Ctx, key: str, name: str, caption: str) -> None:
     await ctx.reply(caption, media=MediaRef(kind="document", media_key=key, file_name=name, mime=XLSX_MIME))
 
 
-@router.button("pxl")
-async def export_pledges(ctx: Ctx) -> None:
-    key, name = await ctx.svc(PledgeExport).pledges_xlsx(ctx.require_actor(), branch_arg(ctx))
+@router.button(PledgeExportFor)
+async def export_pledges(ctx: Ctx, data: PledgeExportFor) -> None:
+    key, name = await ctx.svc(PledgeExport).pledges_xlsx(ctx.require_actor(), data.branch_id)
     await _send_export(ctx, key, name, _("📊 Pledges, one row per deed."))
 
 
-@router.button("pxy")
-async def export_yearend(ctx: Ctx) -> None:
-    key, name = await ctx.svc(PledgeExport).yearend_xlsx(ctx.require_actor(), branch_arg(ctx))
+@router.button(YearendExportFor)
+async def export_yearend(ctx: Ctx, data: YearendExportFor) -> None:
+    key, name = await ctx.svc(PledgeExport).yearend_xlsx(ctx.require_actor(), data.branch_id)
     await _send_export(ctx, key, name, _("📄 Year-end self-assessments."))
 
 
@@ -719,10 +737,10 @@ async def _show_settings(ctx: Ctx, branch_id: int) -> None:
             end=st.yearend_end_month,
         ),
         [
-            [Button(_("📅 Set the deadline"), f"pdl:{branch_id}")],
+            [Button(_("📅 Set the deadline"), PledgeDeadline(branch_id).pack())],
             [
-                Button(_("🗓 Monthly check-ins"), f"pcf:m:{branch_id}"),
-                Button(_("🗓 Quarterly check-ins"), f"pcf:q:{branch_id}"),
+                Button(_("🗓 Monthly check-ins"), PledgeFrequency("monthly", branch_id).pack()),
+                Button(_("🗓 Quarterly check-ins"), PledgeFrequency("quarterly", branch_id).pack()),
             ],
         ],
     )
@@ -735,29 +753,25 @@ async def _show_settings(ctx: Ctx, branch_id: int) -> None:
     audience="manager",
 )
 async def settings_cmd(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, "pcs")
+    branch_id = await pick_branch(ctx, PledgeSettingsFor)
     if branch_id is not None:
         await _show_settings(ctx, branch_id)
 
 
-@router.button("pcs")
-async def settings_for(ctx: Ctx) -> None:
-    await _show_settings(ctx, branch_arg(ctx))
+@router.button(PledgeSettingsFor)
+async def settings_for(ctx: Ctx, data: PledgeSettingsFor) -> None:
+    await _show_settings(ctx, data.branch_id)
 
 
-@router.button("pcf")
-async def set_frequency(ctx: Ctx) -> None:
-    parts = (ctx.inbound.choice or "").split(":")
-    freq = {"m": "monthly", "q": "quarterly"}.get(parts[1] if len(parts) == 3 else "")
-    if freq is None:
-        raise InvalidInput(_("This button is no longer active."))
-    await ctx.svc(PledgeService).update_settings(ctx.require_actor(), branch_arg(ctx), frequency=freq)
-    await _show_settings(ctx, branch_arg(ctx))
+@router.button(PledgeFrequency)
+async def set_frequency(ctx: Ctx, data: PledgeFrequency) -> None:
+    await ctx.svc(PledgeService).update_settings(ctx.require_actor(), data.branch_id, frequency=data.frequency)
+    await _show_settings(ctx, data.branch_id)
 
 
-@router.button("pdl")
-async def set_deadline(ctx: Ctx) -> None:
-    branch_id = branch_arg(ctx)
+@router.button(PledgeDeadline)
+async def set_deadline(ctx: Ctx, data: PledgeDeadline) -> None:
+    branch_id = data.branch_id
     await ctx.svc(PledgeService).settings_for(ctx.require_actor(), branch_id)  # refuses non-managers first
     await ctx.forms.start("pledge_deadline", {"branch_id": branch_id})
 

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_now
+from bot.features.pledges.callbacks import DecidePledge, PledgeDraft
 from bot.features.pledges.models import (
     FIELD_MAX,
     Pledge,
@@ -44,6 +45,7 @@ from bot.features.pledges.texts import (
     yearend_draft,
 )
 from bot.i18n import _
+from bot.kernel.callbacks import StaleButton
 from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor, BranchSeat
@@ -354,8 +356,8 @@ class PledgeService:
                 text=text,
                 buttons=[
                     [
-                        Button(_("✅ Approve pledge"), f"pl:a:{p.id}:{p.version}"),
-                        Button(_("↩️ Return with a comment"), f"pl:r:{p.id}:{p.version}"),
+                        Button(_("✅ Approve pledge"), DecidePledge("ok", p.id, p.version).pack()),
+                        Button(_("↩️ Return with a comment"), DecidePledge("back", p.id, p.version).pack()),
                     ]
                 ],
             )
@@ -495,7 +497,7 @@ class PledgeService:
                         "↩️ The secretary returned your pledge for {year} with a comment:\n"
                         "<i>{comment}</i>\n\nYour pledge is ready to edit."
                     ).format(year=year, comment=esc(comment)),
-                    buttons=[[Button(_("✏️ Edit my pledge"), "pd:open")]],
+                    buttons=[[Button(_("✏️ Edit my pledge"), PledgeDraft("open").pack())]],
                 ),
                 branch_id=p.branch_id,
             )
@@ -658,7 +660,7 @@ class PledgeService:
                 text += "\n" + _("The branch's deadline is {date}.").format(
                     date=deadline.strftime("%d/%m/%Y")
                 )
-            return Reply(text=text, buttons=[[Button(_("📝 Register now"), "pd:open")]])
+            return Reply(text=text, buttons=[[Button(_("📝 Register now"), PledgeDraft("open").pack())]])
 
         added = await notify(
             s, self.deps, person_id, key=key, kind="pledge_reminder", render=render, branch_id=branch.id,
@@ -677,7 +679,7 @@ class PledgeService:
         self, actor: Actor, branch_id: int, *, deadline: date | None = None, frequency: str | None = None
     ) -> PledgeBranchSettings:
         if frequency is not None and frequency not in ("monthly", "quarterly"):
-            raise InvalidInput(_("This button is no longer active."))
+            raise StaleButton(f"unknown frequency {frequency!r}")
         now = self.now()
         async with self.deps.db.session() as s:
             branch = await self._branch_for_manager(s, actor, branch_id, "pledge_settings")
@@ -713,13 +715,13 @@ class PledgeService:
 
     async def answer_checkin(self, actor: Actor, checkin_id: int, item_id: int, status: str) -> CheckinView:
         if status not in CHECKIN_MARKS:
-            raise InvalidInput(_("This button is no longer active."))
+            raise StaleButton(f"unknown check-in mark {status!r}")
         now = self.now()
         async with self.deps.db.session() as s:
             c = await self._own_checkin(s, actor, checkin_id)
             item = await s.get(PledgeItem, item_id)
             if item is None or item.pledge_id != c.pledge_id:
-                raise InvalidInput(_("This button is no longer active."))
+                raise StaleButton(f"item {item_id} is not in this check-in")
             row = (
                 await s.execute(
                     select(PledgeCheckinAnswer).where(
@@ -797,7 +799,7 @@ class PledgeService:
 
     async def submit_yearend(self, actor: Actor, review_id: int, level: str) -> PledgeReview:
         if level not in LEVELS:
-            raise InvalidInput(_("This button is no longer active."))
+            raise StaleButton(f"unknown level {level!r}")
         now = self.now()
         async with self.deps.db.session() as s:
             r = await s.get(PledgeReview, review_id)

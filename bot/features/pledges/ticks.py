@@ -16,6 +16,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc, to_utc
+from bot.features.pledges.callbacks import (
+    CheckinAnswer,
+    CheckinNote,
+    MidyearCheck,
+    PledgeStatusFor,
+    YearendEdit,
+    YearendLevel,
+)
 from bot.features.pledges.models import (
     Pledge,
     PledgeBranchSettings,
@@ -45,19 +53,19 @@ from storage.models.people import Person
 def checkin_buttons(checkin_id: int, items: list[tuple[int, str]]) -> list[list[Button]]:
     rows = [
         [
-            Button(f"✓ {_('Deed {n}').format(n=i)}", f"pc:{checkin_id}:{item_id}:done"),
-            Button(f"⏳ {_('Deed {n}').format(n=i)}", f"pc:{checkin_id}:{item_id}:doing"),
-            Button(f"✗ {_('Deed {n}').format(n=i)}", f"pc:{checkin_id}:{item_id}:not"),
+            Button(f"✓ {_('Deed {n}').format(n=i)}", CheckinAnswer(checkin_id, item_id, "done").pack()),
+            Button(f"⏳ {_('Deed {n}').format(n=i)}", CheckinAnswer(checkin_id, item_id, "doing").pack()),
+            Button(f"✗ {_('Deed {n}').format(n=i)}", CheckinAnswer(checkin_id, item_id, "not").pack()),
         ]
         for i, (item_id, _what) in enumerate(items, 1)
     ]
-    rows.append([Button(_("📝 Add a note"), f"pcn:{checkin_id}")])
+    rows.append([Button(_("📝 Add a note"), CheckinNote(checkin_id).pack())])
     return rows
 
 
 def yearend_buttons(review_id: int) -> list[list[Button]]:
-    rows = [[Button(_("✏️ Edit the draft"), f"pyr:e:{review_id}")]]
-    rows += [[Button(label(), f"pyr:l:{review_id}:{code}")] for code, label in LEVELS.items()]
+    rows = [[Button(_("✏️ Edit the draft"), YearendEdit(review_id).pack())]]
+    rows += [[Button(label(), YearendLevel(review_id, code).pack())] for code, label in LEVELS.items()]
     return rows
 
 
@@ -230,7 +238,7 @@ def _midyear_reply(p: Pledge) -> Reply:
             "Look back at the deeds you registered for {year} and write a few lines: "
             "what went well, what you will do better."
         ).format(year=p.year),
-        buttons=[[Button(_("✍️ Write my mid-year self-check"), f"pmy:{p.id}")]],
+        buttons=[[Button(_("✍️ Write my mid-year self-check"), MidyearCheck(p.id).pack())]],
     )
 
 
@@ -294,7 +302,7 @@ async def deadline_reminders(services: Services, now: datetime, since: datetime 
                                 "📋 The pledge deadline ({date}) has passed. Every member has registered. 🎉"
                             ).format(date=deadline.strftime("%d/%m/%Y"))
                         return Reply(
-                            text=text, buttons=[[Button(_("📋 Pledge status"), f"pst:{branch.id}")]]
+                            text=text, buttons=[[Button(_("📋 Pledge status"), PledgeStatusFor(branch.id).pack())]]
                         )
 
                     await notify(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.features.privacy.callbacks import EraseData
 from bot.features.privacy.service import PrivacyService
 from bot.i18n import _
 from bot.kernel.context import Ctx
@@ -16,14 +17,15 @@ async def erase(ctx: Ctx) -> None:
     await ctx.reply(
         _("⚠️ <b>Delete your data?</b>\nYour name, accounts and personal records will be deleted or made "
           "anonymous, you will leave your branches, and your secretary will be told. This cannot be undone."),
-        [[Button(_("🗑 Yes, delete my data"), "erase:yes")], [Button(_("No, keep it"), "erase:no")]],
+        [[Button(_("🗑 Yes, delete my data"), EraseData(True).pack())],
+         [Button(_("No, keep it"), EraseData(False).pack())]],
     )
 
 
-@router.button("erase")
-async def erase_confirmed(ctx: Ctx) -> None:
+@router.button(EraseData)
+async def erase_confirmed(ctx: Ctx, data: EraseData) -> None:
     actor = ctx.require_actor()
-    if (ctx.inbound.choice or "").endswith(":yes"):
+    if data.confirmed:
         await ctx.svc(PrivacyService).erase(actor)
         ctx.state.clear()
         ctx.state_dirty = True

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from bot.features.reports.service import PERIODS, XLSX_MIME, ReportService
+from collections.abc import Callable
+
+from bot.features.reports.callbacks import CommitteeReport, Period, ReportExport, ReportFor, ShowReport
+from bot.features.reports.service import XLSX_MIME, ReportService
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
+from bot.kernel.callbacks import CallbackData
 from bot.kernel.context import Ctx
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
@@ -17,21 +21,14 @@ from bot.services.permissions import can_see_committee_view, committee_org
 router = Router("reports")
 
 
-def _periods(prefix: str, target: int) -> list[list[Button]]:
+def _periods(kind: Callable[[Period, int], CallbackData], target: int) -> list[list[Button]]:
     return [
         [
-            Button(_("This month"), f"{prefix}:m:{target}"),
-            Button(_("This quarter"), f"{prefix}:q:{target}"),
-            Button(_("This year"), f"{prefix}:y:{target}"),
+            Button(_("This month"), kind("m", target).pack()),
+            Button(_("This quarter"), kind("q", target).pack()),
+            Button(_("This year"), kind("y", target).pack()),
         ]
     ]
-
-
-def _args(ctx: Ctx) -> tuple[str, int]:
-    parts = (ctx.inbound.choice or "").split(":")
-    if len(parts) != 3 or parts[1] not in PERIODS or not parts[2].isdigit():
-        raise InvalidInput(_("This button is no longer active."))
-    return parts[1], int(parts[2])
 
 
 @router.command("baocao", "report", help=lambda: _("branch report and Excel export"), audience="manager")
@@ -39,33 +36,32 @@ async def report(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     org_id = committee_org(actor)
     if can_see_committee_view(actor) and org_id is not None:
-        await ctx.reply(_("📊 Report of the Party committee: which period?"), _periods("rc", org_id))
+        await ctx.reply(_("📊 Report of the Party committee: which period?"), _periods(CommitteeReport, org_id))
         return
-    branch_id = await pick_branch(ctx, "rpb")
+    branch_id = await pick_branch(ctx, ReportFor)
     if branch_id is not None:
-        await ctx.reply(_("📊 Which period?"), _periods("rp", branch_id))
+        await ctx.reply(_("📊 Which period?"), _periods(ShowReport, branch_id))
 
 
-@router.button("rpb")
-async def report_for(ctx: Ctx) -> None:
-    branch_id = int((ctx.inbound.choice or "").rsplit(":", 1)[-1] or 0)
-    await ctx.reply(_("📊 Which period?"), _periods("rp", branch_id))
+@router.button(ReportFor)
+async def report_for(ctx: Ctx, data: ReportFor) -> None:
+    await ctx.reply(_("📊 Which period?"), _periods(ShowReport, data.branch_id))
 
 
-@router.button("rp")
-async def branch_report(ctx: Ctx) -> None:
-    period, branch_id = _args(ctx)
+@router.button(ShowReport)
+async def branch_report(ctx: Ctx, data: ShowReport) -> None:
+    period, branch_id = data.period, data.branch_id
     svc = ctx.svc(ReportService)
     r = await svc.branch_report(ctx.require_actor(), branch_id, period)
-    await ctx.reply(report_text(r), [[Button(_("📥 Export to Excel"), f"rx:{period}:{branch_id}")]])
+    await ctx.reply(report_text(r), [[Button(_("📥 Export to Excel"), ReportExport(period, branch_id).pack())]])
     png = await svc.chart(r)
     key = await ctx.svc(MediaStore).save(png, "image/png", "baocao.png")
     await ctx.reply(media=MediaRef(kind="photo", media_key=key, mime="image/png", file_name="baocao.png"))
 
 
-@router.button("rx")
-async def export(ctx: Ctx) -> None:
-    period, branch_id = _args(ctx)
+@router.button(ReportExport)
+async def export(ctx: Ctx, data: ReportExport) -> None:
+    period, branch_id = data.period, data.branch_id
     data, name = await ctx.svc(ReportService).workbook(ctx.require_actor(), branch_id, period)
     key = await ctx.svc(MediaStore).save(data, XLSX_MIME, name)
     await ctx.reply(
@@ -74,9 +70,9 @@ async def export(ctx: Ctx) -> None:
     )
 
 
-@router.button("rc")
-async def committee(ctx: Ctx) -> None:
-    period, org_id = _args(ctx)
+@router.button(CommitteeReport)
+async def committee(ctx: Ctx, data: CommitteeReport) -> None:
+    period, org_id = data.period, data.org_id
     org, reports = await ctx.svc(ReportService).committee_view(ctx.require_actor(), org_id, period)
     label = reports[0].label if reports else ""
     lines = [

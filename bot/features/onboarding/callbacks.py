@@ -1,0 +1,44 @@
+"""Button kinds of onboarding and branch membership. JoinDecision is also built by housekeeping's reminder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.kernel.callbacks import CallbackData
+
+
+@dataclass(frozen=True)
+class JoinDecision(CallbackData, prefix="join"):
+    verdict: Literal["ok", "no"]
+    membership_id: int
+
+
+@dataclass(frozen=True)
+class LeaveBranch(CallbackData, prefix="leave"):
+    branch_id: int
+
+
+@dataclass(frozen=True)
+class StayInBranch(CallbackData, prefix="leave.no"):
+    pass
+
+
+@dataclass(frozen=True)
+class SetLanguage(CallbackData, prefix="lang"):
+    locale: Literal["vi", "en"]
+
+
+@dataclass(frozen=True)
+class JoinCodeFor(CallbackData, prefix="join.code"):
+    branch_id: int
+
+
+@dataclass(frozen=True)
+class PendingFor(CallbackData, prefix="join.wait"):
+    branch_id: int
+
+
+@dataclass(frozen=True)
+class MembersFor(CallbackData, prefix="members"):
+    branch_id: int
