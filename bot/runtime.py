@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import timedelta
 
 from aiohttp import web
 
@@ -21,7 +20,6 @@ from bot.compose import build, build_leadership
 from bot.config import Settings, require_channel, require_token
 from bot.scale.leader import Leadership, lead
 from bot.scale.metrics import Metrics, add_ops_routes
-from bot.services import outbox
 
 log = logging.getLogger("hocbac.run")
 
@@ -89,8 +87,6 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
     """Standby until elected; then run the ticks and the sender until leadership is lost or stop."""
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
-    # Rows left 'sending' by a dead worker are claimed again after this lease (the in-flight window).
-    outbox.CLAIM_LEASE = timedelta(seconds=settings.outbox_claim_lease_seconds)
     composed = await build(settings, mode="worker")
     app, sender = composed.app, composed.sender
     assert sender is not None

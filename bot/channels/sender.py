@@ -102,7 +102,8 @@ class Sender:
         now = self.clock.now()
         async with self.db.session() as s:
             rows = await outbox.claim_due(s, now=now, worker=self.worker_id, limit=batch,
-                                          channels=sorted({k.split(":")[0] for k in self.channels}))
+                                          channels=sorted({k.split(":")[0] for k in self.channels}),
+                                          lease=timedelta(seconds=self.settings.outbox_claim_lease_seconds))
         if not rows:
             return 0
         sem = asyncio.Semaphore(self.settings.send_in_flight)

@@ -19,7 +19,7 @@ from bot.messages import ChatRef, Reply
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Identity, Person
 
-CLAIM_LEASE = timedelta(minutes=2)
+CLAIM_LEASE = timedelta(minutes=2)  # the default of OUTBOX_CLAIM_LEASE_SECONDS; callers pass the setting
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +136,15 @@ async def enqueue_for_person(
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, worker: str, limit: int, channels: list[str] | None = None
+    session: AsyncSession, *, now: datetime, worker: str, limit: int, channels: list[str] | None = None,
+    lease: timedelta = CLAIM_LEASE,
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due rows (pending, or sending with an expired lease)."""
+    """Claim up to ``limit`` due rows (pending, or sending whose ``lease`` expired: a dead worker's)."""
     due = and_(
         OutboxMessage.due_at <= now,
         or_(
             OutboxMessage.status == OutboxStatus.PENDING.value,
-            and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.claimed_at < now - CLAIM_LEASE),
+            and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.claimed_at < now - lease),
         ),
     )
     query = select(OutboxMessage).where(due)
