@@ -59,7 +59,7 @@ FeatureSeeder = Callable[[SeedContext], Awaitable[None]]
 FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "daily": ("bot.features.daily.service", seed_features.seed_daily),
     "meetings": ("bot.features.meetings.service", seed_features.seed_meetings),
-    "pledges": ("bot.features.pledges.service", seed_features.seed_pledges),
+    "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
     "deeds": ("bot.features.deeds.service", seed_features.seed_deeds),
 }
 

@@ -61,9 +61,9 @@ def _pledge(duty: str, what: str, criterion: str, when: str) -> dict[str, object
 
 async def seed_pledges(ctx: SeedContext) -> None:
     """An's pledge approved with the secretary's button, Bình's waiting for her, Cường without one."""
-    from bot.features.pledges.service import PledgeService
+    from bot.features.pledges.drafting import PledgeDrafting
 
-    svc = ctx.services.get(PledgeService)
+    svc = ctx.services.get(PledgeDrafting)
     an = await ctx.actor(AN)
     await svc.save_draft(an, _pledge("Trưởng thôn 1", "Vận động bà con giữ đường làng sạch đẹp",
                                      "Mỗi tháng một buổi tổng vệ sinh", "Hằng tháng"))

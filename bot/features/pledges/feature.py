@@ -1,9 +1,10 @@
 """Pledges (phiếu đăng ký học tập và làm theo Bác): the form, review, check-ins and the year end."""
 
 from bot.features.pledges import models, ticks
+from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
+from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
 from bot.features.pledges.handlers import router
-from bot.features.pledges.service import _erase_pledges, _figures, _not_pledged_audience, _pledge_items
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.services.extensions import Audience, ExportSheet, Figures, Tick

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.features.pledges.assessment import REVIEW_MAX, SelfAssessment
 from bot.features.pledges.callbacks import (
     CheckinAnswer,
     CheckinNote,
@@ -31,9 +32,13 @@ from bot.features.pledges.callbacks import (
     YearendExportFor,
     YearendLevel,
 )
+from bot.features.pledges.checkins import PledgeCheckins
+from bot.features.pledges.drafting import PledgeDrafting
 from bot.features.pledges.exports import XLSX_MIME, PledgeExport
 from bot.features.pledges.models import FIELD_MAX
-from bot.features.pledges.service import REVIEW_MAX, PledgeService, StatusView
+from bot.features.pledges.reminders import PledgeReminders
+from bot.features.pledges.review import PledgeReviewing, StatusView
+from bot.features.pledges.settings import PledgeSettings
 from bot.features.pledges.texts import (
     LEVELS,
     MAX_ITEMS,
@@ -44,6 +49,7 @@ from bot.features.pledges.texts import (
     render_checkin,
 )
 from bot.features.pledges.ticks import checkin_buttons, yearend_buttons, yearend_message
+from bot.features.pledges.viewing import PledgeViewing
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.callbacks import StaleButton
@@ -204,13 +210,13 @@ def resume_step(content: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
 
 
 async def _form_done(ctx: Ctx, data: dict[str, Any]) -> None:
-    await ctx.svc(PledgeService).save_draft(ctx.require_actor(), data)
+    await ctx.svc(PledgeDrafting).save_draft(ctx.require_actor(), data)
     await show_review(ctx)
 
 
 async def _form_left(ctx: Ctx, data: dict[str, Any]) -> bool:
     # Stopping halfway keeps a draft: next time /dangky offers to continue.
-    await ctx.svc(PledgeService).save_draft(ctx.require_actor(), data)
+    await ctx.svc(PledgeDrafting).save_draft(ctx.require_actor(), data)
     await ctx.reply(_("💾 I kept your pledge as a draft. Send /dangky any time to continue."))
     return True
 
@@ -234,7 +240,7 @@ async def register(ctx: Ctx) -> None:
 
 
 async def _entry(ctx: Ctx) -> None:
-    mine = await ctx.svc(PledgeService).mine(ctx.require_actor())
+    mine = await ctx.svc(PledgeDrafting).mine(ctx.require_actor())
     p, draft = mine.pledge, mine.draft
     if draft is not None:
         if draft.get("mode") in ("fix", "amend"):
@@ -261,11 +267,11 @@ async def _entry(ctx: Ctx) -> None:
         await ctx.reply(
             _("Your pledge is waiting for the secretary's approval.")
             + "\n\n"
-            + await ctx.svc(PledgeService).card(ctx.require_actor())
+            + await ctx.svc(PledgeViewing).card(ctx.require_actor())
         )
         return
     if p.status == "returned":
-        await ctx.svc(PledgeService).start_edit(ctx.require_actor(), "fix")
+        await ctx.svc(PledgeDrafting).start_edit(ctx.require_actor(), "fix")
         await show_review(ctx)
         return
     await ctx.reply(
@@ -279,7 +285,7 @@ async def _entry(ctx: Ctx) -> None:
 
 async def show_review(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    mine = await ctx.svc(PledgeService).mine(actor)
+    mine = await ctx.svc(PledgeDrafting).mine(actor)
     if mine.draft is None:
         await _entry(ctx)
         return
@@ -337,12 +343,12 @@ async def show_review(ctx: Ctx) -> None:
 @router.button(PledgeDraft)
 async def draft_button(ctx: Ctx, data: PledgeDraft) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(PledgeService)
+    svc = ctx.svc(PledgeDrafting)
     action = data.action
     if action == "open":
         await _entry(ctx)
     elif action == "view":
-        await ctx.reply(await svc.card(actor))
+        await ctx.reply(await ctx.svc(PledgeViewing).card(actor))
     elif action == "go":
         await show_review(ctx)
     elif action == "new":
@@ -364,7 +370,7 @@ async def draft_button(ctx: Ctx, data: PledgeDraft) -> None:
 
 
 async def _draft(ctx: Ctx) -> dict[str, Any]:
-    draft = (await ctx.svc(PledgeService).mine(ctx.require_actor())).draft
+    draft = (await ctx.svc(PledgeDrafting).mine(ctx.require_actor())).draft
     if draft is None:
         raise StaleButton("no pledge draft")
     return draft
@@ -387,7 +393,7 @@ async def _add_deed(ctx: Ctx) -> None:
 @router.button(PledgeRemoveDeed)
 async def remove_deed(ctx: Ctx, data: PledgeRemoveDeed) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(PledgeService)
+    svc = ctx.svc(PledgeDrafting)
     draft = await _draft(ctx)
     items = list(draft.get("items") or [])
     idx = data.index
@@ -422,11 +428,11 @@ async def edit_deed(ctx: Ctx, data: PledgeEditDeed) -> None:
 @router.command("camket", "mypledge", help=lambda: _("my pledge and its progress"))
 async def my_pledge(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(PledgeService)
+    svc = ctx.svc(PledgeViewing)
     history = await svc.my_pledges(actor)
     shown: int | None = None
     if is_member(actor):
-        mine = await svc.mine(actor)
+        mine = await ctx.svc(PledgeDrafting).mine(actor)
         if mine.pledge is not None and mine.pledge.version > 0:
             shown = mine.pledge.id
             await ctx.reply(await svc.card(actor))
@@ -452,7 +458,7 @@ async def my_pledge(ctx: Ctx) -> None:
 
 @router.button(ViewPledge)
 async def view_pledge(ctx: Ctx, data: ViewPledge) -> None:
-    await ctx.reply(await ctx.svc(PledgeService).card(ctx.require_actor(), data.pledge_id))
+    await ctx.reply(await ctx.svc(PledgeViewing).card(ctx.require_actor(), data.pledge_id))
 
 
 # --- the secretary's decision ---------------------------------------------------------------------------
@@ -461,7 +467,7 @@ async def view_pledge(ctx: Ctx, data: ViewPledge) -> None:
 @router.button(DecidePledge)
 async def decide(ctx: Ctx, data: DecidePledge) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(PledgeService)
+    svc = ctx.svc(PledgeReviewing)
     pledge_id, version = data.pledge_id, data.version
     if data.verdict == "ok":
         name = await svc.approve(actor, pledge_id, version)
@@ -476,7 +482,7 @@ async def decide(ctx: Ctx, data: DecidePledge) -> None:
 
 
 async def _returned(ctx: Ctx, data: dict[str, Any]) -> None:
-    name = await ctx.svc(PledgeService).return_pledge(
+    name = await ctx.svc(PledgeReviewing).return_pledge(
         ctx.require_actor(), int(data["pledge_id"]), int(data["version"]), data["comment"]
     )
     await ctx.reply(_("↩️ Pledge of {name} returned with your comment.").format(name=esc(name)))
@@ -507,7 +513,7 @@ router.form(
 
 @router.button(CheckinAnswer)
 async def checkin_answer(ctx: Ctx, data: CheckinAnswer) -> None:
-    view = await ctx.svc(PledgeService).answer_checkin(
+    view = await ctx.svc(PledgeCheckins).answer_checkin(
         ctx.require_actor(), data.checkin_id, data.item_id, data.mark
     )
     text = render_checkin(view.period, view.items, view.answers, view.note)
@@ -521,12 +527,12 @@ async def checkin_answer(ctx: Ctx, data: CheckinAnswer) -> None:
 @router.button(CheckinNote)
 async def checkin_note(ctx: Ctx, data: CheckinNote) -> None:
     checkin_id = data.checkin_id
-    await ctx.svc(PledgeService).checkin(ctx.require_actor(), checkin_id)  # refuses someone else's
+    await ctx.svc(PledgeCheckins).checkin(ctx.require_actor(), checkin_id)  # refuses someone else's
     await ctx.forms.start("pledge_checkin_note", {"checkin_id": checkin_id})
 
 
 async def _noted(ctx: Ctx, data: dict[str, Any]) -> None:
-    view = await ctx.svc(PledgeService).note_checkin(
+    view = await ctx.svc(PledgeCheckins).note_checkin(
         ctx.require_actor(), int(data["checkin_id"]), data["note"]
     )
     await ctx.reply(
@@ -558,12 +564,12 @@ router.form(
 @router.button(MidyearCheck)
 async def midyear(ctx: Ctx, data: MidyearCheck) -> None:
     pledge_id = data.pledge_id
-    await ctx.svc(PledgeService).require_own_pledge(ctx.require_actor(), pledge_id)
+    await ctx.svc(SelfAssessment).require_own_pledge(ctx.require_actor(), pledge_id)
     await ctx.forms.start("pledge_midyear", {"pledge_id": pledge_id})
 
 
 async def _midyear_done(ctx: Ctx, data: dict[str, Any]) -> None:
-    await ctx.svc(PledgeService).save_midyear(ctx.require_actor(), int(data["pledge_id"]), data["text"])
+    await ctx.svc(SelfAssessment).save_midyear(ctx.require_actor(), int(data["pledge_id"]), data["text"])
     await ctx.reply(_("🌗 Thank you! Your mid-year self-check is saved; it will help your year-end review."))
 
 
@@ -587,7 +593,7 @@ router.form(
 
 @router.button(YearendLevel)
 async def yearend_level(ctx: Ctx, data: YearendLevel) -> None:
-    r = await ctx.svc(PledgeService).submit_yearend(ctx.require_actor(), data.review_id, data.level)
+    r = await ctx.svc(SelfAssessment).submit_yearend(ctx.require_actor(), data.review_id, data.level)
     await ctx.reply(
         _("📨 Your year-end self-assessment ({level}) was sent to the secretary.").format(
             level=LEVELS[r.level or "done"]()
@@ -598,7 +604,7 @@ async def yearend_level(ctx: Ctx, data: YearendLevel) -> None:
 @router.button(YearendEdit)
 async def yearend(ctx: Ctx, data: YearendEdit) -> None:
     review_id = data.review_id
-    r = await ctx.svc(PledgeService).yearend_review(ctx.require_actor(), review_id)
+    r = await ctx.svc(SelfAssessment).yearend_review(ctx.require_actor(), review_id)
     if r.status == "submitted":
         await ctx.reply(_("Your self-assessment was already sent to the secretary."))
         return
@@ -607,7 +613,7 @@ async def yearend(ctx: Ctx, data: YearendEdit) -> None:
 
 
 async def _yearend_edited(ctx: Ctx, data: dict[str, Any]) -> None:
-    r = await ctx.svc(PledgeService).edit_yearend(ctx.require_actor(), int(data["review_id"]), data["text"])
+    r = await ctx.svc(SelfAssessment).edit_yearend(ctx.require_actor(), int(data["review_id"]), data["text"])
     year = ctx.today.year
     await ctx.reply(yearend_message(year, r.text), yearend_buttons(r.id or 0))
 
@@ -662,7 +668,7 @@ def _status_text(v: StatusView) -> str:
 
 
 async def _show_status(ctx: Ctx, branch_id: int) -> None:
-    view = await ctx.svc(PledgeService).status(ctx.require_actor(), branch_id)
+    view = await ctx.svc(PledgeReviewing).status(ctx.require_actor(), branch_id)
     await ctx.reply(
         _status_text(view),
         [
@@ -690,7 +696,7 @@ async def status_for(ctx: Ctx, data: PledgeStatusFor) -> None:
 
 @router.button(PledgeNudge)
 async def nudge(ctx: Ctx, data: PledgeNudge) -> None:
-    queued, skipped = await ctx.svc(PledgeService).nudge_unpledged(ctx.require_actor(), data.branch_id)
+    queued, skipped = await ctx.svc(PledgeReminders).nudge_unpledged(ctx.require_actor(), data.branch_id)
     text = _("🔔 Reminders queued: {n}.").format(n=queued)
     if skipped:
         text += "\n" + _("{n} member(s) were already reminded in the last 7 days, so not again now.").format(
@@ -722,7 +728,7 @@ FREQUENCIES = {"monthly": lambda: _("monthly"), "quarterly": lambda: _("quarterl
 
 
 async def _show_settings(ctx: Ctx, branch_id: int) -> None:
-    name, st = await ctx.svc(PledgeService).settings_for(ctx.require_actor(), branch_id)
+    name, st = await ctx.svc(PledgeSettings).settings_for(ctx.require_actor(), branch_id)
     deadline = st.deadline.strftime("%d/%m/%Y") if st.deadline else _("not set")
     await ctx.reply(
         _(
@@ -765,19 +771,19 @@ async def settings_for(ctx: Ctx, data: PledgeSettingsFor) -> None:
 
 @router.button(PledgeFrequency)
 async def set_frequency(ctx: Ctx, data: PledgeFrequency) -> None:
-    await ctx.svc(PledgeService).update_settings(ctx.require_actor(), data.branch_id, frequency=data.frequency)
+    await ctx.svc(PledgeSettings).update_settings(ctx.require_actor(), data.branch_id, frequency=data.frequency)
     await _show_settings(ctx, data.branch_id)
 
 
 @router.button(PledgeDeadline)
 async def set_deadline(ctx: Ctx, data: PledgeDeadline) -> None:
     branch_id = data.branch_id
-    await ctx.svc(PledgeService).settings_for(ctx.require_actor(), branch_id)  # refuses non-managers first
+    await ctx.svc(PledgeSettings).settings_for(ctx.require_actor(), branch_id)  # refuses non-managers first
     await ctx.forms.start("pledge_deadline", {"branch_id": branch_id})
 
 
 async def _deadline_set(ctx: Ctx, data: dict[str, Any]) -> None:
-    await ctx.svc(PledgeService).update_settings(
+    await ctx.svc(PledgeSettings).update_settings(
         ctx.require_actor(), int(data["branch_id"]), deadline=date.fromisoformat(data["deadline"])
     )
     await _show_settings(ctx, int(data["branch_id"]))
