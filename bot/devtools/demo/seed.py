@@ -60,7 +60,7 @@ FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "daily": ("bot.features.daily.service", seed_features.seed_daily),
     "meetings": ("bot.features.meetings.service", seed_features.seed_meetings),
     "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
-    "deeds": ("bot.features.deeds.service", seed_features.seed_deeds),
+    "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
 }
 
 

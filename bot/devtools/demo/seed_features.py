@@ -84,10 +84,12 @@ async def seed_deeds(ctx: SeedContext) -> None:
     """Cường's deed commended (and shared to the group), An's accepted with a photo, Bình's waiting with a
     photo: the secretary's 19:00 digest brings it to her."""
     from bot.features.deeds.models import ShareConsent
-    from bot.features.deeds.service import DeedInput, DeedService
+    from bot.features.deeds.reporting import DeedInput, DeedReporting
+    from bot.features.deeds.review import DeedReviewing
     from bot.services.media import MediaStore
 
-    svc = ctx.services.get(DeedService)
+    svc = ctx.services.get(DeedReporting)
+    reviewing = ctx.services.get(DeedReviewing)
     media = ctx.services.get(MediaStore)
     secretary = await ctx.actor(SECRETARY)
     today = local_today(ctx.services.deps.clock)
@@ -100,14 +102,14 @@ async def seed_deeds(ctx: SeedContext) -> None:
         day=today - timedelta(days=3), text="Cùng thanh niên thôn sửa lại cây cầu tre qua mương cho bà con đi lại",
         category="giúp đỡ nhân dân", share=ShareConsent.YES.value))
     assert featured.id is not None
-    await svc.review(secretary, featured.id, "feature")
+    await reviewing.review(secretary, featured.id, "feature")
 
     an = await ctx.actor(AN)
     accepted = await svc.report(an, DeedInput(
         day=today - timedelta(days=1), text="Dọn rác và phát quang bụi rậm đoạn đường làng trước nhà văn hóa",
         category="giữ gìn môi trường", photo_keys=[photo_an]))
     assert accepted.id is not None
-    await svc.review(secretary, accepted.id, "accept")
+    await reviewing.review(secretary, accepted.id, "accept")
 
     binh = await ctx.actor(BINH)
     await svc.report(binh, DeedInput(
