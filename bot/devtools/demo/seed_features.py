@@ -25,9 +25,9 @@ MEETING_TOPIC = "Sinh hoạt chi bộ thường kỳ; kiểm điểm việc làm
 
 async def seed_daily(ctx: SeedContext) -> None:
     """The year theme (by the committee admin) and the branch group linked by the secretary."""
-    from bot.features.daily.service import DailyService
+    from bot.features.daily.library import DailyLibrary
 
-    await ctx.services.get(DailyService).set_theme(ctx.admin, ctx.org_id, THEME_TITLE, THEME_TOPICS)
+    await ctx.services.get(DailyLibrary).set_theme(ctx.admin, ctx.org_id, THEME_TITLE, THEME_TOPICS)
     # She links the group as she would: by typing the command in it. The answer shows in the group chat.
     await ctx.say(GROUP, "/lienketnhom")
     await ctx.users[SECRETARY.user_id].expect("đã được liên kết", chat=GROUP_CHAT_ID, timeout=10)
