@@ -58,7 +58,7 @@ log = logging.getLogger("hocbac.demo")
 FeatureSeeder = Callable[[SeedContext], Awaitable[None]]
 FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "daily": ("bot.features.daily.library", seed_features.seed_daily),
-    "meetings": ("bot.features.meetings.service", seed_features.seed_meetings),
+    "meetings": ("bot.features.meetings.scheduling", seed_features.seed_meetings),
     "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
     "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
 }

@@ -36,16 +36,17 @@ async def seed_daily(ctx: SeedContext) -> None:
 async def seed_meetings(ctx: SeedContext) -> None:
     """The next regular meeting, two days ahead at 19:30, and its notice with RSVP buttons to members."""
     from bot.features.meetings.models import MeetingKind
-    from bot.features.meetings.service import MeetingService
+    from bot.features.meetings.notices import MeetingNotices
+    from bot.features.meetings.scheduling import MeetingScheduling
 
-    svc = ctx.services.get(MeetingService)
+    svc = ctx.services.get(MeetingScheduling)
     secretary = await ctx.actor(SECRETARY)
     day = local_today(ctx.services.deps.clock) + timedelta(days=MEETING_IN_DAYS)
     meeting = await svc.schedule(secretary, ctx.branch_id, kind=MeetingKind.REGULAR.value,
                                  starts_local=datetime.combine(day, MEETING_AT), place=MEETING_PLACE,
                                  topic=MEETING_TOPIC)
     assert meeting.id is not None
-    await svc.send_notice(secretary, meeting.id)
+    await ctx.services.get(MeetingNotices).send_notice(secretary, meeting.id)
     await ctx.users[AN.user_id].expect("Giấy mời sinh hoạt", MEETING_PLACE, timeout=10)
 
 

@@ -1,9 +1,10 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
 from bot.features.meetings import models
+from bot.features.meetings.figures import _meeting_sheet, _next_meeting
 from bot.features.meetings.handlers import router
+from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
-from bot.features.meetings.service import _meeting_figures, _meeting_sheet, _next_meeting
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.services.extensions import ExportSheet, Figures, Tick

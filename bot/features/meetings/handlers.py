@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.callbacks import (
     AllYesAttended,
     AttendanceFor,
@@ -21,7 +22,9 @@ from bot.features.meetings.callbacks import (
     ToggleAttendance,
 )
 from bot.features.meetings.models import MeetingKind
-from bot.features.meetings.service import MeetingService, is_odd_hour, kind_label
+from bot.features.meetings.notices import MeetingNotices
+from bot.features.meetings.rates import MeetingRates
+from bot.features.meetings.scheduling import MeetingScheduling, is_odd_hour, kind_label
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
@@ -95,7 +98,7 @@ async def _scheduled(ctx: Ctx, data: dict[str, Any]) -> None:
     actor = ctx.require_actor()
     t = parse_hhmm(data["time"])
     assert t is not None
-    m = await ctx.svc(MeetingService).schedule(
+    m = await ctx.svc(MeetingScheduling).schedule(
         actor,
         data["branch_id"],
         kind=data["kind"],
@@ -153,7 +156,7 @@ router.form(
 
 
 async def _start_meeting(ctx: Ctx, branch_id: int, kind: str = "", day: str = "") -> None:
-    default = (await ctx.svc(MeetingService).default_time(branch_id)).strftime("%H:%M")
+    default = (await ctx.svc(MeetingScheduling).default_time(branch_id)).strftime("%H:%M")
     await ctx.forms.start(
         "meeting", {"branch_id": branch_id, "kind": kind, "date": day, "default_time": default}
     )
@@ -183,7 +186,7 @@ async def meeting_from_reminder(ctx: Ctx, data: MeetingFromReminder) -> None:
 async def one_tap_notice(ctx: Ctx, data: OneTapNotice) -> None:
     """Tomorrow's meeting: schedule it with the usual time if needed and notify."""
     actor = ctx.require_actor()
-    svc = ctx.svc(MeetingService)
+    svc = ctx.svc(MeetingScheduling)
     branch_id, day = data.branch_id, data.day
     m = await svc.for_date(actor, branch_id, datetime.combine(day, datetime.min.time()))
     if m is None:
@@ -195,7 +198,7 @@ async def one_tap_notice(ctx: Ctx, data: OneTapNotice) -> None:
             starts_local=datetime.combine(day, t),
             confirmed_odd_hour=True,
         )
-    n = await svc.send_notice(actor, m.id)
+    n = await ctx.svc(MeetingNotices).send_notice(actor, m.id)
     await ctx.reply(
         _("📨 The meeting notice was sent to {n} members. Check-in code: <b>{code}</b>.").format(
             n=n, code=m.checkin_code
@@ -205,7 +208,7 @@ async def one_tap_notice(ctx: Ctx, data: OneTapNotice) -> None:
 
 @router.button(SendNotice)
 async def send_notice(ctx: Ctx, data: SendNotice) -> None:
-    n = await ctx.svc(MeetingService).send_notice(ctx.require_actor(), data.meeting_id)
+    n = await ctx.svc(MeetingNotices).send_notice(ctx.require_actor(), data.meeting_id)
     await ctx.reply(_("📨 The meeting notice was sent to {n} members.").format(n=n))
 
 
@@ -213,7 +216,7 @@ async def send_notice(ctx: Ctx, data: SendNotice) -> None:
 
 
 async def _absence(ctx: Ctx, data: dict[str, Any]) -> None:
-    await ctx.svc(MeetingService).rsvp(ctx.require_actor(), data["meeting_id"], False, data.get("reason"))
+    await ctx.svc(MeetingNotices).rsvp(ctx.require_actor(), data["meeting_id"], False, data.get("reason"))
     await ctx.reply(_("🙏 Noted: you will be absent. The secretary can see your reason."))
 
 
@@ -231,10 +234,10 @@ router.form(
 @router.button(Rsvp)
 async def rsvp(ctx: Ctx, data: Rsvp) -> None:
     if data.attend:
-        await ctx.svc(MeetingService).rsvp(ctx.require_actor(), data.meeting_id, True)
+        await ctx.svc(MeetingNotices).rsvp(ctx.require_actor(), data.meeting_id, True)
         await ctx.reply(_("✅ Noted: you will attend. See you at the meeting!"))
         return
-    await ctx.svc(MeetingService).rsvp(ctx.require_actor(), data.meeting_id, False)  # checks the member first
+    await ctx.svc(MeetingNotices).rsvp(ctx.require_actor(), data.meeting_id, False)  # checks the member first
     await ctx.forms.start("meeting_absence", {"meeting_id": data.meeting_id})
 
 
@@ -244,7 +247,7 @@ async def check_in(ctx: Ctx) -> None:
     if not code:
         await ctx.reply(_("Please send the code the secretary reads out, e.g. /comat 1234"))
         return
-    m = await ctx.svc(MeetingService).check_in(ctx.require_actor(), code)
+    m = await ctx.svc(MeetingAttendance).check_in(ctx.require_actor(), code)
     local = m.starts_at.astimezone(ctx.services.deps.clock.tz)
     await ctx.reply(
         _("✅ You are checked in at the {kind} of {date}.").format(
@@ -269,7 +272,7 @@ async def attendance_for(ctx: Ctx, data: AttendanceFor) -> None:
 
 
 async def _meetings_list(ctx: Ctx, branch_id: int) -> None:
-    meetings = await ctx.svc(MeetingService).recent(ctx.require_actor(), branch_id)
+    meetings = await ctx.svc(MeetingScheduling).recent(ctx.require_actor(), branch_id)
     if not meetings:
         await ctx.reply(_("No meetings yet. Schedule one with /hop."))
         return
@@ -289,10 +292,10 @@ async def _meetings_list(ctx: Ctx, branch_id: int) -> None:
 
 
 async def _sheet(ctx: Ctx, meeting_id: int) -> tuple[str, list[list[Button]]]:
-    svc = ctx.svc(MeetingService)
+    svc = ctx.svc(MeetingAttendance)
     actor = ctx.require_actor()
     m, roster = await svc.roster(actor, meeting_id)
-    rate = await svc.rate(actor, meeting_id)
+    rate = await ctx.svc(MeetingRates).rate(actor, meeting_id)
     local = m.starts_at.astimezone(ctx.services.deps.clock.tz)
     text = _(
         "🧾 <b>Attendance</b> — {kind}, {date}\nCheck-in code: <b>{code}</b>\nPresent {present}/{expected}"
@@ -322,13 +325,13 @@ async def attendance_sheet(ctx: Ctx, data: AttendanceSheet) -> None:
 
 @router.button(ToggleAttendance)
 async def mark(ctx: Ctx, data: ToggleAttendance) -> None:
-    await ctx.svc(MeetingService).toggle(ctx.require_actor(), data.meeting_id, data.person_id)
+    await ctx.svc(MeetingAttendance).toggle(ctx.require_actor(), data.meeting_id, data.person_id)
     await _show_sheet(ctx, data.meeting_id)
 
 
 @router.button(AllYesAttended)
 async def mark_all_yes(ctx: Ctx, data: AllYesAttended) -> None:
-    await ctx.svc(MeetingService).mark_all_yes(ctx.require_actor(), data.meeting_id)
+    await ctx.svc(MeetingAttendance).mark_all_yes(ctx.require_actor(), data.meeting_id)
     await _show_sheet(ctx, data.meeting_id)
 
 
@@ -358,7 +361,7 @@ async def _rates(ctx: Ctx, branch_id: int) -> None:
     from bot.services.org import OrgService
 
     actor = ctx.require_actor()
-    svc = ctx.svc(MeetingService)
+    svc = ctx.svc(MeetingRates)
     year = ctx.today.year
     branch_rate = await svc.branch_year_rate(actor, branch_id, year)
     lines = [
