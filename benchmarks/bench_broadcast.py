@@ -25,8 +25,9 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.devtools.emulator import FakeTelegram
 from bot.devtools.harness import TEST_TOKEN, BotHarness
+from bot.features.broadcasts.composing import BroadcastComposing
 from bot.features.broadcasts.models import Broadcast
-from bot.features.broadcasts.service import BroadcastService
+from bot.features.broadcasts.sending import BroadcastSending
 from bot.messages import ChatRef, Reply, UserRef
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
@@ -88,11 +89,13 @@ async def run(bot: BotHarness, fake: FakeTelegram, members: int) -> None:
           flush=True)
     chat = ChatRef("telegram", str(SECRETARY))
     first = await bot.channel.deliver(chat, Reply(text="📣 …"))
-    svc = bot.app.services.get(BroadcastService)
+    svc = bot.app.services.get(BroadcastComposing)
     b, count = await svc.create_draft(sec, branch_id=branch.id, text="Thông báo thử tải: họp chi bộ 19:30.")
     sent_before = fake.stats["sent"]
     t0 = time.perf_counter()
-    await svc.confirm(sec, b.id, progress_chat=chat, progress_message_id=first.message_ids[0], can_edit=True)
+    await bot.app.services.get(BroadcastSending).confirm(
+        sec, b.id, progress_chat=chat, progress_message_id=first.message_ids[0], can_edit=True
+    )
     bot.app.sender.wake()  # type: ignore[union-attr]
     last = -1
     while True:

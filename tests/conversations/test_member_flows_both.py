@@ -292,7 +292,7 @@ async def test_pledge_checkin_answered_by_choice_and_note(kit, clock):
 
 @BOTH
 async def test_typed_answer_after_a_choice_list_goes_to_the_question(kit):
-    from bot.features.daily.service import DailyService
+    from bot.features.daily.preferences import DailyPrefs
     from storage.models.people import Identity
 
     an = await kit.join("5410", "Trần Văn An")
@@ -307,5 +307,5 @@ async def test_typed_answer_after_a_choice_list_goes_to_the_question(kit):
     async with kit.bot.app.db.session() as s:
         ident = "z5410" if kit.channel == "zalo" else "5410"
         person = (await s.execute(select(Identity.person_id).where(Identity.external_id == ident))).scalar_one()
-    prefs = await kit.bot.app.services.get(DailyService).prefs(person)
+    prefs = await kit.bot.app.services.get(DailyPrefs).prefs(person)
     assert prefs.minute == 5 * 60 and not prefs.group_only

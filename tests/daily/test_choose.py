@@ -7,18 +7,25 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-import bot.features.daily.service as daily_mod
+import bot.features.daily.catalog as catalog_mod
+import bot.features.daily.delivery as delivery_mod
 from bot.content import occasions_on
+from bot.features.daily.catalog import shipped_items
+from bot.features.daily.delivery import DailyDelivery
+from bot.features.daily.library import DailyLibrary
 from bot.features.daily.models import DailyChoice
-from bot.features.daily.service import DailyService, shipped_items
 from bot.services.errors import PermissionDenied
 from bot.services.org import OrgService
 from tests.conftest import seed_branch
 from tests.daily.conftest import committee_admin
 
 
-def _svc(bot) -> DailyService:  # type: ignore[no-untyped-def]
-    return bot.app.services.get(DailyService)
+def _svc(bot) -> DailyDelivery:  # type: ignore[no-untyped-def]
+    return bot.app.services.get(DailyDelivery)
+
+
+def _library(bot) -> DailyLibrary:  # type: ignore[no-untyped-def]
+    return bot.app.services.get(DailyLibrary)
 
 
 async def test_occasion_wins_on_2_september_and_tet(bot, branch):
@@ -31,7 +38,7 @@ async def test_occasion_wins_on_2_september_and_tet(bot, branch):
 async def test_year_theme_comes_before_the_rest_and_shows_in_header(bot, fake_tg, branch):
     _user, admin = await committee_admin(bot, fake_tg, branch)
     svc = _svc(bot)
-    await svc.set_theme(admin, branch.org_id, "Học tập và làm theo Bác về tinh thần tự học", ["giao-duc"])
+    await _library(bot).set_theme(admin, branch.org_id, "Học tập và làm theo Bác về tinh thần tự học", ["giao-duc"])
     # A plain day (no occasion): the first items chosen all carry the theme's topic.
     for offset in range(3):
         today = await svc.today_for_branch(branch.branch_id, date(2026, 3, 10) + timedelta(days=offset))
@@ -41,7 +48,8 @@ async def test_year_theme_comes_before_the_rest_and_shows_in_header(bot, fake_tg
 
 async def test_no_repeat_until_all_used_then_least_recently_used(bot, branch, monkeypatch):
     pool = tuple(i for i in shipped_items() if not i.occasions)[:4]
-    monkeypatch.setattr(daily_mod, "shipped_items", lambda: pool)
+    monkeypatch.setattr(catalog_mod, "shipped_items", lambda: pool)
+    monkeypatch.setattr(delivery_mod, "shipped_items", lambda: pool)
     svc = _svc(bot)
     start = date(2026, 3, 10)
     picked = [(await svc.today_for_branch(branch.branch_id, start + timedelta(days=n))).item.id
@@ -58,7 +66,7 @@ async def test_same_item_for_the_branch_all_day_and_stored(bot, fake_tg, branch)
     # A theme set later that day does not change what the branch already got.
     _user, admin = await committee_admin(bot, fake_tg, branch)
     other_topic = next(t for t in ("thanh-nien", "lao-dong", "giao-duc") if t not in first.item.themes)
-    await svc.set_theme(admin, branch.org_id, "Chuyên đề mới", [other_topic])
+    await _library(bot).set_theme(admin, branch.org_id, "Chuyên đề mới", [other_topic])
     again = await svc.today_for_branch(branch.branch_id, day)
     assert again.item.id == first.item.id
     # A second branch of the same đảng bộ reads the same item that day.
@@ -79,7 +87,7 @@ async def test_member_cannot_set_the_theme(bot, fake_tg, branch):
     await an.expect("Chỉ quản trị viên của cấp ủy")
     # The service refuses too (a secretary is not a committee admin), whatever the handler does.
     try:
-        await _svc(bot).set_theme(branch.secretary_actor, branch.org_id, "x", [])
+        await _library(bot).set_theme(branch.secretary_actor, branch.org_id, "x", [])
     except PermissionDenied:
         pass
     else:
@@ -89,7 +97,7 @@ async def test_member_cannot_set_the_theme(bot, fake_tg, branch):
                               secretary_id=9202, secretary_name="Vũ Minh")
     _u, other_admin = await committee_admin(bot, fake_tg, other, user_id=9302, name="Lý Thị Mai")
     try:
-        await _svc(bot).set_theme(other_admin, branch.org_id, "x", [])
+        await _library(bot).set_theme(other_admin, branch.org_id, "x", [])
     except PermissionDenied:
         pass
     else:

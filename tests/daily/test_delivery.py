@@ -10,7 +10,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from bot.features.daily.callbacks import MarkRead
-from bot.features.daily.service import DailyService
+from bot.features.daily.delivery import DailyDelivery
+from bot.features.daily.library import DailyLibrary
+from bot.features.daily.preferences import DailyPrefs
 from storage.models.outbox import OutboxMessage
 from tests.conftest import join_member
 from tests.daily.conftest import tick_at
@@ -115,7 +117,7 @@ async def test_bad_time_input_is_reasked(bot, fake_tg, branch):
     await an.send("06:45")
     await an.expect("Đã lưu", "06:45")
     assert bot.app is not None
-    prefs = await bot.app.services.get(DailyService).prefs(await _person(bot, 5203))
+    prefs = await bot.app.services.get(DailyPrefs).prefs(await _person(bot, 5203))
     assert prefs.minute == 6 * 60 + 45
 
 
@@ -152,7 +154,7 @@ async def test_queued_row_expires_in_the_outbox(bot, fake_tg, branch, clock):
     clock.set(datetime(2026, 3, 3, 13, 0, tzinfo=clock.tz))
     # Queue as if the tick had run at 06:30 while the sender was down until 13:00.
     since = datetime(2026, 3, 3, 6, 29, tzinfo=clock.tz)
-    await bot.app.services.get(DailyService).queue_due(datetime(2026, 3, 3, 6, 30, tzinfo=clock.tz), since)
+    await bot.app.services.get(DailyDelivery).queue_due(datetime(2026, 3, 3, 6, 30, tzinfo=clock.tz), since)
     await bot.drain()
     await an.expect_nothing(0.3)
     # The secretary is a member too: both rows expired unsent.
@@ -256,7 +258,7 @@ async def test_hooks_figures_delivery_time_and_theme(bot, fake_tg, branch, clock
     await an.send("/caidat 06:40")
     await an.expect("Đã lưu")
     _u, admin = await committee_admin(bot, fake_tg, branch)
-    await bot.app.services.get(DailyService).set_theme(admin, branch.org_id, "Chuyên đề thử", ["dao-duc"])
+    await bot.app.services.get(DailyLibrary).set_theme(admin, branch.org_id, "Chuyên đề thử", ["dao-duc"])
     start = datetime(2026, 3, 3, 0, 0, tzinfo=clock.tz)
     await tick_at(bot, clock, datetime(2026, 3, 3, 6, 40))
     await an.expect(TITLE)

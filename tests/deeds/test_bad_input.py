@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.features.deeds.service import DeedService
+from bot.features.deeds.review import DeedReviewing
 from bot.services.media import MediaStore
 from tests.conftest import TZ
 from tests.deeds.conftest import PHOTO, PHOTO_KEY, deeds
@@ -103,7 +103,7 @@ async def test_erase_removes_words_and_media_keeps_totals(bot, fake_tg, branch, 
     await an.press("Có, ghi nhận")
     await an.expect("Việc tốt đã được lưu")
     _first, second = await deeds(bot)
-    await bot.app.services.get(DeedService).review(branch.secretary_actor, second.id, "accept")
+    await bot.app.services.get(DeedReviewing).review(branch.secretary_actor, second.id, "accept")
     await an.send("/xoadulieu")
     await an.expect("Xoá dữ liệu của bạn?")
     await an.press("Đồng ý xoá dữ liệu")

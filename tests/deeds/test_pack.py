@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from bot.features.deeds.callbacks import DeedPackFor
-from bot.features.deeds.service import DeedInput, DeedService
+from bot.features.deeds.reporting import DeedInput, DeedReporting
+from bot.features.deeds.review import DeedReviewing
 from bot.services.identity import IdentityService
 from tests.conftest import TZ, join_member
 from tests.deeds.conftest import PHOTO_KEY, add_phoneless_member
@@ -23,7 +24,8 @@ async def _fixtures(bot, fake_tg, branch, an):
     ids = bot.app.services.get(IdentityService)
     an_actor = await ids.actor_for_person(2 + 1)  # admin=1, secretary=2, An=3 (created in this order)
     assert an_actor is not None and an_actor.display_name == "Trần Văn An"
-    svc = bot.app.services.get(DeedService)
+    svc = bot.app.services.get(DeedReporting)
+    reviewing = bot.app.services.get(DeedReviewing)
     sec = branch.secretary_actor
     d1 = await svc.report(
         an_actor,
@@ -49,9 +51,9 @@ async def _fixtures(bot, fake_tg, branch, an):
         branch.branch_id,
         DeedInput(day=date(2026, 2, 24), text="Kể chuyện Bác Hồ cho thiếu nhi", category="khác"),
     )
-    await svc.review(sec, d1.id, "feature")
-    await svc.review(sec, d2.id, "accept")
-    await svc.review(sec, d3.id, "return", "Ghi rõ việc gì")
+    await reviewing.review(sec, d1.id, "feature")
+    await reviewing.review(sec, d2.id, "accept")
+    await reviewing.review(sec, d3.id, "return", "Ghi rõ việc gì")
     await svc.withdraw(an_actor, d4.id)
     assert d5.recorded_by == sec.person_id
     return binh

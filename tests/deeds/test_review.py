@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot.features.deeds.callbacks import AcceptAll, EditDeed, RecordForMember, ReviewDeed, WithdrawDeed
+from bot.features.deeds.digest import DeedDigest
 from bot.features.deeds.models import Deed
-from bot.features.deeds.service import DeedInput, DeedService
+from bot.features.deeds.reporting import DeedInput, DeedReporting
+from bot.features.deeds.review import DeedReviewing
 from bot.services.identity import IdentityService
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -124,7 +126,7 @@ async def test_feature_with_consent_ask_asks_member_first(bot, fake_tg, branch, 
         )
     await _report(an, "Nhặt được ví trả lại cho người đánh rơi")
     [deed] = await deeds(bot)
-    await bot.app.services.get(DeedService).review(branch.secretary_actor, deed.id, "feature")
+    await bot.app.services.get(DeedReviewing).review(branch.secretary_actor, deed.id, "feature")
     bot.app.sender.wake()
     await an.expect("đã được chi bộ biểu dương", "có thể chia sẻ")
     assert fake_tg.events_for(group.chat_id) == []  # not without the member's yes
@@ -159,7 +161,7 @@ async def test_stale_deed_reminder_once(bot, fake_tg, branch, an, clock):
     await _report(an, "Giúp nhà bác Sáu gặt lúa")
     async with bot.app.db.session() as s:
         await s.execute(update(OutboxMessage).values(status="sent"))  # forget other queued rows
-    await bot.app.services.get(DeedService).set_digest_time(branch.secretary_actor, "23:59")
+    await bot.app.services.get(DeedDigest).set_digest_time(branch.secretary_actor, "23:59")
     clock.set(datetime(2026, 3, 9, 8, 59, tzinfo=TZ))  # 6 days 23 hours 59 minutes: not yet
     await bot.tick(only=["deeds_stale"])
     await branch.secretary.expect_nothing(within=0.3)
@@ -264,11 +266,12 @@ async def test_deeds_for_pledge_items_and_figures(bot, fake_tg, branch, an):
             )
         ).person_id
     )
-    svc = bot.app.services.get(DeedService)
+    svc = bot.app.services.get(DeedReporting)
+    reviewing = bot.app.services.get(DeedReviewing)
     d = await svc.report(
         actor, DeedInput(day=datetime(2026, 3, 1).date(), text="Giúp bạn", pledge_item_id=42)
     )
-    await svc.review(branch.secretary_actor, d.id, "feature")
+    await reviewing.review(branch.secretary_actor, d.id, "feature")
     async with bot.app.db.session() as s:
         linked = await bot.app.services.deps.ext.providers.deeds_for_pledge_items(s, [42, 43])
         deps = bot.app.services.deps

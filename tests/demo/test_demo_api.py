@@ -208,8 +208,8 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
     assert "Chuyên đề năm" in item["text"] and "— Hồ Chí Minh" in item["text"]
     assert item["at"] == "06:30" and item["buttons"][0][0]["label"] == "Đã đọc ✓"
     assert demo.harness is not None and demo.harness.app is not None and demo.clock is not None
-    from bot.features.daily.service import DailyService
+    from bot.features.daily.delivery import DailyDelivery
 
-    today = await demo.harness.app.services.get(DailyService).today_for_branch(demo.report.branch_ids[0])
+    today = await demo.harness.app.services.get(DailyDelivery).today_for_branch(demo.report.branch_ids[0])
     assert today.item.text in item["text"]  # the branch's item of the day, not any item
     await _wait_for(http, demo, "group", 0, "Học Bác mỗi ngày", today.item.text)

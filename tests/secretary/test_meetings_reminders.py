@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.features.meetings.models import Meeting
-from bot.features.meetings.service import MeetingService
+from bot.features.meetings.rates import MeetingRates
 from bot.services.calendar import BranchSettingsService
 from storage.models.outbox import OutboxMessage
 from tests.conftest import TZ, join_member
@@ -119,7 +119,7 @@ async def test_meeting_rsvp_checkin_attendance_and_rates(bot, fake_tg, branch, c
     await sec.press("Nguyễn Thị Lan", message=sheet)
     edited = await sec.expect("Có mặt 3/4 (75%)")
     assert edited.edited and "✅ Nguyễn Thị Lan" in edited.buttons and "⬜ Lê Bình (−)" in edited.buttons
-    meetings = bot.app.services.get(MeetingService)
+    meetings = bot.app.services.get(MeetingRates)
     actor = branch.secretary_actor
     rate = await meetings.rate(actor, m.id)
     assert (rate.present, rate.expected, rate.pct) == (3, 4, 75.0)

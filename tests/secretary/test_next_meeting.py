@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.features.meetings.models import MeetingKind
-from bot.features.meetings.service import MeetingService
+from bot.features.meetings.scheduling import MeetingScheduling
 from tests.conftest import TZ
 
 
@@ -16,7 +16,7 @@ async def test_next_meeting_calendar_then_scheduled(bot, branch, clock):
         found = await provider(s, branch.branch_id, clock.now().astimezone(TZ))
     assert found is not None and found.astimezone(TZ) == datetime(2026, 3, 5, 19, 30, tzinfo=TZ)
 
-    await bot.app.services.get(MeetingService).schedule(
+    await bot.app.services.get(MeetingScheduling).schedule(
         branch.secretary_actor, branch.branch_id, kind=MeetingKind.REGULAR.value,
         starts_local=datetime(2026, 3, 4, 18, 0))
     async with bot.app.db.session() as s:  # the scheduled one comes first, aware even on SQLite

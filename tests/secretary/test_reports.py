@@ -8,8 +8,9 @@ from datetime import datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.callbacks import AttendanceSheet
-from bot.features.meetings.service import MeetingService
+from bot.features.meetings.scheduling import MeetingScheduling
 from bot.features.reports.callbacks import ReportExport, ShowReport
 from bot.messages import UserRef
 from bot.services.identity import IdentityService
@@ -23,7 +24,8 @@ async def _fixture(bot, fake_tg, branch, clock):  # type: ignore[no-untyped-def]
     """Branch 1: 4 members, a thematic meeting on 02/03 with 3 present (75%). Another đảng bộ's branch."""
     fake_tg.limits.enabled = False
     people = await seed_members(bot, fake_tg, branch.branch_id, 730_000, 3)
-    meetings = bot.app.services.get(MeetingService)
+    meetings = bot.app.services.get(MeetingScheduling)
+    attendance = bot.app.services.get(MeetingAttendance)
     m = await meetings.schedule(
         branch.secretary_actor,
         branch.branch_id,
@@ -34,8 +36,8 @@ async def _fixture(bot, fake_tg, branch, clock):  # type: ignore[no-untyped-def]
     )
     clock.set(datetime(2026, 3, 2, 21, 0, tzinfo=TZ))
     for pid in people[:2]:
-        await meetings.toggle(branch.secretary_actor, m.id, pid)
-    await meetings.toggle(branch.secretary_actor, m.id, branch.secretary_actor.person_id)
+        await attendance.toggle(branch.secretary_actor, m.id, pid)
+    await attendance.toggle(branch.secretary_actor, m.id, branch.secretary_actor.person_id)
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=TZ))
     other = await seed_branch(
         bot,

@@ -57,10 +57,10 @@ log = logging.getLogger("hocbac.demo")
 # shared to it, and members are reachable before pledges and deeds tell them anything.
 FeatureSeeder = Callable[[SeedContext], Awaitable[None]]
 FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
-    "daily": ("bot.features.daily.service", seed_features.seed_daily),
-    "meetings": ("bot.features.meetings.service", seed_features.seed_meetings),
-    "pledges": ("bot.features.pledges.service", seed_features.seed_pledges),
-    "deeds": ("bot.features.deeds.service", seed_features.seed_deeds),
+    "daily": ("bot.features.daily.library", seed_features.seed_daily),
+    "meetings": ("bot.features.meetings.scheduling", seed_features.seed_meetings),
+    "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
+    "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
 }
 
 

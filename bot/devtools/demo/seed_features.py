@@ -25,9 +25,9 @@ MEETING_TOPIC = "Sinh hoạt chi bộ thường kỳ; kiểm điểm việc làm
 
 async def seed_daily(ctx: SeedContext) -> None:
     """The year theme (by the committee admin) and the branch group linked by the secretary."""
-    from bot.features.daily.service import DailyService
+    from bot.features.daily.library import DailyLibrary
 
-    await ctx.services.get(DailyService).set_theme(ctx.admin, ctx.org_id, THEME_TITLE, THEME_TOPICS)
+    await ctx.services.get(DailyLibrary).set_theme(ctx.admin, ctx.org_id, THEME_TITLE, THEME_TOPICS)
     # She links the group as she would: by typing the command in it. The answer shows in the group chat.
     await ctx.say(GROUP, "/lienketnhom")
     await ctx.users[SECRETARY.user_id].expect("đã được liên kết", chat=GROUP_CHAT_ID, timeout=10)
@@ -36,16 +36,17 @@ async def seed_daily(ctx: SeedContext) -> None:
 async def seed_meetings(ctx: SeedContext) -> None:
     """The next regular meeting, two days ahead at 19:30, and its notice with RSVP buttons to members."""
     from bot.features.meetings.models import MeetingKind
-    from bot.features.meetings.service import MeetingService
+    from bot.features.meetings.notices import MeetingNotices
+    from bot.features.meetings.scheduling import MeetingScheduling
 
-    svc = ctx.services.get(MeetingService)
+    svc = ctx.services.get(MeetingScheduling)
     secretary = await ctx.actor(SECRETARY)
     day = local_today(ctx.services.deps.clock) + timedelta(days=MEETING_IN_DAYS)
     meeting = await svc.schedule(secretary, ctx.branch_id, kind=MeetingKind.REGULAR.value,
                                  starts_local=datetime.combine(day, MEETING_AT), place=MEETING_PLACE,
                                  topic=MEETING_TOPIC)
     assert meeting.id is not None
-    await svc.send_notice(secretary, meeting.id)
+    await ctx.services.get(MeetingNotices).send_notice(secretary, meeting.id)
     await ctx.users[AN.user_id].expect("Giấy mời sinh hoạt", MEETING_PLACE, timeout=10)
 
 
@@ -61,9 +62,9 @@ def _pledge(duty: str, what: str, criterion: str, when: str) -> dict[str, object
 
 async def seed_pledges(ctx: SeedContext) -> None:
     """An's pledge approved with the secretary's button, Bình's waiting for her, Cường without one."""
-    from bot.features.pledges.service import PledgeService
+    from bot.features.pledges.drafting import PledgeDrafting
 
-    svc = ctx.services.get(PledgeService)
+    svc = ctx.services.get(PledgeDrafting)
     an = await ctx.actor(AN)
     await svc.save_draft(an, _pledge("Trưởng thôn 1", "Vận động bà con giữ đường làng sạch đẹp",
                                      "Mỗi tháng một buổi tổng vệ sinh", "Hằng tháng"))
@@ -84,10 +85,12 @@ async def seed_deeds(ctx: SeedContext) -> None:
     """Cường's deed commended (and shared to the group), An's accepted with a photo, Bình's waiting with a
     photo: the secretary's 19:00 digest brings it to her."""
     from bot.features.deeds.models import ShareConsent
-    from bot.features.deeds.service import DeedInput, DeedService
+    from bot.features.deeds.reporting import DeedInput, DeedReporting
+    from bot.features.deeds.review import DeedReviewing
     from bot.services.media import MediaStore
 
-    svc = ctx.services.get(DeedService)
+    svc = ctx.services.get(DeedReporting)
+    reviewing = ctx.services.get(DeedReviewing)
     media = ctx.services.get(MediaStore)
     secretary = await ctx.actor(SECRETARY)
     today = local_today(ctx.services.deps.clock)
@@ -100,14 +103,14 @@ async def seed_deeds(ctx: SeedContext) -> None:
         day=today - timedelta(days=3), text="Cùng thanh niên thôn sửa lại cây cầu tre qua mương cho bà con đi lại",
         category="giúp đỡ nhân dân", share=ShareConsent.YES.value))
     assert featured.id is not None
-    await svc.review(secretary, featured.id, "feature")
+    await reviewing.review(secretary, featured.id, "feature")
 
     an = await ctx.actor(AN)
     accepted = await svc.report(an, DeedInput(
         day=today - timedelta(days=1), text="Dọn rác và phát quang bụi rậm đoạn đường làng trước nhà văn hóa",
         category="giữ gìn môi trường", photo_keys=[photo_an]))
     assert accepted.id is not None
-    await svc.review(secretary, accepted.id, "accept")
+    await reviewing.review(secretary, accepted.id, "accept")
 
     binh = await ctx.actor(BINH)
     await svc.report(binh, DeedInput(

@@ -417,14 +417,14 @@ class DemoServer:
 
     async def digest_time(self) -> time:
         """The demo secretary's deed digest time, when the deeds feature is present."""
-        if not demo_seed.module_present("bot.features.deeds.service"):
+        if not demo_seed.module_present("bot.features.deeds.digest"):
             return DIGEST_DEFAULT
-        from bot.features.deeds.service import DeedService
+        from bot.features.deeds.digest import DeedDigest
 
         assert self.harness is not None and self.harness.app is not None
         services = self.harness.app.services
         person_id = await demo_seed.person_id(services, demo_seed.SECRETARY)
-        return await services.get(DeedService).digest_time(person_id) if person_id else DIGEST_DEFAULT
+        return await services.get(DeedDigest).digest_time(person_id) if person_id else DIGEST_DEFAULT
 
     async def next_meeting_time(self) -> tuple[datetime, str]:
         """The next meeting of the demo branch when the meetings feature knows one, else 19:30."""

@@ -1,15 +1,9 @@
 """Notices (thông báo) to a branch or a đảng bộ: audience, preview, live progress, acknowledgements."""
 
 from bot.features.broadcasts import models
+from bot.features.broadcasts.figures import _all_members, _not_acknowledged_last, _notice_figures, _notice_sheet
 from bot.features.broadcasts.handlers import router
-from bot.features.broadcasts.service import (
-    _all_members,
-    _not_acknowledged_last,
-    _notice_figures,
-    _notice_sheet,
-    _observe,
-    broadcast_progress,
-)
+from bot.features.broadcasts.sending import _observe, broadcast_progress
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.services.extensions import Audience, ExportSheet, Figures, Tick

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import to_utc
+from bot.features.broadcasts.acknowledgements import BroadcastAcks
 from bot.features.broadcasts.callbacks import (
     AckNotice,
     CancelNotice,
@@ -18,7 +19,8 @@ from bot.features.broadcasts.callbacks import (
     NudgeNotice,
     PreviewButton,
 )
-from bot.features.broadcasts.service import MAX_PARTS, BroadcastService
+from bot.features.broadcasts.composing import MAX_PARTS, BroadcastComposing
+from bot.features.broadcasts.sending import BroadcastSending
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
@@ -137,7 +139,7 @@ def _audiences(ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
             ("org_secretaries", _("Every branch secretary of the Party committee")),
             ("org_members", _("Every member of the Party committee")),
         ]
-    return ctx.svc(BroadcastService).audience_options()
+    return ctx.svc(BroadcastComposing).audience_options()
 
 
 def _pick_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
@@ -151,7 +153,7 @@ async def _complete(ctx: Ctx, data: dict[str, Any]) -> None:
     notice = data["text"]
     when = data.get("at") if data.get("when") == "later" else None
     scheduled = to_utc(datetime.fromisoformat(when), ctx.services.deps.clock.tz) if when else None
-    svc = ctx.svc(BroadcastService)
+    svc = ctx.svc(BroadcastComposing)
     org_id = data.get("org_id")
     b, count = await svc.create_draft(
         actor,
@@ -264,7 +266,7 @@ async def confirm(ctx: Ctx, data: ConfirmNotice) -> None:
     actor = ctx.require_actor()
     bid = data.broadcast_id
     can_edit = ctx.channel.caps.edit and bool(ctx.inbound.message_id)
-    svc = ctx.svc(BroadcastService)
+    svc = ctx.svc(BroadcastSending)
     b = await svc.confirm(
         actor,
         bid,
@@ -300,7 +302,7 @@ async def drop(ctx: Ctx, data: DropNotice) -> None:
 
 @router.button(CancelNotice)
 async def cancel(ctx: Ctx, data: CancelNotice) -> None:
-    p = await ctx.svc(BroadcastService).cancel(ctx.require_actor(), data.broadcast_id)
+    p = await ctx.svc(BroadcastSending).cancel(ctx.require_actor(), data.broadcast_id)
     await ctx.reply(
         _("🛑 Cancelled. Delivered before cancelling: {sent}; not sent: {cancelled}.").format(
             sent=p.sent, cancelled=p.cancelled
@@ -310,7 +312,7 @@ async def cancel(ctx: Ctx, data: CancelNotice) -> None:
 
 @router.button(AckNotice)
 async def acknowledge(ctx: Ctx, data: AckNotice) -> None:
-    new = await ctx.svc(BroadcastService).acknowledge(ctx.require_actor(), data.broadcast_id)
+    new = await ctx.svc(BroadcastAcks).acknowledge(ctx.require_actor(), data.broadcast_id)
     await ctx.ack(_("Thank you, confirmed ✓") if new else _("You have already confirmed."))
     if new:
         await ctx.reply(_("✅ Thank you for confirming you received the notice."))
@@ -318,7 +320,7 @@ async def acknowledge(ctx: Ctx, data: AckNotice) -> None:
 
 @router.button(NotAckedList)
 async def not_acknowledged(ctx: Ctx, data: NotAckedList) -> None:
-    b, people, acked = await ctx.svc(BroadcastService).not_acknowledged(ctx.require_actor(), data.broadcast_id)
+    b, people, acked = await ctx.svc(BroadcastAcks).not_acknowledged(ctx.require_actor(), data.broadcast_id)
     if not people:
         await ctx.reply(_("Everyone who received notice #{id} has confirmed ({n}).").format(id=b.id, n=acked))
         return
@@ -330,5 +332,5 @@ async def not_acknowledged(ctx: Ctx, data: NotAckedList) -> None:
 
 @router.button(NudgeNotice)
 async def nudge(ctx: Ctx, data: NudgeNotice) -> None:
-    n = await ctx.svc(BroadcastService).nudge(ctx.require_actor(), data.broadcast_id)
+    n = await ctx.svc(BroadcastAcks).nudge(ctx.require_actor(), data.broadcast_id)
     await ctx.reply(_("🔔 Reminder sent to {n} members who have not confirmed.").format(n=n))

@@ -37,7 +37,7 @@ def _import(args: argparse.Namespace) -> int:
 
 async def _run_import(open_services, settings, path: Path, org_id: int) -> int:  # type: ignore[no-untyped-def]
     from bot.content import ContentError
-    from bot.features.daily.service import DailyService
+    from bot.features.daily.library import DailyLibrary
     from bot.messages import UserRef
     from bot.services.errors import DomainError
     from bot.services.identity import CLI_ACCOUNT, IdentityService
@@ -52,7 +52,7 @@ async def _run_import(open_services, settings, path: Path, org_id: int) -> int: 
         cli_user = UserRef("cli", "admin", "hocbac CLI")
         actor = await services.get(IdentityService).resolve(cli_user, "admin")
         try:
-            result = await services.get(DailyService).import_items(actor, org_id, path)
+            result = await services.get(DailyLibrary).import_items(actor, org_id, path)
         except ContentError as exc:
             print(f"Lỗi, chưa nhập mục nào: {exc}")
             return 1

@@ -2,8 +2,10 @@
 
 from bot.features.daily import models
 from bot.features.daily.cli import register
+from bot.features.daily.delivery import daily_tick
+from bot.features.daily.erasure import _erase
+from bot.features.daily.figures import _delivery_time, _figures, _paused_until, _year_theme
 from bot.features.daily.handlers import reading_streak_line, router
-from bot.features.daily.service import _delivery_time, _erase, _figures, _paused_until, _year_theme, daily_tick
 from bot.kernel.feature import Feature
 from bot.services.extensions import Figures, Tick
 

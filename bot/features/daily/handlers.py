@@ -10,15 +10,11 @@ from typing import Any
 from bot.content import ContentError, ContentItem
 from bot.content.render import source_line
 from bot.features.daily.callbacks import DailyDays, DailyGroupOnly, DailySetting, MarkRead, WeekReadsFor
-from bot.features.daily.service import (
-    DailyService,
-    Prefs,
-    Today,
-    actor_org,
-    hhmm,
-    parse_hhmm,
-    render_daily,
-)
+from bot.features.daily.catalog import Today, actor_org, hhmm, parse_hhmm, render_daily
+from bot.features.daily.delivery import DailyDelivery
+from bot.features.daily.library import DailyLibrary
+from bot.features.daily.preferences import DailyPrefs, Prefs
+from bot.features.daily.reading import DailyReading
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
@@ -38,22 +34,18 @@ IMPORT_MAX_BYTES = 1_000_000
 IMPORT_SUFFIXES = (".yaml", ".yml", ".csv")
 
 
-def _svc(ctx: Ctx) -> DailyService:
-    return ctx.svc(DailyService)
-
-
 # --- reading ---------------------------------------------------------------------------------------
 
 
 @router.command("homnay", "today", help=lambda: _("today's lesson"), audience="member")
 async def today(ctx: Ctx) -> None:
-    t = await _svc(ctx).today(ctx.require_actor())
+    t = await ctx.svc(DailyDelivery).today(ctx.require_actor())
     await ctx.send(render_daily(t))
 
 
 @router.command("ngaunhien", "random", help=lambda: _("another teaching, chosen at random"))
 async def random_item(ctx: Ctx) -> None:
-    item = await _svc(ctx).random_item(ctx.require_actor())
+    item = await ctx.svc(DailyLibrary).random_item(ctx.require_actor())
     await ctx.send(render_daily(Today(ctx.today, item, None), with_button=False))
 
 
@@ -71,9 +63,9 @@ async def search(ctx: Ctx) -> None:
         await ctx.reply(_("Please type a keyword after the command, e.g. /timkiem cần kiệm"))
         return
     actor = ctx.require_actor()
-    found = await _svc(ctx).search(actor, query[:100], SEARCH_LIMIT)
+    found = await ctx.svc(DailyLibrary).search(actor, query[:100], SEARCH_LIMIT)
     if not found:
-        item = await _svc(ctx).random_item(actor)
+        item = await ctx.svc(DailyLibrary).random_item(actor)
         await ctx.reply(_("I found nothing for “{query}”. Try other words, e.g. “cần kiệm”, “đoàn kết”. "
                           "Meanwhile, here is one teaching:").format(query=esc(query[:100])))
         await ctx.send(render_daily(Today(ctx.today, item, None), with_button=False))
@@ -87,7 +79,7 @@ async def search(ctx: Ctx) -> None:
 
 @router.button(MarkRead)
 async def read(ctx: Ctx, data: MarkRead) -> None:
-    streak = await _svc(ctx).mark_read(ctx.require_actor(), data.day)
+    streak = await ctx.svc(DailyReading).mark_read(ctx.require_actor(), data.day)
     await ctx.ack(_("Thank you!"))
     await ctx.reply(_("✅ Noted, thank you. Your reading streak: {n} day(s).").format(n=streak))
 
@@ -96,7 +88,7 @@ async def reading_streak_line(ctx: Ctx, actor: Actor) -> str | None:
     """A line of /toi (declared as a profile section in feature.py)."""
     if not is_member(actor):
         return None
-    streak = await _svc(ctx).streak(actor.person_id)
+    streak = await ctx.svc(DailyReading).streak(actor.person_id)
     return _("📖 Reading streak: {n} day(s)").format(n=streak)
 
 
@@ -122,7 +114,7 @@ async def theme(ctx: Ctx) -> None:
     if fold(head) in ("dat", "set"):
         await _set_theme(ctx, actor, rest)
         return
-    t = await _svc(ctx).get_theme(actor)
+    t = await ctx.svc(DailyLibrary).get_theme(actor)
     if t is None:
         text = _("Your Party committee has not set this year's theme ({year}) yet.").format(
             year=ctx.today.year)
@@ -138,7 +130,7 @@ async def theme(ctx: Ctx) -> None:
 
 
 async def _known_topics(ctx: Ctx, actor: Actor) -> set[str]:
-    svc = _svc(ctx)
+    svc = ctx.svc(DailyLibrary)
     async with ctx.services.deps.db.session() as s:
         return await svc.topics(s, actor_org(actor))
 
@@ -152,7 +144,7 @@ async def _set_theme(ctx: Ctx, actor: Actor, rest: str) -> None:
     if not title.strip():
         raise InvalidInput(_("Please write: /chuyende dat <title> | <topic>, <topic>"))
     known = await _known_topics(ctx, actor)
-    t = await _svc(ctx).set_theme(actor, org_id, title, _topics_from(topics, known))
+    t = await ctx.svc(DailyLibrary).set_theme(actor, org_id, title, _topics_from(topics, known))
     await ctx.reply(_("✅ Year theme {year} saved: {title}").format(year=t.year, title=esc(t.title)))
 
 
@@ -197,10 +189,10 @@ async def settings(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     arg = ctx.inbound.args.strip()
     if arg:
-        p = await _svc(ctx).set_time(actor, arg)
+        p = await ctx.svc(DailyPrefs).set_time(actor, arg)
         await _show_settings(ctx, p, _saved_time(p))
         return
-    await _show_settings(ctx, await _svc(ctx).prefs(actor.person_id))
+    await _show_settings(ctx, await ctx.svc(DailyPrefs).prefs(actor.person_id))
 
 
 @router.button(DailySetting)
@@ -210,18 +202,18 @@ async def settings_pressed(ctx: Ctx, data: DailySetting) -> None:
     elif data.action == "pause":
         await ctx.forms.start("daily_pause")
     else:
-        await _show_settings(ctx, await _svc(ctx).resume(ctx.require_actor()), _("✅ Saved."))
+        await _show_settings(ctx, await ctx.svc(DailyPrefs).resume(ctx.require_actor()), _("✅ Saved."))
 
 
 @router.button(DailyDays)
 async def days_pressed(ctx: Ctx, data: DailyDays) -> None:
-    p = await _svc(ctx).set_days(ctx.require_actor(), data.days)
+    p = await ctx.svc(DailyPrefs).set_days(ctx.require_actor(), data.days)
     await _show_settings(ctx, p, _("✅ Saved."))
 
 
 @router.button(DailyGroupOnly)
 async def group_only_pressed(ctx: Ctx, data: DailyGroupOnly) -> None:
-    p = await _svc(ctx).set_group_only(ctx.require_actor(), data.group_only)
+    p = await ctx.svc(DailyPrefs).set_group_only(ctx.require_actor(), data.group_only)
     await _show_settings(ctx, p, _("✅ Saved."))
 
 
@@ -237,12 +229,12 @@ class AskTime(AskText):
 
 
 async def _time_done(ctx: Ctx, data: dict[str, Any]) -> None:
-    p = await _svc(ctx).set_time(ctx.require_actor(), data["time"])
+    p = await ctx.svc(DailyPrefs).set_time(ctx.require_actor(), data["time"])
     await _show_settings(ctx, p, _saved_time(p))
 
 
 async def _pause_done(ctx: Ctx, data: dict[str, Any]) -> None:
-    p = await _svc(ctx).pause(ctx.require_actor(), date.fromisoformat(data["until"]))
+    p = await ctx.svc(DailyPrefs).pause(ctx.require_actor(), date.fromisoformat(data["until"]))
     assert p.paused_until is not None
     await _show_settings(ctx, p, _("⏸ Paused until the end of {day}. Press “Resume” any time.").format(
         day=p.paused_until.strftime("%d/%m/%Y")))
@@ -260,7 +252,7 @@ router.form(Form("daily_pause", [AskDate("until", text_prompt(
 
 
 async def _week(ctx: Ctx, branch_id: int) -> None:
-    w = await _svc(ctx).week_reads(ctx.require_actor(), branch_id)
+    w = await ctx.svc(DailyReading).week_reads(ctx.require_actor(), branch_id)
     text = _("📖 <b>This week</b> (since {since}): {readers} of {members} members pressed “Read ✓”, "
              "{reads} times in all.").format(since=w.since.strftime("%d/%m"), readers=w.readers,
                                              members=w.members, reads=w.reads)
@@ -291,7 +283,7 @@ async def link_group(ctx: Ctx) -> None:
                           "Optionally give the time, e.g. /lienketnhom 06:30. To stop: /lienketnhom huy"))
         return
     arg = ctx.inbound.args.strip()
-    svc = _svc(ctx)
+    svc = ctx.svc(DailyPrefs)
     if fold(arg) in ("huy", "off", "tat"):
         branch = await svc.unlink_group(actor, ctx.inbound.chat)
         await ctx.reply(_("This group no longer gets the daily lesson of branch {branch}.").format(
@@ -327,7 +319,7 @@ async def upload(ctx: Ctx) -> None:
         raise InvalidInput(_("That file is too large for an import (limit 1 MB)."))
     data = await ctx.channel.fetch_media(media)
     try:
-        result = await _svc(ctx).import_bytes(actor, org_id, data, name)
+        result = await ctx.svc(DailyLibrary).import_bytes(actor, org_id, data, name)
     except ContentError as exc:
         text = _("⚠️ The file was not imported (nothing was added): {reason}")
         await ctx.reply(text.format(reason=esc(exc)))

@@ -1,10 +1,11 @@
 """Good deeds (việc tốt): reporting, review, commendation, nominations and the monthly pack."""
 
 from bot.features.deeds import models, ticks
+from bot.features.deeds.erasure import _erase_deeds
+from bot.features.deeds.figures import _deeds_for_pledge_items, _figures, _no_deed_month
 from bot.features.deeds.handlers import router
 from bot.features.deeds.pack import _workbook_sheet
 from bot.features.deeds.review_handlers import router as review_router
-from bot.features.deeds.service import _deeds_for_pledge_items, _erase_deeds, _figures, _no_deed_month
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.services.extensions import Audience, ExportSheet, Figures, Tick

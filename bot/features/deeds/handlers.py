@@ -10,19 +10,13 @@ from datetime import date
 from typing import Any
 
 from bot.features.deeds.callbacks import EditDeed, KeepDeed, RecordDraft, ShareDeed, WithdrawConfirmed, WithdrawDeed
+from bot.features.deeds.cards import deed_card, status_icon, status_label
+from bot.features.deeds.categories import DeedCategories
 from bot.features.deeds.intake import DeedPhotoStep, DeedTextStep, as_photo, send_receipt, store_incoming
 from bot.features.deeds.models import DeedStatus, ShareConsent
-from bot.features.deeds.service import (
-    MAX_BACK_DAYS,
-    MAX_PHOTOS,
-    MAX_TEXT,
-    DeedInput,
-    DeedService,
-    cut_text,
-    deed_card,
-    status_icon,
-    status_label,
-)
+from bot.features.deeds.reporting import MAX_BACK_DAYS, MAX_PHOTOS, MAX_TEXT, DeedInput, DeedReporting, cut_text
+from bot.features.deeds.sharing import DeedSharing
+from bot.features.deeds.viewing import DeedViewing
 from bot.i18n import _
 from bot.kernel.context import Ctx
 from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form, Step
@@ -131,7 +125,7 @@ def _input_from(data: dict[str, Any], source: str = "form") -> DeedInput:
 
 async def _deed_done(ctx: Ctx, data: dict[str, Any]) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(DeedService)
+    svc = ctx.svc(DeedReporting)
     if data.get("for_person"):
         deed = await svc.record_for(actor, int(data["for_person"]), int(data["branch_id"]), _input_from(data))
         await send_receipt(ctx, deed, data.get("for_name") or "?", behalf=True)
@@ -145,9 +139,9 @@ router.form(Form("deed", _deed_steps(), on_complete=_deed_done))
 
 async def start_deed_form(ctx: Ctx, extra: dict[str, Any] | None = None) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(DeedService)
+    svc = ctx.svc(DeedReporting)
     extra = dict(extra or {})
-    cats = await svc.categories_for(actor, extra.get("branch_id"))
+    cats = await ctx.svc(DeedCategories).categories_for(actor, extra.get("branch_id"))
     pledges = [] if extra.get("for_person") else await svc.pledge_options(actor)
     await ctx.forms.start("deed", {**extra, "_cats": cats, "_pledges": [[i, lab] for i, lab in pledges]})
 
@@ -261,7 +255,7 @@ async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
         photo_keys=draft["photos"],
         source=draft["source"],
     )
-    deed = await ctx.svc(DeedService).report(actor, data)
+    deed = await ctx.svc(DeedReporting).report(actor, data)
     await send_receipt(ctx, deed, actor.display_name)
 
 
@@ -271,7 +265,7 @@ async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
 @router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member")
 async def mine(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    month, year = await ctx.svc(DeedService).mine(actor)
+    month, year = await ctx.svc(DeedReporting).mine(actor)
     today = ctx.today
     lines = [
         _("📋 <b>My good deeds</b>"),
@@ -349,7 +343,7 @@ def _edit_steps() -> list[Step]:
 async def _edit_done(ctx: Ctx, data: dict[str, Any]) -> None:
     actor = ctx.require_actor()
     field = data.get("field")
-    deed = await ctx.svc(DeedService).update(
+    deed = await ctx.svc(DeedReporting).update(
         actor,
         int(data["deed_id"]),
         text=data.get("text") if field == "text" else None,
@@ -365,16 +359,20 @@ router.form(Form("deed_edit", _edit_steps(), on_complete=_edit_done))
 @router.button(EditDeed)
 async def edit(ctx: Ctx, data: EditDeed) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(DeedService)
+    svc = ctx.svc(DeedReporting)
     deed = await svc.own_deed(actor, data.deed_id)
-    cats = await svc.categories_for(actor, deed.branch_id) if actor.seat(deed.branch_id) else [deed.category]
+    cats = (
+        await ctx.svc(DeedCategories).categories_for(actor, deed.branch_id)
+        if actor.seat(deed.branch_id)
+        else [deed.category]
+    )
     await ctx.forms.start("deed_edit", {"deed_id": deed.id, "_cats": cats})
 
 
 @router.button(WithdrawDeed)
 async def withdraw_ask(ctx: Ctx, data: WithdrawDeed) -> None:
     actor = ctx.require_actor()
-    deed = await ctx.svc(DeedService).own_deed(actor, data.deed_id)
+    deed = await ctx.svc(DeedReporting).own_deed(actor, data.deed_id)
     await ctx.reply(
         _("Withdraw this good deed? The secretary will no longer see it.")
         + "\n\n"
@@ -386,7 +384,7 @@ async def withdraw_ask(ctx: Ctx, data: WithdrawDeed) -> None:
 
 @router.button(WithdrawConfirmed)
 async def withdraw(ctx: Ctx, data: WithdrawConfirmed) -> None:
-    await ctx.svc(DeedService).withdraw(ctx.require_actor(), data.deed_id)
+    await ctx.svc(DeedReporting).withdraw(ctx.require_actor(), data.deed_id)
     await ctx.reply(_("🗑 Withdrawn. It will not be reviewed or counted."))
 
 
@@ -398,7 +396,7 @@ async def withdraw_no(ctx: Ctx, data: KeepDeed) -> None:
 @router.button(ShareDeed)
 async def share_answer(ctx: Ctx, data: ShareDeed) -> None:
     yes = data.share
-    await ctx.svc(DeedService).answer_share(ctx.require_actor(), data.deed_id, yes)
+    await ctx.svc(DeedSharing).answer_share(ctx.require_actor(), data.deed_id, yes)
     await ctx.reply(
         _("Thank you, it will be shared in the branch group.") if yes else _("All right, it stays private.")
     )
@@ -411,7 +409,7 @@ async def _nomination_done(ctx: Ctx, data: dict[str, Any]) -> None:
     if data.get("confirm") != "send":
         await ctx.reply(_("All right, nothing was sent."))
         return
-    await ctx.svc(DeedService).nominate(ctx.require_actor(), data["name"], data["what"], data.get("contact"))
+    await ctx.svc(DeedSharing).nominate(ctx.require_actor(), data["name"], data["what"], data.get("contact"))
     await ctx.reply(_("🌱 Thank you! Your nomination has been sent to the branch secretary."))
 
 
@@ -469,7 +467,7 @@ async def nominate(ctx: Ctx) -> None:
     "guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member"
 )
 async def examples(ctx: Ctx) -> None:
-    rows = await ctx.svc(DeedService).featured(ctx.require_actor())
+    rows = await ctx.svc(DeedViewing).featured(ctx.require_actor())
     if not rows:
         await ctx.reply(_("No commended good deeds to show yet."))
         return

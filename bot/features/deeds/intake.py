@@ -9,7 +9,9 @@ from typing import Any
 
 from bot.delivery import DeliveryError
 from bot.features.deeds.callbacks import EditDeed, WithdrawDeed
-from bot.features.deeds.service import MAX_PHOTOS, Deed, deed_card
+from bot.features.deeds.cards import deed_card
+from bot.features.deeds.models import Deed
+from bot.features.deeds.reporting import MAX_PHOTOS
 from bot.i18n import _
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskPhoto, AskText, Invalid, _Finished, _More

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.features.deeds.cards import status_label
+from bot.features.deeds.figures import COUNTED
 from bot.features.deeds.models import Deed, DeedStatus
-from bot.features.deeds.service import COUNTED, status_label
 from bot.i18n import _
 from bot.messages import esc
 from bot.services.actor import Actor

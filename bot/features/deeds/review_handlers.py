@@ -14,9 +14,12 @@ from bot.features.deeds.callbacks import (
     ReviewDeed,
     ReviewListFor,
 )
+from bot.features.deeds.cards import review_card
+from bot.features.deeds.categories import DeedCategories
+from bot.features.deeds.digest import DeedDigest
 from bot.features.deeds.handlers import start_deed_form
 from bot.features.deeds.pack import XLSX_MIME, DeedPackService, store_pack
-from bot.features.deeds.service import DeedService, review_card
+from bot.features.deeds.review import DeedReviewing
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
@@ -33,7 +36,7 @@ LIST_MAX = 10
 
 
 async def _list_pending(ctx: Ctx, branch_id: int) -> None:
-    rows = await ctx.svc(DeedService).pending(ctx.require_actor(), branch_id)
+    rows = await ctx.svc(DeedReviewing).pending(ctx.require_actor(), branch_id)
     if not rows:
         await ctx.reply(_("No good deeds are waiting for review. 🎉"))
         return
@@ -69,7 +72,7 @@ async def review_list_for(ctx: Ctx, data: ReviewListFor) -> None:
 @router.button(ReviewDeed)
 async def review_one(ctx: Ctx, data: ReviewDeed) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(DeedService)
+    svc = ctx.svc(DeedReviewing)
     deed_id = data.deed_id
     if data.verdict == "return":
         deed, name = await svc.reviewable(actor, deed_id)  # a forged or stale press stops here
@@ -85,7 +88,7 @@ async def review_one(ctx: Ctx, data: ReviewDeed) -> None:
 
 
 async def _return_done(ctx: Ctx, data: dict[str, Any]) -> None:
-    _deed, name = await ctx.svc(DeedService).review(
+    _deed, name = await ctx.svc(DeedReviewing).review(
         ctx.require_actor(), int(data["deed_id"]), "return", data.get("reason")
     )
     await ctx.reply(_("↩️ Returned to {name} with your reason.").format(name=esc(name)))
@@ -111,7 +114,7 @@ router.form(
 
 @router.button(AcceptAll)
 async def accept_all(ctx: Ctx, data: AcceptAll) -> None:
-    n = await ctx.svc(DeedService).accept_all(ctx.require_actor(), data.branch_id, data.up_to)
+    n = await ctx.svc(DeedReviewing).accept_all(ctx.require_actor(), data.branch_id, data.up_to)
     await ctx.reply(
         _("✅ Accepted {n} good deed(s). The members have been told.").format(n=n)
         if n
@@ -191,7 +194,7 @@ async def pack_for(ctx: Ctx, data: DeedPackFor) -> None:
 )
 async def digest_time(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    svc = ctx.svc(DeedService)
+    svc = ctx.svc(DeedDigest)
     if not ctx.inbound.args.strip():
         current = await svc.digest_time(actor.person_id)
         await ctx.reply(
@@ -215,7 +218,7 @@ async def categories(ctx: Ctx) -> None:
     org_id = committee_org(actor)
     if org_id is None:
         raise InvalidInput(_("This command is only for Party committee administrators."))
-    svc = ctx.svc(DeedService)
+    svc = ctx.svc(DeedCategories)
     args = ctx.inbound.args.strip()
     if args:
         names = await svc.set_categories(actor, org_id, args.split(","))

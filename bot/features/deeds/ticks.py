@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.deeds.callbacks import AcceptAll, ReviewListFor
+from bot.features.deeds.cards import review_card
+from bot.features.deeds.digest import STALE_AFTER, digest_time, pending_deeds
 from bot.features.deeds.models import Deed, DeedStatus
 from bot.features.deeds.pack import build_pack, pack_day_for, period_for, store_pack
-from bot.features.deeds.service import STALE_AFTER, digest_time, pending_deeds, review_card
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services

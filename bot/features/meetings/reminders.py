@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import to_utc
 from bot.features.meetings.callbacks import MeetingFromReminder, OneTapNotice
 from bot.features.meetings.models import Meeting, MeetingKind
-from bot.features.meetings.service import MeetingService
+from bot.features.meetings.notices import MeetingNotices
 from bot.features.reports.callbacks import ShowReport
 from bot.i18n import _
 from bot.messages import Button, Reply, esc
@@ -85,7 +85,7 @@ def due_reminders(cal: CalendarSettings, today: date) -> list[tuple[str, str, da
 async def secretary_reminders(services: Services, now: datetime, since: datetime | None) -> None:
     tz = services.deps.clock.tz
     local = now.astimezone(tz)
-    meetings = services.get(MeetingService)
+    meetings = services.get(MeetingNotices)
     async with services.deps.db.session() as s:
         branches = (await s.execute(select(Branch).order_by(Branch.id))).scalars().all()
         for branch in branches:
@@ -118,7 +118,7 @@ async def secretary_reminders(services: Services, now: datetime, since: datetime
 
 
 async def _member_rsvp_reminders(
-    s: AsyncSession, meetings: MeetingService, branch: Branch, now: datetime
+    s: AsyncSession, meetings: MeetingNotices, branch: Branch, now: datetime
 ) -> None:
     """A day before a meeting, members who have not answered its notice are reminded once."""
     rows = (

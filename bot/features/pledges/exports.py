@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
 from bot.features.pledges.models import Pledge, PledgeReview
-from bot.features.pledges.service import active_items, item_progress, local_year
+from bot.features.pledges.reads import active_items, item_progress, local_year
 from bot.features.pledges.texts import LEVELS, status_label
 from bot.i18n import _
 from bot.services import audit

@@ -1,16 +1,25 @@
 """Pledges (phiếu đăng ký học tập và làm theo Bác): the form, review, check-ins and the year end."""
 
-from bot.features.pledges import models, ticks
+from bot.features.pledges import (
+    handlers_assessment,
+    handlers_checkins,
+    handlers_form,
+    handlers_secretary,
+    handlers_view,
+    models,
+    ticks,
+)
+from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
-from bot.features.pledges.handlers import router
-from bot.features.pledges.service import _erase_pledges, _figures, _not_pledged_audience, _pledge_items
+from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.services.extensions import Audience, ExportSheet, Figures, Tick
 
 FEATURE = Feature(
     name="pledges",
-    routers=(router,),
+    routers=(handlers_form.router, handlers_view.router, handlers_checkins.router, handlers_assessment.router,
+             handlers_secretary.router),
     ticks=(
         Tick("pledges_checkin", ticks.checkin_round),
         Tick("pledges_midyear", ticks.midyear_prompt),

@@ -218,3 +218,8 @@ def yearend_draft(rec: YearRecord) -> str:
     if rec.amendments:
         out.append(_("The pledge was amended {n} time(s) during the year.").format(n=rec.amendments))
     return "\n".join(out)
+
+
+def with_example(question: str, example: str) -> str:
+    """A form question with an example answer under it, in italics."""
+    return f"{question}\n<i>{_('Example: {example}').format(example=example)}</i>"

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc, to_utc
+from bot.features.pledges.assessment import SelfAssessment, build_yearend_draft
 from bot.features.pledges.callbacks import (
     CheckinAnswer,
     CheckinNote,
@@ -24,6 +25,7 @@ from bot.features.pledges.callbacks import (
     YearendEdit,
     YearendLevel,
 )
+from bot.features.pledges.checkins import PledgeCheckins, checkin_view
 from bot.features.pledges.models import (
     Pledge,
     PledgeBranchSettings,
@@ -32,14 +34,8 @@ from bot.features.pledges.models import (
     PledgeReview,
     PledgeStatus,
 )
-from bot.features.pledges.service import (
-    PledgeService,
-    active_items,
-    branch_settings,
-    build_yearend_draft,
-    checkin_view,
-    not_pledged,
-)
+from bot.features.pledges.reads import active_items, branch_settings, not_pledged
+from bot.features.pledges.reminders import PledgeReminders
 from bot.features.pledges.texts import LEVELS, render_checkin
 from bot.i18n import _, use_locale
 from bot.messages import Button, Reply, esc
@@ -96,7 +92,7 @@ async def _person(s: AsyncSession, person_id: int) -> Person | None:
 
 
 async def checkin_round(services: Services, now: datetime, since: datetime | None) -> None:
-    svc = services.get(PledgeService)
+    svc = services.get(PledgeCheckins)
     tz = svc.tz
     local = now.astimezone(tz).date()
     async with services.deps.db.session() as s:
@@ -139,7 +135,7 @@ async def _round(
 
 
 async def _send_checkin(
-    s: AsyncSession, svc: PledgeService, rnd: PledgeCheckinRound, p: Pledge, now: datetime
+    s: AsyncSession, svc: PledgeCheckins, rnd: PledgeCheckinRound, p: Pledge, now: datetime
 ) -> None:
     exists = (
         await s.execute(
@@ -172,7 +168,7 @@ async def _send_checkin(
 
 
 async def midyear_prompt(services: Services, now: datetime, since: datetime | None) -> None:
-    svc = services.get(PledgeService)
+    svc = services.get(SelfAssessment)
     local = now.astimezone(svc.tz).date()
     async with services.deps.db.session() as s:
         for p in await _approved_pledges(s, local.year):
@@ -195,7 +191,7 @@ async def midyear_prompt(services: Services, now: datetime, since: datetime | No
 
 
 async def yearend_draft_tick(services: Services, now: datetime, since: datetime | None) -> None:
-    svc = services.get(PledgeService)
+    svc = services.get(SelfAssessment)
     local = now.astimezone(svc.tz).date()
     async with services.deps.db.session() as s:
         for p in await _approved_pledges(s, local.year):
@@ -258,7 +254,7 @@ def yearend_message(year: int, text: str) -> str:
 
 
 async def deadline_reminders(services: Services, now: datetime, since: datetime | None) -> None:
-    svc = services.get(PledgeService)
+    svc = services.get(PledgeReminders)
     local = now.astimezone(svc.tz).date()
     async with services.deps.db.session() as s:
         rows = (
@@ -320,7 +316,7 @@ RETURNED_STALE = timedelta(days=7)
 
 
 async def returned_reminders(services: Services, now: datetime, since: datetime | None) -> None:
-    svc = services.get(PledgeService)
+    svc = services.get(PledgeReminders)
     async with services.deps.db.session() as s:
         rows = (
             (

@@ -1,0 +1,124 @@
+""""Học Bác mỗi ngày": what every use case shares — the clock, the items one đảng bộ sees, its year theme,
+and how today's item is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.content import ContentItem, load_library
+from bot.content import render_item as _render
+from bot.features.daily.callbacks import MarkRead
+from bot.features.daily.models import ContentItemRow, YearTheme
+from bot.i18n import _
+from bot.messages import Button, Reply
+from bot.services.actor import Actor
+from bot.services.deps import Deps
+from bot.services.errors import NotFound
+from bot.services.permissions import committee_org
+from bot.text import parse_time_of_day
+
+
+@cache
+def shipped_items() -> tuple[ContentItem, ...]:
+    """The shipped library, loaded and validated once per process."""
+    return tuple(load_library().all())
+
+
+def parse_hhmm(text: str) -> int | None:
+    """"06:30", "6:30", "6h30", "6h", "06.30" -> minute of the day; anything else (e.g. "25:99") -> None."""
+    t = parse_time_of_day(text)
+    return None if t is None else t.hour * 60 + t.minute
+
+
+def hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _row_to_item(row: ContentItemRow) -> ContentItem:
+    return ContentItem(id=row.item_id, kind=row.kind, text=row.text, source_url=row.source_url, work=row.work,
+                       date=row.date, citation=row.citation, themes=tuple(row.themes or ()),
+                       occasions=tuple(row.occasions or ()), lead=row.lead, reflection=row.reflection,
+                       confidence=row.confidence, also_seen=row.also_seen, note=row.note,
+                       owner_org_id=row.org_id)
+
+
+def _not_joined() -> NotFound:
+    return NotFound(_("You have not joined a branch yet. Send the join code from your branch secretary."))
+
+
+def actor_org(actor: Actor) -> int | None:
+    """The đảng bộ whose items a person sees: their branch's, else the one they administer."""
+    seat = actor.primary_branch
+    if seat is not None:
+        return seat.org_id
+    return committee_org(actor)
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    year: int
+    title: str
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    day: date
+    item: ContentItem
+    theme: Theme | None
+
+    @property
+    def header(self) -> str | None:
+        if self.theme and set(self.theme.themes).intersection(self.item.themes):
+            return _("Year theme {year}: {title}").format(year=self.theme.year, title=self.theme.title)
+        return None
+
+
+def render_daily(today: Today, *, with_button: bool = True) -> Reply:
+    """The daily message (in the current locale): item, source, and the voluntary "Đã đọc ✓" button."""
+    buttons = [[Button(_("Read ✓"), MarkRead(today.day).pack())]] if with_button else []
+    return Reply(text=_render(today.item, today.header), buttons=buttons)
+
+
+class DailyUseCase:
+    """Shared by the daily use cases: built once per App by ``services.get``."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    @property
+    def tz(self):  # type: ignore[no-untyped-def]
+        return self.deps.clock.tz
+
+    def local_today(self) -> date:
+        return self.deps.clock.now().astimezone(self.tz).date()
+
+    async def org_items(self, s: AsyncSession, org_id: int | None) -> list[ContentItem]:
+        """Shipped items plus those imported by ``org_id``: never another đảng bộ's."""
+        items = list(shipped_items())
+        if org_id is not None:
+            rows = (await s.execute(select(ContentItemRow).where(ContentItemRow.org_id == org_id))).scalars()
+            items.extend(_row_to_item(r) for r in rows)
+        return items
+
+    async def topics(self, s: AsyncSession, org_id: int | None) -> set[str]:
+        """Theme slugs in use by the items this đảng bộ sees (what a year theme may point at)."""
+        return {t for i in await self.org_items(s, org_id) for t in i.themes}
+
+    async def theme(self, s: AsyncSession, org_id: int | None, year: int) -> Theme | None:
+        if org_id is None:
+            return None
+        row = await s.get(YearTheme, (org_id, year))
+        return Theme(row.year, row.title, tuple(row.themes or ())) if row else None

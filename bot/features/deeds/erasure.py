@@ -1,0 +1,39 @@
+"""Good deeds: erasing what a person reported (declared in feature.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.features.deeds.models import Deed, DeedStatus, Nomination
+from bot.services.deps import Deps
+from bot.services.media import MediaStore
+
+
+async def _erase_deeds(s: AsyncSession, person_id: int, deps: Deps) -> None:
+    """Remove the person's words and media; keep an empty row so branch totals stay right."""
+    deeds = (await s.execute(select(Deed).where(Deed.person_id == person_id))).scalars().all()
+    keys: set[str] = set()
+    for deed in deeds:
+        keys.update(deed.photo_keys or [])
+        if deed.voice_key:
+            keys.add(deed.voice_key)
+        deed.text, deed.voice_key, deed.photo_keys = "", None, []
+        deed.return_reason, deed.pledge_item_id, deed.erased = None, None, True
+        if deed.status == DeedStatus.PENDING.value:
+            deed.status = DeedStatus.WITHDRAWN.value
+        s.add(deed)
+    await s.execute(delete(Nomination).where(Nomination.nominated_by == person_id))
+    await s.flush()
+    if not keys:
+        return
+    # The same photo may belong to someone else's deed (media are keyed by content): keep those files.
+    others = (
+        await s.execute(
+            select(Deed.photo_keys, Deed.voice_key).where(Deed.person_id != person_id, Deed.erased.is_(False))
+        )
+    ).all()
+    still_used = {k for photos, voice in others for k in [*(photos or []), voice] if k}
+    store = MediaStore(deps)
+    for key in keys - still_used:
+        await store.delete(key)

@@ -1,0 +1,198 @@
+"""Meetings in chat: scheduling (/hop) and sending the notice (also one tap from the secretary's reminder)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.features.meetings.callbacks import MeetingFor, MeetingFromReminder, OneTapNotice, SendNotice
+from bot.features.meetings.models import MeetingKind
+from bot.features.meetings.notices import MeetingNotices
+from bot.features.meetings.scheduling import MeetingScheduling, is_odd_hour, kind_label
+from bot.i18n import _
+from bot.kernel.branches import pick_branch
+from bot.kernel.context import Ctx
+from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, parse_day
+from bot.kernel.media_intake import store_media
+from bot.kernel.routing import Router
+from bot.messages import Button
+from bot.services.calendar import parse_hhmm
+from bot.services.errors import InvalidInput
+
+router = Router("meetings")
+
+
+def KINDS(_c: Ctx, _d: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(MeetingKind.REGULAR.value, _("Regular (định kỳ)")),
+            (MeetingKind.THEMATIC.value, _("Thematic (chuyên đề)"))]
+
+
+@dataclass
+class AskMeetingDate(Step):
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        day = parse_day(ctx.inbound.text or "", ctx.today)
+        if day is None:
+            raise Invalid(
+                _("Please type a date as DD/MM, e.g. {example}.").format(example=ctx.today.strftime("%d/%m"))
+            )
+        if day < ctx.today:
+            raise Invalid(_("That date is in the past. Please choose a date from today on."))
+        return day.isoformat()
+
+
+@dataclass
+class AskMeetingTime(Step):
+    def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+        default = data.get("default_time")
+        return [(default, default)] if default else []
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        value = self.pressed(ctx, data, data.get("_nonce", "")) or ctx.inbound.text or ""
+        t = parse_hhmm(value)
+        if t is None:
+            raise Invalid(_("Please type a time as HH:MM, e.g. 19:30."))
+        starts = datetime.combine(date.fromisoformat(data["date"]), t)
+        if starts <= ctx.local_now.replace(tzinfo=None):
+            raise Invalid(_("That date and time are in the past. Please choose a later one."))
+        return t.strftime("%H:%M")
+
+
+@dataclass
+class AskDocument(Step):
+    def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+        return [("__skip__", _("No document ⏭"))]
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        if self.pressed(ctx, data, data.get("_nonce", "")) == "__skip__":
+            return []
+        media = [m for m in ctx.inbound.media if m.kind in ("photo", "document")]
+        if not media:
+            raise Invalid(_("Please send a PDF, a Word document or a photo, or press the button to go on."))
+        try:
+            return [await store_media(ctx, media[-1])]
+        except InvalidInput as exc:
+            raise Invalid(exc.message) from exc
+
+
+def _odd(d: dict[str, Any]) -> bool:
+    t = parse_hhmm(d.get("time") or "")
+    return t is not None and is_odd_hour(t)
+
+
+async def _scheduled(ctx: Ctx, data: dict[str, Any]) -> None:
+    actor = ctx.require_actor()
+    t = parse_hhmm(data["time"])
+    assert t is not None
+    m = await ctx.svc(MeetingScheduling).schedule(
+        actor,
+        data["branch_id"],
+        kind=data["kind"],
+        starts_local=datetime.combine(date.fromisoformat(data["date"]), t),
+        place=data.get("place") or "",
+        topic=data.get("topic") or "",
+        documents=data.get("docs") or None,
+        confirmed_odd_hour=data.get("sure") == "yes",
+    )
+    local = m.starts_at.astimezone(ctx.services.deps.clock.tz)
+    await ctx.reply(
+        _(
+            "✅ Scheduled: {kind} at {time} on {date}. Check-in code: <b>{code}</b> (read it out at the "
+            "meeting)."
+        ).format(
+            kind=kind_label(m.kind),
+            time=local.strftime("%H:%M"),
+            date=local.strftime("%d/%m/%Y"),
+            code=m.checkin_code,
+        ),
+        [[Button(_("📨 Send members the notice"), SendNotice(m.id).pack())]],
+    )
+
+
+router.form(
+    Form(
+        "meeting",
+        steps=[
+            AskChoice(
+                "kind",
+                lambda c, d: _("Which kind of meeting?"),
+                choices=KINDS,
+                skip_if=lambda d: bool(d.get("kind")),
+            ),
+            AskMeetingDate(
+                "date", lambda c, d: _("On which date? (DD/MM)"), skip_if=lambda d: bool(d.get("date"))
+            ),
+            AskMeetingTime("time", lambda c, d: _("At what time? (HH:MM)")),
+            AskChoice(
+                "sure",
+                lambda c, d: _("A meeting at {time}: are you sure?").format(time=d.get("time")),
+                choices=lambda c, d: [("yes", _("Yes, I am sure")), ("no", _("No, change the time"))],
+                skip_if=lambda d: not _odd(d),
+                next=lambda d: "time" if d.get("sure") == "no" else None,
+            ),
+            AskText("place", lambda c, d: _("Where?"), max_len=300, optional=True),
+            AskText("topic", lambda c, d: _("The topic or agenda?"), max_len=500, optional=True),
+            AskDocument(
+                "docs", lambda c, d: _("Attach a document for members (PDF, Word or photo), or go on.")
+            ),
+        ],
+        on_complete=_scheduled,
+    )
+)
+
+
+async def _start_meeting(ctx: Ctx, branch_id: int, kind: str = "", day: str = "") -> None:
+    default = (await ctx.svc(MeetingScheduling).default_time(branch_id)).strftime("%H:%M")
+    await ctx.forms.start(
+        "meeting", {"branch_id": branch_id, "kind": kind, "date": day, "default_time": default}
+    )
+
+
+@router.command("hop", "meeting", help=lambda: _("schedule a branch meeting"), audience="manager")
+async def meeting(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, MeetingFor)
+    if branch_id is not None:
+        await _start_meeting(ctx, branch_id)
+
+
+@router.button(MeetingFor)
+async def meeting_for(ctx: Ctx, data: MeetingFor) -> None:
+    await _start_meeting(ctx, data.branch_id)
+
+
+@router.button(MeetingFromReminder)
+async def meeting_from_reminder(ctx: Ctx, data: MeetingFromReminder) -> None:
+    """From a reminder: the kind, and the planned day unless it has passed."""
+    kind = MeetingKind.THEMATIC.value if data.kind == "thematic" else MeetingKind.REGULAR.value
+    day = data.day.isoformat() if data.day is not None and data.day >= ctx.today else ""
+    await _start_meeting(ctx, data.branch_id, kind, day)
+
+
+@router.button(OneTapNotice)
+async def one_tap_notice(ctx: Ctx, data: OneTapNotice) -> None:
+    """Tomorrow's meeting: schedule it with the usual time if needed and notify."""
+    actor = ctx.require_actor()
+    svc = ctx.svc(MeetingScheduling)
+    branch_id, day = data.branch_id, data.day
+    m = await svc.for_date(actor, branch_id, datetime.combine(day, datetime.min.time()))
+    if m is None:
+        t = await svc.default_time(branch_id)
+        m = await svc.schedule(
+            actor,
+            branch_id,
+            kind=MeetingKind.REGULAR.value,
+            starts_local=datetime.combine(day, t),
+            confirmed_odd_hour=True,
+        )
+    n = await ctx.svc(MeetingNotices).send_notice(actor, m.id)
+    await ctx.reply(
+        _("📨 The meeting notice was sent to {n} members. Check-in code: <b>{code}</b>.").format(
+            n=n, code=m.checkin_code
+        )
+    )
+
+
+@router.button(SendNotice)
+async def send_notice(ctx: Ctx, data: SendNotice) -> None:
+    n = await ctx.svc(MeetingNotices).send_notice(ctx.require_actor(), data.meeting_id)
+    await ctx.reply(_("📨 The meeting notice was sent to {n} members.").format(n=n))

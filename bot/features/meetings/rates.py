@@ -1,0 +1,152 @@
+"""Meetings: who was expected, the meetings held, and attendance rates (one meeting, a member's year, a
+branch's year)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import to_utc
+from bot.features.meetings.access import MeetingUseCase
+from bot.features.meetings.models import Attendance, Meeting, MeetingKind
+from bot.services.actor import Actor
+from bot.services.deps import Deps
+from bot.services.directory import managed_branch
+from storage.models.people import Membership, MembershipStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    present: int
+    expected: int
+
+    @property
+    def pct(self) -> float | None:
+        return round(100.0 * self.present / self.expected, 1) if self.expected else None
+
+
+async def expected_members(s: AsyncSession, m: Meeting) -> set[int]:
+    """Members of the branch when the meeting took place (joined before it, not left before it)."""
+    rows = await s.execute(
+        select(Membership.person_id, Membership.decided_at, Membership.left_at, Membership.status).where(
+            Membership.branch_id == m.branch_id,
+            Membership.status.in_([MembershipStatus.ACTIVE.value, MembershipStatus.LEFT.value]),
+        )
+    )
+    out: set[int] = set()
+    for pid, decided, left, status in rows.all():
+        if decided is not None and _utc(decided) > m.starts_at:
+            continue
+        if status == MembershipStatus.LEFT and (left is None or _utc(left) <= m.starts_at):
+            continue
+        out.add(pid)
+    return out
+
+
+def _utc(value: datetime) -> datetime:
+    from bot.clock import as_utc
+
+    return as_utc(value)
+
+
+async def meeting_rate(s: AsyncSession, m: Meeting) -> Rate:
+    expected = await expected_members(s, m)
+    present = set(
+        (
+            await s.execute(
+                select(Attendance.person_id).where(
+                    Attendance.meeting_id == m.id, Attendance.present.is_(True)
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return Rate(len(present & expected) + len(present - expected), len(expected | present))
+
+
+async def _held(s: AsyncSession, branch_id: int, start: datetime, end: datetime) -> list[Meeting]:
+    return list(
+        (
+            await s.execute(
+                select(Meeting)
+                .where(
+                    Meeting.branch_id == branch_id,
+                    Meeting.cancelled_at.is_(None),
+                    Meeting.starts_at >= start,
+                    Meeting.starts_at < end,
+                )
+                .order_by(Meeting.starts_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+async def _meeting_figures(
+    s: AsyncSession, deps: Deps, branch_id: int, start: datetime, end: datetime
+) -> dict[str, float | int]:
+    regular = thematic = expected = present = 0
+    for m in await _held(s, branch_id, start, end):
+        if m.kind == MeetingKind.THEMATIC:
+            thematic += 1
+        else:
+            regular += 1
+        marked = (
+            await s.execute(select(func.count()).select_from(Attendance).where(Attendance.meeting_id == m.id))
+        ).scalar_one()
+        if marked:  # only meetings whose attendance was taken count towards the rate
+            r = await meeting_rate(s, m)
+            expected += r.expected
+            present += r.present
+    return {
+        "meetings_regular": regular,
+        "meetings_thematic": thematic,
+        "attendance_expected": expected,
+        "attendance_present": present,
+    }
+
+
+class MeetingRates(MeetingUseCase):
+    async def rate(self, actor: Actor, meeting_id: int) -> Rate:
+        async with self.deps.db.session() as s:
+            m, _branch = await self._meeting(s, actor, meeting_id, "meeting.attendance")
+            return await meeting_rate(s, m)
+
+    async def member_year_rate(self, actor: Actor, branch_id: int, person_id: int, year: int) -> Rate:
+        start, end = self._year(year)
+        async with self.deps.db.session() as s:
+            await managed_branch(s, actor, branch_id, "meeting.attendance")
+            present = expected = 0
+            for m in await _held(s, branch_id, start, min(end, self.deps.clock.now())):
+                if person_id in await expected_members(s, m):
+                    expected += 1
+                    present += int(
+                        (
+                            await s.execute(
+                                select(func.count())
+                                .select_from(Attendance)
+                                .where(
+                                    Attendance.meeting_id == m.id,
+                                    Attendance.person_id == person_id,
+                                    Attendance.present.is_(True),
+                                )
+                            )
+                        ).scalar_one()
+                    )
+            return Rate(present, expected)
+
+    async def branch_year_rate(self, actor: Actor, branch_id: int, year: int) -> Rate:
+        start, end = self._year(year)
+        async with self.deps.db.session() as s:
+            await managed_branch(s, actor, branch_id, "meeting.attendance")
+            figures = await _meeting_figures(s, self.deps, branch_id, start, min(end, self.deps.clock.now()))
+            return Rate(int(figures["attendance_present"]), int(figures["attendance_expected"]))
+
+    def _year(self, year: int) -> tuple[datetime, datetime]:
+        tz = self.deps.clock.tz
+        return to_utc(datetime(year, 1, 1), tz), to_utc(datetime(year + 1, 1, 1), tz)

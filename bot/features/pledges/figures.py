@@ -1,0 +1,63 @@
+"""Pledges: what feature.py declares for reports — figures, the not-pledged audience, the pledge_items provider."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.features.pledges.models import Pledge, PledgeCheckin, PledgeCheckinRound, PledgeItem
+from bot.features.pledges.reads import local_year, not_pledged
+from bot.services.deps import Deps
+
+
+async def _pledge_items(session: AsyncSession, person_id: int, year: int) -> list[tuple[int, str]]:
+    rows = await session.execute(
+        select(PledgeItem.id, PledgeItem.position, PledgeItem.what)
+        .join(Pledge, Pledge.id == PledgeItem.pledge_id)
+        .where(
+            Pledge.person_id == person_id,
+            Pledge.year == year,
+            Pledge.approved_version.is_not(None),
+            PledgeItem.active.is_(True),
+        )
+        .order_by(Pledge.id, PledgeItem.position)
+    )
+    return [(int(i), f"{pos + 1}. {what[:60]}") for i, pos, what in rows.all()]
+
+
+async def _not_pledged_audience(session: AsyncSession, deps: Deps, branch_id: int, now: datetime) -> set[int]:
+    return {pid for pid, _name in await not_pledged(session, branch_id, local_year(now, deps.settings.tz))}
+
+
+async def _figures(
+    session: AsyncSession, deps: Deps, branch_id: int, start: datetime, end: datetime
+) -> dict[str, float | int]:
+    years = list(range(local_year(start, deps.settings.tz), local_year(end, deps.settings.tz) + 1))
+    pledges = (
+        (await session.execute(select(Pledge).where(Pledge.branch_id == branch_id, Pledge.year.in_(years))))
+        .scalars()
+        .all()
+    )
+    from bot.clock import as_utc
+
+    pledged = sum(1 for p in pledges if p.first_submitted_at and as_utc(p.first_submitted_at) < end)
+    approved = sum(1 for p in pledges if p.first_approved_at and as_utc(p.first_approved_at) < end)
+    sent, answered = (
+        await session.execute(
+            select(func.count(PledgeCheckin.id), func.count(PledgeCheckin.answered_at))
+            .join(PledgeCheckinRound, PledgeCheckinRound.id == PledgeCheckin.round_id)
+            .where(
+                PledgeCheckinRound.branch_id == branch_id,
+                PledgeCheckin.created_at >= start,
+                PledgeCheckin.created_at < end,
+            )
+        )
+    ).one()
+    return {
+        "pledged": pledged,
+        "pledges_approved": approved,
+        "checkin_sent": int(sent),
+        "checkin_answered": int(answered),
+    }

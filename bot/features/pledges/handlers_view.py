@@ -1,0 +1,50 @@
+"""Pledges in chat: /camket — the member's pledge with its progress, and earlier pledges."""
+
+from __future__ import annotations
+
+from bot.features.pledges.callbacks import ViewPledge
+from bot.features.pledges.drafting import PledgeDrafting
+from bot.features.pledges.viewing import PledgeViewing
+from bot.i18n import _
+from bot.kernel.context import Ctx
+from bot.kernel.routing import Router
+from bot.messages import Button
+from bot.services.permissions import is_member
+
+router = Router("pledges_view")
+
+
+@router.command("camket", "mypledge", help=lambda: _("my pledge and its progress"))
+async def my_pledge(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    svc = ctx.svc(PledgeViewing)
+    history = await svc.my_pledges(actor)
+    shown: int | None = None
+    if is_member(actor):
+        mine = await ctx.svc(PledgeDrafting).mine(actor)
+        if mine.pledge is not None and mine.pledge.version > 0:
+            shown = mine.pledge.id
+            await ctx.reply(await svc.card(actor))
+        else:
+            await ctx.reply(
+                _("You have not sent a pledge for {year} yet. Send /dangky to register.").format(
+                    year=mine.year
+                )
+            )
+    elif history:
+        shown = history[0][0]
+        await ctx.reply(await svc.card(actor, shown))
+    else:
+        await ctx.reply(_("You have no pledges yet."))
+        return
+    past = [(pid, year, branch) for pid, year, branch in history if pid != shown]
+    if past:
+        await ctx.reply(
+            _("Your earlier pledges:"),
+            [[Button(f"📁 {year} — {branch}", ViewPledge(pid).pack())] for pid, year, branch in past[:10]],
+        )
+
+
+@router.button(ViewPledge)
+async def view_pledge(ctx: Ctx, data: ViewPledge) -> None:
+    await ctx.reply(await ctx.svc(PledgeViewing).card(ctx.require_actor(), data.pledge_id))
