@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.features.branch_settings.service import BranchSettingsService
 from bot.messages import UserRef
-from bot.services.calendar import BranchSettingsService
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
 from tests.conftest import ADMIN_TG_ID

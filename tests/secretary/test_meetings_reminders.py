@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.features.branch_settings.service import BranchSettingsService
 from bot.features.meetings.models import Meeting
 from bot.features.meetings.rates import MeetingRates
-from bot.services.calendar import BranchSettingsService
 from storage.models.outbox import OutboxMessage
 from tests.conftest import TZ, join_member
 

@@ -1,14 +1,16 @@
 """A branch's calendar (meeting day, quiet hours, reminder time) and the committee's lagging thresholds.
 
-The calendar itself is read by several features, so it lives in the engine (``bot.services.calendar``);
-this feature declares its tables and the quiet-hours provider."""
+Several features read the calendar, so reading it is the engine's (``bot.services.calendar``); this feature
+owns its tables, the conversation that changes it and the quiet-hours provider."""
 
+from bot.features.branch_settings.handlers import router
 from bot.kernel.feature import Feature
 from bot.services.calendar import quiet_hours
 from storage.models.calendar import BranchSettings, OrgThresholds
 
 FEATURE = Feature(
     name="branch_settings",
+    routers=(router,),
     models=(BranchSettings, OrgThresholds),
     providers={"quiet_hours": quiet_hours},
     catalog="secretary",

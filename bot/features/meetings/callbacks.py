@@ -62,8 +62,3 @@ class AllYesAttended(CallbackData, prefix="mt.allyes"):
 @dataclass(frozen=True)
 class RatesFor(CallbackData, prefix="mt.rates"):
     branch_id: int
-
-
-@dataclass(frozen=True)
-class BranchSettingsFor(CallbackData, prefix="mt.settings"):
-    branch_id: int

@@ -1,6 +1,6 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
-from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, handlers_settings, models
+from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
@@ -10,7 +10,7 @@ from bot.services.extensions import ExportSheet, Figures, Tick
 
 FEATURE = Feature(
     name="meetings",
-    routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router, handlers_settings.router),
+    routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router),
     ticks=(Tick("secretary_reminders", secretary_reminders),),
     models=(models.Meeting, models.MeetingRsvp, models.Attendance),
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",

@@ -13,8 +13,6 @@ from bot.kernel.context import Ctx
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
 from bot.services.branch_report import report_text
-from bot.services.calendar import BranchSettingsService
-from bot.services.errors import InvalidInput
 from bot.services.media import MediaStore
 from bot.services.permissions import can_see_committee_view, committee_org
 
@@ -96,27 +94,3 @@ async def committee(ctx: Ctx, data: CommitteeReport) -> None:
     lines.append("")
     lines.append(_("Lagging branches: {n}").format(n=len(lagging)) if lagging else _("No branch is lagging."))
     await ctx.reply("\n".join(lines))
-
-
-@router.command(
-    "nguong", "thresholds", help=lambda: _("lagging thresholds: /nguong 80"), audience="committee"
-)
-async def thresholds(ctx: Ctx) -> None:
-    actor = ctx.require_actor()
-    org_id = committee_org(actor)
-    if org_id is None:
-        raise InvalidInput(_("This command is only for Party committee administrators."))
-    svc = ctx.svc(BranchSettingsService)
-    arg = ctx.inbound.args.strip().rstrip("%")
-    if arg:
-        if not arg.isdigit():
-            raise InvalidInput(_("Please send a number from 0 to 100, e.g. /nguong 80"))
-        row = await svc.set_thresholds(actor, org_id, min_attendance_pct=int(arg))
-    else:
-        row = await svc.thresholds(actor, org_id)
-    await ctx.reply(
-        _(
-            "A branch is flagged when attendance is under {pct}%, when it has no thematic meeting in "
-            "the quarter, or no good deeds in the month. Change with /nguong NUMBER."
-        ).format(pct=row.min_attendance_pct)
-    )

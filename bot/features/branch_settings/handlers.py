@@ -1,5 +1,5 @@
-"""Meetings in chat: the branch's calendar settings (/caidat_chibo) — regular meeting day and time, thematic
-months, quiet hours, reminder time."""
+"""The branch's calendar in chat (/caidat_chibo: regular meeting day and time, thematic months, quiet hours,
+reminder time) and the committee's lagging thresholds (/nguong)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.features.meetings.callbacks import BranchSettingsFor
+from bot.features.branch_settings.callbacks import BranchSettingsFor
+from bot.features.branch_settings.service import BranchSettingsService
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import Form, Invalid, Step
 from bot.kernel.routing import Router
-from bot.services.calendar import BranchSettingsService, parse_hhmm
+from bot.services.calendar import parse_hhmm
+from bot.services.errors import InvalidInput
+from bot.services.permissions import committee_org
 
-router = Router("meetings_settings")
+router = Router("branch_settings")
 
 
 @dataclass
@@ -149,3 +152,27 @@ async def settings_cmd(ctx: Ctx) -> None:
 @router.button(BranchSettingsFor)
 async def settings_for(ctx: Ctx, data: BranchSettingsFor) -> None:
     await _settings(ctx, data.branch_id)
+
+
+@router.command(
+    "nguong", "thresholds", help=lambda: _("lagging thresholds: /nguong 80"), audience="committee"
+)
+async def thresholds(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    org_id = committee_org(actor)
+    if org_id is None:
+        raise InvalidInput(_("This command is only for Party committee administrators."))
+    svc = ctx.svc(BranchSettingsService)
+    arg = ctx.inbound.args.strip().rstrip("%")
+    if arg:
+        if not arg.isdigit():
+            raise InvalidInput(_("Please send a number from 0 to 100, e.g. /nguong 80"))
+        row = await svc.set_thresholds(actor, org_id, min_attendance_pct=int(arg))
+    else:
+        row = await svc.thresholds(actor, org_id)
+    await ctx.reply(
+        _(
+            "A branch is flagged when attendance is under {pct}%, when it has no thematic meeting in "
+            "the quarter, or no good deeds in the month. Change with /nguong NUMBER."
+        ).format(pct=row.min_attendance_pct)
+    )
