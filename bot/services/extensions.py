@@ -98,6 +98,8 @@ class Providers:
     quiet_hours: Callable[[AsyncSession, int], Awaitable[tuple[time, time]]] | None = None
     # (session, branch_id, after) -> the next regular meeting's local start, if one is scheduled/known.
     next_meeting: Callable[[AsyncSession, int, datetime], Awaitable[datetime | None]] | None = None
+    # (membership_id) -> the approve / reject buttons of a join request (the onboarding feature's button kind).
+    join_buttons: Callable[[int], list[list[Any]]] | None = None
     # (session, org_id, year) -> the đảng bộ's theme for that year (title, theme slugs), if set.
     year_theme: Callable[[AsyncSession, int, int], Awaitable[tuple[str, list[str]] | None]] | None = None
 

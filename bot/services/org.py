@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _
-from bot.messages import Button, Reply, esc
+from bot.messages import Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
@@ -255,13 +255,13 @@ class OrgService:
         return await manager_ids(s, branch)
 
     async def _notify_join_request(self, s: AsyncSession, branch: Branch, m: Membership, actor: Actor) -> None:
+        join_buttons = self.deps.ext.providers.join_buttons  # the onboarding feature's button kind
+
         def render() -> Reply:
             return Reply(
                 text=_("🙋 <b>Join request</b>\n{name} asks to join branch {branch}.").format(
                     name=esc(actor.display_name or "?"), branch=esc(branch.name)),
-                # The data of onboarding's JoinDecision button (services cannot import features;
-                # tests/conversations/test_buttons.py checks it parses).
-                buttons=[[Button(_("✅ Approve"), f"join:ok:{m.id}"), Button(_("❌ Reject"), f"join:no:{m.id}")]],
+                buttons=join_buttons(m.id or 0) if join_buttons is not None else [],
             )
 
         for manager_id in await self.branch_managers(s, branch):

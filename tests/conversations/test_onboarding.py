@@ -150,3 +150,23 @@ async def test_unknown_command_and_free_text(bot, fake_tg):
     await x.expect("Vui lòng gửi mã tham gia")
     await x.send_sticker()
     await x.expect("chưa xử lý được loại tin nhắn này")
+
+
+async def test_a_join_request_left_two_days_is_reminded_once_with_working_buttons(bot, fake_tg, branch, clock):
+    binh = fake_tg.user(5031, "Lê Thị Bình")
+    await binh.send(f"/start {await branch.join_code(bot)}")
+    await binh.expect("đã được gửi tới bí thư")
+    await branch.secretary.expect("xin tham gia", "Lê Thị Bình")
+    clock.advance(timedelta(days=1))
+    await bot.tick(only=["join_request_reminders"])
+    await branch.secretary.expect_nothing(within=0.5)
+    clock.advance(timedelta(days=1, hours=1))  # 10:00 two days later: not in the quiet hours
+    await bot.tick(only=["join_request_reminders"])
+    reminder = await branch.secretary.expect("Lê Thị Bình", "hơn hai ngày")
+    assert reminder.buttons == ["✅ Duyệt", "❌ Từ chối"]
+    clock.advance(timedelta(minutes=5))
+    await bot.tick(only=["join_request_reminders"])
+    await branch.secretary.expect_nothing(within=1.0)  # once, not every minute
+    await branch.secretary.press("Duyệt", message=reminder)
+    await branch.secretary.expect("Đã duyệt: Lê Thị Bình")
+    await binh.expect("đã được duyệt")

@@ -1,11 +1,7 @@
-"""The engine's own ticks: expire stale outbox rows, remind managers of waiting join requests."""
+"""The engine's housekeeping tick: expire outbox rows that can no longer go out, forget old update ids."""
 
-from bot.features.housekeeping.ticks import housekeeping, join_request_reminders
+from bot.features.housekeeping.ticks import housekeeping
 from bot.kernel.feature import Feature
 from bot.services.extensions import Tick
 
-FEATURE = Feature(
-    name="housekeeping",
-    ticks=(Tick("housekeeping", housekeeping), Tick("join_request_reminders", join_request_reminders)),
-    catalog="core",
-)
+FEATURE = Feature(name="housekeeping", ticks=(Tick("housekeeping", housekeeping),), catalog="core")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.i18n import _
 from bot.kernel.callbacks import CallbackData
+from bot.messages import Button
 
 
 @dataclass(frozen=True)
@@ -42,3 +44,9 @@ class PendingFor(CallbackData, prefix="join.wait"):
 @dataclass(frozen=True)
 class MembersFor(CallbackData, prefix="members"):
     branch_id: int
+
+
+def join_buttons(membership_id: int) -> list[list[Button]]:
+    """Approve / reject for a join request: the request, the two-day reminder (the ``join_buttons`` provider)."""
+    return [[Button(_("✅ Approve"), JoinDecision("ok", membership_id).pack()),
+             Button(_("❌ Reject"), JoinDecision("no", membership_id).pack())]]
