@@ -151,8 +151,12 @@ async def test_redis_lease_leader_failover(redis_url, redis_prefix):
         async def dead(*_a, **_k):  # the process is gone: no more renewals, no release
             raise ConnectionError
 
+        async def gone() -> bool:  # ... and no new bid: A's loop could otherwise win the expired lease back
+            return False
+
         leader._renew = dead
         leader._release = dead
+        leader.try_acquire = gone  # type: ignore[method-assign]
 
     try:
         key = redis_prefix + "leader"
