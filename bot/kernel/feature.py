@@ -45,7 +45,8 @@ class Feature:
     figures: Sequence[Figures] = ()
     export_sheets: Sequence[ExportSheet] = ()
     erasers: Sequence[Eraser] = ()
-    personal_data: PersonalData = PersonalData()  # its tables about a person: erased or kept by reference
+    # Its tables about a person: erased or kept by reference (checked by personal_data_gaps).
+    personal_data: PersonalData = field(default_factory=PersonalData)
     join_guards: Sequence[JoinGuard] = ()
     outbox_observers: Sequence[OutboxObserver] = ()
     record_sections: Sequence[RecordSection] = ()
@@ -144,7 +145,7 @@ def personal_data_gaps(features: Sequence[Feature], engine_models: Sequence[type
             declared[name] = f.name
         if not f.erasers and any(not m.__module__.startswith("storage.") for m in pd.erased):
             problems.append(f"feature {f.name!r} declares erased tables but no eraser")
-    owners = {m.__table__.name: f.name for f in features for m in f.models}  # type: ignore[attr-defined]
+    owners = {m.__table__.name: f"feature {f.name!r}" for f in features for m in f.models}  # type: ignore[attr-defined]
     for model in (*engine_models, *(m for f in features for m in f.models)):
         table = model.__table__  # type: ignore[attr-defined]
         if _names_a_person(table) and table.name not in declared:

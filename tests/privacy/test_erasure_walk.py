@@ -145,6 +145,10 @@ async def _member_with_everything(bot, fake_tg, branch, clock):
     return tram
 
 
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
 async def _rows_with_secrets(bot) -> list[str]:
     """Every text and JSON value of every table, searched for every spelling of every secret."""
     hits: list[str] = []
@@ -169,7 +173,7 @@ async def test_erasure_leaves_no_personal_data_anywhere(bot, fake_tg, branch, cl
                   "meeting_rsvp.reason", "pledge_item.what", "outbox.payload"):
         assert any(h.startswith(table) for h in before), table
     media = Path(settings.media_dir)
-    assert {p.name for p in media.rglob("*") if p.is_file()} >= PHOTO_KEYS
+    assert {p.name for p in _files(media)} >= PHOTO_KEYS
 
     await tram.send("/xoadulieu")
     await tram.expect("Xoá dữ liệu")
@@ -191,7 +195,7 @@ async def test_erasure_leaves_no_personal_data_anywhere(bot, fake_tg, branch, cl
 
     assert await _rows_with_secrets(bot) == []
     # Every file left in the media folder: none of hers, and no text of hers inside any.
-    left = [p for p in media.rglob("*") if p.is_file()]
+    left = _files(media)
     assert not {p.name for p in left} & PHOTO_KEYS
     for p in left:
         data = p.read_bytes()
@@ -199,7 +203,8 @@ async def test_erasure_leaves_no_personal_data_anywhere(bot, fake_tg, branch, cl
     # What the branch keeps: an anonymous member, her accepted deed counted, her answer to the meeting.
     async with bot.app.db.session() as s:
         person = (await s.execute(select(Person).where(Person.erased_at.is_not(None)))).scalars().one()
-        statuses = sorted(d.status for d in (await s.execute(select(Deed).where(Deed.person_id == person.id))).scalars())
+        deeds = (await s.execute(select(Deed).where(Deed.person_id == person.id))).scalars().all()
+        statuses = sorted(d.status for d in deeds)
         rsvp = (await s.execute(select(MeetingRsvp).where(MeetingRsvp.person_id == person.id))).scalars().one()
     assert statuses == ["accepted", "returned"] and rsvp.attending is False and rsvp.reason is None
     if bot.app.db.dialect == "sqlite":

@@ -4,6 +4,7 @@ this service runs them all in one transaction, then erases the engine's copies (
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from sqlalchemy import Text, cast, or_, select, update
@@ -20,6 +21,8 @@ from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Identity, Membership, MembershipStatus, Person
 from storage.models.system import ConversationState
+
+log = logging.getLogger("hocbac.privacy")
 
 # The notice telling secretaries who left: it names the person, so its payload is blanked once delivered.
 ERASED_NOTICE_PREFIX = "erased:"
@@ -76,8 +79,7 @@ class PrivacyService:
                         ).format(name=esc(old_name), branch=esc(b.name)),
                     )
             await audit.record(s, at=now, actor_person_id=None, action="person.erase", target=f"person:{person.id}")
-        # SQLite keeps deleted text in free pages and the WAL until the file is rebuilt.
-        await self.deps.db.compact()
+        await _compact(self.deps)
         return len(rows)
 
 
@@ -106,4 +108,13 @@ async def _blank_delivered_notice(services: Any, row: OutboxMessage, status: str
     async with deps.db.session() as s:
         await s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
                         .values(payload=Reply(text=_("(deleted)")).to_dict()))
-    await deps.db.compact()
+    await _compact(deps)
+
+
+async def _compact(deps: Deps) -> None:
+    """SQLite keeps deleted text in free pages and the WAL until the file is rebuilt. The erasure itself is
+    committed already: a busy database (another process reading) is logged, and retried at the next one."""
+    try:
+        await deps.db.compact()
+    except Exception:
+        log.warning("could not compact the SQLite file after an erasure", exc_info=True)
