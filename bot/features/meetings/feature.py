@@ -1,12 +1,13 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
 from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
+from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
 from bot.i18n import _
 from bot.kernel.feature import Feature
-from bot.services.extensions import ExportSheet, Figures, Tick
+from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="meetings",
@@ -16,6 +17,8 @@ FEATURE = Feature(
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
                                   "attendance_present"), _meeting_figures),),
     export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
+    erasers=(_erase_meetings,),
+    personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp), by_reference=(models.Attendance,)),
     providers={"next_meeting": _next_meeting},
     catalog="secretary",
 )
