@@ -58,6 +58,8 @@ async def test_guessing_the_code_in_chat_locks_the_guesser_only(bot, fake_tg, br
     m = await _schedule(bot, branch)
     assert len(m.checkin_code) == 6 and m.checkin_code.isdigit()  # new meetings: 6 digits
     clock.set(datetime(2026, 3, 2, 19, 40, tzinfo=TZ))
+    await an.send("/comat ١٢٣٤٥٦")  # digits of another script are no code (and cost no try)
+    await an.expect("Vui lòng gửi mã bí thư đọc")
     for k in range(1, PERSON_FAILURE_LIMIT):
         await an.send(f"/comat {_wrong(m.checkin_code, k)}")
         await an.expect("Mã điểm danh không khớp", f"còn {PERSON_FAILURE_LIMIT - k} lần thử")

@@ -116,7 +116,7 @@ class MeetingAttendance(MeetingUseCase):
     async def check_in(self, actor: Actor, code: str) -> Meeting:
         """A member types the code the secretary reads out at the meeting."""
         now = self.deps.clock.now()
-        code = "".join(ch for ch in code if ch.isdigit())
+        code = "".join(ch for ch in code if ch in "0123456789")[:16]  # ASCII only: compare_digest needs it
         branch_ids = [seat.branch_id for seat in actor.active_seats()]
         if not branch_ids:
             raise PermissionDenied(_("Sorry, you are not allowed to do that."))
@@ -152,16 +152,12 @@ class MeetingAttendance(MeetingUseCase):
             return await self._outside_window(s, branch_ids, now)
         usable = [m for m in open_meetings if m.checkin_disabled_at is None]
         if not usable:
-            return InvalidInput(
-                _(
-                    "The check-in code of this meeting was turned off after too many wrong tries. Please ask "
-                    "the secretary for the new code, or to mark you present."
-                )
-            )
+            return self._off()
         # Reserve one try per open meeting before comparing: a guarded UPDATE each, so parallel tries (several
         # workers, PostgreSQL row locks) can never count past the limits.
         insert = pg_insert if self.deps.db.dialect == "postgresql" else sqlite_insert
         reserved: list[tuple[int, int, int, str]] = []  # (meeting id, person's failures, meeting's, code)
+        off_meanwhile = False
         for m in usable:
             await s.execute(
                 insert(CheckinAttempt)
@@ -198,10 +194,11 @@ class MeetingAttendance(MeetingUseCase):
             ).one_or_none()
             if row is None:  # turned off meanwhile: give the person's try back
                 await self._add_failures(s, m.id, person_id, -1, now)
+                off_meanwhile = True
                 continue
             reserved.append((m.id, mine, row[0], row[1]))
         if not reserved:
-            return self._locked()
+            return self._off() if off_meanwhile else self._locked()
         matched = next((r for r in reserved if secrets.compare_digest(r[3], code)), None)
         if matched is not None:
             for mid, *_rest in reserved:  # a right code costs nothing
@@ -215,15 +212,24 @@ class MeetingAttendance(MeetingUseCase):
             m = next(m for m in usable if m.id == matched[0])
             await self._mark(s, m, person_id, True, "code")
             return m
-        for mid, _mine, total, _code in reserved:
+        for mid, _mine, total, current in reserved:
             if total >= MEETING_FAILURE_LIMIT:
-                await self._turn_off(s, next(m for m in usable if m.id == mid), now)
+                await self._turn_off(s, next(m for m in usable if m.id == mid), current, now)
         left = PERSON_FAILURE_LIMIT - max(r[1] for r in reserved)
         if left <= 0:
             return self._locked()
         return InvalidInput(
             _("That check-in code is not right. Please check it with the secretary ({n} tries left).").format(
                 n=left
+            )
+        )
+
+    @staticmethod
+    def _off() -> DomainError:
+        return InvalidInput(
+            _(
+                "The check-in code of this meeting was turned off after too many wrong tries. Please ask "
+                "the secretary for the new code, or to mark you present."
             )
         )
 
@@ -283,7 +289,7 @@ class MeetingAttendance(MeetingUseCase):
             )
         )
 
-    async def _turn_off(self, s: AsyncSession, m: Meeting, now: datetime) -> None:
+    async def _turn_off(self, s: AsyncSession, m: Meeting, code: str, now: datetime) -> None:
         """Too many wrong codes in all: the code stops working and the branch's managers are told at once."""
         await s.execute(
             update(Meeting)
@@ -316,7 +322,7 @@ class MeetingAttendance(MeetingUseCase):
                 s,
                 self.deps,
                 pid,
-                key=f"meeting_checkin_off:{m.id}:{m.checkin_code}:{pid}",
+                key=f"meeting_checkin_off:{m.id}:{code}:{pid}",
                 kind="meeting_checkin",
                 render=render,
                 priority=1,
