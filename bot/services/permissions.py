@@ -33,6 +33,12 @@ def require_branch_manager(actor: Actor, branch_id: int, org_id: int, action: st
         raise _deny(actor, action, f"branch:{branch_id}")
 
 
+def can_schedule_meeting(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """Opening the meeting form (and attaching its documents): the branch's managers only, checked before
+    the form starts so a forged button never gets as far as an upload."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
 def can_admin_org(actor: Actor, org_id: int) -> bool:
     return actor.is_system_admin or org_id in actor.admin_org_ids
 

@@ -13,7 +13,7 @@ FEATURE = Feature(
     name="meetings",
     routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router),
     ticks=(Tick("secretary_reminders", secretary_reminders),),
-    models=(models.Meeting, models.MeetingRsvp, models.Attendance),
+    models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt),
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
                                   "attendance_present"), _meeting_figures),),
     export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
