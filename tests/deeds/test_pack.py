@@ -64,15 +64,18 @@ async def _fixtures(bot, fake_tg, branch, an):
 
 
 async def _pack_messages(fake_tg, sec):
-    await fake_tg.wait_for(
-        lambda: any(m.media == "photo" and "theo tuần" in m.text for m in sec.bot_events(sec.chat_key)),
-        timeout=10,
-    )
-    msgs = sec.bot_events(sec.chat_key)
-    text = next(m for m in msgs if "Bản tin việc tốt" in m.text)
-    doc = next(m for m in msgs if m.media == "document" and m.raw.record.document["file_name"].endswith(".xlsx"))
-    chart = next(m for m in msgs if m.media == "photo" and "theo tuần" in m.text)
-    return text, doc, chart
+    """The pack's text, spreadsheet and chart (the outbox does not promise their order)."""
+
+    def parts():
+        msgs = sec.bot_events(sec.chat_key)
+        text = [m for m in msgs if "Bản tin việc tốt" in m.text]
+        doc = [m for m in msgs if m.media == "document" and m.raw.record.document["file_name"].endswith(".xlsx")]
+        chart = [m for m in msgs if m.media == "photo" and "theo tuần" in m.text]
+        return text, doc, chart
+
+    await fake_tg.wait_for(lambda: all(parts()), timeout=10)
+    text, doc, chart = parts()
+    return text[0], doc[0], chart[0]
 
 
 async def test_pack_on_the_first_without_meeting_date(bot, fake_tg, branch, an, clock, monkeypatch, capsys):
