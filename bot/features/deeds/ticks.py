@@ -18,7 +18,15 @@ from bot.features.deeds.callbacks import AcceptAll, ReviewListFor
 from bot.features.deeds.cards import review_card
 from bot.features.deeds.digest import STALE_AFTER, digest_time, pending_deeds
 from bot.features.deeds.models import Deed, DeedStatus
-from bot.features.deeds.pack import build_pack, pack_day_for, period_for, store_pack
+from bot.features.deeds.pack import (
+    build_pack,
+    pack_day_for,
+    period_for,
+    photo_archive_name,
+    photos_caption,
+    store_pack,
+    store_photos,
+)
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services
@@ -32,7 +40,7 @@ log = logging.getLogger("hocbac.deeds")
 
 DIGEST_MAX_CARDS = 10  # more than this waits in /duyet; the digest stays one short burst a day
 PACK_HOUR = time(8, 0)  # local time the pack goes out on its day
-PACK_PARTS = ("text", "xlsx", "png")
+PACK_PARTS = ("text", "xlsx", "png", "photos")  # "photos" (the zip) only in a month with photos
 
 
 # --- the daily digest ---------------------------------------------------------------------------------
@@ -195,8 +203,9 @@ async def enqueue_pack(
     manager_id: int,
     now: datetime,
 ) -> None:
-    """The pack's parts ("text", "xlsx", "png"), each rendered in the manager's language."""
-    for part in PACK_PARTS:
+    """The pack's parts ("text", "xlsx", "png", "photos"), each rendered in the manager's language."""
+    parts = {part for part, _reply in render()}
+    for part in (p for p in PACK_PARTS if p in parts):
         await notify(
             s,
             deps,
@@ -209,8 +218,10 @@ async def enqueue_pack(
         )
 
 
-def _pack_rows(text: str, xlsx_key: str, png_key: str, name: str) -> list[tuple[str, Reply]]:
-    return [
+def _pack_rows(
+    text: str, xlsx_key: str, png_key: str, name: str, photos_key: str | None = None, photos_name: str = ""
+) -> list[tuple[str, Reply]]:
+    rows = [
         ("text", Reply(text=text)),
         (
             "xlsx",
@@ -229,6 +240,17 @@ def _pack_rows(text: str, xlsx_key: str, png_key: str, name: str) -> list[tuple[
             ),
         ),
     ]
+    if photos_key:
+        rows.append(
+            (
+                "photos",
+                Reply(
+                    text=photos_caption(),
+                    media=MediaRef(kind="document", media_key=photos_key, file_name=photos_name),
+                ),
+            )
+        )
+    return rows
 
 
 async def pack_tick(services: Services, now: datetime, since: datetime | None) -> None:
@@ -255,9 +277,10 @@ async def pack_tick(services: Services, now: datetime, since: datetime | None) -
                 continue
             pack = await build_pack(s, deps, branch, start, end)
             xlsx_key, png_key = await store_pack(deps, pack)
+            photos_key = await store_photos(deps, pack)
             name = pack.label.replace("/", "-")
 
             for manager_id in todo:
-                await enqueue_pack(s, deps, branch, start_key, partial(_pack_rows, pack.text, xlsx_key, png_key, name),
-                                   manager_id, now)
+                rows = partial(_pack_rows, pack.text, xlsx_key, png_key, name, photos_key, photo_archive_name(pack))
+                await enqueue_pack(s, deps, branch, start_key, rows, manager_id, now)
             log.info("deed pack %s queued for branch %s (%d managers)", pack.label, branch.id, len(todo))
