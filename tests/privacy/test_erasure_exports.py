@@ -4,6 +4,7 @@ the attachment, and the secretary later receives the pack's text redacted and no
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from datetime import date, datetime, timedelta
 
@@ -14,7 +15,7 @@ from bot.features.deeds.reporting import DeedInput, DeedReporting
 from bot.services.identity import IdentityService
 from bot.services.media import MediaStore
 from storage.models.outbox import OutboxMessage, OutboxStatus
-from tests.conftest import TZ, join_member
+from tests.conftest import REPO, TZ, join_member
 
 NAME, DEED = "Hoàng Thị Mận", "Trông giúp ba cháu nhỏ cho hàng xóm đi viện"
 PHOTO = tiny_png(7, 4)
@@ -78,3 +79,18 @@ async def test_queued_pack_loses_her_files(bot, fake_tg, branch, clock, monkeypa
     assert statuses["xlsx"] == statuses["photos"] == OutboxStatus.SENT.value, statuses
     docs = [m for m in sec.bot_events(sec.chat_key) if m.media == "document"]
     assert docs == []
+
+
+def test_every_saved_workbook_is_listed_for_erasure():
+    """A workbook the bot saves holds a branch's people: it must be listed (``generated_for``) so erasure
+    deletes it."""
+    unlisted, seen = [], 0
+    for path in sorted((REPO / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "save"
+                    and any(isinstance(a, ast.Name) and a.id == "XLSX_MIME" for a in node.args)):
+                seen += 1
+                if not any(k.arg == "generated_for" for k in node.keywords):
+                    unlisted.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert seen >= 4  # the pack, /baocao, the pledges, the self-assessments
+    assert unlisted == []
