@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.channels.telegram.runtime import build_intake, feed_raw_update
+from bot.channels.webjson import MAX_BODY_BYTES, BadBody, read_json
 from bot.logs import hash_id
 from bot.scale.metrics import Metrics, add_ops_routes
 
@@ -74,7 +74,7 @@ class WebhookServer:
         self.accepting = True
 
     def build(self) -> web.Application:
-        web_app = web.Application(client_max_size=4 * 1024 * 1024)
+        web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         if self.telegram is not None:
             web_app.router.add_post(self.telegram_path, self.telegram_webhook)
         if self.zalo_channels:
@@ -101,9 +101,10 @@ class WebhookServer:
         if not self.accepting:
             return self._answer("telegram", 503)  # shutting down: Telegram retries on another worker
         try:
-            payload = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
-            return self._answer("telegram", 400)
+            payload = await read_json(request)
+        except BadBody as exc:
+            log.info("telegram webhook: refused body from %s: %s", request.remote, exc.reason)
+            return self._answer("telegram", exc.status)
         if not isinstance(payload, dict):
             return self._answer("telegram", 400)
         log.debug("update %s from user %s", payload.get("update_id"), _update_user(payload))
