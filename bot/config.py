@@ -249,6 +249,18 @@ class ConfigError(SystemExit):
     """Raised with one readable line; exits with code 2."""
 
 
+class StartupError(Exception):
+    """A setting that parses but does not work: the database, Redis or Telegram refuse or cannot be reached.
+
+    ``bot.cli`` prints :attr:`line` (one line naming the key and what to do) and exits with code 2, no trace.
+    """
+
+    def __init__(self, key: str, problem: str, todo: str) -> None:
+        self.key = key
+        self.line = f"Không khởi động được / cannot start — {key}: {problem}. {todo}"
+        super().__init__(self.line)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build Settings or stop with one clear line naming the key and what is expected."""
     try:
