@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     web_drain_seconds: float = 25.0  # on shutdown, finish started updates for at most this long
     web_reuse_port: bool = False
     worker_port: int = 0  # >0: the worker serves /healthz and /metrics on this port
+    metrics_token: SecretStr | None = None  # /metrics needs "Authorization: Bearer <it>"; unset: loopback only
     worker_lease_seconds: float = 15.0  # leadership lease; a standby takes over within about this long
     worker_retry_seconds: float = 5.0  # how often a standby tries to become the active worker
     worker_idle_poll: float = 0.5
