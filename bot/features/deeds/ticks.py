@@ -30,7 +30,7 @@ from bot.features.deeds.pack import (
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services
-from bot.services.directory import manager_ids
+from bot.services.directory import manager_ids, reviewer_ids
 from bot.services.notify import notify
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -121,13 +121,30 @@ async def digest_tick(services: Services, now: datetime, since: datetime | None)
             if branch is None:
                 continue
             pending = await pending_deeds(s, branch_id)
-            for manager_id in await manager_ids(s, branch):
+            # Each reviewer's digest lists the deeds they may review: never their own (a secretary's own
+            # deeds go to the deputy, or to the committee).
+            mine = await _deeds_by_reviewer(s, branch, pending)
+            for manager_id, theirs in mine.items():
                 at = await digest_time(s, manager_id)
                 for day in sorted({start.astimezone(tz).date(), now.astimezone(tz).date()}):
                     moment = datetime.combine(day, at, tz).astimezone(UTC)
                     if start < moment <= now:
-                        due_deeds = [(d, n) for d, n in pending if d.created_at <= moment]
+                        due_deeds = [(d, n) for d, n in theirs if d.created_at <= moment]
                         await enqueue_digest(s, deps, branch, manager_id, due_deeds, day.isoformat(), moment)
+
+
+async def _deeds_by_reviewer(
+    s: AsyncSession, branch: Branch, deeds: list[tuple[Deed, str]]
+) -> dict[int, list[tuple[Deed, str]]]:
+    """The deeds each reviewer is asked about (``directory.reviewer_ids`` of each deed's author), in order."""
+    by_author: dict[int, list[int]] = {}
+    out: dict[int, list[tuple[Deed, str]]] = {}
+    for deed, name in deeds:
+        if deed.person_id not in by_author:
+            by_author[deed.person_id] = await reviewer_ids(s, branch, deed.person_id)
+        for reviewer in by_author[deed.person_id]:
+            out.setdefault(reviewer, []).append((deed, name))
+    return out
 
 
 # --- stale deeds ------------------------------------------------------------------------------------
@@ -172,14 +189,14 @@ async def stale_tick(services: Services, now: datetime, since: datetime | None) 
                     text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), ReviewListFor(branch.id).pack())]]
                 )
 
-            for manager_id in await manager_ids(s, branch):
+            for manager_id, theirs in (await _deeds_by_reviewer(s, branch, deeds)).items():
                 await notify(
                     s,
                     deps,
                     manager_id,
                     key=f"deed_stale:{branch.id}:{manager_id}:{up_to}",
                     kind="deed_stale",
-                    render=render,
+                    render=partial(render, theirs),
                     branch_id=branch.id,
                 )
             for d, _n in deeds:

@@ -18,7 +18,8 @@ FEATURE = Feature(
                                   "attendance_present"), _meeting_figures),),
     export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
     erasers=(_erase_meetings,),
-    personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp), by_reference=(models.Attendance, models.CheckinAttempt)),
+    personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
+                               by_reference=(models.Attendance, models.CheckinAttempt)),
     providers={"next_meeting": _next_meeting},
     catalog="secretary",
 )
