@@ -20,14 +20,25 @@ from tests.scale.conftest import headers, start_node
 from tests.scale.test_webhook import start_update
 
 BURST = 300
-BACKENDS = ["web_settings", pytest.param("pg_settings", marks=pytest.mark.postgres),
-            pytest.param("scale_settings", marks=[pytest.mark.postgres, pytest.mark.redis])]
 
 
-@pytest.mark.parametrize("settings_fixture", BACKENDS)
-async def test_burst_of_start_every_user_gets_exactly_one_answer(settings_fixture, request, fake_tg, caplog):
+async def test_burst_on_sqlite_every_user_gets_exactly_one_answer(web_settings, fake_tg, caplog):
+    await burst_of_start(web_settings, fake_tg, caplog)
+
+
+@pytest.mark.postgres
+async def test_burst_on_postgres_every_user_gets_exactly_one_answer(pg_settings, fake_tg, caplog):
+    await burst_of_start(pg_settings, fake_tg, caplog)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_burst_on_postgres_and_redis_every_user_gets_exactly_one_answer(scale_settings, fake_tg, caplog):
+    await burst_of_start(scale_settings, fake_tg, caplog)
+
+
+async def burst_of_start(settings, fake_tg, caplog) -> None:
     caplog.set_level(logging.INFO)
-    settings = request.getfixturevalue(settings_fixture)
     users = [610_001 + i for i in range(BURST)]
     for uid in users:
         fake_tg.add_chat(uid, "private", first_name="An")
