@@ -7,6 +7,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.messages import ChatRef, Reply
@@ -17,9 +18,15 @@ NAME = "Phạm Thị Riêng"
 
 
 async def _reply_rows(bot) -> list[OutboxMessage]:
-    async with bot.app.db.session() as s:
-        return list((await s.execute(select(OutboxMessage).where(OutboxMessage.kind == outbox.REPLY_KIND)))
-                    .scalars().all())
+    """The reply rows once the sender has settled them (it marks a row sent just after delivering it)."""
+    for _ in range(100):
+        async with bot.app.db.session() as s:
+            rows = list((await s.execute(select(OutboxMessage).where(OutboxMessage.kind == outbox.REPLY_KIND)))
+                        .scalars().all())
+        if all(r.status not in ("pending", "sending") for r in rows):
+            break
+        await asyncio.sleep(0.05)
+    return rows
 
 
 async def test_four_429s_in_a_row_do_not_lose_the_reply(bot, fake_tg, caplog):
@@ -87,3 +94,18 @@ async def test_queued_replies_go_before_notices(bot, fake_tg):
         claimed = await outbox.claim_due(s, now=now, worker="t", limit=1)
     assert again is False
     assert [r.kind for r in claimed] == [outbox.REPLY_KIND]
+
+
+@pytest.mark.parametrize("channel", ["telegram", "zalo"])
+async def test_a_member_s_reply_survives_a_server_error_on_both_channels(kit, channel):
+    """The same path on Zalo: its 5xx is temporary too, and the queued reply reaches the member."""
+    an = await kit.join("6306", NAME)
+    fake = kit.zalo if channel == "zalo" else kit.fake_tg
+    if channel == "zalo":
+        fake.fail_next("sendMessage", status=503, description="Service Unavailable")
+    else:
+        fake.fail_next("sendMessage", 503, "Service Unavailable")
+    await an.send("/toi")
+    await an.expect(NAME)
+    rows = await _reply_rows(kit.bot)
+    assert [(r.channel, r.status) for r in rows] == [(channel, "sent")]

@@ -64,9 +64,14 @@ async def burst_of_start(settings, fake_tg, caplog) -> None:
             return {m.chat_id for m in fake_tg.sent} >= set(users)
 
         await fake_tg.wait_for(answered, timeout=120)
+        for _ in range(100):  # until the sender has marked every reply row (it does so just after sending)
+            async with node.app.db.session() as s:
+                queued = (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == REPLY_KIND))
+                          ).scalars().all()
+            if all(r.status not in ("pending", "sending") for r in queued):
+                break
+            await asyncio.sleep(0.1)
         await asyncio.sleep(0.5)  # nothing more may follow (a duplicate would show here)
-        async with node.app.db.session() as s:
-            queued = (await s.execute(select(OutboxMessage).where(OutboxMessage.kind == REPLY_KIND))).scalars().all()
     finally:
         stop.set()
         await sending
