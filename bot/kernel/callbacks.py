@@ -9,9 +9,14 @@ A kind is declared once, in its feature's ``callbacks.py``::
 
 ``ApprovePledge(3, 2).pack()`` gives ``"pl.ok:3:2"``; ``ApprovePledge.parse(data)`` gives the value back or
 raises :class:`StaleButton`. Button data comes from the user and is never trusted, so parsing is strict:
-wrong prefix, wrong field count, a non-number, an 19-digit number, a bad date or an unknown choice are all
-"stale". Supported field types: ``int`` (0..18 digits), ``str`` (non-empty), ``bool``, ``date``, a
-``Literal`` of strings, a ``StrEnum``, and any of these ``| None`` (packed as an empty field).
+wrong prefix, wrong field count, a non-number, an id past MAX_INT, a bad date or an unknown choice are all
+"stale". Supported field types: ``int`` (0..MAX_INT, plain ASCII digits), ``str`` (1..64 of
+``[A-Za-z0-9_.-]``), ``bool``, ``date`` (years 2000..2099), a ``Literal`` of strings, a ``StrEnum``, and any of
+these ``| None`` (packed as an empty field).
+
+Decoding is total: whatever the data, ``parse`` returns a value or raises StaleButton, never another error,
+and a value it returns is one the handlers and the database can take (no id past the columns' range, no
+date that overflows a timedelta).
 """
 
 from __future__ import annotations
@@ -27,8 +32,12 @@ from typing import Any, ClassVar, Literal, TypeVar, Union
 from bot.messages import MAX_CALLBACK_BYTES
 
 SEP = ":"
-_INT = re.compile(r"\d{1,18}")  # ids fit in a BIGINT; anything longer is garbage
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Ids are INTEGER columns (int32 on PostgreSQL, where a larger bound parameter is a DataError, not "no
+# row"), so a button int stops there: well inside int64, and a 59-digit id is stale, never a traceback.
+MAX_INT = 2**31 - 1
+_INT = re.compile(r"0|[1-9][0-9]{0,9}")  # ASCII only: \d would take "١٢" or "１２"
+_DATE = re.compile(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}")  # years 2000..2099: no date arithmetic overflows
+_STR = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # tokens such as a draft's nonce; no spaces, no unicode
 _PREFIX = re.compile(r"[a-z][a-z0-9.]{0,15}")
 C = TypeVar("C", bound="CallbackData")
 
@@ -64,6 +73,15 @@ class CallbackData:
 
     @classmethod
     def parse(cls: type[C], data: str) -> C:
+        try:
+            return cls._parse(data)
+        except StaleButton:
+            raise
+        except Exception as exc:  # total: whatever else goes wrong decoding user data, it is stale data
+            raise StaleButton(f"undecodable ({type(exc).__name__})") from None
+
+    @classmethod
+    def _parse(cls: type[C], data: str) -> C:
         if len(data.encode()) > MAX_CALLBACK_BYTES:
             raise StaleButton("too long")
         head, _sep, rest = data.partition(SEP)
@@ -127,14 +145,19 @@ def _pack_value(value: Any, kind: Any, where: str) -> str:
         return "1" if value else "0"
     if inner is int:
         text = str(int(value))
-        if not _INT.fullmatch(text):
+        if not _INT.fullmatch(text) or int(text) > MAX_INT:
             raise ValueError(f"{where}: {value!r} is not a packable int")
         return text
     if inner is date:
-        return value.isoformat()
+        text = value.isoformat()
+        if not _DATE.fullmatch(text):
+            raise ValueError(f"{where}: {value!r} is outside the years 2000..2099")
+        return text
     text = str(value.value if isinstance(value, enum.Enum) else value)
     if not text or SEP in text:
         raise ValueError(f"{where}: {value!r} is empty or contains {SEP!r}")
+    if inner is str and not _STR.fullmatch(text):
+        raise ValueError(f"{where}: {value!r} is not a button token ([A-Za-z0-9_.-])")
     if typing.get_origin(inner) is Literal and text not in typing.get_args(inner):
         raise ValueError(f"{where}: {value!r} is not one of {typing.get_args(inner)}")
     return text
@@ -151,23 +174,25 @@ def _parse_value(text: str, kind: Any) -> Any:
             raise StaleButton(f"bad bool {text!r}")
         return text == "1"
     if inner is int:
-        if not _INT.fullmatch(text):
+        if not _INT.fullmatch(text) or int(text) > MAX_INT:
             raise StaleButton(f"bad int {text[:20]!r}")
         return int(text)
     if inner is date:
         if not _DATE.fullmatch(text):
-            raise StaleButton(f"bad date {text!r}")
+            raise StaleButton(f"bad date {text[:20]!r}")
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise StaleButton(f"bad date {text!r}") from None
+            raise StaleButton(f"bad date {text[:20]!r}") from None
     if inner is str:
+        if not _STR.fullmatch(text):
+            raise StaleButton(f"bad token {text[:20]!r}")
         return text
     if typing.get_origin(inner) is Literal:
         if text not in typing.get_args(inner):
-            raise StaleButton(f"unknown choice {text!r}")
+            raise StaleButton(f"unknown choice {text[:20]!r}")
         return text
     try:
         return inner(text)  # a StrEnum
     except ValueError:
-        raise StaleButton(f"unknown choice {text!r}") from None
+        raise StaleButton(f"unknown choice {text[:20]!r}") from None

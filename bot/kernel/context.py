@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.clock import local_now
-from bot.delivery import Channel, DeliveryError, RetryableError, SentMessage
+from bot.delivery import Channel, DeliveryError, PermanentError, RetryableError, SentMessage
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply
+from bot.services import outbox
 from bot.services.actor import Actor
 from bot.services.deps import Services
 from bot.services.errors import PermissionDenied
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("hocbac.handlers")
 T = TypeVar("T")
 
+# 429s waited out inside the request before a reply goes to the outbox: the person's lock and a web slot
+# are held meanwhile, and under a burst the sender paces the rest better than hundreds of sleeping requests.
+REPLY_WAIT_SECONDS = 5.0
+REPLY_ATTEMPTS = 4
+
 
 @dataclass
 class Ctx:
@@ -35,6 +42,8 @@ class Ctx:
     state: dict[str, Any] = field(default_factory=dict)
     state_dirty: bool = False
     sent: list[SentMessage] = field(default_factory=list)
+    replies: int = 0  # replies sent so far for this update: the index in a queued reply's outbox key
+    reply_queued: bool = False  # one went to the outbox; the later ones follow it there, in order
 
     # --- access ---
 
@@ -89,27 +98,55 @@ class Ctx:
         return await self.send(Reply(text=text, buttons=buttons or [], edit_of=message_id))
 
     async def send(self, reply: Reply) -> SentMessage | None:
-        """Deliver at once to this chat. 429s are waited out (up to 10 s in all: the sender may be spending
-        the same chat's budget, e.g. on a broadcast's progress edits); other failures are logged, not
-        raised, because the person's action has already been saved by then."""
+        """Deliver at once to this chat. A short run of 429s is waited out here; past that, and on a 5xx or a
+        network fault, the reply goes to the outbox (highest priority, keyed by update and reply index) for
+        the sender, and this returns None. A permanent failure (the person blocked the bot, a bad request) is
+        logged at WARNING with its reason. Nothing is raised: the person's action is saved by then."""
+        self.replies += 1
+        index = self.replies
+        if self.reply_queued:
+            # An earlier reply of this update is waiting in the outbox: queue this one too, to keep the order.
+            await self._queue(reply, index, "an earlier reply is queued")
+            return None
         waited = 0.0
-        for _attempt in range(4):
+        for _attempt in range(REPLY_ATTEMPTS):
             try:
                 sent = await self.channel.deliver(self.inbound.chat, reply)
-                self.sent.append(sent)
-                self.remember_choices(reply)
-                return sent
             except RetryableError as exc:
-                if exc.retry_after is not None and waited + exc.retry_after <= 10:
+                if exc.retry_after is not None and waited + exc.retry_after <= REPLY_WAIT_SECONDS:
                     waited += exc.retry_after
                     await asyncio.sleep(exc.retry_after)
                     continue
-                log.warning("direct reply not delivered: %s", exc.reason)
+                await self._queue(reply, index, exc.reason)
+                return None
+            except PermanentError as exc:
+                why = "unreachable" if exc.unreachable else "refused"
+                log.warning("direct reply dropped (%s, update %s): %s", why, self.inbound.update_id, exc.reason)
                 return None
             except DeliveryError as exc:
-                log.warning("direct reply not delivered: %s", exc.reason)
+                log.warning("direct reply dropped (update %s): %s", self.inbound.update_id, exc.reason)
                 return None
+            self.sent.append(sent)
+            self.remember_choices(reply)
+            return sent
+        await self._queue(reply, index, f"rate limited {REPLY_ATTEMPTS} times")
         return None
+
+    async def _queue(self, reply: Reply, index: int, reason: str) -> None:
+        """Hand a reply the channel could not take now to the outbox (see ``send``)."""
+        chat = self.inbound.chat
+        actor = self.actor if self.inbound.is_private else None  # a group reply belongs to no one person
+        to = outbox.Recipient(chat, actor.person_id if actor else None, actor.identity_id if actor else None)
+        key = outbox.reply_key(chat, self.inbound.update_id or uuid.uuid4().hex, index)
+        try:
+            async with self.services.deps.db.session() as s:
+                await outbox.enqueue_reply(s, key=key, to=to, reply=reply, now=self.now)
+        except Exception:
+            log.exception("direct reply dropped (update %s): not delivered (%s) and not queued",
+                          self.inbound.update_id, reason)
+            return
+        self.reply_queued = True
+        log.info("direct reply queued for the sender (update %s): %s", self.inbound.update_id, reason)
 
     def remember_choices(self, reply: Reply) -> None:
         """On channels without buttons, remember the numbered choices so "1", "2" map back."""

@@ -52,6 +52,23 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+# Lower goes first: a direct reply someone is waiting for goes before any notice (0), broadcast or daily item.
+REPLY_PRIORITY = -10
+REPLY_KIND = "reply"
+
+
+def reply_key(chat: ChatRef, update_id: str, index: int) -> str:
+    """The idempotent key of the ``index``-th reply to one update (a redelivered update queues nothing twice)."""
+    return f"{REPLY_KIND}:{chat.channel}:{chat.bot}:{chat.chat_id}:{update_id}:{index}"[:200]
+
+
+async def enqueue_reply(session: AsyncSession, *, key: str, to: Recipient, reply: Reply, now: datetime) -> bool:
+    """A direct reply the channel could not take right now (rate limited past the in-request wait, a 5xx, the
+    network): the sender delivers it at the highest priority. Not a proactive message, so it takes no notify
+    policy (quiet hours, pause, quota): the person just wrote and is waiting for it."""
+    return await enqueue(session, key=key, kind=REPLY_KIND, to=to, reply=reply, due_at=now, priority=REPLY_PRIORITY)
+
+
 @dataclass(frozen=True, slots=True)
 class Queued:
     """One row for :func:`enqueue_many` (``payload`` is ``Reply.to_dict()``, shareable between rows)."""

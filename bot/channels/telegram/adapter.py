@@ -92,7 +92,7 @@ def callback_to_inbound(cb: CallbackQuery, update_id: int) -> Inbound:
         chat=chat,
         user=_user(cb.from_user),
         chat_type=chat_type,  # type: ignore[arg-type]
-        choice=(cb.data or "")[:64],
+        choice=cb.data or "",  # the codec refuses data over 64 bytes; cutting it could make it valid
         message_id=message_id,
         kind="callback" if cb.data else "ignored",
         callback_id=cb.id,
