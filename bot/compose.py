@@ -251,12 +251,19 @@ def build_leadership(app: App) -> Leadership:
     return AlwaysLeader()
 
 
+SQLITE_WEB_MAX_TASKS = 32  # updates at once on embedded SQLite (see webhook_server)
+
+
 def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels: Mapping[str, Any] | None = None,
                    metrics: Metrics | None = None) -> WebhookServer:
     s = app.settings
     secret = s.webhook_secret.get_secret_value() if s.webhook_secret else ""
+    max_tasks = s.web_max_tasks
+    if app.db.dialect == "sqlite":
+        # One writer at a time: 256 updates at once queue past the writer lock's wait and fail after the 200.
+        max_tasks = min(max_tasks, SQLITE_WEB_MAX_TASKS)
     return WebhookServer(app, telegram, secret, zalo_channels=zalo_channels, metrics=metrics,
-                         max_tasks=s.web_max_tasks, drain_timeout=s.web_drain_seconds,
+                         max_tasks=max_tasks, drain_timeout=s.web_drain_seconds,
                          telegram_path=s.webhook_path, zalo_path=s.zalo_webhook_path)
 
 
