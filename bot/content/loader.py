@@ -21,11 +21,13 @@ from bot.content.model import (
     FILE_FIELDS,
     KINDS,
     REQUIRED_FIELDS,
+    SHIP,
+    STATUSES,
     TET,
     ContentError,
     ContentItem,
 )
-from bot.content.render import MAX_RENDERED_CHARS, render_item
+from bot.content.render import MAX_RENDERED_CHARS, rendered_length
 from bot.content.search import normalize
 
 LIBRARY_DIR = Path(__file__).parent / "library"
@@ -35,8 +37,8 @@ _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _OCCASION = re.compile(r"^(\d{2})-(\d{2})$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _LIST_FIELDS = ("themes", "occasions")
-_TEXT_FIELDS = ("id", "kind", "text", "source_url", "work", "citation", "lead", "reflection",
-                "confidence", "also_seen", "note")
+_TEXT_FIELDS = ("id", "kind", "text", "source_url", "work", "citation", "via", "source_outlet", "lead",
+                "reflection", "confidence", "also_seen", "note", "status", "hold_reason")
 
 
 def _where(source: str, index: int, line: int | None, item_id: object) -> str:
@@ -100,6 +102,12 @@ class _Validator:
         if isinstance(raw_date, dt.date):
             raw_date = raw_date.isoformat()
         values["date"] = None if raw_date in (None, "") else str(raw_date).strip()
+        status = values.pop("status") or SHIP
+        hold_reason = values.pop("hold_reason")
+        if status not in STATUSES:
+            raise fail(f"unknown status '{status}' (allowed: {', '.join(sorted(STATUSES))})")
+        if status != SHIP:
+            raise fail(f"status '{status}' is not shippable ({hold_reason or 'no hold_reason given'})")
         for name in REQUIRED_FIELDS:
             if not values[name]:
                 reason = "empty text" if name == "text" else f"missing or empty '{name}'"
@@ -136,7 +144,7 @@ class _Validator:
             raise fail(f"duplicate id (first in {self.ids[item.id]})")
         if key in self.texts:
             raise fail(f"duplicate text (same words as id {self.texts[key]!r})")
-        length = len(render_item(item))
+        length = rendered_length(item)
         if length > MAX_RENDERED_CHARS:
             raise fail(f"rendered message is {length} characters, over the {MAX_RENDERED_CHARS} limit")
         self.ids[item.id] = source
@@ -234,6 +242,8 @@ def load_library(path: Path | None = None) -> Library:
     for file in files:
         data, lines = read_yaml(file)
         items.extend(validator.check_all(data if data is not None else [], file.name, lines))
+    if not items:
+        raise ContentError(f"{path or LIBRARY_DIR}: no shippable items (every content file is empty)")
     return Library.of(items, [str(path or LIBRARY_DIR)])
 
 

@@ -55,6 +55,8 @@ class Feature:
     send_gates: Sequence[Callable[[Any], SendGate]] = ()
     providers: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     cli: Sequence[CliRegister] = ()
+    # Run once when an App is built; one raises SystemExit("one clear line") to stop start-up.
+    startup_checks: Sequence[Callable[[], None]] = ()
     catalog: str | None = None  # the .po domain in bot/locales/<locale>/<catalog>.po
 
 
@@ -78,6 +80,9 @@ def build_registry(features: Sequence[Feature]) -> Registry:
 
 def build_extensions(features: Sequence[Feature], services: Any) -> Extensions:
     """One App's registries, checked: unique keys everywhere, providers known and declared once."""
+    for f in features:
+        for check in f.startup_checks:
+            check()
     ext = Extensions()
     owners: dict[str, dict[str, str]] = {k: {} for k in ("audience", "figure", "sheet", "tick", "provider")}
     for f in features:

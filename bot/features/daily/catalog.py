@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.content import ContentItem, load_library
+from bot.content import ContentError, ContentItem, load_library
 from bot.content import render_item as _render
 from bot.features.daily.callbacks import MarkRead
 from bot.features.daily.models import ContentItemRow, YearTheme
@@ -29,6 +30,17 @@ from bot.text import parse_time_of_day
 def shipped_items() -> tuple[ContentItem, ...]:
     """The shipped library, loaded and validated once per process."""
     return tuple(load_library().all())
+
+
+def check_library(path: Path | None = None) -> int:
+    """Start-up check: the library loads and has shippable items, else stop with one clear line."""
+    try:
+        count = len(shipped_items()) if path is None else len(load_library(path))
+    except ContentError as exc:
+        raise SystemExit(f"hocbac: cannot start, content library: {exc}") from None
+    if count == 0:  # load_library refuses an empty library; this guards a future change of that rule
+        raise SystemExit("hocbac: cannot start, content library: no shippable items")
+    return count
 
 
 def parse_hhmm(text: str) -> int | None:

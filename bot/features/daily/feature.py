@@ -1,6 +1,7 @@
 """"Học Bác mỗi ngày": the daily item, its settings, reading receipts, themes and content import."""
 
 from bot.features.daily import models
+from bot.features.daily.catalog import check_library
 from bot.features.daily.cli import register
 from bot.features.daily.delivery import daily_tick
 from bot.features.daily.erasure import _erase
@@ -22,5 +23,6 @@ FEATURE = Feature(
     profile_sections=(reading_streak_line,),
     providers={"delivery_time": _delivery_time, "paused_until": _paused_until, "year_theme": _year_theme},
     cli=(register,),
+    startup_checks=(check_library,),
     catalog="daily",
 )

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.content import ContentError, ContentItem
-from bot.content.render import source_line
+from bot.content.render import render_snippet
 from bot.features.daily.callbacks import DailyDays, DailyGroupOnly, DailySetting, MarkRead, WeekReadsFor
 from bot.features.daily.catalog import Today, actor_org, hhmm, parse_hhmm, render_daily
 from bot.features.daily.delivery import DailyDelivery
@@ -50,10 +50,8 @@ async def random_item(ctx: Ctx) -> None:
 
 
 def _snippet(item: ContentItem) -> str:
-    text = item.text
-    if len(text) > SNIPPET_CHARS:
-        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
-    return f"“{esc(text)}”\n<i>{esc(source_line(item))}</i>"
+    # The cut's "…" goes outside the quotation marks: never a mark of ours inside his words.
+    return render_snippet(item, SNIPPET_CHARS)
 
 
 @router.command("timkiem", "search", help=lambda: _("search the teachings: /timkiem keyword"))
