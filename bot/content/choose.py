@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.content.model import TET, ContentItem
 
@@ -62,6 +63,7 @@ PROMISED_OCCASIONS: dict[str, str] = {
 }
 
 YEAR_DAYS = 365  # the window within which no item should be seen twice
+TET_MIN_GAP = min((b - a).days for a, b in pairwise(sorted(TET_DATES.values())))  # 354
 
 
 def occasions_on(day: dt.date) -> set[str]:
@@ -129,6 +131,16 @@ def occasion_allowance(items: Iterable[ContentItem]) -> int:
     """A: how many items occasions can hold back at once (one per occasion in a year, two for Tết)."""
     tags = rotations(items)
     return len(tags) + (1 if TET in tags else 0)
+
+
+def spacing_promise(items: Iterable[ContentItem]) -> int:
+    """The fewest days between two showings of one item that the chooser guarantees for this library:
+    min(N - A, 365), and at most 354 when Tết has a single item (two Tết can be 354 days apart)."""
+    pool = list(items)
+    promise = min(len(pool) - occasion_allowance(pool), YEAR_DAYS)
+    if len(rotations(pool).get(TET, ())) == 1:
+        promise = min(promise, TET_MIN_GAP)
+    return max(promise, 1)
 
 
 def _tiebreak(seed_key: str, day: dt.date, item_id: str) -> bytes:
