@@ -6,27 +6,77 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import sys
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.content.choose import (
+    PROMISED_OCCASIONS,
+    YEAR_DAYS,
+    occasion_allowance,
+    repeats,
+    simulate,
+    spacing_promise,
+)
 from bot.content.loader import load_library, owned_by, read_yaml, validate_items
-from bot.content.model import ContentError, ContentItem
+from bot.content.model import TET, ContentError, ContentItem
 from bot.content.search import normalize
 
 _CSV_LIST_FIELDS = ("themes", "occasions")
 
+# The check's simulation: three years from a fixed day, so its figures are the same on every run.
+SIMULATION_START = dt.date(2027, 1, 1)
+SIMULATION_YEARS = 3
 
-def check_main(path: Path | None = None) -> int:
-    """Load and validate; print one summary line or the first error line. Returns 0 or 1."""
+
+def check_main(path: Path | None = None, *, promised: Mapping[str, str] | None = None) -> int:
+    """Load and validate; print the summary, the occasions and the simulated repeats, or the first error
+    line. Returns 0 or 1. ``promised`` (default: PROMISED_OCCASIONS for the shipped library, none for a
+    PATH) are occasions that must have an item."""
     try:
         library = load_library(path)
     except ContentError as exc:
         print(f"Lỗi thư viện nội dung: {exc}")
         return 1
     print(f"Thư viện nội dung hợp lệ: {len(library)} mục (nguồn: {', '.join(library.sources)})")
+    items = library.all()
+    promised = (PROMISED_OCCASIONS if path is None else {}) if promised is None else promised
+    counts = Counter(tag for item in items for tag in set(item.occasions))
+    missing = [f"{label} ({tag})" for tag, label in promised.items() if not counts[tag]]
+    if missing:
+        print(f"Lỗi thư viện nội dung: không có mục nào cho dịp {', '.join(missing)} (docs/daily.md hứa có)")
+        return 1
+    if counts:
+        labels = {**{t: t for t in counts}, **PROMISED_OCCASIONS}
+        print("Mục theo dịp: " + ", ".join(f"{labels[t]} {counts[t]}" for t in sorted(counts, key=_by_date)))
+    return _check_repeats(items)
+
+
+def _by_date(tag: str) -> tuple[int, str]:
+    return (0, "") if tag == TET else (1, tag)
+
+
+def _check_repeats(items: list[ContentItem]) -> int:
+    """Run the real chooser over SIMULATION_YEARS years of days and print when the first item comes back.
+    Fails if two showings of an item are closer than choose.py promises (min(N - A, 365) days)."""
+    days = SIMULATION_YEARS * YEAR_DAYS
+    seen = repeats([i.id for i in simulate(items, start=SIMULATION_START, days=days)])
+    allowance = occasion_allowance(items)
+    promise = spacing_promise(items)
+    where = f"Mô phỏng {SIMULATION_YEARS} năm từ {SIMULATION_START:%d/%m/%Y} bằng bộ chọn thật"
+    if seen.first_repeat is None or seen.min_gap is None:
+        print(f"{where}: không mục nào lặp lại (no repeat in {days} days)")
+        return 0
+    print(f"{where}: first repeat after {seen.first_repeat} days (mục đầu tiên lặp lại sau "
+          f"{seen.first_repeat} ngày); hai lần của một mục cách nhau ít nhất {seen.min_gap} ngày "
+          f"(cam kết: ≥ {promise}, tức min({len(items)} mục − {allowance} mục dành cho các dịp, {YEAR_DAYS}))")
+    if seen.min_gap < promise:
+        print(f"Lỗi bộ chọn: một mục lặp lại sau {seen.min_gap} ngày, ít hơn {promise}")
+        return 1
     return 0
 
 

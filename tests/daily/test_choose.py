@@ -115,3 +115,33 @@ async def test_committee_admin_sets_theme_in_chat(bot, fake_tg, branch):
     await user.expect("Chuyên đề năm 2026", "Tự lực, tự cường", "can-kiem-liem-chinh, dao-duc")
     await user.send("/chuyende dat Sai chủ đề | khong-co-chu-de-nay")
     await user.expect("Chủ đề không có")
+
+
+async def test_a_year_of_days_through_the_database_keeps_items_apart(bot, branch, monkeypatch):
+    """The real delivery path (stored usage, per-đảng-bộ history) over a year and more: occasions show their
+    own item and take turns by year, and two readings of an item are never closer than the chooser
+    promises (N items minus the A kept for occasions); the old chooser put an occasion item on an
+    ordinary day weeks before its date."""
+    from bot.content.choose import TET_DATES, occasion_allowance, repeats, spacing_promise
+    from tests.content.conftest import make_item
+
+    plain = tuple(i for i in shipped_items() if not i.occasions)[:16]
+    extra = (make_item("sinh-nhat-a", "a", occasions=("05-19",)), make_item("sinh-nhat-b", "b", occasions=("05-19",)),
+             make_item("quoc-khanh", "c", occasions=("09-02",)),
+             make_item("tet-a", "d", occasions=("tet",)), make_item("tet-b", "e", occasions=("tet",)))
+    pool = (*plain, *extra)
+    monkeypatch.setattr(catalog_mod, "shipped_items", lambda: pool)
+    monkeypatch.setattr(delivery_mod, "shipped_items", lambda: pool)
+    svc = _svc(bot)
+    start = date(2026, 5, 15)
+    days = [start + timedelta(days=n) for n in range(380)]  # two 19/5, a 2/9 and a Tết
+    ids = [(await svc.today_for_branch(branch.branch_id, d)).item.id for d in days]
+    by_day = dict(zip(days, ids, strict=True))
+    seen = repeats(ids)
+    assert occasion_allowance(pool) == 4 and spacing_promise(pool) == len(pool) - 4
+    assert seen.first_repeat is not None and seen.first_repeat >= len(pool) - 4
+    assert seen.min_gap is not None and seen.min_gap >= spacing_promise(pool)
+    assert {by_day[date(2026, 5, 19)], by_day[date(2027, 5, 19)]} == {"sinh-nhat-a", "sinh-nhat-b"}
+    assert by_day[date(2026, 9, 2)] == "quoc-khanh"
+    assert by_day[TET_DATES[2027]] == ("tet-a", "tet-b")[2027 % 2]
+    assert "quoc-khanh" not in ids[: (date(2026, 9, 2) - start).days]  # kept for its date

@@ -117,6 +117,7 @@ def test_content_check_on_shipped_library():
     done = _cli(["content", "check"], "sqlite+aiosqlite:///unused.sqlite3")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Thư viện nội dung hợp lệ" in done.stdout
+    assert "first repeat after " in done.stdout and " days" in done.stdout  # simulated, see choose.py
 
 
 def test_cli_import_good_and_broken_file(tmp_path: Path):
