@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.channels.telegram.errors import UndecodableReply, classify, sent_uncertain
@@ -25,6 +26,14 @@ from bot.services.outbox import Recipient
 from storage.models.outbox import OutboxMessage
 from tests.conftest import seed_branch
 from tests.secretary.helpers import seed_members
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_settings(request, settings):  # type: ignore[no-untyped-def]
+    """The test's settings on SQLite, then on PostgreSQL (TEST_POSTGRES_URL)."""
+    if request.param == "sqlite":
+        return settings
+    return settings.model_copy(update={"database_url": request.getfixturevalue("pg_db_url")})
 
 
 async def _enqueue(app, chats: list[int], prefix: str = "t", per_chat: int = 1) -> None:
@@ -163,8 +172,8 @@ async def test_retries_end_only_after_the_retry_horizon(settings, clock, fake_tg
     await harness.stop()
 
 
-async def test_failed_broadcast_rows_can_be_sent_again_once(settings, clock, fake_tg):
-    settings = settings.model_copy(update={"send_retry_hours": 0.0})  # a temporary error fails at once
+async def test_failed_broadcast_rows_can_be_sent_again_once(db_settings, clock, fake_tg):
+    settings = db_settings.model_copy(update={"send_retry_hours": 0.0})  # a temporary error fails at once
     fake_tg.limits.global_per_sec = 1000
     harness = BotHarness(settings, clock)
     await harness.start()
@@ -218,7 +227,8 @@ async def test_failed_broadcast_rows_can_be_sent_again_once(settings, clock, fak
 # --- head-of-line blocking ----------------------------------------------------------------------------
 
 
-async def test_a_busy_chat_does_not_hold_up_the_others(settings, clock, fake_tg):
+async def test_a_busy_chat_does_not_hold_up_the_others(db_settings, clock, fake_tg):
+    settings = db_settings
     busy, others = 75000, list(range(75001, 75041))
     for c in [busy, *others]:
         fake_tg.add_chat(c)
@@ -252,7 +262,8 @@ async def test_a_busy_chat_does_not_hold_up_the_others(settings, clock, fake_tg)
 # --- kill -9 in single-process mode -------------------------------------------------------------------
 
 
-async def test_single_process_sends_its_crashed_claims_at_once_on_restart(settings, clock, fake_tg):
+async def test_single_process_sends_its_crashed_claims_at_once_on_restart(db_settings, clock, fake_tg):
+    settings = db_settings
     chats = list(range(76001, 76011))
     for c in chats:
         fake_tg.add_chat(c)
