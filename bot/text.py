@@ -70,3 +70,28 @@ def parse_time_of_day(text: str | None) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+# C0 control characters other than tab and newline: openpyxl refuses them in a cell, PostgreSQL refuses NUL
+# in text, and none of them means anything in a chat message. Word's Shift+Enter (\x0b) and a form feed
+# (\x0c) are line breaks to the person who typed them, so they become "\n", as do "\r\n" and a lone "\r".
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (tab and newline stay; vertical tab, form feed and CR become a
+    newline) and with any lone surrogate (never valid UTF-8) replaced by U+FFFD.
+
+    >>> clean_text("Dòng 1\\x0bDòng 2\\x00!")
+    'Dòng 1\\nDòng 2!'
+    """
+    if not text:
+        return text
+    text = _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A pair of surrogates becomes its character again; a lone one becomes U+FFFD.
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text

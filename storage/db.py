@@ -42,7 +42,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    # Deleted or overwritten rows are zeroed on disk, so erased personal text does not linger in free space.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
+
+
+def _vacuum(sync_conn) -> None:  # type: ignore[no-untyped-def]
+    # The raw driver connection: VACUUM and a checkpoint cannot run inside the BEGIN the pool would emit.
+    cur = sync_conn.connection.dbapi_connection.cursor()
+    try:
+        cur.execute("VACUUM")
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        cur.close()
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
@@ -55,12 +67,14 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             _prepare_sqlite_path(url)
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+            # hide_parameters: a failed statement's error (logged with its traceback) never carries the
+            # values, which may be a member's name or message.
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, hide_parameters=True)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                                              pool_pre_ping=True)
+                                              pool_pre_ping=True, hide_parameters=True)
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._writer = asyncio.Lock() if self.is_sqlite else None
         self._owner: asyncio.Task | None = None  # the task holding the SQLite unit of work
@@ -102,6 +116,23 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    async def compact(self) -> None:
+        """SQLite, after an erasure: rebuild the file (VACUUM) and empty the WAL, so no copy of an erased
+        page survives in free pages or old WAL frames. Takes the writer lock like a unit of work. PostgreSQL
+        needs nothing here: its autovacuum reclaims dead rows."""
+        if self._writer is None:
+            return
+        me = asyncio.current_task()
+        if me is not None and self._owner is me:
+            raise NestedSessionError("compact() runs after the unit of work, not inside it")
+        async with self._writer:
+            self._owner = me
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.run_sync(_vacuum)
+            finally:
+                self._owner = None
 
     async def ping(self) -> bool:
         from sqlalchemy import text

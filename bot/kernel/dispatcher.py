@@ -18,6 +18,7 @@ from typing import Protocol
 from bot.delivery import Channel
 from bot.i18n import _, use_locale
 from bot.kernel.callbacks import StaleButton
+from bot.kernel.clean import clean_inbound
 from bot.kernel.context import Ctx
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
 from bot.messages import Inbound, esc
@@ -107,6 +108,7 @@ class Dispatcher:
                 del self.latencies[:2500]
 
     async def _handle(self, inbound: Inbound, channel: Channel) -> None:
+        clean_inbound(inbound)  # no control character reaches a feature or the database
         identities = self.services.get(IdentityService)
         if inbound.kind == "blocked" and inbound.user is not None:
             await identities.mark_account_unreachable(inbound.channel, inbound.chat.bot, inbound.user.user_id,

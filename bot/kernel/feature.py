@@ -23,6 +23,7 @@ from bot.services.extensions import (
     Figures,
     JoinGuard,
     OutboxObserver,
+    PersonalData,
     ProfileSection,
     RecordSection,
     SendGate,
@@ -44,6 +45,8 @@ class Feature:
     figures: Sequence[Figures] = ()
     export_sheets: Sequence[ExportSheet] = ()
     erasers: Sequence[Eraser] = ()
+    # Its tables about a person: erased or kept by reference (checked by personal_data_gaps).
+    personal_data: PersonalData = field(default_factory=PersonalData)
     join_guards: Sequence[JoinGuard] = ()
     outbox_observers: Sequence[OutboxObserver] = ()
     record_sections: Sequence[RecordSection] = ()
@@ -110,6 +113,46 @@ def check_menus(registry: Registry, labels: Mapping[str, str]) -> None:
     for label, command in labels.items():
         if command not in registry.commands:
             raise FeatureError(f"menu label {label!r} points at /{command}, which no feature declares")
+
+
+# A column naming a person: a foreign key to person/identity, or one of these names (a plain id, no FK).
+_PERSON_COLUMNS = ("person_id", "identity_id", "person_ids")
+
+
+def _names_a_person(table: Any) -> bool:
+    if table.name in ("person", "identity"):
+        return True
+    for col in table.columns:
+        if any(fk.column.table.name in ("person", "identity") for fk in col.foreign_keys):
+            return True
+        if col.name in _PERSON_COLUMNS or col.name.endswith("_person_id"):
+            return True
+    return False
+
+
+def personal_data_gaps(features: Sequence[Feature], engine_models: Sequence[type] = ()) -> list[str]:
+    """Every table that names a person must be declared by a feature as erased or kept by reference, and a
+    feature declaring erased tables must have an eraser (engine tables, ``storage.models``, are erased by
+    the privacy feature's service itself). Returns the problems, each naming the table and the feature."""
+    declared: dict[str, str] = {}
+    problems: list[str] = []
+    for f in features:
+        pd = f.personal_data
+        for model in (*pd.erased, *pd.by_reference):
+            name = model.__table__.name  # type: ignore[attr-defined]
+            if name in declared:
+                problems.append(f"table {name!r} is declared by both {declared[name]!r} and {f.name!r}")
+            declared[name] = f.name
+        if not f.erasers and any(not m.__module__.startswith("storage.") for m in pd.erased):
+            problems.append(f"feature {f.name!r} declares erased tables but no eraser")
+    owners = {m.__table__.name: f"feature {f.name!r}" for f in features for m in f.models}  # type: ignore[attr-defined]
+    for model in (*engine_models, *(m for f in features for m in f.models)):
+        table = model.__table__  # type: ignore[attr-defined]
+        if _names_a_person(table) and table.name not in declared:
+            owner = owners.get(table.name, "the engine (storage.models)")
+            problems.append(f"table {table.name!r} of {owner} names a person but no feature declares it in "
+                            f"personal_data (erased by an eraser, or kept by reference)")
+    return problems
 
 
 def all_models(features: Sequence[Feature]) -> list[type]:

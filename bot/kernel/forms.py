@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.i18n import _
 from bot.messages import Button, esc
+from bot.services.errors import PermissionDenied
 from bot.text import fold
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hocbac.forms")
 
 DONE = "__done__"
+UPLOADS = "_uploads"  # media keys the form stored (new files only): removed when it ends without saving
 Prompt = Callable[["Ctx", dict[str, Any]], str]
 Options = Callable[["Ctx", dict[str, Any]], list[tuple[str, str]]]
 
@@ -267,6 +269,29 @@ class FormRunner:
     def _form(self, name: str) -> Form:
         return self.ctx.registry.forms[name]
 
+    def track_upload(self, key: str) -> None:
+        """A file the active form just stored (``media_intake``); it is removed if the form ends unsaved."""
+        state = self.ctx.state.get("form")
+        if not state:
+            return
+        uploads = state["data"].setdefault(UPLOADS, [])
+        if key not in uploads:
+            uploads.append(key)
+        self.ctx.set_state("form", state)
+
+    async def _discard_uploads(self, data: dict[str, Any]) -> None:
+        keys = data.get(UPLOADS) or []
+        if not keys:
+            return
+        from bot.services.media import MediaStore
+
+        store = self.ctx.svc(MediaStore)
+        for key in keys:
+            try:
+                await store.delete(key)
+            except Exception:  # a file that cannot be removed must not turn a cancel into an error
+                log.warning("could not remove upload %s of an unsaved form", key, exc_info=True)
+
     async def start(self, name: str, data: dict[str, Any] | None = None, step: str | None = None) -> None:
         form = self._form(name)
         data = dict(data or {})
@@ -307,6 +332,7 @@ class FormRunner:
             return False
         if state["name"] not in self.ctx.registry.forms:
             self.ctx.set_state("form", None)  # a form removed by an upgrade: drop it, politely
+            await self._discard_uploads(state["data"])
             return False
         form = self._form(state["name"])
         step_key = state["step"]
@@ -315,6 +341,7 @@ class FormRunner:
             step = form.step(step_key)
         except KeyError:
             self.ctx.set_state("form", None)
+            await self._discard_uploads(data)
             return False
         try:
             value = await step.parse(self.ctx, data)
@@ -350,6 +377,9 @@ class FormRunner:
         clean = {k: v for k, v in data.items() if not k.startswith("_")}
         try:
             await form.on_complete(self.ctx, clean)
+        except PermissionDenied:
+            await self._discard_uploads(data)  # refused: trying again cannot help, so the form ends unsaved
+            raise
         except Exception:
             # Keep the answers: put the form back at its last step so nothing typed is lost.
             self.ctx.set_state("form", {"name": form.name, "step": form.steps[-1].key, "data": data})
@@ -365,7 +395,8 @@ class FormRunner:
         if form and form.on_cancel:
             kept = await form.on_cancel(self.ctx, {k: v for k, v in state["data"].items() if not k.startswith("_")})
             if kept:
-                return "kept"
+                return "kept"  # the kept draft may point at the uploads: they stay
+        await self._discard_uploads(state["data"])
         return True
 
 

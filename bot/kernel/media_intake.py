@@ -3,6 +3,9 @@
 Telegram files are fetched by file id, Zalo photos by URL (``ctx.channel.fetch_media``); either way the
 bytes land in MediaStore under their sha256 key, so a photo sent on Zalo can be shown to a secretary on
 Telegram, and a Zalo photo URL that expires later costs nothing.
+
+A file stored while a form is open is noted in the form (``FormRunner.track_upload``): if the form ends
+without saving (/huy, refused, left for another command), the file is removed again.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ async def keep_media(ctx: Ctx, ref: MediaRef) -> MediaRef:
     store = ctx.svc(MediaStore)
     store.check_size(ref.size)
     data = await ctx.channel.fetch_media(ref)
-    key = await store.save(data, ref.mime, ref.file_name)
+    key = await _save(ctx, store, data, ref.mime, ref.file_name)
     return replace(ref, media_key=key, size=len(data))
 
 
@@ -33,7 +36,7 @@ async def store_media(ctx: Ctx, media: MediaRef) -> dict[str, Any]:
     store.check_size(media.size)
     data = await ctx.channel.fetch_media(media)
     mime = media.mime or ("image/jpeg" if media.kind == "photo" else "")
-    key = await store.save(data, mime, media.file_name)
+    key = await _save(ctx, store, data, mime, media.file_name)
     return MediaRef(
         kind="photo" if media.kind == "photo" else "document",
         media_key=key,
@@ -41,3 +44,12 @@ async def store_media(ctx: Ctx, media: MediaRef) -> dict[str, Any]:
         size=len(data),
         file_name=media.file_name,
     ).to_dict()
+
+
+async def _save(ctx: Ctx, store: MediaStore, data: bytes, mime: str, name: str) -> str:
+    # Only a file this upload brought in is the form's to remove: the same bytes may belong to a saved record.
+    fresh = not store.exists(store.key_for(data))
+    key = await store.save(data, mime, name)
+    if fresh:
+        ctx.forms.track_upload(key)
+    return key

@@ -10,6 +10,8 @@ Every feature asks this module; nobody else queries ``Membership.role`` or ``Org
   or deputy (a new branch, or its secretary left) is managed by its đảng bộ's committee admins, so nothing
   addressed to "the secretary" is lost. The same people pass ``permissions.can_manage_branch``.
 * **Committee admins** (:func:`committee_admin_ids`): the ``OrgRole`` holders of one đảng bộ.
+* **Reviewers** (:func:`reviewer_ids`): who reviews one person's pledge or good deed: the managers as above
+  minus the author (nobody reviews their own items).
 """
 
 from __future__ import annotations
@@ -70,6 +72,16 @@ async def manager_ids(s: AsyncSession, branch: Branch) -> list[int]:
     """Who manages the branch: its seated managers, else its đảng bộ's committee admins (see above)."""
     seated = await seated_manager_ids(s, branch.id)
     return seated if seated else await committee_admin_ids(s, branch.org_id)
+
+
+async def reviewer_ids(s: AsyncSession, branch: Branch, author_person_id: int) -> list[int]:
+    """Who is asked to review an item a person submitted (a pledge, a good deed): the branch's seated managers
+    other than the author, else its đảng bộ's committee admins other than the author. A secretary's own items
+    thus go to the deputy, or to the committee; everyone listed passes ``permissions.can_review_item``."""
+    seated = [pid for pid in await seated_manager_ids(s, branch.id) if pid != author_person_id]
+    if seated:
+        return seated
+    return [pid for pid in await committee_admin_ids(s, branch.org_id) if pid != author_person_id]
 
 
 async def load_branch(s: AsyncSession, branch_id: int) -> Branch:

@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -65,8 +65,20 @@ class Tick:
     fn: TickFn
 
 
-# (session, person_id, deps) -> None: deletes or anonymises one feature's personal data.
-Eraser = Callable[[AsyncSession, int, "Deps"], Awaitable[None]]
+# (session, person_id, deps) -> what it removed (bot.services.erasure.Erased: the texts, so their copies in
+# other people's messages are found, and the media) or None: deletes or anonymises one feature's personal data.
+Eraser = Callable[[AsyncSession, int, "Deps"], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """A feature's tables that hold something about a person (a person or identity column), each with its
+    fate on erasure: ``erased`` (the feature's eraser deletes the rows or blanks their personal fields) or
+    ``by_reference`` (only the id of the person, who is anonymised: counts stay right, nothing personal
+    remains). tests/privacy checks that every such table of every feature is in one of the two."""
+
+    erased: Sequence[type] = ()
+    by_reference: Sequence[type] = ()
 # (session, deps, actor, join code) -> a polite refusal, or None to let the code be used. Runs after the code
 # is found valid and before it is used; a refusal is not counted as a wrong code.
 JoinGuard = Callable[[AsyncSession, "Deps", Any, Any], Awaitable[str | None]]

@@ -36,13 +36,18 @@ class MediaStore:
             raise InvalidInput(_("That file is too large ({size} MB). The limit is {limit} MB.").format(
                 size=round(size / 1_048_576, 1), limit=round(self.max_bytes / 1_048_576)))
 
+    @staticmethod
+    def key_for(data: bytes) -> str:
+        """The key ``save`` stores these bytes under."""
+        return hashlib.sha256(data).hexdigest()
+
     async def save(self, data: bytes, mime: str = "", name: str = "") -> str:
         """Store bytes; returns the media key (sha256). Saving the same bytes twice stores them once."""
         self.check_size(len(data))
         if mime and not mime.startswith(ALLOWED_MIME_PREFIXES):
             raise InvalidInput(_("This file type is not supported. Please send a photo, a voice note, a PDF or "
                                  "a Word document."))
-        key = hashlib.sha256(data).hexdigest()
+        key = self.key_for(data)
         path = self._path(key)
 
         def _write() -> None:

@@ -86,6 +86,8 @@ POLICIES: dict[str, Policy] = {
                              "a Party duty, not a study prompt; not at night; it expires at the meeting"),
     "meeting_reminder": Policy(Timing.NOW, True, OnPause.SEND, False,
                                "a Party duty, not a study prompt; not at night; it expires at the meeting"),
+    "meeting_checkin": Policy(Timing.NOW, False, OnPause.SEND, False,
+                              "the secretary is at the meeting now: its check-in code was turned off"),
     "reminder": Policy(Timing.NOW, True, OnPause.SEND, False,
                        "calendar reminders to secretaries (the tick also waits for their reminder time)"),
     # --- broadcasts ---

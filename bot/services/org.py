@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _
@@ -22,7 +22,7 @@ from bot.services.notify import notify
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
 from storage.models.joining import JoinCode, JoinFailure
 from storage.models.org import Branch, Organization
-from storage.models.people import BranchRole, Membership, MembershipStatus, OrgRole, Person
+from storage.models.people import BranchRole, Identity, Membership, MembershipStatus, OrgRole, Person
 
 log = logging.getLogger("hocbac.org")
 
@@ -38,6 +38,18 @@ def new_code() -> str:
 
 def normalize_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())[:64]
+
+
+# A join code may raise a role in its branch, never lower it.
+_RANK = {BranchRole.MEMBER.value: 0, BranchRole.DEPUTY.value: 1, BranchRole.SECRETARY.value: 2}
+
+
+class _Refused(Exception):
+    """A wrong, spent or expired code: answered politely and counted against the account."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,13 +164,21 @@ class OrgService:
             await s.execute(select(JoinCode).where(JoinCode.code == normalize_code(code_text)))
         ).scalar_one_or_none()
 
-    async def _check_attempts(self, s: AsyncSession, actor: Actor) -> None:
+    async def _attempt_key(self, s: AsyncSession, actor: Actor) -> tuple[str, str]:
+        """Wrong codes are counted per chat account (channel + platform user id), not per person: /xoadulieu
+        makes a new person of the same account, and that must not hand a guesser fresh attempts."""
+        ident = await s.get(Identity, actor.identity_id)
+        if ident is None:  # no account (a person created by hand): fall back to the person
+            return actor.channel, f"person:{actor.person_id}"
+        return ident.channel, ident.external_id[:64]
+
+    async def _check_attempts(self, s: AsyncSession, key: tuple[str, str]) -> None:
         window = self.deps.clock.now() - timedelta(minutes=self.deps.settings.join_failure_window_min)
         failures = (
             await s.execute(
                 select(func.count()).select_from(JoinFailure).where(
-                    JoinFailure.channel == actor.channel,
-                    JoinFailure.external_id == str(actor.person_id),
+                    JoinFailure.channel == key[0],
+                    JoinFailure.external_id == key[1],
                     JoinFailure.at >= window,
                 )
             )
@@ -170,85 +190,113 @@ class OrgService:
                     minutes=self.deps.settings.join_failure_window_min)
             )
 
-    async def _fail(self, actor: Actor, message: str) -> InvalidInput:
+    async def _fail(self, key: tuple[str, str], actor: Actor, message: str) -> InvalidInput:
         # The failure is recorded in its own transaction so it survives the error below.
         async with self.deps.db.session() as s:
-            s.add(JoinFailure(channel=actor.channel, external_id=str(actor.person_id), at=self.deps.clock.now()))
+            s.add(JoinFailure(channel=key[0], external_id=key[1], at=self.deps.clock.now()))
         log.info("join code rejected for person %s", actor.person_id)
         return InvalidInput(message)
 
+    @staticmethod
+    async def _claim(s: AsyncSession, code: JoinCode) -> None:
+        """Take one use of the code, only if one is left, in the transaction that applies the role.
+
+        A conditional UPDATE: on PostgreSQL a concurrent claim waits for the row lock and re-checks
+        ``uses < max_uses`` on the committed row, so two redemptions of a one-time invite cannot both
+        succeed; on SQLite the unit of work already holds the write lock."""
+        result = await s.execute(
+            update(JoinCode)
+            .where(JoinCode.id == code.id, JoinCode.revoked_at.is_(None),
+                   or_(JoinCode.max_uses.is_(None), JoinCode.uses < JoinCode.max_uses))
+            .values(uses=JoinCode.uses + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise _Refused(_("That code has already been used. Please ask for a new one."))
+
     async def redeem(self, actor: Actor, code_text: str) -> JoinResult:
-        """Use a join or invite code. Members wait for approval; invites take effect at once."""
+        """Use a join or invite code. Members wait for approval; invites take effect at once.
+
+        Checking the code, claiming one of its uses and applying the role are one transaction. A code
+        never lowers a role: a secretary typing their own branch's member code keeps their seat."""
         now = self.deps.clock.now()
-        async with self.deps.db.session() as s:
-            await self._check_attempts(s, actor)
-            code = await self._find_code(s, code_text)
-            problem: str | None = None
-            if code is None:
-                problem = _("That code is not valid. Please check it with your branch secretary.")
-            elif code.revoked_at is not None:
-                problem = _("That code has been revoked. Please ask your branch secretary for a new one.")
-            elif code.expires_at <= now:
-                problem = _("That code has expired. Please ask your branch secretary for a new one.")
-            elif code.max_uses is not None and code.uses >= code.max_uses:
-                problem = _("That code has already been used. Please ask for a new one.")
-        if problem is not None or code is None:
-            raise await self._fail(actor, problem or "")
-        async with self.deps.db.session() as s:
-            code = await s.get(JoinCode, code.id)
-            assert code is not None
-            for guard in self.deps.ext.join_guards:
-                refusal = await guard(s, self.deps, actor, code)
-                if refusal:
-                    raise InvalidInput(refusal)
-            if code.kind == "committee_admin":
-                org = await s.get(Organization, code.org_id)
-                assert org is not None
-                exists = (
-                    await s.execute(select(OrgRole).where(OrgRole.person_id == actor.person_id,
-                                                          OrgRole.org_id == org.id))
-                ).scalar_one_or_none()
-                if exists is None:
-                    s.add(OrgRole(person_id=actor.person_id, org_id=org.id, created_at=now))
-                code.uses += 1
-                s.add(code)
-                await audit.record(s, at=now, actor_person_id=actor.person_id, action="org_role.grant",
-                                   org_id=org.id, target=code.code)
-                return JoinResult("committee_admin", "", org.name, "committee_admin")
-            branch = await s.get(Branch, code.branch_id)
-            assert branch is not None
-            org = await s.get(Organization, branch.org_id)
-            assert org is not None
-            membership = (
-                await s.execute(select(Membership).where(Membership.person_id == actor.person_id,
-                                                         Membership.branch_id == branch.id))
-            ).scalar_one_or_none()
-            role = code.kind if code.kind in ("secretary", "deputy") else BranchRole.MEMBER.value
-            if membership is not None and membership.status == MembershipStatus.ACTIVE and role == membership.role:
+        key: tuple[str, str] | None = None
+        try:
+            async with self.deps.db.session() as s:
+                key = await self._attempt_key(s, actor)
+                await self._check_attempts(s, key)
+                code = await self._find_code(s, code_text)
+                if code is None:
+                    raise _Refused(_("That code is not valid. Please check it with your branch secretary."))
+                if code.revoked_at is not None:
+                    raise _Refused(_("That code has been revoked. Please ask your branch secretary for a new one."))
+                if code.expires_at <= now:
+                    raise _Refused(_("That code has expired. Please ask your branch secretary for a new one."))
+                if code.max_uses is not None and code.uses >= code.max_uses:
+                    raise _Refused(_("That code has already been used. Please ask for a new one."))
+                for guard in self.deps.ext.join_guards:
+                    refusal = await guard(s, self.deps, actor, code)
+                    if refusal:
+                        raise InvalidInput(refusal)
+                if code.kind == "committee_admin":
+                    return await self._grant_committee(s, actor, code, now)
+                return await self._join_branch(s, actor, code, now)
+        except _Refused as refused:
+            assert key is not None
+            raise await self._fail(key, actor, refused.message) from None
+
+    async def _grant_committee(self, s: AsyncSession, actor: Actor, code: JoinCode, now: datetime) -> JoinResult:
+        org = await s.get(Organization, code.org_id)
+        assert org is not None
+        exists = (
+            await s.execute(select(OrgRole).where(OrgRole.person_id == actor.person_id,
+                                                  OrgRole.org_id == org.id))
+        ).scalar_one_or_none()
+        if exists is not None:  # nothing to grant: the invite stays for whom it was meant
+            return JoinResult("already", "", org.name, "committee_admin")
+        await self._claim(s, code)
+        s.add(OrgRole(person_id=actor.person_id, org_id=org.id, created_at=now))
+        await audit.record(s, at=now, actor_person_id=actor.person_id, action="org_role.grant",
+                           org_id=org.id, target=code.code)
+        return JoinResult("committee_admin", "", org.name, "committee_admin")
+
+    async def _join_branch(self, s: AsyncSession, actor: Actor, code: JoinCode, now: datetime) -> JoinResult:
+        branch = await s.get(Branch, code.branch_id)
+        assert branch is not None
+        org = await s.get(Organization, branch.org_id)
+        assert org is not None
+        membership = (
+            await s.execute(select(Membership).where(Membership.person_id == actor.person_id,
+                                                     Membership.branch_id == branch.id))
+        ).scalar_one_or_none()
+        role = code.kind if code.kind in ("secretary", "deputy") else BranchRole.MEMBER.value
+        if membership is not None and membership.status == MembershipStatus.ACTIVE:
+            if _RANK[role] <= _RANK.get(membership.role, 0):
+                # Same role, or a code that would lower it (a secretary typing the member code): nothing
+                # changes, the code keeps its uses.
                 return JoinResult("already", branch.name, org.name, membership.role)
-            if membership is not None and membership.status == MembershipStatus.PENDING and role == "member":
-                return JoinResult("pending", branch.name, org.name, membership.role)
-            if membership is None:
-                membership = Membership(person_id=actor.person_id, branch_id=branch.id)
-            membership.role = role
-            membership.requested_at = now
-            membership.left_at = None
-            if role == BranchRole.MEMBER:
-                membership.status = MembershipStatus.PENDING.value
-                membership.decided_at = membership.decided_by = None
-            else:
-                membership.status = MembershipStatus.ACTIVE.value
-                membership.decided_at, membership.decided_by = now, code.created_by
-            s.add(membership)
-            code.uses += 1
-            s.add(code)
-            await s.flush()
-            await audit.record(s, at=now, actor_person_id=actor.person_id, action=f"join.{code.kind}",
-                               org_id=org.id, branch_id=branch.id, target=code.code)
-            if role == BranchRole.MEMBER:
-                await self._notify_join_request(s, branch, membership, actor)
-                return JoinResult("pending", branch.name, org.name, role)
-            return JoinResult("active", branch.name, org.name, role)
+        if membership is not None and membership.status == MembershipStatus.PENDING and role == "member":
+            return JoinResult("pending", branch.name, org.name, membership.role)
+        await self._claim(s, code)
+        if membership is None:
+            membership = Membership(person_id=actor.person_id, branch_id=branch.id)
+        membership.role = role
+        membership.requested_at = now
+        membership.left_at = None
+        if role == BranchRole.MEMBER:
+            membership.status = MembershipStatus.PENDING.value
+            membership.decided_at = membership.decided_by = None
+        else:
+            membership.status = MembershipStatus.ACTIVE.value
+            membership.decided_at, membership.decided_by = now, code.created_by
+        s.add(membership)
+        await s.flush()
+        await audit.record(s, at=now, actor_person_id=actor.person_id, action=f"join.{code.kind}",
+                           org_id=org.id, branch_id=branch.id, target=code.code)
+        if role == BranchRole.MEMBER:
+            await self._notify_join_request(s, branch, membership, actor)
+            return JoinResult("pending", branch.name, org.name, role)
+        return JoinResult("active", branch.name, org.name, role)
 
     async def branch_managers(self, s: AsyncSession, branch: Branch) -> list[int]:
         """Who manages the branch (``bot.services.directory.manager_ids``: committee admins as fallback)."""

@@ -7,16 +7,18 @@ lease expires (at-least-once inside that in-flight window; nothing confirmed sen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Text, and_, cast, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import ChatRef, Reply
+from bot.services.erasure import drop_media, redact
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Identity, Person
 
@@ -238,7 +240,9 @@ async def resend_missed(session: AsyncSession, ref: str, *, now: datetime) -> in
     rows have no expiry. Each new row's key is derived from the
     old row's id, so pressing twice (or two workers racing) queues each one once. Returns rows added."""
     missed = [m.value for m in MISSED]
-    query = select(OutboxMessage).where(OutboxMessage.ref == ref, OutboxMessage.status.in_(missed))
+    # chat_id "": the person was erased since (erase_person blanks their rows); nothing to send them.
+    query = select(OutboxMessage).where(OutboxMessage.ref == ref, OutboxMessage.status.in_(missed),
+                                        OutboxMessage.chat_id != "")
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
     rows = list((await session.execute(query)).scalars().all())
@@ -297,3 +301,51 @@ async def depth_by_kind(session: AsyncSession) -> dict[str, int]:
         .group_by(OutboxMessage.kind)
     )
     return {kind: int(n) for kind, n in rows.all()}
+
+
+async def erase_person(
+    session: AsyncSession,
+    person_id: int,
+    *,
+    needles: list[str],
+    media_keys: set[str],
+    placeholder: str,
+) -> tuple[int, int]:
+    """Erasure (/xoadulieu): the rows to the person lose their payload and chat (unsent ones are cancelled);
+    in rows to others, every line holding one of ``needles`` (their name, their texts) becomes
+    ``placeholder`` and their photos are dropped. Returns (rows to them, rows to others changed)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.person_id == person_id,
+               OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))
+        .values(status=OutboxStatus.CANCELLED.value)
+    )
+    blanked = await session.execute(
+        update(OutboxMessage).where(OutboxMessage.person_id == person_id)
+        .values(payload=Reply(text=placeholder).to_dict(), chat_id="", last_error=None)
+    )
+    # JSON text escapes non-ASCII (\u1ec5) by default: look for both spellings.
+    probes = sorted({json.dumps(n)[1:-1] for n in needles} | set(needles) | media_keys)
+    if not probes:
+        return int(blanked.rowcount or 0), 0
+    as_text = cast(OutboxMessage.payload, Text)
+    rows = (
+        await session.execute(
+            select(OutboxMessage.id, OutboxMessage.payload).where(
+                or_(OutboxMessage.person_id.is_(None), OutboxMessage.person_id != person_id),
+                or_(*(as_text.like(f"%{_like_escape(p)}%", escape="\\") for p in probes)),
+            )
+        )
+    ).all()
+    changed = 0
+    for row_id, payload in rows:
+        new, hit = redact(payload or {}, needles, placeholder)
+        new, dropped = drop_media(new, media_keys)
+        if hit or dropped:
+            changed += 1
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(payload=new))
+    return int(blanked.rowcount or 0), changed
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -33,6 +33,12 @@ def require_branch_manager(actor: Actor, branch_id: int, org_id: int, action: st
         raise _deny(actor, action, f"branch:{branch_id}")
 
 
+def can_schedule_meeting(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """Opening the meeting form (and attaching its documents): the branch's managers only, checked before
+    the form starts so a forged button never gets as far as an upload."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
 def can_admin_org(actor: Actor, org_id: int) -> bool:
     return actor.is_system_admin or org_id in actor.admin_org_ids
 
@@ -49,6 +55,30 @@ def require_system_admin(actor: Actor, action: str = "system_admin") -> None:
 
 def require_active_member(actor: Actor, branch_id: int, action: str = "member") -> None:
     if actor.seat(branch_id) is None:
+        raise _deny(actor, action, f"branch:{branch_id}")
+
+
+ReviewedItem = Literal["pledge", "deed"]
+
+
+def can_review_item(actor: Actor, branch_id: int, org_id: int, author_person_id: int) -> bool:
+    """Approve or return a pledge, accept, commend or return a good deed: a manager of the branch
+    (``can_manage_branch``), but never of their own item. A secretary's own pledge and deeds go to the
+    branch's other secretary or deputy, else to the committee (``directory.reviewer_ids``)."""
+    return actor.person_id != author_person_id and can_manage_branch(actor, branch_id, org_id)
+
+
+def require_item_reviewer(actor: Actor, branch_id: int, org_id: int, author_person_id: int,
+                          item: ReviewedItem, action: str) -> None:
+    if actor.person_id == author_person_id and can_manage_branch(actor, branch_id, org_id):
+        log.warning("self-review refused: person=%s action=%s branch=%s", actor.person_id, action, branch_id)
+        raise PermissionDenied(
+            _("You cannot approve your own pledge: the deputy secretary or the Party committee reviews it.")
+            if item == "pledge"
+            else _("You cannot review your own good deed: the deputy secretary or the Party committee "
+                   "reviews it.")
+        )
+    if not can_review_item(actor, branch_id, org_id, author_person_id):
         raise _deny(actor, action, f"branch:{branch_id}")
 
 

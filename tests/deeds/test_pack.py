@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -12,14 +14,16 @@ from bot.features.deeds.callbacks import DeedPackFor
 from bot.features.deeds.reporting import DeedInput, DeedReporting
 from bot.features.deeds.review import DeedReviewing
 from bot.services.identity import IdentityService
+from bot.services.media import MediaStore
 from tests.conftest import TZ, join_member
-from tests.deeds.conftest import PHOTO_KEY, add_phoneless_member
+from tests.deeds.conftest import PHOTO, PHOTO_KEY, add_phoneless_member
 
 
 async def _fixtures(bot, fake_tg, branch, an):
     """February: An reports four deeds (one commended, one returned, one withdrawn), the secretary records one
     for old Mr. Tám; Bình reports nothing."""
     binh = await join_member(bot, fake_tg, branch, 6005, "Lê Thị Bình")
+    assert await bot.app.services.get(MediaStore).save(PHOTO, "image/png") == PHOTO_KEY
     tam = await add_phoneless_member(bot, branch, "Nguyễn Văn Tám")
     ids = bot.app.services.get(IdentityService)
     an_actor = await ids.actor_for_person(2 + 1)  # admin=1, secretary=2, An=3 (created in this order)
@@ -59,16 +63,19 @@ async def _fixtures(bot, fake_tg, branch, an):
     return binh
 
 
-async def _pack_messages(fake_tg, sec, n: int = 3):
-    await fake_tg.wait_for(
-        lambda: sum(1 for m in sec.bot_events(sec.chat_key) if "Bản tin việc tốt" in m.text or m.media) >= n,
-        timeout=10,
-    )
-    msgs = sec.bot_events(sec.chat_key)
-    text = next(m for m in msgs if "Bản tin việc tốt" in m.text)
-    doc = next(m for m in msgs if m.media == "document")
-    chart = next(m for m in msgs if m.media == "photo" and "theo tuần" in m.text)
-    return text, doc, chart
+async def _pack_messages(fake_tg, sec):
+    """The pack's text, spreadsheet and chart (the outbox does not promise their order)."""
+
+    def parts():
+        msgs = sec.bot_events(sec.chat_key)
+        text = [m for m in msgs if "Bản tin việc tốt" in m.text]
+        doc = [m for m in msgs if m.media == "document" and m.raw.record.document["file_name"].endswith(".xlsx")]
+        chart = [m for m in msgs if m.media == "photo" and "theo tuần" in m.text]
+        return text, doc, chart
+
+    await fake_tg.wait_for(lambda: all(parts()), timeout=10)
+    text, doc, chart = parts()
+    return text[0], doc[0], chart[0]
 
 
 async def test_pack_on_the_first_without_meeting_date(bot, fake_tg, branch, an, clock, monkeypatch, capsys):
@@ -87,7 +94,7 @@ async def test_pack_on_the_first_without_meeting_date(bot, fake_tg, branch, an, 
     quiet = body.split("cùng động viên nhau")[1]
     assert "Lê Thị Bình" in quiet and "Nguyễn Thị Lan" in quiet and "Trần Văn An" not in quiet
     assert "Rút lại" not in body  # the withdrawn deed is left out
-    # The spreadsheet: one row per deed (withdrawn left out), the photo as a media-store key and file.
+    # The spreadsheet: one row per deed (withdrawn left out).
     wb = openpyxl.load_workbook(io.BytesIO(fake_tg.files[doc.raw.record.document["file_id"]].data))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][:6] == ("STT", "Ngày", "Đảng viên", "Loại việc", "Nội dung việc tốt", "Trạng thái")
@@ -98,12 +105,19 @@ async def test_pack_on_the_first_without_meeting_date(bot, fake_tg, branch, an, 
         "Sửa mái nhà cho bà Tư neo đơn",
         "được biểu dương",
     )
-    assert rows[1][7] == PHOTO_KEY and rows[1][8].endswith(f"/{PHOTO_KEY[:2]}/{PHOTO_KEY}")
+    # The photo is counted and named as in the zip that comes with the pack, never by a server path.
+    assert rows[1][7] == 1 and re.fullmatch(r"viec-tot-\d+-1\.png", rows[1][8])
+    assert rows[2][7] == 0 and rows[2][8] is None
     assert rows[3][5] == "trả lại" and rows[3][9] == "Ghi rõ việc gì"
     assert rows[4][2] == "Nguyễn Văn Tám" and rows[4][6] == "✓"
     assert doc.raw.record.document["file_name"] == "viec-tot-02-2026.xlsx"
     png = fake_tg.files[chart.raw.record.photo[-1]["file_id"]].data
     assert png.startswith(b"\x89PNG") and len(png) > 1000
+    archive = await branch.secretary.expect("Ảnh các việc tốt trong tháng")
+    assert archive.raw.record.document["file_name"] == "anh-viec-tot-02-2026.zip"
+    with zipfile.ZipFile(io.BytesIO(fake_tg.files[archive.raw.record.document["file_id"]].data)) as zf:
+        assert zf.namelist() == [f"anh-viec-tot-02-2026/{rows[1][8]}"]
+        assert zf.read(zf.namelist()[0]) == PHOTO
     # Idempotent: the next tick the same day sends nothing more.
     clock.set(datetime(2026, 3, 1, 9, 0, tzinfo=TZ))
     await bot.tick(only=["deeds_pack"])

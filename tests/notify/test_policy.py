@@ -37,6 +37,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "group_deed": (MORNING, NOW),
     "meeting_notice": (MORNING, NOW),
     "meeting_reminder": (MORNING, NOW),
+    "meeting_checkin": (NOW, NOW),
     "reminder": (MORNING, NOW),
     "broadcast": (NOW, NOW),
     "broadcast_nudge": (NOW, NOW),

@@ -1,12 +1,13 @@
 """Notices (thông báo) to a branch or a đảng bộ: audience, preview, live progress, acknowledgements."""
 
 from bot.features.broadcasts import models
+from bot.features.broadcasts.erasure import _erase_broadcasts
 from bot.features.broadcasts.figures import _all_members, _not_acknowledged_last, _notice_figures, _notice_sheet
 from bot.features.broadcasts.handlers import router
 from bot.features.broadcasts.sending import _observe, broadcast_progress
 from bot.i18n import _
 from bot.kernel.feature import Feature
-from bot.services.extensions import Audience, ExportSheet, Figures, Tick
+from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="broadcasts",
@@ -21,6 +22,8 @@ FEATURE = Feature(
     figures=(Figures("notices", ("notices", "notices_sent", "notices_ack_sent", "notices_acknowledged"),
                      _notice_figures),),
     export_sheets=(ExportSheet("notices", lambda: _("Notices"), _notice_sheet),),
+    erasers=(_erase_broadcasts,),
+    personal_data=PersonalData(erased=(models.Broadcast,), by_reference=(models.BroadcastAck,)),
     outbox_observers=(_observe,),
     catalog="secretary",
 )

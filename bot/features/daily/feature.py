@@ -7,7 +7,7 @@ from bot.features.daily.erasure import _erase
 from bot.features.daily.figures import _delivery_time, _figures, _paused_until, _year_theme
 from bot.features.daily.handlers import reading_streak_line, router
 from bot.kernel.feature import Feature
-from bot.services.extensions import Figures, Tick
+from bot.services.extensions import Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="daily",
@@ -17,6 +17,8 @@ FEATURE = Feature(
             models.DailyUsage, models.DailyRead),
     figures=(Figures("daily", ("daily_sent", "daily_read"), _figures),),
     erasers=(_erase,),
+    personal_data=PersonalData(erased=(models.DailyPref, models.DailyRead, models.BranchDaily, models.ContentItemRow,
+                                       models.YearTheme)),
     profile_sections=(reading_streak_line,),
     providers={"delivery_time": _delivery_time, "paused_until": _paused_until, "year_theme": _year_theme},
     cli=(register,),

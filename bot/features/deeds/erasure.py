@@ -5,16 +5,19 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.deeds.models import Deed, DeedStatus, Nomination
+from bot.features.deeds.models import Deed, DeedReviewPref, DeedStatus, Nomination
 from bot.services.deps import Deps
+from bot.services.erasure import Erased
 from bot.services.media import MediaStore
 
 
-async def _erase_deeds(s: AsyncSession, person_id: int, deps: Deps) -> None:
+async def _erase_deeds(s: AsyncSession, person_id: int, deps: Deps) -> Erased:
     """Remove the person's words and media; keep an empty row so branch totals stay right."""
+    erased = Erased()
     deeds = (await s.execute(select(Deed).where(Deed.person_id == person_id))).scalars().all()
     keys: set[str] = set()
     for deed in deeds:
+        erased.add(deed.text, deed.return_reason)
         keys.update(deed.photo_keys or [])
         if deed.voice_key:
             keys.add(deed.voice_key)
@@ -23,10 +26,15 @@ async def _erase_deeds(s: AsyncSession, person_id: int, deps: Deps) -> None:
         if deed.status == DeedStatus.PENDING.value:
             deed.status = DeedStatus.WITHDRAWN.value
         s.add(deed)
+    # A nomination names a third person (and often their phone): it goes with the one who wrote it.
+    for nom in (await s.execute(select(Nomination).where(Nomination.nominated_by == person_id))).scalars():
+        erased.add(nom.name, nom.what, nom.contact)
     await s.execute(delete(Nomination).where(Nomination.nominated_by == person_id))
+    await s.execute(delete(DeedReviewPref).where(DeedReviewPref.person_id == person_id))
     await s.flush()
+    erased.media = keys
     if not keys:
-        return
+        return erased
     # The same photo may belong to someone else's deed (media are keyed by content): keep those files.
     others = (
         await s.execute(
@@ -37,3 +45,4 @@ async def _erase_deeds(s: AsyncSession, person_id: int, deps: Deps) -> None:
     store = MediaStore(deps)
     for key in keys - still_used:
         await store.delete(key)
+    return erased

@@ -8,7 +8,7 @@ from bot.features.deeds.pack import _workbook_sheet
 from bot.features.deeds.review_handlers import router as review_router
 from bot.i18n import _
 from bot.kernel.feature import Feature
-from bot.services.extensions import Audience, ExportSheet, Figures, Tick
+from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="deeds",
@@ -20,6 +20,7 @@ FEATURE = Feature(
     figures=(Figures("deeds", ("deeds_reported", "deeds_accepted", "deeds_featured"), _figures),),
     export_sheets=(ExportSheet("deeds", lambda: _("Good deeds"), _workbook_sheet),),
     erasers=(_erase_deeds,),
+    personal_data=PersonalData(erased=(models.Deed, models.Nomination, models.DeedReviewPref)),
     providers={"deeds_for_pledge_items": _deeds_for_pledge_items},
     catalog="deeds",
 )

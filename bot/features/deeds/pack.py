@@ -1,13 +1,15 @@
 """The monthly meeting pack ("bản tin" việc tốt): a Vietnamese summary, an .xlsx and a weekly chart.
 
-openpyxl and matplotlib are imported inside the functions that need them, so starting the bot does not
-pay for them; the chart is drawn with the Agg backend (no display) in a worker thread.
+The deeds' photos go alongside in a zip, named in the xlsx by deed ("viec-tot-12-1.jpg"), never by a path
+on the server. matplotlib is imported inside the function that needs it, so starting the bot does not
+pay for it; the chart is drawn with the Agg backend (no display) in a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,13 +25,12 @@ from bot.i18n import _
 from bot.messages import esc
 from bot.services.actor import Actor
 from bot.services.deps import Deps
-from bot.services.errors import NotFound
+from bot.services.errors import DomainError, NotFound
 from bot.services.media import MediaStore
 from bot.services.permissions import require_branch_manager
+from bot.services.sheets import XLSX_MIME, Sheet, xlsx_bytes
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Pack:
     rows: list[list[object]]  # the xlsx rows (header first), kept for callers and tests
     xlsx: bytes
     png: bytes
+    photos: bytes | None = None  # the deeds' photos in a zip, named as in the xlsx; None without photos
 
 
 def period_for(pack_day: date) -> tuple[date, date]:
@@ -133,7 +135,10 @@ def _summary(
     return "\n".join(lines)
 
 
-def _rows(deeds: list[tuple[Deed, str]], media_root: str) -> list[list[object]]:
+def _rows(deeds: list[tuple[Deed, str]], photo_names: dict[str, str] | None = None) -> list[list[object]]:
+    """The xlsx rows, header first. Photos are named as in the pack's photo archive (``photo_names``, media
+    key -> file name inside the zip); never by a path on the server."""
+    names = photo_names or {}
     header: list[object] = [
         _("Deed no."),
         _("Deed date"),
@@ -142,14 +147,12 @@ def _rows(deeds: list[tuple[Deed, str]], media_root: str) -> list[list[object]]:
         _("What was done"),
         _("Review status"),
         _("Recorded by the secretary"),
-        _("Photos (media keys)"),
-        _("Photo file"),
+        _("Photos"),
+        _("Photo files (in the photo archive)"),
         _("Return reason"),
     ]
     rows = [header]
     for i, (d, n) in enumerate(deeds, 1):
-        first = d.photo_keys[0] if d.photo_keys else ""
-        link = f"{media_root}/{first[:2]}/{first}" if first else ""
         rows.append(
             [
                 i,
@@ -159,8 +162,8 @@ def _rows(deeds: list[tuple[Deed, str]], media_root: str) -> list[list[object]]:
                 d.text or (_("(a voice note)") if d.voice_key else ""),
                 status_label(d.status),
                 "✓" if d.recorded_by else "",
-                " ".join(d.photo_keys),
-                link,
+                len(d.photo_keys),
+                "\n".join(names[k] for k in d.photo_keys if k in names),
                 d.return_reason or "",
             ]
         )
@@ -168,22 +171,43 @@ def _rows(deeds: list[tuple[Deed, str]], media_root: str) -> list[list[object]]:
 
 
 def _xlsx(rows: list[list[object]], title: str) -> bytes:
-    from openpyxl import Workbook  # lazy: only the pack needs it
+    widths = (5, 12, 24, 20, 60, 16, 10, 8, 30, 30)
+    return xlsx_bytes([Sheet(title, rows[0], rows[1:], widths=widths)])
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    for row in rows:
-        ws.append(row)
-    for r in range(2, len(rows) + 1):
-        cell = ws.cell(row=r, column=9)
-        if cell.value:
-            cell.hyperlink = f"file://{cell.value}"  # photos are files in the media store, not platform ids
-    for col, width in zip("ABCDEFGHIJ", (5, 12, 24, 20, 60, 16, 10, 30, 40, 30), strict=True):
-        ws.column_dimensions[col].width = width
+
+def _photo_ext(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return ".png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return ".webp"
+    return ".jpg"  # what Telegram and Zalo send for a photo
+
+
+async def _photo_archive(deps: Deps, deeds: list[tuple[Deed, str]], label: str) -> tuple[bytes | None, dict[str, str]]:
+    """The month's deed photos in one zip, each named after its deed ("viec-tot-12-1.jpg": deed 12, first
+    photo), and the names by media key. Photos of erased deeds and missing files are left out; the zip stays
+    under the media store's size limit (the rest is left out too). None when there is no photo."""
+    store = MediaStore(deps)
     buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    names: dict[str, str] = {}
+    room = deps.settings.media_max_bytes - 64 * 1024  # the zip's own headers
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:  # photos are compressed already
+        for d, _n in deeds:
+            if d.erased:
+                continue
+            for k, key in enumerate(d.photo_keys, 1):
+                if key in names:
+                    continue
+                try:
+                    data, _name = await store.read(key)
+                except DomainError:
+                    continue  # gone from the store: the row still counts it
+                if len(data) > room:
+                    continue
+                room -= len(data) + 200
+                names[key] = f"viec-tot-{d.id}-{k}{_photo_ext(data)}"
+                zf.writestr(f"anh-viec-tot-{label}/{names[key]}", data)
+    return (buf.getvalue() if names else None), names
 
 
 def _chart(deeds: list[tuple[Deed, str]], start: date, end: date, title: str) -> bytes:
@@ -217,12 +241,13 @@ async def build_pack(s: AsyncSession, deps: Deps, branch: Branch, start: date, e
     deeds, members = await _collect(s, branch.id, start, end)  # type: ignore[arg-type]
     label = start.strftime("%m/%Y")
     text = _summary(branch, label, deeds, members)
-    rows = _rows(deeds, str(deps.settings.media_dir.resolve()))
+    photos, photo_names = await _photo_archive(deps, deeds, start.strftime("%m-%Y"))
+    rows = _rows(deeds, photo_names)
     xlsx = await asyncio.to_thread(_xlsx, rows, "viec-tot-" + start.strftime("%m-%Y"))
     png = await asyncio.to_thread(
         _chart, deeds, start, end, _("Good deeds per week, {month}").format(month=label)
     )
-    return Pack(branch.id, label, start, end, text, rows, xlsx, png)  # type: ignore[arg-type]
+    return Pack(branch.id, label, start, end, text, rows, xlsx, png, photos)  # type: ignore[arg-type]
 
 
 async def store_pack(deps: Deps, pack: Pack) -> tuple[str, str]:
@@ -232,6 +257,22 @@ async def store_pack(deps: Deps, pack: Pack) -> tuple[str, str]:
     xlsx_key = await store.save(pack.xlsx, XLSX_MIME, f"viec-tot-{name}.xlsx")
     png_key = await store.save(pack.png, "image/png", f"viec-tot-{name}.png")
     return xlsx_key, png_key
+
+
+async def store_photos(deps: Deps, pack: Pack) -> str | None:
+    """Keep the pack's photo archive in the media store; its key, or None when the month has no photo."""
+    if pack.photos is None:
+        return None
+    # No mime: the store takes only the types people may upload, and a zip is not one of them.
+    return await MediaStore(deps).save(pack.photos, "", photo_archive_name(pack))
+
+
+def photo_archive_name(pack: Pack) -> str:
+    return f"anh-viec-tot-{pack.label.replace('/', '-')}.zip"
+
+
+def photos_caption() -> str:
+    return _("🖼 The month's deed photos; the spreadsheet names each photo file.")
 
 
 class DeedPackService:
@@ -255,7 +296,7 @@ async def _workbook_sheet(
     """The deeds sheet of the branch workbook ("Xuất Excel" in /baocao): the same rows as the pack."""
     tz = deps.settings.tz
     deeds, _members = await _collect(s, branch_id, start.astimezone(tz).date(), end.astimezone(tz).date())
-    rows = _rows(deeds, "")
+    rows = _rows(deeds)  # no archive goes with the branch workbook: the photos are counted
     return [str(h) for h in rows[0]], rows[1:]
 
 

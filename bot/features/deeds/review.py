@@ -19,7 +19,7 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.notify import notify
-from bot.services.permissions import require_branch_manager
+from bot.services.permissions import can_review_item, require_branch_manager, require_item_reviewer
 from storage.models.org import Branch
 from storage.models.people import Person
 
@@ -36,7 +36,11 @@ class DeedReviewing(DeedSharing):
             if branch is None:
                 raise NotFound(_("That branch does not exist."))
             require_branch_manager(actor, branch.id, branch.org_id, "deed_pending")
-            return await pending_deeds(s, branch_id)
+            # A secretary's own deeds wait for the deputy or the committee, not in their own queue.
+            return [
+                (d, n) for d, n in await pending_deeds(s, branch_id)
+                if can_review_item(actor, branch.id, branch.org_id, d.person_id)
+            ]
 
     async def review(
         self, actor: Actor, deed_id: int, action: Action, reason: str | None = None
@@ -44,7 +48,7 @@ class DeedReviewing(DeedSharing):
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
             deed, branch = await self._load(s, deed_id)
-            require_branch_manager(actor, branch.id, branch.org_id, f"deed_{action}")
+            require_item_reviewer(actor, branch.id, branch.org_id, deed.person_id, "deed", f"deed_{action}")
             if deed.status != DeedStatus.PENDING.value:
                 log.warning(
                     "deed %s: %s by person %s refused, already %s",
@@ -89,7 +93,7 @@ class DeedReviewing(DeedSharing):
         """Check before asking a secretary for a return reason: their branch, still pending."""
         async with self.deps.db.session() as s:
             deed, branch = await self._load(s, deed_id)
-            require_branch_manager(actor, branch.id, branch.org_id, "deed_review")
+            require_item_reviewer(actor, branch.id, branch.org_id, deed.person_id, "deed", "deed_review")
             if deed.status != DeedStatus.PENDING.value:
                 log.warning(
                     "deed %s: review by person %s refused, already %s", deed_id, actor.person_id, deed.status
@@ -124,6 +128,8 @@ class DeedReviewing(DeedSharing):
                 .scalars()
                 .all()
             )
+            # "Accept all" never includes the actor's own deeds.
+            deeds = [d for d in deeds if can_review_item(actor, branch.id, branch.org_id, d.person_id)]
             for deed in deeds:
                 deed.status = DeedStatus.ACCEPTED.value
                 deed.reviewed_by, deed.reviewed_at = actor.person_id, now

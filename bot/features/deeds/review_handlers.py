@@ -18,7 +18,14 @@ from bot.features.deeds.cards import review_card
 from bot.features.deeds.categories import DeedCategories
 from bot.features.deeds.digest import DeedDigest
 from bot.features.deeds.handlers import start_deed_form
-from bot.features.deeds.pack import XLSX_MIME, DeedPackService, store_pack
+from bot.features.deeds.pack import (
+    XLSX_MIME,
+    DeedPackService,
+    photo_archive_name,
+    photos_caption,
+    store_pack,
+    store_photos,
+)
 from bot.features.deeds.review import DeedReviewing
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
@@ -173,6 +180,12 @@ async def _send_pack(ctx: Ctx, branch_id: int) -> None:
         ),
     )
     await ctx.reply(_("📈 Good deeds per week."), media=MediaRef(kind="photo", media_key=png_key))
+    photos_key = await store_photos(ctx.services.deps, pack)
+    if photos_key:
+        await ctx.reply(
+            photos_caption(),
+            media=MediaRef(kind="document", media_key=photos_key, file_name=photo_archive_name(pack)),
+        )
 
 
 @router.command(

@@ -18,11 +18,19 @@ from bot.features.deeds.callbacks import AcceptAll, ReviewListFor
 from bot.features.deeds.cards import review_card
 from bot.features.deeds.digest import STALE_AFTER, digest_time, pending_deeds
 from bot.features.deeds.models import Deed, DeedStatus
-from bot.features.deeds.pack import build_pack, pack_day_for, period_for, store_pack
+from bot.features.deeds.pack import (
+    build_pack,
+    pack_day_for,
+    period_for,
+    photo_archive_name,
+    photos_caption,
+    store_pack,
+    store_photos,
+)
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services
-from bot.services.directory import manager_ids
+from bot.services.directory import manager_ids, reviewer_ids
 from bot.services.notify import notify
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -32,7 +40,7 @@ log = logging.getLogger("hocbac.deeds")
 
 DIGEST_MAX_CARDS = 10  # more than this waits in /duyet; the digest stays one short burst a day
 PACK_HOUR = time(8, 0)  # local time the pack goes out on its day
-PACK_PARTS = ("text", "xlsx", "png")
+PACK_PARTS = ("text", "xlsx", "png", "photos")  # "photos" (the zip) only in a month with photos
 
 
 # --- the daily digest ---------------------------------------------------------------------------------
@@ -113,13 +121,30 @@ async def digest_tick(services: Services, now: datetime, since: datetime | None)
             if branch is None:
                 continue
             pending = await pending_deeds(s, branch_id)
-            for manager_id in await manager_ids(s, branch):
+            # Each reviewer's digest lists the deeds they may review: never their own (a secretary's own
+            # deeds go to the deputy, or to the committee).
+            mine = await _deeds_by_reviewer(s, branch, pending)
+            for manager_id, theirs in mine.items():
                 at = await digest_time(s, manager_id)
                 for day in sorted({start.astimezone(tz).date(), now.astimezone(tz).date()}):
                     moment = datetime.combine(day, at, tz).astimezone(UTC)
                     if start < moment <= now:
-                        due_deeds = [(d, n) for d, n in pending if d.created_at <= moment]
+                        due_deeds = [(d, n) for d, n in theirs if d.created_at <= moment]
                         await enqueue_digest(s, deps, branch, manager_id, due_deeds, day.isoformat(), moment)
+
+
+async def _deeds_by_reviewer(
+    s: AsyncSession, branch: Branch, deeds: list[tuple[Deed, str]]
+) -> dict[int, list[tuple[Deed, str]]]:
+    """The deeds each reviewer is asked about (``directory.reviewer_ids`` of each deed's author), in order."""
+    by_author: dict[int, list[int]] = {}
+    out: dict[int, list[tuple[Deed, str]]] = {}
+    for deed, name in deeds:
+        if deed.person_id not in by_author:
+            by_author[deed.person_id] = await reviewer_ids(s, branch, deed.person_id)
+        for reviewer in by_author[deed.person_id]:
+            out.setdefault(reviewer, []).append((deed, name))
+    return out
 
 
 # --- stale deeds ------------------------------------------------------------------------------------
@@ -164,14 +189,14 @@ async def stale_tick(services: Services, now: datetime, since: datetime | None) 
                     text="\n".join(lines), buttons=[[Button(_("🗂 Review now"), ReviewListFor(branch.id).pack())]]
                 )
 
-            for manager_id in await manager_ids(s, branch):
+            for manager_id, theirs in (await _deeds_by_reviewer(s, branch, deeds)).items():
                 await notify(
                     s,
                     deps,
                     manager_id,
                     key=f"deed_stale:{branch.id}:{manager_id}:{up_to}",
                     kind="deed_stale",
-                    render=render,
+                    render=partial(render, theirs),
                     branch_id=branch.id,
                 )
             for d, _n in deeds:
@@ -195,8 +220,9 @@ async def enqueue_pack(
     manager_id: int,
     now: datetime,
 ) -> None:
-    """The pack's parts ("text", "xlsx", "png"), each rendered in the manager's language."""
-    for part in PACK_PARTS:
+    """The pack's parts ("text", "xlsx", "png", "photos"), each rendered in the manager's language."""
+    parts = {part for part, _reply in render()}
+    for part in (p for p in PACK_PARTS if p in parts):
         await notify(
             s,
             deps,
@@ -209,8 +235,10 @@ async def enqueue_pack(
         )
 
 
-def _pack_rows(text: str, xlsx_key: str, png_key: str, name: str) -> list[tuple[str, Reply]]:
-    return [
+def _pack_rows(
+    text: str, xlsx_key: str, png_key: str, name: str, photos_key: str | None = None, photos_name: str = ""
+) -> list[tuple[str, Reply]]:
+    rows = [
         ("text", Reply(text=text)),
         (
             "xlsx",
@@ -229,6 +257,17 @@ def _pack_rows(text: str, xlsx_key: str, png_key: str, name: str) -> list[tuple[
             ),
         ),
     ]
+    if photos_key:
+        rows.append(
+            (
+                "photos",
+                Reply(
+                    text=photos_caption(),
+                    media=MediaRef(kind="document", media_key=photos_key, file_name=photos_name),
+                ),
+            )
+        )
+    return rows
 
 
 async def pack_tick(services: Services, now: datetime, since: datetime | None) -> None:
@@ -255,9 +294,10 @@ async def pack_tick(services: Services, now: datetime, since: datetime | None) -
                 continue
             pack = await build_pack(s, deps, branch, start, end)
             xlsx_key, png_key = await store_pack(deps, pack)
+            photos_key = await store_photos(deps, pack)
             name = pack.label.replace("/", "-")
 
             for manager_id in todo:
-                await enqueue_pack(s, deps, branch, start_key, partial(_pack_rows, pack.text, xlsx_key, png_key, name),
-                                   manager_id, now)
+                rows = partial(_pack_rows, pack.text, xlsx_key, png_key, name, photos_key, photo_archive_name(pack))
+                await enqueue_pack(s, deps, branch, start_key, rows, manager_id, now)
             log.info("deed pack %s queued for branch %s (%d managers)", pack.label, branch.id, len(todo))

@@ -1,24 +1,48 @@
-"""Meetings: attendance — the secretary's roster and marks, and members checking in with the meeting's code."""
+"""Meetings: attendance — the secretary's roster and marks, and members checking in with the meeting's code.
+
+The code is short, so guessing it is bounded: it works only around the meeting (``checkin_window``), each
+person has ``PERSON_FAILURE_LIMIT`` wrong tries per meeting and the meeting ``MEETING_FAILURE_LIMIT`` in
+all (then the code is turned off and the secretary told). Attempts live in the database, so restarts and
+several web workers share them, and each try is reserved with one guarded UPDATE before the code is
+compared: parallel tries can never pass the limits.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.clock import as_utc
 from bot.features.meetings.access import MeetingUseCase
-from bot.features.meetings.models import Attendance, Meeting, MeetingRsvp
+from bot.features.meetings.callbacks import NewCheckinCode
+from bot.features.meetings.models import Attendance, CheckinAttempt, Meeting, MeetingRsvp
 from bot.features.meetings.rates import expected_members
+from bot.features.meetings.scheduling import kind_label, new_checkin_code
 from bot.i18n import _
+from bot.messages import Button, Reply, esc
+from bot.services import audit
 from bot.services.actor import Actor
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.directory import manager_ids
+from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from bot.services.notify import notify
+from storage.models.org import Branch
 from storage.models.people import Person
 
-CHECKIN_BEFORE = timedelta(hours=1)  # members may check in from an hour before the start...
+CHECKIN_BEFORE = timedelta(minutes=30)  # members may check in from half an hour before the start...
+CHECKIN_AFTER = timedelta(hours=2)  # ...until two hours after it (a meeting has no end time)
+PERSON_FAILURE_LIMIT = 5  # wrong codes one person may type for one meeting
+MEETING_FAILURE_LIMIT = 20  # wrong codes typed by everyone for one meeting before the code is turned off
 
 
-CHECKIN_AFTER = timedelta(hours=6)  # ...until six hours after it
+def checkin_window(m: Meeting) -> tuple[datetime, datetime]:
+    """When the meeting's code is accepted (aware UTC)."""
+    start = as_utc(m.starts_at)
+    return start - CHECKIN_BEFORE, start + CHECKIN_AFTER
 
 
 class MeetingAttendance(MeetingUseCase):
@@ -92,32 +116,239 @@ class MeetingAttendance(MeetingUseCase):
     async def check_in(self, actor: Actor, code: str) -> Meeting:
         """A member types the code the secretary reads out at the meeting."""
         now = self.deps.clock.now()
-        code = "".join(ch for ch in code if ch.isdigit())
+        code = "".join(ch for ch in code if ch in "0123456789")[:16]  # ASCII only: compare_digest needs it
         branch_ids = [seat.branch_id for seat in actor.active_seats()]
         if not branch_ids:
             raise PermissionDenied(_("Sorry, you are not allowed to do that."))
+        if not code:
+            raise InvalidInput(_("Please send the code the secretary reads out, e.g. /comat 123456"))
         async with self.deps.db.session() as s:
-            m = (
-                (
-                    await s.execute(
-                        select(Meeting).where(
-                            Meeting.branch_id.in_(branch_ids),
-                            Meeting.checkin_code == code,
-                            Meeting.cancelled_at.is_(None),
-                            Meeting.starts_at <= now + CHECKIN_BEFORE,
-                            Meeting.starts_at >= now - CHECKIN_AFTER,
-                        )
+            outcome = await self._try_code(s, actor.person_id, branch_ids, code, now)
+        # Raised after the session: the counted attempt is committed even when the answer is a refusal.
+        if isinstance(outcome, DomainError):
+            raise outcome
+        return outcome
+
+    async def _try_code(
+        self, s: AsyncSession, person_id: int, branch_ids: list[int], code: str, now: datetime
+    ) -> Meeting | DomainError:
+        open_meetings = (
+            (
+                await s.execute(
+                    select(Meeting)
+                    .where(
+                        Meeting.branch_id.in_(branch_ids),
+                        Meeting.cancelled_at.is_(None),
+                        Meeting.starts_at <= now + CHECKIN_BEFORE,
+                        Meeting.starts_at >= now - CHECKIN_AFTER,
                     )
+                    .order_by(Meeting.id)  # one lock order for every worker
                 )
-                .scalars()
-                .first()
             )
-            if m is None:
-                raise InvalidInput(
-                    _(
-                        "That check-in code does not match a meeting happening now. "
-                        "Please check the code with the secretary."
+            .scalars()
+            .all()
+        )
+        if not open_meetings:
+            return await self._outside_window(s, branch_ids, now)
+        usable = [m for m in open_meetings if m.checkin_disabled_at is None]
+        if not usable:
+            return self._off()
+        # Reserve one try per open meeting before comparing: a guarded UPDATE each, so parallel tries (several
+        # workers, PostgreSQL row locks) can never count past the limits.
+        insert = pg_insert if self.deps.db.dialect == "postgresql" else sqlite_insert
+        reserved: list[tuple[int, int, int, str]] = []  # (meeting id, person's failures, meeting's, code)
+        off_meanwhile = False
+        for m in usable:
+            await s.execute(
+                insert(CheckinAttempt)
+                .values(meeting_id=m.id, person_id=person_id, failures=0, updated_at=now)
+                .on_conflict_do_nothing(index_elements=["meeting_id", "person_id"])
+            )
+            mine = (
+                await s.execute(
+                    update(CheckinAttempt)
+                    .where(
+                        CheckinAttempt.meeting_id == m.id,
+                        CheckinAttempt.person_id == person_id,
+                        CheckinAttempt.failures < PERSON_FAILURE_LIMIT,
+                    )
+                    .values(failures=CheckinAttempt.failures + 1, updated_at=now)
+                    .returning(CheckinAttempt.failures)
+                    .execution_options(synchronize_session=False)
+                )
+            ).scalar_one_or_none()
+            if mine is None:
+                continue  # this person is locked out of this meeting's code
+            row = (
+                await s.execute(
+                    update(Meeting)
+                    .where(
+                        Meeting.id == m.id,
+                        Meeting.checkin_disabled_at.is_(None),
+                        Meeting.checkin_failures < MEETING_FAILURE_LIMIT,
+                    )
+                    .values(checkin_failures=Meeting.checkin_failures + 1)
+                    .returning(Meeting.checkin_failures, Meeting.checkin_code)
+                    .execution_options(synchronize_session=False)
+                )
+            ).one_or_none()
+            if row is None:  # turned off meanwhile: give the person's try back
+                await self._add_failures(s, m.id, person_id, -1, now)
+                off_meanwhile = True
+                continue
+            reserved.append((m.id, mine, row[0], row[1]))
+        if not reserved:
+            return self._off() if off_meanwhile else self._locked()
+        matched = next((r for r in reserved if secrets.compare_digest(r[3], code)), None)
+        if matched is not None:
+            for mid, *_rest in reserved:  # a right code costs nothing
+                await self._add_failures(s, mid, person_id, -1, now)
+                await s.execute(
+                    update(Meeting)
+                    .where(Meeting.id == mid)
+                    .values(checkin_failures=Meeting.checkin_failures - 1)
+                    .execution_options(synchronize_session=False)
+                )
+            m = next(m for m in usable if m.id == matched[0])
+            await self._mark(s, m, person_id, True, "code")
+            return m
+        for mid, _mine, total, current in reserved:
+            if total >= MEETING_FAILURE_LIMIT:
+                await self._turn_off(s, next(m for m in usable if m.id == mid), current, now)
+        left = PERSON_FAILURE_LIMIT - max(r[1] for r in reserved)
+        if left <= 0:
+            return self._locked()
+        return InvalidInput(
+            _("That check-in code is not right. Please check it with the secretary ({n} tries left).").format(
+                n=left
+            )
+        )
+
+    @staticmethod
+    def _off() -> DomainError:
+        return InvalidInput(
+            _(
+                "The check-in code of this meeting was turned off after too many wrong tries. Please ask "
+                "the secretary for the new code, or to mark you present."
+            )
+        )
+
+    @staticmethod
+    def _locked() -> DomainError:
+        return PermissionDenied(
+            _(
+                "You have typed a wrong check-in code {n} times for this meeting, so you can no longer check in "
+                "with the code. Please ask the secretary to mark you present."
+            ).format(n=PERSON_FAILURE_LIMIT)
+        )
+
+    @staticmethod
+    async def _add_failures(s: AsyncSession, meeting_id: int, person_id: int, delta: int, now: datetime) -> None:
+        await s.execute(
+            update(CheckinAttempt)
+            .where(CheckinAttempt.meeting_id == meeting_id, CheckinAttempt.person_id == person_id)
+            .values(failures=CheckinAttempt.failures + delta, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def _outside_window(self, s: AsyncSession, branch_ids: list[int], now: datetime) -> DomainError:
+        """No meeting is open: name the window of the nearest one. The answer never depends on the code typed,
+        so trying codes outside the window tells nothing."""
+        near = (
+            (
+                await s.execute(
+                    select(Meeting).where(
+                        Meeting.branch_id.in_(branch_ids),
+                        Meeting.cancelled_at.is_(None),
+                        Meeting.starts_at <= now + timedelta(days=7),
+                        Meeting.starts_at >= now - timedelta(days=7),
                     )
                 )
-            await self._mark(s, m, actor.person_id, True, "code")
+            )
+            .scalars()
+            .all()
+        )
+        if not near:
+            return InvalidInput(
+                _("No meeting of your branch is open for check-in now. Please check the code with the secretary.")
+            )
+        m = min(near, key=lambda m: abs(as_utc(m.starts_at) - now))
+        opens, closes = (t.astimezone(self.deps.clock.tz) for t in checkin_window(m))
+        if opens.date() == closes.date():
+            return InvalidInput(
+                _("The check-in code can only be used from {start} to {end} on {date}.").format(
+                    start=opens.strftime("%H:%M"), end=closes.strftime("%H:%M"), date=opens.strftime("%d/%m/%Y")
+                )
+            )
+        return InvalidInput(
+            _("The check-in code can only be used from {start} on {start_date} to {end} on {end_date}.").format(
+                start=opens.strftime("%H:%M"),
+                start_date=opens.strftime("%d/%m/%Y"),
+                end=closes.strftime("%H:%M"),
+                end_date=closes.strftime("%d/%m/%Y"),
+            )
+        )
+
+    async def _turn_off(self, s: AsyncSession, m: Meeting, code: str, now: datetime) -> None:
+        """Too many wrong codes in all: the code stops working and the branch's managers are told at once."""
+        await s.execute(
+            update(Meeting)
+            .where(Meeting.id == m.id, Meeting.checkin_disabled_at.is_(None))
+            .values(checkin_disabled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        branch = await s.get(Branch, m.branch_id)
+        if branch is None:
+            return
+        local = as_utc(m.starts_at).astimezone(self.deps.clock.tz)
+
+        def render() -> Reply:
+            return Reply(
+                text=_(
+                    "⚠️ <b>{branch}</b>: the check-in code of the {kind} at {when} was turned off after {n} wrong "
+                    "tries. Members can no longer check in with it. Issue a new code and read it out, or mark "
+                    "attendance with /diemdanh."
+                ).format(
+                    branch=esc(branch.name),
+                    kind=kind_label(m.kind),
+                    when=local.strftime("%H:%M %d/%m/%Y"),
+                    n=MEETING_FAILURE_LIMIT,
+                ),
+                buttons=[[Button(_("🔄 New check-in code"), NewCheckinCode(m.id).pack())]],
+            )
+
+        for pid in await manager_ids(s, branch):
+            await notify(
+                s,
+                self.deps,
+                pid,
+                key=f"meeting_checkin_off:{m.id}:{code}:{pid}",
+                kind="meeting_checkin",
+                render=render,
+                priority=1,
+                ref=f"meeting:{m.id}",
+                branch_id=branch.id,
+                expires_at=now + CHECKIN_AFTER + CHECKIN_BEFORE,
+            )
+
+    async def new_code(self, actor: Actor, meeting_id: int) -> Meeting:
+        """The secretary issues a new code (the old one stops working, the meeting's count starts again).
+        People locked out keep their lock: the secretary marks them present."""
+        now = self.deps.clock.now()
+        async with self.deps.db.session() as s:
+            m, branch = await self._meeting(s, actor, meeting_id, "meeting.attendance")
+            code = new_checkin_code()
+            while code == m.checkin_code:
+                code = new_checkin_code()
+            m.checkin_code, m.checkin_failures, m.checkin_disabled_at = code, 0, None
+            s.add(m)
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="meeting.checkin_code",
+                org_id=branch.org_id,
+                branch_id=branch.id,
+                target=f"meeting:{m.id}",
+            )
             return m

@@ -60,5 +60,10 @@ class AllYesAttended(CallbackData, prefix="mt.allyes"):
 
 
 @dataclass(frozen=True)
+class NewCheckinCode(CallbackData, prefix="mt.code"):
+    meeting_id: int
+
+
+@dataclass(frozen=True)
 class RatesFor(CallbackData, prefix="mt.rates"):
     branch_id: int

@@ -1,21 +1,25 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
 from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
+from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
 from bot.i18n import _
 from bot.kernel.feature import Feature
-from bot.services.extensions import ExportSheet, Figures, Tick
+from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="meetings",
     routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router),
     ticks=(Tick("secretary_reminders", secretary_reminders),),
-    models=(models.Meeting, models.MeetingRsvp, models.Attendance),
+    models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt),
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
                                   "attendance_present"), _meeting_figures),),
     export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
+    erasers=(_erase_meetings,),
+    personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
+                               by_reference=(models.Attendance, models.CheckinAttempt)),
     providers={"next_meeting": _next_meeting},
     catalog="secretary",
 )

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.features.meetings.attendance import MeetingAttendance
-from bot.features.meetings.callbacks import AllYesAttended, AttendanceFor, AttendanceSheet, RatesFor, ToggleAttendance
+from bot.features.meetings.callbacks import (
+    AllYesAttended,
+    AttendanceFor,
+    AttendanceSheet,
+    NewCheckinCode,
+    RatesFor,
+    ToggleAttendance,
+)
 from bot.features.meetings.rates import MeetingRates
 from bot.features.meetings.scheduling import MeetingScheduling, kind_label
 from bot.i18n import _
@@ -59,7 +66,8 @@ async def _sheet(ctx: Ctx, meeting_id: int) -> tuple[str, list[list[Button]]]:
     ).format(
         kind=kind_label(m.kind),
         date=local.strftime("%H:%M %d/%m/%Y"),
-        code=m.checkin_code,
+        code=m.checkin_code if m.checkin_disabled_at is None else _("{code} (turned off after too many wrong tries)")
+        .format(code=m.checkin_code),
         present=rate.present,
         expected=rate.expected,
         pct=f"{rate.pct:g}%" if rate.pct is not None else "—",
@@ -70,6 +78,7 @@ async def _sheet(ctx: Ctx, meeting_id: int) -> tuple[str, list[list[Button]]]:
         hint = "" if said is None else (" (+)" if said else " (−)")
         buttons.append([Button(f"{mark} {person.display_name[:40]}{hint}", ToggleAttendance(m.id, person.id).pack())])
     buttons.append([Button(_("✅ All who said yes attended"), AllYesAttended(m.id).pack())])
+    buttons.append([Button(_("🔄 New check-in code"), NewCheckinCode(m.id).pack())])
     return text, buttons
 
 
@@ -77,6 +86,19 @@ async def _sheet(ctx: Ctx, meeting_id: int) -> tuple[str, list[list[Button]]]:
 async def attendance_sheet(ctx: Ctx, data: AttendanceSheet) -> None:
     text, buttons = await _sheet(ctx, data.meeting_id)
     await ctx.reply(text, buttons)
+
+
+@router.button(NewCheckinCode)
+async def new_checkin_code(ctx: Ctx, data: NewCheckinCode) -> None:
+    """The secretary issues a new code: after the old one was turned off, or when it got around."""
+    m = await ctx.svc(MeetingAttendance).new_code(ctx.require_actor(), data.meeting_id)
+    local = m.starts_at.astimezone(ctx.services.deps.clock.tz)
+    await ctx.reply(
+        _(
+            "🔄 New check-in code for the {kind} of {date}: <b>{code}</b>. The old code no longer works; "
+            "read this one out at the meeting."
+        ).format(kind=kind_label(m.kind), date=local.strftime("%d/%m/%Y"), code=m.checkin_code)
+    )
 
 
 @router.button(ToggleAttendance)

@@ -46,7 +46,7 @@ async def rsvp(ctx: Ctx, data: Rsvp) -> None:
 async def check_in(ctx: Ctx) -> None:
     code = ctx.inbound.args.strip()
     if not code:
-        await ctx.reply(_("Please send the code the secretary reads out, e.g. /comat 1234"))
+        await ctx.reply(_("Please send the code the secretary reads out, e.g. /comat 123456"))
         return
     m = await ctx.svc(MeetingAttendance).check_in(ctx.require_actor(), code)
     local = m.starts_at.astimezone(ctx.services.deps.clock.tz)

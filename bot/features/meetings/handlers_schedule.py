@@ -142,7 +142,8 @@ router.form(
 
 
 async def _start_meeting(ctx: Ctx, branch_id: int, kind: str = "", day: str = "") -> None:
-    default = (await ctx.svc(MeetingScheduling).default_time(branch_id)).strftime("%H:%M")
+    # The role is checked before the form opens: a member's forged button is refused here, not after uploads.
+    default = (await ctx.svc(MeetingScheduling).form_defaults(ctx.require_actor(), branch_id)).strftime("%H:%M")
     await ctx.forms.start(
         "meeting", {"branch_id": branch_id, "kind": kind, "date": day, "default_time": default}
     )

@@ -27,6 +27,9 @@ class Meeting(SQLModel, table=True):
     topic: str = Field(default="", max_length=500)
     documents: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())  # MediaRef dicts
     checkin_code: str = Field(default="", max_length=8)
+    # Wrong codes typed by anyone for this meeting; at the limit the code is turned off (see attendance.py).
+    checkin_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    checkin_disabled_at: datetime | None = None
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(default_factory=utcnow)
     notice_sent_at: datetime | None = None
@@ -55,3 +58,18 @@ class Attendance(SQLModel, table=True):
     present: bool = True
     source: str = Field(default="secretary", max_length=20)  # secretary | code
     at: datetime = Field(default_factory=utcnow)
+
+
+class CheckinAttempt(SQLModel, table=True):
+    """Wrong check-in codes one person typed for one meeting: shared by every worker and kept over restarts,
+    so the code cannot be guessed by trying again elsewhere. Keyed by the person (all their linked
+    Telegram and Zalo accounts together), counted with one guarded UPDATE (attendance.py)."""
+
+    __tablename__ = "meeting_checkin_attempt"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id", name="uq_meeting_checkin_attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    failures: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)

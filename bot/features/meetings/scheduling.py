@@ -16,10 +16,16 @@ from bot.i18n import _
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.calendar import load_settings, to_calendar
-from bot.services.directory import managed_branch
-from bot.services.errors import InvalidInput
+from bot.services.directory import load_branch, managed_branch
+from bot.services.errors import InvalidInput, PermissionDenied
+from bot.services.permissions import can_schedule_meeting
 
 ODD_HOURS = (0, 5)  # a start in [00:00, 05:00) asks "are you sure?"
+CODE_DIGITS = 6  # check-in codes of new meetings; meetings scheduled earlier keep their 4 digits and they work
+
+
+def new_checkin_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
 def kind_label(kind: str) -> str:
@@ -34,6 +40,15 @@ class MeetingScheduling(MeetingUseCase):
     async def default_time(self, branch_id: int) -> time:
         async with self.deps.db.session() as s:
             return to_calendar(await load_settings(s, branch_id)).meeting_time
+
+    async def form_defaults(self, actor: Actor, branch_id: int) -> time:
+        """Before the meeting form opens: may the actor schedule here (``PermissionDenied`` otherwise, so no
+        form state and no upload ever exist for them)? Returns the branch's usual meeting time."""
+        async with self.deps.db.session() as s:
+            branch = await load_branch(s, branch_id)
+            if not can_schedule_meeting(actor, branch.id, branch.org_id):
+                raise PermissionDenied(_("Sorry, only the branch's secretary can schedule its meetings."))
+            return to_calendar(await load_settings(s, branch.id)).meeting_time
 
     async def schedule(
         self,
@@ -68,7 +83,7 @@ class MeetingScheduling(MeetingUseCase):
                 place=place.strip()[:300],
                 topic=topic.strip()[:500],
                 documents=documents or None,
-                checkin_code=f"{secrets.randbelow(10_000):04d}",
+                checkin_code=new_checkin_code(),
                 created_by=actor.person_id,
                 created_at=now,
             )

@@ -47,8 +47,18 @@ async def _join(ctx: Ctx, code: str) -> None:
                           "I will tell you as soon as it is approved.").format(
             branch=esc(result.branch_name), org=esc(result.org_name)))
     elif result.kind == "already":
-        await ctx.reply(_("You are already a member of branch <b>{branch}</b>.").format(
-            branch=esc(result.branch_name)), menu=menu_for(actor))
+        # A code never lowers a role: say what the person already is, nothing changed.
+        if result.role == "committee_admin":
+            text = _("You are already an administrator of <b>{org}</b>; nothing was changed.")
+        elif result.role == "secretary":
+            text = _("You are already the secretary of this branch (<b>{branch}</b>); your role stays as it is.")
+        elif result.role == "deputy":
+            text = _("You are already the deputy secretary of this branch (<b>{branch}</b>); "
+                     "your role stays as it is.")
+        else:
+            text = _("You are already a member of branch <b>{branch}</b>.")
+        await ctx.reply(text.format(branch=esc(result.branch_name), org=esc(result.org_name)),
+                        menu=menu_for(actor))
     elif result.kind == "committee_admin":
         await ctx.reply(_("✅ You are now an administrator of <b>{org}</b>. Send /help to see your commands.").format(
             org=esc(result.org_name)))

@@ -2,7 +2,9 @@
 
 Every use case re-checks who may do it: a member acts only on their own pledge; approve, return, the
 status view, reminders and exports need the member's own branch secretary/deputy or its committee admin
-(``require_branch_manager``), so a forged or replayed button ends in a logged PermissionDenied.
+(``require_branch_manager``), so a forged or replayed button ends in a logged PermissionDenied. Nobody
+approves or returns their own pledge (``require_item_reviewer``): a secretary's goes to the deputy or the
+committee.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bot.i18n import _
 from bot.services.actor import Actor, BranchSeat
 from bot.services.deps import Deps
 from bot.services.errors import NotFound, PermissionDenied
-from bot.services.permissions import require_branch_manager
+from bot.services.permissions import require_branch_manager, require_item_reviewer
 from storage.models.org import Branch
 
 log = logging.getLogger("hocbac.pledges")
@@ -61,12 +63,13 @@ class PledgeUseCase:
             )
         ).scalar_one_or_none()
 
-    async def _pledge_for_manager(self, s: AsyncSession, actor: Actor, pledge_id: int, action: str) -> Pledge:
+    async def _pledge_for_reviewer(self, s: AsyncSession, actor: Actor, pledge_id: int, action: str) -> Pledge:
+        """The pledge, if the actor may approve or return it: a manager of its branch, not its author."""
         p = await s.get(Pledge, pledge_id)
         if p is None:
             log.warning("pledge button for a missing pledge: person=%s pledge=%s", actor.person_id, pledge_id)
             raise NotFound(_("That pledge no longer exists."))
-        require_branch_manager(actor, p.branch_id, p.org_id, action)
+        require_item_reviewer(actor, p.branch_id, p.org_id, p.person_id, "pledge", action)
         return p
 
     async def _branch_for_manager(self, s: AsyncSession, actor: Actor, branch_id: int, action: str) -> Branch:

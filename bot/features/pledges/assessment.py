@@ -17,7 +17,7 @@ from bot.kernel.callbacks import StaleButton
 from bot.messages import Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
-from bot.services.directory import manager_ids
+from bot.services.directory import reviewer_ids
 from bot.services.errors import Conflict, PermissionDenied
 from bot.services.extensions import Extensions
 from bot.services.notify import notify
@@ -111,7 +111,7 @@ class SelfAssessment(PledgeUseCase):
                     ).format(year=year, name=esc(name), level=LEVELS[level](), text=esc(text))
                 )
 
-            for manager_id in await manager_ids(s, branch):
+            for manager_id in await reviewer_ids(s, branch, r.person_id):
                 await notify(
                     s,
                     self.deps,

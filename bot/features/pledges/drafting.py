@@ -18,7 +18,7 @@ from bot.i18n import _
 from bot.messages import Button, Reply
 from bot.services import audit
 from bot.services.actor import Actor, BranchSeat
-from bot.services.directory import manager_ids
+from bot.services.directory import reviewer_ids
 from bot.services.errors import Conflict, NotFound
 from bot.services.notify import notify
 from bot.services.permissions import require_active_member
@@ -189,7 +189,7 @@ class PledgeDrafting(PledgeUseCase):
                 ],
             )
 
-        for manager_id in await manager_ids(s, branch):
+        for manager_id in await reviewer_ids(s, branch, p.person_id):  # never the author
             await notify(
                 s,
                 self.deps,

@@ -7,19 +7,30 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.pledges.models import Pledge, PledgeCheckin, PledgeItem, PledgeReminder, PledgeReview, PledgeVersion
 from bot.services.deps import Deps
+from bot.services.erasure import Erased
 
 
-async def _erase_pledges(session: AsyncSession, person_id: int, deps: Deps) -> None:
+async def _erase_pledges(session: AsyncSession, person_id: int, deps: Deps) -> Erased:
     """Blank what the person wrote; keep the rows (status, dates) so branch totals stay right."""
-    ids = list(
-        (await session.execute(select(Pledge.id).where(Pledge.person_id == person_id))).scalars().all()
-    )
+    erased = Erased()
+    pledges = (await session.execute(select(Pledge).where(Pledge.person_id == person_id))).scalars().all()
+    ids = [p.id for p in pledges]
+    for p in pledges:
+        erased.add(p.duty, p.shortcoming, p.remedy, p.commitment, p.secretary_comment)
+        erased.add_json(p.draft)
     await session.execute(
         update(Pledge)
         .where(Pledge.person_id == person_id)
         .values(duty="", shortcoming="", remedy="", commitment="", secretary_comment=None, draft=None)
     )
     if ids:
+        for item in (await session.execute(select(PledgeItem).where(PledgeItem.pledge_id.in_(ids)))).scalars():
+            erased.add(item.what, item.criterion, item.when_text)
+        for v in (await session.execute(select(PledgeVersion).where(PledgeVersion.pledge_id.in_(ids)))).scalars():
+            erased.add_json(v.content)
+            erased.add(v.comment)
+        for c in (await session.execute(select(PledgeCheckin).where(PledgeCheckin.pledge_id.in_(ids)))).scalars():
+            erased.add(c.note)
         await session.execute(
             update(PledgeItem)
             .where(PledgeItem.pledge_id.in_(ids))
@@ -29,5 +40,8 @@ async def _erase_pledges(session: AsyncSession, person_id: int, deps: Deps) -> N
             update(PledgeVersion).where(PledgeVersion.pledge_id.in_(ids)).values(content={}, comment=None)
         )
         await session.execute(update(PledgeCheckin).where(PledgeCheckin.pledge_id.in_(ids)).values(note=None))
+    for r in (await session.execute(select(PledgeReview).where(PledgeReview.person_id == person_id))).scalars():
+        erased.add(r.text)
     await session.execute(update(PledgeReview).where(PledgeReview.person_id == person_id).values(text=""))
     await session.execute(delete(PledgeReminder).where(PledgeReminder.person_id == person_id))
+    return erased

@@ -5,11 +5,8 @@ Only the branch's own secretary/deputy or its committee admin may export; every 
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
 from bot.features.pledges.models import Pledge, PledgeReview
@@ -23,29 +20,13 @@ from bot.services.errors import NotFound
 from bot.services.extensions import Extensions
 from bot.services.media import MediaStore
 from bot.services.permissions import require_branch_manager
+from bot.services.sheets import XLSX_MIME, Sheet, xlsx_bytes
 from storage.models.org import Branch
 from storage.models.people import Person
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 def _sheet(title: str, headers: list[str], rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    for col in ws.columns:
-        width = min(60, max(10, *(len(str(c.value or "")) for c in col)))
-        ws.column_dimensions[col[0].column_letter].width = width
-        for c in col[1:]:
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes([Sheet(title, headers, rows, wrap=True)])
 
 
 class PledgeExport:

@@ -14,7 +14,7 @@ from bot.features.pledges.exports import _workbook_sheet
 from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
 from bot.i18n import _
 from bot.kernel.feature import Feature
-from bot.services.extensions import Audience, ExportSheet, Figures, Tick
+from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="pledges",
@@ -33,6 +33,10 @@ FEATURE = Feature(
     figures=(Figures("pledges", ("pledged", "pledges_approved", "checkin_sent", "checkin_answered"), _figures),),
     export_sheets=(ExportSheet("pledges", lambda: _("Pledges"), _workbook_sheet),),
     erasers=(_erase_pledges,),
+    personal_data=PersonalData(
+        erased=(models.Pledge, models.PledgeVersion, models.PledgeCheckin, models.PledgeReview, models.PledgeReminder),
+        by_reference=(models.PledgeBranchSettings,),  # who last changed the check-in frequency
+    ),
     providers={"pledge_items": _pledge_items},
     catalog="pledges",
 )

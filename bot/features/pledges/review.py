@@ -44,7 +44,7 @@ class PledgeReviewing(PledgeUseCase):
     async def check_decidable(self, actor: Actor, pledge_id: int, version: int) -> str:
         """Before asking for a return comment: may this actor decide, and is the version still open?"""
         async with self.deps.db.session() as s:
-            p = await self._pledge_for_manager(s, actor, pledge_id, "pledge_return")
+            p = await self._pledge_for_reviewer(s, actor, pledge_id, "pledge_return")
             self._require_open(actor, p, version)
             person = await s.get(Person, p.person_id)
             return person.display_name if person else "?"
@@ -64,7 +64,7 @@ class PledgeReviewing(PledgeUseCase):
     async def approve(self, actor: Actor, pledge_id: int, version: int) -> str:
         now = self.now()
         async with self.deps.db.session() as s:
-            p = await self._pledge_for_manager(s, actor, pledge_id, "pledge_approve")
+            p = await self._pledge_for_reviewer(s, actor, pledge_id, "pledge_approve")
             self._require_open(actor, p, version)
             p.status, p.approved_version = PledgeStatus.APPROVED.value, version
             p.decided_at, p.decided_by = now, actor.person_id
@@ -109,7 +109,7 @@ class PledgeReviewing(PledgeUseCase):
         comment = check_field(comment)
         now = self.now()
         async with self.deps.db.session() as s:
-            p = await self._pledge_for_manager(s, actor, pledge_id, "pledge_return")
+            p = await self._pledge_for_reviewer(s, actor, pledge_id, "pledge_return")
             self._require_open(actor, p, version)
             content = await pledge_content(s, p)
             if p.approved_version:

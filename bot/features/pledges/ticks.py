@@ -40,7 +40,7 @@ from bot.features.pledges.texts import LEVELS, render_checkin
 from bot.i18n import _, use_locale
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
-from bot.services.directory import manager_ids
+from bot.services.directory import manager_ids, reviewer_ids
 from bot.services.notify import notify
 from storage.models.org import Branch
 from storage.models.people import Person
@@ -339,7 +339,7 @@ async def returned_reminders(services: Services, now: datetime, since: datetime 
                 continue
             days = (now - as_utc(p.decided_at)).days
             name = person.display_name
-            for manager_id in await manager_ids(s, branch):
+            for manager_id in await reviewer_ids(s, branch, p.person_id):
                 await notify(
                     s,
                     svc.deps,

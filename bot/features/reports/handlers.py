@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.features.reports.callbacks import CommitteeReport, Period, ReportExport, ReportFor, ShowReport
-from bot.features.reports.service import XLSX_MIME, ReportService
+from bot.features.reports.service import ReportService
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.callbacks import CallbackData
@@ -15,6 +15,7 @@ from bot.messages import Button, MediaRef, esc
 from bot.services.branch_report import report_text
 from bot.services.media import MediaStore
 from bot.services.permissions import can_see_committee_view, committee_org
+from bot.services.sheets import XLSX_MIME
 
 router = Router("reports")
 

@@ -22,13 +22,13 @@ from bot.services.deps import Deps
 from bot.services.directory import managed_branch
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.permissions import require_org_admin
+from bot.services.sheets import Sheet, xlsx_bytes
 from storage.models.org import Branch, Organization
 from storage.models.people import Membership, MembershipStatus, Person
 
 log = logging.getLogger("hocbac.reports")
 
 PERIODS = ("m", "q", "y")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Sheets the workbook always has, in this order; a feature that registered none gets an empty sheet.
 SHEET_ORDER = ("members", "pledges", "deeds", "meetings", "notices")
 
@@ -190,23 +190,7 @@ def _slug(text: str) -> str:
 
 
 def _build_xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, header, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append(header)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append(row)
-        for i, name in enumerate(header, 1):
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(str(name)) + 4))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes([Sheet(title, header, rows, max_width=40) for title, header, rows in sheets])
 
 
 # --- the members figure and sheet (this feature owns them) -------------------------------------------

@@ -1,0 +1,95 @@
+"""The one way the bot writes a spreadsheet (every .xlsx it sends is built here).
+
+Every cell that holds text is written as text: openpyxl turns a string starting with "=" into a formula,
+so a member named ``=HYPERLINK("http://…","Bấm vào đây")`` would become a live link in the secretary's
+Excel. Here a string cell always gets the string data type, and one that Excel or LibreOffice would read
+as a formula when edited (a leading =, +, -, @, tab or CR) also gets the quote prefix. Control characters
+that openpyxl refuses (``IllegalCharacterError``: Word's Shift+Enter is \\x0b) are cleaned first, so one
+odd deed never breaks the branch's exports. Numbers and dates the bot computes stay numbers and dates.
+
+openpyxl is imported inside the functions, so starting the bot does not pay for it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.text import clean_text
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What a spreadsheet may read as the start of a formula (OWASP's CSV-injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+_TITLE_FORBIDDEN = re.compile(r"[\\*?:/\[\]]")  # characters a worksheet title may not hold
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a bold header row, then ``rows``.
+
+    ``widths``: fixed column widths; None fits each column to its content (10 to ``max_width``).
+    ``wrap``: wrap the text of the data rows (long deeds and self-assessments).
+    """
+
+    title: str
+    header: Sequence[object]
+    rows: Sequence[Sequence[object]]
+    widths: Sequence[int] | None = None
+    max_width: int = 60
+    wrap: bool = False
+
+
+def cell_text(value: str) -> str:
+    """The text a cell may hold: no control character openpyxl or Excel refuses, within Excel's limit."""
+    return clean_text(value)[:MAX_CELL_CHARS]
+
+
+def set_cell(cell: Any, value: object) -> None:
+    """Write ``value`` into an openpyxl cell: text always as text (never a formula), other values as is."""
+    if isinstance(value, str):
+        text = cell_text(value)
+        cell.value = text
+        cell.data_type = "s"  # openpyxl guessed "f" for a leading "="; a string stays a string
+        if text.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True  # Excel's leading apostrophe: shown as typed, still text when edited
+    else:
+        cell.value = value
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook with ``sheets`` in order, as .xlsx bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(title=_TITLE_FORBIDDEN.sub("-", cell_text(sheet.title))[:31] or "-")
+        lengths: dict[int, int] = {}
+        for r, row in enumerate([sheet.header, *sheet.rows], 1):
+            for c, value in enumerate(row, 1):
+                cell = ws.cell(row=r, column=c)
+                set_cell(cell, value)
+                if r == 1:
+                    cell.font = Font(bold=True)
+                elif sheet.wrap:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                longest = max((len(line) for line in str(cell.value or "").split("\n")), default=0)
+                lengths[c] = max(lengths.get(c, 0), longest)
+        for c in range(1, max(lengths, default=0) + 1):
+            if sheet.widths is not None and c <= len(sheet.widths):
+                width = sheet.widths[c - 1]
+            else:
+                width = min(sheet.max_width, max(10, lengths.get(c, 0) + 2))
+            ws.column_dimensions[get_column_letter(c)].width = width
+    if not wb.sheetnames:
+        wb.create_sheet("-")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
