@@ -348,6 +348,10 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
             await composed.zalo.start(stop or asyncio.Event())
         if mode in ("single", "worker"):
             composed.sender = build_sender(app, mode)
+            if mode == "single":
+                # The only sender on this database: rows left "sending" are ours from before a crash
+                # (kill -9); send them now instead of after the claim lease. Workers keep the lease.
+                await composed.sender.reclaim_own()
         if mode == "web":
             composed.webhook = webhook_server(app, composed.telegram)
     except BaseException:

@@ -80,7 +80,10 @@ class Settings(BaseSettings):
     send_global_per_sec: float = 30.0
     send_chat_per_sec: float = 1.0
     send_group_per_min: float = 20.0
-    send_max_attempts: int = 5
+    # Temporary errors (an outage, 5xx, network) are retried for this long after a message was due
+    # (or until its own expiry, e.g. a daily item's catch-up window), backing off up to the max delay.
+    send_retry_hours: float = 24.0
+    send_retry_max_delay: float = 300.0
     send_in_flight: int = 16
 
     # Joining.

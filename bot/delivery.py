@@ -24,6 +24,9 @@ class Capabilities:
 @dataclass(frozen=True, slots=True)
 class SentMessage:
     message_ids: list[str]
+    # The platform accepted the request but its answer could not be read (a garbled 2xx): most likely sent,
+    # ids unknown. Counted as sent, never retried (a retry could duplicate it).
+    uncertain: bool = False
 
 
 class DeliveryError(Exception):

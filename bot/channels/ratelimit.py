@@ -74,3 +74,12 @@ class BotLimiter:
 
     def pause(self, seconds: float) -> None:
         self.window.pause(seconds, time.monotonic())
+
+    def chat_wait(self, chat_key: str, is_group: bool) -> float:
+        """Seconds until this chat's spacing allows its next send (0: now). The sender skips a chat that
+        must wait, so one busy chat does not hold up the others (head-of-line blocking)."""
+        now = time.monotonic()
+        return max(0.0, self.chats.earliest(chat_key, now) - now)
+
+    def chat_interval(self, is_group: bool) -> float:
+        return self.chats.group_interval if is_group else self.chats.private_interval

@@ -2,8 +2,14 @@
 
 - 429: the bot's limiter pauses for ``retry_after`` and the row is retried (attempts unchanged).
 - unreachable (403 blocked, chat not found): the identity is marked unreachable, the row too.
-- transient errors: retried with exponential backoff up to ``send_max_attempts``, then failed.
-- crash: rows stay ``sending`` with a lease; after the lease they are claimed again.
+- temporary errors (5xx, an HTML error page, network, timeouts): retried with capped exponential backoff
+  (1 s doubling to ``send_retry_max_delay``, with jitter, on the injected clock) for ``send_retry_hours``
+  after the row was due, or until the row's own ``expires_at`` (a daily item's catch-up window, a meeting
+  notice's meeting); only then failed. An outage never turns queued messages into "sent" or lost ones.
+- a chat waiting on its per-chat limit is skipped (its rows are given back and left out of the next
+  claims until it may send), so one busy chat never holds up the others.
+- crash: rows stay ``sending`` with a lease; after the lease they are claimed again (a single process
+  takes its own back at once on start, see :func:`outbox.release_all_claims`).
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ import asyncio
 import logging
 import os
 import random
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.channels.ratelimit import BotLimiter
 from bot.clock import Clock
@@ -33,9 +40,18 @@ log = logging.getLogger("hocbac.sender")
 BeforeSend = Callable[[OutboxMessage, Reply], Awaitable[None]]
 # Asked before each row: a reason to skip it (e.g. a Zalo bot out of monthly quota), or None to send.
 Gate = Callable[[OutboxMessage], Awaitable[str | None]]
-# Called after a row reached a final state (sent, unreachable, failed, skipped), e.g. for broadcast progress.
+# Called after a row reached a final state (sent, unreachable, failed, skipped), e.g. for broadcast progress;
+# also with PENDING when a temporary error put the row back to wait for a retry.
 OnFinish = Callable[[OutboxMessage, OutboxStatus, list[str]], Awaitable[None]]
 RATE_LIMIT_RETRIES = 5
+MAX_SKIPPED_CHATS = 400  # chat ids left out of one claim at most (bound parameters)
+
+
+def retry_delay(attempts: int, cap: float) -> float:
+    """Seconds before retry number ``attempts`` (1, 2, ...): 1 s doubling up to ``cap``, with "equal
+    jitter" (half fixed, half random) so a thousand rows failed together do not all come back together."""
+    base = min(cap, 2.0 ** max(0, attempts - 1))
+    return base / 2 + random.uniform(0, base / 2)
 
 
 class Sender:
@@ -66,6 +82,8 @@ class Sender:
         self.gate = gate
         self._wake = asyncio.Event()
         self.stats: Counter[str] = Counter()
+        # chat id -> when (monotonic) its per-chat limit lets it send again; left out of claims until then.
+        self._busy_chats: dict[str, float] = {}
 
     def channel_for(self, row: OutboxMessage) -> Channel | None:
         return self.channels.get(f"{row.channel}:{row.bot}") or self.channels.get(row.channel)
@@ -91,19 +109,74 @@ class Sender:
                 sent = 0
             if sent == 0:
                 self._wake.clear()
+                busy = self.busy_wait()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=idle_poll)
+                    await asyncio.wait_for(self._wake.wait(),
+                                           timeout=idle_poll if busy is None else min(idle_poll, busy))
                 except TimeoutError:
                     pass
 
+    async def reclaim_own(self) -> int:
+        """Single process only: take back at once the rows a crashed predecessor left ``sending``."""
+        async with self.db.session() as s:
+            n = await outbox.release_all_claims(s)
+        if n:
+            log.info("took back %s outbox rows left sending by the previous run", n)
+        return n
+
+    def busy_wait(self) -> float | None:
+        """Seconds until the first skipped chat may send again (None: no chat is being skipped)."""
+        mono = time.monotonic()
+        self._busy_chats = {c: t for c, t in self._busy_chats.items() if t > mono}
+        return min(self._busy_chats.values()) - mono if self._busy_chats else None
+
+    def _split_busy(self, rows: list[OutboxMessage]) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
+        """(rows to send now, rows to give back): at most one row per chat per pass, and none for a chat
+        that must still wait for its per-chat limit. Waiting for it here would hold a send slot (and the
+        whole batch) for up to a second per message, or three in a group: head-of-line blocking."""
+        ready: list[OutboxMessage] = []
+        later: list[OutboxMessage] = []
+        seen: set[tuple[str, str]] = set()
+        mono = time.monotonic()
+        for row in rows:
+            lim_key = f"{row.channel}:{row.bot}"
+            chat_key = ChatRef(row.channel, row.chat_id, row.bot).key()
+            is_group = _is_group(row)
+            limiter = self.limiter(lim_key)
+            chat_wait = getattr(limiter, "chat_wait", None)
+            if (lim_key, chat_key) in seen:
+                # Its chat sends once in this pass; the next row may go one interval later at the earliest.
+                interval = getattr(limiter, "chat_interval", None)
+                wait = interval(is_group) if interval is not None else 1.0
+            else:
+                wait = chat_wait(chat_key, is_group) if chat_wait is not None else 0.0
+            if wait > 0:
+                later.append(row)
+                self._busy_chats[row.chat_id] = max(self._busy_chats.get(row.chat_id, 0.0), mono + wait)
+            else:
+                seen.add((lim_key, chat_key))
+                ready.append(row)
+        return ready, later
+
     async def drain_once(self, limit: int | None = None) -> int:
-        """Claim one batch of due rows and send them concurrently; returns how many were handled."""
+        """Claim one batch of due rows and send them concurrently; returns how many were handled
+        (0 also when every due row belongs to a chat that must wait: see :meth:`busy_wait`)."""
         batch = limit or max(self.settings.send_in_flight * 4, 32)
         now = self.clock.now()
+        self.busy_wait()  # forget chats that may send again
+        skip = sorted(self._busy_chats, key=self._busy_chats.__getitem__, reverse=True)[:MAX_SKIPPED_CHATS]
         async with self.db.session() as s:
             rows = await outbox.claim_due(s, now=now, worker=self.worker_id, limit=batch,
                                           channels=sorted({k.split(":")[0] for k in self.channels}),
-                                          lease=timedelta(seconds=self.settings.outbox_claim_lease_seconds))
+                                          lease=timedelta(seconds=self.settings.outbox_claim_lease_seconds),
+                                          skip_chats=skip)
+        if not rows:
+            return 0
+        rows, later = self._split_busy(rows)
+        if later:
+            self.stats["deferred"] += len(later)
+            async with self.db.session() as s:
+                await outbox.release(s, [r.id for r in later if r.id is not None], worker=self.worker_id)
         if not rows:
             return 0
         sem = asyncio.Semaphore(self.settings.send_in_flight)
@@ -116,12 +189,16 @@ class Sender:
         return len(rows)
 
     async def drain(self, max_passes: int = 1000) -> int:
-        """Send until nothing is due (tests, demo, benchmarks)."""
+        """Send until nothing is due (tests, demo, benchmarks), waiting for busy chats' turns."""
         total = 0
         for _ in range(max_passes):
             n = await self.drain_once()
             if n == 0:
-                break
+                busy = self.busy_wait()
+                if busy is None:
+                    break
+                await asyncio.sleep(busy)
+                continue
             total += n
         return total
 
@@ -146,7 +223,7 @@ class Sender:
         reply = Reply.from_dict(row.payload)
         chat = ChatRef(row.channel, row.chat_id, row.bot)
         limiter = self.limiter(f"{row.channel}:{row.bot}")
-        is_group = row.chat_id.startswith("-") or row.kind.startswith("group")
+        is_group = _is_group(row)
         for _attempt in range(RATE_LIMIT_RETRIES):
             await limiter.wait_turn(chat.key(), is_group)
             if self.before_send is not None:
@@ -181,7 +258,11 @@ class Sender:
                 await self._finish(row, OutboxStatus.FAILED, error=f"internal error: {type(exc).__name__}")
                 return
             self.stats["sent"] += 1
-            await self._finish(row, OutboxStatus.SENT, message_ids=sent.message_ids)
+            if sent.uncertain:  # a garbled 2xx: most likely sent; a retry could send it twice
+                self.stats["sent_uncertain"] += 1
+                log.warning("outbox %s (%s) counted sent: the platform's answer was unreadable", row.id, row.kind)
+            await self._finish(row, OutboxStatus.SENT, message_ids=sent.message_ids,
+                               error="sent-uncertain: unreadable answer" if sent.uncertain else None)
             return
         await self._reschedule(row, "rate limited repeatedly", count=False)
 
@@ -197,14 +278,43 @@ class Sender:
             except Exception:
                 log.exception("on_finish hook failed for outbox %s", row.id)
 
+    def retry_horizon(self, row: OutboxMessage) -> tuple[datetime, datetime]:
+        """(first due, until when a temporary error is retried): ``send_retry_hours`` after the row was first
+        due (its ``created_at``), or the row's own expiry when sooner (a daily item's catch-up window)."""
+        first_due = _aware(row.created_at or row.due_at)
+        horizon = first_due + timedelta(hours=self.settings.send_retry_hours)
+        if row.expires_at is not None:
+            horizon = min(horizon, _aware(row.expires_at))
+        return first_due, horizon
+
     async def _reschedule(self, row: OutboxMessage, error: str, delay: float | None = None,
                           count: bool = True) -> None:
         attempts = row.attempts + (1 if count else 0)
-        if attempts >= self.settings.send_max_attempts:
+        now = self.clock.now()
+        backoff = delay if delay is not None else retry_delay(attempts, self.settings.send_retry_max_delay)
+        due = now + timedelta(seconds=backoff)
+        first_due, horizon = self.retry_horizon(row)
+        if count and now >= horizon:
             self.stats["failed"] += 1
-            await self._finish(row, OutboxStatus.FAILED, error=f"gave up after {attempts} attempts: {error}")
+            hours = (now - first_due).total_seconds() / 3600
+            await self._finish(row, OutboxStatus.FAILED,
+                               error=f"gave up after {attempts} attempts in {hours:.1f} h: {error}")
             return
-        backoff = delay if delay is not None else min(600.0, 2.0 ** attempts + random.random())
+        if count:
+            due = min(due, max(now, horizon))  # one last try at the horizon itself
         async with self.db.session() as s:
-            await outbox.reschedule(s, row.id, due_at=self.clock.now() + timedelta(seconds=backoff),  # type: ignore[arg-type]
-                                    attempts=attempts, error=error)
+            await outbox.reschedule(s, row.id, due_at=due, attempts=attempts, error=error)  # type: ignore[arg-type]
+        if count and self.on_finish is not None:  # e.g. a broadcast's progress shows "waiting to retry"
+            row.last_error, row.attempts = error, attempts
+            try:
+                await self.on_finish(row, OutboxStatus.PENDING, [])
+            except Exception:
+                log.exception("on_finish hook failed for outbox %s", row.id)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # SQLite gives naive UTC
+
+
+def _is_group(row: OutboxMessage) -> bool:
+    return row.chat_id.startswith("-") or row.kind.startswith("group")

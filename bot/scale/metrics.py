@@ -79,7 +79,7 @@ class Metrics:
                 oldest = oldest.replace(tzinfo=now.tzinfo)
             self.scheduler_lag.set(max(0.0, (now - oldest).total_seconds()))
         if app.sender is not None:
-            for outcome in ("sent", "failed", "429", "transient", "unreachable"):
+            for outcome in ("sent", "failed", "429", "transient", "unreachable", "sent_uncertain", "deferred"):
                 self.sender.labels(outcome).set(app.sender.stats.get(outcome, 0))
 
     def render(self) -> bytes:

@@ -9,6 +9,7 @@ caller then sleeps until its slot. Same algorithm as the in-process SlidingWindo
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 _RESERVE = """
@@ -57,14 +58,28 @@ class RedisBotLimiter:
         self._reserve = redis.register_script(_RESERVE)
         self._pause = redis.register_script(_PAUSE)
         self._pending: set[asyncio.Task[Any]] = set()
+        # This process's own view of each chat's next slot (monotonic seconds): enough for the sender to
+        # skip a chat it is itself keeping busy, without a Redis round trip per row.
+        self._chat_next: dict[str, float] = {}
 
     async def wait_turn(self, chat_key: str, is_group: bool) -> None:
         interval = self.group_ms if is_group else self.private_ms
         delay_ms = await self._reserve(
             keys=[self.base + "window", self.base + "chat:" + chat_key, self.base + "pause"],
             args=[self.rate, self.period_ms, interval])
+        now = time.monotonic()
+        self._chat_next[chat_key] = now + (max(0, int(delay_ms)) + interval) / 1000
+        if len(self._chat_next) > 50000:
+            self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
         if int(delay_ms) > 0:
             await asyncio.sleep(int(delay_ms) / 1000)
+
+    def chat_wait(self, chat_key: str, is_group: bool) -> float:
+        """Seconds until this process may next send to the chat, as far as it knows (see BotLimiter)."""
+        return max(0.0, self._chat_next.get(chat_key, 0.0) - time.monotonic())
+
+    def chat_interval(self, is_group: bool) -> float:
+        return (self.group_ms if is_group else self.private_ms) / 1000
 
     def pause(self, seconds: float) -> None:
         """Called synchronously by Sender on a 429; the shared pause is written in the background."""

@@ -82,7 +82,8 @@ class PersonalData:
 # (session, deps, actor, join code) -> a polite refusal, or None to let the code be used. Runs after the code
 # is found valid and before it is used; a refusal is not counted as a wrong code.
 JoinGuard = Callable[[AsyncSession, "Deps", Any, Any], Awaitable[str | None]]
-# (services, outbox row, final status, platform message ids) -> None, after a row reaches a final state.
+# (services, outbox row, final status, platform message ids) -> None, after a row reaches a final state;
+# also with status "pending" when a temporary error (an outage) put the row back to wait for a retry.
 OutboxObserver = Callable[[Any, Any, str, list[str]], Awaitable[None]]
 # (outbox row) -> a reason to hold the row back now, or None. Built per App from its services.
 SendGate = Callable[[Any], Awaitable[str | None]]

@@ -8,6 +8,7 @@ lease expires (at-least-once inside that in-flight window; nothing confirmed sen
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -156,9 +157,12 @@ async def enqueue_for_person(
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, worker: str, limit: int, channels: list[str] | None = None,
-    lease: timedelta = CLAIM_LEASE,
+    lease: timedelta = CLAIM_LEASE, skip_chats: Collection[str] = (),
 ) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due rows (pending, or sending whose ``lease`` expired: a dead worker's)."""
+    """Claim up to ``limit`` due rows (pending, or sending whose ``lease`` expired: a dead worker's).
+
+    ``skip_chats``: chat ids the caller cannot send to yet (their per-chat limit), left for a later claim so
+    they do not fill the batch. By id only: the same id on another channel waits a second too, harmlessly."""
     due = and_(
         OutboxMessage.due_at <= now,
         or_(
@@ -169,6 +173,8 @@ async def claim_due(
     query = select(OutboxMessage).where(due)
     if channels:
         query = query.where(OutboxMessage.channel.in_(channels))
+    if skip_chats:
+        query = query.where(OutboxMessage.chat_id.not_in(list(skip_chats)))
     query = query.order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id).limit(limit)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -216,6 +222,68 @@ async def reschedule(
     )
 
 
+async def release(session: AsyncSession, row_ids: Sequence[int], *, worker: str) -> None:
+    """Give claimed rows back untouched (due time and attempts unchanged): the sender skipped them because
+    their chat must wait for its per-chat limit, and sends other chats' rows meanwhile."""
+    if not row_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.status == OutboxStatus.SENDING.value,
+               OutboxMessage.claimed_by == worker)
+        .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release_all_claims(session: AsyncSession) -> int:
+    """Every row left ``sending`` goes back to pending at once. Only for a single process (``hocbac run``):
+    at its start no other sender can be live, so those claims are its own from before a crash (kill -9)
+    and waiting out their lease would only delay them. Web/worker deployments keep the lease."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING.value)
+        .values(status=OutboxStatus.PENDING.value, claimed_at=None, claimed_by=None)
+    )
+    return int(result.rowcount or 0)
+
+
+MISSED = (OutboxStatus.FAILED, OutboxStatus.SKIPPED)  # rows a resend offers again (never unreachable)
+
+
+async def resend_missed(session: AsyncSession, ref: str, *, now: datetime) -> int:
+    """Queue again, due now, every row of ``ref`` (e.g. a broadcast) that ended failed or skipped (expired);
+    the old rows become ``resent`` so counts do not see them twice. The person asked for it now, so the new
+    rows have no expiry. Each new row's key is derived from the
+    old row's id, so pressing twice (or two workers racing) queues each one once. Returns rows added."""
+    missed = [m.value for m in MISSED]
+    # chat_id "": the person was erased since (erase_person blanks their rows); nothing to send them.
+    query = select(OutboxMessage).where(OutboxMessage.ref == ref, OutboxMessage.status.in_(missed),
+                                        OutboxMessage.chat_id != "")
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = list((await session.execute(query)).scalars().all())
+    if not rows:
+        return 0
+    values = [{**_values(key=f"{r.key.split('#r')[0]}#r{r.id}", kind=r.kind,
+                         to=Recipient(ChatRef(r.channel, r.chat_id, r.bot), r.person_id, r.identity_id),
+                         payload=r.payload, due_at=now, priority=r.priority, ref=r.ref, branch_id=r.branch_id,
+                         expires_at=None), "created_at": now}
+              for r in rows]
+    stmt = _insert(session)(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+    conn = await session.connection()
+    added = 0
+    for v in values:  # one by one: the row count of each says whether this call added it
+        added += int((await conn.execute(stmt.values(**v))).rowcount or 0)
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([r.id for r in rows]), OutboxMessage.status.in_(missed))
+        .values(status=OutboxStatus.RESENT.value)
+        .execution_options(synchronize_session=False)
+    )
+    return added
+
+
 async def cancel_ref(session: AsyncSession, ref: str) -> int:
     """Cancel every not-yet-sent row of a group (e.g. a broadcast). Sent rows stay recorded."""
     result = await session.execute(
@@ -231,6 +299,16 @@ async def counts_by_status(session: AsyncSession, ref: str) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).where(OutboxMessage.ref == ref).group_by(OutboxMessage.status)
     )
     return {status: int(n) for status, n in rows.all()}
+
+
+async def waiting_to_retry(session: AsyncSession, ref: str) -> int:
+    """Rows of ``ref`` put back after a temporary error (an outage): not final, the sender retries them."""
+    n = await session.execute(
+        select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.ref == ref, OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.attempts > 0)
+    )
+    return int(n.scalar_one())
 
 
 async def depth_by_kind(session: AsyncSession) -> dict[str, int]:

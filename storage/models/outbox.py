@@ -20,6 +20,7 @@ class OutboxStatus(StrEnum):
     UNREACHABLE = "unreachable"  # blocked the bot / never started it
     SKIPPED = "skipped"  # too late to be useful (e.g. yesterday's daily item), or cancelled
     CANCELLED = "cancelled"
+    RESENT = "resent"  # failed or skipped, then queued again under a new key (a broadcast's "send again")
 
 
 class OutboxMessage(SQLModel, table=True):

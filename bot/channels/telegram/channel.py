@@ -13,6 +13,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramNetworkError,
@@ -22,7 +23,7 @@ from aiogram.exceptions import (
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BufferedInputFile, LinkPreviewOptions
 
-from bot.channels.telegram.errors import classify
+from bot.channels.telegram.errors import UndecodableReply, classify, sent_uncertain
 from bot.channels.telegram.render import MAX_CAPTION, inline_keyboard, markup, split_html, visible_len
 from bot.config import StartupError
 from bot.delivery import Capabilities, SentMessage
@@ -44,7 +45,11 @@ class _Session(AiohttpSession):
         returning = method.__returning__
         if returning not in self._responses:
             self._responses[returning] = Response[returning]  # type: ignore[valid-type]
-        return super().check_response(bot, method, status_code, content)
+        try:
+            return super().check_response(bot, method, status_code, content)
+        except ClientDecodeError as exc:
+            # Keep the HTTP status: an HTML 502 page is an outage (retry), a garbled 200 is not.
+            raise UndecodableReply(exc.message, exc.original, exc.data, status_code) from exc
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -98,6 +103,15 @@ class TelegramChannel:
     async def deliver(self, chat: ChatRef, reply: Reply) -> SentMessage:
         try:
             return await self._deliver(chat, reply)
+        except UndecodableReply as exc:
+            if not sent_uncertain(exc):
+                raise classify(exc) from exc
+            # A 2xx answer we could not read: Telegram most likely did send it. Retrying would risk a
+            # duplicate (a broadcast twice to a member); counting it sent risks a rare silent loss. We take
+            # the second, and say so in the log and in the result.
+            log.warning("telegram answered %s to chat %s with an undecodable body; counting it sent",
+                        exc.status_code, chat.chat_id)
+            return SentMessage([], uncertain=True)
         except TelegramBadRequest as exc:
             if "message is not modified" in exc.message:
                 return SentMessage([reply.edit_of or ""])

@@ -6,6 +6,7 @@ import asyncio
 
 import aiohttp
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -21,6 +22,23 @@ _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid", "user
                     "bot can't initiate conversation")
 
 
+class UndecodableReply(ClientDecodeError):
+    """aiogram could not decode Telegram's answer; ``status_code`` is the HTTP status it came with.
+
+    Non-2xx (Telegram's edge serves nginx HTML pages such as "502 Bad Gateway" during outages): nothing was
+    done, retry. 2xx: the request probably went through and only its answer got lost, so it must not be
+    sent again blindly (see :func:`sent_uncertain`)."""
+
+    def __init__(self, message: str, original: Exception, data: object, status_code: int) -> None:
+        super().__init__(message, original, data)
+        self.status_code = status_code
+
+
+def sent_uncertain(exc: BaseException) -> bool:
+    """A 2xx answer aiogram could not decode: the message may well have gone out."""
+    return isinstance(exc, UndecodableReply) and 200 <= exc.status_code < 300
+
+
 def classify(exc: BaseException) -> DeliveryError:
     if isinstance(exc, TelegramRetryAfter):
         return RetryableError(f"rate limited: {exc.message}", retry_after=float(exc.retry_after))
@@ -33,6 +51,11 @@ def classify(exc: BaseException) -> DeliveryError:
         return PermanentError(f"bad request: {exc.message}", unreachable=any(s in text for s in _UNREACHABLE_400))
     if isinstance(exc, (TelegramServerError, TelegramNetworkError)):
         return RetryableError(f"telegram unavailable: {exc}")
+    if isinstance(exc, ClientDecodeError):
+        # An HTML error page instead of JSON (an outage at Telegram's edge): temporary. A 2xx one only
+        # reaches here from reads (getMe, files), which are safe to repeat; deliver() handles sends itself.
+        status = getattr(exc, "status_code", None)
+        return RetryableError(f"telegram unavailable: undecodable reply (HTTP {status or '?'})")
     if isinstance(exc, TelegramAPIError):
         return PermanentError(f"telegram error: {exc}")
     if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):

@@ -52,6 +52,7 @@ class RateLimiter:
         self.limits = limits
         self._clock = clock
         self._bots: dict[str, _BotWindows] = {}
+        self.last_limit = ""  # which limit the last refused send hit: "global", "chat" or "group"
 
     def reset(self) -> None:
         self._bots.clear()
@@ -76,6 +77,7 @@ class RateLimiter:
                 waits.append((1.0 - bucket.tokens) / lim.chat_per_sec)
         wait = max(waits)
         if wait > 0:
+            self.last_limit = ("global", "group" if group is not None else "chat")[waits.index(wait) > 0]
             # A rejected request does not consume capacity, as with Telegram.
             return max(1, math.ceil(wait))
         bot.sends.append(now)

@@ -39,6 +39,16 @@ INT_FIELDS = frozenset({"offset", "limit", "timeout", "message_id", "max_connect
 BOOL_FIELDS = frozenset({"drop_pending_updates", "show_alert", "disable_notification", "protect_content",
                          "disable_web_page_preview"})
 
+# What Telegram's edge (nginx) has answered during real outages: an HTML page, not the JSON envelope.
+NGINX_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+              "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
+            504: "Gateway Time-out"}
+
+
+def nginx_page(status: int) -> str:
+    return NGINX_PAGE.format(status=status, reason=_REASONS.get(status, "Error"))
+
 
 class FakeTelegram(InjectMixin, MethodsMixin):
     """The fake server. See the package README section in the report for the full API."""
@@ -88,6 +98,9 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self._next_update_id = 100_000
         self._poll_generation = 0
         self._faults: dict[str, list[ApiError]] = {}
+        self._html_faults: dict[str, list[int]] = {}  # method -> statuses answered with an nginx HTML page
+        self._garble: dict[str, int] = {}  # method -> how many more replies to garble after doing the work
+        self._outage: tuple[int, frozenset[str] | None] | None = None  # (status, methods or None = all)
         self._seq = 0
         self._file_seq = 0
         self._callback_seq = 0
@@ -153,6 +166,22 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         queue = self._faults.setdefault(method.lower(), [])
         queue.extend(ApiError(status, description, retry_after) for _ in range(times))
 
+    def fail_next_html(self, method: str, status: int = 502, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with the edge's HTML error page (no JSON)."""
+        self._html_faults.setdefault(method.lower(), []).extend([status] * times)
+
+    def down(self, status: int = 502, methods: list[str] | None = None) -> None:
+        """An outage: every call (or those of ``methods``) gets the edge's HTML ``status`` page until ``up``."""
+        self._outage = (status, frozenset(m.lower() for m in methods) if methods else None)
+
+    def up(self) -> None:
+        self._outage = None
+
+    def garble_next(self, method: str, times: int = 1) -> None:
+        """Do the next ``times`` calls of ``method`` (the message is sent), then answer 200 with an HTML body
+        the client cannot decode: the reply to a request that did go through got lost on the way back."""
+        self._garble[method.lower()] = self._garble.get(method.lower(), 0) + times
+
     def messages_for(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == int(chat_id)]
 
@@ -190,11 +219,18 @@ class FakeTelegram(InjectMixin, MethodsMixin):
                 raise ApiError(404, "Not Found: method not found")
             canonical = handler_name[len("m_"):]
             self.stats[canonical] += 1
+            html_status = self._html_fault(name.lower())
+            if html_status is not None:
+                return self._html_error(name, html_status)
             faults = self._faults.get(name.lower())
             if faults:
                 raise faults.pop(0)
             params, files = await self._read_params(request)
             result = await getattr(self, handler_name)(token, params, files)
+            if self._garble.get(name.lower()):
+                self._garble[name.lower()] -= 1
+                self.stats["garbled"] += 1
+                return web.Response(text="<html><body>OK</body></html>", status=200, content_type="text/html")
         except ApiError as err:
             key = "5xx" if err.status >= 500 else str(err.status)
             self.stats[key] += 1
@@ -202,6 +238,19 @@ class FakeTelegram(InjectMixin, MethodsMixin):
             self.error_times.append(self.clock())
             return web.json_response(err.envelope(), status=err.status)
         return web.json_response({"ok": True, "result": result})
+
+    def _html_fault(self, method: str) -> int | None:
+        if self._outage is not None and (self._outage[1] is None or method in self._outage[1]):
+            return self._outage[0]
+        queue = self._html_faults.get(method)
+        return queue.pop(0) if queue else None
+
+    def _html_error(self, method: str, status: int) -> web.Response:
+        self.stats["5xx" if status >= 500 else str(status)] += 1
+        self.stats["html_errors"] += 1
+        self.errors.append((method, status, "html"))
+        self.error_times.append(self.clock())
+        return web.Response(text=nginx_page(status), status=status, content_type="text/html")
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if not TOKEN_RE.match(request.match_info["token"]):

@@ -47,6 +47,7 @@ class MethodsMixin(_Base):
     def _rate(self, token: str, chat_id: int) -> None:
         wait = self.limiter.check(token, chat_id)
         if wait:
+            self.stats[f"429_{self.limiter.last_limit}"] += 1  # which limit: 429_global, 429_chat, 429_group
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     def _new_message_id(self, chat_id: int) -> int:

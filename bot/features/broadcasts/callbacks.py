@@ -1,4 +1,4 @@
-"""Button kinds of notices (broadcasts): compose, confirm, cancel, acknowledge, nudge."""
+"""Button kinds of notices (broadcasts): compose, confirm, cancel, acknowledge, nudge, send again."""
 
 from __future__ import annotations
 
@@ -44,4 +44,9 @@ class NotAckedList(CallbackData, prefix="bc.unacked"):
 
 @dataclass(frozen=True)
 class NudgeNotice(CallbackData, prefix="bc.nudge"):
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
+class ResendNotice(CallbackData, prefix="bc.resend"):
     broadcast_id: int

@@ -18,6 +18,7 @@ from bot.features.broadcasts.callbacks import (
     NoticeFor,
     NudgeNotice,
     PreviewButton,
+    ResendNotice,
 )
 from bot.features.broadcasts.composing import MAX_PARTS, BroadcastComposing
 from bot.features.broadcasts.sending import BroadcastSending
@@ -308,6 +309,17 @@ async def cancel(ctx: Ctx, data: CancelNotice) -> None:
             sent=p.sent, cancelled=p.cancelled
         )
     )
+
+
+@router.button(ResendNotice)
+async def resend(ctx: Ctx, data: ResendNotice) -> None:
+    n = await ctx.svc(BroadcastSending).resend(ctx.require_actor(), data.broadcast_id)
+    if n:
+        await ctx.reply(_("🔁 Sending notice #{id} again to {n} members who did not receive it.").format(
+            id=data.broadcast_id, n=n))
+    else:
+        await ctx.reply(_("Notice #{id} is already being sent again, or nobody is left to send it to.").format(
+            id=data.broadcast_id))
 
 
 @router.button(AckNotice)

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.broadcasts.callbacks import CancelNotice, NotAckedList
+from bot.features.broadcasts.callbacks import CancelNotice, NotAckedList, ResendNotice
 from bot.features.broadcasts.models import Broadcast, BroadcastStatus
 from bot.features.broadcasts.notices import PRIORITY, BroadcastUseCase, _header, _reachable, notice_reply
 from bot.i18n import _
@@ -38,7 +38,8 @@ class Progress:
     unreachable: int
     failed: int
     cancelled: int
-    pending: int
+    pending: int  # not final yet, including those waiting to retry
+    retrying: int = 0  # pending after a temporary error (an outage): the sender retries them by itself
 
     @property
     def done(self) -> bool:
@@ -52,6 +53,7 @@ class Progress:
             "failed": self.failed,
             "cancelled": self.cancelled,
             "pending": self.pending,
+            "retrying": self.retrying,
         }
 
 
@@ -165,6 +167,43 @@ class BroadcastSending(BroadcastUseCase):
             )
             return await self._counts(s, b)
 
+    async def resend(self, actor: Actor, broadcast_id: int) -> int:
+        """Send the finished notice again to those it missed (rows failed, or expired, e.g. after a long
+        outage); never to those who blocked the bot. Returns how many were queued: 0 when a press before
+        this one already did it (a double press queues nothing twice)."""
+        now = self.deps.clock.now()
+        async with self.deps.db.session() as s:
+            b = await self._own(s, actor, broadcast_id)
+            if b.status == BroadcastStatus.CANCELLED:
+                raise Conflict(_("This notice was cancelled."))
+            if b.status != BroadcastStatus.DONE:
+                return 0  # still sending (maybe this very resend, pressed twice)
+            # The compare-and-set on the status decides between two presses racing on two workers.
+            won = await s.execute(
+                update(Broadcast)
+                .where(Broadcast.id == b.id, Broadcast.status == BroadcastStatus.DONE.value)
+                .values(status=BroadcastStatus.SENDING.value, finished_at=None)
+            )
+            if not won.rowcount:
+                return 0
+            n = await outbox.resend_missed(s, f"broadcast:{b.id}", now=now)
+            if n == 0:  # nothing was missed after all: leave it finished
+                await s.execute(update(Broadcast).where(Broadcast.id == b.id)
+                                .values(status=BroadcastStatus.DONE.value, finished_at=b.finished_at or now))
+                return 0
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="broadcast.resend",
+                org_id=b.org_id,
+                branch_id=b.branch_id,
+                target=f"broadcast:{b.id}",
+                details={"rows": n},
+            )
+        self._pending_at_check.pop(broadcast_id, None)
+        return n
+
     async def _counts(self, s: AsyncSession, b: Broadcast) -> Progress:
         c = await outbox.counts_by_status(s, f"broadcast:{b.id}")
         return Progress(
@@ -174,6 +213,7 @@ class BroadcastSending(BroadcastUseCase):
             failed=c.get(OutboxStatus.FAILED.value, 0) + c.get(OutboxStatus.SKIPPED.value, 0),
             cancelled=c.get(OutboxStatus.CANCELLED.value, 0),
             pending=c.get(OutboxStatus.PENDING.value, 0) + c.get(OutboxStatus.SENDING.value, 0),
+            retrying=await outbox.waiting_to_retry(s, f"broadcast:{b.id}"),
         )
 
     async def status(self, actor: Actor, broadcast_id: int) -> tuple[Broadcast, Progress]:
@@ -206,6 +246,10 @@ class BroadcastSending(BroadcastUseCase):
             text = _("📣 Sending notice #{id}: delivered {sent}/{total} • errors {errors}").format(
                 id=b.id, sent=p.sent, total=p.total, errors=p.failed + p.unreachable
             )
+            if p.retrying:
+                text += "\n" + _(
+                    "⏳ {n} waiting to retry (the connection is interrupted; they will be sent automatically)"
+                ).format(n=p.retrying)
             return Reply(text=text, buttons=[[Button(_("🛑 Stop sending"), CancelNotice(b.id).pack())]])
         lines = [
             _("✅ Notice #{id} has been sent.").format(id=b.id),
@@ -215,6 +259,8 @@ class BroadcastSending(BroadcastUseCase):
         ]
         lines += [f"   – {esc(reason[:120])}: {n}" for reason, n in (reasons or [])[:3]]
         buttons = [[Button(_("👀 Who has not confirmed"), NotAckedList(b.id).pack())]] if b.ack_requested else []
+        if p.failed:
+            buttons.append([Button(_("🔁 Send again to those who did not receive it"), ResendNotice(b.id).pack())])
         return Reply(text="\n".join(lines), buttons=buttons)
 
     async def progress(self, broadcast_id: int, force: bool = False) -> Progress | None:
@@ -246,7 +292,9 @@ class BroadcastSending(BroadcastUseCase):
                 old = {k: v for k, v in (b.progress_state or {}).items() if k != "halfway"}
                 if b.status == BroadcastStatus.DONE or p.as_dict() == old:
                     return p
-                if not p.done and not force:
+                # Rows starting (or ending) to wait for a retry is news the author should see at once.
+                turned = bool(p.retrying) != bool(old.get("retrying"))
+                if not p.done and not force and not turned:
                     if b.progress_can_edit:
                         if (
                             mono - self._last_edit.get(broadcast_id, 0.0) < PROGRESS_EVERY
@@ -282,7 +330,12 @@ class BroadcastSending(BroadcastUseCase):
                         reply.edit_of = b.progress_message_id
                     return reply
 
-                key = f"bprogress:{b.id}:final" if p.done else f"bprogress:{b.id}:{b.progress_seq + 1}"
+                # Unique per step (the compare-and-set on progress_seq above picked one reporter), so a
+                # "send again" round gets its own final report.
+                key = f"bprogress:{b.id}:{'final:' if p.done else ''}{b.progress_seq + 1}"
+                # Each report carries the whole state: one still waiting (e.g. for a retry after an outage)
+                # is superseded, and must not land after this one.
+                await outbox.cancel_ref(s, f"bpedit:{b.id}")
                 await notify_chat(
                     s,
                     self.deps,
