@@ -57,7 +57,8 @@ class DailyLibrary(DailyUseCase):
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
             existing = await self.org_items(s, org_id)
-            result = import_file(path, existing=existing, owner_org_id=org_id)
+            result = import_file(path, existing=existing, owner_org_id=org_id,
+                                 allowed_domains=self.deps.settings.content_official_domains)
             for item in result.items:
                 s.add(ContentItemRow(org_id=org_id, item_id=item.id, kind=item.kind, text=item.text,
                                      source_url=item.source_url, work=item.work, date=item.date,
