@@ -244,3 +244,16 @@ def test_setting_parses_the_domain_list(monkeypatch):
     monkeypatch.setenv("CONTENT_OFFICIAL_DOMAINS", "nhandan.vn, https://evil.com/")
     with pytest.raises(ValidationError, match="expected a domain"):
         Settings(_env_file=None)
+
+
+def test_added_by_line_goes_after_the_source_and_before_our_reflection():
+    from bot.features.daily.catalog import with_added_by
+
+    item = make_item("rieng", "Học, học nữa", citation="Báo Nhân dân", reflection="Đồng chí học gì hôm nay?",
+                     owner_org_id=4)
+    lines = with_added_by(item, None, "Đảng bộ <xã> A").splitlines()
+    added = next(i for i, t in enumerate(lines) if "Đảng bộ &lt;xã&gt; A" in t)  # escaped
+    assert added == next(i for i, t in enumerate(lines) if "Báo Nhân dân" in t) + 1
+    assert added < next(i for i, t in enumerate(lines) if "Đồng chí học gì" in t)
+    shipped = make_item("chung", "Học, học nữa", reflection="Câu hỏi?")
+    assert "Đảng bộ" not in with_added_by(shipped, None, "Đảng bộ A")
