@@ -60,6 +60,15 @@ def parse_zalo_bots(value: str) -> list[ZaloBot]:
     return bots
 
 
+def _official_domains() -> list[str]:
+    from bot.content.outlets import DEFAULT_OFFICIAL_DOMAINS  # lazily: config loads before the content
+
+    return list(DEFAULT_OFFICIAL_DOMAINS)
+
+
+_DOMAIN_RE = re.compile(r"^(\*\.)?([a-z0-9-]+\.)+[a-z]{2,}$")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -131,6 +140,11 @@ class Settings(BaseSettings):
     zalo_monthly_quota: int = 3000
     zalo_quota_warn_percent: int = 80
 
+    # --- content ---
+    # Where a đảng bộ's imported item may take its source from: these domains and their subdomains,
+    # comma-separated; unset = the official outlets listed in bot/content/outlets.py (see .env.example).
+    content_official_domains: Annotated[list[str], NoDecode] = Field(default_factory=_official_domains)
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:
@@ -183,6 +197,18 @@ class Settings(BaseSettings):
             if not _IDENTITY_RE.match(item):
                 raise ValueError(f"{item!r}: expected channel:user_id, e.g. telegram:123456")
         return items
+
+    @field_validator("content_official_domains", mode="before")
+    @classmethod
+    def _official(cls, v: object) -> list[str]:
+        if v in (None, ""):
+            return _official_domains()
+        items = v.replace(";", ",").split(",") if isinstance(v, str) else list(v)  # type: ignore[arg-type]
+        domains = [str(s).strip().lower().rstrip(".") for s in items if str(s).strip()]
+        for domain in domains:
+            if not _DOMAIN_RE.match(domain):
+                raise ValueError(f"{domain!r}: expected a domain such as nhandan.vn or *.gov.vn")
+        return [d.removeprefix("*.") for d in domains]
 
     @field_validator("log_level")
     @classmethod

@@ -22,8 +22,10 @@ from bot.content.choose import (
     simulate,
     spacing_promise,
 )
+from bot.content.imports import check_entries, check_rendered
 from bot.content.loader import load_library, owned_by, read_yaml, validate_items
 from bot.content.model import TET, ContentError, ContentItem
+from bot.content.outlets import DEFAULT_OFFICIAL_DOMAINS
 from bot.content.search import normalize
 
 _CSV_LIST_FIELDS = ("themes", "occasions")
@@ -103,7 +105,7 @@ def _read_csv(path: Path) -> tuple[list[dict[str, Any]], list[int | None]]:
             start = 2  # line 1 is the header
             for row in reader:
                 if None in row:
-                    raise ContentError(f"{path.name}:{start}: more cells than header columns")
+                    raise ContentError(f"{path.name}, dòng {start}: nhiều ô hơn số cột của dòng tiêu đề")
                 item: dict[str, Any] = {k.strip(): v for k, v in row.items()}
                 for name in _CSV_LIST_FIELDS:
                     if isinstance(item.get(name), str):
@@ -112,7 +114,7 @@ def _read_csv(path: Path) -> tuple[list[dict[str, Any]], list[int | None]]:
                 lines.append(start)
                 start = reader.line_num + 1
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ContentError(f"{path.name}: cannot read CSV: {exc}") from None
+        raise ContentError(f"{path.name}: không đọc được tệp CSV (cần UTF-8): {exc}") from None
     return rows, lines
 
 
@@ -121,20 +123,29 @@ def import_file(
     *,
     existing: Iterable[ContentItem] | None = None,
     owner_org_id: int | None = None,
+    allowed_domains: Iterable[str] | None = None,
 ) -> ImportResult:
-    """Parse a YAML or CSV file of items and validate it with the library's rules.
+    """Parse a YAML or CSV file of items and validate it with the import's and the library's rules.
 
-    Any invalid row raises ContentError naming its line; nothing is returned then. Rows whose id or
-    text is already in ``existing`` (default: the shipped library) are skipped with a reason.
+    Any invalid row raises ContentError naming its line and the reason (in Vietnamese: the committee
+    reads it); nothing is returned then. Each item needs a source on ``allowed_domains`` (default: the
+    official outlets of bot.content.outlets), a work or citation and a confidence level. Rows whose id
+    or text is already in ``existing`` (default: the shipped library) are skipped with a reason.
     """
     if path.suffix.lower() == ".csv":
         raw, lines = _read_csv(path)
     elif path.suffix.lower() in (".yaml", ".yml"):
-        raw, lines = read_yaml(path)
+        try:
+            raw, lines = read_yaml(path)
+        except ContentError as exc:
+            raise ContentError(f"{path.name}: không đọc được tệp YAML ({exc})") from None
         raw = [] if raw is None else raw
     else:
-        raise ContentError(f"{path.name}: unsupported file type (use .yaml or .csv)")
+        raise ContentError(f"{path.name}: loại tệp không được nhận (dùng .yaml hoặc .csv)")
+    check_entries(raw, path.name, lines,
+                  allowed=DEFAULT_OFFICIAL_DOMAINS if allowed_domains is None else allowed_domains)
     items = validate_items(raw, path.name, lines)
+    check_rendered(items, path.name, lines)
     known = list(existing) if existing is not None else load_library().all()
     known_ids = {i.id for i in known}
     known_texts = {normalize(i.text): i.id for i in known}

@@ -3,7 +3,8 @@ and how today's item is shown."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,12 +19,13 @@ from bot.content import render_item as _render
 from bot.features.daily.callbacks import MarkRead
 from bot.features.daily.models import ContentItemRow, YearTheme
 from bot.i18n import _
-from bot.messages import Button, Reply
+from bot.messages import Button, Reply, esc
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import NotFound
 from bot.services.permissions import committee_org
 from bot.text import parse_time_of_day
+from storage.models.org import Organization
 
 
 @cache
@@ -90,6 +92,7 @@ class Today:
     day: date
     item: ContentItem
     theme: Theme | None
+    added_by: str | None = None  # the đảng bộ that imported the item (None for the shipped library)
 
     @property
     def header(self) -> str | None:
@@ -101,7 +104,31 @@ class Today:
 def render_daily(today: Today, *, with_button: bool = True) -> Reply:
     """The daily message (in the current locale): item, source, and the voluntary "Đã đọc ✓" button."""
     buttons = [[Button(_("Read ✓"), MarkRead(today.day).pack())]] if with_button else []
-    return Reply(text=_render(today.item, today.header), buttons=buttons)
+    return Reply(text=with_added_by(today.item, today.header, today.added_by), buttons=buttons)
+
+
+def with_added_by(item: ContentItem, header: str | None, added_by: str | None) -> str:
+    """The rendered item, with "Do <đảng bộ> bổ sung" right after its source lines for an imported item.
+
+    The renderer knows nothing of đảng bộ: the line goes where the item's own lines end, i.e. before our
+    reflection when there is one (the reflection is always rendered last)."""
+    full = _render(item, header)
+    if item.owner_org_id is None or not added_by:
+        return full
+    line = "<i>" + esc(_("Added by {org}").format(org=added_by)) + "</i>"
+    body = _render(replace(item, reflection=None), header) if item.reflection else full
+    if not full.startswith(body):  # a renderer that does not end with the reflection: put it last
+        return f"{full}\n{line}"
+    return f"{body}\n{line}{full[len(body):]}"
+
+
+async def org_names(s: AsyncSession, items: Iterable[ContentItem]) -> dict[int, str]:
+    """The names of the đảng bộ that imported any of ``items`` (for the "Do … bổ sung" line)."""
+    ids = sorted({i.owner_org_id for i in items if i.owner_org_id is not None})
+    if not ids:
+        return {}
+    rows = await s.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids)))
+    return {org_id: name for org_id, name in rows.all()}
 
 
 class DailyUseCase:

@@ -25,6 +25,7 @@ from bot.features.daily.catalog import (
     _insert,
     _not_joined,
     _row_to_item,
+    org_names,
     render_daily,
     shipped_items,
 )
@@ -150,7 +151,9 @@ class DailyDelivery(DailyUseCase):
             if branch is None:
                 raise NotFound(_("That branch does not exist."))
             item = (await self.choices_for(s, {branch_id: branch.org_id}, day))[branch_id]
-            return Today(day, item, await self.theme(s, branch.org_id, day.year))
+            names = await org_names(s, [item])
+            return Today(day, item, await self.theme(s, branch.org_id, day.year),
+                         names.get(item.owner_org_id or 0))
 
     async def today(self, actor: Actor) -> Today:
         """/homnay: the item the member's branch gets today."""
@@ -249,6 +252,7 @@ class DailyDelivery(DailyUseCase):
         branch_orgs = {r.branch_id: r.org_id for r in picked}
         choices = await self._cached_choices(s, branch_orgs, day)
         themes = await self._themes(s, set(branch_orgs.values()), day.year)
+        names = await org_names(s, choices.values())
         addressees: list[Addressee] = []
         for r in picked:
             due = to_utc(datetime.combine(day, time(r.minute // 60, r.minute % 60)), self.tz)
@@ -259,7 +263,9 @@ class DailyDelivery(DailyUseCase):
 
         def render(branch_id: int | None) -> Reply:
             assert branch_id is not None
-            return render_daily(Today(day, choices[branch_id], themes.get(branch_orgs[branch_id])))
+            item = choices[branch_id]
+            return render_daily(Today(day, item, themes.get(branch_orgs[branch_id]),
+                                      names.get(item.owner_org_id or 0)))
 
         return await notify_many(s, self.deps, addressees, kind=DAILY_KIND, render=render,
                                  ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
@@ -290,6 +296,7 @@ class DailyDelivery(DailyUseCase):
             return 0
         choices = await self._cached_choices(s, {b.id: b.org_id for b, _m in rows}, day)
         themes = await self._themes(s, {b.org_id for b, _m in rows}, day.year)
+        names = await org_names(s, choices.values())
         addressees: list[Addressee] = []
         orgs: dict[int, int] = {}
         for branch, minute in rows:
@@ -304,7 +311,9 @@ class DailyDelivery(DailyUseCase):
         def render(branch_id: int | None) -> Reply:
             assert branch_id is not None
             # Presses in groups are not routed to handlers, so the group message has no button.
-            return render_daily(Today(day, choices[branch_id], themes.get(orgs[branch_id])), with_button=False)
+            item = choices[branch_id]
+            return render_daily(Today(day, item, themes.get(orgs[branch_id]), names.get(item.owner_org_id or 0)),
+                                with_button=False)
 
         return await notify_many(s, self.deps, addressees, kind=GROUP_KIND, render=render,
                                  ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)

@@ -45,13 +45,18 @@ async def today(ctx: Ctx) -> None:
 
 @router.command("ngaunhien", "random", help=lambda: _("another teaching, chosen at random"))
 async def random_item(ctx: Ctx) -> None:
-    item = await ctx.svc(DailyLibrary).random_item(ctx.require_actor())
-    await ctx.send(render_daily(Today(ctx.today, item, None), with_button=False))
+    lib = ctx.svc(DailyLibrary)
+    item = await lib.random_item(ctx.require_actor())
+    names = await lib.added_by([item])
+    await ctx.send(render_daily(Today(ctx.today, item, None, names.get(item.owner_org_id or 0)), with_button=False))
 
 
-def _snippet(item: ContentItem) -> str:
+def _snippet(item: ContentItem, added_by: str | None = None) -> str:
     # The cut's "…" goes outside the quotation marks: never a mark of ours inside his words.
-    return render_snippet(item, SNIPPET_CHARS)
+    snippet = render_snippet(item, SNIPPET_CHARS)
+    if added_by:  # an item a đảng bộ imported says so, as in the daily message
+        snippet += "\n<i>" + esc(_("Added by {org}").format(org=added_by)) + "</i>"
+    return snippet
 
 
 @router.command("timkiem", "search", help=lambda: _("search the teachings: /timkiem keyword"))
@@ -64,14 +69,17 @@ async def search(ctx: Ctx) -> None:
     found = await ctx.svc(DailyLibrary).search(actor, query[:100], SEARCH_LIMIT)
     if not found:
         item = await ctx.svc(DailyLibrary).random_item(actor)
+        names = await ctx.svc(DailyLibrary).added_by([item])
         await ctx.reply(_("I found nothing for “{query}”. Try other words, e.g. “cần kiệm”, “đoàn kết”. "
                           "Meanwhile, here is one teaching:").format(query=esc(query[:100])))
-        await ctx.send(render_daily(Today(ctx.today, item, None), with_button=False))
+        await ctx.send(render_daily(Today(ctx.today, item, None, names.get(item.owner_org_id or 0)),
+                                    with_button=False))
         return
+    names = await ctx.svc(DailyLibrary).added_by(found)
     lines = [_("🔎 <b>Results for “{query}”</b>").format(query=esc(query[:100]))]
     for n, item in enumerate(found, 1):
         lines.append("")
-        lines.append(f"{n}. {_snippet(item)}")
+        lines.append(f"{n}. {_snippet(item, names.get(item.owner_org_id or 0))}")
     await ctx.reply("\n".join(lines))
 
 

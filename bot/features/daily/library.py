@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.content import ContentError, ContentItem, ImportResult, import_file, search
-from bot.features.daily.catalog import DailyUseCase, Theme, _insert, actor_org
+from bot.features.daily.catalog import DailyUseCase, Theme, _insert, actor_org, org_names
 from bot.features.daily.models import ContentItemRow, YearTheme
 from bot.i18n import _
 from bot.services import audit
@@ -57,7 +57,8 @@ class DailyLibrary(DailyUseCase):
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
             existing = await self.org_items(s, org_id)
-            result = import_file(path, existing=existing, owner_org_id=org_id)
+            result = import_file(path, existing=existing, owner_org_id=org_id,
+                                 allowed_domains=self.deps.settings.content_official_domains)
             for item in result.items:
                 s.add(ContentItemRow(org_id=org_id, item_id=item.id, kind=item.kind, text=item.text,
                                      source_url=item.source_url, work=item.work, date=item.date,
@@ -80,6 +81,14 @@ class DailyLibrary(DailyUseCase):
             path = Path(tmp) / (Path(file_name).name or f"import{suffix}")
             path.write_bytes(data)
             return await self.import_items(actor, org_id, path)
+
+    async def added_by(self, items: Iterable[ContentItem]) -> dict[int, str]:
+        """Names of the đảng bộ that imported ``items`` (for their "Do … bổ sung" line)."""
+        items = [i for i in items if i.owner_org_id is not None]
+        if not items:
+            return {}
+        async with self.deps.db.session() as s:
+            return await org_names(s, items)
 
     async def search(self, actor: Actor, query: str, limit: int = 5) -> list[ContentItem]:
         async with self.deps.db.session() as s:
