@@ -140,12 +140,16 @@ def test_matches_is_suffix_by_label():
 
 
 def test_every_source_of_the_shipped_library_and_v2_is_on_the_default_list():
-    """The v2 header says every ship source is an official outlet: the default list must take them all.
-    (The v1 library still shipped today cites baomoi.com and others that v2 holds: not checked here.)"""
+    """The v2 header says every ship source is an official outlet: the default list must take them all,
+    and the library the bot ships (built from v2's ship entries) cites none that it refuses."""
     import yaml
 
-    from bot.content.tools.import_verified import shared_dir
+    from bot.content.loader import load_library
+    from bot.content.tools.import_v2 import shared_dir
 
+    shipped = sorted({f"{host_of(i.source_url)}: {refusal(i.source_url)}" for i in load_library()
+                      if refusal(i.source_url) is not None})
+    assert shipped == []
     base = shared_dir()
     v2 = base / "content" / "hcm-quotes-v2.yaml" if base else None
     if v2 is None or not v2.is_file():
@@ -253,7 +257,8 @@ def test_added_by_line_goes_after_the_source_and_before_our_reflection():
                      owner_org_id=4)
     lines = with_added_by(item, None, "Đảng bộ <xã> A").splitlines()
     added = next(i for i, t in enumerate(lines) if "Đảng bộ &lt;xã&gt; A" in t)  # escaped
-    assert added == next(i for i, t in enumerate(lines) if "Báo Nhân dân" in t) + 1
+    assert added > next(i for i, t in enumerate(lines) if "Báo Nhân dân" in t)
+    assert added == next(i for i, t in enumerate(lines) if t.startswith("Nguồn:")) + 1  # right after the source
     assert added < next(i for i, t in enumerate(lines) if "Đồng chí học gì" in t)
     shipped = make_item("chung", "Học, học nữa", reflection="Câu hỏi?")
     assert "Đảng bộ" not in with_added_by(shipped, None, "Đảng bộ A")
