@@ -1,0 +1,213 @@
+"""The large-print card ("Nhận kèm ảnh chữ lớn"): its image (size, not pixels), its font's coverage of every
+shipped item, its text rules, its cache, and the chats: /caidat turns it on and the next daily item arrives
+as a photo on Telegram and as one photo message on Zalo."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+from datetime import datetime
+
+import aiohttp
+import pytest
+from matplotlib.ft2font import FT2Font
+
+from bot.content import ContentItem
+from bot.features.daily import card as card_mod
+from bot.features.daily.card import (
+    FONT_BOLD,
+    FONT_REGULAR,
+    MIN_PX,
+    WIDTH,
+    CardStore,
+    card_text,
+    font_path,
+    layout,
+    render_card,
+)
+from bot.features.daily.catalog import shipped_items
+from bot.features.daily.delivery import DailyDelivery
+from bot.features.zalo_quota.service import ZaloQuotaService
+from tests.conftest import join_member
+from tests.daily.conftest import tick_at
+
+TITLE = "Học Bác mỗi ngày"
+ZALO = pytest.mark.parametrize("channel", ["zalo"])
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def _item(text: str, **fields: object) -> ContentItem:
+    values: dict[str, object] = {"id": "t", "kind": "quote", "text": text, "source_url": "https://baochinhphu.vn/x"}
+    values.update(fields)
+    return ContentItem(**values)  # type: ignore[arg-type]
+
+
+# --- the image -------------------------------------------------------------------------------------------
+
+
+def test_golden_card_size_and_dimensions():
+    items = shipped_items()
+    short = min(items, key=lambda i: len(i.text))
+    long = max(items, key=lambda i: len(i.text))
+    sizes = {}
+    for item in (short, long):
+        data = render_card(item)
+        width, height = _png_size(data)
+        assert width == WIDTH == 1080
+        assert 600 <= height <= 4000, (item.id, height)
+        assert 15_000 <= len(data) <= 1_500_000, (item.id, len(data))
+        sizes[item.id] = height
+    assert sizes[long.id] > sizes[short.id]  # the card grows with the text
+    # A long text wraps to many lines and still fits: the height follows the line count.
+    very_long = _item(" ".join(["Đoàn kết, đoàn kết, đại đoàn kết."] * 60))
+    width, height = _png_size(render_card(very_long))
+    assert width == 1080 and height > sizes[long.id]
+
+
+def test_every_text_is_at_least_28_px_and_wraps_within_the_card():
+    from PIL import ImageFont
+
+    for item in shipped_items():
+        blocks, height = layout(card_text(item))
+        assert all(b.size >= MIN_PX >= 28 for b in blocks), item.id
+        for b in blocks:
+            font = ImageFont.truetype(str(font_path(FONT_BOLD if b.color == card_mod.RED else FONT_REGULAR)),
+                                      b.size)
+            assert all(font.getlength(line) <= WIDTH - 2 * card_mod.MARGIN for line in b.lines), item.id
+
+
+def test_font_covers_every_character_of_every_shipped_card():
+    """DejaVu Sans (bundled with matplotlib) has a glyph for every character the card draws, so no
+    Vietnamese letter falls back to a box."""
+    charmaps = {name: set(FT2Font(str(font_path(name))).get_charmap()) for name in (FONT_REGULAR, FONT_BOLD)}
+    missing: dict[str, set[str]] = {}
+    for item in shipped_items():
+        for ch in card_text(item).all_text():
+            if ch.isspace():
+                continue
+            for name, cmap in charmaps.items():
+                if ord(ch) not in cmap:
+                    missing.setdefault(name, set()).add(f"{ch} U+{ord(ch):04X} ({item.id})")
+    assert not missing, missing
+    # And the check can fail: a character DejaVu lacks is reported.
+    assert 0x4E2D not in charmaps[FONT_REGULAR]  # "中"
+
+
+# --- the text ----------------------------------------------------------------------------------------------
+
+
+def test_card_text_rules():
+    t = card_text(_item("Dân ta phải giữ nước ta, / Dân là con nước, nước là mẹ chung", work="Thơ",
+                        date="1946-03", citation="Toàn tập, t.4, tr.1", note="INTERNAL NOTE never shown"))
+    assert t.quote == "“Dân ta phải giữ nước ta,\nDân là con nước, nước là mẹ chung”"
+    assert t.attribution == "— Hồ Chí Minh, Thơ, 03/1946"
+    assert t.details == ("Toàn tập, t.4, tr.1", "Nguồn: baochinhphu.vn/x")
+    assert "INTERNAL" not in t.all_text()
+    # No doubled opening mark when the text starts with one; no work: name and date only.
+    t = card_text(_item("“Không có gì quý hơn độc lập, tự do”", date="1966-07-17"))
+    assert t.quote == "“Không có gì quý hơn độc lập, tự do”" and not t.quote.startswith("““")
+    assert t.attribution == "— Hồ Chí Minh, 17/07/1966"
+
+
+# --- the cache ---------------------------------------------------------------------------------------------
+
+
+async def test_card_is_drawn_once_and_reused_by_another_worker(bot, monkeypatch):
+    calls: list[str] = []
+    real = card_mod.render_card
+
+    def counting(item: ContentItem) -> bytes:
+        calls.append(item.id)
+        return real(item)
+
+    monkeypatch.setattr(card_mod, "render_card", counting)
+    item = shipped_items()[0]
+    store = bot.app.services.get(DailyDelivery).cards
+    keys = await asyncio.gather(*(store.media_key(item) for _ in range(3)))
+    assert len(set(keys)) == 1 and calls == [item.id]
+    # A second worker with the same media folder finds it without drawing.
+    other = CardStore(bot.app.services.deps)
+    assert await other.media_key(item) == keys[0] and calls == [item.id]
+    data, _name = await store.media.read(keys[0])
+    assert _png_size(data)[0] == 1080
+    # A changed item (new text or fields) is a new card.
+    changed = ContentItem(**{**{f: getattr(item, f) for f in item.__slots__}, "work": "Một tác phẩm khác"})
+    assert await store.media_key(changed) != keys[0] and calls == [item.id, item.id]
+
+
+# --- the chats ---------------------------------------------------------------------------------------------
+
+
+async def test_caidat_turns_the_card_on_and_the_daily_item_comes_with_it_on_telegram(bot, fake_tg, branch, clock):
+    fake_tg.limits.enabled = False
+    an = await join_member(bot, fake_tg, branch, 5301, "Trần Văn An")
+    binh = await join_member(bot, fake_tg, branch, 5302, "Lê Thị Bình")
+    await an.send("/caidat")
+    await an.expect("Cài đặt Học Bác mỗi ngày")
+    await an.press("Nhận kèm ảnh chữ lớn")
+    await an.expect("Đã lưu", "ảnh chữ lớn")
+    await tick_at(bot, clock, datetime(2026, 3, 3, 6, 30))
+    photo = await an.expect()  # the card comes first (with the text as its caption when it fits)
+    assert photo.photo, an.transcript()
+    if TITLE not in photo.text:
+        await an.expect(TITLE, "— Hồ Chí Minh")  # a text too long for a caption follows it
+    file_id = photo.raw.record.photo[-1]["file_id"]
+    width, height = _png_size(fake_tg.files[file_id].data)
+    assert width == 1080 and height >= 600
+    # Bình did not turn it on: text only.
+    plain = await binh.expect(TITLE)
+    assert not plain.photo
+    # Turned off again: the next day is text only.
+    await an.send("/caidat")
+    await an.expect("Nhận kèm ảnh chữ lớn")
+    await an.press("Tắt ảnh chữ lớn")
+    await an.expect("Đã lưu", "không gửi kèm ảnh chữ lớn")
+    await tick_at(bot, clock, datetime(2026, 3, 4, 6, 30))
+    again = await an.expect(TITLE)
+    assert not again.photo
+
+
+@ZALO
+async def test_card_on_zalo_is_one_photo_message_with_the_item_as_caption(kit, clock):
+    app = kit.bot.app
+    an = await kit.join("5303", "Trần Văn An")
+    await an.send("/caidat")
+    await an.expect("Cài đặt Học Bác mỗi ngày")
+    await an.press("Nhận kèm ảnh chữ lớn")
+    await an.expect("Đã lưu", "ảnh chữ lớn")
+    quota = app.services.get(ZaloQuotaService)
+    await asyncio.sleep(0.1)  # the count of the last reply is written just after the fake records it
+    before, seen = await quota.used("main"), len(an.messages())
+    await tick_at(kit.bot, clock, datetime(2026, 3, 3, 6, 30))
+    msg = await an.expect(TITLE, "— Hồ Chí Minh")
+    assert msg.photo, an.transcript()  # the item's text is the photo's caption
+    new = an.messages()[seen:]
+    assert len(new) == 1 and new[0].photo_url, [str(m) for m in new]
+    for _ in range(100):
+        if await quota.used("main") > before:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)
+    assert await quota.used("main") == before + 1  # one message for the quota
+    # The link serves the card itself.
+    async with aiohttp.ClientSession() as http, http.get(new[0].photo_url) as resp:
+        assert resp.status == 200 and resp.content_type == "image/png"
+        data = await resp.read()
+    assert _png_size(data)[0] == 1080
+    await an.press("Đã đọc ✓")  # the numbered choice is still in the caption
+    await an.expect("Đã ghi nhận")
+
+
+def test_card_text_is_plain_and_png_is_readable():
+    """The drawn image opens as a 1080-wide RGB picture (what phones show and forward)."""
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(render_card(shipped_items()[0])))
+    assert img.size[0] == 1080 and img.mode == "RGB"
