@@ -72,15 +72,11 @@ def test_golden_card_size_and_dimensions():
 
 
 def test_every_text_is_at_least_28_px_and_wraps_within_the_card():
-    from PIL import ImageFont
-
     for item in shipped_items():
-        blocks, height = layout(card_text(item))
-        assert all(b.size >= MIN_PX >= 28 for b in blocks), item.id
+        blocks, _height = layout(card_text(item))
+        assert all(b.size >= MIN_PX >= 28 and b.font.size == b.size for b in blocks), item.id
         for b in blocks:
-            font = ImageFont.truetype(str(font_path(FONT_BOLD if b.color == card_mod.RED else FONT_REGULAR)),
-                                      b.size)
-            assert all(font.getlength(line) <= WIDTH - 2 * card_mod.MARGIN for line in b.lines), item.id
+            assert all(b.font.getlength(line) <= WIDTH - 2 * card_mod.MARGIN for line in b.lines), item.id
 
 
 def test_font_covers_every_character_of_every_shipped_card():
