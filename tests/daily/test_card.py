@@ -8,6 +8,8 @@ import asyncio
 import io
 import struct
 from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -96,6 +98,32 @@ def test_font_covers_every_character_of_every_shipped_card():
     assert 0x4E2D not in charmaps[FONT_REGULAR]  # "中"
 
 
+def _v2_ship_entries() -> list[dict]:
+    """corpus v2's ship entries from ../shared, when present (the library is rebuilt from it)."""
+    import yaml
+
+    for parent in Path(__file__).resolve().parents:
+        path = parent / "shared" / "content" / "hcm-quotes-v2.yaml"
+        if path.exists():
+            return [d for d in yaml.safe_load(path.read_text(encoding="utf-8")) if d.get("status") == "ship"]
+    pytest.skip("shared/content/hcm-quotes-v2.yaml is not present")
+
+
+def test_font_covers_every_character_of_corpus_v2():
+    """Also v2's fields the model may not carry yet (via, source_outlet): read straight from the file."""
+    cmap = set(FT2Font(str(font_path(FONT_REGULAR))).get_charmap()) & set(
+        FT2Font(str(font_path(FONT_BOLD))).get_charmap())
+    entries = _v2_ship_entries()
+    missing = set()
+    for d in entries:
+        fields = {k: d.get(k) for k in ("id", "text", "work", "date", "citation", "source_url", "lead", "via",
+                                        "source_outlet")}
+        for ch in card_text(SimpleNamespace(**fields)).all_text():  # type: ignore[arg-type]
+            if not ch.isspace() and ord(ch) not in cmap:
+                missing.add(f"{ch} U+{ord(ch):04X} ({d['id']})")
+    assert entries and not missing, missing
+
+
 # --- the text ----------------------------------------------------------------------------------------------
 
 
@@ -110,6 +138,10 @@ def test_card_text_rules():
     t = card_text(_item("“Không có gì quý hơn độc lập, tự do”", date="1966-07-17"))
     assert t.quote == "“Không có gì quý hơn độc lập, tự do”" and not t.quote.startswith("““")
     assert t.attribution == "— Hồ Chí Minh, 17/07/1966"
+    # v2's "via" and "source_outlet", once the model carries them.
+    v2 = SimpleNamespace(text="Học ở trường", work=None, date="1950", citation=None, lead=None,
+                         source_url="https://qpvn.vn/x", via="sách “Bác Hồ”, Nxb CTQG-ST", source_outlet="QPVN")
+    assert card_text(v2).details == ("Trích theo: sách “Bác Hồ”, Nxb CTQG-ST", "Nguồn: QPVN")  # type: ignore[arg-type]
 
 
 # --- the cache ---------------------------------------------------------------------------------------------
