@@ -189,6 +189,12 @@ async def test_caidat_turns_the_card_on_and_the_daily_item_comes_with_it_on_tele
     file_id = photo.raw.record.photo[-1]["file_id"]
     width, height = _png_size(fake_tg.files[file_id].data)
     assert width == 1080 and height >= 600
+    # /homnay shows the same card (from the cache: the same file).
+    await an.send("/homnay")
+    again = await an.expect()
+    assert again.photo and fake_tg.files[again.raw.record.photo[-1]["file_id"]].data == fake_tg.files[file_id].data
+    if TITLE not in again.text:
+        await an.expect(TITLE)
     # Bình did not turn it on: text only.
     plain = await binh.expect(TITLE)
     assert not plain.photo

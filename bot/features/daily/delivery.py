@@ -264,7 +264,7 @@ class DailyDelivery(DailyUseCase):
             assert branch_id is not None
             return render_daily(Today(day, choices[branch_id], themes.get(branch_orgs[branch_id])))
 
-        photos = await self._card_photos({choices[a.branch_id] for a in with_card if a.branch_id is not None})
+        photos = await self.card_photos({choices[a.branch_id] for a in with_card if a.branch_id is not None})
 
         def render_with_card(branch_id: int | None) -> Reply:
             # The card rides in the daily item's own message (a photo with the text as its caption when the
@@ -281,7 +281,7 @@ class DailyDelivery(DailyUseCase):
                                             ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
         return queued
 
-    async def _card_photos(self, items: set[ContentItem]) -> dict[str, MediaRef]:
+    async def card_photos(self, items: set[ContentItem]) -> dict[str, MediaRef]:
         """Item id -> its large-print card. A card that cannot be drawn never costs the member the item:
         it then goes out as text alone."""
         out: dict[str, MediaRef] = {}

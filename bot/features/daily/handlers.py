@@ -46,8 +46,14 @@ IMPORT_SUFFIXES = (".yaml", ".yml", ".csv")
 
 @router.command("homnay", "today", help=lambda: _("today's lesson"), audience="member")
 async def today(ctx: Ctx) -> None:
-    t = await ctx.svc(DailyDelivery).today(ctx.require_actor())
-    await ctx.send(render_daily(t))
+    actor = ctx.require_actor()
+    delivery = ctx.svc(DailyDelivery)
+    t = await delivery.today(actor)
+    reply = render_daily(t)
+    if (await ctx.svc(DailyPrefs).prefs(actor.person_id)).large_card:
+        # The same card as the morning's item (drawn once, from the cache).
+        reply.media = (await delivery.card_photos({t.item})).get(t.item.id)
+    await ctx.send(reply)
 
 
 @router.command("ngaunhien", "random", help=lambda: _("another teaching, chosen at random"))
