@@ -245,3 +245,32 @@ def test_card_text_is_plain_and_png_is_readable():
 
     img = Image.open(io.BytesIO(render_card(shipped_items()[0])))
     assert img.size[0] == 1080 and img.mode == "RGB"
+
+
+@pytest.mark.postgres
+async def test_card_setting_and_delivery_on_postgres(tmp_path, clock, fake_tg, pg_db_url):
+    """The new column and the delivery query's union (a boolean literal beside the column) on PostgreSQL."""
+    from bot.config import Settings
+    from bot.devtools.harness import TEST_TOKEN, BotHarness
+    from tests.conftest import ADMIN_TG_ID, seed_branch
+
+    fake_tg.limits.enabled = False
+    settings = Settings(_env_file=None, bot_token=TEST_TOKEN, telegram_api_url=fake_tg.base_url,  # type: ignore[call-arg]
+                        database_url=pg_db_url, admin_ids=[f"telegram:{ADMIN_TG_ID}"], media_dir=tmp_path / "media")
+    harness = BotHarness(settings, clock)
+    await harness.start()
+    try:
+        assert harness.app is not None and harness.app.db.dialect == "postgresql"
+        branch = await seed_branch(harness, fake_tg)
+        an = await join_member(harness, fake_tg, branch, 5311, "Trần Văn An")
+        binh = await join_member(harness, fake_tg, branch, 5312, "Lê Thị Bình")
+        await an.send("/caidat")
+        await an.expect("Cài đặt Học Bác mỗi ngày")
+        await an.press("Nhận kèm ảnh chữ lớn")
+        await an.expect("Đã lưu", "ảnh chữ lớn")
+        await tick_at(harness, clock, datetime(2026, 3, 3, 6, 30))
+        got = await an.expect(TITLE)
+        assert got.photo and _png_size(fake_tg.files[got.raw.record.photo[-1]["file_id"]].data)[0] == 1080
+        assert not (await binh.expect(TITLE)).photo
+    finally:
+        await harness.stop()
