@@ -32,10 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from bot.config import StartupError
+
     try:
         result = args.func(args)
     except KeyboardInterrupt:
         return 130
+    except StartupError as exc:  # the database, Redis or Telegram refused a setting: one line, no trace
+        print(exc.line, file=sys.stderr)
+        return 2
     return int(result or 0)
 
 

@@ -31,7 +31,7 @@ from bot.channels.telegram.channel import TelegramChannel, make_bot
 from bot.channels.telegram.runtime import build_intake
 from bot.channels.zalo.runtime import ZaloRuntime
 from bot.clock import Clock
-from bot.config import Settings, require_token
+from bot.config import Settings, StartupError, require_token
 from bot.delivery import Channel
 from bot.features.zalo_quota.service import ZaloQuotaService
 from bot.kernel.feature import Feature
@@ -56,6 +56,65 @@ MIGRATION_LOCK_ID = 0x686F6D67  # "homg"
 # --- the App -------------------------------------------------------------------------------------------
 
 
+def _asyncpg_dsn(database_url: str) -> str:
+    return database_url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def check_database(settings: Settings, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Connect once before anything else: a PostgreSQL that is down, a database that does not exist or a
+    refused user stops start-up with one line naming DATABASE_URL (not a 100-line traceback)."""
+    if not settings.database_url.startswith("postgresql"):
+        return
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    errors = asyncpg.exceptions
+    try:
+        conn = await asyncpg.connect(_asyncpg_dsn(settings.database_url), timeout=timeout)
+    except errors.InvalidCatalogNameError:
+        raise StartupError("DATABASE_URL", f"database {url.database!r} does not exist on {where}",
+                           f"Create it (createdb -h {url.host or 'localhost'} -U {url.username or 'postgres'} "
+                           f"{url.database}) or correct the database name.") from None
+    except (errors.InvalidPasswordError, errors.InvalidAuthorizationSpecificationError):
+        raise StartupError("DATABASE_URL", f"PostgreSQL at {where} refused user {url.username!r}",
+                           "Check the user name and password.") from None
+    except (OSError, TimeoutError) as exc:
+        raise StartupError("DATABASE_URL", f"cannot connect to PostgreSQL at {where} ({_reason(exc)})",
+                           "Start PostgreSQL or correct the host and port.") from None
+    except errors.PostgresError as exc:
+        raise StartupError("DATABASE_URL", f"PostgreSQL at {where} refused the connection ({_reason(exc)})",
+                           "Check the setting against the server.") from None
+    await conn.close()
+
+
+async def check_redis(settings: Settings, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """PING once at start (when REDIS_URL is set): an unreachable Redis stops start-up with one line."""
+    if not settings.redis_url:
+        return
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(settings.redis_url)
+    try:
+        await asyncio.wait_for(client.ping(), timeout)
+    except Exception as exc:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(settings.redis_url)
+        where = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"  # never the password
+        raise StartupError("REDIS_URL", f"cannot reach Redis at {where} ({_reason(exc)})",
+                           "Start Redis or correct REDIS_URL (leave it empty for a single process).") from None
+    finally:
+        await client.aclose()
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for the one start-up line: the error's first line, without a trace."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
+
+
 async def migrate_once(settings: Settings, app: App) -> None:
     """N processes start together: on PostgreSQL only one runs the migrations at a time."""
     if app.db.dialect != "postgresql":
@@ -63,7 +122,7 @@ async def migrate_once(settings: Settings, app: App) -> None:
         return
     import asyncpg
 
-    conn = await asyncpg.connect(settings.database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await asyncpg.connect(_asyncpg_dsn(settings.database_url))
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
         try:
@@ -82,6 +141,8 @@ async def create_app(settings: Settings, *, clock: Clock | None = None, mode: Mo
     ``web``/``worker`` processes still drop a repeated update through the processed_update table.
     """
     shared = mode in ("web", "worker")
+    await check_database(settings)  # before migrations: a wrong setting is one line, not a trace
+    await check_redis(settings)
     app = await App.create(settings, clock=clock, migrate=mode == "single", features=features)
     if shared:
         await migrate_once(settings, app)
@@ -245,16 +306,29 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
                 extra_channels: Mapping[str, Channel] | None = None, zalo_poll_timeout: int = 30) -> Composed:
     """Build the App and its channels for ``mode``; in ``single`` mode the Zalo bots start (they poll until
     ``stop``). ``extra_channels`` are added as they are (tests). Closed with ``Composed.close``."""
-    app = await create_app(settings, clock=clock, mode=mode, features=features)
-    composed = Composed(app, mode)
+    # `run` may be Zalo alone (ZALO_BOTS, no BOT_TOKEN); web and worker are Telegram deployments.
+    telegram: TelegramChannel | None = None
+    if mode != "setup" and (settings.token or mode != "single"):
+        # getMe before the database is touched: a rejected token or an unreachable Bot API is one line.
+        telegram = telegram_bot_channel(settings)
+        try:
+            await telegram.start()
+        except BaseException:
+            await telegram.bot.session.close()
+            raise
+    try:
+        app = await create_app(settings, clock=clock, mode=mode, features=features)
+    except BaseException:
+        if telegram is not None:
+            await telegram.bot.session.close()
+        raise
+    composed = Composed(app, mode, telegram=telegram)
     try:
         if mode == "setup":
             composed.telegram = telegram_bot_channel(settings)
             return composed
-        # `run` may be Zalo alone (ZALO_BOTS, no BOT_TOKEN); web and worker are Telegram deployments.
-        if settings.token or mode != "single":
-            composed.telegram = telegram_bot_channel(settings, app)
-            await composed.telegram.start()
+        if composed.telegram is not None:
+            composed.telegram.media_reader = app.services.get(MediaStore).read
             if mode == "single":
                 await composed.telegram.set_commands(app.command_menu("vi"))
             app.add_channel("telegram", composed.telegram)

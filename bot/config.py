@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     web_drain_seconds: float = 25.0  # on shutdown, finish started updates for at most this long
     web_reuse_port: bool = False
     worker_port: int = 0  # >0: the worker serves /healthz and /metrics on this port
+    metrics_token: SecretStr | None = None  # /metrics needs "Authorization: Bearer <it>"; unset: loopback only
     worker_lease_seconds: float = 15.0  # leadership lease; a standby takes over within about this long
     worker_retry_seconds: float = 5.0  # how often a standby tries to become the active worker
     worker_idle_poll: float = 0.5
@@ -247,6 +248,18 @@ def _secret(value: SecretStr | None) -> str:
 
 class ConfigError(SystemExit):
     """Raised with one readable line; exits with code 2."""
+
+
+class StartupError(Exception):
+    """A setting that parses but does not work: the database, Redis or Telegram refuse or cannot be reached.
+
+    ``bot.cli`` prints :attr:`line` (one line naming the key and what to do) and exits with code 2, no trace.
+    """
+
+    def __init__(self, key: str, problem: str, todo: str) -> None:
+        self.key = key
+        self.line = f"Không khởi động được / cannot start — {key}: {problem}. {todo}"
+        super().__init__(self.line)
 
 
 def load_settings(**overrides: object) -> Settings:

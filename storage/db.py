@@ -67,12 +67,14 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             _prepare_sqlite_path(url)
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+            # hide_parameters: a failed statement's error (logged with its traceback) never carries the
+            # values, which may be a member's name or message.
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, hide_parameters=True)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                                              pool_pre_ping=True)
+                                              pool_pre_ping=True, hide_parameters=True)
         self.sessionmaker = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._writer = asyncio.Lock() if self.is_sqlite else None
         self._owner: asyncio.Task | None = None  # the task holding the SQLite unit of work

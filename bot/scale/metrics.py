@@ -7,6 +7,8 @@ Gauges that live in the database (outbox depth, scheduler lag) are read when /me
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -105,12 +107,30 @@ async def health(app: App, timeout: float = 2.0) -> tuple[bool, dict[str, Any]]:
     return ok, report
 
 
+def metrics_allowed(request: web.Request, token: bytes) -> bool:
+    """With METRICS_TOKEN: the bearer token (constant time). Without: only a loopback client that did not
+    come through a reverse proxy (a proxy on the same host would otherwise publish /metrics)."""
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip().encode()
+        return hmac.compare_digest(given, token)
+    proxied = any(h in request.headers for h in ("X-Forwarded-For", "Forwarded", "X-Real-IP"))
+    try:
+        loopback = ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        loopback = False
+    return loopback and not proxied
+
+
 def add_ops_routes(router: web.UrlDispatcher, app: App, metrics: Metrics) -> None:
     async def healthz(_request: web.Request) -> web.Response:
         ok, report = await health(app)
         return web.json_response(report, status=200 if ok else 503)
 
-    async def metrics_view(_request: web.Request) -> web.Response:
+    token = app.settings.metrics_token.get_secret_value().encode() if app.settings.metrics_token else b""
+
+    async def metrics_view(request: web.Request) -> web.Response:
+        if not metrics_allowed(request, token):
+            return web.Response(status=401 if token else 403, text="forbidden\n")
         try:
             await metrics.refresh(app)
         except Exception:

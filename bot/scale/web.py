@@ -4,6 +4,10 @@ Each request: check the secret header (constant time; 403 otherwise), parse the 
 the background and answer 200 at once, so Telegram never times out and resends. The background set is
 bounded: when it is full the next request waits for a free slot (back-pressure, not unbounded memory).
 On shutdown the server stops accepting and drains what it started.
+
+With Redis configured (locks, de-duplication and conversation state live there), a request is acknowledged
+only after Redis answered a PING: when Redis is down the worker answers 503 and Telegram (or Zalo) sends the
+update again later, instead of a 200 for an update the background work would then fail on and drop.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.channels.telegram.runtime import build_intake, feed_raw_update
+from bot.channels.webjson import MAX_BODY_BYTES, BadBody, read_json
 from bot.logs import hash_id
 from bot.scale.metrics import Metrics, add_ops_routes
 
@@ -54,6 +58,7 @@ class WebhookServer:
         drain_timeout: float = 25.0,
         telegram_path: str = "/telegram/webhook",
         zalo_path: str = "/zalo/webhook",
+        redis_timeout: float = 5.0,
     ) -> None:
         if telegram is not None and not secret:
             raise ValueError("WEBHOOK_SECRET is required for the Telegram webhook")
@@ -65,6 +70,7 @@ class WebhookServer:
         self.drain_timeout = drain_timeout
         self.telegram_path = telegram_path
         self.zalo_path = zalo_path
+        self.redis_timeout = redis_timeout
         self.zalo_channels = dict(zalo_channels or {})
         self.tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(max_tasks)
@@ -74,7 +80,7 @@ class WebhookServer:
         self.accepting = True
 
     def build(self) -> web.Application:
-        web_app = web.Application(client_max_size=4 * 1024 * 1024)
+        web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         if self.telegram is not None:
             web_app.router.add_post(self.telegram_path, self.telegram_webhook)
         if self.zalo_channels:
@@ -84,6 +90,9 @@ class WebhookServer:
             zalo = self._zalo_handler
 
             async def zalo_webhook(request: web.Request) -> web.StreamResponse:
+                if not self.accepting or not await self.redis_ready():
+                    self.metrics.webhook.labels("zalo", "503").inc()
+                    return web.json_response({"ok": False}, status=503)
                 response = await zalo(request)
                 self.metrics.webhook.labels("zalo", str(response.status)).inc()
                 return response
@@ -100,10 +109,13 @@ class WebhookServer:
             return self._answer("telegram", 403)
         if not self.accepting:
             return self._answer("telegram", 503)  # shutting down: Telegram retries on another worker
+        if not await self.redis_ready():
+            return self._answer("telegram", 503)  # never acknowledge an update we cannot handle
         try:
-            payload = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
-            return self._answer("telegram", 400)
+            payload = await read_json(request)
+        except BadBody as exc:
+            log.info("telegram webhook: refused body from %s: %s", request.remote, exc.reason)
+            return self._answer("telegram", exc.status)
         if not isinstance(payload, dict):
             return self._answer("telegram", 400)
         log.debug("update %s from user %s", payload.get("update_id"), _update_user(payload))
@@ -113,6 +125,19 @@ class WebhookServer:
         self.metrics.in_flight.set(len(self.tasks))
         task.add_done_callback(self._done)
         return self._answer("telegram", 200)
+
+    async def redis_ready(self) -> bool:
+        """True without Redis, or when Redis answers a PING within ``redis_timeout`` seconds."""
+        redis = self.app.redis
+        if redis is None:
+            return True
+        try:
+            await asyncio.wait_for(redis.ping(), self.redis_timeout)
+        except Exception as exc:  # ConnectionError, TimeoutError, a reset connection: all mean "not now"
+            log.warning("webhook: Redis unreachable (%s); answering 503 so the update is sent again",
+                        type(exc).__name__)
+            return False
+        return True
 
     def _answer(self, route: str, status: int) -> web.Response:
         self.metrics.webhook.labels(route, str(status)).inc()

@@ -2,6 +2,12 @@
 
 A photo sent on Zalo can therefore be shown to a secretary on Telegram, and reports never depend on one
 platform's file ids. The default backend is a local folder (MEDIA_DIR).
+
+Files the bot generates from a branch's records (the deed pack's workbook and photo archive, the /baocao
+workbook, pledge exports) are saved with ``generated_for=branch_id``: an empty marker under
+``generated/<branch id>/<key>`` lists them, so erasing a member deletes every such file of their branches
+(docs/PRIVACY.md). They are zip containers, so a member's name or photo inside them is not visible in the
+raw bytes; the secretary can always ask for a fresh one.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.i18n import _
@@ -17,6 +24,7 @@ from bot.services.deps import Deps
 from bot.services.errors import InvalidInput
 
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+GENERATED_DIR = "generated"  # never a key prefix (two hex digits)
 ALLOWED_MIME_PREFIXES = ("image/", "audio/", "application/pdf",
                          "application/vnd.openxmlformats-officedocument", "application/msword")
 
@@ -41,8 +49,10 @@ class MediaStore:
         """The key ``save`` stores these bytes under."""
         return hashlib.sha256(data).hexdigest()
 
-    async def save(self, data: bytes, mime: str = "", name: str = "") -> str:
-        """Store bytes; returns the media key (sha256). Saving the same bytes twice stores them once."""
+    async def save(self, data: bytes, mime: str = "", name: str = "", *, generated_for: int | None = None) -> str:
+        """Store bytes; returns the media key (sha256). Saving the same bytes twice stores them once.
+        ``generated_for``: the branch whose records a generated export holds (deleted when a member of it
+        erases their data)."""
         self.check_size(len(data))
         if mime and not mime.startswith(ALLOWED_MIME_PREFIXES):
             raise InvalidInput(_("This file type is not supported. Please send a photo, a voice note, a PDF or "
@@ -59,6 +69,10 @@ class MediaStore:
             meta = path.with_suffix(".json")
             if not meta.exists():
                 meta.write_text(json.dumps({"mime": mime, "name": name}, ensure_ascii=False))
+            if generated_for is not None:
+                marker = self.root / GENERATED_DIR / str(int(generated_for)) / key
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
 
         await asyncio.to_thread(_write)
         return key
@@ -85,3 +99,24 @@ class MediaStore:
         path = self._path(key)
         for p in (path, path.with_suffix(".json")):
             p.unlink(missing_ok=True)
+
+    async def delete_generated(self, branch_ids: Iterable[int]) -> set[str]:
+        """Delete every file generated for these branches (``save(generated_for=…)``); returns their keys.
+        Erasure calls it: an export made before holds the erased member's name, texts and photos."""
+        dirs = [self.root / GENERATED_DIR / str(int(b)) for b in branch_ids]
+
+        def _delete() -> set[str]:
+            keys: set[str] = set()
+            for folder in dirs:
+                if not folder.is_dir():
+                    continue
+                for marker in folder.iterdir():
+                    if _KEY_RE.match(marker.name):
+                        path = self._path(marker.name)
+                        for p in (path, path.with_suffix(".json")):
+                            p.unlink(missing_ok=True)
+                        keys.add(marker.name)
+                    marker.unlink(missing_ok=True)
+            return keys
+
+        return await asyncio.to_thread(_delete)

@@ -133,9 +133,9 @@ async def test_html_in_name_is_escaped_and_delivered(bot, fake_tg, branch):
 async def test_leave_and_erase(bot, fake_tg, branch):
     an = await join_member(bot, fake_tg, branch, 5011, "Trần Văn An")
     await an.send("/xoadulieu")
-    await an.expect("Xoá dữ liệu của bạn?")
+    await an.expect("Xoá dữ liệu của đồng chí?")
     await an.press("Đồng ý xoá dữ liệu")
-    await an.expect("Dữ liệu của bạn đã được xoá")
+    await an.expect("Dữ liệu của đồng chí đã được xoá")
     await branch.secretary.expect("Trần Văn An đã rời Chi bộ thôn 1", "xoá dữ liệu")
     assert bot.app is not None
     members = await bot.app.services.get(OrgService).members(branch.secretary_actor, branch.branch_id)

@@ -238,9 +238,9 @@ async def test_erasure_removes_receipts_and_preferences(bot, fake_tg, branch, cl
     await an.press("Đã đọc")
     await an.expect("Đã ghi nhận")
     await an.send("/xoadulieu")
-    await an.expect("Xoá dữ liệu của bạn?")
+    await an.expect("Xoá dữ liệu của đồng chí?")
     await an.press("Đồng ý xoá dữ liệu")
-    await an.expect("Dữ liệu của bạn đã được xoá")
+    await an.expect("Dữ liệu của đồng chí đã được xoá")
     async with bot.app.db.session() as s:
         assert await s.get(DailyPref, person) is None
         assert (await s.execute(select(DailyRead).where(DailyRead.person_id == person))).first() is None

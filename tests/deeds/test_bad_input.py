@@ -105,9 +105,9 @@ async def test_erase_removes_words_and_media_keeps_totals(bot, fake_tg, branch, 
     _first, second = await deeds(bot)
     await bot.app.services.get(DeedReviewing).review(branch.secretary_actor, second.id, "accept")
     await an.send("/xoadulieu")
-    await an.expect("Xoá dữ liệu của bạn?")
+    await an.expect("Xoá dữ liệu của đồng chí?")
     await an.press("Đồng ý xoá dữ liệu")
-    await an.expect("Dữ liệu của bạn đã được xoá")
+    await an.expect("Dữ liệu của đồng chí đã được xoá")
     deed, accepted = await deeds(bot)
     assert deed.erased and deed.text == "" and deed.photo_keys == [] and deed.status == "withdrawn"
     assert accepted.erased and accepted.text == "" and accepted.status == "accepted"

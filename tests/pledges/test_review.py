@@ -145,9 +145,9 @@ async def test_member_who_left_keeps_read_access(bot, fake_tg, branch):
     an = await join_member(bot, fake_tg, branch, 6106, "Trần Văn An")
     await pledge_and_approve(an, branch.secretary)
     await an.send("/roi")
-    await an.expect("Bạn muốn rời chi bộ nào?")
+    await an.expect("Đồng chí muốn rời chi bộ nào?")
     await an.press(f"Rời {branch.name}")
-    await an.expect("Bạn đã rời Chi bộ thôn 1")
+    await an.expect("Đồng chí đã rời Chi bộ thôn 1")
     await an.send("/camket")
     await an.expect(
         "Phiếu đăng ký học tập và làm theo Bác — năm 2026",

@@ -1,15 +1,20 @@
 """/xoadulieu leaves nothing behind: a member with a pledge, deeds (accepted and returned, with photos), a
 nomination naming a third person's phone, a health reason for missing a meeting, notices received and
-notices about them sent to the secretary erases their data; then every text and JSON column of every table,
-every file in the media folder and (on SQLite) the raw database file are searched for their name and texts.
-The table walk runs on SQLite and PostgreSQL."""
+notices about them sent to the secretary, and the files the bot generated for the secretary about them (the
+deed pack with its photo archive, the /baocao workbook, the pledge export) erases their data; then every text
+and JSON column of every table, every file in the media folder (inside zip containers too: xlsx, zip) and (on
+SQLite) the raw database file are searched for their name, texts and photos. The table walk runs on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import zipfile
 from datetime import datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pytest
 from sqlalchemy import select
@@ -141,12 +146,57 @@ async def _member_with_everything(bot, fake_tg, branch, clock):
     await sec.expect(f"Vì sao trả lại việc tốt của {NAME}")
     await sec.send(RETURN_REASON)
     await tram.expect("đã được bí thư trả lại", RETURN_REASON)
+    await _exports(fake_tg, sec, clock)
     await bot.drain()
     return tram
 
 
+async def _document(fake_tg, user, file_name: str) -> None:
+    def found() -> bool:
+        return any(m.media == "document" and m.raw.record.document["file_name"] == file_name
+                   for m in user.bot_events(user.chat_key))
+
+    await fake_tg.wait_for(found, timeout=10)
+
+
+async def _exports(fake_tg, sec, clock) -> None:
+    """The files the bot generates for the secretary, each asked for through the chat: the deed pack (this
+    month's, with the returned deed's photo in its archive), the /baocao workbook and the pledge export."""
+    clock.set(datetime(2026, 3, 20, 9, 0, tzinfo=TZ))  # the pack now covers March, when her deeds were told
+    await sec.send("/bantin")
+    await _document(fake_tg, sec, "viec-tot-03-2026.xlsx")
+    await _document(fake_tg, sec, "anh-viec-tot-03-2026.zip")
+    await sec.send("📊 Báo cáo")
+    await sec.expect("Báo cáo cho khoảng thời gian nào?")
+    await sec.press("Tháng này")
+    report = await sec.expect("Báo cáo Chi bộ thôn 1", "tháng 3/2026")
+    await sec.press("Xuất Excel", message=report)
+    await sec.expect("Sổ tổng hợp của chi bộ")
+    await sec.send("/dangky_tinhhinh")
+    status = await sec.expect("Tình hình đăng ký làm theo năm 2026")
+    await sec.press("Xuất Excel", message=status)
+    await sec.expect("mỗi việc làm một dòng")
+
+
 def _files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+def _leftovers(path: Path) -> list[str]:
+    """What of hers a media file holds: a text in its raw bytes or, for a zip container (xlsx, docx, zip),
+    a text in any member (XML, text) or a member that is one of her photos."""
+    data = path.read_bytes()
+    hits = [f"{path.name}: {s!r}" for s in SECRETS if any(sp.encode() in data for sp in spellings(s))]
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for member in zf.namelist():
+                part = zf.read(member)
+                if hashlib.sha256(part).hexdigest() in PHOTO_KEYS:
+                    hits.append(f"{path.name}/{member}: her photo")
+                text = part.decode("utf-8", "replace")
+                hits += [f"{path.name}/{member}: {s!r}" for s in SECRETS
+                         if any(sp in text for sp in spellings(s) | {escape(s)})]
+    return hits
 
 
 async def _rows_with_secrets(bot) -> list[str]:
@@ -174,6 +224,10 @@ async def test_erasure_leaves_no_personal_data_anywhere(bot, fake_tg, branch, cl
         assert any(h.startswith(table) for h in before), table
     media = Path(settings.media_dir)
     assert {p.name for p in _files(media)} >= PHOTO_KEYS
+    # The generated files hold her name, texts and photo, inside the zip containers: the walk can see them.
+    inside = "\n".join(h for p in _files(media) for h in _leftovers(p) if "/" in h.split(": ")[0])
+    for needle in (f"{NAME!r}", f"{DEED_OK!r}", f"{DUTY!r}", "her photo"):
+        assert needle in inside, needle
 
     await tram.send("/xoadulieu")
     await tram.expect("Xoá dữ liệu")
@@ -197,9 +251,7 @@ async def test_erasure_leaves_no_personal_data_anywhere(bot, fake_tg, branch, cl
     # Every file left in the media folder: none of hers, and no text of hers inside any.
     left = _files(media)
     assert not {p.name for p in left} & PHOTO_KEYS
-    for p in left:
-        data = p.read_bytes()
-        assert not [s for s in SECRETS if any(sp.encode() in data for sp in spellings(s))], p
+    assert [h for p in left for h in _leftovers(p)] == []
     # What the branch keeps: an anonymous member, her accepted deed counted, her answer to the meeting.
     async with bot.app.db.session() as s:
         person = (await s.execute(select(Person).where(Person.erased_at.is_not(None)))).scalars().one()

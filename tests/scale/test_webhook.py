@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import aiohttp
 import pytest
@@ -209,5 +210,26 @@ async def test_duplicate_update_without_redis_uses_processed_update(pg_settings,
         async with node.app.db.session() as s:
             rows = (await s.execute(select(ProcessedUpdate))).scalars().all()
         assert [(r.channel, r.update_id) for r in rows] == [("telegram", "424242")]
+    finally:
+        await node.stop()
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"[" * 100_000 + b"]" * 100_000, 400),  # json.loads raised RecursionError: 500 and a traceback
+    (b'{"a": ' * 65 + b"1" + b"}" * 65, 400),  # deeper than the bound, though json could parse it
+    (b'{"pad": "' + b"x" * (1024 * 1024) + b'"}', 413),  # larger than the body bound
+])
+async def test_deep_or_huge_body_refused_without_traceback(web_settings, fake_tg, caplog, body, status):
+    fake_tg.add_chat(7301, "private", first_name="An")
+    node = await start_node(web_settings)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(node.hook_url, data=body, headers=headers()) as resp:
+                assert resp.status == status
+            async with http.post(node.hook_url, data=json.dumps(start_update(31, 7301)), headers=headers()) as resp:
+                assert resp.status == 200
+        await node.server.drain(5)
+        assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+        assert any("Chào mừng" in m.text for m in fake_tg.messages_for(7301))
     finally:
         await node.stop()

@@ -1,4 +1,5 @@
 import contextlib
+import logging
 
 import pytest
 from aiohttp import web
@@ -98,3 +99,29 @@ async def test_handler_failure_does_not_break_the_endpoint(fake, client):
 def test_empty_secret_refused(client):
     with pytest.raises(ValueError):
         make_webhook_handler({"": ZaloChannel("main", client)}, None)
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"[" * 100_000 + b"]" * 100_000, 400),  # json.loads raised RecursionError: 500 and a traceback
+    (b'{"a": ' * 65 + b"1" + b"}" * 65, 400),  # deeper than the bound, though json could parse it
+    (b'{"pad": "' + b"x" * (1024 * 1024) + b'"}', 413),  # larger than the body bound
+])
+async def test_deep_or_huge_body_refused_without_traceback(fake, client, caplog, body, status):
+    import aiohttp
+
+    seen = []
+
+    async def on_inbound(inbound, channel):
+        seen.append(inbound.text)
+
+    handler = make_webhook_handler({SECRET: ZaloChannel("main", client)}, on_inbound)
+    async with serve(handler) as url:
+        await client.set_webhook(url, SECRET)
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, data=body, headers={"X-Bot-Api-Secret-Token": SECRET}) as resp:
+                assert resp.status == status
+        await fake.inject_text(fake.user("u1", "Lan"), "sau đó")  # a normal event right after is handled
+        await handler.webhook.drain()
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert fake.webhook_statuses == [200]
+    assert seen == ["sau đó"]

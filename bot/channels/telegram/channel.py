@@ -6,17 +6,25 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
+import aiohttp
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods.base import Response
 from aiogram.types import BotCommand, BufferedInputFile, LinkPreviewOptions
 
 from bot.channels.telegram.errors import classify
 from bot.channels.telegram.render import MAX_CAPTION, inline_keyboard, markup, split_html, visible_len
+from bot.config import StartupError
 from bot.delivery import Capabilities, SentMessage
 from bot.messages import ChatRef, Inbound, MediaRef, Reply
 
@@ -55,11 +63,28 @@ class TelegramChannel:
         self.username = ""
 
     async def start(self) -> None:
+        """getMe: a rejected token or an unreachable API stops start-up with one line (``StartupError``)."""
         try:
             me = await self.bot.get_me()
+        except TelegramUnauthorizedError:
+            raise StartupError("BOT_TOKEN", "Telegram rejected the token (401 Unauthorized)",
+                               "Copy the token again from @BotFather (/token); it changes when revoked.") from None
+        except (TelegramNetworkError, TelegramServerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise StartupError("TELEGRAM_API_URL", f"cannot reach the Bot API at {self.api_url} "
+                               f"({type(exc).__name__})", "Check the network or firewall, or correct "
+                               "TELEGRAM_API_URL (default https://api.telegram.org).") from None
+        except TelegramAPIError as exc:  # e.g. 404: the address answers, but it is not a Bot API
+            raise StartupError("TELEGRAM_API_URL", f"{self.api_url} did not answer as the Bot API "
+                               f"({type(exc).__name__})", "Correct TELEGRAM_API_URL (default "
+                               "https://api.telegram.org) and check BOT_TOKEN.") from None
         except Exception as exc:
             raise classify(exc) from exc
         self.username = me.username or ""
+
+    @property
+    def api_url(self) -> str:
+        """The Bot API address without the token (for messages)."""
+        return str(self.bot.session.api.base).split("/bot{token}")[0]
 
     def deep_link(self, payload: str) -> str | None:
         return f"https://t.me/{self.username}?start={payload}" if self.username else None

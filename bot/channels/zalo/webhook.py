@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from bot.channels.webjson import BadBody, read_json
 from bot.channels.zalo.channel import ZaloChannel
 from bot.delivery import InboundHandler
 from bot.messages import Inbound
@@ -47,9 +47,10 @@ class ZaloWebhook:
             log.warning("zalo webhook: wrong or missing secret from %s", request.remote)
             return web.json_response({"ok": False, "description": "forbidden"}, status=403)
         try:
-            body = json.loads(await request.read())
-        except ValueError:
-            return web.json_response({"ok": False, "description": "bad json"}, status=400)
+            body = await read_json(request)
+        except BadBody as exc:
+            log.info("zalo webhook: refused body from %s: %s", request.remote, exc.reason)
+            return web.json_response({"ok": False, "description": exc.reason}, status=exc.status)
         inbound = channel.to_inbound(body)  # None for junk and for duplicates
         if inbound is not None:
             task = asyncio.create_task(self._run(inbound, channel))

@@ -254,7 +254,7 @@ async def store_pack(deps: Deps, pack: Pack) -> tuple[str, str]:
     """Keep the files in the media store; returns (xlsx key, png key)."""
     store = MediaStore(deps)
     name = pack.label.replace("/", "-")
-    xlsx_key = await store.save(pack.xlsx, XLSX_MIME, f"viec-tot-{name}.xlsx")
+    xlsx_key = await store.save(pack.xlsx, XLSX_MIME, f"viec-tot-{name}.xlsx", generated_for=pack.branch_id)
     png_key = await store.save(pack.png, "image/png", f"viec-tot-{name}.png")
     return xlsx_key, png_key
 
@@ -264,7 +264,7 @@ async def store_photos(deps: Deps, pack: Pack) -> str | None:
     if pack.photos is None:
         return None
     # No mime: the store takes only the types people may upload, and a zip is not one of them.
-    return await MediaStore(deps).save(pack.photos, "", photo_archive_name(pack))
+    return await MediaStore(deps).save(pack.photos, "", photo_archive_name(pack), generated_for=pack.branch_id)
 
 
 def photo_archive_name(pack: Pack) -> str:

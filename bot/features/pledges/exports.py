@@ -59,7 +59,7 @@ class PledgeExport:
             )
         name = f"dang-ky-lam-theo-{year}-{branch_id}.xlsx"
         data = _sheet(_("Pledges {year}").format(year=year), headers, rows)
-        key = await MediaStore(self.deps).save(data, XLSX_MIME, name)
+        key = await MediaStore(self.deps).save(data, XLSX_MIME, name, generated_for=branch_id)
         return key, name
 
     async def yearend_xlsx(self, actor: Actor, branch_id: int) -> tuple[str, str]:
@@ -105,7 +105,7 @@ class PledgeExport:
             )
         name = f"tu-danh-gia-cuoi-nam-{year}-{branch_id}.xlsx"
         data = _sheet(_("Self-assessment {year}").format(year=year), headers, rows)
-        key = await MediaStore(self.deps).save(data, XLSX_MIME, name)
+        key = await MediaStore(self.deps).save(data, XLSX_MIME, name, generated_for=branch_id)
         return key, name
 
 

@@ -16,6 +16,7 @@ from bot.services import audit, outbox
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.erasure import Erased, fragments, redact
+from bot.services.media import MediaStore
 from bot.services.org import OrgService
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -54,6 +55,9 @@ class PrivacyService:
             found.add(old_name, *(i.display_name for i in idents), *(i.username for i in idents))
             for _name, fn in self.deps.ext.erasers:
                 found.merge(await fn(s, person.id, self.deps))
+            # Exports generated for their branches (deed pack, workbooks) hold their name, texts and photos
+            # inside zip containers: deleted; copies still queued lose the attachment. A secretary asks again.
+            found.media |= await MediaStore(self.deps).delete_generated({m.branch_id for m, _b in rows})
             needles = fragments(found.texts)
             await outbox.erase_person(s, person.id, needles=needles, media_keys=found.media, placeholder=placeholder)
             await _redact_states(s, needles, placeholder)

@@ -62,7 +62,7 @@ async def branch_report(ctx: Ctx, data: ShowReport) -> None:
 async def export(ctx: Ctx, data: ReportExport) -> None:
     period, branch_id = data.period, data.branch_id
     data, name = await ctx.svc(ReportService).workbook(ctx.require_actor(), branch_id, period)
-    key = await ctx.svc(MediaStore).save(data, XLSX_MIME, name)
+    key = await ctx.svc(MediaStore).save(data, XLSX_MIME, name, generated_for=branch_id)
     await ctx.reply(
         _("📥 The branch workbook: members, pledges, good deeds, meetings and attendance, notices."),
         media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME, file_name=name),
