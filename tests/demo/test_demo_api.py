@@ -206,6 +206,14 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
         assert (await resp.json())["clock"]["time"] == "06:30"
     item = await _wait_for(http, demo, "an", an_seq, "Học Bác mỗi ngày")
     assert "Chuyên đề năm" in item["text"] and "— Hồ Chí Minh" in item["text"]
+    # An has "Nhận kèm ảnh chữ lớn" on: the item comes with its large-print card (as the photo of the item's
+    # message, or just before it when the text is too long for a caption).
+    cards = [i for i in (await _chat(http, demo, "an", an_seq))["items"] if i["from"] == "bot" and i["photo"]]
+    assert cards, "no large-print card in An's chat"
+    async with http.get(demo.url + cards[0]["photo"]) as resp:
+        assert resp.status == 200 and resp.content_type == "image/png"
+        png = await resp.read()
+    assert int.from_bytes(png[16:20], "big") == 1080  # the PNG's width
     assert item["at"] == "06:30" and item["buttons"][0][0]["label"] == "Đã đọc ✓"
     assert demo.harness is not None and demo.harness.app is not None and demo.clock is not None
     from bot.features.daily.delivery import DailyDelivery

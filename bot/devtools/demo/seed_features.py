@@ -24,13 +24,19 @@ MEETING_TOPIC = "Sinh hoạt chi bộ thường kỳ; kiểm điểm việc làm
 
 
 async def seed_daily(ctx: SeedContext) -> None:
-    """The year theme (by the committee admin) and the branch group linked by the secretary."""
+    """The year theme (by the committee admin), the branch group linked by the secretary, and An's
+    large-print card turned on."""
     from bot.features.daily.library import DailyLibrary
 
     await ctx.services.get(DailyLibrary).set_theme(ctx.admin, ctx.org_id, THEME_TITLE, THEME_TOPICS)
     # She links the group as she would: by typing the command in it. The answer shows in the group chat.
     await ctx.say(GROUP, "/lienketnhom")
     await ctx.users[SECRETARY.user_id].expect("đã được liên kết", chat=GROUP_CHAT_ID, timeout=10)
+    # An reads on his phone at arm's length: "Nhận kèm ảnh chữ lớn" is on, so his daily item comes with the
+    # large-print card (the others get text only).
+    from bot.features.daily.preferences import DailyPrefs
+
+    await ctx.services.get(DailyPrefs).set_large_card(await ctx.actor(AN), True)
 
 
 async def seed_meetings(ctx: SeedContext) -> None:

@@ -30,5 +30,10 @@ class DailyGroupOnly(CallbackData, prefix="daily.group"):
 
 
 @dataclass(frozen=True)
+class DailyLargeCard(CallbackData, prefix="daily.card"):
+    on: bool
+
+
+@dataclass(frozen=True)
 class WeekReadsFor(CallbackData, prefix="daily.week"):
     branch_id: int

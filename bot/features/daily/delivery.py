@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import to_utc
 from bot.content import ContentItem, choose_item
+from bot.features.daily.card import CardStore
 from bot.features.daily.catalog import (
     DailyUseCase,
     Theme,
@@ -39,7 +40,7 @@ from bot.features.daily.models import (
     YearTheme,
 )
 from bot.i18n import _
-from bot.messages import ChatRef, Reply
+from bot.messages import ChatRef, MediaRef, Reply
 from bot.services import outbox
 from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
@@ -75,6 +76,7 @@ class DailyDelivery(DailyUseCase):
         # asks the database only for branches it has not seen today.
         self._chosen: dict[date, dict[int, ContentItem]] = {}
         self._org_pick: dict[tuple[int, date], str] = {}  # (đảng bộ, day) -> item id, likewise immutable
+        self.cards = CardStore(deps)  # "Nhận kèm ảnh chữ lớn": one PNG per item, drawn once
 
     async def choices_for(self, s: AsyncSession, branch_orgs: dict[int, int], day: date
                           ) -> dict[int, ContentItem]:
@@ -188,7 +190,7 @@ class DailyDelivery(DailyUseCase):
         # (a scan of every active member) instead of the narrow delivery-minute range.
         base_where = (func.coalesce(m.status, "") == MembershipStatus.ACTIVE.value, per.erased_at.is_(None))
         with_pref = (
-            select(*cols, p.minute.label("minute"))
+            select(*cols, p.minute.label("minute"), p.large_card.label("card"))
             .select_from(p)
             .join(m, m.person_id == p.person_id)
             .join(per, per.id == p.person_id)
@@ -203,7 +205,7 @@ class DailyDelivery(DailyUseCase):
         if not lo < DEFAULT_MINUTE <= hi:
             return with_pref
         no_pref = (
-            select(*cols, literal(DEFAULT_MINUTE).label("minute"))
+            select(*cols, literal(DEFAULT_MINUTE).label("minute"), literal(False).label("card"))
             .select_from(m)
             .join(per, per.id == m.person_id)
             .join(b, b.id == m.branch_id)
@@ -253,10 +255,11 @@ class DailyDelivery(DailyUseCase):
         choices = await self._cached_choices(s, branch_orgs, day)
         themes = await self._themes(s, set(branch_orgs.values()), day.year)
         names = await org_names(s, choices.values())
-        addressees: list[Addressee] = []
+        plain: list[Addressee] = []
+        with_card: list[Addressee] = []
         for r in picked:
             due = to_utc(datetime.combine(day, time(r.minute // 60, r.minute % 60)), self.tz)
-            addressees.append(Addressee(
+            (with_card if r.card else plain).append(Addressee(
                 key=f"daily:{r.person_id}:{day.isoformat()}",
                 to=outbox.Recipient(ChatRef(r.channel, r.chat_id, r.bot), r.person_id, r.iid),
                 locale=r.locale, branch_id=r.branch_id, not_before=due, expires_at=due + catchup))
@@ -267,8 +270,33 @@ class DailyDelivery(DailyUseCase):
             return render_daily(Today(day, item, themes.get(branch_orgs[branch_id]),
                                       names.get(item.owner_org_id or 0)))
 
-        return await notify_many(s, self.deps, addressees, kind=DAILY_KIND, render=render,
-                                 ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
+        photos = await self.card_photos({choices[a.branch_id] for a in with_card if a.branch_id is not None})
+
+        def render_with_card(branch_id: int | None) -> Reply:
+            # The card rides in the daily item's own message (a photo with the text as its caption when the
+            # channel allows): one outbox row, and on Zalo one message for the quota.
+            reply = render(branch_id)
+            assert branch_id is not None
+            reply.media = photos.get(choices[branch_id].id)
+            return reply
+
+        queued = 0
+        for group, renderer in ((plain, render), (with_card, render_with_card)):
+            if group:
+                queued += await notify_many(s, self.deps, group, kind=DAILY_KIND, render=renderer,
+                                            ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
+        return queued
+
+    async def card_photos(self, items: set[ContentItem]) -> dict[str, MediaRef]:
+        """Item id -> its large-print card. A card that cannot be drawn never costs the member the item:
+        it then goes out as text alone."""
+        out: dict[str, MediaRef] = {}
+        for item in sorted(items, key=lambda i: i.id):
+            try:
+                out[item.id] = await self.cards.photo(item)
+            except Exception:
+                log.exception("daily: the large-print card of %s could not be drawn; sending text only", item.id)
+        return out
 
     async def _cached_choices(self, s: AsyncSession, branch_orgs: dict[int, int], day: date
                               ) -> dict[int, ContentItem]:

@@ -9,7 +9,14 @@ from typing import Any
 
 from bot.content import ContentError, ContentItem
 from bot.content.render import render_snippet
-from bot.features.daily.callbacks import DailyDays, DailyGroupOnly, DailySetting, MarkRead, WeekReadsFor
+from bot.features.daily.callbacks import (
+    DailyDays,
+    DailyGroupOnly,
+    DailyLargeCard,
+    DailySetting,
+    MarkRead,
+    WeekReadsFor,
+)
 from bot.features.daily.catalog import Today, actor_org, hhmm, parse_hhmm, render_daily
 from bot.features.daily.delivery import DailyDelivery
 from bot.features.daily.library import DailyLibrary
@@ -39,8 +46,14 @@ IMPORT_SUFFIXES = (".yaml", ".yml", ".csv")
 
 @router.command("homnay", "today", help=lambda: _("today's lesson"), audience="member")
 async def today(ctx: Ctx) -> None:
-    t = await ctx.svc(DailyDelivery).today(ctx.require_actor())
-    await ctx.send(render_daily(t))
+    actor = ctx.require_actor()
+    delivery = ctx.svc(DailyDelivery)
+    t = await delivery.today(actor)
+    reply = render_daily(t)
+    if (await ctx.svc(DailyPrefs).prefs(actor.person_id)).large_card:
+        # The same card as the morning's item (drawn once, from the cache).
+        reply.media = (await delivery.card_photos({t.item})).get(t.item.id)
+    await ctx.send(reply)
 
 
 @router.command("ngaunhien", "random", help=lambda: _("another teaching, chosen at random"))
@@ -166,6 +179,8 @@ def _settings_text(p: Prefs, today: date) -> str:
         lines.append(_("• Paused until the end of {day}").format(day=p.paused_until.strftime("%d/%m/%Y")))
     if p.group_only:
         lines.append(_("• Read in the branch group only (no private message)"))
+    if p.large_card:
+        lines.append(_("• With a large-print picture card"))
     return "\n".join(lines)
 
 
@@ -178,6 +193,8 @@ def _settings_buttons(p: Prefs, today: date) -> list[list[Button]]:
              else Button(_("⏸ Pause"), DailySetting("pause").pack())]]
     rows.append([Button(_("📩 Private message too"), DailyGroupOnly(False).pack())] if p.group_only
                 else [Button(_("👥 Group only"), DailyGroupOnly(True).pack())])
+    rows.append([Button(_("🔠 No large-print picture"), DailyLargeCard(False).pack())] if p.large_card
+                else [Button(_("🔠 Large-print picture too"), DailyLargeCard(True).pack())])
     return rows
 
 
@@ -221,6 +238,14 @@ async def days_pressed(ctx: Ctx, data: DailyDays) -> None:
 async def group_only_pressed(ctx: Ctx, data: DailyGroupOnly) -> None:
     p = await ctx.svc(DailyPrefs).set_group_only(ctx.require_actor(), data.group_only)
     await _show_settings(ctx, p, _("✅ Saved."))
+
+
+@router.button(DailyLargeCard)
+async def large_card_pressed(ctx: Ctx, data: DailyLargeCard) -> None:
+    p = await ctx.svc(DailyPrefs).set_large_card(ctx.require_actor(), data.on)
+    note = (_("✅ Saved: the daily lesson will also come as a picture in large print, easy to read and to "
+              "forward to your family.") if p.large_card else _("✅ Saved: no more large-print picture."))
+    await _show_settings(ctx, p, note)
 
 
 @dataclass

@@ -23,6 +23,8 @@ class DailyPref(SQLModel, table=True):
     days: str = Field(default="all", max_length=10)  # all | weekdays
     paused_until: date | None = None  # inclusive; nothing is sent up to and including this day
     group_only: bool = False  # read it in the branch group instead of a private message
+    # "Nhận kèm ảnh chữ lớn": the daily item also comes as a large-print PNG card (bot.features.daily.card).
+    large_card: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -25,6 +25,7 @@ class Prefs:
     days: str = "all"
     paused_until: date | None = None
     group_only: bool = False
+    large_card: bool = False  # "Nhận kèm ảnh chữ lớn"
 
 
 class DailyPrefs(DailyUseCase):
@@ -33,7 +34,7 @@ class DailyPrefs(DailyUseCase):
             row = await s.get(DailyPref, person_id)
         if row is None:
             return Prefs()
-        return Prefs(row.minute, row.days, row.paused_until, row.group_only)
+        return Prefs(row.minute, row.days, row.paused_until, row.group_only, bool(row.large_card))
 
     async def _save(self, actor: Actor, **values: object) -> Prefs:
         if not is_member(actor):
@@ -65,6 +66,9 @@ class DailyPrefs(DailyUseCase):
 
     async def set_group_only(self, actor: Actor, group_only: bool) -> Prefs:
         return await self._save(actor, group_only=group_only)
+
+    async def set_large_card(self, actor: Actor, on: bool) -> Prefs:
+        return await self._save(actor, large_card=on)
 
     async def link_group(self, actor: Actor, chat: ChatRef, minute: int | None = None) -> Branch:
         """A secretary links the group chat they are writing in to their branch."""
