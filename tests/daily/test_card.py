@@ -132,7 +132,7 @@ def test_card_text_rules():
                         date="1946-03", citation="Toàn tập, t.4, tr.1", note="INTERNAL NOTE never shown"))
     assert t.quote == "“Dân ta phải giữ nước ta,\nDân là con nước, nước là mẹ chung”"
     assert t.attribution == "— Hồ Chí Minh, Thơ, 03/1946"
-    assert t.details == ("Toàn tập, t.4, tr.1", "Nguồn: baochinhphu.vn/x")
+    assert t.details == ("Toàn tập, t.4, tr.1", "Nguồn: baochinhphu.vn")  # the site when no outlet is named
     assert "INTERNAL" not in t.all_text()
     # No doubled opening mark when the text starts with one; no work: name and date only.
     t = card_text(_item("“Không có gì quý hơn độc lập, tự do”", date="1966-07-17"))
@@ -142,6 +142,12 @@ def test_card_text_rules():
     v2 = SimpleNamespace(text="Học ở trường", work=None, date="1950", citation=None, lead=None,
                          source_url="https://qpvn.vn/x", via="sách “Bác Hồ”, Nxb CTQG-ST", source_outlet="QPVN")
     assert card_text(v2).details == ("Trích theo: sách “Bác Hồ”, Nxb CTQG-ST", "Nguồn: QPVN")  # type: ignore[arg-type]
+    # A text that opens with a quotation of its own keeps every word inside one pair of marks, as the message does.
+    t = card_text(_item("“Quan tham vì dân dại”. Nếu dân hiểu biết thì quan phải hóa ra LIÊM."))
+    assert t.quote == "«“Quan tham vì dân dại”. Nếu dân hiểu biết thì quan phải hóa ra LIÊM.»"
+    # An imported item says which đảng bộ added it, as the daily message does.
+    t = card_text(_item("Học ở trường", owner_org_id=4), "Đảng bộ xã An Bình")
+    assert t.details[-1] == "Do Đảng bộ xã An Bình bổ sung"
 
 
 # --- the cache ---------------------------------------------------------------------------------------------

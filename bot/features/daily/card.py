@@ -26,6 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.content import ContentItem
+from bot.content.render import (
+    SOURCE_LABEL,
+    VIA_LABEL,
+    outlet_name,
+    quote_marks,
+    source_line,
+    verse_lines,
+)
+from bot.i18n import _
 from bot.messages import MediaRef
 from bot.services.deps import Deps
 from bot.services.media import MediaStore
@@ -42,7 +51,6 @@ WIDTH = 1080
 MARGIN = 80
 BAND_HEIGHT = 132
 TITLE = "HỌC BÁC MỖI NGÀY"
-AUTHOR = "Hồ Chí Minh"
 BODY_PX = 46  # large print; the issue's floor is 28 px
 LONG_BODY_PX = 38  # for the longest items, so the card stays readable as one phone screenful or two
 LONG_BODY_LINES = 28
@@ -59,7 +67,6 @@ WHITE = (255, 255, 255)
 
 FONT_REGULAR = "DejaVuSans.ttf"
 FONT_BOLD = "DejaVuSans-Bold.ttf"
-OPENING_QUOTES = ("“", '"', "«", "„")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,48 +81,27 @@ class CardText:
         return "\n".join((TITLE, self.quote, self.attribution, *self.details))
 
 
-def format_date(value: str | None) -> str:
-    """"1945-09-02" -> "02/09/1945", "1949-06" -> "06/1949", "1950" -> "1950" (the precision known)."""
-    if not value:
-        return ""
-    return "/".join(reversed(value.split("-")))
-
-
-def _verse(text: str) -> str:
-    """Verse stored as " / " between lines becomes line breaks; prose is left as it is."""
-    return text.replace(" / ", "\n")
-
-
-def card_text(item: ContentItem) -> CardText:
-    """The card's words from the item's fields: exactly ``text`` inside the quotation marks (no doubled
-    mark when the text opens with one), ``lead`` before them, never ``note``."""
-    text = unicodedata.normalize("NFC", _verse(item.text.strip()))
-    quote = text if text.startswith(OPENING_QUOTES) else f"“{text}”"
+def card_text(item: ContentItem, added_by: str | None = None) -> CardText:
+    """The card's words, with the content renderer's own rules (render.py: exactly ``text`` inside the marks,
+    never a doubled mark, verse as lines, the same attribution and source), never ``note``."""
+    opening, closing = quote_marks(item.text)
+    quote = unicodedata.normalize("NFC", f"{opening}{verse_lines(item.text.strip())}{closing}")
     if item.lead:
         quote = f"{item.lead} {quote}"
-    parts = [AUTHOR]
-    if item.work:
-        parts.append(item.work)
-    if item.date:
-        parts.append(format_date(item.date))
     details: list[str] = []
-    via = getattr(item, "via", None)  # corpus v2's "trích theo sách …", when the model carries it
-    if via:
-        details.append(f"Trích theo: {via}")
+    if item.via:
+        details.append(f"{VIA_LABEL}: {item.via}")
     if item.citation:
         details.append(item.citation)
-    outlet = getattr(item, "source_outlet", None)
-    details.append(f"Nguồn: {outlet or _short_url(item.source_url)}")
-    return CardText(quote, "— " + ", ".join(parts), tuple(unicodedata.normalize("NFC", d) for d in details))
+    details.append(f"{SOURCE_LABEL}: {outlet_name(item)}")
+    if added_by:  # an item a đảng bộ imported says so, as in the daily message
+        details.append(_("Added by {org}").format(org=added_by))
+    return CardText(quote, source_line(item), tuple(unicodedata.normalize("NFC", d) for d in details))
 
 
-def _short_url(url: str) -> str:
-    return re.sub(r"^https?://(www\.)?", "", url.strip()).rstrip("/")
-
-
-def card_hash(item: ContentItem) -> str:
+def card_hash(item: ContentItem, added_by: str | None = None) -> str:
     """The cache key: everything drawn, plus the renderer's version."""
-    t = card_text(item)
+    t = card_text(item, added_by)
     payload = json.dumps([RENDERER_VERSION, WIDTH, t.quote, t.attribution, list(t.details)], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -203,11 +189,11 @@ def layout(t: CardText) -> tuple[list[_Block], int]:
     return blocks, height
 
 
-def render_card(item: ContentItem) -> bytes:
+def render_card(item: ContentItem, added_by: str | None = None) -> bytes:
     """The card as PNG bytes: 1080 px wide, as tall as the text needs."""
     from PIL import Image, ImageDraw  # lazy, as above
 
-    t = card_text(item)
+    t = card_text(item, added_by)
     blocks, height = layout(t)
     img = Image.new("RGB", (WIDTH, height), PAPER)
     draw = ImageDraw.Draw(img)
@@ -251,12 +237,12 @@ class CardStore:
             return key
         return None  # never made, or the file was cleaned away: draw it again
 
-    async def media_key(self, item: ContentItem) -> str:
-        digest = card_hash(item)
+    async def media_key(self, item: ContentItem, added_by: str | None = None) -> str:
+        digest = card_hash(item, added_by)
         async with self._lock:  # one drawing per item even when several ticks ask at once
             key = await asyncio.to_thread(self._known, digest)
             if key is None:
-                data = await asyncio.to_thread(render_card, item)
+                data = await asyncio.to_thread(render_card, item, added_by)
                 key = await self.media.save(data, "image/png", f"hocbac-{item.id}.png")
                 await asyncio.to_thread(self._remember, digest, key)
                 log.info("daily card drawn for %s (%s bytes)", item.id, len(data))
@@ -270,6 +256,6 @@ class CardStore:
         tmp.write_text(key)
         tmp.replace(path)
 
-    async def photo(self, item: ContentItem) -> MediaRef:
-        return MediaRef("photo", media_key=await self.media_key(item), mime="image/png",
+    async def photo(self, item: ContentItem, added_by: str | None = None) -> MediaRef:
+        return MediaRef("photo", media_key=await self.media_key(item, added_by), mime="image/png",
                         file_name=f"hocbac-{item.id}.png")

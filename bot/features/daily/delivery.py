@@ -270,7 +270,7 @@ class DailyDelivery(DailyUseCase):
             return render_daily(Today(day, item, themes.get(branch_orgs[branch_id]),
                                       names.get(item.owner_org_id or 0)))
 
-        photos = await self.card_photos({choices[a.branch_id] for a in with_card if a.branch_id is not None})
+        photos = await self.card_photos({choices[a.branch_id] for a in with_card if a.branch_id is not None}, names)
 
         def render_with_card(branch_id: int | None) -> Reply:
             # The card rides in the daily item's own message (a photo with the text as its caption when the
@@ -287,13 +287,14 @@ class DailyDelivery(DailyUseCase):
                                             ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
         return queued
 
-    async def card_photos(self, items: set[ContentItem]) -> dict[str, MediaRef]:
-        """Item id -> its large-print card. A card that cannot be drawn never costs the member the item:
-        it then goes out as text alone."""
+    async def card_photos(self, items: set[ContentItem], added_by: dict[int, str] | None = None
+                          ) -> dict[str, MediaRef]:
+        """Item id -> its large-print card (``added_by``: đảng bộ names of imported items, by org id). A card
+        that cannot be drawn never costs the member the item: it then goes out as text alone."""
         out: dict[str, MediaRef] = {}
         for item in sorted(items, key=lambda i: i.id):
             try:
-                out[item.id] = await self.cards.photo(item)
+                out[item.id] = await self.cards.photo(item, (added_by or {}).get(item.owner_org_id or 0))
             except Exception:
                 log.exception("daily: the large-print card of %s could not be drawn; sending text only", item.id)
         return out

@@ -52,7 +52,8 @@ async def today(ctx: Ctx) -> None:
     reply = render_daily(t)
     if (await ctx.svc(DailyPrefs).prefs(actor.person_id)).large_card:
         # The same card as the morning's item (drawn once, from the cache).
-        reply.media = (await delivery.card_photos({t.item})).get(t.item.id)
+        names = {t.item.owner_org_id or 0: t.added_by} if t.added_by else None
+        reply.media = (await delivery.card_photos({t.item}, names)).get(t.item.id)
     await ctx.send(reply)
 
 
