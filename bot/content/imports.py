@@ -20,7 +20,7 @@ from bot.content.render import MAX_RENDERED_CHARS, render_item
 IMPORT_CONFIDENCES: tuple[str, ...] = ("high", "medium")
 # The longest shipped quote is under 450 characters; a longer "quote" is a passage, not a daily item.
 MAX_TEXT_CHARS = 1000
-MAX_FIELD_CHARS = 300  # work, citation, source_url, lead: one line each
+MAX_FIELD_CHARS = 300  # work, citation, source_url, lead, via, source_outlet: one line each
 # Room kept for the "Do <đảng bộ> bổ sung" line the daily message adds to an imported item.
 ADDED_BY_RESERVE = 260
 
@@ -73,7 +73,7 @@ def _reason(raw: Any, allowed: Iterable[str]) -> str | None:
     text = _text(raw, "text")
     if len(text) > MAX_TEXT_CHARS:
         return f"nội dung dài {len(text)} ký tự, quá giới hạn {MAX_TEXT_CHARS} ký tự"
-    for name in ("work", "citation", "source_url", "lead"):
+    for name in ("work", "citation", "source_url", "lead", "via", "source_outlet"):
         if len(_text(raw, name)) > MAX_FIELD_CHARS:
             return f"trường {name} dài quá {MAX_FIELD_CHARS} ký tự"
     return None

@@ -93,6 +93,34 @@ async def test_link_refusals_and_wrong_code_limit(kit):
     await zl.expect("sai mã liên kết quá nhiều lần")
 
 
+@ZALO
+async def test_wrong_link_code_lockout_survives_data_erasure(kit):
+    tg = await kit.join("5203", "Kẻ Đoán Mã", on="telegram")
+    for _ in range(kit.bot.settings.join_max_failures):
+        await tg.send("/lienket 000000")
+        await tg.expect("không đúng hoặc đã hết hạn")
+    await tg.send("/lienket 000000")
+    await tg.expect("sai mã liên kết quá nhiều lần")
+    # Erasing the data makes a new person of the same Telegram account: the lockout still holds.
+    await tg.send("/xoadulieu")
+    await tg.expect("Xoá dữ liệu")
+    await tg.press("Đồng ý xoá dữ liệu")
+    await tg.expect("đã được xoá")
+    code = await kit.branch.join_code(kit.bot)
+    await tg.send(f"/start {code}")
+    await tg.expect("đã được gửi tới bí thư")
+    zl = kit.zalo_user("5204", "Người Thật")
+    await zl.send("/lienket")
+    real = (await zl.expect("Mã liên kết")).text.split("Mã liên kết của bạn: ")[1][:6]
+    await tg.send(real)  # even a right code is refused while the account is locked
+    await tg.expect("sai mã liên kết quá nhiều lần")
+    assert await person_of(kit, "telegram", "5203") != await person_of(kit, "zalo", "z5204")
+    # Another account is not locked by it.
+    other = await kit.join("5205", "Lê Bình", on="telegram")
+    await other.send("/lienket 000000")
+    await other.expect("không đúng hoặc đã hết hạn")
+
+
 @pytest.fixture
 def kit_extra():
     return {"zalo_monthly_quota": 10, "zalo_quota_warn_percent": 80}

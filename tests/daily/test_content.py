@@ -231,3 +231,44 @@ async def test_imported_item_reaches_its_dang_bo_for_a_year_and_never_another(bo
     await khach.send("/timkiem thu nghiem")
     found = await khach.expect("Hồ Chí Minh")
     assert "Mục thử nghiệm" not in found.text
+
+
+OUTLET_YAML = """\
+- id: thu-nghiem-nguon
+  kind: quote
+  text: Mục thử nghiệm có nơi trích và tên báo
+  work: Tài liệu thử nghiệm của đảng bộ
+  via: sách “Tài liệu thử nghiệm”, Nxb Thử Nghiệm
+  source_url: https://hochiminh.nhandan.vn/thu-nghiem-nguon
+  source_outlet: Báo Thử Nghiệm
+  confidence: high
+"""
+
+
+async def test_imported_item_keeps_its_via_and_source_outlet(bot, fake_tg, branch, clock):
+    """An imported item's "Trích theo" and outlet name are stored and shown, not the site's host."""
+    from datetime import date, datetime, timedelta
+
+    from bot.features.daily.delivery import DailyDelivery
+    from tests.daily.conftest import tick_at
+
+    fake_tg.limits.enabled = False
+    admin_user, _admin = await committee_admin(bot, fake_tg, branch)
+    await _upload(fake_tg, admin_user, OUTLET_YAML.encode(), "nguon.yaml")
+    await admin_user.expect("Nhập 1 mục")
+    svc = bot.app.services.get(DailyDelivery)
+    start = date(2026, 1, 5)
+    days = [start + timedelta(days=n) for n in range(366)]
+    day = None
+    for d in days:  # the first day the branch reads the imported item
+        if (await svc.today_for_branch(branch.branch_id, d)).item.id == "thu-nghiem-nguon":
+            day = d
+            break
+    assert day is not None
+    an = await join_member(bot, fake_tg, branch, 5313, "Trần Văn An")
+    await tick_at(bot, clock, datetime.combine(day, datetime.min.time()).replace(hour=6, minute=30))
+    got = await an.expect("Học Bác mỗi ngày", "Mục thử nghiệm có nơi trích")
+    lines = got.text.splitlines()
+    assert "Trích theo: sách “Tài liệu thử nghiệm”, Nxb Thử Nghiệm" in lines
+    assert "Nguồn: Báo Thử Nghiệm" in lines
+    assert "hochiminh.nhandan.vn" not in got.text

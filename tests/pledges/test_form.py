@@ -122,7 +122,7 @@ async def test_approve_then_amend_is_versioned_and_reapproved(bot, fake_tg, bran
     await binh.send("/camket")
     await binh.expect("phần bổ sung đang chờ bí thư duyệt")
     await branch.secretary.press("Duyệt phiếu")
-    await binh.expect("Phần bổ sung phiếu đăng ký năm 2026 của bạn đã được bí thư duyệt")
+    await binh.expect("Phần bổ sung phiếu đăng ký năm 2026 của đồng chí đã được bí thư duyệt")
     p = await _pledge(bot, "Lê Bình")
     assert (p.status, p.version, p.approved_version) == ("approved", 2, 2)
     async with bot.app.db.session() as s:

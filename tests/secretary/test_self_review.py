@@ -75,7 +75,9 @@ async def test_secretary_pledge_goes_to_the_committee_and_cannot_be_self_approve
     # The committee admin approves it.
     await cadmin.press("Duyệt phiếu", message=notice)
     await cadmin.expect("Đã duyệt phiếu của Nguyễn Thị Lan")
-    await sec.expect("đã được bí thư duyệt")
+    # The notice names who approved it: the committee, not the secretary (who is the author).
+    approved_notice = await sec.expect("Phiếu đăng ký năm", "của đồng chí đã được cấp ủy duyệt")
+    assert "bí thư duyệt" not in approved_notice.text
     async with bot.app.db.session() as s:
         approved = await s.get(Pledge, pledge.id)
         assert approved.status == "approved" and approved.decided_by != branch.secretary_actor.person_id
@@ -92,7 +94,7 @@ async def test_secretary_pledge_goes_to_the_deputy_when_there_is_one(bot, fake_t
     await deputy.expect("Phiếu đăng ký mới cần duyệt", "Nguyễn Thị Lan")
     await deputy.press("Duyệt phiếu")
     await deputy.expect("Đã duyệt phiếu của Nguyễn Thị Lan")
-    await sec.expect("đã được bí thư duyệt")
+    await sec.expect("của đồng chí đã được phó bí thư duyệt")
     for user in (sec, cadmin):
         assert not [m for m in user.bot_events(user.chat_key) if "Phiếu đăng ký mới cần duyệt" in m.text]
 

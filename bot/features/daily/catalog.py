@@ -62,7 +62,8 @@ def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
 
 def _row_to_item(row: ContentItemRow) -> ContentItem:
     return ContentItem(id=row.item_id, kind=row.kind, text=row.text, source_url=row.source_url, work=row.work,
-                       date=row.date, citation=row.citation, themes=tuple(row.themes or ()),
+                       date=row.date, citation=row.citation, via=row.via, source_outlet=row.source_outlet,
+                       themes=tuple(row.themes or ()),
                        occasions=tuple(row.occasions or ()), lead=row.lead, reflection=row.reflection,
                        confidence=row.confidence, also_seen=row.also_seen, note=row.note,
                        owner_org_id=row.org_id)

@@ -62,7 +62,8 @@ class DailyLibrary(DailyUseCase):
             for item in result.items:
                 s.add(ContentItemRow(org_id=org_id, item_id=item.id, kind=item.kind, text=item.text,
                                      source_url=item.source_url, work=item.work, date=item.date,
-                                     citation=item.citation, themes=list(item.themes),
+                                     citation=item.citation, via=item.via,
+                                     source_outlet=item.source_outlet, themes=list(item.themes),
                                      occasions=list(item.occasions), lead=item.lead,
                                      reflection=item.reflection,
                                      confidence=item.confidence, also_seen=item.also_seen, note=item.note,

@@ -54,6 +54,8 @@ class ContentItemRow(SQLModel, table=True):
     work: str | None = Field(default=None, max_length=500)
     date: str | None = Field(default=None, max_length=10)
     citation: str | None = Field(default=None, max_length=1000)
+    via: str | None = Field(default=None, max_length=500)  # shown as "Trích theo"
+    source_outlet: str | None = Field(default=None, max_length=500)  # the source link's label ("Nguồn")
     themes: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     occasions: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     lead: str | None = Field(default=None, max_length=500)

@@ -7,5 +7,7 @@ from bot.kernel.feature import Feature
 from bot.services.extensions import PersonalData
 
 FEATURE = Feature(name="linking", routers=(router,), models=(models.LinkCode, models.LinkFailure),
-                  erasers=(_erase_links,), personal_data=PersonalData(erased=(models.LinkCode, models.LinkFailure)),
+                  erasers=(_erase_links,),
+                  # Wrong-code records outlive /xoadulieu (counted per chat account, no text in them).
+                  personal_data=PersonalData(erased=(models.LinkCode,), by_reference=(models.LinkFailure,)),
                   catalog="zalo")

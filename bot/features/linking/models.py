@@ -24,10 +24,12 @@ class LinkCode(SQLModel, table=True):
 
 
 class LinkFailure(SQLModel, table=True):
-    """A wrong link code, for rate limiting guesses (per person)."""
+    """A wrong link code, for rate limiting guesses. Counted per chat account ("telegram:123"), not per
+    person: /xoadulieu makes a new person of the same account, and that must not reset the count."""
 
     __tablename__ = "link_failure"
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(index=True)  # no FK: survives a merge that deletes the person
+    account: str = Field(default="", max_length=90, index=True)  # channel:external id
     at: datetime = Field(default_factory=utcnow, index=True)

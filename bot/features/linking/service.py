@@ -85,26 +85,36 @@ class LinkService:
             await s.execute(update(Person).where(Person.id == actor.person_id)
                             .values(preferred_channel=channel))
 
-    async def _check_attempts(self, actor: Actor) -> None:
+    async def _account(self, actor: Actor) -> str:
+        """The chat account wrong codes are counted by (like join codes, bot/services/org.py): /xoadulieu
+        makes a new person of the same account, and that must not hand a guesser fresh attempts."""
+        async with self.deps.db.session() as s:
+            ident = await s.get(Identity, actor.identity_id)
+        if ident is None:  # no account (a person created by hand): fall back to the person
+            return f"{actor.channel}:person:{actor.person_id}"
+        return f"{ident.channel}:{ident.external_id}"[:90]
+
+    async def _check_attempts(self, account: str) -> None:
         settings = self.deps.settings
         since = self.deps.clock.now() - timedelta(minutes=settings.join_failure_window_min)
         async with self.deps.db.session() as s:
             failures = (await s.execute(select(func.count()).select_from(LinkFailure).where(
-                LinkFailure.person_id == actor.person_id, LinkFailure.at >= since))).scalar_one()
+                LinkFailure.account == account, LinkFailure.at >= since))).scalar_one()
         if failures >= settings.join_max_failures:
             raise TooManyAttempts(_("Too many wrong link codes. Please wait {minutes} minutes and try again.")
                                   .format(minutes=settings.join_failure_window_min))
 
     async def redeem(self, actor: Actor, text: str) -> LinkResult:
         """Link the account that typed ``text`` with the account that asked for the code."""
-        await self._check_attempts(actor)
+        account = await self._account(actor)
+        await self._check_attempts(account)
         now = self.deps.clock.now()
         code = normalize_link_code(text)
         async with self.deps.db.session() as s:
             row = await self._live(s, code, now) if code else None
         if row is None:
             async with self.deps.db.session() as s:  # its own transaction: it must survive the error
-                s.add(LinkFailure(person_id=actor.person_id, at=now))
+                s.add(LinkFailure(person_id=actor.person_id, account=account, at=now))
             raise InvalidInput(_("That link code is not valid or has expired. Send /lienket on your other "
                                  "account to get a new one (it is valid for 10 minutes)."))
         if row.person_id == actor.person_id:

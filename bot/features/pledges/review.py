@@ -25,6 +25,17 @@ from storage.models.people import Person
 log = logging.getLogger("hocbac.pledges")
 
 
+def _reviewer_name(role: str) -> str:
+    """Who approved a pledge, as the approval notice names them (its own call: rendered per recipient)."""
+    if role == "secretary":
+        return _("the secretary")
+    if role == "deputy":
+        return _("the deputy secretary")
+    if role == "committee":
+        return _("the Party committee")
+    return _("the administrator")
+
+
 @dataclass
 class StatusView:
     branch_name: str
@@ -87,6 +98,10 @@ class PledgeReviewing(PledgeUseCase):
             person = await s.get(Person, p.person_id)
             assert person is not None
             year = p.year
+            seat = actor.seat(p.branch_id)
+            # Name who approved it: a secretary's own pledge is approved by the deputy or the committee.
+            role = (seat.role if seat is not None and seat.role in ("secretary", "deputy")
+                    else "committee" if p.org_id in actor.admin_org_ids else "admin")
             await notify(
                 s,
                 self.deps,
@@ -94,13 +109,13 @@ class PledgeReviewing(PledgeUseCase):
                 key=f"pledge_decision:{p.id}:v{version}",
                 kind="pledge_decision",
                 render=lambda: Reply(text=(
-                    _("✅ Your pledge amendment for {year} was approved by the secretary.")
+                    _("✅ Your pledge amendment for {year} was approved by {reviewer}.")
                     if version > 1
                     else _(
-                        "✅ Your pledge for {year} was approved by the secretary. Send /camket to see "
+                        "✅ Your pledge for {year} was approved by {reviewer}. Send /camket to see "
                         "it and your progress."
                     )
-                ).format(year=year)),
+                ).format(year=year, reviewer=_reviewer_name(role))),
                 branch_id=p.branch_id,
             )
             return person.display_name
