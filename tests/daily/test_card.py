@@ -157,9 +157,9 @@ async def test_card_is_drawn_once_and_reused_by_another_worker(bot, monkeypatch)
     calls: list[str] = []
     real = card_mod.render_card
 
-    def counting(item: ContentItem) -> bytes:
+    def counting(item: ContentItem, added_by: str | None = None) -> bytes:
         calls.append(item.id)
-        return real(item)
+        return real(item, added_by)
 
     monkeypatch.setattr(card_mod, "render_card", counting)
     item = shipped_items()[0]
