@@ -112,7 +112,14 @@ async def test_committee_admin_sets_theme_in_chat(bot, fake_tg, branch):
     await user.send("/chuyende dat Tự lực, tự cường | cần kiệm liêm chính, dao-duc")
     await user.expect("Đã lưu chuyên đề năm 2026", "Tự lực, tự cường")
     await user.send("/chuyende")
-    await user.expect("Chuyên đề năm 2026", "Tự lực, tự cường", "can-kiem-liem-chinh, dao-duc")
+    # Topics read as their Vietnamese names, never as slugs.
+    reply = await user.expect("Chuyên đề năm 2026", "Tự lực, tự cường", "Cần, kiệm, liêm, chính; Đạo đức cách mạng")
+    assert "can-kiem-liem-chinh" not in reply.text and "dao-duc" not in reply.text
+    # The names as shown are accepted when setting.
+    await user.send("/chuyende dat Dân vận khéo | Dân vận; Cần, kiệm, liêm, chính")
+    await user.expect("Đã lưu chuyên đề năm 2026")
+    await user.send("/chuyende")
+    await user.expect("Dân vận; Cần, kiệm, liêm, chính")
     await user.send("/chuyende dat Sai chủ đề | khong-co-chu-de-nay")
     await user.expect("Chủ đề không có")
 

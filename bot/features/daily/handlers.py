@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.content import ContentError, ContentItem
+from bot.content.model import theme_name
 from bot.content.render import render_snippet
 from bot.features.daily.callbacks import (
     DailyDays,
@@ -118,12 +119,19 @@ async def reading_streak_line(ctx: Ctx, actor: Actor) -> str | None:
 def _topics_from(text: str, known: set[str]) -> list[str]:
     """"cần kiệm liêm chính, đạo đức" or slugs -> known theme slugs; unknown words are kept to be refused."""
     by_words = {fold(slug.replace("-", " ")): slug for slug in known}
+    # The Vietnamese names people see ("Dân vận", "Cần, kiệm, liêm, chính") are accepted too.
+    by_words.update({fold(theme_name(slug).replace(",", " ")): slug for slug in known})
     out: list[str] = []
-    for part in text.split(","):
-        words = fold(part)
+    for part in text.split(";" if ";" in text else ","):
+        words = " ".join(fold(part).replace(",", " ").split())
         if words:
             out.append(by_words.get(words, part.strip()))
     return out
+
+
+def _topic_names(slugs: list[str] | set[str]) -> str:
+    """Theme slugs as the Vietnamese names people read, in the given order."""
+    return "; ".join(theme_name(s) for s in slugs)
 
 
 @router.command("chuyende", "theme", help=lambda: _("this year's theme"))
@@ -141,9 +149,9 @@ async def theme(ctx: Ctx) -> None:
     else:
         text = _("📌 <b>Year theme {year}</b>\n{title}").format(year=t.year, title=esc(t.title))
         if t.themes:
-            text += "\n" + _("Topics: {topics}").format(topics=esc(", ".join(t.themes)))
+            text += "\n" + _("Topics: {topics}").format(topics=esc(_topic_names(t.themes)))
     if can_admin_some_org(actor):
-        known = esc(", ".join(sorted(await _known_topics(ctx, actor))))
+        known = esc(_topic_names(sorted(await _known_topics(ctx, actor), key=theme_name)))
         text += "\n\n" + _("To set it: /chuyende dat &lt;title&gt; | &lt;topic&gt;, &lt;topic&gt;\n"
                              "Topics: {known}").format(known=known)
     await ctx.reply(text)
