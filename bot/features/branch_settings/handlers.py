@@ -14,9 +14,9 @@ from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import Form, Invalid, Step
 from bot.kernel.routing import Router
-from bot.services.calendar import parse_hhmm
 from bot.services.errors import InvalidInput
 from bot.services.permissions import committee_org
+from bot.services.when import parse_time
 
 router = Router("branch_settings")
 
@@ -45,7 +45,7 @@ def _check_day(v: str) -> str | None:
 
 
 def _check_time(v: str) -> str | None:
-    return None if parse_hhmm(v) else _("Please type a time as HH:MM, e.g. 19:30.")
+    return None if parse_time(v) else _("Please type a time as HH:MM, e.g. 19:30.")
 
 
 def _months(v: str) -> list[int]:
@@ -65,7 +65,7 @@ def _check_quiet(v: str) -> str | None:
     parts = re.split(r"\s*[-–]\s*", v)
     return (
         None
-        if len(parts) == 2 and all(parse_hhmm(p) for p in parts)
+        if len(parts) == 2 and all(parse_time(p) for p in parts)
         else _("Please type quiet hours as HH:MM-HH:MM, e.g. 21:00-07:00.")
     )
 

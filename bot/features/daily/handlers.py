@@ -4,7 +4,7 @@ weekly count, linking the branch group (/lienketnhom) and importing content by u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.content import ContentError, ContentItem
@@ -31,6 +31,7 @@ from bot.messages import Button, esc
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, PermissionDenied
 from bot.services.permissions import can_admin_some_org, committee_org, import_org, is_committee_admin, is_member
+from bot.services.when import show
 from bot.text import fold
 
 router = Router("daily")
@@ -275,8 +276,9 @@ async def _pause_done(ctx: Ctx, data: dict[str, Any]) -> None:
 router.form(Form("daily_time", [AskTime("time", text_prompt(
     lambda: _("At what time should the daily lesson come? Type HH:MM, e.g. 06:30.")), max_len=20)],
     on_complete=_time_done))
-router.form(Form("daily_pause", [AskDate("until", text_prompt(
-    lambda: _("Pause until which day (inclusive)? Type DD/MM, e.g. 15/03.")),
+router.form(Form("daily_pause", [AskDate("until", lambda c, _d: _(
+    "Pause until which day (inclusive)? E.g. {example} or “chủ nhật tuần sau”.").format(
+        example=show(c.today + timedelta(days=7))),
     max_back_days=0, max_ahead_days=366, quick=False)], on_complete=_pause_done))
 
 

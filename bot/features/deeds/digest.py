@@ -13,7 +13,7 @@ from bot.i18n import _
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.permissions import can_review_deeds
-from bot.text import parse_time_of_day
+from bot.services.when import parse_time
 from storage.models.people import Person
 
 STALE_AFTER = timedelta(days=7)
@@ -23,7 +23,7 @@ DEFAULT_DIGEST_TIME = time(19, 0)
 
 
 def parse_digest_time(text: str) -> time | None:
-    return parse_time_of_day(text)
+    return parse_time(text)
 
 
 class DeedDigest(DeedUseCase):
