@@ -407,7 +407,7 @@ def check_timetable(text: str, today: date) -> str:
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         day = _calendar_day(d, mo, y, _window(today, today, None, None))
         if day < today:
-            raise passed(show(day))
+            raise passed(_("Day {day}").format(day=show(day)))
         plain = plain.replace(m.group(0), " ")
     for m in _T_QUARTER.finditer(plain):
         raw = m.group(1)
