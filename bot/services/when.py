@@ -283,14 +283,14 @@ def _time_match(text: str | None) -> re.Match[str] | None:
     return _TIME.match(_plain(text).strip(" ,.!?"))
 
 
-def _time_of(m: re.Match[str]) -> time:
+def _time_of(m: re.Match[str], example: str = TIME_EXAMPLE) -> time:
     hour = int(m.group("h"))
     minute = 30 if m.group("half") else int(m.group("m1") or m.group("m2") or 0)
     part = m.group("part")
     if hour > 23:
-        raise WhenError(_("The hour must be from 0 to 23. E.g. {example}.").format(example=TIME_EXAMPLE))
+        raise WhenError(_("The hour must be from 0 to 23. E.g. {example}.").format(example=example))
     if minute > 59:
-        raise WhenError(_("The minutes must be from 0 to 59. E.g. {example}.").format(example=TIME_EXAMPLE))
+        raise WhenError(_("The minutes must be from 0 to 59. E.g. {example}.").format(example=example))
     if part == "sang" and hour > 12:
         raise WhenError(_("{hour} o'clock is not in the morning. E.g. 7 giờ sáng or 19:00.").format(hour=hour))
     if part in ("chieu", "toi") and hour < 12:
@@ -304,13 +304,13 @@ def _time_of(m: re.Match[str]) -> time:
     return time(hour, minute)
 
 
-def read_time(text: str | None) -> time:
-    """The time of day a person typed. Raises :class:`WhenError` with what was wrong and an example."""
+def read_time(text: str | None, example: str = TIME_EXAMPLE) -> time:
+    """The time of day a person typed. Raises :class:`WhenError` with what was wrong and ``example``."""
     m = _time_match(text)
     if m is None:
         raise WhenError(_("I could not read that as a time. Please type it like {example} or 19h.").format(
-            example=TIME_EXAMPLE))
-    return _time_of(m)
+            example=example))
+    return _time_of(m, example)
 
 
 def parse_time(text: str | None) -> time | None:

@@ -10,7 +10,7 @@ from bot.services.deps import Deps
 from bot.services.directory import managed_branch
 from bot.services.errors import InvalidInput
 from bot.services.permissions import require_org_admin
-from bot.services.when import parse_time
+from bot.services.when import parse_time, read_time
 from storage.models.calendar import BranchSettings, OrgThresholds
 
 
@@ -44,9 +44,7 @@ class BranchSettingsService:
                 row.meeting_day = meeting_day
             for name, value in (("meeting_time", meeting_time), ("reminder_time", reminder_time)):
                 if value is not None:
-                    parsed = parse_time(value)
-                    if parsed is None:
-                        raise InvalidInput(_("Please type a time as HH:MM, e.g. 19:30."))
+                    parsed = read_time(value)
                     setattr(row, name, parsed.strftime("%H:%M"))
             if thematic_months is not None:
                 if not thematic_months or any(not 1 <= m <= 12 for m in thematic_months):
@@ -55,7 +53,7 @@ class BranchSettingsService:
             if quiet is not None:
                 start, end = parse_time(quiet[0]), parse_time(quiet[1])
                 if start is None or end is None:
-                    raise InvalidInput(_("Please type quiet hours as HH:MM-HH:MM, e.g. 21:00-07:00."))
+                    raise InvalidInput(_("Please type the quiet hours as a start and an end, e.g. 21:00-07:00."))
                 row.quiet_start, row.quiet_end = start.strftime("%H:%M"), end.strftime("%H:%M")
             row.updated_at = now
             s.add(row)
