@@ -276,7 +276,7 @@ async def _pause_done(ctx: Ctx, data: dict[str, Any]) -> None:
 
 
 router.form(Form("daily_time", [AskTime("time", text_prompt(
-    lambda: _("At what time should the daily lesson come? Type HH:MM, e.g. 06:30.")), max_len=20)],
+    lambda: _("At what time should the daily lesson come? E.g. 06:30 or 6h sáng.")), max_len=20)],
     on_complete=_time_done))
 router.form(Form("daily_pause", [AskDate("until", lambda c, _d: _(
     "Pause until which day (inclusive)? E.g. {example} or “chủ nhật tuần sau”.").format(
