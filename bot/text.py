@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import time
 
 # đ/Đ are letters of their own in Unicode, not d plus a combining mark, so NFD leaves them alone.
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -55,21 +54,6 @@ def pick_choice(text: str | None, labels: list[str]) -> int | None:
     heads = [i for i, label in enumerate(labels) if "," in label and fold(label.split(",", 1)[0]) == typed]
     others = [i for i, label in enumerate(labels) if fold(label.split(",", 1)[0]) == typed]
     return heads[0] if len(heads) == 1 and others == heads else None
-
-
-# "06:30", "6:30", "6h30", "6h", "06.30", "6 giờ 30", "19g30": how people type a time of day.
-_TIME_OF_DAY = re.compile(r"^\s*(\d{1,2})\s*(?:[:hg.]|giờ)\s*(\d{2})?\s*(?:phút)?\s*$", re.IGNORECASE)
-
-
-def parse_time_of_day(text: str | None) -> time | None:
-    """A typed time of day, or None when it is not one (e.g. "25:99", "sáng mai")."""
-    m = _TIME_OF_DAY.match(text or "")
-    if not m:
-        return None
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
 
 
 # C0 control characters other than tab and newline: openpyxl refuses them in a cell, PostgreSQL refuses NUL

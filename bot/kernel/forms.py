@@ -12,12 +12,13 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import _
 from bot.messages import Button, esc
 from bot.services.errors import PermissionDenied
+from bot.services.when import WhenError, read_day
 from bot.text import fold
 
 if TYPE_CHECKING:
@@ -122,33 +123,6 @@ class AskChoice(Step):
         return value
 
 
-_DATE_RE = re.compile(r"^\s*(\d{1,2})[/\-.](\d{1,2})(?:[/\-.](\d{2,4}))?\s*$")
-
-
-def parse_day(text: str, today: date) -> date | None:
-    """'hôm nay', 'hôm qua', '25/11', '25/11/2026', '2026-11-25'."""
-    folded = fold(text)
-    if folded in ("hom nay", "today"):
-        return today
-    if folded in ("hom qua", "yesterday"):
-        return today - timedelta(days=1)
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    m = _DATE_RE.match(text)
-    if not m:
-        return None
-    day, month = int(m.group(1)), int(m.group(2))
-    year = int(m.group(3)) if m.group(3) else today.year
-    if year < 100:
-        year += 2000
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 @dataclass
 class AskDate(Step):
     max_back_days: int | None = 60
@@ -162,17 +136,16 @@ class AskDate(Step):
         return [(today.isoformat(), _("Today")), ((today - timedelta(days=1)).isoformat(), _("Yesterday"))]
 
     async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
-        value = self.pressed(ctx, data, data.get("_nonce", ""))
+        value = self.pressed(ctx, data, data.get("_nonce", ""))  # a button's ISO date goes through the checks too
         today = ctx.today
-        day = date.fromisoformat(value) if value else parse_day(ctx.inbound.text or "", today)
-        if day is None:
-            raise Invalid(_("Please type a date as DD/MM, e.g. {example}.").format(example=today.strftime("%d/%m")))
-        if self.max_ahead_days is not None and day > today + timedelta(days=self.max_ahead_days):
-            raise Invalid(_("That date is in the future. Please choose a date up to today.")
-                          if self.max_ahead_days == 0 else
-                          _("That date is too far ahead."))
-        if self.max_back_days is not None and day < today - timedelta(days=self.max_back_days):
-            raise Invalid(_("That date is more than {n} days ago.").format(n=self.max_back_days))
+        try:
+            day = read_day(
+                value or ctx.inbound.text, today,
+                earliest=None if self.max_back_days is None else today - timedelta(days=self.max_back_days),
+                latest=None if self.max_ahead_days is None else today + timedelta(days=self.max_ahead_days),
+            )
+        except WhenError as exc:
+            raise Invalid(exc.message) from exc
         return day.isoformat()
 
 

@@ -11,17 +11,12 @@ from datetime import time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.text import parse_time_of_day
+from bot.services.when import parse_time
 from storage.models.calendar import BranchSettings, OrgThresholds
 
 
-def parse_hhmm(text: str) -> time | None:
-    """'19:30', '19h30', '7h', '07.00' -> time; None when not a time of day."""
-    return parse_time_of_day(text)
-
-
 def hhmm(value: str) -> time:
-    parsed = parse_hhmm(value)
+    parsed = parse_time(value)
     return parsed if parsed is not None else time(0, 0)
 
 

@@ -301,7 +301,7 @@ async def test_typed_answer_after_a_choice_list_goes_to_the_question(kit):
     await an.press("Đổi giờ nhận")
     await an.expect("mấy giờ")
     await an.send("5")  # an answer to the question, not the fifth item of the settings list
-    await an.expect("Vui lòng nhập giờ dạng HH:MM")
+    await an.expect("Tôi chưa đọc được giờ này. Đồng chí gõ giờ như 06:30")
     await an.send("05:00")
     await an.expect("Đã lưu", "05:00")
     async with kit.bot.app.db.session() as s:

@@ -106,14 +106,14 @@ async def test_bad_time_input_is_reasked(bot, fake_tg, branch):
     fake_tg.limits.enabled = False
     an = await join_member(bot, fake_tg, branch, 5203, "Trần Văn An")
     await an.send("/caidat 25:99")
-    await an.expect("Vui lòng nhập giờ dạng HH:MM, ví dụ 06:30")
+    await an.expect("Giờ phải từ 0 đến 23. Ví dụ: 06:30.")
     await an.send("/caidat")
     await an.expect("Cài đặt Học Bác mỗi ngày")
     await an.press("Đổi giờ nhận")
     await an.send("sáng mai")
-    await an.expect("Vui lòng nhập giờ dạng HH:MM, ví dụ 06:30")
-    await an.send("25:99")
-    await an.expect("Vui lòng nhập giờ dạng HH:MM, ví dụ 06:30")
+    await an.expect("Tôi chưa đọc được giờ này. Đồng chí gõ giờ như 06:30 hoặc 19h.")
+    await an.send("6:99")
+    await an.expect("Phút phải từ 0 đến 59. Ví dụ: 06:30.")
     await an.send("06:45")
     await an.expect("Đã lưu", "06:45")
     assert bot.app is not None

@@ -34,10 +34,14 @@ async def test_form_bad_inputs_are_reasked(bot, fake_tg, branch, an):
     await an.expect("quá dài (5000 ký tự)", "2000 ký tự")
     await an.send("Giúp hàng xóm dập lửa rơm")
     await an.expect("ngày nào?")
-    await an.send("25/12")  # Christmas 2026: the future
-    await an.expect("Ngày này ở tương lai")
+    await an.send("05/03")  # three days ahead
+    await an.expect("Ngày 05/03/2026 chưa tới", "ví dụ: 02/03/2026")
+    await an.send("25/12")  # typed in March: last Christmas, too long ago
+    await an.expect("Ngày 25/12/2025 đã quá 60 ngày", "từ 01/01/2026 trở đi")
     await an.send("01/12/2025")
-    await an.expect("Ngày này đã quá 60 ngày")
+    await an.expect("Ngày 01/12/2025 đã quá 60 ngày")
+    await an.send("31/02")
+    await an.expect("Tháng 2 năm 2026 chỉ có 28 ngày")
     await an.send("hôm nay")
     await an.expect("thuộc loại nào?")
     await an.press("khác")

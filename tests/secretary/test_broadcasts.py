@@ -122,8 +122,10 @@ async def test_scheduled_then_cancelled_and_scheduled_sent(bot, fake_tg, branch,
     await sec.press("Toàn chi bộ")
     await sec.expect("Khi nào gửi?")
     await sec.press("Hẹn giờ gửi")
-    await sec.expect("GG:PP NN/TT")
-    await sec.send("08:00 01/03")  # already passed
+    await sec.expect("Đồng chí gõ giờ và ngày gửi, ví dụ: 11:00 02/03/2026")
+    await sec.send("08:00 01/03")  # a day already passed
+    await sec.expect("Ngày 01/03/2026 đã qua")
+    await sec.send("8h 02/03")  # today, an hour already passed
     await sec.expect("Thời điểm đó đã qua")
     await sec.send("11:00 02/03")
     await sec.expect("Thêm nút")
@@ -141,7 +143,7 @@ async def test_scheduled_then_cancelled_and_scheduled_sent(bot, fake_tg, branch,
     await sec.press("Toàn chi bộ")
     await sec.expect("Khi nào gửi?")
     await sec.press("Hẹn giờ gửi")
-    await sec.expect("GG:PP NN/TT")
+    await sec.expect("Đồng chí gõ giờ và ngày gửi, ví dụ: 11:00 02/03/2026")
     await sec.send("10:30 02/03")
     await sec.expect("Thêm nút")
     await sec.press("Có")

@@ -69,7 +69,7 @@ async def test_meeting_rsvp_checkin_attendance_and_rates(bot, fake_tg, branch, c
     await sec.press("Chuyên đề")
     await sec.expect("Vào ngày nào?")
     await sec.send("01/03")
-    await sec.expect("Ngày đó đã qua")
+    await sec.expect("Ngày 01/03/2026 đã qua", "ví dụ: 03/03/2026")
     await sec.send("05/03")
     await sec.expect("Lúc mấy giờ?")
     await sec.send("03:00")

@@ -4,7 +4,7 @@ from datetime import time
 
 import pytest
 
-from bot.text import parse_time_of_day
+from bot.services.when import parse_time as parse_time_of_day
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

@@ -14,9 +14,9 @@ from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.forms import Form, Invalid, Step
 from bot.kernel.routing import Router
-from bot.services.calendar import parse_hhmm
 from bot.services.errors import InvalidInput
 from bot.services.permissions import committee_org
+from bot.services.when import WhenError, parse_time, read_time
 
 router = Router("branch_settings")
 
@@ -45,7 +45,11 @@ def _check_day(v: str) -> str | None:
 
 
 def _check_time(v: str) -> str | None:
-    return None if parse_hhmm(v) else _("Please type a time as HH:MM, e.g. 19:30.")
+    try:
+        read_time(v)
+    except WhenError as exc:
+        return exc.message
+    return None
 
 
 def _months(v: str) -> list[int]:
@@ -65,8 +69,8 @@ def _check_quiet(v: str) -> str | None:
     parts = re.split(r"\s*[-–]\s*", v)
     return (
         None
-        if len(parts) == 2 and all(parse_hhmm(p) for p in parts)
-        else _("Please type quiet hours as HH:MM-HH:MM, e.g. 21:00-07:00.")
+        if len(parts) == 2 and all(parse_time(p) for p in parts)
+        else _("Please type the quiet hours as a start and an end, e.g. 21:00-07:00.")
     )
 
 
@@ -103,7 +107,7 @@ router.form(
             AskSetting(
                 "day", lambda c, d: _("Day of the month of the regular meeting (1–28)?"), check=_check_day
             ),
-            AskSetting("time", lambda c, d: _("Time of the regular meeting (HH:MM)?"), check=_check_time),
+            AskSetting("time", lambda c, d: _("Time of the regular meeting? E.g. 19:30 or 19h."), check=_check_time),
             AskSetting(
                 "months",
                 lambda c, d: _("Months of the thematic meeting (e.g. 3, 6, 9, 12)?"),
@@ -116,7 +120,7 @@ router.form(
             ),
             AskSetting(
                 "remind",
-                lambda c, d: _("At what time of day should I remind you (HH:MM)?"),
+                lambda c, d: _("At what time of day should I remind you? E.g. 07:00 or 7h sáng."),
                 check=_check_time,
             ),
         ],

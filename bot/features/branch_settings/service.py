@@ -5,11 +5,12 @@ from __future__ import annotations
 from bot.i18n import _
 from bot.services import audit
 from bot.services.actor import Actor
-from bot.services.calendar import load_settings, load_thresholds, parse_hhmm
+from bot.services.calendar import load_settings, load_thresholds
 from bot.services.deps import Deps
 from bot.services.directory import managed_branch
 from bot.services.errors import InvalidInput
 from bot.services.permissions import require_org_admin
+from bot.services.when import parse_time, read_time
 from storage.models.calendar import BranchSettings, OrgThresholds
 
 
@@ -43,18 +44,16 @@ class BranchSettingsService:
                 row.meeting_day = meeting_day
             for name, value in (("meeting_time", meeting_time), ("reminder_time", reminder_time)):
                 if value is not None:
-                    parsed = parse_hhmm(value)
-                    if parsed is None:
-                        raise InvalidInput(_("Please type a time as HH:MM, e.g. 19:30."))
+                    parsed = read_time(value)
                     setattr(row, name, parsed.strftime("%H:%M"))
             if thematic_months is not None:
                 if not thematic_months or any(not 1 <= m <= 12 for m in thematic_months):
                     raise InvalidInput(_("Please list months from 1 to 12, e.g. 3, 6, 9, 12."))
                 row.thematic_months = sorted(set(thematic_months))
             if quiet is not None:
-                start, end = parse_hhmm(quiet[0]), parse_hhmm(quiet[1])
+                start, end = parse_time(quiet[0]), parse_time(quiet[1])
                 if start is None or end is None:
-                    raise InvalidInput(_("Please type quiet hours as HH:MM-HH:MM, e.g. 21:00-07:00."))
+                    raise InvalidInput(_("Please type the quiet hours as a start and an end, e.g. 21:00-07:00."))
                 row.quiet_start, row.quiet_end = start.strftime("%H:%M"), end.strftime("%H:%M")
             row.updated_at = now
             s.add(row)

@@ -29,10 +29,10 @@ from bot.kernel.forms import AskChoice, Form, Invalid, Step
 from bot.kernel.media_intake import store_media
 from bot.kernel.routing import Router
 from bot.messages import Button, esc
-from bot.services.calendar import parse_hhmm
 from bot.services.errors import InvalidInput
 from bot.services.org import OrgService
 from bot.services.permissions import can_see_committee_view, committee_org
+from bot.services.when import WhenError, read_moment, show, show_time
 
 router = Router("broadcasts")
 
@@ -102,36 +102,28 @@ class AskPick(Step):
         return sorted(picked)
 
 
-_WHEN_RE = re.compile(r"^\s*(\d{1,2}[:hH.]\d{0,2})\s+(\d{1,2})[/\-.](\d{1,2})(?:[/\-.](\d{2,4}))?\s*$")
-
-
-def parse_when(text: str, today_year: int) -> datetime | None:
-    """'19:30 25/11' or '19:30 25/11/2026' -> naive local datetime."""
-    m = _WHEN_RE.match(text or "")
-    if not m:
-        return None
-    t = parse_hhmm(m.group(1))
-    year = int(m.group(4)) if m.group(4) else today_year
-    year += 2000 if year < 100 else 0
-    try:
-        return datetime(year, int(m.group(3)), int(m.group(2)), t.hour, t.minute) if t else None
-    except ValueError:
-        return None
-
-
 @dataclass
 class AskWhen(Step):
+    """A time and a day in one message, either order: "19h 28/11", "28/11 19:30", "7 giờ tối mai"."""
+
     async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
-        when = parse_when(ctx.inbound.text or "", ctx.today.year)
-        if when is None:
-            raise Invalid(
-                _("Please type the time and date as HH:MM DD/MM, e.g. {example}.").format(
-                    example=(ctx.local_now + timedelta(hours=2)).strftime("%H:%M %d/%m")
-                )
-            )
+        today = ctx.today
+        try:
+            moment = read_moment(ctx.inbound.text, today, earliest=today)
+        except WhenError as exc:
+            raise Invalid(exc.message) from exc
+        if moment.day is None or moment.at is None:
+            raise Invalid(_("Please type both the time and the day, e.g. {example}.").format(
+                example=_when_example(ctx)))
+        when = datetime.combine(moment.day, moment.at)
         if to_utc(when, ctx.services.deps.clock.tz) <= ctx.now:
             raise Invalid(_("That time has already passed. Please choose a later time."))
         return when.isoformat()
+
+
+def _when_example(ctx: Ctx) -> str:
+    later = ctx.local_now + timedelta(hours=2)
+    return f"{show_time(later.time())} {show(later.date())}"
 
 
 def _audiences(ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -218,7 +210,8 @@ router.form(
             ),
             AskWhen(
                 "at",
-                lambda c, d: _("Type the time and date as HH:MM DD/MM:"),
+                lambda c, d: _("Type the time and the day to send it, e.g. {example}:").format(
+                    example=_when_example(c)),
                 skip_if=lambda d: d.get("when") != "later",
             ),
             AskChoice(

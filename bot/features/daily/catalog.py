@@ -24,7 +24,6 @@ from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import NotFound
 from bot.services.permissions import committee_org
-from bot.text import parse_time_of_day
 from storage.models.org import Organization
 
 
@@ -45,10 +44,7 @@ def check_library(path: Path | None = None) -> int:
     return count
 
 
-def parse_hhmm(text: str) -> int | None:
-    """"06:30", "6:30", "6h30", "6h", "06.30" -> minute of the day; anything else (e.g. "25:99") -> None."""
-    t = parse_time_of_day(text)
-    return None if t is None else t.hour * 60 + t.minute
+DAILY_EXAMPLE = "06:30"  # the example time shown when a delivery time cannot be read
 
 
 def hhmm(minute: int) -> str:

@@ -4,7 +4,7 @@ weekly count, linking the branch group (/lienketnhom) and importing content by u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.content import ContentError, ContentItem
@@ -18,7 +18,7 @@ from bot.features.daily.callbacks import (
     MarkRead,
     WeekReadsFor,
 )
-from bot.features.daily.catalog import Today, actor_org, hhmm, parse_hhmm, render_daily
+from bot.features.daily.catalog import DAILY_EXAMPLE, Today, actor_org, hhmm, render_daily
 from bot.features.daily.delivery import DailyDelivery
 from bot.features.daily.library import DailyLibrary
 from bot.features.daily.preferences import DailyPrefs, Prefs
@@ -32,6 +32,7 @@ from bot.messages import Button, esc
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, PermissionDenied
 from bot.services.permissions import can_admin_some_org, committee_org, import_org, is_committee_admin, is_member
+from bot.services.when import WhenError, read_time, show
 from bot.text import fold
 
 router = Router("daily")
@@ -259,12 +260,14 @@ async def large_card_pressed(ctx: Ctx, data: DailyLargeCard) -> None:
 
 @dataclass
 class AskTime(AskText):
-    """HH:MM, re-asked with an example on anything else ("25:99", "sáng mai")."""
+    """A time of day ("6h30", "6 giờ sáng"), re-asked with the reason and an example ("25:99", "sáng mai")."""
 
     async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
         text = await super().parse(ctx, data)
-        if parse_hhmm(text or "") is None:
-            raise Invalid(_("Please type the time as HH:MM, e.g. 06:30."))
+        try:
+            read_time(text, example=DAILY_EXAMPLE)
+        except WhenError as exc:
+            raise Invalid(exc.message) from exc
         return text
 
 
@@ -281,10 +284,11 @@ async def _pause_done(ctx: Ctx, data: dict[str, Any]) -> None:
 
 
 router.form(Form("daily_time", [AskTime("time", text_prompt(
-    lambda: _("At what time should the daily lesson come? Type HH:MM, e.g. 06:30.")), max_len=20)],
+    lambda: _("At what time should the daily lesson come? E.g. 06:30 or 6h sáng.")), max_len=20)],
     on_complete=_time_done))
-router.form(Form("daily_pause", [AskDate("until", text_prompt(
-    lambda: _("Pause until which day (inclusive)? Type DD/MM, e.g. 15/03.")),
+router.form(Form("daily_pause", [AskDate("until", lambda c, _d: _(
+    "Pause until which day (inclusive)? E.g. {example} or “chủ nhật tuần sau”.").format(
+        example=show(c.today + timedelta(days=7))),
     max_back_days=0, max_ahead_days=366, quick=False)], on_complete=_pause_done))
 
 
@@ -331,9 +335,8 @@ async def link_group(ctx: Ctx) -> None:
         return
     minute = None
     if arg:
-        minute = parse_hhmm(arg)
-        if minute is None:
-            raise InvalidInput(_("Please type the time as HH:MM, e.g. 06:30."))
+        at = read_time(arg, example=DAILY_EXAMPLE)
+        minute = at.hour * 60 + at.minute
     branch = await svc.link_group(actor, ctx.inbound.chat, minute)
     text = _("✅ This group is linked to branch {branch}. It will get the daily lesson at {time}.")
     await ctx.reply(text.format(branch=esc(branch.name), time=hhmm(await svc.group_minute(branch.id))))

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.features.daily.catalog import DailyUseCase, _insert, _not_joined, parse_hhmm
+from bot.features.daily.catalog import DAILY_EXAMPLE, DailyUseCase, _insert, _not_joined
 from bot.features.daily.models import DEFAULT_MINUTE, BranchDaily, DailyPref
 from bot.i18n import _
 from bot.kernel.callbacks import StaleButton
@@ -16,6 +16,7 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.permissions import group_link_branch, is_member, require_branch_manager
+from bot.services.when import read_time
 from storage.models.org import Branch
 
 
@@ -46,10 +47,8 @@ class DailyPrefs(DailyUseCase):
         return await self.prefs(actor.person_id)
 
     async def set_time(self, actor: Actor, text: str) -> Prefs:
-        minute = parse_hhmm(text)
-        if minute is None:
-            raise InvalidInput(_("Please type the time as HH:MM, e.g. 06:30."))
-        return await self._save(actor, minute=minute)
+        at = read_time(text, example=DAILY_EXAMPLE)
+        return await self._save(actor, minute=at.hour * 60 + at.minute)
 
     async def set_days(self, actor: Actor, days: str) -> Prefs:
         if days not in ("all", "weekdays"):

@@ -13,7 +13,7 @@ from bot.i18n import _
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
 from bot.services.permissions import can_review_deeds
-from bot.text import parse_time_of_day
+from bot.services.when import parse_time, read_time
 from storage.models.people import Person
 
 STALE_AFTER = timedelta(days=7)
@@ -22,17 +22,11 @@ STALE_AFTER = timedelta(days=7)
 DEFAULT_DIGEST_TIME = time(19, 0)
 
 
-def parse_digest_time(text: str) -> time | None:
-    return parse_time_of_day(text)
-
-
 class DeedDigest(DeedUseCase):
     async def set_digest_time(self, actor: Actor, text: str) -> time:
         if not can_review_deeds(actor):
             raise InvalidInput(_("This command is only for branch secretaries."))
-        when = parse_digest_time(text)
-        if when is None:
-            raise InvalidInput(_("Please type a time as HH:MM, e.g. 19:30."))
+        when = read_time(text)
         async with self.deps.db.session() as s:
             pref = await s.get(DeedReviewPref, actor.person_id)
             pref = pref or DeedReviewPref(person_id=actor.person_id)
@@ -47,7 +41,7 @@ class DeedDigest(DeedUseCase):
 
 async def digest_time(s: AsyncSession, person_id: int) -> time:
     pref = await s.get(DeedReviewPref, person_id)
-    return (parse_digest_time(pref.digest_time) if pref else None) or DEFAULT_DIGEST_TIME
+    return (parse_time(pref.digest_time) if pref else None) or DEFAULT_DIGEST_TIME
 
 
 async def pending_deeds(s: AsyncSession, branch_id: int) -> list[tuple[Deed, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.features.deeds.callbacks import EditDeed, KeepDeed, RecordDraft, ShareDeed, WithdrawConfirmed, WithdrawDeed
@@ -25,6 +25,7 @@ from bot.messages import Button, esc
 from bot.services.actor import Actor
 from bot.services.errors import DomainError
 from bot.services.permissions import is_member
+from bot.services.when import show_short
 from bot.text import fold
 
 router = Router("deeds")
@@ -39,9 +40,10 @@ def _text_prompt(data: dict[str, Any]) -> str:
     return _("✍️ What good deed did you do? Write it briefly (or send a voice note).")
 
 
-def _day_prompt(data: dict[str, Any]) -> str:
-    return _("📅 When was it? Press a button, or type the date (DD/MM), up to {n} days back.").format(
-        n=MAX_BACK_DAYS
+def _day_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    return _("📅 When was it? Press a button, or type the day, e.g. “hôm kia”, “thứ hai tuần trước” or "
+             "{example}, up to {n} days back.").format(
+        example=show_short(ctx.today - timedelta(days=2)), n=MAX_BACK_DAYS
     )
 
 
@@ -75,7 +77,7 @@ def _summary(data: dict[str, Any]) -> str:
 def _deed_steps() -> list[Step]:
     return [
         DeedTextStep("text", _ask(_text_prompt), max_len=MAX_TEXT, accept_voice=True),
-        AskDate("day", _ask(_day_prompt), max_back_days=MAX_BACK_DAYS, max_ahead_days=0),
+        AskDate("day", _day_prompt, max_back_days=MAX_BACK_DAYS, max_ahead_days=0),
         AskChoice(
             "category",
             _ask(lambda d: _("🏷 Which kind of good deed is it?")),
@@ -331,7 +333,7 @@ def _edit_steps() -> list[Step]:
             next=lambda d: d.get("field"),
         ),
         DeedTextStep("text", _ask(lambda d: _("Type the new text:")), max_len=MAX_TEXT, next=lambda d: DONE),
-        AskDate("day", _ask(_day_prompt), max_back_days=MAX_BACK_DAYS, max_ahead_days=0, next=lambda d: DONE),
+        AskDate("day", _day_prompt, max_back_days=MAX_BACK_DAYS, max_ahead_days=0, next=lambda d: DONE),
         AskChoice(
             "category",
             _ask(lambda d: _("🏷 Which kind of good deed is it?")),

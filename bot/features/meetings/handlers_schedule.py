@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.features.meetings.callbacks import MeetingFor, MeetingFromReminder, OneTapNotice, SendNotice
@@ -13,12 +13,12 @@ from bot.features.meetings.scheduling import MeetingScheduling, is_odd_hour, kin
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
-from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, parse_day
+from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step
 from bot.kernel.media_intake import store_media
 from bot.kernel.routing import Router
 from bot.messages import Button
-from bot.services.calendar import parse_hhmm
 from bot.services.errors import InvalidInput
+from bot.services.when import WhenError, parse_time, read_moment, read_time, show, show_time, show_with_weekday
 
 router = Router("meetings")
 
@@ -30,15 +30,37 @@ def KINDS(_c: Ctx, _d: dict[str, Any]) -> list[tuple[str, str]]:
 
 @dataclass
 class AskMeetingDate(Step):
+    """The day, and the time too when typed together ("19h 28/11", "thứ 6 tuần này 19:30")."""
+
     async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
-        day = parse_day(ctx.inbound.text or "", ctx.today)
-        if day is None:
-            raise Invalid(
-                _("Please type a date as DD/MM, e.g. {example}.").format(example=ctx.today.strftime("%d/%m"))
-            )
-        if day < ctx.today:
-            raise Invalid(_("That date is in the past. Please choose a date from today on."))
-        return day.isoformat()
+        today = ctx.today
+        try:
+            moment = read_moment(ctx.inbound.text, today, earliest=today, example=today + timedelta(days=1))
+        except WhenError as exc:
+            raise Invalid(exc.message) from exc
+        if moment.day is None:
+            raise Invalid(_("Please type the day as well, e.g. {example}.").format(
+                example=f"{show_time(moment.at)} {show(today + timedelta(days=1))}"))
+        if moment.at is not None:
+            data["time"] = _future_time(ctx, moment.day, moment.at)
+        return moment.day.isoformat()
+
+
+def _future_time(ctx: Ctx, day: date, at: time) -> str:
+    if datetime.combine(day, at) <= ctx.local_now.replace(tzinfo=None):
+        raise Invalid(_("That date and time are in the past. Please choose a later one."))
+    return show_time(at)
+
+
+def _date_prompt(ctx: Ctx, _d: dict[str, Any]) -> str:
+    tomorrow = ctx.today + timedelta(days=1)
+    return _("On which date? E.g. {example}, “{word}” or “thứ 6 tuần này”.").format(
+        example=show(tomorrow), word=_("tomorrow"))
+
+
+def _time_prompt(ctx: Ctx, d: dict[str, Any]) -> str:
+    return _("📅 {day}. At what time? E.g. 19:30 or 19h.").format(
+        day=show_with_weekday(date.fromisoformat(d["date"])))
 
 
 @dataclass
@@ -49,13 +71,11 @@ class AskMeetingTime(Step):
 
     async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
         value = self.pressed(ctx, data, data.get("_nonce", "")) or ctx.inbound.text or ""
-        t = parse_hhmm(value)
-        if t is None:
-            raise Invalid(_("Please type a time as HH:MM, e.g. 19:30."))
-        starts = datetime.combine(date.fromisoformat(data["date"]), t)
-        if starts <= ctx.local_now.replace(tzinfo=None):
-            raise Invalid(_("That date and time are in the past. Please choose a later one."))
-        return t.strftime("%H:%M")
+        try:
+            at = read_time(value)
+        except WhenError as exc:
+            raise Invalid(exc.message) from exc
+        return _future_time(ctx, date.fromisoformat(data["date"]), at)
 
 
 @dataclass
@@ -76,13 +96,13 @@ class AskDocument(Step):
 
 
 def _odd(d: dict[str, Any]) -> bool:
-    t = parse_hhmm(d.get("time") or "")
+    t = parse_time(d.get("time") or "")
     return t is not None and is_odd_hour(t)
 
 
 async def _scheduled(ctx: Ctx, data: dict[str, Any]) -> None:
     actor = ctx.require_actor()
-    t = parse_hhmm(data["time"])
+    t = parse_time(data["time"])
     assert t is not None
     m = await ctx.svc(MeetingScheduling).schedule(
         actor,
@@ -119,10 +139,8 @@ router.form(
                 choices=KINDS,
                 skip_if=lambda d: bool(d.get("kind")),
             ),
-            AskMeetingDate(
-                "date", lambda c, d: _("On which date? (DD/MM)"), skip_if=lambda d: bool(d.get("date"))
-            ),
-            AskMeetingTime("time", lambda c, d: _("At what time? (HH:MM)")),
+            AskMeetingDate("date", _date_prompt, skip_if=lambda d: bool(d.get("date"))),
+            AskMeetingTime("time", _time_prompt, skip_if=lambda d: bool(d.get("time"))),
             AskChoice(
                 "sure",
                 lambda c, d: _("A meeting at {time}: are you sure?").format(time=d.get("time")),

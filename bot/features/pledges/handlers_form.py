@@ -17,9 +17,10 @@ from bot.features.pledges.viewing import PledgeViewing
 from bot.i18n import _
 from bot.kernel.callbacks import StaleButton
 from bot.kernel.context import Ctx
-from bot.kernel.forms import DONE, AskChoice, AskText, Form
+from bot.kernel.forms import DONE, AskChoice, AskText, Form, Invalid
 from bot.kernel.routing import Router
 from bot.messages import Button, esc
+from bot.services.when import WhenError, check_timetable
 
 router = Router("pledges")
 
@@ -42,6 +43,21 @@ class AskItemField(AskText):
             items.append({})
         items[idx][self.field] = value
         return value
+
+
+@dataclass
+class AskItemWhen(AskItemField):
+    """A deed's timetable: free words ("hằng tháng", "cả năm") pass; "tháng 13/2026" or a month already
+    gone is refused with the reason and an example."""
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        typed = (ctx.inbound.text or "").strip()
+        if typed and not ctx.inbound.choice:
+            try:
+                check_timetable(typed, ctx.today)
+            except WhenError as exc:
+                raise Invalid(exc.message) from exc
+        return await super().parse(ctx, data)
 
 
 @dataclass
@@ -93,11 +109,12 @@ STEPS = [
         field="criterion",
         max_len=FIELD_MAX,
     ),
-    AskItemField(
+    AskItemWhen(
         "item_when",
-        lambda _c, d: with_example(
+        lambda c, d: with_example(
             _("Deed {n}: when? By a month, or monthly/quarterly.").format(n=_deed_no(d)),
-            _("by September 2026; monthly"),
+            _("by month {month}/{year}; quarter IV/{year}; monthly").format(
+                month=max(c.today.month, 9), year=c.today.year),
         ),
         field="when",
         max_len=FIELD_MAX,

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bot.features.pledges.callbacks import (
@@ -29,6 +29,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.forms import AskDate, AskText, Form
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
+from bot.services.when import show
 
 router = Router("pledges_secretary")
 
@@ -230,7 +231,8 @@ router.form(
         steps=[
             AskDate(
                 "deadline",
-                lambda _c, _d: _("Pledge deadline for the branch? Type a date as DD/MM/YYYY."),
+                lambda c, _d: _("Pledge deadline for the branch? Type a date, e.g. {example}.").format(
+                    example=show(c.today + timedelta(days=30))),
                 max_back_days=0,
                 max_ahead_days=400,
                 quick=False,
