@@ -146,7 +146,9 @@ async def start_deed_form(ctx: Ctx, extra: dict[str, Any] | None = None) -> None
     await ctx.forms.start("deed", {**extra, "_cats": cats, "_pledges": [[i, lab] for i, lab in pledges]})
 
 
-@router.command("viectot", "gooddeed", help=lambda: _("report a good deed"), audience="member")
+@router.command("viectot", "gooddeed", help=lambda: _("report a good deed"), audience="member",
+                phrases=("bao viec tot", "gui viec tot", "ghi viec tot", "bao cao viec tot", "ke viec tot",
+                         "viet viec tot", "ghi nhan viec tot", "nop viec tot", "them viec tot", "khai viec tot"))
 async def report(ctx: Ctx) -> None:
     await start_deed_form(ctx)
 
@@ -262,7 +264,10 @@ async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
 # --- /cuatoi, edit, withdraw ---------------------------------------------------------------------------
 
 
-@router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member")
+@router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member",
+                phrases=("viec tot cua toi", "xem viec tot", "ket qua cua toi", "thanh tich cua toi",
+                         "cac viec tot cua toi", "danh sach viec tot", "viec tot da gui", "viec tot toi da gui",
+                         "ho so viec tot"))
 async def mine(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     month, year = await ctx.svc(DeedReporting).mine(actor)
@@ -457,14 +462,16 @@ router.form(
 
 
 @router.command(
-    "neguong", "nominate", help=lambda: _("nominate a “gương người tốt” example"), audience="member"
+    "neguong", "nominate", help=lambda: _("nominate a “gương người tốt” example"), audience="member",
+    phrases=("neu guong", "de cu guong tot"),
 )
 async def nominate(ctx: Ctx) -> None:
     await ctx.forms.start("deed_nominate")
 
 
 @router.command(
-    "guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member"
+    "guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member",
+    phrases=("guong tot chi bo", "viec tot duoc bieu duong"),
 )
 async def examples(ctx: Ctx) -> None:
     rows = await ctx.svc(DeedViewing).featured(ctx.require_actor())

@@ -42,7 +42,8 @@ async def rsvp(ctx: Ctx, data: Rsvp) -> None:
     await ctx.forms.start("meeting_absence", {"meeting_id": data.meeting_id})
 
 
-@router.command("comat", "checkin", help=lambda: _("check in at a meeting: /comat CODE"), audience="member")
+@router.command("comat", "checkin", help=lambda: _("check in at a meeting: /comat CODE"), audience="member",
+                takes="code", phrases=("diem danh co mat",))
 async def check_in(ctx: Ctx) -> None:
     code = ctx.inbound.args.strip()
     if not code:

@@ -69,7 +69,7 @@ async def _join(ctx: Ctx, code: str) -> None:
                         .format(role=role, branch=esc(result.branch_name)), menu=menu_for(refreshed))
 
 
-@router.command("start", help=lambda: _("start, or join a branch with a code"), in_menu=True)
+@router.command("start", help=lambda: _("start, or join a branch with a code"), in_menu=True, phrases=("bat dau",))
 async def start(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     if ctx.inbound.args.strip():
@@ -91,7 +91,7 @@ async def start(ctx: Ctx) -> None:
     await ctx.reply(text)
 
 
-@router.command("thamgia", "join", help=lambda: _("join a branch: /thamgia CODE"))
+@router.command("thamgia", "join", help=lambda: _("join a branch: /thamgia CODE"), takes="code")
 async def join(ctx: Ctx) -> None:
     code = ctx.inbound.args.strip()
     if not code:
@@ -136,7 +136,8 @@ async def decide_join(ctx: Ctx, data: JoinDecision) -> None:
         await ctx.reply(text)
 
 
-@router.command("help", "giup", "trogiup", help=lambda: _("what I can do for you"))
+@router.command("help", "giup", "trogiup", help=lambda: _("what I can do for you"),
+                phrases=("huong dan", "huong dan su dung", "menu", "cac lenh", "danh sach lenh", "tro giup"))
 async def help_cmd(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     lines = [_("<b>What you can do</b>")]
@@ -164,7 +165,8 @@ STATUS_NAMES = {"pending": lambda: _("waiting for approval"), "active": lambda: 
                 "rejected": lambda: _("not approved"), "left": lambda: _("left")}
 
 
-@router.command("toi", "me", help=lambda: _("my profile"))
+@router.command("toi", "me", help=lambda: _("my profile"),
+                phrases=("thong tin cua toi", "ho so", "ho so cua toi", "tai khoan cua toi"))
 async def profile(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     lines = [_("👤 <b>{name}</b>").format(name=esc(actor.display_name or "?"))]
@@ -317,6 +319,6 @@ router.form(Form(
 ))
 
 
-@router.command("doiten", "rename", help=lambda: _("change the name your branch sees"))
+@router.command("doiten", "rename", help=lambda: _("change the name your branch sees"), takes="text")
 async def rename(ctx: Ctx) -> None:
     await ctx.forms.start("rename")
