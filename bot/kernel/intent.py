@@ -38,6 +38,7 @@ class Intent:
     kind: IntentKind
     command: str = ""  # the command's name, for kind "command"
     args: str = ""  # its arguments as typed (diacritics kept); the digits for kind "code"
+    tone: str = ""  # for kind "courtesy": "thanks", "greeting" or "ack" (ok, vâng, 👍)
 
     @property
     def label(self) -> str:
@@ -277,6 +278,18 @@ def _courtesy(words: list[str]) -> bool:
     return False
 
 
+_THANKS = frozenset("cam camon thank thanks tks thx ty".split())
+_GREETINGS = frozenset("chao hello helo hi alo chuc kinh".split())
+
+
+def _tone(words: list[str]) -> str:
+    if any(w in _THANKS for w in words[:2]):
+        return "thanks"
+    if words[0] in _GREETINGS or words[:2] == ["a", "lo"]:
+        return "greeting"
+    return "ack"
+
+
 def _is_question(text: str, words: list[str]) -> bool:
     if "?" in text:
         return True
@@ -340,7 +353,7 @@ def read_intent(text: str | None, table: TypedCommands) -> Intent:
     if not raw:
         return OTHER
     if _only_symbols(raw):
-        return Intent("courtesy")
+        return Intent("courtesy", tone="ack")
     m = _CODE.match(raw)
     if m:
         return Intent("code", args="".join(ch for ch in m.group(1) if ch.isdigit()))
@@ -349,7 +362,7 @@ def read_intent(text: str | None, table: TypedCommands) -> Intent:
         if _starts(words, label) and _code_arg(words[len(label) :]) and "".join(words[len(label) :]).isdigit():
             return Intent("code", args="".join(words[len(label) :]))
     if _courtesy(words):  # before commands: "rồi" is agreement, not /roi
-        return Intent("courtesy")
+        return Intent("courtesy", tone=_tone(words))
     command = _read_command(raw, words, table)
     if command is not None:
         return command

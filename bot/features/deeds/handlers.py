@@ -208,6 +208,9 @@ async def hashtag_or_photo(ctx: Ctx) -> None:
     text = inbound.text or ""
     body = _hashtag_body(text)
     media = inbound.media
+    if media and not text.strip() and as_photo(media[-1]):
+        await _photo_first(ctx)
+        return
     if body is None and not (media and text.strip() and as_photo(media[-1])):
         raise Unhandled  # free text is asked about later, after other features had their turn
     if body is None:
@@ -230,12 +233,27 @@ async def hashtag_or_photo(ctx: Ctx) -> None:
     await _ask_to_record(ctx, body, photos, "hashtag" if _hashtag_body(text) is not None else "photo")
 
 
+async def _photo_first(ctx: Ctx) -> None:
+    """A photo sent without a caption starts the good-deed form with the photo already attached: the form
+    asks what was done, then goes on as usual (the photo step shows it counted)."""
+    try:
+        key = await store_incoming(ctx, ctx.inbound.media[-1], "photo")
+    except DomainError as exc:
+        await ctx.reply("⚠️ " + esc(exc.message) + "\n" + _("Nothing was recorded."))
+        return
+    await ctx.reply(_("📷 Photo received. It will be attached to your good deed."))
+    await start_deed_form(ctx, {"photos": [key]})
+
+
 @router.fallback(priority=80)
 async def free_text(ctx: Ctx) -> None:
     _member(ctx)
     text = (ctx.inbound.text or "").strip()
-    if ctx.inbound.media or len(fold(text).split()) < 3:
-        raise Unhandled  # a greeting or "ok" is not a deed; asking about it would be a nuisance
+    intent = ctx.intent
+    if ctx.inbound.media or intent is None or intent.kind != "deed":
+        # Only what reads like something the person did is offered: a question, a request, a command or
+        # chit-chat is not a deed, and asking about it would be a nuisance (bot.kernel.intent).
+        raise Unhandled
     await _ask_to_record(ctx, text, [], "text")
 
 

@@ -129,6 +129,26 @@ class MeetingAttendance(MeetingUseCase):
             raise outcome
         return outcome
 
+    async def checkin_open(self, actor: Actor) -> bool:
+        """Whether a meeting of the person's branches takes check-in codes now (nothing is counted), so a
+        bare number typed alone can be read as the meeting's code."""
+        branch_ids = [seat.branch_id for seat in actor.active_seats()]
+        if not branch_ids:
+            return False
+        now = self.deps.clock.now()
+        async with self.deps.db.session() as s:
+            row = await s.execute(
+                select(Meeting.id)
+                .where(
+                    Meeting.branch_id.in_(branch_ids),
+                    Meeting.cancelled_at.is_(None),
+                    Meeting.starts_at <= now + CHECKIN_BEFORE,
+                    Meeting.starts_at >= now - CHECKIN_AFTER,
+                )
+                .limit(1)
+            )
+            return row.first() is not None
+
     async def _try_code(
         self, s: AsyncSession, person_id: int, branch_ids: list[int], code: str, now: datetime
     ) -> Meeting | DomainError:

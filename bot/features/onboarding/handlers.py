@@ -118,6 +118,44 @@ async def code_typed(ctx: Ctx) -> None:
                       "e.g. ABCD2345."))
 
 
+@router.fallback(priority=20)
+async def courtesy(ctx: Ctx) -> None:
+    """Thanks, a greeting, "ok" or a thumbs-up get a short courteous answer (never an error or a deed)."""
+    intent = ctx.intent
+    if intent is None or intent.kind != "courtesy":
+        raise Unhandled
+    if intent.tone == "thanks":
+        text = _("You are welcome, comrade. Wishing you a good day!")
+    elif intent.tone == "greeting":
+        text = _("Hello, comrade! Type “hôm nay” for today's lesson, or send /help to see what you can do.")
+    else:
+        text = _("🙏 Noted, comrade.")
+    await ctx.reply(text)
+
+
+@router.fallback(priority=90)
+async def not_understood(ctx: Ctx) -> None:
+    """A question, a request or chit-chat that no feature took: say what can be typed, instead of a bare
+    "not understood" (and never offer it as a good deed)."""
+    if ctx.intent is None or ctx.inbound.media:
+        raise Unhandled
+    actor = ctx.require_actor()
+    if not is_member(actor):
+        raise Unhandled
+    await ctx.reply(
+        _(
+            "Sorry, I did not quite understand, comrade. You can type, for example:\n"
+            "• “hôm nay”: today's lesson\n"
+            "• “việc tốt”: report a good deed (or just send a photo of it)\n"
+            "• “của tôi”: your good deeds\n"
+            "• “tìm tiết kiệm”: search the teachings\n"
+            "• “có mặt 123456”: check in at a meeting with its code\n"
+            "Send /help to see everything."
+        ),
+        menu=menu_for(actor),
+    )
+
+
 def join_buttons(membership_id: int) -> list[list[Button]]:
     return [[Button(_("✅ Approve"), JoinDecision("ok", membership_id).pack()),
              Button(_("❌ Reject"), JoinDecision("no", membership_id).pack())]]
