@@ -4,11 +4,11 @@
 
 Reads tests/data/router_messages.yaml (text -> expected route), reads each message with
 ``bot.kernel.intent.read_intent`` over the commands the installed features declare, and prints the share
-routed right per label and overall against the 95% target, and how many command-labelled messages were
-taken for a good deed (the target is none). ``--old`` also scores the routing before this change,
-reproduced from the old dispatcher: a whole message equal to a command's name or alias with the spaces
-taken out was that command, six digits were a link code, and any other message of three words or more was
-offered as a good deed.
+routed right per label (a command with the arguments the list expects) and overall against the 95%
+target, and how many command-labelled messages were taken for a good deed (the target is none). ``--old``
+also scores the routing before this change, reproduced from the old dispatcher: a whole message equal to
+a command's name or alias with the spaces taken out was that command (its arguments were never passed),
+six digits were a link code, and any other message of three words or more was offered as a good deed.
 """
 
 from __future__ import annotations
@@ -38,48 +38,55 @@ def load() -> list[dict[str, Any]]:
     return list(yaml.safe_load(DATA.read_text(encoding="utf-8")))
 
 
-def new_route(registry: Registry) -> Callable[[str], str]:
-    return lambda text: read_intent(text, registry.typed).label
+Route = Callable[[str], tuple[str, str]]  # text -> (label, arguments)
 
 
-def old_route(registry: Registry) -> Callable[[str], str]:
-    def route(text: str) -> str:
-        folded = fold(text)
-        spec = registry.commands.get(folded.replace(" ", "")) if folded and len(text) <= 40 else None
-        if spec is not None:
-            return f"command:{spec.name}"
-        digits = "".join(ch for ch in text if ch not in " -.")
-        if digits.isdigit() and len(digits) == 6:
-            return "code"  # the old link-code fallback (it took six digits only, and for linking)
-        if len(folded.split()) >= 3:
-            return "deed"
-        return "other"  # "I did not understand that" / "cannot handle this kind of message"
+def new_route(registry: Registry) -> Route:
+    def route(text: str) -> tuple[str, str]:
+        intent = read_intent(text, registry.typed)
+        return intent.label, intent.args
 
     return route
 
 
-def score(rows: list[dict[str, Any]], route: Callable[[str], str]) -> tuple[float, int, dict[str, list[int]],
+def old_route(registry: Registry) -> Route:
+    def route(text: str) -> tuple[str, str]:
+        folded = fold(text)
+        spec = registry.commands.get(folded.replace(" ", "")) if folded and len(text) <= 40 else None
+        if spec is not None:
+            return f"command:{spec.name}", ""  # no arguments were ever passed without a slash
+        digits = "".join(ch for ch in text if ch not in " -.")
+        if digits.isdigit() and len(digits) == 6:
+            return "code", digits  # the old link-code fallback (it took six digits only, and for linking)
+        if len(folded.split()) >= 3:
+            return "deed", ""
+        return "other", ""  # "I did not understand that" / "cannot handle this kind of message"
+
+    return route
+
+
+def score(rows: list[dict[str, Any]], route: Route) -> tuple[float, int, dict[str, list[int]],
                                                                             list[tuple[str, str, str]]]:
     per: dict[str, list[int]] = {}
     misses: list[tuple[str, str, str]] = []
     commands_as_deeds = 0
     for row in rows:
         want = row["route"]
-        got = route(row["text"])
+        got, args = route(row["text"])
         group = "command" if want.startswith("command:") else want
-        ok = got == want
+        ok = got == want and ("args" not in row or args == str(row["args"]))
         per.setdefault(group, [0, 0])
         per[group][0] += ok
         per[group][1] += 1
         if not ok:
-            misses.append((row["text"], want, got))
+            misses.append((row["text"], want, f"{got} {args!r}" if args else got))
         if want.startswith("command:") and got == "deed":
             commands_as_deeds += 1
     right = sum(v[0] for v in per.values())
     return right / len(rows), commands_as_deeds, per, misses
 
 
-def report(name: str, rows: list[dict[str, Any]], route: Callable[[str], str], show_misses: bool) -> float:
+def report(name: str, rows: list[dict[str, Any]], route: Route, show_misses: bool) -> float:
     overall, as_deeds, per, misses = score(rows, route)
     print(f"\n{name}: {len(rows)} messages")
     for group, (ok, n) in sorted(per.items()):

@@ -253,10 +253,11 @@ def _accept(text: str, words: list[str], start: int, hit: tuple[CommandSpec, int
     if spec.takes == "text":
         return Intent("command", spec.name, _rest_of(text, start + n))
     if spec.takes == "code":
-        if not rest:
+        code = [w for w in rest if w not in _FILLER]  # "co mat a 4521"
+        if not code:
             return Intent("command", spec.name)
-        if _code_arg(rest):
-            return Intent("command", spec.name, "".join(rest))
+        if _code_arg(code):
+            return Intent("command", spec.name, "".join(code))
         # "lam sao de lien ket Zalo voi Telegram": the command itself explains how (and asks for the code)
         return Intent("command", spec.name) if how_to else None
     if all(w in _FILLER for w in rest):
@@ -285,7 +286,7 @@ _GREETINGS = frozenset("chao hello helo hi alo chuc kinh".split())
 def _tone(words: list[str]) -> str:
     if any(w in _THANKS for w in words[:2]):
         return "thanks"
-    if words[0] in _GREETINGS or words[:2] == ["a", "lo"]:
+    if any(w in _GREETINGS for w in words[:2]) or words[:2] == ["a", "lo"]:
         return "greeting"
     return "ack"
 
