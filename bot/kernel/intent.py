@@ -108,7 +108,7 @@ _ACTIONS = tuple(
 _WEAK_ACTIONS = frozenset({("lam",), ("di",), ("ho",), ("may",), ("dan",), ("dat",), ("do",),
                            ("trong",), ("danh",), ("tap",), ("nhan",), ("giao",), ("chuyen",), ("dong",),
                            ("nop",), ("bo",), ("cho",), ("chat",), ("keo",), ("cat",), ("tang",), ("dieu",),
-                           ("chuan", "bi"), ("chong",), ("gom",), ("cong",), ("tang",)})
+                           ("chuan", "bi"), ("day",), ("chong",), ("gom",), ("cong",), ("tang",)})
 _PAST = tuple(
     p.split()
     for p in (
@@ -132,7 +132,7 @@ _REQUEST_HEADS = tuple(
     for p in (
         "toi muon", "em muon", "minh muon", "chau muon", "con muon", "bac muon", "muon", "cho toi", "cho em",
         "cho minh", "cho chau", "cho con", "xin", "lam on", "vui long", "hay", "giup toi", "giup em",
-        "giup minh", "giup voi", "toi can", "can", "nho", "de nghi", "yeu cau",
+        "giup minh", "giup voi", "cho hoi", "cho toi hoi", "toi can", "can", "nho", "de nghi", "yeu cau",
         "bot oi", "ad oi", "admin oi", "huong dan toi", "chi toi", "bao cho toi", "gui cho toi", "xem",
         "mo", "tim", "tra cuu", "doc", "coi",
     )
@@ -271,6 +271,9 @@ def _accept(text: str, words: list[str], start: int, hit: tuple[CommandSpec, int
 def _courtesy(words: list[str]) -> bool:
     if words[:1] == ["chuc"] and len(words) <= 12:  # "Chúc các đồng chí buổi tối vui vẻ", "chúc mừng…"
         return True
+    # Courtesy words mixed in any order: "vâng cảm ơn", "dạ em cảm ơn", "xin chào các đồng chí".
+    if len(words) <= 8 and any(w in _COURTESY_CORE for w in words) and all(w in _COURTESY_WORDS for w in words):
+        return True
     for head in sorted(_COURTESY_HEADS, key=len, reverse=True):
         if _starts(words, head):
             rest = words[len(head) :]
@@ -279,6 +282,8 @@ def _courtesy(words: list[str]) -> bool:
     return False
 
 
+_COURTESY_CORE = frozenset("cam camon thank thanks tks thx chao hello hi alo ok oke okay okie oki vang".split())
+_COURTESY_WORDS = frozenset(w for head in _COURTESY_HEADS for w in head) | _COURTESY_TAIL | _FILLER | {"cac"}
 _THANKS = frozenset("cam camon thank thanks tks thx ty".split())
 _GREETINGS = frozenset("chao hello helo hi alo chuc kinh".split())
 
@@ -343,7 +348,8 @@ def _reads_as_deed(words: list[str]) -> bool:
         return False  # "tôi không nhận được bài" is a complaint; "nhắc các cháu không đốt pháo" a deed
     if action >= 0:
         return True
-    if len(words) >= 4 and words[:2] != ["dong", "chi"] and any(_starts(words, list(w)) for w in _WEAK_ACTIONS):
+    starts_with_verb = any(_starts(words, list(w)) for w in _WEAK_ACTIONS)
+    if len(words) >= 4 and starts_with_verb and words[:2] not in (["dong", "chi"], ["day", "la"]):
         return True  # a message that starts with its verb: "Cõng bà cụ qua…", "Trồng 10 cây…"
     return _weak_action_after_past(words) and len(words) >= 3
 
