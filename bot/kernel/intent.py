@@ -51,6 +51,8 @@ OTHER = Intent("other")
 # --- word lists (folded: lower case, no diacritics) -------------------------------------------------------
 
 # Words that may surround a command without changing it: "hom nay nhe", "cua toi a", "giup voi".
+_OBJECTS = frozenset("chi bo dang vien".split())  # "roi chi bo", "bao cao chi bo", "thanh vien chi bo"
+_FOUND = frozenset("duoc thay giup ra".split())  # after "tìm": something found or done, not a search
 _FILLER = frozenset(
     "a ah ak nhe nha nhen nhá di voi giup gium toi minh em chau con bac oi bot ad admin xem dau nao gi co "
     "khong ko k hong duoc dc the thi sao nay chut cai cua va luon ngay lai ha vay day".split()
@@ -83,7 +85,7 @@ _COURTESY_HEADS = tuple(
 _COURTESY_TAIL = frozenset(
     "a ah nhe nha nhieu lam rat nhieu bot ad admin dong chi bi thu anh chi em bac co chu ban moi nguoi ca "
     "nha chi bo buoi sang trua chieu toi ngay moi tot lanh tuan vui ve nhe nhe suc khoe ak vang da voi thay "
-    "hoc bac minh con chau a roi nhan thong tin duoc roi nha hieu".split()
+    "hoc bac minh con chau a roi nhan thong tin duoc roi nha hieu bao".split()
 )
 
 # What a person did. Folded, so "don" is dọn or đón: both are deeds.
@@ -100,13 +102,13 @@ _ACTIONS = tuple(
         "doc sach", "doc bao cho", "mua giup", "mua thuoc", "mua qua", "lam", "di", "cho", "cap cuu", "can thiep",
         "bao tin", "tim giup", "hoi tham", "ket nghia", "do dau", "nhan do dau", "ung cuu", "chong", "dap", "be tong",
         "lam duong", "gom", "xuc", "chat", "ho", "tro giup", "chia se", "may", "vot", "keo", "lau nha", "lau don",
-        "rua", "phun", "dieu", "cat", "chat cay", "don tre", "trong", "danh", "tap", "huan luyen", "nhan", "giao",
+        "rua", "phun", "dieu", "cat", "chat cay", "don tre", "trong", "danh", "tap", "huan luyen", "giao",
         "chuyen", "dong", "nop", "trong nom", "bo", "chuan bi",
     )
 )
 # Ambiguous single words that only count next to a past or time marker ("đã làm", "hôm nay đi").
 _WEAK_ACTIONS = frozenset({("lam",), ("di",), ("ho",), ("may",), ("dan",), ("dat",), ("do",),
-                           ("trong",), ("danh",), ("tap",), ("nhan",), ("giao",), ("chuyen",), ("dong",),
+                           ("trong",), ("danh",), ("tap",), ("giao",), ("chuyen",), ("dong",),
                            ("nop",), ("bo",), ("cho",), ("chat",), ("keo",), ("cat",), ("tang",), ("dieu",),
                            ("chuan", "bi"), ("day",), ("chong",), ("gom",), ("cong",), ("tang",)})
 _PAST = tuple(
@@ -251,6 +253,8 @@ def _accept(text: str, words: list[str], start: int, hit: tuple[CommandSpec, int
     spec, n = hit
     rest = words[start + n :]
     if spec.takes == "text":
+        if rest[:1] and rest[0] in _FOUND:
+            return None  # "tìm được ví rơi, trả lại…", "tìm giúp…": an account, not a search
         return Intent("command", spec.name, _rest_of(text, start + n))
     if spec.takes == "code":
         code = [w for w in rest if w not in _FILLER]  # "co mat a 4521"
@@ -260,7 +264,7 @@ def _accept(text: str, words: list[str], start: int, hit: tuple[CommandSpec, int
             return Intent("command", spec.name, "".join(code))
         # "lam sao de lien ket Zalo voi Telegram": the command itself explains how (and asks for the code)
         return Intent("command", spec.name) if how_to else None
-    if all(w in _FILLER for w in rest):
+    if all(w in _FILLER or w in _OBJECTS for w in rest):
         return Intent("command", spec.name)
     return None
 
@@ -269,6 +273,8 @@ def _accept(text: str, words: list[str], start: int, hit: tuple[CommandSpec, int
 
 
 def _courtesy(words: list[str]) -> bool:
+    if words[:1] == ["roi"] and any(w not in _FILLER for w in words[1:]):
+        return False  # "rồi" is agreement, but "roi chi bo" is "rời chi bộ" (/roi, which asks first)
     if words[:1] == ["chuc"] and len(words) <= 12:  # "Chúc các đồng chí buổi tối vui vẻ", "chúc mừng…"
         return True
     # Courtesy words mixed in any order: "vâng cảm ơn", "dạ em cảm ơn", "xin chào các đồng chí".
@@ -310,6 +316,8 @@ def _is_question(text: str, words: list[str]) -> bool:
 
 
 def _is_request(words: list[str]) -> bool:
+    if words[:1] == ["tim"] and words[1:2] and words[1] in _FOUND:
+        return False  # "tìm được…", "tìm giúp…" tell what was done
     return any(_starts(words, p) for p in _REQUEST_HEADS)
 
 
