@@ -73,6 +73,8 @@ async def test_bare_code_and_co_mat_check_in(kit, clock):
     await binh.expect("Giấy mời sinh hoạt")
     async with kit.bot.app.db.session() as s:
         m = (await s.execute(select(Meeting))).scalars().one()
+    await an.send(m.checkin_code)  # days before the meeting: when the code works, never a link-code error
+    await an.expect("Mã điểm danh chỉ dùng được từ 19:00 đến 21:30 ngày 05/03/2026")
     clock.set(datetime(2026, 3, 5, 19, 35, tzinfo=TZ))
     wrong = "0000" if m.checkin_code != "0000" else "1111"
     await an.send(wrong)  # a wrong bare code counts as a try, like /comat

@@ -58,13 +58,14 @@ async def check_in(ctx: Ctx) -> None:
 async def bare_code(ctx: Ctx) -> None:
     """A number typed alone ("3887") by a member is the code the secretary read out: while a meeting is
     open for check-in it checks the member in (the same use case as /comat, with its attempt limits).
-    Outside the window the member is told when the code works; six digits then may still be a link code."""
+    With a meeting within a week the member is told when its code works; with none, six digits may still
+    be a /lienket code, and any other number gets "no meeting is open"."""
     intent = ctx.intent
     actor = ctx.actor
     if intent is None or intent.kind != "code" or actor is None or not is_member(actor):
         raise Unhandled
-    attendance = ctx.svc(MeetingAttendance)
-    if not await attendance.checkin_open(actor) and len(intent.args) == LINK_CODE_DIGITS:
+    state = await ctx.svc(MeetingAttendance).checkin_state(actor)
+    if state == "none" and len(intent.args) == LINK_CODE_DIGITS:
         raise Unhandled
     await _check_in(ctx, intent.args)
 
