@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.devtools.emulator.telegram_state import tiny_png
 from bot.features.deeds.models import Deed
 from bot.features.meetings.models import Attendance, Meeting
+from bot.services.media import MediaStore
 from tests.conftest import TZ
 from tests.conversations.test_both_channels import no_tags
 from tests.conversations.test_member_flows_both import _schedule_meeting
@@ -59,6 +60,19 @@ async def test_captionless_photo_starts_a_deed_with_the_photo(kit):
     assert deed.photo_keys == [hashlib.sha256(PHOTO).hexdigest()]
     assert "chưa xử lý được loại tin nhắn" not in _said(an)
     no_tags(an)
+
+
+@BOTH
+async def test_captionless_photo_then_cancel_keeps_nothing(kit):
+    an = await kit.join("5607", "Trần Văn An")
+    photo = tiny_png(7, 3)
+    await an.send_photo(photo)
+    await an.expect("Đồng chí đã làm việc tốt gì?")
+    await an.send("/huy")
+    await an.expect("Đã huỷ")
+    key = hashlib.sha256(photo).hexdigest()
+    assert not kit.bot.app.services.get(MediaStore).exists(key)  # the form's new photo went with it
+    assert await _deeds(kit) == []
 
 
 @BOTH

@@ -12,14 +12,21 @@ from typing import Any
 from bot.features.deeds.callbacks import EditDeed, KeepDeed, RecordDraft, ShareDeed, WithdrawConfirmed, WithdrawDeed
 from bot.features.deeds.cards import deed_card, status_icon, status_label
 from bot.features.deeds.categories import DeedCategories
-from bot.features.deeds.intake import DeedPhotoStep, DeedTextStep, as_photo, send_receipt, store_incoming
+from bot.features.deeds.intake import (
+    DeedPhotoStep,
+    DeedTextStep,
+    as_photo,
+    send_receipt,
+    store_incoming,
+    store_incoming_fresh,
+)
 from bot.features.deeds.models import DeedStatus, ShareConsent
 from bot.features.deeds.reporting import MAX_BACK_DAYS, MAX_PHOTOS, MAX_TEXT, DeedInput, DeedReporting, cut_text
 from bot.features.deeds.sharing import DeedSharing
 from bot.features.deeds.viewing import DeedViewing
 from bot.i18n import _
 from bot.kernel.context import Ctx
-from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form, Step
+from bot.kernel.forms import DONE, UPLOADS, AskChoice, AskDate, AskText, Form, Step
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
 from bot.services.actor import Actor
@@ -237,12 +244,13 @@ async def _photo_first(ctx: Ctx) -> None:
     """A photo sent without a caption starts the good-deed form with the photo already attached: the form
     asks what was done, then goes on as usual (the photo step shows it counted)."""
     try:
-        key = await store_incoming(ctx, ctx.inbound.media[-1], "photo")
+        key, fresh = await store_incoming_fresh(ctx, ctx.inbound.media[-1], "photo")
     except DomainError as exc:
         await ctx.reply("⚠️ " + esc(exc.message) + "\n" + _("Nothing was recorded."))
         return
     await ctx.reply(_("📷 Photo received. It will be attached to your good deed."))
-    await start_deed_form(ctx, {"photos": [key]})
+    # A new file is the form's: if the form is left unsaved (/huy, another command), it is removed again.
+    await start_deed_form(ctx, {"photos": [key], UPLOADS: [key] if fresh else []})
 
 
 @router.fallback(priority=80)
