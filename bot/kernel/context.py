@@ -20,6 +20,7 @@ from bot.services.errors import PermissionDenied
 
 if TYPE_CHECKING:
     from bot.kernel.forms import FormRunner
+    from bot.kernel.intent import Intent
     from bot.kernel.routing import Registry
     from bot.messages import Inbound
 
@@ -44,6 +45,7 @@ class Ctx:
     sent: list[SentMessage] = field(default_factory=list)
     replies: int = 0  # replies sent so far for this update: the index in a queued reply's outbox key
     reply_queued: bool = False  # one went to the outbox; the later ones follow it there, in order
+    intent: Intent | None = None  # how a typed message without slash was read (bot.kernel.intent)
 
     # --- access ---
 

@@ -20,6 +20,7 @@ from bot.i18n import _, use_locale
 from bot.kernel.callbacks import StaleButton
 from bot.kernel.clean import clean_inbound
 from bot.kernel.context import Ctx
+from bot.kernel.intent import read_intent
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
 from bot.messages import Inbound, esc
 from bot.services.actor import Actor
@@ -209,22 +210,26 @@ class Dispatcher:
         if inbound.command:
             return self.registry.commands.get(inbound.command)
         text = inbound.text or ""
-        if not text or len(text) > 40 or inbound.media:
+        if not text or inbound.media:
             return None  # a photo's caption is never a typed command
         label_cmd = all_labels().get(text.strip())
         if label_cmd:
             return self.registry.commands.get(label_cmd)
-        # Zalo and elderly members type commands without slash or diacritics: "hom nay", "viec tot".
         folded = fold(text)
-        if ctx.forms.active or not folded:
-            return None
-        compact = folded.replace(" ", "")
-        spec = self.registry.commands.get(compact)
-        if spec is not None:
-            return spec
+        if ctx.forms.active or not (folded or text.strip()):
+            return None  # an open form gets the message as its answer
         label_folded = {fold(label): cmd for label, cmd in all_labels().items()}
         cmd = label_folded.get(folded)
-        return self.registry.commands.get(cmd) if cmd else None
+        if cmd and cmd in self.registry.commands:
+            return self.registry.commands[cmd]
+        # Zalo and elderly members type commands without slash or diacritics, with their arguments:
+        # "hom nay", "co mat 1234", "tim kiem tiet kiem". The reading also tells the fallbacks whether the
+        # message is a code, thanks or a greeting, an account of a deed, or something else.
+        ctx.intent = read_intent(text, self.registry.typed)
+        if ctx.intent.kind != "command":
+            return None
+        inbound.args = ctx.intent.args
+        return self.registry.commands.get(ctx.intent.command)
 
     async def _run_command(self, ctx: Ctx, spec: CommandSpec) -> None:
         actor = ctx.actor

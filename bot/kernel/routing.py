@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from bot.kernel.callbacks import CallbackData, prefix_of
+from bot.kernel.intent import TypedCommands
 from bot.services.permissions import CommandAudience as Audience
 
 if TYPE_CHECKING:
     from bot.kernel.context import Ctx
     from bot.kernel.forms import Form
 
+Takes = Literal["", "code", "text"]
 HandlerFn = Callable[["Ctx"], Awaitable[None]]
 ButtonFn = Callable[["Ctx", Any], Awaitable[None]]  # gets the parsed CallbackData value
 
@@ -31,6 +33,10 @@ class CommandSpec:
     in_menu: bool = True  # listed in Telegram's command menu (setMyCommands)
     groups: bool = False  # also answered in group chats
     router: str = ""
+    # How people type it without a slash, beyond its name and aliases ("tim", "viec tot cua toi"), and what
+    # may follow it then: "" nothing (only polite words), "code" one code ("co mat 1234"), "text" anything.
+    phrases: tuple[str, ...] = ()
+    takes: Takes = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +70,15 @@ class Router:
         audience: Audience = "all",
         in_menu: bool = True,
         groups: bool = False,
+        phrases: tuple[str, ...] = (),
+        takes: Takes = "",
     ) -> Callable[[HandlerFn], HandlerFn]:
+        """``phrases`` and ``takes``: how the command is typed without a slash (``bot.kernel.intent``)."""
+
         def deco(fn: HandlerFn) -> HandlerFn:
-            self.commands.append(CommandSpec(name, fn, aliases, help, audience, in_menu, groups, self.name))
+            self.commands.append(
+                CommandSpec(name, fn, aliases, help, audience, in_menu, groups, self.name, phrases, takes)
+            )
             return fn
 
         return deco
@@ -131,6 +143,7 @@ class Registry:
                 self.forms[form.name] = form
             self.fallbacks.extend(router.fallbacks)
         self.fallbacks.sort(key=lambda f: f.priority)
+        self.typed = TypedCommands.build(self.commands)  # a phrase declared twice stops the boot
 
     def find_button(self, data: str) -> ButtonSpec | None:
         return self.buttons.get(prefix_of(data))

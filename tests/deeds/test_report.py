@@ -106,8 +106,11 @@ async def test_free_text_asks_and_no_records_nothing(bot, fake_tg, branch, an):
     await an.press_data(old, an.last)
     await an.expect("Câu hỏi này đã đóng")
     assert await deeds(bot) == []
-    await an.send("Vâng ạ")  # chit-chat is not asked about
-    await an.expect("Mình chưa hiểu")
+    await an.send("Vâng ạ")  # agreement is not asked about: a short courteous answer
+    await an.expect("Vâng ạ, đã rõ")
+    await an.send("Cho tôi hỏi cách gửi ảnh")  # a question is not a deed either
+    await an.expect("Đồng chí có thể gõ")
+    assert await deeds(bot) == []
 
 
 async def test_cuatoi_edit_and_withdraw(bot, fake_tg, branch, an):

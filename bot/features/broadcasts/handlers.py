@@ -233,7 +233,8 @@ async def _start(ctx: Ctx, branch_id: int) -> None:
     )
 
 
-@router.command("thongbao", "notice", help=lambda: _("send a notice to the branch"), audience="manager")
+@router.command("thongbao", "notice", help=lambda: _("send a notice to the branch"), audience="manager",
+                phrases=("gui thong bao",))
 async def notice(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     org_id = committee_org(actor)

@@ -46,7 +46,9 @@ IMPORT_SUFFIXES = (".yaml", ".yml", ".csv")
 # --- reading ---------------------------------------------------------------------------------------
 
 
-@router.command("homnay", "today", help=lambda: _("today's lesson"), audience="member")
+@router.command("homnay", "today", help=lambda: _("today's lesson"), audience="member",
+                phrases=("bai hom nay", "bai hoc hom nay", "loi bac hom nay", "hoc bac hom nay", "bai hoc",
+                         "hoc hom nay", "noi dung hom nay", "bai doc hom nay", "bai cua hom nay"))
 async def today(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     delivery = ctx.svc(DailyDelivery)
@@ -59,7 +61,8 @@ async def today(ctx: Ctx) -> None:
     await ctx.send(reply)
 
 
-@router.command("ngaunhien", "random", help=lambda: _("another teaching, chosen at random"))
+@router.command("ngaunhien", "random", help=lambda: _("another teaching, chosen at random"),
+                phrases=("bai khac", "them bai", "bai ngau nhien", "mot bai khac", "them bai khac"))
 async def random_item(ctx: Ctx) -> None:
     lib = ctx.svc(DailyLibrary)
     item = await lib.random_item(ctx.require_actor())
@@ -75,7 +78,9 @@ def _snippet(item: ContentItem, added_by: str | None = None) -> str:
     return snippet
 
 
-@router.command("timkiem", "search", help=lambda: _("search the teachings: /timkiem keyword"))
+@router.command("timkiem", "search", help=lambda: _("search the teachings: /timkiem keyword"), takes="text",
+                phrases=("tim", "tim bai", "tim bai ve", "tim kiem bai", "tim kiem ve", "tim ve", "tra cuu",
+                         "tra cuu ve", "tim loi bac", "tim loi bac ve"))
 async def search(ctx: Ctx) -> None:
     query = ctx.inbound.args.strip()
     if not query:
@@ -135,7 +140,7 @@ def _topic_names(slugs: list[str] | set[str]) -> str:
     return "; ".join(theme_name(s) for s in slugs)
 
 
-@router.command("chuyende", "theme", help=lambda: _("this year's theme"))
+@router.command("chuyende", "theme", help=lambda: _("this year's theme"), phrases=("chuyen de nam nay",))
 async def theme(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     args = ctx.inbound.args.strip()

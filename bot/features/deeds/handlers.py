@@ -12,14 +12,21 @@ from typing import Any
 from bot.features.deeds.callbacks import EditDeed, KeepDeed, RecordDraft, ShareDeed, WithdrawConfirmed, WithdrawDeed
 from bot.features.deeds.cards import deed_card, status_icon, status_label
 from bot.features.deeds.categories import DeedCategories
-from bot.features.deeds.intake import DeedPhotoStep, DeedTextStep, as_photo, send_receipt, store_incoming
+from bot.features.deeds.intake import (
+    DeedPhotoStep,
+    DeedTextStep,
+    as_photo,
+    send_receipt,
+    store_incoming,
+    store_incoming_fresh,
+)
 from bot.features.deeds.models import DeedStatus, ShareConsent
 from bot.features.deeds.reporting import MAX_BACK_DAYS, MAX_PHOTOS, MAX_TEXT, DeedInput, DeedReporting, cut_text
 from bot.features.deeds.sharing import DeedSharing
 from bot.features.deeds.viewing import DeedViewing
 from bot.i18n import _
 from bot.kernel.context import Ctx
-from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form, Step
+from bot.kernel.forms import DONE, UPLOADS, AskChoice, AskDate, AskText, Form, Step
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
 from bot.services.actor import Actor
@@ -148,7 +155,9 @@ async def start_deed_form(ctx: Ctx, extra: dict[str, Any] | None = None) -> None
     await ctx.forms.start("deed", {**extra, "_cats": cats, "_pledges": [[i, lab] for i, lab in pledges]})
 
 
-@router.command("viectot", "gooddeed", help=lambda: _("report a good deed"), audience="member")
+@router.command("viectot", "gooddeed", help=lambda: _("report a good deed"), audience="member",
+                phrases=("bao viec tot", "gui viec tot", "ghi viec tot", "bao cao viec tot", "ke viec tot",
+                         "viet viec tot", "ghi nhan viec tot", "nop viec tot", "them viec tot", "khai viec tot"))
 async def report(ctx: Ctx) -> None:
     await start_deed_form(ctx)
 
@@ -208,6 +217,9 @@ async def hashtag_or_photo(ctx: Ctx) -> None:
     text = inbound.text or ""
     body = _hashtag_body(text)
     media = inbound.media
+    if media and not text.strip() and as_photo(media[-1]):
+        await _photo_first(ctx)
+        return
     if body is None and not (media and text.strip() and as_photo(media[-1])):
         raise Unhandled  # free text is asked about later, after other features had their turn
     if body is None:
@@ -230,12 +242,28 @@ async def hashtag_or_photo(ctx: Ctx) -> None:
     await _ask_to_record(ctx, body, photos, "hashtag" if _hashtag_body(text) is not None else "photo")
 
 
+async def _photo_first(ctx: Ctx) -> None:
+    """A photo sent without a caption starts the good-deed form with the photo already attached: the form
+    asks what was done, then goes on as usual (the photo step shows it counted)."""
+    try:
+        key, fresh = await store_incoming_fresh(ctx, ctx.inbound.media[-1], "photo")
+    except DomainError as exc:
+        await ctx.reply("⚠️ " + esc(exc.message) + "\n" + _("Nothing was recorded."))
+        return
+    await ctx.reply(_("📷 Photo received. It will be attached to your good deed."))
+    # A new file is the form's: if the form is left unsaved (/huy, another command), it is removed again.
+    await start_deed_form(ctx, {"photos": [key], UPLOADS: [key] if fresh else []})
+
+
 @router.fallback(priority=80)
 async def free_text(ctx: Ctx) -> None:
     _member(ctx)
     text = (ctx.inbound.text or "").strip()
-    if ctx.inbound.media or len(fold(text).split()) < 3:
-        raise Unhandled  # a greeting or "ok" is not a deed; asking about it would be a nuisance
+    intent = ctx.intent
+    if ctx.inbound.media or intent is None or intent.kind != "deed":
+        # Only what reads like something the person did is offered: a question, a request, a command or
+        # chit-chat is not a deed, and asking about it would be a nuisance (bot.kernel.intent).
+        raise Unhandled
     await _ask_to_record(ctx, text, [], "text")
 
 
@@ -264,7 +292,10 @@ async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
 # --- /cuatoi, edit, withdraw ---------------------------------------------------------------------------
 
 
-@router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member")
+@router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member",
+                phrases=("viec tot cua toi", "xem viec tot", "ket qua cua toi", "thanh tich cua toi",
+                         "cac viec tot cua toi", "danh sach viec tot", "viec tot da gui", "viec tot toi da gui",
+                         "ho so viec tot"))
 async def mine(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     month, year = await ctx.svc(DeedReporting).mine(actor)
@@ -459,14 +490,16 @@ router.form(
 
 
 @router.command(
-    "neguong", "nominate", help=lambda: _("nominate a “gương người tốt” example"), audience="member"
+    "neguong", "nominate", help=lambda: _("nominate a “gương người tốt” example"), audience="member",
+    phrases=("neu guong", "de cu guong tot"),
 )
 async def nominate(ctx: Ctx) -> None:
     await ctx.forms.start("deed_nominate")
 
 
 @router.command(
-    "guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member"
+    "guongtot", "examples", help=lambda: _("commended good deeds of my branch"), audience="member",
+    phrases=("guong tot chi bo", "viec tot duoc bieu duong"),
 )
 async def examples(ctx: Ctx) -> None:
     rows = await ctx.svc(DeedViewing).featured(ctx.require_actor())

@@ -32,13 +32,20 @@ def as_photo(ref: MediaRef) -> bool:
 async def store_incoming(ctx: Ctx, ref: MediaRef, kind: str) -> str:
     """Download a received photo or voice note through its channel and keep it in the media store.
     Raises InvalidInput with a clear message for a wrong type, an oversized file or a failed download."""
+    key, _fresh = await store_incoming_fresh(ctx, ref, kind)
+    return key
+
+
+async def store_incoming_fresh(ctx: Ctx, ref: MediaRef, kind: str) -> tuple[str, bool]:
+    """``store_incoming``, also saying whether this upload brought the file in (False when the same bytes
+    were already kept, e.g. for a saved deed): only a fresh file is a form's to remove when it is left."""
     ok = as_photo(ref) if kind == "photo" else ref.kind == kind
     if not ok:
         raise InvalidInput(_("This file type is not supported here. Please send a photo (JPG or PNG)."))
     store = ctx.svc(MediaStore)
     store.check_size(ref.size)  # refuse before downloading, when the platform tells the size
     if ref.media_key:
-        return ref.media_key
+        return ref.media_key, False
     try:
         data = await ctx.channel.fetch_media(ref)
     except DeliveryError as exc:
@@ -47,7 +54,8 @@ async def store_incoming(ctx: Ctx, ref: MediaRef, kind: str) -> str:
     mime = ref.mime or _DEFAULT_MIME.get(kind, "")
     if kind == "photo" and not mime.startswith("image/"):
         mime = "image/jpeg"
-    return await ctx.svc(MediaStore).save(data, mime, ref.file_name)
+    fresh = not store.exists(store.key_for(data))
+    return await store.save(data, mime, ref.file_name), fresh
 
 
 def media_problem(ref: MediaRef) -> str:
@@ -116,4 +124,5 @@ async def send_receipt(ctx: Ctx, deed: Deed, name: str, *, behalf: bool = False)
     await ctx.reply(text, receipt_buttons(deed.id or 0))
 
 
-__all__ = ["MAX_PHOTOS", "DeedPhotoStep", "DeedTextStep", "as_photo", "send_receipt", "store_incoming"]
+__all__ = ["MAX_PHOTOS", "DeedPhotoStep", "DeedTextStep", "as_photo", "send_receipt", "store_incoming",
+           "store_incoming_fresh"]

@@ -64,7 +64,8 @@ async def _list_pending(ctx: Ctx, branch_id: int) -> None:
     )
 
 
-@router.command("duyet", "review", help=lambda: _("review good deeds"), audience="manager")
+@router.command("duyet", "review", help=lambda: _("review good deeds"), audience="manager",
+                phrases=("duyet viec tot",))
 async def review_list(ctx: Ctx) -> None:
     branch_id = await pick_branch(ctx, ReviewListFor)
     if branch_id is not None:

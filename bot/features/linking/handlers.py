@@ -22,7 +22,8 @@ async def _redeem(ctx: Ctx, text: str) -> None:
         await ctx.forms.start("link_channel")
 
 
-@router.command("lienket", "link", help=lambda: _("link my Telegram and Zalo accounts"))
+@router.command("lienket", "link", help=lambda: _("link my Telegram and Zalo accounts"), takes="code",
+                phrases=("lien ket tai khoan",))
 async def link(ctx: Ctx) -> None:
     if ctx.inbound.args.strip():
         await _redeem(ctx, ctx.inbound.args)

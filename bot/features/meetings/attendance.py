@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -128,6 +129,29 @@ class MeetingAttendance(MeetingUseCase):
         if isinstance(outcome, DomainError):
             raise outcome
         return outcome
+
+    async def checkin_state(self, actor: Actor) -> Literal["open", "near", "none"]:
+        """Whether a meeting of the person's branches takes check-in codes now ("open"), is within a week
+        ("near"), or neither. Nothing is counted: a bare number typed alone is read by it as the meeting's
+        code or not."""
+        branch_ids = [seat.branch_id for seat in actor.active_seats()]
+        if not branch_ids:
+            return "none"
+        now = self.deps.clock.now()
+        async with self.deps.db.session() as s:
+            starts = (
+                await s.execute(
+                    select(Meeting.starts_at).where(
+                        Meeting.branch_id.in_(branch_ids),
+                        Meeting.cancelled_at.is_(None),
+                        Meeting.starts_at <= now + timedelta(days=7),
+                        Meeting.starts_at >= now - timedelta(days=7),
+                    )
+                )
+            ).scalars().all()
+        if any(now - CHECKIN_AFTER <= as_utc(t) <= now + CHECKIN_BEFORE for t in starts):
+            return "open"
+        return "near" if starts else "none"
 
     async def _try_code(
         self, s: AsyncSession, person_id: int, branch_ids: list[int], code: str, now: datetime

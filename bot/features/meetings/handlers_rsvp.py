@@ -11,9 +11,11 @@ from bot.features.meetings.scheduling import kind_label
 from bot.i18n import _
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskText, Form
-from bot.kernel.routing import Router
+from bot.kernel.routing import Router, Unhandled
+from bot.services.permissions import is_member
 
 router = Router("meetings_rsvp")
+LINK_CODE_DIGITS = 6  # /lienket's codes (features are independent, so the length is restated here)
 
 
 async def _absence(ctx: Ctx, data: dict[str, Any]) -> None:
@@ -42,12 +44,33 @@ async def rsvp(ctx: Ctx, data: Rsvp) -> None:
     await ctx.forms.start("meeting_absence", {"meeting_id": data.meeting_id})
 
 
-@router.command("comat", "checkin", help=lambda: _("check in at a meeting: /comat CODE"), audience="member")
+@router.command("comat", "checkin", help=lambda: _("check in at a meeting: /comat CODE"), audience="member",
+                takes="code", phrases=("diem danh co mat",))
 async def check_in(ctx: Ctx) -> None:
     code = ctx.inbound.args.strip()
     if not code:
         await ctx.reply(_("Please send the code the secretary reads out, e.g. /comat 123456"))
         return
+    await _check_in(ctx, code)
+
+
+@router.fallback(priority=4)  # before the six-digit link code of /lienket
+async def bare_code(ctx: Ctx) -> None:
+    """A number typed alone ("3887") by a member is the code the secretary read out: while a meeting is
+    open for check-in it checks the member in (the same use case as /comat, with its attempt limits).
+    With a meeting within a week the member is told when its code works; with none, six digits may still
+    be a /lienket code, and any other number gets "no meeting is open"."""
+    intent = ctx.intent
+    actor = ctx.actor
+    if intent is None or intent.kind != "code" or actor is None or not is_member(actor):
+        raise Unhandled
+    state = await ctx.svc(MeetingAttendance).checkin_state(actor)
+    if state == "none" and len(intent.args) == LINK_CODE_DIGITS:
+        raise Unhandled
+    await _check_in(ctx, intent.args)
+
+
+async def _check_in(ctx: Ctx, code: str) -> None:
     m = await ctx.svc(MeetingAttendance).check_in(ctx.require_actor(), code)
     local = m.starts_at.astimezone(ctx.services.deps.clock.tz)
     await ctx.reply(

@@ -69,7 +69,7 @@ async def _join(ctx: Ctx, code: str) -> None:
                         .format(role=role, branch=esc(result.branch_name)), menu=menu_for(refreshed))
 
 
-@router.command("start", help=lambda: _("start, or join a branch with a code"), in_menu=True)
+@router.command("start", help=lambda: _("start, or join a branch with a code"), in_menu=True, phrases=("bat dau",))
 async def start(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     if ctx.inbound.args.strip():
@@ -91,7 +91,7 @@ async def start(ctx: Ctx) -> None:
     await ctx.reply(text)
 
 
-@router.command("thamgia", "join", help=lambda: _("join a branch: /thamgia CODE"))
+@router.command("thamgia", "join", help=lambda: _("join a branch: /thamgia CODE"), takes="code")
 async def join(ctx: Ctx) -> None:
     code = ctx.inbound.args.strip()
     if not code:
@@ -118,6 +118,44 @@ async def code_typed(ctx: Ctx) -> None:
                       "e.g. ABCD2345."))
 
 
+@router.fallback(priority=20)
+async def courtesy(ctx: Ctx) -> None:
+    """Thanks, a greeting, "ok" or a thumbs-up get a short courteous answer (never an error or a deed)."""
+    intent = ctx.intent
+    if intent is None or intent.kind != "courtesy":
+        raise Unhandled
+    if intent.tone == "thanks":
+        text = _("You are welcome, comrade. Wishing you a good day!")
+    elif intent.tone == "greeting":
+        text = _("Hello, comrade! Type “hôm nay” for today's lesson, or send /help to see what you can do.")
+    else:
+        text = _("🙏 Noted, comrade.")
+    await ctx.reply(text)
+
+
+@router.fallback(priority=90)
+async def not_understood(ctx: Ctx) -> None:
+    """A question, a request or chit-chat that no feature took: say what can be typed, instead of a bare
+    "not understood" (and never offer it as a good deed)."""
+    if ctx.intent is None or ctx.inbound.media:
+        raise Unhandled
+    actor = ctx.require_actor()
+    if not is_member(actor):
+        raise Unhandled
+    await ctx.reply(
+        _(
+            "Sorry, I did not quite understand, comrade. You can type, for example:\n"
+            "• “hôm nay”: today's lesson\n"
+            "• “việc tốt”: report a good deed (or just send a photo of it)\n"
+            "• “của tôi”: your good deeds\n"
+            "• “tìm tiết kiệm”: search the teachings\n"
+            "• “có mặt 123456”: check in at a meeting with its code\n"
+            "Send /help to see everything."
+        ),
+        menu=menu_for(actor),
+    )
+
+
 def join_buttons(membership_id: int) -> list[list[Button]]:
     return [[Button(_("✅ Approve"), JoinDecision("ok", membership_id).pack()),
              Button(_("❌ Reject"), JoinDecision("no", membership_id).pack())]]
@@ -136,7 +174,8 @@ async def decide_join(ctx: Ctx, data: JoinDecision) -> None:
         await ctx.reply(text)
 
 
-@router.command("help", "giup", "trogiup", help=lambda: _("what I can do for you"))
+@router.command("help", "giup", "trogiup", help=lambda: _("what I can do for you"),
+                phrases=("huong dan", "huong dan su dung", "menu", "cac lenh", "danh sach lenh", "tro giup"))
 async def help_cmd(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     lines = [_("<b>What you can do</b>")]
@@ -164,7 +203,8 @@ STATUS_NAMES = {"pending": lambda: _("waiting for approval"), "active": lambda: 
                 "rejected": lambda: _("not approved"), "left": lambda: _("left")}
 
 
-@router.command("toi", "me", help=lambda: _("my profile"))
+@router.command("toi", "me", help=lambda: _("my profile"),
+                phrases=("thong tin cua toi", "ho so", "ho so cua toi", "tai khoan cua toi"))
 async def profile(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     lines = [_("👤 <b>{name}</b>").format(name=esc(actor.display_name or "?"))]
@@ -317,6 +357,6 @@ router.form(Form(
 ))
 
 
-@router.command("doiten", "rename", help=lambda: _("change the name your branch sees"))
+@router.command("doiten", "rename", help=lambda: _("change the name your branch sees"), takes="text")
 async def rename(ctx: Ctx) -> None:
     await ctx.forms.start("rename")

@@ -202,7 +202,8 @@ async def _start_form(ctx: Ctx, draft: dict[str, Any], step: str, **extra: Any) 
 
 
 @router.command(
-    "dangky", "pledge", help=lambda: _("register or amend my pledge to follow Uncle Hồ"), audience="member"
+    "dangky", "pledge", help=lambda: _("register or amend my pledge to follow Uncle Hồ"), audience="member",
+    phrases=("dang ky lam theo", "dang ky lam theo bac"),
 )
 async def register(ctx: Ctx) -> None:
     await _entry(ctx)

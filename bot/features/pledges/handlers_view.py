@@ -14,7 +14,8 @@ from bot.services.permissions import is_member
 router = Router("pledges_view")
 
 
-@router.command("camket", "mypledge", help=lambda: _("my pledge and its progress"))
+@router.command("camket", "mypledge", help=lambda: _("my pledge and its progress"),
+                phrases=("cam ket cua toi", "dang ky cua toi"))
 async def my_pledge(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     svc = ctx.svc(PledgeViewing)

@@ -12,7 +12,7 @@ from bot.messages import Button
 router = Router("privacy")
 
 
-@router.command("xoadulieu", "deletedata", help=lambda: _("delete my data"))
+@router.command("xoadulieu", "deletedata", help=lambda: _("delete my data"), phrases=("xoa du lieu cua toi",))
 async def erase(ctx: Ctx) -> None:
     await ctx.reply(
         _("⚠️ <b>Delete your data?</b>\nYour name, accounts and personal records will be deleted or made "
