@@ -218,3 +218,37 @@ async def test_read_acknowledgement_is_silent_on_zalo(kit):
     from bot.features.daily.reading import DailyReading
 
     assert await kit.bot.app.services.get(DailyReading).streak(person) == 1  # recorded all the same
+
+
+@ZALO
+@pytest.mark.parametrize("kit_extra", [{}, {"zalo_prefer_group_daily": False}], indirect=True)
+async def test_a_linked_zalo_group_carries_the_daily_item_for_its_zalo_members(kit, clock, kit_extra):
+    from sqlalchemy import update
+
+    from bot.features.daily.models import DEFAULT_MINUTE, BranchDaily
+    from storage.models.org import Branch
+
+    an = await kit.join("5901", "Trần Văn Nhóm")
+    group = kit.zalo.user("zg5900", "Nhóm chi bộ", chat_id="zgroup5900", group=True)
+    async with kit.bot.app.db.session() as s:
+        await s.execute(update(Branch).where(Branch.id == kit.branch.branch_id)
+                        .values(group_channel="zalo", group_chat_id="zgroup5900", group_bot="main"))
+        s.add(BranchDaily(branch_id=kit.branch.branch_id, minute=DEFAULT_MINUTE))
+    tomorrow = clock.now().astimezone(kit.bot.app.settings.tz).date() + timedelta(days=1)
+    clock.set(datetime.combine(tomorrow, datetime.min.time(), tzinfo=kit.bot.app.settings.tz)
+              + timedelta(minutes=DEFAULT_MINUTE))
+    assert await kit.bot.tick(only=["daily"]) == {"daily": "ok"}
+    kit.bot.app.sender.wake()
+    await wait_for(lambda: _async(kit.zalo.messages_for("zgroup5900")), "the group got no daily item")
+    private = [r for r in await _rows_of_kind(kit, "daily") if r.channel == "zalo"]  # the secretary is on Telegram
+    if kit_extra.get("zalo_prefer_group_daily") is False:
+        assert len(private) == 1  # the old way: one private message as well
+    else:
+        assert private == []  # one message a day for the branch, not one per member
+        await an.expect_nothing(within=0.4)
+    assert group.chat_id == "zgroup5900"
+
+
+async def _rows_of_kind(kit, kind: str) -> list[OutboxMessage]:
+    async with kit.bot.app.db.session() as s:
+        return list((await s.execute(select(OutboxMessage).where(OutboxMessage.kind == kind))).scalars())
