@@ -14,7 +14,7 @@ from bot.channels.ratelimit import BotLimiter
 from bot.channels.sender import Sender
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery import Channel
+from bot.delivery import Channel, Hold
 from bot.i18n import _, use_locale
 from bot.kernel.dispatcher import Dispatcher
 from bot.kernel.feature import Feature, build_extensions, build_registry, check_menus
@@ -98,8 +98,9 @@ class App:
             return zalo_limiter(s)
         return BotLimiter(s.send_global_per_sec, s.send_chat_per_sec, s.send_group_per_min)
 
-    async def _gate(self, row: OutboxMessage) -> str | None:
-        """Asked by the sender before each outbox row: the features' send gates (any reason skips it)."""
+    async def _gate(self, row: OutboxMessage) -> str | Hold | None:
+        """Asked by the sender before each outbox row: the features' send gates (a reason skips it, a Hold
+        keeps it for later)."""
         for gate in self.services.deps.ext.send_gates:
             reason = await gate(row)
             if reason:

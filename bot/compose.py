@@ -226,8 +226,13 @@ def zalo_runtime(app: App, *, poll_timeout: int = 30) -> ZaloRuntime:
         if app.sender is not None:
             app.sender.wake()  # a quota warning may have been queued
 
+    async def on_quota(bot_key: str, reason: str) -> None:
+        await quota.mark_exhausted(bot_key, reason)
+        if app.sender is not None:
+            app.sender.wake()  # the secretaries' notice was queued
+
     return ZaloRuntime(app.settings, app.clock, app.handle, media_reader=app.services.get(MediaStore).read,
-                       on_sent=on_sent, poll_timeout=poll_timeout)
+                       on_sent=on_sent, on_quota=on_quota, poll_timeout=poll_timeout)
 
 
 def build_sender(app: App, mode: Mode) -> Sender:

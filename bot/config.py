@@ -36,7 +36,6 @@ class ZaloBot:
 def parse_zalo_bots(value: str) -> list[ZaloBot]:
     """'main=123:abc@1,2; xa2=456:def@3' -> bots. Raises ValueError with one readable reason."""
     bots: list[ZaloBot] = []
-    seen_branches: dict[int, str] = {}
     for entry in (e.strip() for e in value.split(";")):
         if not entry:
             continue
@@ -52,10 +51,8 @@ def parse_zalo_bots(value: str) -> list[ZaloBot]:
             raise ValueError(f"bot {key!r}: {_ZALO_BOTS_HELP}")
         if any(b.key == key for b in bots):
             raise ValueError(f"bot {key!r} is listed twice")
-        for b in map(int, ids):
-            if b in seen_branches:
-                raise ValueError(f"branch {b} is bound to both {seen_branches[b]!r} and {key!r}")
-            seen_branches[b] = key
+        # A branch may be served by several bots: a second one takes new members once the first is full
+        # (its plan's member cap, ZALO_MEMBER_CAP); the first listed is the branch's main bot.
         bots.append(ZaloBot(key, token.strip(), tuple(int(b) for b in ids)))
     return bots
 
@@ -92,6 +89,10 @@ class Settings(BaseSettings):
     # Temporary errors (an outage, 5xx, network) are retried for this long after a message was due
     # (or until its own expiry, e.g. a daily item's catch-up window), backing off up to the max delay.
     send_retry_hours: float = 24.0
+    # A channel that marks "unreachable" only on consistent evidence (Zalo): this many such failures, the
+    # first and last at least this many days apart, with nothing delivered in between.
+    unreachable_after_failures: int = 3
+    unreachable_after_days: float = 2.0
     send_retry_max_delay: float = 300.0
     send_in_flight: int = 16
 
@@ -139,6 +140,15 @@ class Settings(BaseSettings):
     zalo_group_per_min: float = 10.0
     zalo_monthly_quota: int = 3000
     zalo_quota_warn_percent: int = 80
+    # The plan's members per bot (free plan 50): warn the secretaries at ZALO_MEMBER_WARN, refuse joins at it.
+    zalo_member_cap: int = 50
+    zalo_member_warn: int = 45
+    # Per-bot plan limits that differ from the two above: "key=<messages>/<members>;key2=…".
+    zalo_bot_plans: str = ""
+    # The forecast's estimate of direct replies a member draws per month (commands, forms, answers).
+    zalo_forecast_replies_per_member: float = 4.0
+    # Members whose branch has its Zalo group linked read the daily item there, not in a private message.
+    zalo_prefer_group_daily: bool = True
 
     # --- content ---
     # Where a đảng bộ's imported item may take its source from: these domains and their subdomains,
@@ -254,13 +264,32 @@ class Settings(BaseSettings):
                 raise ValueError("ZALO_MODE=webhook needs ZALO_WEBHOOK_SECRET (16+ random characters)")
         if not 1 <= self.zalo_quota_warn_percent <= 100:
             raise ValueError("ZALO_QUOTA_WARN_PERCENT: expected a percentage from 1 to 100")
+        for entry in (e.strip() for e in self.zalo_bot_plans.split(";") if e.strip()):
+            _name, eq, limits = entry.partition("=")
+            messages, slash, members = limits.partition("/")
+            if not eq or not slash or not messages.strip().isdigit() or not members.strip().isdigit():
+                raise ValueError(f"ZALO_BOT_PLANS: {entry[:40]!r}: expected key=<messages>/<members>, "
+                                 "e.g. main=3000/50")
         return self
 
     def zalo_bot(self, key: str) -> ZaloBot | None:
         return next((b for b in self.zalo_bots if b.key == key), None)
 
+    def zalo_plan(self, key: str) -> tuple[int, int]:
+        """(messages a month, members) of bot ``key``: ZALO_BOT_PLANS, else the free-plan defaults."""
+        for entry in (e.strip() for e in self.zalo_bot_plans.split(";")):
+            name, _, limits = entry.partition("=")
+            if name.strip().lower() == key and "/" in limits:
+                messages, _, members = limits.partition("/")
+                return int(messages), int(members)
+        return self.zalo_monthly_quota, self.zalo_member_cap
+
     def zalo_bot_for_branch(self, branch_id: int) -> ZaloBot | None:
+        """The branch's main Zalo bot (the first listed that serves it)."""
         return next((b for b in self.zalo_bots if branch_id in b.branch_ids), None)
+
+    def zalo_bots_for_branch(self, branch_id: int) -> list[ZaloBot]:
+        return [b for b in self.zalo_bots if branch_id in b.branch_ids]
 
     @property
     def tz(self) -> ZoneInfo:

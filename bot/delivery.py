@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.messages import ChatRef, Inbound, MediaRef, Reply
@@ -46,11 +47,27 @@ class RetryableError(DeliveryError):
 
 
 class PermanentError(DeliveryError):
-    """Never retry. ``unreachable`` means the person blocked the bot or never started it."""
+    """Never retry. ``unreachable`` means the person blocked the bot or never started it. ``confirm``: one such
+    answer is not proof (a platform whose error texts are vague), so the sender marks the person unreachable
+    only after consistent failures (``Settings.unreachable_after_failures`` over ``unreachable_after_days``)."""
 
-    def __init__(self, reason: str, unreachable: bool = False) -> None:
+    def __init__(self, reason: str, unreachable: bool = False, *, confirm: bool = False) -> None:
         super().__init__(reason)
         self.unreachable = unreachable
+        self.confirm = confirm
+
+
+class QuotaExhaustedError(DeliveryError):
+    """The platform refuses every message of this bot until its plan's period resets (Zalo's 429 "Quota
+    exceeded"). Not worth retrying this period; the channel has already told its ``on_quota`` hook."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A send gate's answer: keep the row and try it again at ``until`` (e.g. the first day of next month)."""
+
+    until: datetime
+    reason: str
 
 
 InboundHandler = Callable[[Inbound, "Channel"], Awaitable[None]]

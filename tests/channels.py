@@ -25,6 +25,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.devtools.emulator import ChatUser, FakeTelegram
 from bot.devtools.emulator.zalo import FakeZalo
+from bot.devtools.emulator.zalo_user import ZaloUser
 from bot.devtools.harness import TEST_TOKEN, BotHarness
 
 ZALO_BOT = "main"
@@ -49,6 +50,17 @@ class Kit:
     def user(self, user_id: int | str, name: str) -> ChatUser:
         """A member on this test's channel."""
         return self.zalo_user(user_id, name) if self.channel == "zalo" else self.tg_user(user_id, name)
+
+    async def read_noted(self, user: ChatUser, days: int) -> None:
+        """After "Đã đọc ✓": Telegram confirms with the streak. Zalo records it silently (every message counts
+        against the bot's monthly plan; the streak is confirmed on every 7th day), so the streak is read in /toi."""
+        if isinstance(user, ZaloUser):
+            if days % 7:
+                await user.expect_nothing(within=0.3)
+            await user.send("/toi")
+            await user.expect(f"Chuỗi ngày đọc: {days} ngày")
+        else:
+            await user.expect("Đã ghi nhận", f"{days} ngày")
 
     async def join(self, user_id: int | str, name: str, *, on: str | None = None) -> ChatUser:
         """A member types the branch's join code (as a Zalo user would) and the secretary approves."""

@@ -1,7 +1,12 @@
 """The sender: drains due outbox rows to their channels under each bot's rate limits.
 
 - 429: the bot's limiter pauses for ``retry_after`` and the row is retried (attempts unchanged).
-- unreachable (403 blocked, chat not found): the identity is marked unreachable, the row too.
+- unreachable (403 blocked, chat not found): the identity is marked unreachable, the row too. When the channel
+  says the verdict needs confirming (``PermanentError.confirm``, Zalo), only the row is: the identity is marked
+  after ``unreachable_after_failures`` such failures spread over at least ``unreachable_after_days`` days with
+  nothing delivered in between (:meth:`Sender._confirmed_unreachable`).
+- quota exhausted (Zalo's 429 "Quota exceeded"): the row is given back; the gate then holds it until the quota
+  resets, or skips it when it will not matter then (a daily item, a menu).
 - temporary errors (5xx, an HTML error page, network, timeouts): retried with capped exponential backoff
   (1 s doubling to ``send_retry_max_delay``, with jitter, on the injected clock) for ``send_retry_hours``
   after the row was due, or until the row's own ``expires_at`` (a daily item's catch-up window, a meeting
@@ -23,10 +28,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
+
 from bot.channels.ratelimit import BotLimiter
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery import Channel, PermanentError, RetryableError
+from bot.delivery import Channel, Hold, PermanentError, QuotaExhaustedError, RetryableError
 from bot.messages import ChatRef, Reply
 from bot.services import outbox
 from bot.services.identity import IdentityService
@@ -38,12 +45,14 @@ log = logging.getLogger("hocbac.sender")
 # Called just before a row is delivered (e.g. to remember numbered choices on channels without buttons):
 # before, not after, so a quick answer to the message never races the bookkeeping.
 BeforeSend = Callable[[OutboxMessage, Reply], Awaitable[None]]
-# Asked before each row: a reason to skip it (e.g. a Zalo bot out of monthly quota), or None to send.
-Gate = Callable[[OutboxMessage], Awaitable[str | None]]
+# Asked before each row: a reason to skip it (e.g. a daily item on a Zalo bot out of monthly quota), a Hold
+# (keep it for later: a notice while the quota is exhausted), or None to send.
+Gate = Callable[[OutboxMessage], Awaitable["str | Hold | None"]]
 # Called after a row reached a final state (sent, unreachable, failed, skipped), e.g. for broadcast progress;
 # also with PENDING when a temporary error put the row back to wait for a retry.
 OnFinish = Callable[[OutboxMessage, OutboxStatus, list[str]], Awaitable[None]]
 RATE_LIMIT_RETRIES = 5
+QUOTA_RECHECK_SECONDS = 60.0  # a quota refusal the gate did not act on (no quota keeper): try again this late
 MAX_SKIPPED_CHATS = 400  # chat ids left out of one claim at most (bound parameters)
 
 
@@ -209,13 +218,8 @@ class Sender:
             await self._finish(row, OutboxStatus.SKIPPED, error="expired before it could be sent")
             log.info("outbox %s (%s) skipped: too late", row.id, row.kind)
             return
-        if self.gate is not None:
-            reason = await self.gate(row)
-            if reason:
-                self.stats["gated"] += 1
-                await self._finish(row, OutboxStatus.SKIPPED, error=reason)
-                log.info("outbox %s (%s) skipped: %s", row.id, row.kind, reason)
-                return
+        if await self._gated(row, now):
+            return
         channel = self.channel_for(row)
         if channel is None:
             await self._reschedule(row, "no channel configured for " + row.channel, delay=60, count=False)
@@ -241,12 +245,22 @@ class Sender:
                 self.stats["transient"] += 1
                 await self._reschedule(row, exc.reason)
                 return
+            except QuotaExhaustedError as exc:
+                # The channel told the quota keeper; the gate decides on the next pass (hold or skip).
+                self.stats["quota_exhausted"] += 1
+                log.warning("outbox %s (%s) to person %s: %s", row.id, row.kind, row.person_id, exc.reason)
+                if not await self._gated(row, self.clock.now()):
+                    await self._reschedule(row, exc.reason, delay=QUOTA_RECHECK_SECONDS, count=False)
+                return
             except PermanentError as exc:
                 if exc.unreachable:
                     self.stats["unreachable"] += 1
-                    if row.identity_id is not None:
-                        await self.identities.mark_unreachable(row.identity_id, exc.reason)
                     await self._finish(row, OutboxStatus.UNREACHABLE, error=exc.reason)
+                    if row.identity_id is not None and (not exc.confirm or await self._confirmed_unreachable(row)):
+                        await self.identities.mark_unreachable(row.identity_id, exc.reason)
+                    elif row.identity_id is not None:
+                        log.warning("outbox %s (%s): identity %s not reachable this time (%s); not marked yet",
+                                    row.id, row.kind, row.identity_id, exc.reason)
                 else:
                     self.stats["failed"] += 1
                     log.warning("outbox %s (%s) failed: %s", row.id, row.kind, exc.reason)
@@ -265,6 +279,47 @@ class Sender:
                                error="sent-uncertain: unreadable answer" if sent.uncertain else None)
             return
         await self._reschedule(row, "rate limited repeatedly", count=False)
+
+    async def _gated(self, row: OutboxMessage, now: datetime) -> bool:
+        """Ask the gate; True when it skipped or held the row (then it is dealt with)."""
+        if self.gate is None:
+            return False
+        reason = await self.gate(row)
+        if isinstance(reason, Hold):
+            self.stats["held"] += 1
+            if row.expires_at is not None and reason.until > _aware(row.expires_at):
+                await self._finish(row, OutboxStatus.SKIPPED, error=f"{reason.reason}; expires before then")
+                return True
+            delay = max(1.0, (reason.until - now).total_seconds())
+            await self._reschedule(row, reason.reason, delay=delay, count=False)
+            log.info("outbox %s (%s) held until %s: %s", row.id, row.kind, reason.until.isoformat(), reason.reason)
+            return True
+        if reason:
+            self.stats["gated"] += 1
+            await self._finish(row, OutboxStatus.SKIPPED, error=reason)
+            log.info("outbox %s (%s) skipped: %s", row.id, row.kind, reason)
+            return True
+        return False
+
+    async def _confirmed_unreachable(self, row: OutboxMessage) -> bool:
+        """Consistent permanent failures: at least ``unreachable_after_failures`` rows to this identity failed as
+        unreachable since its last delivered message (within 30 days), the first and last at least
+        ``unreachable_after_days`` days apart. One answer, or a burst within a day, is never enough."""
+        now = self.clock.now()
+        since = now - timedelta(days=30)
+        o = OutboxMessage
+        async with self.db.session() as s:
+            last_sent = (await s.execute(select(func.max(o.sent_at)).where(
+                o.identity_id == row.identity_id, o.status == OutboxStatus.SENT.value))).scalar_one_or_none()
+            if last_sent is not None:
+                since = max(since, _aware(last_sent))
+            n, first, last = (await s.execute(select(func.count(), func.min(o.claimed_at), func.max(o.claimed_at))
+                                              .where(o.identity_id == row.identity_id,
+                                                     o.status == OutboxStatus.UNREACHABLE.value,
+                                                     o.claimed_at >= since))).one()
+        if n < self.settings.unreachable_after_failures or first is None or last is None:
+            return False
+        return _aware(last) - _aware(first) >= timedelta(days=self.settings.unreachable_after_days)
 
     async def _finish(self, row: OutboxMessage, status: OutboxStatus, *, message_ids: list[str] | None = None,
                       error: str | None = None) -> None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.clock import local_now
-from bot.delivery import Channel, DeliveryError, PermanentError, RetryableError, SentMessage
+from bot.delivery import Channel, DeliveryError, PermanentError, QuotaExhaustedError, RetryableError, SentMessage
 from bot.i18n import _
 from bot.messages import Button, MediaRef, Reply
 from bot.services import outbox
@@ -119,6 +119,15 @@ class Ctx:
                     waited += exc.retry_after
                     await asyncio.sleep(exc.retry_after)
                     continue
+                await self._queue(reply, index, exc.reason)
+                return None
+            except QuotaExhaustedError as exc:
+                # The bot's month is used up. Kept in the outbox: the quota gate holds it for next month if it
+                # still matters then (information), or drops it (a menu, a list of choices).
+                actor = self.actor
+                log.warning("direct reply not sent, quota exhausted (person %s, identity %s, update %s): %s",
+                            actor.person_id if actor else None, actor.identity_id if actor else None,
+                            self.inbound.update_id, exc.reason)
                 await self._queue(reply, index, exc.reason)
                 return None
             except PermanentError as exc:

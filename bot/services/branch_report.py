@@ -77,6 +77,14 @@ def report_text(r: BranchReport) -> str:
     lines.append(
         _("• Notices: {n} sent, confirmed {pct}").format(n=fmt_value(f.get("notices")), pct=fmt_pct(rates["ack"]))
     )
+    if "zalo_quota_limit" in f:
+        lines.append(_("• Zalo this month: {used} of {limit} messages sent").format(
+            used=fmt_value(f.get("zalo_quota_used")), limit=fmt_value(f.get("zalo_quota_limit"))))
+    if "zalo_forecast" in f:
+        lines.append(_("• Zalo forecast for the month: {total} messages ({pct}% of the plan); {members} of "
+                       "{cap} people on the bot").format(
+            total=fmt_value(f.get("zalo_forecast")), pct=fmt_value(f.get("zalo_forecast_percent")),
+            members=fmt_value(f.get("zalo_members")), cap=fmt_value(f.get("zalo_member_cap"))))
     if r.flags:
         lines.append("")
         lines.append(_("⚠️ Needs attention: {flags}").format(flags="; ".join(r.flags)))

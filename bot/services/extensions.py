@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
+    from bot.delivery import Hold
     from bot.services.deps import Deps
 
 log = logging.getLogger("hocbac.extensions")
@@ -86,7 +87,7 @@ JoinGuard = Callable[[AsyncSession, "Deps", Any, Any], Awaitable[str | None]]
 # also with status "pending" when a temporary error (an outage) put the row back to wait for a retry.
 OutboxObserver = Callable[[Any, Any, str, list[str]], Awaitable[None]]
 # (outbox row) -> a reason to hold the row back now, or None. Built per App from its services.
-SendGate = Callable[[Any], Awaitable[str | None]]
+SendGate = Callable[[Any], Awaitable["str | Hold | None"]]
 # (ctx, actor) -> a section of the member's record (/cuatoi), or None.
 RecordSection = Callable[[Any, Any], Awaitable[str | None]]
 # (ctx, actor) -> a line of the person's profile (/toi), e.g. the reading streak, or None.

@@ -43,14 +43,14 @@ async def test_daily_item_read_by_number_and_label_and_today(kit, clock):
     item = await an.expect(TITLE, "— Hồ Chí Minh")
     assert item.buttons == ["Đã đọc ✓"]
     await an.press("Đã đọc ✓")  # Telegram: the button; Zalo: types "1"
-    await an.expect("Đã ghi nhận", "1 ngày")
+    await kit.read_noted(an, 1)
     await tick_at(kit.bot, clock, datetime(2026, 3, 4, 6, 30))
     second = await an.expect(TITLE)
     if kit.channel == "zalo":
         await an.send("da doc")  # the label's words, without diacritics
     else:
         await an.press("Đã đọc ✓")
-    await an.expect("Đã ghi nhận", "2 ngày")
+    await kit.read_noted(an, 2)
     await an.send("/homnay")
     today = await an.expect(TITLE, "— Hồ Chí Minh")
     quote = second.text.split("— Hồ Chí Minh")[0]
@@ -250,7 +250,7 @@ async def test_profile_shows_every_feature(kit, clock):
     await tick_at(kit.bot, clock, datetime(2026, 3, 3, 6, 30))
     await an.expect(TITLE)
     await an.press("Đã đọc ✓")
-    await an.expect("Đã ghi nhận")
+    await kit.read_noted(an, 1)
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=TZ))
     await an.send("toi" if kit.channel == "zalo" else "/toi")
     profile = await an.expect("👤", "Trần Văn An", kit.branch.name)

@@ -60,7 +60,7 @@ async def test_linked_person_gets_one_daily_item_from_the_tick(kit, clock):
     await zl.expect(TITLE, "— Hồ Chí Minh")
     await tg.expect_nothing(within=0.3)
     await zl.press("Đã đọc ✓")  # read on Zalo: counts for the one person
-    await zl.expect("Đã ghi nhận", "1 ngày")
+    await kit.read_noted(zl, 1)
     await tick_at(kit.bot, clock, datetime(2026, 3, 3, 6, 31))  # the tick again: still one
     await zl.expect_nothing(within=0.3)
     # Back to Telegram: the next day's item comes there only.
@@ -72,7 +72,7 @@ async def test_linked_person_gets_one_daily_item_from_the_tick(kit, clock):
     await tg.expect(TITLE)
     await zl.expect_nothing(within=0.3)
     await tg.press("Đã đọc ✓")
-    await tg.expect("Đã ghi nhận", "2 ngày")
+    await kit.read_noted(tg, 2)
     async with kit.bot.app.db.session() as s:
         rows = (await s.execute(select(OutboxMessage.key, OutboxMessage.channel)
                                 .where(OutboxMessage.kind == "daily", OutboxMessage.person_id == person)

@@ -249,7 +249,11 @@ async def test_card_on_zalo_is_one_photo_message_with_the_item_as_caption(kit, c
         data = await resp.read()
     assert _png_size(data)[0] == 1080
     await an.press("Đã đọc ✓")  # the numbered choice is still in the caption
-    await an.expect("Đã ghi nhận")
+    await an.expect_nothing(0.3)  # recorded silently on Zalo: it costs no message of the month
+    from bot.features.daily.reading import DailyReading
+    from tests.conversations.test_zalo_cross import person_of
+
+    assert await app.services.get(DailyReading).streak(await person_of(kit, "zalo", "z5303")) == 1
 
 
 def test_card_text_is_plain_and_png_is_readable():

@@ -15,10 +15,22 @@ def test_zalo_bots_parse_and_bindings():
     assert "abcdefgh" not in repr(s.zalo_bots)  # the token never shows in a repr or a log
 
 
+def test_a_branch_may_have_a_second_bot_and_plans_per_bot():
+    s = load_settings(_env_file=None, zalo_bots="a=1:abcd@1;b=2:efgh@1,2", zalo_bot_plans="b=6000/100")
+    assert s.zalo_bot_for_branch(1).key == "a"  # the first listed is the branch's main bot
+    assert [b.key for b in s.zalo_bots_for_branch(1)] == ["a", "b"]
+    assert s.zalo_plan("a") == (3000, 50) and s.zalo_plan("b") == (6000, 100)
+
+
+def test_bad_plan_is_one_line(capsys):
+    with pytest.raises(ConfigError):
+        load_settings(_env_file=None, zalo_bot_plans="b=lots")
+    assert "ZALO_BOT_PLANS" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("value", "says"), [
     ("main=123:abcdefgh", "expected key="),
     ("main=tokenonly@1", "<bot_id>:<secret>"),
-    ("a=1:abcd@1;b=2:abcd@1", "branch 1 is bound to both"),
     ("a=1:abcd@x", "expected key="),
     ("a=1:abcd@1;a=2:efgh@2", "listed twice"),
 ])

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from bot.channels.zalo.adapter import zalo_update_to_inbound
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.render import MAX_TEXT, render_reply
-from bot.delivery import Capabilities, InboundHandler, RetryableError, SentMessage
+from bot.delivery import Capabilities, InboundHandler, QuotaExhaustedError, RetryableError, SentMessage
 from bot.messages import ChatRef, Inbound, MediaRef, Reply
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ FILE_ONLY_IN_APP = "(Tệp: xem trên ứng dụng)"
 PublicUrl = Callable[[str], "str | None"]
 # Told how many messages went out after each deliver (the monthly quota counts every message).
 OnSent = Callable[[str, int], Awaitable[None]]
+# Told when Zalo answers 429 "Quota exceeded" (bot key, the raw reason): the zalo_quota feature marks the month full.
+OnQuota = Callable[[str, str], Awaitable[None]]
 
 
 class DuplicateFilter:
@@ -69,6 +71,7 @@ class ZaloChannel:
         public_url: PublicUrl | None = None,
         dedup: DuplicateFilter | None = None,
         on_sent: OnSent | None = None,
+        on_quota: OnQuota | None = None,
     ) -> None:
         self.bot_key = bot_key
         self.client = client
@@ -76,6 +79,7 @@ class ZaloChannel:
         self.public_url = public_url
         self.dedup = dedup or DuplicateFilter()
         self.on_sent = on_sent
+        self.on_quota = on_quota
         self._polling = False
 
     # --- Channel protocol ------------------------------------------------------------------------
@@ -91,6 +95,9 @@ class ZaloChannel:
             for part in parts:
                 result = await self.client.send_message(chat.chat_id, part)
                 ids.append(_message_id(result))
+        except QuotaExhaustedError as exc:
+            await self._quota(exc.reason)
+            raise
         finally:
             await self._count(len(ids))  # what went out counts, even if a later part failed
         return SentMessage(message_ids=[i for i in ids if i])
@@ -101,6 +108,14 @@ class ZaloChannel:
                 await self.on_sent(self.bot_key, sent)
             except Exception:  # counting must never turn a delivered message into a failure
                 log.exception("zalo %s: counting %s sent messages failed", self.bot_key, sent)
+
+    async def _quota(self, reason: str) -> None:
+        if self.on_quota is None:
+            return
+        try:
+            await self.on_quota(self.bot_key, reason)
+        except Exception:  # the error itself still reaches the caller
+            log.exception("zalo %s: recording the exhausted quota failed", self.bot_key)
 
     async def close(self) -> None:
         await self.client.close()

@@ -107,7 +107,8 @@ class ZaloClient:
         except DeliveryError as exc:
             exc.reason = self.redact(exc.reason)
             exc.args = (exc.reason,)
-            log.info("zalo %s rejected: %s", method, exc.reason)
+            # The raw code and description, every time (errors.py decides what they mean; this keeps the evidence).
+            log.warning("zalo %s rejected (%s): %s", method, type(exc).__name__, exc.reason)
             raise
 
     # --- the API -------------------------------------------------------------------------------

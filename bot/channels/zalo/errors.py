@@ -4,6 +4,12 @@ Zalo answers like Telegram: ``{"ok": true, "result": ...}`` or ``{"ok": false, "
 "description": "..."}``, and an HTTP 200 can still carry ``ok: false``. Every reply goes through
 :func:`check_response`; every network failure through :func:`from_exception`. Nothing here may
 ever contain the bot token (it sits in the request URL), so callers pass only the method name.
+
+Zalo's own error table ("Bảng mã lỗi", see API_NOTES.md "Quota and error codes"): 400 Bad request,
+401 Unauthorized, 403 **Internal server error**, 404 Not found, 408 Request timeout, 429 **Quota exceeded**.
+So 403 and 5xx are retried with backoff; a 429 whose description names the quota means the bot's month is
+used up (:class:`ZaloQuotaExhausted`); a person is "unreachable" only when the description names blocking or
+an unknown chat, and even then only tentatively (``confirm=True``: the sender waits for consistent failures).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.delivery import PermanentError, RetryableError
+from bot.delivery import PermanentError, QuotaExhaustedError, RetryableError
 
 # Descriptions that mean "this person cannot be reached" rather than "our request was wrong".
 _UNREACHABLE = re.compile(
@@ -22,6 +28,7 @@ _UNREACHABLE = re.compile(
     r"kicked|deactivated|not allowed to send|không tìm thấy|chặn",
     re.IGNORECASE,
 )
+_QUOTA = re.compile(r"quota|hạn mức", re.IGNORECASE)
 _TOKEN_TROUBLE = re.compile(r"token|unauthori[sz]ed|invalid bot", re.IGNORECASE)
 _RETRY_IN_TEXT = re.compile(r"retry after (\d+(?:\.\d+)?)", re.IGNORECASE)
 
@@ -36,7 +43,16 @@ class ZaloRetryableError(RetryableError):
 
 class ZaloPermanentError(PermanentError):
     def __init__(self, reason: str, unreachable: bool = False, error_code: int | None = None):
-        super().__init__(reason, unreachable)
+        # Zalo's texts are not proof on their own: "unreachable" waits for consistent failures (the sender).
+        super().__init__(reason, unreachable, confirm=unreachable)
+        self.error_code = error_code
+
+
+class ZaloQuotaExhausted(QuotaExhaustedError):
+    """429 "Quota exceeded": the bot's monthly messages are used up."""
+
+    def __init__(self, reason: str, error_code: int | None = 429):
+        super().__init__(reason)
         self.error_code = error_code
 
 
@@ -69,6 +85,8 @@ def classify(method: str, status: int, payload: dict[str, Any] | None, headers: 
     desc = str(payload.get("description") or payload.get("message") or f"HTTP {status}")[:300]
     reason = f"zalo {method}: {code or status} {desc}"
     if code == 429 or status == 429:
+        if _QUOTA.search(desc):
+            return ZaloQuotaExhausted(reason, 429)
         # Zalo documents no retry_after: without one, still pause the bot a little (the sender's
         # limiter waits it out) rather than hammering it with immediate retries.
         return ZaloRetryableError(reason, _retry_after(payload, headers) or DEFAULT_429_PAUSE, 429)
@@ -79,8 +97,11 @@ def classify(method: str, status: int, payload: dict[str, Any] | None, headers: 
     if code == 401 or (code == 403 and _TOKEN_TROUBLE.search(desc)):
         # Our token is wrong: permanent, but not the member's fault.
         return ZaloPermanentError(reason, unreachable=False, error_code=code)
-    if code in (403, 404) or _UNREACHABLE.search(desc):
+    if _UNREACHABLE.search(desc):
         return ZaloPermanentError(reason, unreachable=True, error_code=code)
+    if code == 403 or status == 403:
+        # "Internal server error" in Zalo's table: a fault on their side, never a verdict on the member.
+        return ZaloRetryableError(reason, None, 403)
     return ZaloPermanentError(reason, unreachable=False, error_code=code)
 
 

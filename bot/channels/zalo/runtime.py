@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.channels.media_links import ROUTE, MediaLinks, MediaReader, make_media_handler
 from bot.channels.ratelimit import BotLimiter
-from bot.channels.zalo.channel import OnSent, ZaloChannel
+from bot.channels.zalo.channel import OnQuota, OnSent, ZaloChannel
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.webhook import make_webhook_handler
 from bot.clock import Clock
@@ -47,6 +47,7 @@ def webhook_secret(settings: Settings, bot_key: str) -> str:
 class ZaloRuntime:
     def __init__(self, settings: Settings, clock: Clock, handle: InboundHandler, *,
                  media_reader: MediaReader | None = None, on_sent: OnSent | None = None,
+                 on_quota: OnQuota | None = None,
                  poll_timeout: int = 30) -> None:
         self.settings = settings
         self.handle = handle
@@ -65,7 +66,7 @@ class ZaloRuntime:
                                     clock, timedelta(hours=settings.media_link_ttl_hours))
         for bot in settings.zalo_bots:  # no I/O here: a client opens its session on first use
             client = ZaloClient(bot.token, base_url=settings.zalo_api_url)
-            self.channels[bot.key] = ZaloChannel(bot.key, client, on_sent=on_sent,
+            self.channels[bot.key] = ZaloChannel(bot.key, client, on_sent=on_sent, on_quota=on_quota,
                                                  public_url=self.links.url if self.links else None)
 
     @property

@@ -4,6 +4,10 @@ It speaks the Bot API as documented (see bot/channels/zalo/API_NOTES.md): {ok, r
 getUpdates handing out ONE update per call or HTTP 408 when idle, 2000-character texts, webhooks
 with X-Bot-Api-Secret-Token. It records what the bot sends like a chat transcript, and hosts files
 (so injected photos have a URL the bot can download). Listens on 127.0.0.1, port 0.
+
+Errors follow Zalo's table (:data:`ERROR_TABLE`, "Bảng mã lỗi"; API_NOTES.md "Quota and error codes"): note
+403 "Internal server error" and 429 "Quota exceeded". ``monthly_quota`` (per bot token, counted per calendar
+month of ``clock`` in Vietnam time) answers 429 "Quota exceeded" to every send past it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ import itertools
 import secrets
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -25,6 +32,16 @@ from bot.devtools.emulator.zalo_user import ZaloUser
 
 TEXT_LIMIT = 2000
 DEFAULT_TOKEN = "1234567890:fake-zalo-token-abcdefgh"
+# Zalo Bot Platform's error table (error_code -> description), as its docs list it.
+ERROR_TABLE: dict[int, str] = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Internal server error",
+    404: "Not found",
+    408: "Request timeout",
+    429: "Quota exceeded",
+}
+QUOTA_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # we assume the month turns at midnight Vietnam time (unconfirmed)
 
 
 @dataclass
@@ -93,12 +110,18 @@ class FakeZalo:
         *,
         max_poll_wait: float = 1.0,
         webhook_wrapped: bool = True,
+        monthly_quota: int | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.tokens = tokens
         self.token = tokens[0]
         # getUpdates waits at most this long whatever timeout the bot asks for (keeps tests fast).
         self.max_poll_wait = max_poll_wait
         self.webhook_wrapped = webhook_wrapped  # POST {"ok", "result": update} or the bare update
+        # Messages a bot token may send per calendar month (None: unlimited), on ``clock`` (default: real time).
+        self.monthly_quota = monthly_quota
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.month_sent: Counter[tuple[str, str]] = Counter()  # (token, "YYYY-MM") -> messages sent
         self.webhook_secret_override: str | None = None  # send this instead of the real secret
         self.webhook_statuses: list[int] = []
         self.sent: list[FakeMessage] = []
@@ -154,12 +177,22 @@ class FakeZalo:
         self.blocked.add(str(user_id))
 
     def fail_next(self, method: str | None = None, *, status: int = 500, error_code: int | None = None,
-                  description: str = "Internal server error", retry_after: float | None = None,
+                  description: str | None = None, retry_after: float | None = None,
                   times: int = 1) -> None:
         """Make the next ``times`` calls (of ``method``, or any) fail. ``status=200`` gives an
-        ok:false envelope at HTTP 200, as Zalo does for some errors."""
+        ok:false envelope at HTTP 200, as Zalo does for some errors. The description defaults to the
+        error table's (403: "Internal server error", 429: "Quota exceeded")."""
+        code = error_code or status
+        text = description if description is not None else ERROR_TABLE.get(code, "Internal server error")
         for _ in range(times):
-            self._failures.append(_Failure(method, status, error_code or status, description, retry_after))
+            self._failures.append(_Failure(method, status, code, text, retry_after))
+
+    def month_of(self, at: datetime | None = None) -> str:
+        local = (at or self.clock()).astimezone(QUOTA_TZ)
+        return f"{local.year:04d}-{local.month:02d}"
+
+    def quota_used(self, token: str | None = None) -> int:
+        return self.month_sent[(token or self.token, self.month_of())]
 
     def rate_limit(self, calls: int, per_seconds: float = 1.0, retry_after: float = 1.0) -> None:
         """Answer 429 once more than ``calls`` send* calls happen within ``per_seconds``."""
@@ -268,7 +301,13 @@ class FakeZalo:
         self._rate_calls.append(now)
         return None
 
-    def _check_chat(self, params: dict[str, Any]) -> tuple[str, web.Response | None]:
+    def _over_quota(self, token: str) -> web.Response | None:
+        if self.monthly_quota is None or self.month_sent[(token, self.month_of())] < self.monthly_quota:
+            return None
+        self.stats["quota_exceeded"] += 1
+        return _error(429, 429, ERROR_TABLE[429])
+
+    def _check_chat(self, params: dict[str, Any], token: str = "") -> tuple[str, web.Response | None]:
         chat_id = str(params.get("chat_id", ""))
         if not chat_id:
             return chat_id, _error(400, 400, "Bad Request: chat_id is required")
@@ -277,10 +316,15 @@ class FakeZalo:
         if chat_id not in self.known_chats:
             # Zalo-style: HTTP 200 yet ok:false.
             return chat_id, _error(200, 404, "Chat not found")
+        if token:
+            over = self._over_quota(token)
+            if over is not None:
+                return chat_id, over
         return chat_id, self._limited()
 
     async def _record(self, msg: FakeMessage) -> web.Response:
         async with self.changed:
+            self.month_sent[(msg.token, self.month_of())] += 1
             self.sent.append(msg)
             self.stats[f"sent:{msg.kind}"] += 1
             self.changed.notify_all()
@@ -333,7 +377,7 @@ class FakeZalo:
         return web.json_response({"ok": True, "result": {"url": hook.url, "updated_at": hook.updated_at}})
 
     async def _api_sendMessage(self, token: str, params: dict[str, Any]) -> web.Response:
-        chat_id, err = self._check_chat(params)
+        chat_id, err = self._check_chat(params, token)
         if err is not None:
             return err
         text = params.get("text")
@@ -344,7 +388,7 @@ class FakeZalo:
         return await self._record(self._new(token, chat_id, "text", text=text))
 
     async def _api_sendPhoto(self, token: str, params: dict[str, Any]) -> web.Response:
-        chat_id, err = self._check_chat(params)
+        chat_id, err = self._check_chat(params, token)
         if err is not None:
             return err
         photo, caption = str(params.get("photo", "")), str(params.get("caption", "") or "")
@@ -355,7 +399,7 @@ class FakeZalo:
         return await self._record(self._new(token, chat_id, "photo", text=caption, photo_url=photo))
 
     async def _api_sendSticker(self, token: str, params: dict[str, Any]) -> web.Response:
-        chat_id, err = self._check_chat(params)
+        chat_id, err = self._check_chat(params, token)
         if err is not None:
             return err
         sticker = str(params.get("sticker", ""))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -185,7 +186,8 @@ class DailyDelivery(DailyUseCase):
         p, m, per, i, b = DailyPref, Membership, Person, Identity, Branch
         weekend = day.weekday() >= 5
         cols = (m.person_id, m.branch_id, m.id.label("mid"), b.org_id, per.locale, per.preferred_channel,
-                i.id.label("iid"), i.channel, i.chat_id, i.bot)
+                i.id.label("iid"), i.channel, i.chat_id, i.bot, b.group_channel, b.group_bot,
+                b.group_chat_id.label("group_chat"))
         # coalesce(): keeps SQLite (no statistics) from driving the join by the membership status index
         # (a scan of every active member) instead of the narrow delivery-minute range.
         base_where = (func.coalesce(m.status, "") == MembershipStatus.ACTIVE.value, per.erased_at.is_(None))
@@ -250,7 +252,9 @@ class DailyDelivery(DailyUseCase):
             cur = best.get(r.person_id)
             if cur is None or rank < cur[0]:
                 best[r.person_id] = (rank, r)
-        picked = [r for _rank, r in best.values()]
+        picked = [r for _rank, r in best.values() if not self._reads_in_zalo_group(r)]
+        if not picked:
+            return 0
         branch_orgs = {r.branch_id: r.org_id for r in picked}
         choices = await self._cached_choices(s, branch_orgs, day)
         themes = await self._themes(s, set(branch_orgs.values()), day.year)
@@ -286,6 +290,12 @@ class DailyDelivery(DailyUseCase):
                 queued += await notify_many(s, self.deps, group, kind=DAILY_KIND, render=renderer,
                                             ref=f"daily:{day.isoformat()}", priority=DAILY_PRIORITY)
         return queued
+
+    def _reads_in_zalo_group(self, r: Any) -> bool:
+        """On Zalo every message counts against the bot's monthly plan: where the branch's Zalo group (on the same
+        bot) gets the daily item, its members on Zalo read it there instead of in a private message."""
+        return (self.deps.settings.zalo_prefer_group_daily and r.channel == "zalo" and bool(r.group_chat)
+                and r.group_channel == "zalo" and r.group_bot == r.bot)
 
     async def card_photos(self, items: set[ContentItem], added_by: dict[int, str] | None = None
                           ) -> dict[str, MediaRef]:

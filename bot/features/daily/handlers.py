@@ -38,6 +38,7 @@ from bot.text import fold
 router = Router("daily")
 
 SEARCH_LIMIT = 5
+WEEKLY_STREAK = 7  # on channels that pay per message, "Read ✓" is confirmed only on every 7th day of a streak
 SNIPPET_CHARS = 320
 IMPORT_MAX_BYTES = 1_000_000
 IMPORT_SUFFIXES = (".yaml", ".yml", ".csv")
@@ -108,6 +109,10 @@ async def search(ctx: Ctx) -> None:
 async def read(ctx: Ctx, data: MarkRead) -> None:
     streak = await ctx.svc(DailyReading).mark_read(ctx.require_actor(), data.day)
     await ctx.ack(_("Thank you!"))
+    if not ctx.channel.caps.buttons and streak % WEEKLY_STREAK != 0:
+        # Zalo counts every message against the bot's monthly plan: the press is recorded silently, and the
+        # streak is confirmed once a week (forecast.READ_CONFIRM_EVERY assumes the same).
+        return
     await ctx.reply(_("✅ Noted, thank you. Your reading streak: {n} day(s).").format(n=streak))
 
 

@@ -19,3 +19,5 @@ class ZaloQuota(SQLModel, table=True):
     sent: int = 0
     warned_at: datetime | None = None  # the secretaries were told the warning threshold was passed
     full_at: datetime | None = None  # the quota was reached: daily items pause until next month
+    # Zalo itself answered 429 "Quota exceeded": every non-reply kind waits for next month.
+    exhausted_at: datetime | None = None
