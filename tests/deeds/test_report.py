@@ -107,7 +107,7 @@ async def test_free_text_asks_and_no_records_nothing(bot, fake_tg, branch, an):
     await an.expect("Câu hỏi này đã đóng")
     assert await deeds(bot) == []
     await an.send("Vâng ạ")  # chit-chat is not asked about
-    await an.expect("Mình chưa hiểu")
+    await an.expect("hệ thống chưa hiểu ý đồng chí")
 
 
 async def test_cuatoi_edit_and_withdraw(bot, fake_tg, branch, an):
