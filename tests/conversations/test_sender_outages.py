@@ -208,7 +208,7 @@ async def test_failed_broadcast_rows_can_be_sent_again_once(db_settings, clock, 
     data = dict(final.button_data)["🔁 Gửi lại cho người chưa nhận"]
     await sec.press("Gửi lại cho người chưa nhận", final)
     await sec.press_data(data, final)
-    await sec.expect("Đang gửi lại thông báo “Họp chi bộ” chưa nhận được.")
+    await sec.expect("Đang gửi lại thông báo cho 2 đảng viên chưa nhận được.")
     await sec.expect("đang được gửi lại, hoặc không còn ai chưa nhận")
     svc = harness.app.services.get(BroadcastSending)
     assert await asyncio.gather(svc.resend(branch.secretary_actor, 1), svc.resend(branch.secretary_actor, 1)) \

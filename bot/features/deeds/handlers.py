@@ -261,6 +261,14 @@ async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
 
 # --- /cuatoi, edit, withdraw ---------------------------------------------------------------------------
 
+_TAG_CHARS = 18
+
+
+def _short(text: str) -> str:
+    """The first words of a deed for a button: "Giúp cháu học sinh…"."""
+    words = " ".join(text.split())
+    return words if len(words) <= _TAG_CHARS else words[:_TAG_CHARS + 1].rsplit(" ", 1)[0] + "…"
+
 
 @router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member")
 async def mine(ctx: Ctx) -> None:
@@ -283,7 +291,8 @@ async def mine(ctx: Ctx) -> None:
             lines.append("   " + _("Reason: {reason}").format(reason=esc(d.return_reason)))
     pending = [d for d in year if d.status == DeedStatus.PENDING.value][:5]
     for d in pending:
-        tag = d.day.strftime("%d/%m") + f" #{d.id}"
+        # The day and the first words tell two deeds apart, never the record number.
+        tag = d.day.strftime("%d/%m") + " · " + (_short(d.text) if d.text else _("🎙 voice note"))
         buttons.append(
             [
                 Button(_("✏️ Edit {tag}").format(tag=tag), EditDeed(d.id).pack()),

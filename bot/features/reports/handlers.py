@@ -16,6 +16,7 @@ from bot.services.branch_report import report_text
 from bot.services.media import MediaStore
 from bot.services.permissions import can_see_committee_view, committee_org
 from bot.services.sheets import XLSX_MIME
+from bot.text import branch_title
 
 router = Router("reports")
 
@@ -82,7 +83,7 @@ async def committee(ctx: Ctx, data: CommitteeReport) -> None:
         att = f"{rates['attendance']:g}%" if rates["attendance"] is not None else "—"
         lines.append(
             _("• {branch}: {members} members, meetings {regular}+{thematic}, attendance {att}").format(
-                branch=esc(r.branch_name),
+                branch=esc(branch_title(r.branch_name)),
                 members=r.get("members") or 0,
                 regular=r.get("meetings_regular") or 0,
                 thematic=r.get("meetings_thematic") or 0,

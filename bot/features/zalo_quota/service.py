@@ -27,6 +27,7 @@ from bot.messages import Reply, esc
 from bot.services.deps import Deps
 from bot.services.directory import manager_ids
 from bot.services.notify import notify, zalo_quota_pauses
+from bot.text import branch_title
 from storage.models.joining import JoinCode
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -111,11 +112,11 @@ class ZaloQuotaService:
                      "messages this month, its limit of {limit}. Daily items for members on Zalo are paused "
                      "until {resume}; replies to members still go out. Members can also receive them on "
                      "Telegram: /lienket links the two accounts.").format(
-                branch=esc(branch.name), used=total, limit=self.limit, resume=resume.strftime("%d/%m/%Y"))
+                branch=esc(branch_title(branch.name)), used=total, limit=self.limit, resume=resume.strftime("%d/%m/%Y"))
         return _("⚠️ <b>Zalo message quota</b>\nThe Zalo bot of branch {branch} has sent {used} of its "
                  "{limit} messages this month ({percent}%). When the limit is reached, daily items on Zalo "
                  "pause until next month; replies to members still go out.").format(
-            branch=esc(branch.name), used=total, limit=self.limit,
+            branch=esc(branch_title(branch.name)), used=total, limit=self.limit,
             percent=round(100 * total / self.limit) if self.limit else 100)
 
     async def gate(self, row: OutboxMessage) -> str | None:
@@ -166,8 +167,9 @@ async def _zalo_join_guard(s: AsyncSession, deps: Deps, actor: object, code: Joi
         return None
     if bound is None:
         return _("Branch {branch} is not served on Zalo yet. Please join on Telegram, or ask your branch "
-                 "secretary.").format(branch=esc(branch.name))
+                 "secretary.").format(branch=esc(branch_title(branch.name)))
     return _("This code is for branch {branch}, which has its own Zalo account. Please send the code to "
-             "that account (your branch secretary can tell you which one).").format(branch=esc(branch.name))
+             "that account (your branch secretary can tell you which one).").format(
+                 branch=esc(branch_title(branch.name)))
 
 
