@@ -74,7 +74,7 @@ async def test_plain_message_bad_inputs(bot, fake_tg, branch, an):
     assert await deeds(bot) == []
     # A 5,000-character message is cut, with a note, and still needs the yes.
     await an.send("#viectot " + "Giúp đỡ bà con. " * 320)
-    await an.expect("Ghi nhận đây là việc tốt?", "đã được cắt còn 2000 ký tự")
+    await an.expect("Ghi nhận đây là việc tốt?", "đã được cắt còn 2.000 ký tự")
     assert await deeds(bot) == []
     await an.press("Có, ghi nhận")
     await an.expect("Việc tốt đã được lưu")

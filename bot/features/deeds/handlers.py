@@ -25,7 +25,7 @@ from bot.messages import Button, esc
 from bot.services.actor import Actor
 from bot.services.errors import DomainError
 from bot.services.permissions import is_member
-from bot.text import fold
+from bot.text import fold, number
 
 router = Router("deeds")
 
@@ -191,7 +191,7 @@ async def _ask_to_record(ctx: Ctx, text: str, photos: list[str], source: str) ->
         _("Date: today ({day})").format(day=ctx.today.strftime("%d/%m/%Y")),
     ]
     if was_cut:
-        lines.append(_("⚠️ The text was too long, so it was cut to {n} characters.").format(n=MAX_TEXT))
+        lines.append(_("⚠️ The text was too long, so it was cut to {n} characters.").format(n=number(MAX_TEXT)))
     await ctx.reply(
         "\n".join(lines),
         [[Button(_("Yes, record it"), RecordDraft(True, nonce).pack()),
