@@ -31,7 +31,7 @@ async def test_form_bad_inputs_are_reasked(bot, fake_tg, branch, an):
     await an.send_location(10.77, 106.70)
     await an.expect("Nhãn dán và vị trí không ghi nhận được")
     await an.send("x" * 5000)
-    await an.expect("quá dài (5000 ký tự)", "2000 ký tự")
+    await an.expect("quá dài (5.000 ký tự)", "2.000 ký tự")
     await an.send("Giúp hàng xóm dập lửa rơm")
     await an.expect("ngày nào?")
     await an.send("25/12")  # Christmas 2026: the future

@@ -77,7 +77,7 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
         await an.send("hằng tháng")
         await an.expect("Xem lại phiếu", what)
     await an.press("Thêm việc làm")
-    await an.expect("tối đa 3 việc làm", "không thêm việc thứ tư")
+    await an.expect("tối đa 3 việc làm", "không thêm được việc thứ tư")
     await an.press("Gửi bí thư")
     await an.expect("Đã gửi!", "lần 1")
     notice = await branch.secretary.expect(
