@@ -79,3 +79,37 @@ def clean_text(text: str) -> str:
         # A pair of surrogates becomes its character again; a lone one becomes U+FFFD.
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
+
+
+_BRANCH_WORD = "chi bo"
+
+
+def branch_title(name: str | None) -> str:
+    """A branch's name as it reads in a sentence: "Chi bộ thôn 1". Most names already start with "Chi bộ"
+    (the demo's, and what secretaries type into /taochibo); a bare "Thôn 3" gets the word in front, so a
+    message never says "chi bộ Chi bộ thôn 1". Messages put ``{branch}`` alone, never "chi bộ {branch}".
+
+    >>> branch_title("Chi bộ thôn 1"), branch_title("chi bo Thon 2"), branch_title("Thôn 3")
+    ('Chi bộ thôn 1', 'chi bo Thon 2', 'Chi bộ Thôn 3')
+    """
+    name = (name or "").strip()
+    if not name or fold(name) == _BRANCH_WORD or fold(name).startswith(_BRANCH_WORD + " "):
+        return name
+    return f"Chi bộ {name}"
+
+
+def number(n: float) -> str:
+    """A count or amount as people read it in the current language: "4.096" and "87,5" in Vietnamese (a dot
+    between thousands, a comma before decimals), "4,096" and "87.5" in English. Use it for every count or
+    limit shown to people that can reach 1,000 (report totals, character limits).
+
+    >>> number(4096), number(1234567), number(999), number(87.5)
+    ('4.096', '1.234.567', '999', '87,5')
+    """
+    from bot.i18n import current_locale  # bot.i18n reads the catalogs; text stays importable on its own
+
+    grouped = f"{n:,}" if isinstance(n, int) else f"{n:,g}"
+    return grouped if current_locale() == "en" else grouped.translate(_VI_DIGITS)
+
+
+_VI_DIGITS = str.maketrans({",": ".", ".": ","})

@@ -4,7 +4,7 @@
     async def test_help(kit):
         an = await kit.join("5001", "Trần Văn An")   # joins by typed code; the secretary approves
         await an.send("/help")
-        await an.expect("Bạn có thể dùng")
+        await an.expect("Đồng chí có thể dùng")
 
 ``kit`` (a :class:`Kit`) starts the real bot (BotHarness) against FakeTelegram and, for "zalo", also
 against a FakeZalo whose one bot ("main") serves the seeded branch. The branch secretary is always on

@@ -19,7 +19,7 @@ from bot.i18n import _
 from bot.messages import Button, esc
 from bot.services.errors import PermissionDenied
 from bot.services.when import WhenError, read_day
-from bot.text import fold
+from bot.text import fold, number
 
 if TYPE_CHECKING:
     from bot.kernel.context import Ctx
@@ -104,7 +104,7 @@ class AskText(Step):
         if len(text) > self.max_len:
             raise Invalid(
                 _("That is too long ({length} characters). Please keep it within {n} characters.").format(
-                    length=len(text), n=self.max_len)
+                    length=number(len(text)), n=number(self.max_len))
             )
         return text
 

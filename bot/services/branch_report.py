@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.i18n import _
 from bot.messages import esc
+from bot.text import branch_title, number
 
 
 def pct(num: float | int | None, den: float | int | None) -> float | None:
@@ -41,18 +42,18 @@ class BranchReport:
 def fmt_value(value: float | int | None) -> str:
     if value is None:
         return _("no data yet")
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    return number(value)
 
 
 def fmt_pct(value: float | None) -> str:
-    return _("no data yet") if value is None else f"{value:g}%"
+    return _("no data yet") if value is None else f"{number(value)}%"
 
 
 def report_text(r: BranchReport) -> str:
     f = r.figures
     rates = r.rates
     lines = [
-        _("📊 <b>Report of {branch}</b> — {period}").format(branch=esc(r.branch_name), period=r.label),
+        _("📊 <b>Report of {branch}</b> — {period}").format(branch=esc(branch_title(r.branch_name)), period=r.label),
         "",
     ]
     lines.append(_("• Members: {n}").format(n=fmt_value(f.get("members"))))

@@ -20,6 +20,7 @@ from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempt
 from bot.services.menus import member_menu
 from bot.services.notify import notify
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
+from bot.text import branch_title
 from storage.models.joining import JoinCode, JoinFailure
 from storage.models.org import Branch, Organization
 from storage.models.people import BranchRole, Identity, Membership, MembershipStatus, OrgRole, Person
@@ -308,7 +309,7 @@ class OrgService:
         def render() -> Reply:
             return Reply(
                 text=_("🙋 <b>Join request</b>\n{name} asks to join branch {branch}.").format(
-                    name=esc(actor.display_name or "?"), branch=esc(branch.name)),
+                    name=esc(actor.display_name or "?"), branch=esc(branch_title(branch.name))),
                 buttons=join_buttons(m.id or 0) if join_buttons is not None else [],
             )
 
@@ -340,11 +341,11 @@ class OrgService:
                 if approve:
                     text = _("🎉 Your request to join branch {branch} was approved. Welcome!\n"
                              "Use the menu below, or send /help to see what you can do.").format(
-                        branch=esc(branch.name))
+                        branch=esc(branch_title(branch.name)))
                     return Reply(text=text, menu=member_menu())
                 return Reply(text=_("Your request to join branch {branch} was not approved. "
                                     "If this is a mistake, please contact the branch secretary.").format(
-                    branch=esc(branch.name)))
+                    branch=esc(branch_title(branch.name))))
 
             await notify(s, self.deps, person.id, key=f"join_decision:{m.id}:{now.isoformat()}",
                          kind="join_decision", render=render, branch_id=branch.id)
@@ -387,7 +388,8 @@ class OrgService:
             await audit.record(s, at=now, actor_person_id=actor.person_id, action="membership.leave",
                                org_id=branch.org_id, branch_id=branch.id)
             await self.notify_managers(s, branch, key=f"left:{m.id}:{now.isoformat()}", text_factory=lambda: _(
-                "ℹ️ {name} has left branch {branch}.").format(name=esc(actor.display_name), branch=esc(branch.name)))
+                "ℹ️ {name} has left branch {branch}.").format(name=esc(actor.display_name),
+                                                          branch=esc(branch_title(branch.name))))
             return branch.name
 
     async def notify_managers(self, s: AsyncSession, branch: Branch, *, key: str, text_factory) -> None:  # type: ignore[no-untyped-def]

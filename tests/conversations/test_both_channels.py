@@ -33,12 +33,12 @@ async def test_join_by_typed_code_and_approval(kit):
 async def test_help_and_profile(kit):
     an = await kit.join("5102", "Trần Văn An")
     await an.send("/help")
-    help_msg = await an.expect("Bạn có thể dùng", "/toi")
+    help_msg = await an.expect("Đồng chí có thể dùng", "/toi")
     assert "/mathamgia" not in help_msg.text  # members see member commands only
     if kit.channel == "zalo":
         assert "không cần dấu gạch chéo" in help_msg.text
     await an.send("giup")  # typed without slash or diacritics
-    await an.expect("Bạn có thể dùng")
+    await an.expect("Đồng chí có thể dùng")
     await an.send("/toi")
     await an.expect("Trần Văn An", kit.branch.name)
     no_tags(an)
@@ -53,13 +53,13 @@ async def test_choice_by_number_and_by_label_words(kit):
     asked = await an.expect("Trần Văn Ân")
     assert asked.buttons == ["✅ Đồng ý", "Không"]
     await an.press("Không")  # Telegram: the button; Zalo: types "2"
-    await an.expect("tên của bạn giữ nguyên")
+    await an.expect("tên của đồng chí giữ nguyên")
     await an.send("/doiten")
     await an.expect("họ tên đầy đủ")
     await an.send("Trần Văn Ân")
     await an.expect("Trần Văn Ân")
     await an.send("dong y")  # the label's words, loosely
-    await an.expect("Tên của bạn bây giờ là", "Trần Văn Ân")
+    await an.expect("Tên của đồng chí bây giờ là", "Trần Văn Ân")
     no_tags(an)
 
 

@@ -16,7 +16,7 @@ async def test_rename_form_validates_and_completes(bot, fake_tg, branch):
     await an.send("Trần Văn An")
     await an.expect("Đổi tên thành Trần Văn An?")
     await an.press("Đồng ý")
-    await an.expect("Tên của bạn bây giờ là Trần Văn An")
+    await an.expect("Tên của đồng chí bây giờ là Trần Văn An")
     await an.send("/toi")
     await an.expect("Trần Văn An", "Chi bộ thôn 1")
 
@@ -29,7 +29,7 @@ async def test_cancel_mid_form_everywhere(bot, fake_tg, branch):
     await an.expect("Đã huỷ")
     await an.send("Trần Văn An")  # no longer inside the form: free text is not taken as a name
     reply = await an.expect("")
-    assert "Tên của bạn" not in reply.text
+    assert "Tên của đồng chí" not in reply.text
     await an.send("/doiten")
     await an.expect("họ tên đầy đủ")
     await an.send("Hủy")  # typed, with diacritics, no slash
@@ -46,7 +46,7 @@ async def test_restart_mid_form_keeps_state(bot, fake_tg, branch):
     question = await an.expect("Đổi tên thành Lê Thị Bình?")
     await bot.restart()
     await an.press("Đồng ý", message=question)
-    await an.expect("Tên của bạn bây giờ là Lê Thị Bình")
+    await an.expect("Tên của đồng chí bây giờ là Lê Thị Bình")
 
 
 async def test_stale_form_button_is_refused(bot, fake_tg, branch):
@@ -55,7 +55,7 @@ async def test_stale_form_button_is_refused(bot, fake_tg, branch):
     await an.send("Tên Một")
     first = await an.expect("Đổi tên thành Tên Một?")
     await an.press("Không", message=first)
-    await an.expect("tên của bạn giữ nguyên")
+    await an.expect("tên của đồng chí giữ nguyên")
     await an.send("/doiten")
     await an.send("Tên Hai")
     await an.expect("Đổi tên thành Tên Hai?")

@@ -67,22 +67,22 @@ async def test_daily_item_read_by_number_and_label_and_today(kit, clock):
 async def test_pledge_full_form_submitted_and_approved(kit):
     an = await kit.join("5402", "Trần Văn An")
     await an.send("/dangky")
-    await an.expect("Chức vụ hoặc nhiệm vụ của bạn là gì?")
+    await an.expect("Chức vụ hoặc nhiệm vụ của đồng chí là gì?")
     await an.send("giáo viên")
     for i, (what, criterion, when) in enumerate(DEEDS, 1):
-        await an.expect(f"Việc làm {i}: bạn sẽ làm gì?")
+        await an.expect(f"Việc làm {i}: đồng chí sẽ làm gì?")
         await an.send(what)
         await an.expect(f"Việc làm {i}: đo kết quả")
         await an.send(criterion)
         await an.expect(f"Việc làm {i}: khi nào?")
         await an.send(when)
-        await an.expect(f"Bạn đã có {i} việc làm")
+        await an.expect(f"Đồng chí đã có {i} việc làm")
         await an.press("Thêm việc làm khác" if i == 1 else "Tiếp tục")
     await an.expect("Một khuyết điểm")
     await an.send("hay đi họp muộn")
     await an.expect("khắc phục thế nào")
     await an.send("đến sớm 10 phút")
-    await an.expect("Lời cam kết của bạn")
+    await an.expect("Lời cam kết của đồng chí")
     await an.press("Giữ lời cam kết này")
     review = await an.expect("Xem lại phiếu trước khi gửi", "giáo viên", DEEDS[0][0], DEEDS[1][0])
     assert "🗑 Bỏ việc 2" in review.buttons
@@ -277,7 +277,7 @@ async def test_pledge_checkin_answered_by_choice_and_note(kit, clock):
     await an.press("⏳ Việc 2")  # Zalo: "5", from the list just sent again
     await an.expect("⏳ đang làm", "Câu trả lời đã được lưu")
     await an.press("Thêm ghi chú")
-    await an.expect("Ghi chú của bạn cho lần kiểm tra này")
+    await an.expect("Ghi chú của đồng chí cho lần kiểm tra này")
     await an.send("đã nộp hồ sơ cho ngân hàng")
     await an.expect("Ghi chú: đã nộp hồ sơ cho ngân hàng")
     async with kit.bot.app.db.session() as s:

@@ -14,7 +14,7 @@ from tests.conftest import join_member
 async def test_start_in_vietnamese_and_menu_set(bot, fake_tg):
     lan = fake_tg.user(5001, "Trần Văn An")
     await lan.send("/start")
-    msg = await lan.expect("Chào mừng bạn đến với", "mã tham gia")
+    msg = await lan.expect("Chào mừng đồng chí đến với", "mã tham gia")
     assert "<b>Học Bác mỗi ngày</b>" in msg.html
     commands = {c["command"] for cmds in fake_tg.commands.values() for c in cmds}
     assert {"start", "help", "toi", "huy"} - commands == {"huy"} or "start" in commands
@@ -101,7 +101,7 @@ async def test_secretary_of_other_branch_cannot_approve(bot, fake_tg, branch):
     await an.send(f"/start {await branch.join_code(bot)}")
     req = await branch.secretary.expect("xin tham gia")
     await other.secretary.send("/help")
-    own = await other.secretary.expect("Bạn có thể dùng")
+    own = await other.secretary.expect("Đồng chí có thể dùng")
     await other.secretary.press_data(req.button_data[0][1], own)  # forged onto a message of their own chat
     await other.secretary.expect("không có quyền")
     await branch.secretary.press("Duyệt", message=req)
@@ -111,10 +111,10 @@ async def test_secretary_of_other_branch_cannot_approve(bot, fake_tg, branch):
 async def test_help_shows_only_allowed_commands(bot, fake_tg, branch):
     an = await join_member(bot, fake_tg, branch, 5009, "Trần Văn An")
     await an.send("/help")
-    member_help = await an.expect("Bạn có thể dùng")
+    member_help = await an.expect("Đồng chí có thể dùng")
     assert "/mathamgia" not in member_help.text and "/taodangbo" not in member_help.text
     await branch.secretary.send("/help")
-    sec_help = await branch.secretary.expect("Bạn có thể dùng")
+    sec_help = await branch.secretary.expect("Đồng chí có thể dùng")
     assert "/mathamgia" in sec_help.text and "/taodangbo" not in sec_help.text
 
 
@@ -145,7 +145,7 @@ async def test_leave_and_erase(bot, fake_tg, branch):
 async def test_unknown_command_and_free_text(bot, fake_tg):
     x = fake_tg.user(5012, "Khách")
     await x.send("/khonglenhnay")
-    await x.expect("Mình không biết lệnh /khonglenhnay")
+    await x.expect("Không có lệnh /khonglenhnay")
     await x.send("xin chào")
     await x.expect("Vui lòng gửi mã tham gia")
     await x.send_sticker()

@@ -27,7 +27,7 @@ async def test_bot_survives_every_update_kind(bot, fake_tg, caplog):
     # The bot is alive and answers afterwards.
     probe = fake_tg.user(77001, "Kiểm tra")
     await probe.send("/start")
-    await probe.expect("Chào mừng bạn đến với")
+    await probe.expect("Chào mừng đồng chí đến với")
     rejected = [e for e in fake_tg.errors if e[0] != "answerCallbackQuery"]
     assert rejected == []
     crashes = [r for r in caplog.records if r.exc_info or "unhandled" in r.getMessage()]

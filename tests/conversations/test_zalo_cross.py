@@ -40,7 +40,7 @@ async def queue(kit, person_id: int, key: str, kind: str, reply: Reply) -> None:
 async def link(tg, zl) -> str:
     await tg.send("/lienket")
     msg = await tg.expect("Mã liên kết")
-    code = msg.text.split("Mã liên kết của bạn: ")[1][:6]
+    code = msg.text.split("Mã liên kết của đồng chí: ")[1][:6]
     await zl.send(code)
     await zl.expect("Đã liên kết")
     return code
@@ -79,7 +79,7 @@ async def test_link_refusals_and_wrong_code_limit(kit):
     tg = await kit.join("5202", "Trần Văn Bình", on="telegram")
     zl = await kit.join("5202", "Bình Zalo", on="zalo")  # joined the same branch separately
     await tg.send("/lienket")
-    code = (await tg.expect("Mã liên kết")).text.split("Mã liên kết của bạn: ")[1][:6]
+    code = (await tg.expect("Mã liên kết")).text.split("Mã liên kết của đồng chí: ")[1][:6]
     await tg.send(code)
     await tg.expect("nhập mã ở ứng dụng còn lại")
     await zl.send(code)
@@ -111,7 +111,7 @@ async def test_wrong_link_code_lockout_survives_data_erasure(kit):
     await tg.expect("đã được gửi tới bí thư")
     zl = kit.zalo_user("5204", "Người Thật")
     await zl.send("/lienket")
-    real = (await zl.expect("Mã liên kết")).text.split("Mã liên kết của bạn: ")[1][:6]
+    real = (await zl.expect("Mã liên kết")).text.split("Mã liên kết của đồng chí: ")[1][:6]
     await tg.send(real)  # even a right code is refused while the account is locked
     await tg.expect("sai mã liên kết quá nhiều lần")
     assert await person_of(kit, "telegram", "5203") != await person_of(kit, "zalo", "z5204")

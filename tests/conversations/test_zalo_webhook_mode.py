@@ -37,7 +37,7 @@ async def test_member_flow_through_the_webhook(hooked, fake_tg):
     await an.send("Trần Văn Ân")
     await an.expect("Trần Văn Ân")
     await an.press("Đồng ý")  # types the number
-    await an.expect("Tên của bạn bây giờ là", "Trần Văn Ân")
+    await an.expect("Tên của đồng chí bây giờ là", "Trần Văn Ân")
     # Every update went through the webhook (none was queued for polling) and was accepted.
     assert len(kit.zalo.webhook_statuses) == len(kit.zalo.injected) == 4  # code, /doiten, name, "1"
     assert set(kit.zalo.webhook_statuses) == {200}

@@ -84,7 +84,7 @@ async def test_member_cannot_set_the_theme(bot, fake_tg, branch):
     fake_tg.limits.enabled = False
     an = await join_member(bot, fake_tg, branch, 5101, "Trần Văn An")
     await an.send("/chuyende dat Chuyên đề tự đặt | dao-duc")
-    await an.expect("Chỉ quản trị viên của cấp ủy")
+    await an.expect("Chỉ quản trị viên đảng bộ")
     # The service refuses too (a secretary is not a committee admin), whatever the handler does.
     try:
         await _library(bot).set_theme(branch.secretary_actor, branch.org_id, "x", [])

@@ -71,7 +71,7 @@ async def test_search_ignores_diacritics_and_unknown_term_gets_random(bot, fake_
     assert "cần" in found.text.lower() and "kiệm" in found.text.lower()
     assert found.text.count("\n\n") <= 5  # at most the best 5
     await an.send("tim kiem")  # typed without slash and diacritics, no keyword: a friendly hint
-    await an.expect("Vui lòng gõ từ khóa")
+    await an.expect("Vui lòng gõ từ khoá")
     await an.send("/timkiem xyzzyqwerty")
     await an.expect("Không tìm thấy", "xyzzyqwerty")
     await an.expect("Học Bác mỗi ngày", "— Hồ Chí Minh")
@@ -110,7 +110,7 @@ async def test_member_upload_is_refused(bot, fake_tg, branch):
     fake_tg.limits.enabled = False
     an = await join_member(bot, fake_tg, branch, 5304, "Trần Văn An")
     await _upload(fake_tg, an, GOOD_YAML.encode(), "rieng.yaml")
-    await an.expect("Chỉ quản trị viên của cấp ủy mới nhập được")
+    await an.expect("Chỉ quản trị viên đảng bộ mới nhập được")
     assert await _count(bot) == 0
 
 

@@ -31,7 +31,7 @@ async def test_form_bad_inputs_are_reasked(bot, fake_tg, branch, an):
     await an.send_location(10.77, 106.70)
     await an.expect("Nhãn dán và vị trí không ghi nhận được")
     await an.send("x" * 5000)
-    await an.expect("quá dài (5000 ký tự)", "2000 ký tự")
+    await an.expect("quá dài (5.000 ký tự)", "2.000 ký tự")
     await an.send("Giúp hàng xóm dập lửa rơm")
     await an.expect("ngày nào?")
     await an.send("05/03")  # three days ahead
@@ -78,7 +78,7 @@ async def test_plain_message_bad_inputs(bot, fake_tg, branch, an):
     assert await deeds(bot) == []
     # A 5,000-character message is cut, with a note, and still needs the yes.
     await an.send("#viectot " + "Giúp đỡ bà con. " * 320)
-    await an.expect("Ghi nhận đây là việc tốt?", "đã được cắt còn 2000 ký tự")
+    await an.expect("Ghi nhận đây là việc tốt?", "đã được cắt còn 2.000 ký tự")
     assert await deeds(bot) == []
     await an.press("Có, ghi nhận")
     await an.expect("Việc tốt đã được lưu")

@@ -108,7 +108,7 @@ async def test_feature_posts_to_group_when_member_agreed(bot, fake_tg, branch, a
     await an.expect("đã được chi bộ biểu dương")
     await fake_tg.wait_for(lambda: len(fake_tg.events_for(group.chat_id)) == 1, timeout=5)
     post = fake_tg.events_for(group.chat_id)[0]
-    assert "Gương việc tốt của chi bộ mình" in post.text and "Vận động bà con" in post.text
+    assert "Gương việc tốt trong chi bộ" in post.text and "Vận động bà con" in post.text
     assert post.record.photo  # with the member's photo
     # Other members may see it now (featured and shared); a not-shared featured deed stays hidden.
     binh = await join_member(bot, fake_tg, branch, 6002, "Lê Thị Bình")

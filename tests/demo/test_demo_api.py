@@ -186,7 +186,7 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
     cuong = _texts((await _chat(http, demo, "cuong"))["items"])
     assert any("đã được chi bộ biểu dương" in t for t in cuong)
     group = _texts((await _chat(http, demo, "group"))["items"])
-    assert any("đã được liên kết với chi bộ Chi bộ thôn 1" in t for t in group)
+    assert any("đã được liên kết với Chi bộ thôn 1" in t for t in group)
     assert any("Gương việc tốt" in t and "Phạm Minh Cường" in t for t in group)
 
     # The digest button: 19:00 the same day, Bình's pending deed with its photo and the review buttons.

@@ -34,7 +34,7 @@ async def test_onboarding_and_restart_mid_form_on_postgres_and_redis(scale_setti
         question = await an.expect("Đổi tên thành Hoàng Văn An?")
         await harness.restart()  # the form's state lives in Redis and survives
         await an.press("Đồng ý", message=question)
-        await an.expect("Tên của bạn bây giờ là Hoàng Văn An")
+        await an.expect("Tên của đồng chí bây giờ là Hoàng Văn An")
         await branch.secretary.send("/thanhvien")
         await branch.secretary.expect("Hoàng Văn An")
     finally:

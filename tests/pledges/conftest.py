@@ -16,23 +16,23 @@ async def fill_pledge(
     """From /dangky to the review screen (keeps the default commitment)."""
     deeds = deeds or DEEDS[:1]
     await user.send("/dangky")
-    await user.expect("Chức vụ hoặc nhiệm vụ của bạn là gì?")
+    await user.expect("Chức vụ hoặc nhiệm vụ của đồng chí là gì?")
     await user.send(duty)
     for i, (what, criterion, when) in enumerate(deeds, 1):
-        await user.expect(f"Việc làm {i}: bạn sẽ làm gì?", "Ví dụ:")
+        await user.expect(f"Việc làm {i}: đồng chí sẽ làm gì?", "Ví dụ:")
         await user.send(what)
         await user.expect(f"Việc làm {i}: đo kết quả bằng gì")
         await user.send(criterion)
         await user.expect(f"Việc làm {i}: khi nào?")
         await user.send(when)
         if i < 3:
-            await user.expect(f"Bạn đã có {i} việc làm. Thêm việc nữa không?")
+            await user.expect(f"Đồng chí đã có {i} việc làm. Thêm việc nữa không?")
             await user.press("Thêm việc làm khác" if i < len(deeds) else "Tiếp tục")
-    await user.expect("Một khuyết điểm bạn sẽ tự sửa")
+    await user.expect("Một khuyết điểm đồng chí sẽ tự sửa")
     await user.send("đôi khi đi họp chi bộ muộn")
-    await user.expect("Bạn sẽ khắc phục thế nào?")
+    await user.expect("Đồng chí sẽ khắc phục thế nào?")
     await user.send("đặt nhắc giờ, đến sớm 10 phút")
-    await user.expect("Lời cam kết của bạn")
+    await user.expect("Lời cam kết của đồng chí")
     await user.press("Giữ lời cam kết này")
     await user.expect("Xem lại phiếu trước khi gửi")
 

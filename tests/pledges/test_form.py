@@ -27,28 +27,28 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
     an = await join_member(bot, fake_tg, branch, 6001, "Trần Văn An")
     await an.send("/dangky")
     await an.expect("Phiếu đăng ký học tập và làm theo Bác")
-    await an.expect("Chức vụ hoặc nhiệm vụ của bạn là gì?", "Ví dụ: giáo viên")
+    await an.expect("Chức vụ hoặc nhiệm vụ của đồng chí là gì?", "Ví dụ: giáo viên")
     await an.send("   ")  # empty is re-asked
     await an.expect("Câu trả lời đang để trống")
     await an.send("x" * 501)  # over-long is re-asked with the limit stated
     await an.expect("501 ký tự", "500")
     await an.send("giáo viên")
     for i, (what, criterion, when) in enumerate(DEEDS, 1):
-        await an.expect(f"Việc làm {i}: bạn sẽ làm gì?")
+        await an.expect(f"Việc làm {i}: đồng chí sẽ làm gì?")
         await an.send(what)
         await an.expect(f"Việc làm {i}: đo kết quả")
         await an.send(criterion)
         await an.expect(f"Việc làm {i}: khi nào?")
         await an.send(when)
-        await an.expect(f"Bạn đã có {i} việc làm")
+        await an.expect(f"Đồng chí đã có {i} việc làm")
         await an.press("Thêm việc làm khác" if i == 1 else "Tiếp tục")
     await an.expect("Một khuyết điểm")
     await an.send("hay đi họp muộn")
     await an.expect("khắc phục thế nào")
     await an.send("đến sớm 10 phút")
-    await an.expect("Lời cam kết của bạn")
+    await an.expect("Lời cam kết của đồng chí")
     await an.press("Tự viết lời cam kết")
-    await an.expect("Viết lời cam kết của bạn")
+    await an.expect("Xin đồng chí viết lời cam kết")
     await an.send("Tôi hứa làm gương cho bà con.")
     review = await an.expect(
         "Xem lại phiếu trước khi gửi", "giáo viên", DEEDS[0][0], DEEDS[1][0], "Tôi hứa làm gương cho bà con."
@@ -56,7 +56,7 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
     assert "🗑 Bỏ việc 2" in review.buttons
     # Edit deed 2, remove deed 1, add a third, fourth is refused.
     await an.press("Sửa việc 2")
-    await an.expect("Việc làm 2: bạn sẽ làm gì?")
+    await an.expect("Việc làm 2: đồng chí sẽ làm gì?")
     await an.send("Dạy kèm tiếng Việt cho trẻ em")
     await an.expect("Việc làm 2: đo kết quả")
     await an.send("10 buổi mỗi tháng")
@@ -69,7 +69,7 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
     assert DEEDS[0][0] not in review.text and "🗑 Bỏ việc 1" not in review.buttons  # the last one stays
     for n, what in ((2, "Thu gom rác ven kênh"), (3, "Trồng cây xanh ở nhà văn hoá")):
         await an.press("Thêm việc làm")
-        await an.expect(f"Việc làm {n}: bạn sẽ làm gì?")
+        await an.expect(f"Việc làm {n}: đồng chí sẽ làm gì?")
         await an.send(what)
         await an.expect("đo kết quả")
         await an.send("mỗi tháng một lần")
@@ -77,7 +77,7 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
         await an.send("hằng tháng")
         await an.expect("Xem lại phiếu", what)
     await an.press("Thêm việc làm")
-    await an.expect("tối đa 3 việc làm", "không thêm việc thứ tư")
+    await an.expect("tối đa 3 việc làm", "không thêm được việc thứ tư")
     await an.press("Gửi bí thư")
     await an.expect("Đã gửi!", "lần 1")
     notice = await branch.secretary.expect(
@@ -108,7 +108,7 @@ async def test_approve_then_amend_is_versioned_and_reapproved(bot, fake_tg, bran
     await binh.press("Bổ sung")
     await binh.expect("Bổ sung phiếu — xem lại trước khi gửi")
     await binh.press("Thêm việc làm")
-    await binh.expect("Việc làm 2: bạn sẽ làm gì?")
+    await binh.expect("Việc làm 2: đồng chí sẽ làm gì?")
     await binh.send(DEEDS[1][0])
     await binh.expect("đo kết quả")
     await binh.send(DEEDS[1][1])

@@ -40,7 +40,7 @@ async def test_checkin_round_one_message_each_answered_and_counted(bot, fake_tg,
     done = await an.expect("⏳ đang làm", "Câu trả lời đã được lưu")
     assert done.edited and done.message_id == msg.message_id  # edited in place: one message, a few taps
     await an.press("Thêm ghi chú", message=msg)
-    await an.expect("Ghi chú của bạn cho lần kiểm tra này")
+    await an.expect("Ghi chú của đồng chí cho lần kiểm tra này")
     await an.send("đã nộp hồ sơ cho ngân hàng")
     await an.expect("Ghi chú: đã nộp hồ sơ cho ngân hàng")
     # Bình's buttons cannot answer An's check-in.
@@ -113,13 +113,13 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
     await an.press("✓ Việc 1")
     await an.press("✓ Việc 2")
     await an.press("Thêm ghi chú")
-    await an.expect("Ghi chú của bạn cho lần kiểm tra này")
+    await an.expect("Ghi chú của đồng chí cho lần kiểm tra này")
     await an.send("hai hộ đã nhận vốn")
     await an.expect("Ghi chú: hai hộ đã nhận vốn")
     await _tick_at(bot, clock, 2026, 6, 1, 8, 0)
-    await an.expect("Nửa năm: bạn tự đánh giá thế nào?")
+    await an.expect("Nửa năm: đồng chí tự đánh giá thế nào?")
     await an.press("Viết tự đánh giá giữa năm")
-    await an.expect("Nửa năm: bạn tự đánh giá thế nào?", "Ví dụ")
+    await an.expect("Nửa năm: đồng chí tự đánh giá thế nào?", "Ví dụ")
     await an.send("việc 1 đã xong, việc 2 làm đều đặn")
     await an.expect("Tự đánh giá giữa năm đã được lưu")
     await _tick_at(bot, clock, 2026, 6, 20, 8, 0)  # still June: asked once only
@@ -132,7 +132,7 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
     )
     assert card.text.count("Kiểm tra: ✓ 2 · ⏳ 0 · ✗ 0") == 1
     await _tick_at(bot, clock, 2026, 11, 2, 8, 0)
-    draft = await an.expect("Tự đánh giá cuối năm 2026: bản nháp của bạn")
+    draft = await an.expect("Tự đánh giá cuối năm 2026: bản nháp của đồng chí")
     for fragment in (
         "Năm 2026, tôi đăng ký học tập và làm theo",
         "2 việc làm gắn với nhiệm vụ (giáo viên)",
@@ -148,7 +148,7 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
     await an.press("Sửa bản nháp")
     await an.expect("gửi lại cả đoạn")
     await an.send("Năm 2026 tôi đã giúp hai hộ nghèo vay vốn và dạy kèm đều đặn.")
-    await an.expect("bản nháp của bạn", "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn")
+    await an.expect("bản nháp của đồng chí", "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn")
     await an.press("Hoàn thành tốt nhiệm vụ")
     await an.expect("Bản tự đánh giá cuối năm (Hoàn thành tốt nhiệm vụ) đã được gửi bí thư")
     await branch.secretary.expect(

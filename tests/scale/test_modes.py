@@ -36,7 +36,7 @@ async def test_run_answers_over_polling_and_ticks_at_start(settings, fake_tg):
     try:
         user = fake_tg.user(88001, "Hà")
         await user.send("/help")
-        await user.expect("Bạn có thể dùng", timeout=20)
+        await user.expect("Đồng chí có thể dùng", timeout=20)
     finally:
         await _stop(task, stop)
     assert await _tick_names(settings)  # the catch-up run at start

@@ -18,7 +18,7 @@ from tests.secretary.helpers import seed_members
 
 async def _compose(sec, text: str, audience: str = "Toàn chi bộ", ack: bool = False) -> None:
     await sec.send("📣 Gửi thông báo")
-    await sec.expect("Gõ nội dung thông báo", "4,096")
+    await sec.expect("Gõ nội dung thông báo", "4.096")
     await sec.send(text)
     await sec.expect("Gửi cho ai?")
     await sec.press(audience)
@@ -89,9 +89,9 @@ async def test_empty_and_too_long_notice_refused_with_limit(bot, fake_tg, branch
     await sec.send("/thongbao")
     await sec.expect("Gõ nội dung thông báo")
     await sec.send("x" * (4096 * 4 + 1))
-    await sec.expect("Thông báo quá dài (16,385 ký tự). Giới hạn là 16,384 ký tự.")
+    await sec.expect("Thông báo quá dài (16.385 ký tự). Giới hạn là 16.384 ký tự.")
     await sec.send("y" * 5000)
-    await sec.expect("dài hơn 4,096 ký tự", "nhiều tin nhắn")
+    await sec.expect("dài hơn 4.096 ký tự", "nhiều tin nhắn")
     await sec.press("Không")
     await sec.expect("Gõ nội dung thông báo")
 

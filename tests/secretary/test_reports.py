@@ -60,7 +60,7 @@ async def test_baocao_numbers_chart_and_workbook(bot, fake_tg, branch, clock):
     assert "Số đảng viên: 4" in report.text
     assert "Buổi sinh hoạt: 0 định kỳ, 1 chuyên đề" in report.text
     assert "Tỷ lệ dự sinh hoạt: 75%" in report.text
-    assert "Đã đăng ký cam kết: 0%" in report.text  # the pledges feature's figure: nobody pledged yet
+    assert "Đã đăng ký làm theo: 0%" in report.text  # the pledges feature's figure: nobody pledged yet
     chart = await sec.expect("")  # the PNG chart follows
     while chart.media != "photo":
         chart = await sec.expect("")
@@ -71,7 +71,7 @@ async def test_baocao_numbers_chart_and_workbook(bot, fake_tg, branch, clock):
     assert doc.media == "document"
     data = fake_tg.files[doc.raw.record.document["file_id"]].data
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames[:5] == ["Đảng viên", "Cam kết", "Việc tốt", "Sinh hoạt và điểm danh", "Thông báo"]
+    assert wb.sheetnames[:5] == ["Đảng viên", "Đăng ký làm theo", "Việc tốt", "Sinh hoạt và điểm danh", "Thông báo"]
     members = list(wb["Đảng viên"].iter_rows(values_only=True))
     assert members[0][:3] == ("STT", "Họ tên", "Vai trò") and len(members) == 5
     assert {r[1] for r in members[1:]} == {
@@ -83,7 +83,7 @@ async def test_baocao_numbers_chart_and_workbook(bot, fake_tg, branch, clock):
     att = list(wb["Sinh hoạt và điểm danh"].iter_rows(values_only=True))
     assert len(att) == 5 and sum(1 for r in att[1:] if r[-1] == "có") == 3
     assert all(r[1] == "sinh hoạt chuyên đề" and r[2] == "Chỉ thị 05" for r in att[1:])
-    pledges_sheet = list(wb["Cam kết"].iter_rows(values_only=True))
+    pledges_sheet = list(wb["Đăng ký làm theo"].iter_rows(values_only=True))
     assert pledges_sheet[0][:2] == ("STT", "Họ và tên") and len(pledges_sheet) == 1  # no pledge yet
     async with bot.app.db.session() as s:
         audit = (await s.execute(select(AuditLog).where(AuditLog.action == "report.export"))).scalars().one()
@@ -108,7 +108,7 @@ async def test_committee_view_flags_lagging_branch(bot, fake_tg, branch, clock):
     lines = view.text.splitlines()
     thon1 = lines.index(next(line for line in lines if line.startswith("• Chi bộ thôn 1")))
     thon2 = lines.index(next(line for line in lines if line.startswith("• Chi bộ thôn 2")))
-    assert "dự họp 75%" in lines[thon1] and "tỷ lệ dự họp 75% (dưới 80%)" in lines[thon1 + 1]
+    assert "dự sinh hoạt 75%" in lines[thon1] and "tỷ lệ dự sinh hoạt 75% (dưới 80%)" in lines[thon1 + 1]
     assert "quý này chưa sinh hoạt chuyên đề" in lines[thon2 + 1]
     assert "Chi bộ khu 5" not in view.text  # another đảng bộ's branch is never shown
     assert "Số chi bộ chậm: 2" in view.text

@@ -76,7 +76,7 @@ async def test_secretary_pledge_goes_to_the_committee_and_cannot_be_self_approve
     await cadmin.press("Duyệt phiếu", message=notice)
     await cadmin.expect("Đã duyệt phiếu của Nguyễn Thị Lan")
     # The notice names who approved it: the committee, not the secretary (who is the author).
-    approved_notice = await sec.expect("Phiếu đăng ký năm", "của đồng chí đã được cấp ủy duyệt")
+    approved_notice = await sec.expect("Phiếu đăng ký năm", "của đồng chí đã được cấp uỷ duyệt")
     assert "bí thư duyệt" not in approved_notice.text
     async with bot.app.db.session() as s:
         approved = await s.get(Pledge, pledge.id)

@@ -22,9 +22,9 @@ async def test_zalo_only_process_answers_start(tmp_path):
             assert "đang chạy" in line.decode(), (await proc.stderr.read()).decode()  # type: ignore[union-attr]
             user = fake.user("z88001", "Hà")
             await user.send("/start")
-            await user.expect("Chào mừng bạn đến với", timeout=10)
+            await user.expect("Chào mừng đồng chí đến với", timeout=10)
             await user.send("giup")  # typed commands work without slash or diacritics
-            await user.expect("Bạn có thể dùng", timeout=10)
+            await user.expect("Đồng chí có thể dùng", timeout=10)
             assert proc.returncode is None
         finally:
             proc.terminate()

@@ -69,7 +69,7 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
                       f"Gửi cho bot: /start {c.code}")
             elif args.action == "invite-committee":
                 c = await org.create_code(actor, kind="committee_admin", org_id=args.org_id)
-                print(f"Mã mời (cấp ủy): {c.code} — hết hạn {c.expires_at:%Y-%m-%d %H:%M} UTC. "
+                print(f"Mã mời (quản trị viên đảng bộ): {c.code} — hết hạn {c.expires_at:%Y-%m-%d %H:%M} UTC. "
                       f"Gửi cho bot: /start {c.code}")
             elif args.action == "list":
                 for o in await org.list_orgs():

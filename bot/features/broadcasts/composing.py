@@ -11,6 +11,7 @@ from bot.i18n import _
 from bot.messages import Reply
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput
+from bot.text import number
 
 DEFAULT_MAX_TEXT = 4096  # Telegram's limit; the handler passes the channel's own
 
@@ -30,14 +31,14 @@ class BroadcastComposing(BroadcastUseCase):
         if not text.strip():
             raise InvalidInput(
                 _("The notice is empty. Please type its text (at most {n} characters).").format(
-                    n=f"{max_text:,}"
+                    n=number(max_text)
                 )
             )
         limit = max_text * (MAX_PARTS if allow_split else 1)
         if len(text) > limit:
             raise InvalidInput(
                 _("The notice is too long ({length} characters). The limit is {n} characters.").format(
-                    length=f"{len(text):,}", n=f"{limit:,}"
+                    length=number(len(text)), n=number(limit)
                 )
             )
 

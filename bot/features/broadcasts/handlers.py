@@ -21,6 +21,7 @@ from bot.features.broadcasts.callbacks import (
     ResendNotice,
 )
 from bot.features.broadcasts.composing import MAX_PARTS, BroadcastComposing
+from bot.features.broadcasts.notices import notice_label
 from bot.features.broadcasts.sending import BroadcastSending
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
@@ -33,6 +34,7 @@ from bot.services.errors import InvalidInput
 from bot.services.org import OrgService
 from bot.services.permissions import can_see_committee_view, committee_org
 from bot.services.when import WhenError, read_moment, show, show_time
+from bot.text import number
 
 router = Router("broadcasts")
 
@@ -67,13 +69,13 @@ class AskNotice(Step):
         if not text:
             raise Invalid(
                 _("The notice is empty. Please type its text (at most {n} characters).").format(
-                    n=f"{limit:,}"
+                    n=number(limit)
                 )
             )
         if len(text) > limit * MAX_PARTS:
             raise Invalid(
                 _("The notice is too long ({length} characters). The limit is {n} characters.").format(
-                    length=f"{len(text):,}", n=f"{limit * MAX_PARTS:,}"
+                    length=number(len(text)), n=number(limit * MAX_PARTS)
                 )
             )
         return {"text": text, "media": media, "long": len(text) > limit}
@@ -170,10 +172,10 @@ async def _complete(ctx: Ctx, data: dict[str, Any]) -> None:
     if count == 0:
         await ctx.reply(_("Nobody is in that audience right now, so there is nothing to send."))
         return
-    question = _("Send to {n} members?").format(n=count)
+    question = _("Send to {n} members?").format(n=number(count))
     if scheduled is not None:
         local = scheduled.astimezone(ctx.services.deps.clock.tz)
-        question = _("Send to {n} members at {time}?").format(n=count, time=local.strftime("%H:%M %d/%m/%Y"))
+        question = _("Send to {n} members at {time}?").format(n=number(count), time=local.strftime("%H:%M %d/%m/%Y"))
     await ctx.reply(question, [[Button(_("📣 Send"), ConfirmNotice(b.id).pack()),
                                 Button(_("✖️ Cancel"), DropNotice(b.id).pack())]])
 
@@ -189,7 +191,7 @@ router.form(
                 lambda c, d: _(
                     "📣 Type the notice (at most {n} characters). You may attach a photo, a PDF "
                     "or a Word document with the text as its caption."
-                ).format(n=f"{c.channel.caps.max_text:,}"),
+                ).format(n=number(c.channel.caps.max_text)),
                 next=lambda d: "split" if d["text"]["long"] else "audience",
             ),
             AskChoice(
@@ -197,7 +199,7 @@ router.form(
                 lambda c, d: _(
                     "The notice is longer than {n} characters, so members will receive it in "
                     "several messages. Is that all right?"
-                ).format(n=f"{c.channel.caps.max_text:,}"),
+                ).format(n=number(c.channel.caps.max_text)),
                 choices=YES_NO,
                 next=lambda d: "text" if d["split"] == "no" else None,
             ),
@@ -271,13 +273,13 @@ async def confirm(ctx: Ctx, data: ConfirmNotice) -> None:
     )
     if b.scheduled_at is not None:
         local = b.scheduled_at.astimezone(ctx.services.deps.clock.tz)
-        text = _("⏰ Notice #{id} will be sent to {n} members at {time}.").format(
-            id=b.id, n=b.total, time=local.strftime("%H:%M %d/%m/%Y")
+        text = _("⏰ Notice {notice} will be sent to {n} members at {time}.").format(
+            notice=notice_label(b), n=number(b.total), time=local.strftime("%H:%M %d/%m/%Y")
         )
         buttons = [[Button(_("🛑 Cancel this notice"), CancelNotice(b.id).pack())]]
     else:
-        text = _("📣 Sending notice #{id}: delivered {sent}/{total} • errors {errors}").format(
-            id=b.id, sent=0, total=b.total, errors=0
+        text = _("📣 Sending notice {notice}: delivered {sent}/{total} • errors {errors}").format(
+            notice=notice_label(b), sent=0, total=number(b.total), errors=0
         )
         buttons = [[Button(_("🛑 Stop sending"), CancelNotice(b.id).pack())]]
     if can_edit:
@@ -300,7 +302,7 @@ async def cancel(ctx: Ctx, data: CancelNotice) -> None:
     p = await ctx.svc(BroadcastSending).cancel(ctx.require_actor(), data.broadcast_id)
     await ctx.reply(
         _("🛑 Cancelled. Delivered before cancelling: {sent}; not sent: {cancelled}.").format(
-            sent=p.sent, cancelled=p.cancelled
+            sent=number(p.sent), cancelled=number(p.cancelled)
         )
     )
 
@@ -309,11 +311,10 @@ async def cancel(ctx: Ctx, data: CancelNotice) -> None:
 async def resend(ctx: Ctx, data: ResendNotice) -> None:
     n = await ctx.svc(BroadcastSending).resend(ctx.require_actor(), data.broadcast_id)
     if n:
-        await ctx.reply(_("🔁 Sending notice #{id} again to {n} members who did not receive it.").format(
-            id=data.broadcast_id, n=n))
+        await ctx.reply(_("🔁 Sending the notice again to {n} members who did not receive it.").format(
+            n=number(n)))
     else:
-        await ctx.reply(_("Notice #{id} is already being sent again, or nobody is left to send it to.").format(
-            id=data.broadcast_id))
+        await ctx.reply(_("This notice is already being sent again, or nobody is left to send it to."))
 
 
 @router.button(AckNotice)
@@ -328,9 +329,11 @@ async def acknowledge(ctx: Ctx, data: AckNotice) -> None:
 async def not_acknowledged(ctx: Ctx, data: NotAckedList) -> None:
     b, people, acked = await ctx.svc(BroadcastAcks).not_acknowledged(ctx.require_actor(), data.broadcast_id)
     if not people:
-        await ctx.reply(_("Everyone who received notice #{id} has confirmed ({n}).").format(id=b.id, n=acked))
+        await ctx.reply(_("Everyone who received the notice {notice} has confirmed ({n}).").format(
+            notice=notice_label(b), n=number(acked)))
         return
-    lines = [_("Notice #{id}: {acked} confirmed, {n} not yet:").format(id=b.id, acked=acked, n=len(people))]
+    lines = [_("Notice {notice}: {acked} confirmed, {n} not yet:").format(
+        notice=notice_label(b), acked=number(acked), n=number(len(people)))]
     lines += [f"• {esc(p.display_name)}" for p in people[:100]]
     buttons = [[Button(_("🔔 Remind them once"), NudgeNotice(b.id).pack())]] if b.nudged_at is None else []
     await ctx.reply("\n".join(lines), buttons)

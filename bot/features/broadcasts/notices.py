@@ -40,6 +40,21 @@ def notice_reply(b: Broadcast, header: str) -> Reply:
     return Reply(text=text, buttons=buttons, media=media)
 
 
+_LABEL_CHARS = 40
+
+
+def notice_label(b: Broadcast) -> str:
+    """A notice as the secretary recognises it, never its record number: the start of its text in quotes
+    and the day it was written, e.g. “Họp chi bộ tháng 12 vào 19:30…” (28/11). HTML-escaped."""
+    words = " ".join((b.text or "").split())
+    if len(words) > _LABEL_CHARS:
+        words = words[:_LABEL_CHARS].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+    day = b.created_at.strftime("%d/%m") if b.created_at else ""
+    if not words:
+        return f"({day})" if day else ""
+    return f"“{esc(words)}” ({day})" if day else f"“{esc(words)}”"
+
+
 async def _header(s: AsyncSession, b: Broadcast) -> str:
     if b.branch_id is not None:
         branch = await s.get(Branch, b.branch_id)

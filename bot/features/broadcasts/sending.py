@@ -18,7 +18,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.broadcasts.callbacks import CancelNotice, NotAckedList, ResendNotice
 from bot.features.broadcasts.models import Broadcast, BroadcastStatus
-from bot.features.broadcasts.notices import PRIORITY, BroadcastUseCase, _header, _reachable, notice_reply
+from bot.features.broadcasts.notices import (
+    PRIORITY,
+    BroadcastUseCase,
+    _header,
+    _reachable,
+    notice_label,
+    notice_reply,
+)
 from bot.i18n import _
 from bot.messages import Button, ChatRef, Reply, esc
 from bot.services import audit, outbox
@@ -26,6 +33,7 @@ from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
 from bot.services.errors import Conflict, InvalidInput
 from bot.services.notify import Addressee, notify_chat, notify_many
+from bot.text import number
 from storage.models.outbox import OutboxMessage, OutboxStatus
 
 PROGRESS_EVERY = 3.0  # seconds between progress edits (Telegram allows about one per second per chat)
@@ -238,13 +246,14 @@ class BroadcastSending(BroadcastUseCase):
     ) -> Reply:
         if b.status == BroadcastStatus.CANCELLED:
             text = _(
-                "🛑 Notice #{id} was cancelled.\n• Delivered before cancelling: {sent}\n"
+                "🛑 Notice {notice} was cancelled.\n• Delivered before cancelling: {sent}\n"
                 "• Not sent: {cancelled}"
-            ).format(id=b.id, sent=p.sent, cancelled=p.cancelled)
+            ).format(notice=notice_label(b), sent=number(p.sent), cancelled=number(p.cancelled))
             return Reply(text=text)
         if not p.done:
-            text = _("📣 Sending notice #{id}: delivered {sent}/{total} • errors {errors}").format(
-                id=b.id, sent=p.sent, total=p.total, errors=p.failed + p.unreachable
+            text = _("📣 Sending notice {notice}: delivered {sent}/{total} • errors {errors}").format(
+                notice=notice_label(b), sent=number(p.sent), total=number(p.total),
+                errors=number(p.failed + p.unreachable)
             )
             if p.retrying:
                 text += "\n" + _(
@@ -252,7 +261,7 @@ class BroadcastSending(BroadcastUseCase):
                 ).format(n=p.retrying)
             return Reply(text=text, buttons=[[Button(_("🛑 Stop sending"), CancelNotice(b.id).pack())]])
         lines = [
-            _("✅ Notice #{id} has been sent.").format(id=b.id),
+            _("✅ Notice {notice} has been sent.").format(notice=notice_label(b)),
             _("• Delivered: {n}").format(n=p.sent),
             _("• Could not be reached (blocked the bot or never started it): {n}").format(n=p.unreachable),
             _("• Failed: {n}").format(n=p.failed),

@@ -33,7 +33,7 @@ from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, PermissionDenied
 from bot.services.permissions import can_admin_some_org, committee_org, import_org, is_committee_admin, is_member
 from bot.services.when import WhenError, read_time, show
-from bot.text import fold
+from bot.text import branch_title, fold
 
 router = Router("daily")
 
@@ -341,7 +341,7 @@ async def link_group(ctx: Ctx) -> None:
     if fold(arg) in ("huy", "off", "tat"):
         branch = await svc.unlink_group(actor, ctx.inbound.chat)
         await ctx.reply(_("This group no longer gets the daily lesson of branch {branch}.").format(
-            branch=esc(branch.name)))
+            branch=esc(branch_title(branch.name))))
         return
     minute = None
     if arg:
@@ -349,7 +349,7 @@ async def link_group(ctx: Ctx) -> None:
         minute = at.hour * 60 + at.minute
     branch = await svc.link_group(actor, ctx.inbound.chat, minute)
     text = _("✅ This group is linked to branch {branch}. It will get the daily lesson at {time}.")
-    await ctx.reply(text.format(branch=esc(branch.name), time=hhmm(await svc.group_minute(branch.id))))
+    await ctx.reply(text.format(branch=esc(branch_title(branch.name)), time=hhmm(await svc.group_minute(branch.id))))
 
 
 # --- committee: import by uploading a file ---------------------------------------------------------

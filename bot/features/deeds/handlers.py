@@ -33,7 +33,7 @@ from bot.services.actor import Actor
 from bot.services.errors import DomainError
 from bot.services.permissions import is_member
 from bot.services.when import show_short
-from bot.text import fold
+from bot.text import fold, number
 
 router = Router("deeds")
 
@@ -202,7 +202,7 @@ async def _ask_to_record(ctx: Ctx, text: str, photos: list[str], source: str) ->
         _("Date: today ({day})").format(day=ctx.today.strftime("%d/%m/%Y")),
     ]
     if was_cut:
-        lines.append(_("⚠️ The text was too long, so it was cut to {n} characters.").format(n=MAX_TEXT))
+        lines.append(_("⚠️ The text was too long, so it was cut to {n} characters.").format(n=number(MAX_TEXT)))
     await ctx.reply(
         "\n".join(lines),
         [[Button(_("Yes, record it"), RecordDraft(True, nonce).pack()),
@@ -291,6 +291,14 @@ async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
 
 # --- /cuatoi, edit, withdraw ---------------------------------------------------------------------------
 
+_TAG_CHARS = 18
+
+
+def _short(text: str) -> str:
+    """The first words of a deed for a button: "Giúp cháu học sinh…"."""
+    words = " ".join(text.split())
+    return words if len(words) <= _TAG_CHARS else words[:_TAG_CHARS + 1].rsplit(" ", 1)[0] + "…"
+
 
 @router.command("cuatoi", "mine", help=lambda: _("my good deeds this month and this year"), audience="member",
                 phrases=("viec tot cua toi", "xem viec tot", "ket qua cua toi", "thanh tich cua toi",
@@ -316,7 +324,8 @@ async def mine(ctx: Ctx) -> None:
             lines.append("   " + _("Reason: {reason}").format(reason=esc(d.return_reason)))
     pending = [d for d in year if d.status == DeedStatus.PENDING.value][:5]
     for d in pending:
-        tag = d.day.strftime("%d/%m") + f" #{d.id}"
+        # The day and the first words tell two deeds apart, never the record number.
+        tag = d.day.strftime("%d/%m") + " · " + (_short(d.text) if d.text else _("🎙 voice note"))
         buttons.append(
             [
                 Button(_("✏️ Edit {tag}").format(tag=tag), EditDeed(d.id).pack()),

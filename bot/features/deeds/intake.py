@@ -117,9 +117,7 @@ async def send_receipt(ctx: Ctx, deed: Deed, name: str, *, behalf: bool = False)
             name=esc(name)
         )
     else:
-        head = _(
-            "✅ Thank you! Your good deed is saved (no. {id}) and waits for the secretary's review."
-        ).format(id=deed.id)
+        head = _("✅ Thank you! Your good deed is saved and waits for the secretary's review.")
     text = head + "\n\n" + deed_card(deed, name) + "\n\n" + _("See your good deeds: /cuatoi")
     await ctx.reply(text, receipt_buttons(deed.id or 0))
 

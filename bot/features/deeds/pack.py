@@ -29,6 +29,7 @@ from bot.services.errors import DomainError, NotFound
 from bot.services.media import MediaStore
 from bot.services.permissions import require_branch_manager
 from bot.services.sheets import XLSX_MIME, Sheet, xlsx_bytes
+from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
 
@@ -101,7 +102,8 @@ def _summary(
     per_person = Counter(d.person_id for d, _n in counted)
     names = {d.person_id: (n if not d.erased else _("(a former member)")) for d, n in counted}
     by_status = Counter(d.status for d, _n in counted)
-    lines = [_("📰 <b>Good deeds of {month}</b> — {branch}").format(month=label, branch=esc(branch.name)), ""]
+    title = _("📰 <b>Good deeds of {month}</b> — {branch}")
+    lines = [title.format(month=label, branch=esc(branch_title(branch.name))), ""]
     lines.append(
         _(
             "{n} good deeds from {people} of {members} members ({accepted} recorded, {featured} commended, "

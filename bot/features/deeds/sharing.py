@@ -16,6 +16,7 @@ from bot.services.actor import Actor
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.notify import notify_chat
 from bot.services.org import OrgService
+from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.people import Person
 
@@ -88,7 +89,8 @@ class DeedSharing(DeedUseCase):
                 out = _(
                     "🌱 <b>A “gương người tốt” nomination</b>\nFrom {by}, branch {branch}:\n"
                     "<b>{name}</b>: {what}"
-                ).format(by=esc(actor.display_name), branch=esc(branch.name), name=esc(name), what=esc(what))
+                ).format(by=esc(actor.display_name), branch=esc(branch_title(branch.name)),
+                         name=esc(name), what=esc(what))
                 if contact:
                     out += "\n" + _("Contact: {contact}").format(contact=esc(contact))
                 return out

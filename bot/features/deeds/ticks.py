@@ -32,6 +32,7 @@ from bot.messages import Button, MediaRef, Reply, esc
 from bot.services.deps import Deps, Services
 from bot.services.directory import manager_ids, reviewer_ids
 from bot.services.notify import notify
+from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Person
@@ -68,7 +69,7 @@ async def enqueue_digest(
         head = _(
             "🗂 <b>Good deeds waiting for review</b> — {branch}\n{n} good deed(s) are waiting. Press a "
             "button under each one."
-        ).format(branch=esc(branch.name), n=len(deeds))
+        ).format(branch=esc(branch_title(branch.name)), n=len(deeds))
         if len(deeds) > len(shown):
             head += "\n" + _("The first {k} are below; send /duyet for the rest.").format(k=len(shown))
         replies = [Reply(text=head)]
@@ -180,7 +181,7 @@ async def stale_tick(services: Services, now: datetime, since: datetime | None) 
                     _(
                         "⏰ <b>Reminder</b>: {n} good deed(s) have waited more than 7 days for review "
                         "in branch {branch}:"
-                    ).format(n=len(deeds), branch=esc(branch.name))
+                    ).format(n=len(deeds), branch=esc(branch_title(branch.name)))
                 ]
                 for d, name in deeds[:15]:
                     snippet = (d.text[:80] + "…") if len(d.text) > 80 else d.text

@@ -25,6 +25,7 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, TooManyAttempts
+from bot.text import branch_title
 from storage.models import metadata
 from storage.models.org import Branch
 from storage.models.people import Identity, Membership, OrgRole, Person
@@ -169,7 +170,7 @@ class LinkService:
         if shared:
             raise Conflict(_("Both accounts have joined branch {branch} separately, so they cannot be joined "
                              "automatically. Leave the branch on one account with /roi, or ask your branch "
-                             "secretary for help.").format(branch=esc(shared[0])))
+                             "secretary for help.").format(branch=esc(branch_title(shared[0]))))
 
     async def _merge(self, s: AsyncSession, keep: int, gone: int) -> None:
         # Committee roles held by both: the absorbed duplicate is simply dropped.

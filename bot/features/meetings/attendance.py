@@ -31,6 +31,7 @@ from bot.services.actor import Actor
 from bot.services.directory import manager_ids
 from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.services.notify import notify
+from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.people import Person
 
@@ -333,7 +334,7 @@ class MeetingAttendance(MeetingUseCase):
                     "tries. Members can no longer check in with it. Issue a new code and read it out, or mark "
                     "attendance with /diemdanh."
                 ).format(
-                    branch=esc(branch.name),
+                    branch=esc(branch_title(branch.name)),
                     kind=kind_label(m.kind),
                     when=local.strftime("%H:%M %d/%m/%Y"),
                     n=MEETING_FAILURE_LIMIT,

@@ -18,6 +18,7 @@ from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
 from bot.kernel.routing import Router
 from bot.messages import Button, esc
+from bot.text import number
 
 router = Router("meetings_attendance")
 
@@ -145,9 +146,9 @@ async def _rates(ctx: Ctx, branch_id: int) -> None:
     lines = [
         _("📈 <b>Attendance in {year}</b>: {pct} ({present}/{expected})").format(
             year=year,
-            pct=f"{branch_rate.pct:g}%" if branch_rate.pct is not None else "—",
-            present=branch_rate.present,
-            expected=branch_rate.expected,
+            pct=f"{number(branch_rate.pct)}%" if branch_rate.pct is not None else "—",
+            present=number(branch_rate.present),
+            expected=number(branch_rate.expected),
         )
     ]
     for _m, person in await ctx.svc(OrgService).members(actor, branch_id):

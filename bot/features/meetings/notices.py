@@ -17,6 +17,7 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.errors import Conflict, PermissionDenied
 from bot.services.notify import notify
+from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
 
@@ -25,7 +26,7 @@ class MeetingNotices(MeetingUseCase):
     def notice(self, m: Meeting, branch: Branch) -> Reply:
         local = m.starts_at.astimezone(self.deps.clock.tz)
         lines = [
-            _("📅 <b>Meeting notice — {branch}</b>").format(branch=esc(branch.name)),
+            _("📅 <b>Meeting notice — {branch}</b>").format(branch=esc(branch_title(branch.name))),
             _("Type: {kind}").format(kind=kind_label(m.kind)),
             _("Time: {time}, {date}").format(time=local.strftime("%H:%M"), date=local.strftime("%d/%m/%Y")),
         ]

@@ -31,6 +31,7 @@ from bot.services.permissions import (
     is_system_admin,
     is_waiting_for_approval,
 )
+from bot.text import branch_title
 
 router = Router("onboarding")
 
@@ -45,7 +46,7 @@ async def _join(ctx: Ctx, code: str) -> None:
     if result.kind == "pending":
         await ctx.reply(_("📨 Your request to join branch <b>{branch}</b> ({org}) has been sent to the secretary. "
                           "I will tell you as soon as it is approved.").format(
-            branch=esc(result.branch_name), org=esc(result.org_name)))
+            branch=esc(branch_title(result.branch_name)), org=esc(result.org_name)))
     elif result.kind == "already":
         # A code never lowers a role: say what the person already is, nothing changed.
         if result.role == "committee_admin":
@@ -57,7 +58,7 @@ async def _join(ctx: Ctx, code: str) -> None:
                      "your role stays as it is.")
         else:
             text = _("You are already a member of branch <b>{branch}</b>.")
-        await ctx.reply(text.format(branch=esc(result.branch_name), org=esc(result.org_name)),
+        await ctx.reply(text.format(branch=esc(branch_title(result.branch_name)), org=esc(result.org_name)),
                         menu=menu_for(actor))
     elif result.kind == "committee_admin":
         await ctx.reply(_("✅ You are now an administrator of <b>{org}</b>. Send /help to see your commands.").format(
@@ -66,7 +67,7 @@ async def _join(ctx: Ctx, code: str) -> None:
         refreshed = await ctx.svc(IdentityService).actor_for_person(actor.person_id)
         role = _("secretary") if result.role == "secretary" else _("deputy secretary")
         await ctx.reply(_("✅ You are now the {role} of branch <b>{branch}</b>. Send /help to see your commands.")
-                        .format(role=role, branch=esc(result.branch_name)), menu=menu_for(refreshed))
+                        .format(role=role, branch=esc(branch_title(result.branch_name))), menu=menu_for(refreshed))
 
 
 @router.command("start", help=lambda: _("start, or join a branch with a code"), in_menu=True, phrases=("bat dau",))
@@ -210,7 +211,8 @@ async def profile(ctx: Ctx) -> None:
     lines = [_("👤 <b>{name}</b>").format(name=esc(actor.display_name or "?"))]
     for seat in actor.seats:
         lines.append(_("• Branch {branch}: {role} ({status})").format(
-            branch=esc(seat.branch_name), role=_label(ROLE_NAMES, seat.role), status=_label(STATUS_NAMES, seat.status)))
+            branch=esc(branch_title(seat.branch_name)), role=_label(ROLE_NAMES, seat.role),
+            status=_label(STATUS_NAMES, seat.status)))
     if not actor.seats:
         lines.append(_("You have not joined a branch yet."))
     if is_committee_admin(actor):
@@ -229,7 +231,7 @@ async def profile(ctx: Ctx) -> None:
 @router.command("roi", "leave", help=lambda: _("leave a branch"), audience="member")
 async def leave(ctx: Ctx) -> None:
     actor = ctx.require_actor()
-    buttons = [[Button(_("Leave {branch}").format(branch=s.branch_name), LeaveBranch(s.branch_id).pack())]
+    buttons = [[Button(_("Leave {branch}").format(branch=branch_title(s.branch_name)), LeaveBranch(s.branch_id).pack())]
                for s in actor.active_seats()]
     buttons.append([Button(_("No, stay"), StayInBranch().pack())])
     await ctx.reply(_("Which branch do you want to leave? Your past records stay with the branch."), buttons)
@@ -244,7 +246,8 @@ async def stay(ctx: Ctx, data: StayInBranch) -> None:
 async def leave_confirmed(ctx: Ctx, data: LeaveBranch) -> None:
     actor = ctx.require_actor()
     name = await ctx.svc(OrgService).leave(actor, data.branch_id)
-    await ctx.reply(_("You have left branch {branch}. The secretary has been told.").format(branch=esc(name)),
+    left = _("You have left branch {branch}. The secretary has been told.")
+    await ctx.reply(left.format(branch=esc(branch_title(name))),
                     remove_menu=True)
 
 

@@ -12,6 +12,7 @@ from bot.messages import Reply, esc
 from bot.services.deps import Services
 from bot.services.directory import manager_ids
 from bot.services.notify import notify
+from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
 
@@ -34,7 +35,7 @@ async def join_request_reminders(services: Services, now: datetime, since: datet
             def render(m: Membership = m, person: Person = person, branch: Branch = branch) -> Reply:
                 return Reply(
                     text=_("⏰ {name} has been waiting more than two days to join branch {branch}.").format(
-                        name=esc(person.display_name), branch=esc(branch.name)),
+                        name=esc(person.display_name), branch=esc(branch_title(branch.name))),
                     buttons=join_buttons(m.id or 0),
                 )
 

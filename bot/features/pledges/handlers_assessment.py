@@ -14,6 +14,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.forms import AskText, Form
 from bot.kernel.routing import Router
 from bot.messages import esc
+from bot.text import number
 
 router = Router("pledges_assessment")
 
@@ -84,7 +85,7 @@ router.form(
                 lambda _c, _d: _(
                     "Above is your current draft. Send the whole paragraph as you want it "
                     "(at most {n} characters)."
-                ).format(n=REVIEW_MAX),
+                ).format(n=number(REVIEW_MAX)),
                 max_len=REVIEW_MAX,
             ),
         ],

@@ -30,6 +30,7 @@ from bot.kernel.forms import AskDate, AskText, Form
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
 from bot.services.when import show
+from bot.text import branch_title
 
 router = Router("pledges_secretary")
 
@@ -82,7 +83,7 @@ def _status_text(v: StatusView) -> str:
     def names(xs: list[str]) -> str:
         return ", ".join(esc(x) for x in xs) if xs else "—"
 
-    lines = [_("📋 <b>Pledges {year} — {branch}</b>").format(year=v.year, branch=esc(v.branch_name))]
+    lines = [_("📋 <b>Pledges {year} — {branch}</b>").format(year=v.year, branch=esc(branch_title(v.branch_name)))]
     if v.deadline:
         lines.append(_("Deadline: {date}").format(date=v.deadline.strftime("%d/%m/%Y")))
     lines.append(_("Registered: {n}/{total}").format(n=len(v.approved) + len(v.submitted), total=v.members))
@@ -171,7 +172,7 @@ async def _show_settings(ctx: Ctx, branch_id: int) -> None:
             "⚙️ <b>Pledge settings — {branch}</b>\nDeadline: {deadline}\nCheck-ins: {freq}\n"
             "Mid-year self-check: month {mid}\nYear-end self-assessment: months {start}–{end}"
         ).format(
-            branch=esc(name),
+            branch=esc(branch_title(name)),
             deadline=deadline,
             freq=FREQUENCIES.get(st.checkin_frequency, lambda: "?")(),
             mid=st.midyear_month,

@@ -8,6 +8,7 @@ from bot.features.pledges.models import FIELD_MAX
 from bot.features.pledges.texts import ITEM_KEYS, MAX_ITEMS, is_complete
 from bot.i18n import _
 from bot.services.errors import InvalidInput
+from bot.text import number
 
 
 def check_field(text: str, limit: int = FIELD_MAX) -> str:
@@ -17,7 +18,7 @@ def check_field(text: str, limit: int = FIELD_MAX) -> str:
     if len(text) > limit:
         raise InvalidInput(
             _("That is too long ({length} characters). Please keep it within {n} characters.").format(
-                length=len(text), n=limit
+                length=number(len(text)), n=number(limit)
             )
         )
     return text

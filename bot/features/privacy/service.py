@@ -18,6 +18,7 @@ from bot.services.deps import Deps
 from bot.services.erasure import Erased, fragments, redact
 from bot.services.media import MediaStore
 from bot.services.org import OrgService
+from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
 from storage.models.people import Identity, Membership, MembershipStatus, Person
@@ -80,7 +81,7 @@ class PrivacyService:
                         s, branch, key=f"{ERASED_NOTICE_PREFIX}{person.id}:{branch.id}",
                         text_factory=lambda b=branch: _(
                             "ℹ️ {name} has left branch {branch} and asked for their data to be deleted."
-                        ).format(name=esc(old_name), branch=esc(b.name)),
+                        ).format(name=esc(old_name), branch=esc(branch_title(b.name))),
                     )
             await audit.record(s, at=now, actor_person_id=None, action="person.erase", target=f"person:{person.id}")
         await _compact(self.deps)

@@ -16,6 +16,7 @@ from bot.services.branch_report import report_text
 from bot.services.media import MediaStore
 from bot.services.permissions import can_see_committee_view, committee_org
 from bot.services.sheets import XLSX_MIME
+from bot.text import branch_title, number
 
 router = Router("reports")
 
@@ -79,11 +80,11 @@ async def committee(ctx: Ctx, data: CommitteeReport) -> None:
     ]
     for r in reports:
         rates = r.rates
-        att = f"{rates['attendance']:g}%" if rates["attendance"] is not None else "—"
+        att = f"{number(rates['attendance'])}%" if rates["attendance"] is not None else "—"
         lines.append(
             _("• {branch}: {members} members, meetings {regular}+{thematic}, attendance {att}").format(
-                branch=esc(r.branch_name),
-                members=r.get("members") or 0,
+                branch=esc(branch_title(r.branch_name)),
+                members=number(r.get("members") or 0),
                 regular=r.get("meetings_regular") or 0,
                 thematic=r.get("meetings_thematic") or 0,
                 att=att,

@@ -39,6 +39,7 @@ from bot.services.deps import Deps, Services
 from bot.services.directory import manager_ids
 from bot.services.notify import notify, notify_chat, zalo_quota_pauses
 from bot.services.outbox import REPLY_KIND
+from bot.text import branch_title
 from storage.models.joining import JoinCode
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage
@@ -131,7 +132,8 @@ class ZaloQuotaService:
             "⛔ <b>Zalo says its monthly message quota is used up</b>\nThe Zalo bot of branch {branch} cannot send "
             "any more messages this month. Daily items on Zalo are skipped and notices wait until {resume}; "
             "members on Telegram are not affected. Members can also receive everything on Telegram: /lienket "
-            "links the two accounts.").format(branch=esc(branch.name), resume=resume.strftime("%d/%m/%Y")))
+            "links the two accounts.").format(
+                branch=esc(branch_title(branch.name)), resume=resume.strftime("%d/%m/%Y")))
 
     async def record_sent(self, bot: str, count: int = 1) -> int:
         """Count ``count`` messages sent by ``bot`` now; warn or pause when a threshold is crossed.
@@ -187,11 +189,11 @@ class ZaloQuotaService:
                      "messages this month, its limit of {limit}. Daily items for members on Zalo are paused "
                      "until {resume}; replies to members still go out. Members can also receive them on "
                      "Telegram: /lienket links the two accounts.").format(
-                branch=esc(branch.name), used=total, limit=limit, resume=resume.strftime("%d/%m/%Y"))
+                branch=esc(branch_title(branch.name)), used=total, limit=limit, resume=resume.strftime("%d/%m/%Y"))
         return _("⚠️ <b>Zalo message quota</b>\nThe Zalo bot of branch {branch} has sent {used} of its "
                  "{limit} messages this month ({percent}%). When the limit is reached, daily items on Zalo "
                  "pause until next month; replies to members still go out.").format(
-            branch=esc(branch.name), used=total, limit=limit,
+            branch=esc(branch_title(branch.name)), used=total, limit=limit,
             percent=round(100 * total / limit) if limit else 100)
 
     async def gate(self, row: OutboxMessage) -> str | Hold | None:
@@ -246,7 +248,8 @@ def _forecast_notice(branch: Branch, f: Forecast) -> Reply:
         "messages this month, {percent}% of its {limit}: daily items {daily}, notices {notices}, replies {replies}. "
         "To save messages: link the branch's Zalo group (/lienketnhom) so the daily item goes there once, or "
         "invite members to Telegram.").format(
-        branch=esc(branch.name), total=f.total, percent=f.percent, limit=f.limit, daily=f.daily, notices=f.notices,
+        branch=esc(branch_title(branch.name)), total=f.total, percent=f.percent, limit=f.limit, daily=f.daily,
+        notices=f.notices,
         replies=f.replies))
 
 
@@ -311,10 +314,11 @@ async def _zalo_join_guard(s: AsyncSession, deps: Deps, actor: object, code: Joi
     bots = deps.settings.zalo_bots_for_branch(code.branch_id)
     if not bots:
         return _("Branch {branch} is not served on Zalo yet. Please join on Telegram, or ask your branch "
-                 "secretary.").format(branch=esc(branch.name))
+                 "secretary.").format(branch=esc(branch_title(branch.name)))
     if ident.bot not in {b.key for b in bots}:
         return _("This code is for branch {branch}, which has its own Zalo account. Please send the code to "
-                 "that account (your branch secretary can tell you which one).").format(branch=esc(branch.name))
+                 "that account (your branch secretary can tell you which one).").format(
+                     branch=esc(branch_title(branch.name)))
     return await _member_cap(s, deps, ident, branch)
 
 
@@ -335,10 +339,11 @@ async def _member_cap(s: AsyncSession, deps: Deps, ident: Identity, branch: Bran
         if others:
             return _("Sorry, this Zalo account of branch {branch} is full ({cap} people, the most Zalo allows one "
                      "account). Please send the same code to the branch's second Zalo account (your branch secretary "
-                     "can tell you which one), or join on Telegram.").format(branch=esc(branch.name), cap=cap)
+                     "can tell you which one), or join on Telegram.").format(
+                         branch=esc(branch_title(branch.name)), cap=cap)
         return _("Sorry, the Zalo account of branch {branch} is full ({cap} people, the most Zalo allows one "
                  "account). Please join on Telegram with the same code, or ask your branch secretary about a second "
-                 "Zalo account for the branch.").format(branch=esc(branch.name), cap=cap)
+                 "Zalo account for the branch.").format(branch=esc(branch_title(branch.name)), cap=cap)
     warn = deps.settings.zalo_member_warn
     if users + 1 >= warn:
         for manager_id in await manager_ids(s, branch):
@@ -353,4 +358,4 @@ def _cap_notice(branch: Branch, users: int, cap: int) -> Reply:
         "👥 <b>The Zalo account is nearly full</b>\nThe Zalo bot of branch {branch} now serves {users} people; "
         "Zalo's plan allows {cap}. New members beyond that will be asked to join on Telegram, or on a second Zalo "
         "account of the branch (ZALO_BOTS in the server settings).").format(
-        branch=esc(branch.name), users=users, cap=cap))
+        branch=esc(branch_title(branch.name)), users=users, cap=cap))

@@ -234,7 +234,7 @@ function openChat(key) {
   $("chat-title").textContent = persona.group ? persona.name : `${persona.name} ↔ Học Bác`;
   const secretary = state.personas.find((p) => !p.group);
   $("chat-sub").textContent = persona.group
-    ? `Nhóm chat · bạn viết với tư cách ${secretary ? secretary.name : "bí thư"}`
+    ? `Nhóm chat · đồng chí viết với tư cách ${secretary ? secretary.name : "bí thư"}`
     : `${persona.role} · trò chuyện riêng với bot`;
   const avatar = $("chat-avatar");
   avatar.className = `avatar av-${persona.key}`;
