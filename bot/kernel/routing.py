@@ -16,6 +16,7 @@ from bot.services.permissions import CommandAudience as Audience
 if TYPE_CHECKING:
     from bot.kernel.context import Ctx
     from bot.kernel.forms import Form
+    from bot.kernel.help import HelpLine
 
 HandlerFn = Callable[["Ctx"], Awaitable[None]]
 ButtonFn = Callable[["Ctx", Any], Awaitable[None]]  # gets the parsed CallbackData value
@@ -113,6 +114,7 @@ class Registry:
         self.buttons: dict[str, ButtonSpec] = {}
         self.forms: dict[str, Form] = {}
         self.fallbacks: list[FallbackSpec] = []
+        self.help_lines: list[HelpLine] = []  # set by build_registry from the features' declarations
         for router in routers:
             for spec in router.commands:
                 for word in (spec.name, *spec.aliases):
