@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import time
+from datetime import date, time
+
+from bot.i18n import _
 
 # đ/Đ are letters of their own in Unicode, not d plus a combining mark, so NFD leaves them alone.
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
@@ -95,3 +97,14 @@ def clean_text(text: str) -> str:
         # A pair of surrogates becomes its character again; a lone one becomes U+FFFD.
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
+
+
+def weekday_name(day: date) -> str:
+    """"Thứ Năm" for a Thursday (translated; Monday is weekday 0)."""
+    names = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+    return names[day.weekday()]
+
+
+def day_with_weekday(day: date) -> str:
+    """"Thứ Năm, 03/12/2026": how a meeting's day is shown, so nobody has to count on a calendar."""
+    return f"{weekday_name(day)}, {day.strftime('%d/%m/%Y')}"
