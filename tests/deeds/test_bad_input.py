@@ -33,6 +33,8 @@ async def test_form_bad_inputs_are_reasked(bot, fake_tg, branch, an):
     await an.send("x" * 5000)
     await an.expect("quá dài (5000 ký tự)", "2000 ký tự")
     await an.send("Giúp hàng xóm dập lửa rơm")
+    await an.expect("Gửi việc tốt này?")
+    await an.press("Thêm ảnh, ngày, loại")
     await an.expect("ngày nào?")
     await an.send("25/12")  # Christmas 2026: the future
     await an.expect("Ngày này ở tương lai")

@@ -88,6 +88,8 @@ async def test_feature_posts_to_group_when_member_agreed(bot, fake_tg, branch, a
     await an.send("/viectot")
     await an.expect("việc tốt gì?")
     await an.send("Vận động bà con góp tiền làm cầu bê tông")
+    await an.expect("Gửi việc tốt này?")
+    await an.press("Thêm ảnh, ngày, loại")
     await an.expect("ngày nào?")
     await an.press("Hôm nay")
     await an.expect("thuộc loại nào?")
