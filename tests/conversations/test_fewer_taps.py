@@ -80,3 +80,37 @@ async def test_return_a_deed_with_a_quick_reason_or_a_typed_one(kit):
     await sec.expect("Đã trả lại")
     await an.expect("trả lại", "Đồng chí ghi rõ ngày và ruộng nhà ai")
     assert [d.status for d in await _deeds(kit)] == ["returned", "returned"]
+
+
+@BOTH
+async def test_typed_answers_get_an_input_placeholder_on_telegram(kit):
+    an = await kit.join("5503", "Trần Văn An")
+    await an.send("viec tot" if kit.channel == "zalo" else "/viectot")
+    ask = await an.expect("Đồng chí đã làm việc tốt gì?")
+    if kit.channel == "telegram":
+        markup = ask.raw.reply_markup or {}
+        assert markup.get("force_reply") is True
+        assert markup.get("input_field_placeholder") == "Ví dụ: Giúp bà Tư sửa mái bếp"
+    else:
+        assert "Ví dụ: Giúp bà Tư" not in ask.text  # Zalo has no input hint: nothing leaks into the text
+    await an.send("Giúp bà Tư sửa mái bếp")
+    await an.expect("Gửi việc tốt này?")
+    await an.send("/doiten")
+    ask = await an.expect("họ tên đầy đủ")
+    if kit.channel == "telegram":
+        assert (ask.raw.reply_markup or {}).get("input_field_placeholder") == "Ví dụ: Nguyễn Văn An"
+
+
+def test_placeholder_rides_the_menu_or_a_force_reply_never_over_inline_buttons():
+    from bot.channels.telegram.render import markup
+    from bot.messages import Button, Reply
+
+    hint = "Ví dụ: 28/11"
+    assert Reply.from_dict(Reply(text="x", placeholder=hint).to_dict()).placeholder == hint  # outbox copy
+    with_menu = markup(Reply(text="x", menu=[["A"]], placeholder=hint))
+    assert with_menu is not None and with_menu.input_field_placeholder == hint
+    alone = markup(Reply(text="x", placeholder=hint))
+    assert alone is not None and alone.force_reply and alone.input_field_placeholder == hint
+    inline = markup(Reply(text="x", buttons=[[Button("Hôm nay", "f:1:0")]], placeholder=hint))
+    assert inline is not None and not hasattr(inline, "input_field_placeholder")
+    assert markup(Reply(text="x")) is None  # no hint, no keyboard: nothing

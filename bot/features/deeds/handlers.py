@@ -19,7 +19,7 @@ from bot.features.deeds.sharing import DeedSharing
 from bot.features.deeds.viewing import DeedViewing
 from bot.i18n import _
 from bot.kernel.context import Ctx
-from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form, Step
+from bot.kernel.forms import DONE, AskChoice, AskDate, AskText, Form, Step, example_hint
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
 from bot.services.actor import Actor
@@ -88,7 +88,8 @@ def _quick_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
 
 def _deed_steps() -> list[Step]:
     return [
-        DeedTextStep("text", _ask(_text_prompt), max_len=MAX_TEXT, accept_voice=True),
+        DeedTextStep("text", _ask(_text_prompt), max_len=MAX_TEXT, accept_voice=True,
+                     placeholder=lambda _ctx, _d: example_hint(_("helped Mrs. Tư fix her kitchen roof"))),
         AskChoice(
             "quick",
             _quick_prompt,

@@ -13,7 +13,7 @@ from bot.features.meetings.scheduling import MeetingScheduling, is_odd_hour, kin
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
-from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, parse_day
+from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, example_hint, parse_day
 from bot.kernel.media_intake import store_media
 from bot.kernel.routing import Router
 from bot.messages import Button, esc
@@ -155,8 +155,11 @@ router.form(
             AskMeetingDate(
                 "date", lambda c, d: _("On which date? (DD/MM)") + _proposal_line(d),
                 skip_if=lambda d: bool(d.get("date")),
+                placeholder=lambda c, d: example_hint(
+                    date.fromisoformat(d.get("proposed_date") or c.today.isoformat()).strftime("%d/%m")),
             ),
-            AskMeetingTime("time", lambda c, d: _("At what time? (HH:MM)")),
+            AskMeetingTime("time", lambda c, d: _("At what time? (HH:MM)"),
+                           placeholder=lambda c, d: example_hint(d.get("default_time") or "19:30")),
             AskChoice(
                 "sure",
                 lambda c, d: _("A meeting at {time}: are you sure?").format(time=d.get("time")),

@@ -21,7 +21,7 @@ from bot.kernel.branches import pick_branch
 from bot.kernel.callbacks import StaleButton
 from bot.kernel.context import Ctx
 from bot.kernel.dispatcher import audience_denial
-from bot.kernel.forms import AskChoice, AskText, Form, text_prompt
+from bot.kernel.forms import AskChoice, AskText, Form, example_hint, text_prompt
 from bot.kernel.help import sections
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
@@ -360,7 +360,7 @@ router.form(Form(
     "rename",
     steps=[
         AskText("name", text_prompt(lambda: _("What full name should your branch see? (e.g. Nguyễn Văn An)")),
-                max_len=100),
+                max_len=100, placeholder=lambda _ctx, _d: example_hint("Nguyễn Văn An")),
         AskChoice("confirm", lambda _ctx, data: _("Change your name to <b>{name}</b>?").format(
             name=esc(data["name"])), choices=lambda _ctx, _data: [("yes", _("✅ Yes")), ("no", _("No"))]),
     ],
