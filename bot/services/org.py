@@ -23,6 +23,7 @@ from bot.services.permissions import require_branch_manager, require_org_admin, 
 from storage.models.joining import JoinCode, JoinFailure
 from storage.models.org import Branch, Organization
 from storage.models.people import BranchRole, Identity, Membership, MembershipStatus, OrgRole, Person
+from storage.models.system import AuditLog
 
 log = logging.getLogger("hocbac.org")
 
@@ -316,18 +317,13 @@ class OrgService:
         join_buttons = self.deps.ext.providers.join_buttons  # the onboarding feature's button kind
         inviter = await s.get(Person, code.created_by) if code.created_by is not None else None
         inviter_name = inviter.display_name if inviter is not None else ""
-        requested = m.requested_at if m.requested_at.tzinfo else m.requested_at.replace(tzinfo=UTC)
-        when = requested.astimezone(self.deps.clock.tz)
+        requested = m.requested_at
 
         def render() -> Reply:
-            # More than a bare name: who gave out the code, when the request came, and which code (its last
-            # digits: the whole code is still valid for others, and an internal id means nothing to anyone).
-            details = _("Invited by: {inviter}\nRequested: {when}\nCode used: …{tail}").format(
-                inviter=esc(inviter_name or _("unknown")), when=when.strftime("%H:%M %d/%m/%Y"),
-                tail=esc(code.code[-4:]))
             return Reply(
                 text=_("🙋 <b>Join request</b>\n{name} asks to join branch {branch}.").format(
-                    name=esc(actor.display_name or "?"), branch=esc(branch.name)) + "\n" + details,
+                    name=esc(actor.display_name or "?"), branch=esc(branch.name)) + "\n"
+                + self._request_details(inviter_name, requested, code.code),
                 buttons=join_buttons(m.id or 0) if join_buttons is not None else [],
             )
 
@@ -335,6 +331,31 @@ class OrgService:
             key = f"join_request:{m.id}:{m.requested_at.isoformat()}:{manager_id}"
             await notify(s, self.deps, manager_id, key=key, kind="join_request", render=render,
                          branch_id=branch.id)
+
+    def _request_details(self, inviter_name: str, requested: datetime, code: str) -> str:
+        """More than a bare name: who gave out the code, when the request came, and which code (its last
+        characters: the whole code is still valid for others, and an internal id means nothing to anyone)."""
+        at = (requested if requested.tzinfo else requested.replace(tzinfo=UTC)).astimezone(self.deps.clock.tz)
+        return _("Invited by: {inviter}\nRequested: {when}\nCode used: …{tail}").format(
+            inviter=esc(inviter_name or _("unknown")), when=at.strftime("%H:%M %d/%m/%Y"), tail=esc(code[-4:]))
+
+    async def pending_with_details(self, actor: Actor, branch_id: int) -> list[tuple[Membership, Person, str]]:
+        """The waiting join requests, each with the lines of ``_request_details`` (the code is found through
+        the audit record of the request)."""
+        rows = await self.pending_requests(actor, branch_id)
+        out: list[tuple[Membership, Person, str]] = []
+        async with self.deps.db.session() as s:
+            for m, person in rows:
+                target = (await s.execute(
+                    select(AuditLog.target).where(AuditLog.actor_person_id == person.id,
+                                                  AuditLog.action == "join.member",
+                                                  AuditLog.branch_id == branch_id)
+                    .order_by(AuditLog.id.desc()).limit(1))).scalar_one_or_none()  # type: ignore[union-attr]
+                code = await self._find_code(s, target) if target else None
+                inviter = await s.get(Person, code.created_by) if code and code.created_by else None
+                out.append((m, person, self._request_details(inviter.display_name if inviter else "",
+                                                             m.requested_at, code.code if code else "????")))
+        return out
 
     async def decide_join(self, actor: Actor, membership_id: int, approve: bool) -> tuple[Membership, Person]:
         now = self.deps.clock.now()

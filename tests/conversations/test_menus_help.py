@@ -153,7 +153,11 @@ async def test_welcome_lists_three_first_steps_and_request_shows_details(kit):
     assert "Nguyễn Thị Lan" in request.text
     assert "02/03/2026" in request.text and "09:00" in request.text
     assert f"…{code[-4:]}" in request.text
-    await kit.branch.secretary.press("Duyệt")
+    # The list of waiting requests says the same.
+    await kit.branch.secretary.send("/choduyet")
+    listed = await kit.branch.secretary.expect("Trần Văn An", "Nguyễn Thị Lan", f"…{code[-4:]}")
+    assert "02/03/2026" in listed.text
+    await kit.branch.secretary.press("Duyệt", message=request)
     welcome = await an.expect("đã được duyệt")
     for step in ("/homnay", "/dangky", "/viectot"):
         assert step in welcome.text

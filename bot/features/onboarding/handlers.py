@@ -304,12 +304,12 @@ async def join_code_for(ctx: Ctx, data: JoinCodeFor) -> None:
 
 
 async def _list_pending(ctx: Ctx, branch_id: int) -> None:
-    rows = await ctx.svc(OrgService).pending_requests(ctx.require_actor(), branch_id)
+    rows = await ctx.svc(OrgService).pending_with_details(ctx.require_actor(), branch_id)
     if not rows:
         await ctx.reply(_("No join requests are waiting."))
         return
-    for m, person in rows[:20]:
-        await ctx.reply(_("🙋 {name} asks to join.").format(name=esc(person.display_name)),
+    for m, person, details in rows[:20]:
+        await ctx.reply(_("🙋 {name} asks to join.").format(name=esc(person.display_name)) + "\n" + details,
                         join_buttons(m.id))
 
 
