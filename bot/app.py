@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.channels.ratelimit import BotLimiter
 from bot.channels.sender import Sender
 from bot.clock import Clock, SystemClock
@@ -18,16 +20,19 @@ from bot.delivery import Channel, Hold
 from bot.i18n import _, use_locale
 from bot.kernel.dispatcher import Dispatcher
 from bot.kernel.feature import Feature, build_extensions, build_registry, check_menus
+from bot.kernel.help import menu_commands
 from bot.kernel.routing import Registry
 from bot.messages import Inbound, Reply
+from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
 from bot.services.identity import IdentityService
-from bot.services.menus import all_labels
+from bot.services.menus import MAX_MENU_BUTTONS, all_labels, secretary_labels
+from bot.services.permissions import help_role
 from bot.services.state import RedisStateStore, SqlStateStore, StateStore
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models.outbox import OutboxMessage, OutboxStatus
-from storage.models.people import Identity
+from storage.models.people import BranchRole, Identity, Membership, MembershipStatus, OrgRole
 
 log = logging.getLogger("hocbac.app")
 
@@ -71,11 +76,14 @@ class App:
             from bot.installed import FEATURES as features
         registry = build_registry(features)
         check_menus(registry, all_labels())
+        if len(secretary_labels()) > MAX_MENU_BUTTONS:
+            raise SystemExit(f"the secretary menu has more than {MAX_MENU_BUTTONS} buttons")
         deps.ext = build_extensions(features, services)
         dispatcher = Dispatcher(services, registry)
         app = cls(settings=settings, db=db, clock=clock, state=state, services=services, registry=registry,
                   dispatcher=dispatcher, redis=redis)
         deps.extras["app"] = app
+        deps.on_roles_changed = app.sync_command_menus
         return app
 
     # --- channels ---
@@ -137,10 +145,40 @@ class App:
             except Exception:
                 log.exception("outbox observer %s failed", getattr(observer, "__name__", observer))
 
-    def command_menu(self, locale: str = "vi") -> list[tuple[str, str]]:
+    def command_menu(self, locale: str = "vi", actor: Actor | None = None) -> list[tuple[str, str]]:
+        """Telegram's "/" menu: everyone's (members and newcomers) or one person's, from the help declarations."""
         with use_locale(locale):
-            return [(spec.name, spec.help()) for spec in self.registry.unique_commands()
-                    if spec.help is not None and spec.in_menu and spec.audience in ("all", "member")]
+            return menu_commands(self.registry, self.registry.help_lines, actor)
+
+    async def sync_command_menus(self, person_ids: list[int]) -> None:
+        """Give these people's Telegram chats the "/" menu of their role: secretaries and administrators their
+        own list (BotCommandScopeChat), members the default one (their chat's own list is removed)."""
+        channel = self.channels.get("telegram")
+        setter = getattr(channel, "set_commands", None)
+        if setter is None or not person_ids:
+            return
+        identities = self.services.get(IdentityService)
+        async with self.db.session() as s:
+            rows = (await s.execute(select(Identity.person_id, Identity.external_id).where(
+                Identity.person_id.in_(person_ids), Identity.channel == "telegram"))).all()  # type: ignore[union-attr]
+        for person_id, external_id in rows:
+            actor = await identities.actor_for_person(person_id)
+            if actor is None or not str(external_id).lstrip("-").isdigit():
+                continue
+            own = help_role(actor) in ("secretary", "committee")
+            await setter(self.command_menu(actor.locale, actor) if own else None, chat_id=str(external_id))
+
+    async def sync_known_command_menus(self) -> None:
+        """At start-up: the people whose "/" menu is not the default one (managers and administrators)."""
+        admins = [a.split(":", 1)[1] for a in self.settings.admin_ids if a.startswith("telegram:")]
+        async with self.db.session() as s:
+            managers = (await s.execute(select(Membership.person_id).where(
+                Membership.status == MembershipStatus.ACTIVE.value,
+                Membership.role.in_([BranchRole.SECRETARY.value, BranchRole.DEPUTY.value])))).scalars().all()  # type: ignore[attr-defined]
+            committee = (await s.execute(select(OrgRole.person_id))).scalars().all()
+            system = (await s.execute(select(Identity.person_id).where(
+                Identity.channel == "telegram", Identity.external_id.in_(admins)))).scalars().all()  # type: ignore[attr-defined]
+        await self.sync_command_menus(sorted({*managers, *committee, *(p for p in system if p is not None)}))
 
     async def close(self) -> None:
         for task in self._tasks:

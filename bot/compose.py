@@ -341,9 +341,10 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
             return composed
         if composed.telegram is not None:
             composed.telegram.media_reader = app.services.get(MediaStore).read
+            app.add_channel("telegram", composed.telegram)
             if mode == "single":
                 await composed.telegram.set_commands(app.command_menu("vi"))
-            app.add_channel("telegram", composed.telegram)
+                await app.sync_known_command_menus()
         for key, channel in (extra_channels or {}).items():
             app.add_channel(key, channel)
         if mode == "single":

@@ -94,6 +94,8 @@ class Reply:
     - ``media``: one photo or document; ``text`` becomes its caption when short enough.
     - ``edit_of``: the platform message id to edit in place, when the channel can edit; otherwise a
       new message is sent.
+    - ``placeholder``: a hint shown in the empty input field while an answer is typed ("Ví dụ: 28/11"),
+      where the channel has one (Telegram, when the message carries no inline buttons); others ignore it.
     """
 
     text: str = ""
@@ -103,6 +105,7 @@ class Reply:
     media: MediaRef | None = None
     edit_of: str | None = None
     disable_preview: bool = True
+    placeholder: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ class Reply:
             "media": self.media.to_dict() if self.media else None,
             "edit_of": self.edit_of,
             "disable_preview": self.disable_preview,
+            "placeholder": self.placeholder,
         }
 
     @classmethod
@@ -125,6 +129,7 @@ class Reply:
             media=MediaRef.from_dict(data["media"]) if data.get("media") else None,
             edit_of=data.get("edit_of"),
             disable_preview=data.get("disable_preview", True),
+            placeholder=data.get("placeholder") or "",
         )
 
     def choices(self) -> list[Button]:

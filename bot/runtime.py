@@ -132,6 +132,8 @@ async def set_webhook(settings: Settings) -> str:
                                       allowed_updates=["message", "callback_query", "my_chat_member"],
                                       max_connections=settings.webhook_max_connections)
         await channel.set_commands(composed.app.command_menu("vi"))
+        composed.app.add_channel("telegram", channel)
+        await composed.app.sync_known_command_menus()
     finally:
         await composed.close()
     return url

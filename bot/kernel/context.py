@@ -92,9 +92,10 @@ class Ctx:
         menu: list[list[str]] | None = None,
         remove_menu: bool = False,
         media: MediaRef | None = None,
+        placeholder: str = "",
     ) -> SentMessage | None:
         return await self.send(Reply(text=text, buttons=buttons or [], menu=menu, remove_menu=remove_menu,
-                                     media=media))
+                                     media=media, placeholder=placeholder))
 
     async def edit(self, message_id: str, text: str, buttons: list[list[Button]] | None = None) -> SentMessage | None:
         return await self.send(Reply(text=text, buttons=buttons or [], edit_of=message_id))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.kernel.help import HelpLine, check_help
 from bot.kernel.routing import Registry, Router
 from bot.services.extensions import (
     PROVIDER_NAMES,
@@ -58,6 +59,8 @@ class Feature:
     # Run once when an App is built; one raises SystemExit("one clear line") to stop start-up.
     startup_checks: Sequence[Callable[[], None]] = ()
     catalog: str | None = None  # the .po domain in bot/locales/<locale>/<catalog>.po
+    # Where its commands sit in /help and the "/" menu: the task, and the roles whose short /help lists them.
+    help: Sequence[HelpLine] = ()
 
 
 class FeatureError(ValueError):
@@ -75,7 +78,13 @@ def build_registry(features: Sequence[Feature]) -> Registry:
     names: dict[str, str] = {}
     for f in features:
         _unique("feature", names, f.name, f.name)
-    return Registry([router for f in features for router in f.routers])
+    registry = Registry([router for f in features for router in f.routers])
+    registry.help_lines = [line for f in features for line in f.help]
+    try:
+        check_help(registry.help_lines, registry)
+    except ValueError as exc:
+        raise FeatureError(str(exc)) from None
+    return registry
 
 
 def build_extensions(features: Sequence[Feature], services: Any) -> Extensions:

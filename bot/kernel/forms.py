@@ -49,6 +49,12 @@ class Step:
     # Optional explicit next step: returns a step key, DONE, or None for "the next one in order".
     next: Callable[[dict[str, Any]], str | None] | None = None
     skip_if: Callable[[dict[str, Any]], bool] | None = None
+    # A hint in the empty input field while the answer is typed ("Ví dụ: 28/11"); channels that have no
+    # such field ignore it. None: the step's own default (dates and times have one).
+    placeholder: Prompt | None = None
+
+    def hint(self, ctx: Ctx, data: dict[str, Any]) -> str:
+        return self.placeholder(ctx, data) if self.placeholder is not None else ""
 
     def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
         return []
@@ -128,6 +134,11 @@ class AskDate(Step):
     max_back_days: int | None = 60
     max_ahead_days: int | None = 0  # 0: not in the future; None: no limit
     quick: bool = True  # today / yesterday buttons
+
+    def hint(self, ctx: Ctx, data: dict[str, Any]) -> str:
+        if self.placeholder is not None:
+            return self.placeholder(ctx, data)
+        return example_hint(ctx.today.strftime("%d/%m"))
 
     def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
         if not self.quick:
@@ -296,7 +307,7 @@ class FormRunner:
         if not buttons:
             # A typed answer is due: an older numbered list must not catch it ("5" for 05:00 is no choice).
             self.ctx.set_state("choices", None)
-        await self.ctx.reply(text, buttons)
+        await self.ctx.reply(text, buttons, placeholder=step.hint(self.ctx, data))
 
     async def handle(self) -> bool:
         """Feed the inbound message to the active form. Returns False when no form is active."""
@@ -371,6 +382,11 @@ class FormRunner:
                 return "kept"  # the kept draft may point at the uploads: they stay
         await self._discard_uploads(state["data"])
         return True
+
+
+def example_hint(example: str) -> str:
+    """The input placeholder of a step: "Ví dụ: 28/11"."""
+    return _("E.g. {example}").format(example=example)
 
 
 def text_prompt(fn: Callable[[], str]) -> Prompt:

@@ -17,6 +17,7 @@ from bot.services.permissions import CommandAudience as Audience
 if TYPE_CHECKING:
     from bot.kernel.context import Ctx
     from bot.kernel.forms import Form
+    from bot.kernel.help import HelpLine
 
 Takes = Literal["", "code", "text"]
 HandlerFn = Callable[["Ctx"], Awaitable[None]]
@@ -125,6 +126,7 @@ class Registry:
         self.buttons: dict[str, ButtonSpec] = {}
         self.forms: dict[str, Form] = {}
         self.fallbacks: list[FallbackSpec] = []
+        self.help_lines: list[HelpLine] = []  # set by build_registry from the features' declarations
         for router in routers:
             for spec in router.commands:
                 for word in (spec.name, *spec.aliases):

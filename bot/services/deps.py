@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -23,6 +24,9 @@ class Deps:
     redis: Any = None
     ext: Extensions = field(default_factory=Extensions)  # the App's feature registries
     extras: dict[str, Any] = field(default_factory=dict)  # e.g. the media store, set by the app
+    # Called with person ids after their roles changed (approval, an invite code, leaving): the App updates
+    # their Telegram "/" menu. None outside an App.
+    on_roles_changed: Callable[[list[int]], Awaitable[None]] | None = None
 
 
 class Services:

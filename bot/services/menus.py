@@ -22,14 +22,34 @@ def member_labels() -> dict[str, str]:
 
 
 def secretary_labels() -> dict[str, str]:
+    """The secretary's six big buttons: the jobs done most, meetings among them; the rest is behind "More"."""
     return {
-        _("📣 Send a notice"): "thongbao",
+        _("📅 Meetings"): "hop",
         _("🗂 Review deeds"): "duyet",
+        _("📣 Send a notice"): "thongbao",
         _("👥 Members"): "thanhvien",
         _("📊 Report"): "baocao",
-        # --- pledges ---
-        _("📋 Pledge status"): "dangky_tinhhinh",
+        _("➕ More"): "them",
     }
+
+
+def secretary_more() -> dict[str, str]:
+    """What "➕ More" offers a secretary (inline buttons on Telegram, numbered choices on Zalo)."""
+    return {
+        _("📋 Pledge status"): "dangky_tinhhinh",
+        **{label: cmd for label, cmd in member_labels().items()},
+    }
+
+
+MAX_MENU_BUTTONS = 6
+
+
+def first_steps() -> str:
+    """The three things a newly approved member can do today (the welcome after approval)."""
+    return _("<b>Three things you can do today:</b>\n"
+             "1. Read today's lesson: /homnay\n"
+             "2. Register your pledge to follow Uncle Hồ: /dangky\n"
+             "3. Report a good deed: /viectot")
 
 
 def _rows(labels: list[str], per_row: int = 2) -> list[list[str]]:
@@ -41,11 +61,11 @@ def member_menu() -> list[list[str]]:
 
 
 def secretary_menu() -> list[list[str]]:
-    return _rows(list(secretary_labels()) + list(member_labels()))
+    return _rows(list(secretary_labels()))
 
 
 def all_labels() -> dict[str, str]:
-    return {**member_labels(), **secretary_labels()}
+    return {**member_labels(), **secretary_labels(), **secretary_more()}
 
 
 def menu_for(actor: Actor | None) -> list[list[str]] | None:

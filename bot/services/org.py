@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,13 +17,14 @@ from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.directory import manager_ids
 from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
-from bot.services.menus import member_menu
+from bot.services.menus import first_steps, member_menu
 from bot.services.notify import notify
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
 from bot.text import branch_title
 from storage.models.joining import JoinCode, JoinFailure
 from storage.models.org import Branch, Organization
 from storage.models.people import BranchRole, Identity, Membership, MembershipStatus, OrgRole, Person
+from storage.models.system import AuditLog
 
 log = logging.getLogger("hocbac.org")
 
@@ -240,11 +241,20 @@ class OrgService:
                     if refusal:
                         raise InvalidInput(refusal)
                 if code.kind == "committee_admin":
-                    return await self._grant_committee(s, actor, code, now)
-                return await self._join_branch(s, actor, code, now)
+                    result = await self._grant_committee(s, actor, code, now)
+                else:
+                    result = await self._join_branch(s, actor, code, now)
         except _Refused as refused:
             assert key is not None
             raise await self._fail(key, actor, refused.message) from None
+        if result.kind in ("active", "committee_admin"):
+            await self.roles_changed([actor.person_id])
+        return result
+
+    async def roles_changed(self, person_ids: list[int]) -> None:
+        """After the transaction: the App refreshes these people's per-role command menus."""
+        if self.deps.on_roles_changed is not None:
+            await self.deps.on_roles_changed(person_ids)
 
     async def _grant_committee(self, s: AsyncSession, actor: Actor, code: JoinCode, now: datetime) -> JoinResult:
         org = await s.get(Organization, code.org_id)
@@ -295,7 +305,7 @@ class OrgService:
         await audit.record(s, at=now, actor_person_id=actor.person_id, action=f"join.{code.kind}",
                            org_id=org.id, branch_id=branch.id, target=code.code)
         if role == BranchRole.MEMBER:
-            await self._notify_join_request(s, branch, membership, actor)
+            await self._notify_join_request(s, branch, membership, actor, code)
             return JoinResult("pending", branch.name, org.name, role)
         return JoinResult("active", branch.name, org.name, role)
 
@@ -303,13 +313,18 @@ class OrgService:
         """Who manages the branch (``bot.services.directory.manager_ids``: committee admins as fallback)."""
         return await manager_ids(s, branch)
 
-    async def _notify_join_request(self, s: AsyncSession, branch: Branch, m: Membership, actor: Actor) -> None:
+    async def _notify_join_request(self, s: AsyncSession, branch: Branch, m: Membership, actor: Actor,
+                                   code: JoinCode) -> None:
         join_buttons = self.deps.ext.providers.join_buttons  # the onboarding feature's button kind
+        inviter = await s.get(Person, code.created_by) if code.created_by is not None else None
+        inviter_name = inviter.display_name if inviter is not None else ""
+        requested = m.requested_at
 
         def render() -> Reply:
             return Reply(
                 text=_("🙋 <b>Join request</b>\n{name} asks to join branch {branch}.").format(
-                    name=esc(actor.display_name or "?"), branch=esc(branch_title(branch.name))),
+                    name=esc(actor.display_name or "?"), branch=esc(branch_title(branch.name))) + "\n"
+                + self._request_details(inviter_name, requested, code.code),
                 buttons=join_buttons(m.id or 0) if join_buttons is not None else [],
             )
 
@@ -317,6 +332,31 @@ class OrgService:
             key = f"join_request:{m.id}:{m.requested_at.isoformat()}:{manager_id}"
             await notify(s, self.deps, manager_id, key=key, kind="join_request", render=render,
                          branch_id=branch.id)
+
+    def _request_details(self, inviter_name: str, requested: datetime, code: str) -> str:
+        """More than a bare name: who gave out the code, when the request came, and which code (its last
+        characters: the whole code is still valid for others, and an internal id means nothing to anyone)."""
+        at = (requested if requested.tzinfo else requested.replace(tzinfo=UTC)).astimezone(self.deps.clock.tz)
+        return _("Invited by: {inviter}\nRequested: {when}\nCode used: …{tail}").format(
+            inviter=esc(inviter_name or _("unknown")), when=at.strftime("%H:%M %d/%m/%Y"), tail=esc(code[-4:]))
+
+    async def pending_with_details(self, actor: Actor, branch_id: int) -> list[tuple[Membership, Person, str]]:
+        """The waiting join requests, each with the lines of ``_request_details`` (the code is found through
+        the audit record of the request)."""
+        rows = await self.pending_requests(actor, branch_id)
+        out: list[tuple[Membership, Person, str]] = []
+        async with self.deps.db.session() as s:
+            for m, person in rows:
+                target = (await s.execute(
+                    select(AuditLog.target).where(AuditLog.actor_person_id == person.id,
+                                                  AuditLog.action == "join.member",
+                                                  AuditLog.branch_id == branch_id)
+                    .order_by(AuditLog.id.desc()).limit(1))).scalar_one_or_none()  # type: ignore[union-attr]
+                code = await self._find_code(s, target) if target else None
+                inviter = await s.get(Person, code.created_by) if code and code.created_by else None
+                out.append((m, person, self._request_details(inviter.display_name if inviter else "",
+                                                             m.requested_at, code.code if code else "????")))
+        return out
 
     async def decide_join(self, actor: Actor, membership_id: int, approve: bool) -> tuple[Membership, Person]:
         now = self.deps.clock.now()
@@ -342,14 +382,16 @@ class OrgService:
                     text = _("🎉 Your request to join branch {branch} was approved. Welcome!\n"
                              "Use the menu below, or send /help to see what you can do.").format(
                         branch=esc(branch_title(branch.name)))
-                    return Reply(text=text, menu=member_menu())
+                    return Reply(text=text + "\n\n" + first_steps(), menu=member_menu())
                 return Reply(text=_("Your request to join branch {branch} was not approved. "
                                     "If this is a mistake, please contact the branch secretary.").format(
                     branch=esc(branch_title(branch.name))))
 
             await notify(s, self.deps, person.id, key=f"join_decision:{m.id}:{now.isoformat()}",
                          kind="join_decision", render=render, branch_id=branch.id)
-            return m, person
+        if approve:
+            await self.roles_changed([person.id])
+        return m, person
 
     async def pending_requests(self, actor: Actor, branch_id: int) -> list[tuple[Membership, Person]]:
         return await self._people(actor, branch_id, MembershipStatus.PENDING, "list_requests")
@@ -390,7 +432,9 @@ class OrgService:
             await self.notify_managers(s, branch, key=f"left:{m.id}:{now.isoformat()}", text_factory=lambda: _(
                 "ℹ️ {name} has left branch {branch}.").format(name=esc(actor.display_name),
                                                           branch=esc(branch_title(branch.name))))
-            return branch.name
+            name = branch.name
+        await self.roles_changed([actor.person_id])
+        return name
 
     async def notify_managers(self, s: AsyncSession, branch: Branch, *, key: str, text_factory) -> None:  # type: ignore[no-untyped-def]
         """Tell each manager of a branch something, in their own language, through the outbox."""

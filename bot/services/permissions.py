@@ -162,6 +162,20 @@ def menu_kind(actor: Actor | None) -> MenuKind | None:
     return "secretary" if actor.is_secretary else "member"
 
 
+HelpRole = Literal["guest", "member", "secretary", "committee"]
+
+
+def help_role(actor: Actor | None) -> HelpRole:
+    """Whose short /help (and "/" menu order) the person gets: the highest of their roles."""
+    if actor is None:
+        return "guest"
+    if actor.is_committee_admin or actor.is_system_admin:
+        return "committee"
+    if actor.is_secretary:
+        return "secretary"
+    return "member" if actor.is_member else "guest"
+
+
 def is_committee_admin(actor: Actor) -> bool:
     return actor.is_committee_admin
 

@@ -132,10 +132,13 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
     waiting = bot_says.filter(has_text="Phiếu đăng ký mới cần duyệt").filter(has_text="Lê Thị Bình")
     expect(waiting.locator(".inline-btn", has_text="Duyệt phiếu")).to_be_visible()
 
-    # At her digest time (19:00) the pending deeds come with their photos; she accepts An's.
+    # At her digest time (19:00) one summary comes; its button opens the pending deeds with their photos;
+    # she accepts An's.
     page.click("#digest")
     expect(page.locator("#clock")).to_contain_text("19:00")
-    expect(bot_says.filter(has_text="Việc tốt chờ duyệt")).to_be_visible()
+    summary = bot_says.filter(has_text="việc tốt chờ duyệt")
+    expect(summary).to_be_visible()
+    summary.locator(".inline-btn", has_text="Mở để duyệt").click()
     card = bot_says.filter(has_text="Trần Văn An").filter(has_text="Dọn vệ sinh đường làng sáng nay")
     expect(card.locator("img.photo")).to_be_visible()
     # The photo the member sent reaches her through the media store, and it really shows.

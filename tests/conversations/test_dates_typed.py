@@ -115,7 +115,7 @@ async def test_the_secretary_schedules_meetings_with_dates_in_words(kit):
     asked = await sec.expect("Vào ngày nào?", "03/03/2026")  # the example is tomorrow
     assert "NN/TT" not in asked.text
     await sec.send("thứ 6 tuần này")
-    await sec.expect("Thứ sáu, 06/03/2026", "Lúc mấy giờ?")
+    await sec.expect("Thứ Sáu, 06/03/2026", "Lúc mấy giờ?")
     await sec.send("25h")
     await sec.expect("⚠️ Giờ phải từ 0 đến 23. Ví dụ: 19:30.")
     await sec.send("7 giờ tối")
@@ -151,7 +151,7 @@ async def test_the_secretary_schedules_meetings_with_dates_in_words(kit):
     await sec.press("Định kỳ")
     await sec.expect("Vào ngày nào?")
     await sec.send("mai")
-    await sec.expect("Thứ ba, 03/03/2026", "Lúc mấy giờ?")
+    await sec.expect("Thứ Ba, 03/03/2026", "Lúc mấy giờ?")
     await sec.send("19.30")
     await sec.expect("Ở đâu?")
     await sec.press("Bỏ qua")

@@ -117,6 +117,8 @@ async def test_guided_deed_with_a_photo(kit):
     await an.send("viec tot" if kit.channel == "zalo" else "/viectot")
     await an.expect("Đồng chí đã làm việc tốt gì?")
     await an.send("Giúp bà Tư hàng xóm sửa lại mái bếp bị dột")
+    await an.expect("Gửi việc tốt này?")
+    await an.press("Thêm ảnh, ngày, loại")
     await an.expect("Việc đó vào ngày nào?")
     await an.press("Hôm qua")
     await an.expect("thuộc loại nào?")

@@ -33,6 +33,8 @@ async def test_form_bad_inputs_are_reasked(bot, fake_tg, branch, an):
     await an.send("x" * 5000)
     await an.expect("quá dài (5.000 ký tự)", "2.000 ký tự")
     await an.send("Giúp hàng xóm dập lửa rơm")
+    await an.expect("Gửi việc tốt này?")
+    await an.press("Thêm ảnh, ngày, loại")
     await an.expect("ngày nào?")
     await an.send("05/03")  # three days ahead
     await an.expect("Ngày 05/03/2026 chưa tới", "ví dụ: 02/03/2026")

@@ -30,6 +30,8 @@ async def test_nul_in_a_name_and_in_a_deed_on_postgres(bot, fake_tg, branch):
     await member.send("/viectot")
     await member.expect("Đồng chí đã làm việc tốt gì?")
     await member.send("Đưa cụ\x00 Bảy đi khám\x0bbệnh")
+    await member.expect("Gửi việc tốt này?")
+    await member.press("Thêm ảnh, ngày, loại")
     await member.expect("Việc đó vào ngày nào?")
     await member.press("Hôm qua")
     await member.expect("thuộc loại nào?")

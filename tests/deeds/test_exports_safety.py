@@ -234,6 +234,8 @@ async def test_control_characters_in_a_deed_are_cleaned_and_exports_still_work(b
     await an.send("/viectot")
     await an.expect("Đồng chí đã làm việc tốt gì?")
     await an.send("Dọn đường làng\x0bcùng thanh niên\x00 và\x07 trồng cây")
+    await an.expect("Gửi việc tốt này?")
+    await an.press("Thêm ảnh, ngày, loại")
     await an.expect("Việc đó vào ngày nào?")
     await an.press("Hôm qua")
     await an.expect("thuộc loại nào?")

@@ -47,9 +47,13 @@ async def test_daily_digest_once_with_photo_and_accept_all(bot, fake_tg, branch,
     await sec.expect_nothing(within=0.3)  # never one ping per deed
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     await bot.tick(only=["deeds_digest"])
-    await _wait_for(fake_tg, sec, "Ghi nhận một lần tất cả")
-    await _wait_for(fake_tg, sec, "Việc tốt chờ duyệt", "Có 2 việc tốt")
-    [card] = await _wait_for(fake_tg, sec, "Sửa giúp bà Hai")
+    # One summary, not a card per deed with its photo: "2 are waiting", a button opens them.
+    summary = await sec.expect("Còn 2 việc tốt chờ duyệt", "Trần Văn An (2)")
+    assert not summary.photo and summary.buttons == ["🗂 Mở để duyệt", "✅ Ghi nhận tất cả"]
+    await bot.drain()
+    await sec.expect_nothing(within=0.2)
+    await sec.press("Mở để duyệt", message=summary)
+    card = await sec.expect("Sửa giúp bà Hai")
     assert card.buttons == ["✅ Ghi nhận", "🌟 Biểu dương", "↩️ Trả lại"] and card.photo
     # The photo shown to the secretary is the very bytes the member sent, re-sent from the media store.
     file_id = card.raw.record.photo[-1]["file_id"]
@@ -65,9 +69,8 @@ async def test_daily_digest_once_with_photo_and_accept_all(bot, fake_tg, branch,
             .scalars()
             .all()
         )
-    assert len(rows) == 4  # header, two cards, accept-all
-    [footer] = await _wait_for(fake_tg, sec, "Ghi nhận một lần tất cả")
-    await sec.press("Ghi nhận tất cả", message=footer)
+    assert len(rows) == 1  # the one summary
+    await sec.press("Ghi nhận tất cả", message=summary)
     await sec.expect("Đã ghi nhận 2 việc tốt")
     assert [d.status for d in await deeds(bot)] == ["accepted", "accepted"]
     await an.expect("đã được chi bộ ghi nhận")
@@ -88,6 +91,8 @@ async def test_feature_posts_to_group_when_member_agreed(bot, fake_tg, branch, a
     await an.send("/viectot")
     await an.expect("việc tốt gì?")
     await an.send("Vận động bà con góp tiền làm cầu bê tông")
+    await an.expect("Gửi việc tốt này?")
+    await an.press("Thêm ảnh, ngày, loại")
     await an.expect("ngày nào?")
     await an.press("Hôm nay")
     await an.expect("thuộc loại nào?")

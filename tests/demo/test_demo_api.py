@@ -189,11 +189,17 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
     assert any("đã được liên kết với Chi bộ thôn 1" in t for t in group)
     assert any("Gương việc tốt" in t and "Phạm Minh Cường" in t for t in group)
 
-    # The digest button: 19:00 the same day, Bình's pending deed with its photo and the review buttons.
+    # The digest button: 19:00 the same day, one summary; its button opens Bình's pending deed with its
+    # photo and the review buttons.
     start = await _chat(http, demo, "lan")
     async with http.post(f"{demo.url}/api/clock/digest") as resp:
         moved = await resp.json()
     assert moved["clock"]["time"] == "19:00"
+    summary = await _wait_for(http, demo, "lan", start["seq"], "việc tốt chờ duyệt", "Lê Thị Bình")
+    assert not summary["photo"]
+    async with http.post(f"{demo.url}/api/press", json={"persona": "lan", "message_id": summary["message_id"],
+                                                        "data": summary["buttons"][0][0]["data"]}) as resp:
+        assert resp.status == 200
     card = await _wait_for(http, demo, "lan", start["seq"], "Lê Thị Bình", "Kèm hai cháu")
     assert card["photo"] and [b["label"] for b in card["buttons"][0]] == ["✅ Ghi nhận", "🌟 Biểu dương",
                                                                           "↩️ Trả lại"]

@@ -138,6 +138,8 @@ async def _member_with_everything(bot, fake_tg, branch, clock):
     # The evening digest tells the secretary about her deeds, with her name, texts and photos.
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     await bot.tick(only=["deeds_digest"])
+    await sec.expect("Còn 2 việc tốt chờ duyệt", NAME)
+    await sec.press("Mở để duyệt")
     ok_card = await _wait_for(fake_tg, sec, DEED_OK)
     returned_card = await _wait_for(fake_tg, sec, DEED_RETURNED)
     await sec.press("Ghi nhận", message=ok_card)

@@ -83,7 +83,7 @@ async def test_meeting_rsvp_checkin_attendance_and_rates(bot, fake_tg, branch, c
     await sec.send("Học tập tấm gương đạo đức Hồ Chí Minh về tiết kiệm")
     await sec.expect("Đính kèm tài liệu")
     await sec.press("Không có tài liệu")
-    done = await sec.expect("Đã lên lịch: sinh hoạt chuyên đề lúc 19:30 ngày 05/03/2026", "Mã điểm danh")
+    done = await sec.expect("Đã lên lịch: sinh hoạt chuyên đề, Thứ Năm, 05/03/2026 lúc 19:30", "Mã điểm danh")
     await sec.press("Gửi giấy mời họp cho đảng viên", message=done)
     await sec.expect("Đã gửi giấy mời họp tới 4 đảng viên")
     notice = await an.expect("Giấy mời sinh hoạt", "Nhà văn hoá thôn 1")

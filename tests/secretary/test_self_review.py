@@ -127,12 +127,14 @@ async def test_secretary_deed_is_not_in_their_queue_and_the_committee_commends_i
     # The evening digest goes to the committee admin (the branch has no deputy), not to the author.
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     await bot.tick(only=["deeds_digest"])
+    await cadmin.expect("Còn 1 việc tốt chờ duyệt", "Nguyễn Thị Lan")
+    await cadmin.press("Mở để duyệt")
     card = await cadmin.expect("Dọn vệ sinh nhà văn hoá thôn")
     assert "🌟 Biểu dương" in card.buttons
     await cadmin.press("Biểu dương", message=card)
     await cadmin.expect("Đã biểu dương: Nguyễn Thị Lan")
     await sec.expect("đã được chi bộ biểu dương")
-    assert not [m for m in sec.bot_events(sec.chat_key) if "Việc tốt chờ duyệt" in m.text]
+    assert not [m for m in sec.bot_events(sec.chat_key) if "việc tốt chờ duyệt" in m.text]
     async with bot.app.db.session() as s:
         featured = await s.get(Deed, deed.id)
         assert featured.status == "featured" and featured.reviewed_by != branch.secretary_actor.person_id

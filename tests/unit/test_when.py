@@ -218,7 +218,7 @@ def test_a_day_and_a_time_errors(typed, message):
 
 
 def test_weekday_is_shown_with_the_day():
-    assert show_with_weekday(date(2026, 11, 28)) == "Thứ bảy, 28/11/2026"
+    assert show_with_weekday(date(2026, 11, 28)) == "Thứ Bảy, 28/11/2026"
 
 
 @pytest.mark.parametrize("typed", [

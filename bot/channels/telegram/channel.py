@@ -21,7 +21,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods.base import Response
-from aiogram.types import BotCommand, BufferedInputFile, LinkPreviewOptions
+from aiogram.types import BotCommand, BotCommandScopeChat, BufferedInputFile, LinkPreviewOptions
 
 from bot.channels.telegram.errors import UndecodableReply, classify, sent_uncertain
 from bot.channels.telegram.render import MAX_CAPTION, inline_keyboard, markup, split_html, visible_len
@@ -94,11 +94,18 @@ class TelegramChannel:
     def deep_link(self, payload: str) -> str | None:
         return f"https://t.me/{self.username}?start={payload}" if self.username else None
 
-    async def set_commands(self, commands: list[tuple[str, str]]) -> None:
+    async def set_commands(self, commands: list[tuple[str, str]] | None, chat_id: str | None = None) -> None:
+        """The "/" menu for everyone (``chat_id`` None: the default scope) or for one private chat. ``None``
+        commands removes a chat's own list, so the chat falls back to the default one."""
+        scope = BotCommandScopeChat(chat_id=int(chat_id)) if chat_id is not None else None
         try:
-            await self.bot.set_my_commands([BotCommand(command=c, description=d[:256]) for c, d in commands])
+            if commands is None:
+                await self.bot.delete_my_commands(scope=scope)
+            else:
+                await self.bot.set_my_commands([BotCommand(command=c, description=d[:256]) for c, d in commands],
+                                               scope=scope)
         except Exception as exc:  # a menu that fails to set must not stop the bot
-            log.warning("setMyCommands failed: %s", exc)
+            log.warning("setMyCommands failed (chat %s): %s", chat_id or "default", exc)
 
     async def deliver(self, chat: ChatRef, reply: Reply) -> SentMessage:
         try:

@@ -6,6 +6,7 @@ import html
 import re
 
 from aiogram.types import (
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -63,17 +64,25 @@ def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    """A Telegram message carries one keyboard: inline buttons win over the main menu."""
+MAX_PLACEHOLDER = 64
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None:
+    """A Telegram message carries one keyboard: inline buttons win over the main menu. The input placeholder
+    rides on the menu keyboard, or on a ForceReply when there is no keyboard to carry it."""
     inline = inline_keyboard(reply)
     if inline is not None:
         return inline
+    placeholder = reply.placeholder.strip()[:MAX_PLACEHOLDER] or None
     if reply.menu:
         return ReplyKeyboardMarkup(
             keyboard=[[KeyboardButton(text=label) for label in row] for row in reply.menu],
             resize_keyboard=True,
             is_persistent=True,
+            input_field_placeholder=placeholder,
         )
     if reply.remove_menu:
         return ReplyKeyboardRemove()
+    if placeholder:
+        return ForceReply(force_reply=True, input_field_placeholder=placeholder)
     return None

@@ -80,6 +80,8 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self.errors: list[tuple[str, int, str]] = []  # (method, status, description) of every error answer
         self.error_times: list[float] = []  # when each of those was answered (self.clock)
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # Every set/delete of a command list, in order: (method, scope key, language, command names).
+        self.command_calls: list[tuple[str, str, str, list[str]]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.descriptions: dict[str, str] = {}
         self.menu_buttons: dict[str, Any] = {}

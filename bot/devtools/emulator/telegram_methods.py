@@ -380,7 +380,9 @@ class MethodsMixin(_Base):
                 raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(str(cmd.get("description", ""))) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands[self._scope_key(params)] = commands
+        key = self._scope_key(params)
+        self.commands[key] = commands
+        self.command_calls.append(("setMyCommands", *key, [str(c["command"]) for c in commands]))
         return True
 
     async def m_getMyCommands(self, token: str, params: dict[str, Any], files: dict[str, StoredFile]) -> Any:
@@ -388,7 +390,9 @@ class MethodsMixin(_Base):
 
     async def m_deleteMyCommands(self, token: str, params: dict[str, Any],
                                  files: dict[str, StoredFile]) -> Any:
-        self.commands.pop(self._scope_key(params), None)
+        key = self._scope_key(params)
+        self.commands.pop(key, None)
+        self.command_calls.append(("deleteMyCommands", *key, []))
         return True
 
     async def m_setMyDescription(self, token: str, params: dict[str, Any],

@@ -194,6 +194,9 @@ def parse_reply_markup(raw: Any) -> dict[str, Any] | None:
                     raise bad_request("can't parse keyboard button: Field \"text\" must be of type String")
     elif raw.get("remove_keyboard") is not True and raw.get("force_reply") is not True:
         raise bad_request("can't find field \"inline_keyboard\"")
+    placeholder = raw.get("input_field_placeholder")
+    if placeholder is not None and not (isinstance(placeholder, str) and 1 <= len(placeholder) <= 64):
+        raise bad_request("input field placeholder must be 1-64 characters")
     return raw
 
 

@@ -5,6 +5,7 @@ owns its tables, the conversation that changes it and the quiet-hours provider."
 
 from bot.features.branch_settings.handlers import router
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.calendar import quiet_hours
 from storage.models.calendar import BranchSettings, OrgThresholds
 
@@ -13,5 +14,9 @@ FEATURE = Feature(
     routers=(router,),
     models=(BranchSettings, OrgThresholds),
     providers={"quiet_hours": quiet_hours},
+    help=(
+        HelpLine("caidat_chibo", "branch"),
+        HelpLine("nguong", "committee", main=("committee",)),
+    ),
     catalog="secretary",
 )

@@ -7,6 +7,7 @@ from bot.features.broadcasts.handlers import router
 from bot.features.broadcasts.sending import _observe, broadcast_progress
 from bot.i18n import _
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
@@ -25,5 +26,8 @@ FEATURE = Feature(
     erasers=(_erase_broadcasts,),
     personal_data=PersonalData(erased=(models.Broadcast,), by_reference=(models.BroadcastAck,)),
     outbox_observers=(_observe,),
+    help=(
+        HelpLine("thongbao", "branch", main=("secretary",)),
+    ),
     catalog="secretary",
 )

@@ -8,6 +8,7 @@ from bot.features.daily.erasure import _erase
 from bot.features.daily.figures import _delivery_time, _figures, _paused_until, _year_theme
 from bot.features.daily.handlers import reading_streak_line, router
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import Figures, PersonalData, Tick
 
 FEATURE = Feature(
@@ -24,5 +25,14 @@ FEATURE = Feature(
     providers={"delivery_time": _delivery_time, "paused_until": _paused_until, "year_theme": _year_theme},
     cli=(register,),
     startup_checks=(check_library,),
+    help=(
+        HelpLine("homnay", "learn", main=("member",)),
+        HelpLine("ngaunhien", "learn"),
+        HelpLine("timkiem", "learn"),
+        HelpLine("chuyende", "learn"),
+        HelpLine("caidat", "learn"),
+        HelpLine("dadoc", "reports"),
+        HelpLine("lienketnhom", "branch"),
+    ),
     catalog="daily",
 )

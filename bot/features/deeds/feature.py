@@ -8,6 +8,7 @@ from bot.features.deeds.pack import _workbook_sheet
 from bot.features.deeds.review_handlers import router as review_router
 from bot.i18n import _
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
@@ -22,5 +23,16 @@ FEATURE = Feature(
     erasers=(_erase_deeds,),
     personal_data=PersonalData(erased=(models.Deed, models.Nomination, models.DeedReviewPref)),
     providers={"deeds_for_pledge_items": _deeds_for_pledge_items},
+    help=(
+        HelpLine("viectot", "deeds", main=("member", "secretary",)),
+        HelpLine("cuatoi", "deeds", main=("member",)),
+        HelpLine("guongtot", "deeds"),
+        HelpLine("neguong", "deeds"),
+        HelpLine("duyet", "deeds", main=("secretary",)),
+        HelpLine("ghiho", "deeds"),
+        HelpLine("bantin", "reports"),
+        HelpLine("gioduyet", "branch"),
+        HelpLine("loaiviectot", "committee"),
+    ),
     catalog="deeds",
 )

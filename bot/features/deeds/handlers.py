@@ -26,7 +26,7 @@ from bot.features.deeds.sharing import DeedSharing
 from bot.features.deeds.viewing import DeedViewing
 from bot.i18n import _
 from bot.kernel.context import Ctx
-from bot.kernel.forms import DONE, UPLOADS, AskChoice, AskDate, AskText, Form, Step
+from bot.kernel.forms import DONE, UPLOADS, AskChoice, AskDate, AskText, Form, Step, example_hint
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
 from bot.services.actor import Actor
@@ -81,9 +81,31 @@ def _summary(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _quick_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
+    """Right after the text: send it as it is (today, no photo), or add the details. Two taps in all."""
+    text = data.get("text")
+    what = _("🎙 voice note") if isinstance(text, dict) else esc(text or "")
+    return "\n".join([
+        _("📝 <b>Send this good deed?</b>"),
+        "",
+        what,
+        "",
+        _("Date: today ({day})").format(day=ctx.today.strftime("%d/%m/%Y")),
+        _("You may also add photos, another date or the kind of deed."),
+    ])
+
+
 def _deed_steps() -> list[Step]:
     return [
-        DeedTextStep("text", _ask(_text_prompt), max_len=MAX_TEXT, accept_voice=True),
+        DeedTextStep("text", _ask(_text_prompt), max_len=MAX_TEXT, accept_voice=True,
+                     placeholder=lambda _ctx, _d: example_hint(_("helped Mrs. Tư fix her kitchen roof"))),
+        AskChoice(
+            "quick",
+            _quick_prompt,
+            choices=lambda _ctx, d: [("send", _("✅ Send now")), ("details", _("📝 Add photos, date, kind"))],
+            skip_if=lambda d: bool(d.get("for_person")),  # on a member's behalf: every detail is asked
+            next=lambda d: DONE if d.get("quick") == "send" else None,
+        ),
         AskDate("day", _day_prompt, max_back_days=MAX_BACK_DAYS, max_ahead_days=0),
         AskChoice(
             "category",
@@ -134,6 +156,7 @@ def _input_from(data: dict[str, Any], source: str = "form") -> DeedInput:
 
 async def _deed_done(ctx: Ctx, data: dict[str, Any]) -> None:
     actor = ctx.require_actor()
+    data.setdefault("day", ctx.today.isoformat())  # "Send now": today, the rest left to its defaults
     svc = ctx.svc(DeedReporting)
     if data.get("for_person"):
         deed = await svc.record_for(actor, int(data["for_person"]), int(data["branch_id"]), _input_from(data))

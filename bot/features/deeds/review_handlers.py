@@ -4,6 +4,7 @@ Committee admins edit the đảng bộ's categories (/loaiviectot)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.features.deeds.callbacks import (
@@ -95,9 +96,39 @@ async def review_one(ctx: Ctx, data: ReviewDeed) -> None:
     await ctx.reply(text)
 
 
+def _quick_reasons() -> dict[str, str]:
+    """The reasons a deed is returned most often: one tap each ("Other…" to type one)."""
+    return {
+        "photo": _("Please add more photos"),
+        "unclear": _("What was done is not clear yet"),
+        "duplicate": _("Same as a deed already reported"),
+    }
+
+
+@dataclass
+class AskReturnReason(AskText):
+    """A quick reason by button (a number on Zalo), or typed; "Other…" asks for the typed one."""
+
+    def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+        return [*_quick_reasons().items(), ("__other__", _("Other… (type it)"))]
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        chosen = self.pressed(ctx, data, data.get("_nonce", ""))
+        if chosen == "__other__":
+            return {"other": True}
+        if chosen:
+            return _quick_reasons()[chosen]
+        return await super().parse(ctx, data)
+
+
+def _typed_reason(data: dict[str, Any]) -> bool:
+    return isinstance(data.get("reason"), dict)
+
+
 async def _return_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    reason = data.get("typed") if _typed_reason(data) else data.get("reason")
     _deed, name = await ctx.svc(DeedReviewing).review(
-        ctx.require_actor(), int(data["deed_id"]), "return", data.get("reason")
+        ctx.require_actor(), int(data["deed_id"]), "return", reason
     )
     await ctx.reply(_("↩️ Returned to {name} with your reason.").format(name=esc(name)))
 
@@ -106,13 +137,20 @@ router.form(
     Form(
         "deed_return",
         [
-            AskText(
+            AskReturnReason(
                 "reason",
                 lambda _ctx, d: _(
                     "↩️ Why is the good deed of {name} ({day}) returned? The member will see your reason."
                 ).format(name=esc(d.get("for_name", "")), day=d.get("day", "")),
                 max_len=500,
                 min_len=3,
+            ),
+            AskText(
+                "typed",
+                lambda _ctx, d: _("Please type the reason for {name}:").format(name=esc(d.get("for_name", ""))),
+                max_len=500,
+                min_len=3,
+                skip_if=lambda d: not _typed_reason(d),
             ),
         ],
         on_complete=_return_done,

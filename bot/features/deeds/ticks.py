@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.deeds.callbacks import AcceptAll, ReviewListFor
-from bot.features.deeds.cards import review_card
 from bot.features.deeds.digest import STALE_AFTER, digest_time, pending_deeds
 from bot.features.deeds.models import Deed, DeedStatus
 from bot.features.deeds.pack import (
@@ -39,7 +38,7 @@ from storage.models.people import Person
 
 log = logging.getLogger("hocbac.deeds")
 
-DIGEST_MAX_CARDS = 10  # more than this waits in /duyet; the digest stays one short burst a day
+DIGEST_NAMES = 5  # authors named in the evening summary
 PACK_HOUR = time(8, 0)  # local time the pack goes out on its day
 PACK_PARTS = ("text", "xlsx", "png", "photos")  # "photos" (the zip) only in a month with photos
 
@@ -56,49 +55,40 @@ async def enqueue_digest(
     day_label: str,
     due: datetime,
 ) -> bool:
-    """One digest for one manager: a header, a card per pending deed (photo, text, three buttons) and
-    "accept all". Returns False when there was nothing to send."""
+    """One digest for one manager: a single summary ("5 good deeds are waiting…") with a button that opens
+    them (the cards, with their photos, come on demand, not every evening) and "accept all". Returns False
+    when there was nothing to send."""
     if not deeds:
         return False
-    base = f"deed_digest:{branch.id}:{manager_id}:{day_label}"
-    shown = deeds[:DIGEST_MAX_CARDS]
     up_to = max(d.id or 0 for d, _n in deeds)
     expires = due + timedelta(days=1)
+    authors: dict[str, int] = {}
+    for _d, name in deeds:
+        authors[name] = authors.get(name, 0) + 1
 
-    def build() -> list[Reply]:
-        head = _(
-            "🗂 <b>Good deeds waiting for review</b> — {branch}\n{n} good deed(s) are waiting. Press a "
-            "button under each one."
-        ).format(branch=esc(branch_title(branch.name)), n=len(deeds))
-        if len(deeds) > len(shown):
-            head += "\n" + _("The first {k} are below; send /duyet for the rest.").format(k=len(shown))
-        replies = [Reply(text=head)]
-        replies += [review_card(d, name) for d, name in shown]
-        replies.append(
-            Reply(
-                text=_("Accept every good deed still waiting from this digest ({n}) in one go?").format(
-                    n=len(deeds)
-                ),
-                buttons=[[Button(_("✅ Accept all"), AcceptAll(branch.id, up_to).pack())]],
-            )
+    def build() -> Reply:
+        names = ", ".join(esc(n) + (f" ({k})" if k > 1 else "") for n, k in list(authors.items())[:DIGEST_NAMES])
+        if len(authors) > DIGEST_NAMES:
+            names += ", …"
+        text = _("🗂 <b>{n} good deed(s) waiting for review</b> — {branch}\nFrom: {names}").format(
+            n=len(deeds), branch=esc(branch_title(branch.name)), names=names)
+        return Reply(
+            text=text,
+            buttons=[[Button(_("🗂 Open them to review"), ReviewListFor(branch.id).pack())],
+                     [Button(_("✅ Accept all"), AcceptAll(branch.id, up_to).pack())]],
         )
-        return replies
 
-    parts = ["h", *(str(d.id) for d, _n in shown), "all"]
-    added = False
-    for i, part in enumerate(parts):
-        added |= await notify(
-            s,
-            deps,
-            manager_id,
-            key=f"{base}:{part}",
-            kind="deed_digest",
-            render=lambda i=i: build()[i],
-            not_before=due,
-            expires_at=expires,
-            branch_id=branch.id,
-        )
-    return added
+    return await notify(
+        s,
+        deps,
+        manager_id,
+        key=f"deed_digest:{branch.id}:{manager_id}:{day_label}:summary",
+        kind="deed_digest",
+        render=build,
+        not_before=due,
+        expires_at=expires,
+        branch_id=branch.id,
+    )
 
 
 async def digest_tick(services: Services, now: datetime, since: datetime | None) -> None:

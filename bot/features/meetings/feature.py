@@ -7,6 +7,7 @@ from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
 from bot.i18n import _
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
@@ -21,5 +22,11 @@ FEATURE = Feature(
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
                                by_reference=(models.Attendance, models.CheckinAttempt)),
     providers={"next_meeting": _next_meeting},
+    help=(
+        HelpLine("hop", "meetings", main=("secretary",)),
+        HelpLine("comat", "meetings", main=("member",)),
+        HelpLine("diemdanh", "meetings"),
+        HelpLine("chuyencan", "reports"),
+    ),
     catalog="secretary",
 )

@@ -13,10 +13,10 @@ from bot.features.meetings.scheduling import MeetingScheduling, is_odd_hour, kin
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
-from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step
+from bot.kernel.forms import AskChoice, AskText, Form, Invalid, Step, example_hint
 from bot.kernel.media_intake import store_media
 from bot.kernel.routing import Router
-from bot.messages import Button
+from bot.messages import Button, esc
 from bot.services.errors import InvalidInput
 from bot.services.when import WhenError, parse_time, read_moment, read_time, show, show_time, show_with_weekday
 
@@ -30,9 +30,19 @@ def KINDS(_c: Ctx, _d: dict[str, Any]) -> list[tuple[str, str]]:
 
 @dataclass
 class AskMeetingDate(Step):
-    """The day, and the time too when typed together ("19h 28/11", "thứ 6 tuần này 19:30")."""
+    """The day, and the time too when typed together ("19h 28/11", "thứ 6 tuần này 19:30"); the usual day
+    is one tap."""
+
+    def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+        proposed = data.get("proposed_date")
+        if not proposed or date.fromisoformat(proposed) < ctx.today:
+            return []
+        return [(proposed, "📅 " + show_with_weekday(date.fromisoformat(proposed)))]
 
     async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        chosen = self.pressed(ctx, data, data.get("_nonce", ""))
+        if chosen:
+            return chosen
         today = ctx.today
         try:
             moment = read_moment(ctx.inbound.text, today, earliest=today, example=today + timedelta(days=1))
@@ -52,10 +62,10 @@ def _future_time(ctx: Ctx, day: date, at: time) -> str:
     return show_time(at)
 
 
-def _date_prompt(ctx: Ctx, _d: dict[str, Any]) -> str:
+def _date_prompt(ctx: Ctx, d: dict[str, Any]) -> str:
     tomorrow = ctx.today + timedelta(days=1)
     return _("On which date? E.g. {example}, “{word}” or “thứ 6 tuần này”.").format(
-        example=show(tomorrow), word=_("tomorrow"))
+        example=show(tomorrow), word=_("tomorrow")) + _proposal_line(d)
 
 
 def _time_prompt(ctx: Ctx, d: dict[str, Any]) -> str:
@@ -79,6 +89,20 @@ class AskMeetingTime(Step):
 
 
 @dataclass
+class AskPlace(AskText):
+    """Where: the last meeting's place is one tap; anything typed is the new place."""
+
+    def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
+        usual = data.get("usual_place") or ""
+        return ([("__usual__", "📍 " + usual[:60])] if usual else []) + super().options(ctx, data)
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        if self.pressed(ctx, data, data.get("_nonce", "")) == "__usual__":
+            return data.get("usual_place") or ""
+        return await super().parse(ctx, data)
+
+
+@dataclass
 class AskDocument(Step):
     def options(self, ctx: Ctx, data: dict[str, Any]) -> list[tuple[str, str]]:
         return [("__skip__", _("No document ⏭"))]
@@ -93,6 +117,19 @@ class AskDocument(Step):
             return [await store_media(ctx, media[-1])]
         except InvalidInput as exc:
             raise Invalid(exc.message) from exc
+
+
+def _proposal_line(d: dict[str, Any]) -> str:
+    """The usual day, time and place, proposed under the date question (one tap each)."""
+    proposed = d.get("proposed_date")
+    if not proposed:
+        return ""
+    when = _("{day} at {time}").format(day=show_with_weekday(date.fromisoformat(proposed)),
+                                       time=d.get("default_time") or "")
+    line = "\n" + _("Proposed, as usual: <b>{when}</b>").format(when=when)
+    if d.get("usual_place"):
+        line += " " + _("at {place}").format(place=esc(d["usual_place"]))
+    return line
 
 
 def _odd(d: dict[str, Any]) -> bool:
@@ -116,15 +153,11 @@ async def _scheduled(ctx: Ctx, data: dict[str, Any]) -> None:
     )
     local = m.starts_at.astimezone(ctx.services.deps.clock.tz)
     await ctx.reply(
-        _(
-            "✅ Scheduled: {kind} at {time} on {date}. Check-in code: <b>{code}</b> (read it out at the "
-            "meeting)."
-        ).format(
+        _("✅ Scheduled: {kind}, {when}. Check-in code: <b>{code}</b> (read it out at the meeting).").format(
             kind=kind_label(m.kind),
-            time=local.strftime("%H:%M"),
-            date=local.strftime("%d/%m/%Y"),
+            when=_("{day} at {time}").format(day=show_with_weekday(local.date()), time=local.strftime("%H:%M")),
             code=m.checkin_code,
-        ),
+        ) + "\n" + _("Press the button below to send the notice to every member."),
         [[Button(_("📨 Send members the notice"), SendNotice(m.id).pack())]],
     )
 
@@ -139,8 +172,14 @@ router.form(
                 choices=KINDS,
                 skip_if=lambda d: bool(d.get("kind")),
             ),
-            AskMeetingDate("date", _date_prompt, skip_if=lambda d: bool(d.get("date"))),
-            AskMeetingTime("time", _time_prompt, skip_if=lambda d: bool(d.get("time"))),
+            AskMeetingDate(
+                "date", _date_prompt,
+                skip_if=lambda d: bool(d.get("date")),
+                placeholder=lambda c, d: example_hint(
+                    show(date.fromisoformat(d.get("proposed_date") or (c.today + timedelta(days=1)).isoformat()))),
+            ),
+            AskMeetingTime("time", _time_prompt, skip_if=lambda d: bool(d.get("time")),
+                           placeholder=lambda c, d: example_hint(d.get("default_time") or "19:30")),
             AskChoice(
                 "sure",
                 lambda c, d: _("A meeting at {time}: are you sure?").format(time=d.get("time")),
@@ -148,7 +187,7 @@ router.form(
                 skip_if=lambda d: not _odd(d),
                 next=lambda d: "time" if d.get("sure") == "no" else None,
             ),
-            AskText("place", lambda c, d: _("Where?"), max_len=300, optional=True),
+            AskPlace("place", lambda c, d: _("Where?"), max_len=300, optional=True),
             AskText("topic", lambda c, d: _("The topic or agenda?"), max_len=500, optional=True),
             AskDocument(
                 "docs", lambda c, d: _("Attach a document for members (PDF, Word or photo), or go on.")
@@ -161,9 +200,10 @@ router.form(
 
 async def _start_meeting(ctx: Ctx, branch_id: int, kind: str = "", day: str = "") -> None:
     # The role is checked before the form opens: a member's forged button is refused here, not after uploads.
-    default = (await ctx.svc(MeetingScheduling).form_defaults(ctx.require_actor(), branch_id)).strftime("%H:%M")
+    usual = await ctx.svc(MeetingScheduling).proposal(ctx.require_actor(), branch_id)
     await ctx.forms.start(
-        "meeting", {"branch_id": branch_id, "kind": kind, "date": day, "default_time": default}
+        "meeting", {"branch_id": branch_id, "kind": kind, "date": day, "default_time": usual.time.strftime("%H:%M"),
+                    "proposed_date": usual.day.isoformat(), "usual_place": usual.place}
     )
 
 

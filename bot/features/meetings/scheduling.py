@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import secrets
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -36,6 +38,28 @@ def is_odd_hour(t: time) -> bool:
     return ODD_HOURS[0] <= t.hour < ODD_HOURS[1]
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingProposal:
+    """What /hop proposes: the branch's next usual meeting day, and the time and place of its last meeting
+    (the calendar's meeting time when there was none)."""
+
+    day: date
+    time: time
+    place: str
+
+
+def next_usual_day(meeting_day: int, time_of_day: time, now_local: datetime) -> date:
+    """The next day-of-month ``meeting_day`` (the month's last day in shorter months) still ahead of now."""
+    year, month = now_local.year, now_local.month
+    for _step in range(3):
+        last = calendar.monthrange(year, month)[1]
+        day = date(year, month, min(max(meeting_day, 1), last))
+        if datetime.combine(day, time_of_day) > now_local.replace(tzinfo=None):
+            return day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return now_local.date() + timedelta(days=1)
+
+
 class MeetingScheduling(MeetingUseCase):
     async def default_time(self, branch_id: int) -> time:
         async with self.deps.db.session() as s:
@@ -49,6 +73,22 @@ class MeetingScheduling(MeetingUseCase):
             if not can_schedule_meeting(actor, branch.id, branch.org_id):
                 raise PermissionDenied(_("Sorry, only the branch's secretary can schedule its meetings."))
             return to_calendar(await load_settings(s, branch.id)).meeting_time
+
+    async def proposal(self, actor: Actor, branch_id: int) -> MeetingProposal:
+        """Before the meeting form opens (the same check as ``form_defaults``): the usual day, time and place."""
+        time_of_day = await self.form_defaults(actor, branch_id)
+        async with self.deps.db.session() as s:
+            settings = to_calendar(await load_settings(s, branch_id))
+            last = (await s.execute(
+                select(Meeting).where(Meeting.branch_id == branch_id, Meeting.cancelled_at.is_(None))  # type: ignore[union-attr]
+                .order_by(Meeting.starts_at.desc()).limit(1))).scalars().first()  # type: ignore[attr-defined]
+        place = ""
+        if last is not None:
+            starts = last.starts_at if last.starts_at.tzinfo else last.starts_at.replace(tzinfo=UTC)
+            time_of_day = starts.astimezone(self.deps.clock.tz).time().replace(second=0, microsecond=0)
+            place = last.place or ""
+        now_local = self.deps.clock.now().astimezone(self.deps.clock.tz)
+        return MeetingProposal(next_usual_day(settings.meeting_day, time_of_day, now_local), time_of_day, place)
 
     async def schedule(
         self,

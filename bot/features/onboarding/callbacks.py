@@ -46,6 +46,18 @@ class MembersFor(CallbackData, prefix="members"):
     branch_id: int
 
 
+@dataclass(frozen=True)
+class MenuCommand(CallbackData, prefix="menu"):
+    """A button standing for a command (the "➕ More" menu); the command's own audience check applies."""
+
+    command: str
+
+
+@dataclass(frozen=True)
+class HelpMore(CallbackData, prefix="help.more"):
+    pass
+
+
 def join_buttons(membership_id: int) -> list[list[Button]]:
     """Approve / reject for a join request: the request, the two-day reminder (the ``join_buttons`` provider)."""
     return [[Button(_("✅ Approve"), JoinDecision("ok", membership_id).pack()),

@@ -5,6 +5,7 @@ from bot.features.onboarding.callbacks import join_buttons
 from bot.features.onboarding.handlers import router
 from bot.features.onboarding.ticks import join_request_reminders
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import Tick
 
 FEATURE = Feature(
@@ -12,5 +13,17 @@ FEATURE = Feature(
     routers=(router,),
     ticks=(Tick("join_request_reminders", join_request_reminders),),
     providers={"join_buttons": join_buttons},
+    help=(
+        HelpLine("start", "start", main=("guest",)),
+        HelpLine("thamgia", "start", main=("guest",)),
+        HelpLine("ngonngu", "start", main=("guest",)),
+        HelpLine("help", "start"),
+        HelpLine("mathamgia", "branch", main=("secretary",)),
+        HelpLine("choduyet", "branch", main=("secretary",)),
+        HelpLine("thanhvien", "branch", main=("secretary",)),
+        HelpLine("toi", "account"),
+        HelpLine("doiten", "account"),
+        HelpLine("roi", "account"),
+    ),
     catalog="core",
 )

@@ -6,25 +6,30 @@ from datetime import timedelta
 
 from bot.clock import local_now
 from bot.features.onboarding.callbacks import (
+    HelpMore,
     JoinCodeFor,
     JoinDecision,
     LeaveBranch,
     MembersFor,
+    MenuCommand,
     PendingFor,
     SetLanguage,
     StayInBranch,
 )
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
+from bot.kernel.callbacks import StaleButton
 from bot.kernel.context import Ctx
-from bot.kernel.forms import AskChoice, AskText, Form, text_prompt
+from bot.kernel.dispatcher import audience_denial
+from bot.kernel.forms import AskChoice, AskText, Form, example_hint, text_prompt
+from bot.kernel.help import sections
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
+from bot.services.errors import PermissionDenied
 from bot.services.identity import IdentityService
-from bot.services.menus import menu_for
+from bot.services.menus import menu_for, secretary_more
 from bot.services.org import CODE_ALPHABET, CODE_LENGTH, JoinResult, OrgService, normalize_code
 from bot.services.permissions import (
-    can_use,
     is_committee_admin,
     is_member,
     is_onboarded,
@@ -175,22 +180,68 @@ async def decide_join(ctx: Ctx, data: JoinDecision) -> None:
         await ctx.reply(text)
 
 
+MORE_WORDS = {"them", "thêm", "xemthem", "xem thêm", "all", "more"}
+
+
 @router.command("help", "giup", "trogiup", help=lambda: _("what I can do for you"),
                 phrases=("huong dan", "huong dan su dung", "menu", "cac lenh", "danh sach lenh", "tro giup"))
 async def help_cmd(ctx: Ctx) -> None:
+    """The short /help of the person's role, grouped by task; "Xem thêm" (or "/help them") shows the rest."""
     actor = ctx.require_actor()
+    if ctx.inbound.args.strip().lower() in MORE_WORDS:
+        await _help_more(ctx)
+        return
     lines = [_("<b>What you can do</b>")]
-    for spec in sorted(ctx.registry.unique_commands(), key=lambda s: (s.audience != "all", s.name)):
-        if spec.help is None or not can_use(actor, spec.audience):
-            continue
-        lines.append(f"/{spec.name} — {esc(spec.help())}")
+    for title, entries in sections(ctx.registry, ctx.registry.help_lines, actor, "main"):
+        lines.append("")
+        lines.append(f"<b>{esc(title)}</b>")
+        lines += [f"/{e.command} — {esc(e.text)}" for e in entries]
     if not is_member(actor) and not is_committee_admin(actor):
         lines.append("")
         lines.append(_("You have not joined a branch yet: send the join code from your branch secretary."))
     if not ctx.channel.caps.buttons:
         lines.append("")
         lines.append(_("You can also type a command without the slash, e.g. “hom nay”."))
-    await ctx.reply("\n".join(lines), menu=menu_for(actor))
+    more = sections(ctx.registry, ctx.registry.help_lines, actor, "more")
+    buttons = [[Button(_("📚 See more"), HelpMore().pack())]] if more else []
+    # On Telegram the inline "See more" wins over the menu keyboard, which stays from earlier messages.
+    await ctx.reply("\n".join(lines), buttons, menu=menu_for(actor))
+
+
+async def _help_more(ctx: Ctx) -> None:
+    actor = ctx.require_actor()
+    lines = [_("<b>More commands</b>")]
+    for title, entries in sections(ctx.registry, ctx.registry.help_lines, actor, "more"):
+        lines.append("")
+        lines.append(f"<b>{esc(title)}</b>")
+        lines += [f"/{e.command} — {esc(e.text)}" for e in entries]
+    await ctx.reply("\n".join(lines))
+
+
+@router.button(HelpMore)
+async def help_more(ctx: Ctx, data: HelpMore) -> None:
+    await _help_more(ctx)
+
+
+@router.command("them", "more")
+async def more_menu(ctx: Ctx) -> None:
+    """The secretary's "➕ More": the rest of the menu as buttons (numbered choices on Zalo)."""
+    buttons = [[Button(label, MenuCommand(cmd).pack())] for label, cmd in secretary_more().items()
+               if cmd in ctx.registry.commands and audience_denial(ctx.require_actor(),
+                                                                   ctx.registry.commands[cmd]) is None]
+    await ctx.reply(_("What would you like to do?"), buttons)
+
+
+@router.button(MenuCommand)
+async def menu_command(ctx: Ctx, data: MenuCommand) -> None:
+    spec = ctx.registry.commands.get(data.command)
+    if spec is None:
+        raise StaleButton("unknown command")
+    denial = audience_denial(ctx.require_actor(), spec)
+    if denial:
+        raise PermissionDenied(denial)
+    ctx.inbound.args = ""
+    await spec.fn(ctx)
 
 
 ROLE_NAMES = {"member": lambda: _("member"), "secretary": lambda: _("secretary"),
@@ -296,12 +347,12 @@ async def join_code_for(ctx: Ctx, data: JoinCodeFor) -> None:
 
 
 async def _list_pending(ctx: Ctx, branch_id: int) -> None:
-    rows = await ctx.svc(OrgService).pending_requests(ctx.require_actor(), branch_id)
+    rows = await ctx.svc(OrgService).pending_with_details(ctx.require_actor(), branch_id)
     if not rows:
         await ctx.reply(_("No join requests are waiting."))
         return
-    for m, person in rows[:20]:
-        await ctx.reply(_("🙋 {name} asks to join.").format(name=esc(person.display_name)),
+    for m, person, details in rows[:20]:
+        await ctx.reply(_("🙋 {name} asks to join.").format(name=esc(person.display_name)) + "\n" + details,
                         join_buttons(m.id))
 
 
@@ -352,7 +403,7 @@ router.form(Form(
     "rename",
     steps=[
         AskText("name", text_prompt(lambda: _("What full name should your branch see? (e.g. Nguyễn Văn An)")),
-                max_len=100),
+                max_len=100, placeholder=lambda _ctx, _d: example_hint("Nguyễn Văn An")),
         AskChoice("confirm", lambda _ctx, data: _("Change your name to <b>{name}</b>?").format(
             name=esc(data["name"])), choices=lambda _ctx, _data: [("yes", _("✅ Yes")), ("no", _("No"))]),
     ],

@@ -14,6 +14,7 @@ from bot.features.pledges.exports import _workbook_sheet
 from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
 from bot.i18n import _
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
@@ -38,5 +39,11 @@ FEATURE = Feature(
         by_reference=(models.PledgeBranchSettings,),  # who last changed the check-in frequency
     ),
     providers={"pledge_items": _pledge_items},
+    help=(
+        HelpLine("dangky", "deeds", main=("member",)),
+        HelpLine("camket", "deeds", main=("member",)),
+        HelpLine("dangky_tinhhinh", "deeds"),
+        HelpLine("dangky_caidat", "branch"),
+    ),
     catalog="pledges",
 )

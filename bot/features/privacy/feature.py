@@ -3,6 +3,7 @@
 from bot.features.privacy.handlers import router
 from bot.features.privacy.service import _blank_delivered_notice
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import PersonalData
 from storage.models.joining import JoinCode, JoinFailure
 from storage.models.outbox import OutboxMessage
@@ -20,5 +21,8 @@ FEATURE = Feature(
         by_reference=(Membership, OrgRole, JoinCode, JoinFailure, AuditLog),
     ),
     outbox_observers=(_blank_delivered_notice,),
+    help=(
+        HelpLine("xoadulieu", "account"),
+    ),
     catalog="core",
 )

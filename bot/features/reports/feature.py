@@ -4,6 +4,7 @@ from bot.features.reports.handlers import router
 from bot.features.reports.service import _member_figures, _member_sheet
 from bot.i18n import _
 from bot.kernel.feature import Feature
+from bot.kernel.help import HelpLine
 from bot.services.extensions import ExportSheet, Figures
 
 FEATURE = Feature(
@@ -11,5 +12,8 @@ FEATURE = Feature(
     routers=(router,),
     figures=(Figures("members", ("members",), _member_figures),),
     export_sheets=(ExportSheet("members", lambda: _("Members"), _member_sheet),),
+    help=(
+        HelpLine("baocao", "reports", main=("secretary", "committee")),
+    ),
     catalog="secretary",
 )
