@@ -40,6 +40,8 @@ async def _report(kit, member, text: str, day: str, *refused: tuple[str, str]) -
     await member.send("viec tot" if kit.channel == "zalo" else "/viectot")
     await member.expect("Đồng chí đã làm việc tốt gì?")
     await member.send(text)
+    await member.expect("Gửi việc tốt này?")  # the two-tap path offers "send now"; the date is a detail
+    await member.press("Thêm ảnh, ngày, loại")
     asked = await member.expect("Việc đó vào ngày nào?")
     assert "NN/TT" not in asked.text and "“hôm kia”" in asked.text and "28/02" in asked.text
     for wrong, error in refused:

@@ -91,6 +91,7 @@ def _quick_prompt(ctx: Ctx, data: dict[str, Any]) -> str:
         what,
         "",
         _("Date: today ({day})").format(day=ctx.today.strftime("%d/%m/%Y")),
+        *([_("Photos: {n}").format(n=len(data["photos"]))] if data.get("photos") else []),
         _("You may also add photos, another date or the kind of deed."),
     ])
 
