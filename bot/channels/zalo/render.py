@@ -2,7 +2,8 @@
 
 Zalo has no HTML, no buttons and a 2000-character limit. So the Reply HTML subset becomes plain
 text, inline choices become a numbered list the person answers with a number (or the label), and
-long text is cut at paragraph, then sentence, then word boundaries.
+long text is cut at paragraph, then sentence, then word boundaries. Lengths are counted in UTF-16 code
+units, as other Zalo clients do (an emoji is 2), and cut at 1,900 to keep a margin (API_NOTES #21).
 """
 
 from __future__ import annotations
@@ -13,6 +14,22 @@ from html.parser import HTMLParser
 from bot.messages import Button, Reply
 
 MAX_TEXT = 2000
+SPLIT_AT = 1900  # the margin under MAX_TEXT that replies are cut at
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units: characters outside the BMP (most emoji) count 2."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _chars_within(text: str, units: int) -> int:
+    """How many leading characters of ``text`` fit in ``units`` UTF-16 code units."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > units:
+            return i
+    return len(text)
 
 _BLOCK_TAGS = {"p", "div", "pre", "blockquote", "li", "ul", "ol", "tr", "h1", "h2", "h3"}
 
@@ -74,8 +91,8 @@ def _cut_at(window: str, pattern: re.Pattern[str], floor: int) -> tuple[int, int
     return best
 
 
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into parts of at most ``limit`` characters.
+def split_text(text: str, limit: int = SPLIT_AT) -> list[str]:
+    """Cut ``text`` into parts of at most ``limit`` UTF-16 code units.
 
     Prefers paragraph breaks, then sentence ends (". ", "? ", "! ", newline), then spaces; a word is
     only broken when it alone is longer than ``limit``. A paragraph or sentence break is only used if
@@ -85,15 +102,16 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
         raise ValueError("limit must be positive")
     text = text.strip()
     parts: list[str] = []
-    while len(text) > limit:
-        window = text[: limit + 1]  # a separator right at the limit still counts
+    while utf16_len(text) > limit:
+        fits = _chars_within(text, limit)
+        window = text[: fits + 1]  # a separator right at the limit still counts
         cut = (
-            _cut_at(window, _PARAGRAPH, limit // 3)
-            or _cut_at(window, _SENTENCE, limit // 3)
+            _cut_at(window, _PARAGRAPH, fits // 3)
+            or _cut_at(window, _SENTENCE, fits // 3)
             or _cut_at(window, _WORD, 1)
         )
         if cut is None or cut[0] == 0:
-            keep, rest = limit, limit  # one word longer than the limit: no choice but to break it
+            keep, rest = fits, fits  # one word longer than the limit: no choice but to break it
         else:
             keep, rest = cut
         parts.append(text[:keep].rstrip())
@@ -126,7 +144,7 @@ def choices_block(buttons: list[list[Button]]) -> str:
     return "\n".join(lines)
 
 
-def render_reply(reply: Reply, limit: int = MAX_TEXT) -> list[str]:
+def render_reply(reply: Reply, limit: int = SPLIT_AT) -> list[str]:
     """The text messages for one Reply. The choices block stays whole in the last message."""
     text = to_plain(reply.text).strip()
     block = choices_block(reply.buttons)
@@ -135,10 +153,10 @@ def render_reply(reply: Reply, limit: int = MAX_TEXT) -> list[str]:
     if not text:
         return split_text(block, limit)
     whole = f"{text}\n\n{block}"
-    if len(whole) <= limit:
+    if utf16_len(whole) <= limit:
         return [whole]
     parts = split_text(text, limit)
-    if len(parts[-1]) + 2 + len(block) <= limit:
+    if utf16_len(parts[-1]) + 2 + utf16_len(block) <= limit:
         parts[-1] = f"{parts[-1]}\n\n{block}"
     else:
         parts += split_text(block, limit)

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import itertools
 import secrets
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
-from bot.channels.zalo.render import numbered_choices
+from bot.channels.zalo.render import numbered_choices, utf16_len
 from bot.devtools.emulator.zalo_user import ZaloUser
 
 TEXT_LIMIT = 2000
@@ -77,6 +79,18 @@ class _BotState:
     webhook: _Webhook | None = None
 
 
+def _private_host(url: str) -> bool:
+    """localhost, or an IP address that is private, loopback or link-local (unreachable from Zalo)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("localhost", "") or host.endswith(".local"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -93,12 +107,16 @@ class FakeZalo:
         *,
         max_poll_wait: float = 1.0,
         webhook_wrapped: bool = True,
+        allow_private_webhook: bool = False,
     ) -> None:
         self.tokens = tokens
         self.token = tokens[0]
         # getUpdates waits at most this long whatever timeout the bot asks for (keeps tests fast).
         self.max_poll_wait = max_poll_wait
         self.webhook_wrapped = webhook_wrapped  # POST {"ok", "result": update} or the bare update
+        # Zalo must reach the webhook from the internet, so a private address is refused; tests whose bot
+        # listens on 127.0.0.1 allow it.
+        self.allow_private_webhook = allow_private_webhook
         self.webhook_secret_override: str | None = None  # send this instead of the real secret
         self.webhook_statuses: list[int] = []
         self.sent: list[FakeMessage] = []
@@ -314,13 +332,32 @@ class FakeZalo:
 
     async def _api_setWebhook(self, token: str, params: dict[str, Any]) -> web.Response:
         url, secret = str(params.get("url", "")), str(params.get("secret_token", ""))
-        if not url.startswith(("https://", "http://127.0.0.1")):
+        private = _private_host(url)
+        if private and not self.allow_private_webhook:
+            return _error(400, 400, "Bad Request: webhook url must be a public address")
+        if not url.startswith("https://") and not (private and self.allow_private_webhook):
             return _error(400, 400, "Bad Request: url must be HTTPS")
         if not 8 <= len(secret) <= 256:
             return _error(400, 400, "Bad Request: secret_token must be 8-256 characters")
         hook = _Webhook(url, secret, _now_ms())
         self._bots[token].webhook = hook
-        return web.json_response({"ok": True, "result": {"url": url, "updated_at": hook.updated_at}})
+        verification = await self._verify(hook)
+        return web.json_response({"ok": True, "result": {"url": url, "updated_at": hook.updated_at,
+                                                         "verification": verification}})
+
+    async def _verify(self, hook: _Webhook) -> dict[str, Any]:
+        """Probe the new webhook as Zalo does (shape unconfirmed, API_NOTES #37): a POST with the secret."""
+        assert self._http is not None
+        try:
+            async with self._http.post(hook.url, json={"ok": True, "result": {}},
+                                       headers={"X-Bot-Api-Secret-Token": hook.secret},
+                                       timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return {"status": "failed", "hint": f"cannot connect to the webhook url ({type(exc).__name__})"}
+        if status == 200:
+            return {"status": "success", "hint": ""}
+        return {"status": "failed", "hint": f"the webhook answered HTTP {status}; it must answer 200"}
 
     async def _api_deleteWebhook(self, token: str, params: dict[str, Any]) -> web.Response:
         self._bots[token].webhook = None
@@ -339,7 +376,7 @@ class FakeZalo:
         text = params.get("text")
         if not isinstance(text, str) or not text:
             return _error(400, 400, "Bad Request: text is empty")
-        if len(text) > TEXT_LIMIT:
+        if utf16_len(text) > TEXT_LIMIT:  # counted as other Zalo clients count (API_NOTES #21)
             return _error(400, 400, f"Bad Request: text too long (max {TEXT_LIMIT})")
         return await self._record(self._new(token, chat_id, "text", text=text))
 
@@ -350,7 +387,7 @@ class FakeZalo:
         photo, caption = str(params.get("photo", "")), str(params.get("caption", "") or "")
         if not photo.startswith(("http://", "https://")):
             return _error(400, 400, "Bad Request: photo must be a URL")
-        if len(caption) > TEXT_LIMIT:
+        if utf16_len(caption) > TEXT_LIMIT:
             return _error(400, 400, f"Bad Request: caption too long (max {TEXT_LIMIT})")
         return await self._record(self._new(token, chat_id, "photo", text=caption, photo_url=photo))
 
