@@ -103,6 +103,8 @@ class Reply:
     media: MediaRef | None = None
     edit_of: str | None = None
     disable_preview: bool = True
+    # The number of the first choice on numbered-list channels (set when sent: bot.kernel.choices).
+    choice_start: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {

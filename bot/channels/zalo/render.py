@@ -121,16 +121,17 @@ def split_text(text: str, limit: int = SPLIT_AT) -> list[str]:
     return parts
 
 
-def choices_prompt(count: int) -> str:
-    """'Trả lời 1 hoặc 2.' / 'Trả lời 1, 2 hoặc 3.' / 'Trả lời một số từ 1 đến 7.'"""
+def choices_prompt(count: int, start: int = 1) -> str:
+    """'Trả lời 1 hoặc 2.' / 'Trả lời 4, 5 hoặc 6.' / 'Trả lời một số từ 1 đến 7.'"""
+    last = start + count - 1
     if count == 1:
-        return "Trả lời 1."
+        return f"Trả lời {start}."
     if count <= 5:
-        return "Trả lời " + ", ".join(str(i) for i in range(1, count)) + f" hoặc {count}."
-    return f"Trả lời một số từ 1 đến {count}."
+        return "Trả lời " + ", ".join(str(i) for i in range(start, last)) + f" hoặc {last}."
+    return f"Trả lời một số từ {start} đến {last}."
 
 
-def choices_block(buttons: list[list[Button]]) -> str:
+def choices_block(buttons: list[list[Button]], start: int = 1) -> str:
     """The text that stands in for inline buttons: URL lines, then the numbered choices and prompt."""
     flat = [b for row in buttons for b in row]
     links = [f"{to_plain(b.label)}: {b.url}" for b in flat if b.url]
@@ -139,15 +140,15 @@ def choices_block(buttons: list[list[Button]]) -> str:
     if choices:
         if lines:
             lines.append("")
-        lines += [f"{i}. {to_plain(b.label)}" for i, b in enumerate(choices, 1)]
-        lines.append(choices_prompt(len(choices)))
+        lines += [f"{i}. {to_plain(b.label)}" for i, b in enumerate(choices, start)]
+        lines.append(choices_prompt(len(choices), start))
     return "\n".join(lines)
 
 
 def render_reply(reply: Reply, limit: int = SPLIT_AT) -> list[str]:
     """The text messages for one Reply. The choices block stays whole in the last message."""
     text = to_plain(reply.text).strip()
-    block = choices_block(reply.buttons)
+    block = choices_block(reply.buttons, reply.choice_start)
     if not block:
         return split_text(text, limit) if text else []
     if not text:
@@ -172,17 +173,22 @@ _PROMPT_START = "Trả lời "
 
 def numbered_choices(text: str) -> list[str]:
     """Labels of the numbered list written by :func:`choices_block` (used by the scripted user and
-    by anything that must read a sent message back). Only a run "1. ", "2. ", ... directly followed
+    by anything that must read a sent message back). Only a run "4. ", "5. ", ... directly followed
     by the "Trả lời ..." prompt counts, so an ordinary numbered paragraph is not taken for choices."""
-    run: list[str] = []
-    found: list[str] = []
+    return [label for _n, label in numbered_choice_items(text)]
+
+
+def numbered_choice_items(text: str) -> list[tuple[int, str]]:
+    """(number, label) of the numbered list in ``text``; numbers run on across cards (bot.kernel.choices)."""
+    run: list[tuple[int, str]] = []
+    found: list[tuple[int, str]] = []
     for line in text.splitlines():
         line = line.strip()
         m = _NUMBERED_LINE.match(line)
-        if m and int(m.group(1)) == len(run) + 1:
-            run.append(m.group(2))
+        if m and run and int(m.group(1)) == run[-1][0] + 1:
+            run.append((int(m.group(1)), m.group(2)))
             continue
         if run and line.startswith(_PROMPT_START):
             found = run  # the last list in the message wins
-        run = [m.group(2)] if m and int(m.group(1)) == 1 else []
+        run = [(int(m.group(1)), m.group(2))] if m else []
     return found

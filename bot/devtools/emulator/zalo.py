@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from bot.channels.zalo.render import numbered_choices, utf16_len
+from bot.channels.zalo.render import numbered_choice_items, numbered_choices, utf16_len
 from bot.devtools.emulator.zalo_user import ZaloUser
 
 TEXT_LIMIT = 2000
@@ -50,6 +50,11 @@ class FakeMessage:
     def buttons(self) -> list[str]:
         """Labels of the numbered choice list in this message, if any."""
         return numbered_choices(self.text)
+
+    @property
+    def choice_numbers(self) -> list[int]:
+        """The numbers of those choices (they run on across cards: "4. …", "5. …")."""
+        return [n for n, _label in numbered_choice_items(self.text)]
 
     def __str__(self) -> str:
         if self.photo:

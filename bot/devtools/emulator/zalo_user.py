@@ -44,7 +44,8 @@ class ZaloUser(ChatUser):
     def _view(m: FakeMessage) -> BotMessage:
         labels = m.buttons
         return BotMessage(text=m.text, html=m.text, message_id=m.message_id, chat_id=m.chat_id,
-                          buttons=labels, button_data=[(label, str(i)) for i, label in enumerate(labels, 1)],
+                          buttons=labels, button_data=[(label, str(n)) for n, label in zip(m.choice_numbers, labels,
+                                                                                            strict=True)],
                           photo=m.photo, media="photo" if m.photo else "", raw=m)
 
     def bot_events(self, chat: Any) -> list[BotMessage]:
@@ -89,15 +90,16 @@ class ZaloUser(ChatUser):
         if latest is None:
             raise AssertionError(f"{self}: no bot message with a numbered choice list to press {label!r} in")
         options = latest.buttons
-        number = next((n for n, o in enumerate(options, 1) if o == label), 0)
-        if not number and (wanted := fold(label)):
-            number = next((n for n, o in enumerate(options, 1) if fold(o) == wanted), 0)
-        if not number:
-            partial = [n for n, o in enumerate(options, 1) if label in o]
-            number = partial[0] if len(partial) == 1 else 0
-        if not number:
+        index = next((i for i, o in enumerate(options) if o == label), None)
+        if index is None and (wanted := fold(label)):
+            index = next((i for i, o in enumerate(options) if fold(o) == wanted), None)
+        if index is None:
+            partial = [i for i, o in enumerate(options) if label in o]
+            index = partial[0] if len(partial) == 1 else None
+        if index is None:
             raise AssertionError(f"{self}: no choice {label!r}; options are {options}")
-        self._note(self.chat_key, f"{self.display_name}: [chọn] {number}. {options[number - 1]}")
+        number = int(latest.button_data[index][1])  # the number the message shows (numbers run on across cards)
+        self._note(self.chat_key, f"{self.display_name}: [chọn] {number}. {options[index]}")
         await self._send_text(self.chat_key, str(number))
 
     # --- reading --------------------------------------------------------------------------------------
