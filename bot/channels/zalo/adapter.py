@@ -14,6 +14,9 @@ CHANNEL = "zalo"
 TEXT = "message.text.received"
 IMAGE = "message.image.received"
 STICKER = "message.sticker.received"
+VOICE = "message.voice.received"
+# Zalo deals in .aac voice notes only (API_NOTES #38).
+VOICE_MIME = "audio/aac"
 UNSUPPORTED = "message.unsupported.received"
 
 
@@ -33,6 +36,8 @@ def _event_name(update: dict[str, Any], message: dict[str, Any]) -> str:
         return IMAGE
     if message.get("sticker"):
         return STICKER
+    if message.get("voice_url"):
+        return VOICE
     if isinstance(message.get("text"), str):
         return TEXT
     return UNSUPPORTED
@@ -113,6 +118,14 @@ def zalo_update_to_inbound(update: Any, bot_key: str) -> Inbound | None:
         inbound.media.append(
             MediaRef(kind="sticker", file_id=_str(sticker), url=url if isinstance(url, str) else "")
         )
+    elif event == VOICE:
+        url = message.get("voice_url") or message.get("url")
+        if isinstance(url, str) and url:
+            inbound.media.append(MediaRef(kind="voice", url=url, mime=VOICE_MIME, unique_id=message_id,
+                                          file_name="voice.aac"))
+        else:
+            log.debug("zalo %s: voice without URL", bot_key)
+            inbound.kind = "unsupported"
     else:
         inbound.kind = "unsupported"
     return inbound

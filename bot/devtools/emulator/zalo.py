@@ -215,11 +215,16 @@ class FakeZalo:
         return await self.inject_raw(update, token)
 
     async def inject_image(self, user: ZaloUser, photo_url: str, caption: str = "",
-                           token: str | None = None) -> dict[str, Any]:
-        fields: dict[str, Any] = {"photo_url": photo_url}
+                           token: str | None = None, *, field: str = "photo_url") -> dict[str, Any]:
+        """An image message; the URL sits under ``photo_url`` or (as some payloads have it) ``photo``."""
+        fields: dict[str, Any] = {field: photo_url}
         if caption:
             fields["caption"] = caption
         update = {"event_name": "message.image.received", "message": self._message(user, **fields)}
+        return await self.inject_raw(update, token)
+
+    async def inject_voice(self, user: ZaloUser, voice_url: str, token: str | None = None) -> dict[str, Any]:
+        update = {"event_name": "message.voice.received", "message": self._message(user, voice_url=voice_url)}
         return await self.inject_raw(update, token)
 
     async def inject_sticker(self, user: ZaloUser, sticker: str = "fake-sticker",

@@ -79,6 +79,12 @@ class ZaloUser(ChatUser):
         await self.fake.inject_image(self, url, caption, self.token)
         return url
 
+    async def send_voice(self, data: bytes) -> None:
+        """Host the bytes on the fake (a .aac voice note, as Zalo has them) and send them as a voice message."""
+        self._note(self.chat_key, f"{self.display_name}: [tin nhắn thoại]")
+        url = self.fake.host_file(data, "audio/aac")
+        await self.fake.inject_voice(self, url, self.token)
+
     async def send_sticker(self, sticker: str = "fake-sticker") -> None:  # type: ignore[override]
         self._note(self.chat_key, f"{self.display_name}: [nhãn dán]")
         await self.fake.inject_sticker(self, sticker, self.token)
