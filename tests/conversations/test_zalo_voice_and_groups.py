@@ -55,3 +55,23 @@ async def test_image_under_photo_field_is_a_photo_too(kit):
     await an.expect("Việc tốt đã được lưu")
     [deed] = await _deeds(kit)
     assert deed.photo_keys == [hashlib.sha256(png).hexdigest()]
+
+
+@ZALO
+async def test_group_command_with_an_at_mention(kit):
+    from tests.conversations.test_zalo_cross import link
+
+    sec = kit.zalo_user("5700", "Bí thư trên Zalo")
+    await link(kit.branch.secretary, sec)
+    await sec.expect("qua ứng dụng nào")
+    group = kit.zalo.user("z5700", "Bí thư trên Zalo", chat_id="zgroup1", group=True)
+    # Without a mention Zalo does not pass a group message to the bot at all.
+    await group.send("/lienketnhom 06:00")
+    await group.expect_nothing(0.5)
+    assert kit.zalo.unheard and kit.zalo.unheard[-1]["message"]["text"] == "/lienketnhom 06:00"
+    await group.send("@Bot Học Bác /lienketnhom 06:00")
+    linked = await group.expect("đã được liên kết", "06:00")
+    assert "thử nghiệm (beta)" in linked.text and "tối đa 3 nhóm" in linked.text
+    # A reply to the bot's message is heard without a mention.
+    await group.send_reply_to_bot("/lienketnhom huy")
+    await group.expect("sẽ không nhận bài hằng ngày")

@@ -60,6 +60,7 @@ class ZaloChannel:
         media_by_url=True,
         reply_menu=False,
         html=False,
+        groups_beta=True,  # Zalo's group chats are in beta, at most 3 per bot (API_NOTES #40)
     )
 
     def __init__(
@@ -77,6 +78,7 @@ class ZaloChannel:
         self.dedup = dedup or DuplicateFilter()
         self.on_sent = on_sent
         self.bot_id = ""  # from getMe at start: the bot's own (echoed) messages are ignored
+        self.bot_names: tuple[str, ...] = ()  # from getMe: a leading "@<name>" in a group is stripped
         self._polling = False
 
     # --- Channel protocol ------------------------------------------------------------------------
@@ -141,7 +143,7 @@ class ZaloChannel:
 
     def to_inbound(self, update: dict) -> Inbound | None:
         """Adapter + duplicate filter: the one entry for both polling and the webhook."""
-        inbound = zalo_update_to_inbound(update, self.bot_key)
+        inbound = zalo_update_to_inbound(update, self.bot_key, bot_names=self.bot_names)
         if inbound is None:
             return None
         if inbound.user is not None and (

@@ -67,14 +67,19 @@ async def get_me_or_stop(settings: Settings, key: str, client: ZaloClient) -> di
     return me if isinstance(me, dict) else {}
 
 
-async def check_zalo_tokens(settings: Settings) -> dict[str, str]:
-    """getMe for every bot of ZALO_BOTS before anything else starts: bot key -> the bot's own id."""
-    ids: dict[str, str] = {}
+def bot_names(me: dict[str, Any]) -> tuple[str, ...]:
+    """The names a group @mention of the bot may carry (getMe's ``account_name``, and a display name if any)."""
+    names = (me.get("display_name"), me.get("name"), me.get("account_name"))
+    return tuple(n for n in names if isinstance(n, str) and n)
+
+
+async def check_zalo_tokens(settings: Settings) -> dict[str, dict[str, Any]]:
+    """getMe for every bot of ZALO_BOTS before anything else starts: bot key -> getMe's answer."""
+    found: dict[str, dict[str, Any]] = {}
     for bot in settings.zalo_bots:
         async with ZaloClient(bot.token, base_url=settings.zalo_api_url) as client:
-            me = await get_me_or_stop(settings, bot.key, client)
-        ids[bot.key] = str(me.get("id") or "")
-    return ids
+            found[bot.key] = await get_me_or_stop(settings, bot.key, client)
+    return found
 
 
 def log_verification(key: str, result: object) -> str:
@@ -164,6 +169,7 @@ class ZaloRuntime:
         """getMe at start: keep the bot's own id (its echoed messages are ignored) or stop with one line."""
         me = await get_me_or_stop(self.settings, key, channel.client)
         channel.bot_id = str(me.get("id") or "")
+        channel.bot_names = bot_names(me)
         log.info("zalo %s: getMe ok (id %s, %s)", key, channel.bot_id or "?", me.get("account_name", "?"))
 
     async def _start_web(self, webhook: bool) -> None:

@@ -122,6 +122,8 @@ class FakeZalo:
         # Zalo must reach the webhook from the internet, so a private address is refused; tests whose bot
         # listens on 127.0.0.1 allow it.
         self.allow_private_webhook = allow_private_webhook
+        self.bot_name = "Bot Học Bác"  # Zalo bot names must start with "Bot"; getMe's account_name here
+        self.unheard: list[dict[str, Any]] = []  # group messages the bot never got (no @mention, no reply)
         self.webhook_secret_override: str | None = None  # send this instead of the real secret
         self.webhook_statuses: list[int] = []
         self.sent: list[FakeMessage] = []
@@ -210,8 +212,14 @@ class FakeZalo:
             **fields,
         }
 
-    async def inject_text(self, user: ZaloUser, text: str, token: str | None = None) -> dict[str, Any]:
+    async def inject_text(self, user: ZaloUser, text: str, token: str | None = None, *,
+                          reply_to_bot: bool = False) -> dict[str, Any]:
+        """A text message. In a group, Zalo passes the bot only messages that @mention it or reply to one
+        of its messages (API_NOTES #40); anything else lands in ``unheard``."""
         update = {"event_name": "message.text.received", "message": self._message(user, text=text)}
+        if user.group and not reply_to_bot and not text.lstrip().startswith("@"):
+            self.unheard.append(update)
+            return update
         return await self.inject_raw(update, token)
 
     async def inject_image(self, user: ZaloUser, photo_url: str, caption: str = "",
@@ -321,7 +329,7 @@ class FakeZalo:
     async def _api_getMe(self, token: str, params: dict[str, Any]) -> web.Response:
         bot_id = token.split(":", 1)[0]
         return web.json_response({"ok": True, "result": {
-            "id": bot_id, "account_name": f"bot.fake{bot_id[-4:]}", "account_type": "BASIC",
+            "id": bot_id, "account_name": self.bot_name, "account_type": "BASIC",
             "can_join_groups": True}})
 
     async def _api_getUpdates(self, token: str, params: dict[str, Any]) -> web.Response:

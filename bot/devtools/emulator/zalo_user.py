@@ -67,6 +67,11 @@ class ZaloUser(ChatUser):
     async def _send_text(self, chat: Any, text: str) -> None:
         await self.fake.inject_text(self, text, self.token)
 
+    async def send_reply_to_bot(self, text: str) -> None:
+        """In a group: answer one of the bot's messages with Zalo's reply (the bot hears it without a mention)."""
+        self._note(self.chat_key, f"{self.display_name}: [trả lời bot] {text}")
+        await self.fake.inject_text(self, text, self.token, reply_to_bot=True)
+
     async def _press(self, message: BotMessage, data: str) -> None:
         await self._send_text(message.chat_id, data)  # the "data" of a numbered choice is its number
 
