@@ -5,10 +5,13 @@ polite reply instead of being taken for a good deed."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
 from bot.features.deeds.models import Deed
+from tests.conftest import TZ
 from tests.conversations.test_zalo_cross import link
 
 ZALO = pytest.mark.parametrize("channel", ["zalo"])
@@ -74,3 +77,30 @@ async def test_zalo_secretary_reviews_three_deed_cards_one_by_one_by_number(kit)
     await sec.send(number_of(card_c, "Biểu dương"))
     await sec.expect("không còn trong các lựa chọn")
     assert len(await _statuses(kit)) == 3
+
+
+@ZALO
+async def test_the_evening_digest_on_zalo_numbers_its_cards_on(kit, clock):
+    an = await kit.join("5611", "Trần Văn An")
+    binh = await kit.join("5612", "Lê Thị Bình")
+    await _deed(an, "Chở cụ Bảy đi chợ phiên")
+    await _deed(binh, "Thăm hỏi gia đình chính sách")
+    sec = kit.zalo_user("5610", "Bí thư trên Zalo")
+    await link(kit.branch.secretary, sec)
+    await sec.expect("qua ứng dụng nào")
+    await sec.press("Zalo")  # notices now come on Zalo
+    await sec.expect("Đã lưu")
+    clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))  # the digest's default time
+    await kit.bot.tick(only=["deeds_digest"])
+    await kit.bot.drain()
+    card_a = await sec.expect("Chở cụ Bảy")
+    card_b = await sec.expect("Thăm hỏi gia đình")
+    numbers = sorted(int(n) for card in (card_a, card_b) for _label, n in card.button_data)
+    assert len(set(numbers)) == 6  # the two cards of the digest never share a number
+    assert "gửi số" in "\n".join(m.text for m in sec.messages()).lower()  # "Bấm nút dưới mỗi việc", the Zalo way
+    await sec.send(number_of(card_b, "Biểu dương"))
+    await sec.expect("Đã biểu dương", "Lê Thị Bình")
+    await sec.send(number_of(card_a, "Ghi nhận"))
+    await sec.expect("Đã ghi nhận", "Trần Văn An")
+    assert await _statuses(kit) == {"Chở cụ Bảy đi chợ phiên": "accepted",
+                                    "Thăm hỏi gia đình chính sách": "featured"}
