@@ -18,6 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Channel, Hold
 from bot.i18n import _, use_locale
+from bot.kernel import choices
 from bot.kernel.dispatcher import Dispatcher
 from bot.kernel.feature import Feature, build_extensions, build_registry, check_menus
 from bot.kernel.help import menu_commands
@@ -134,7 +135,7 @@ class App:
         key = f"{row.channel}:{row.bot}:{row.chat_id}:{ident.external_id}"
         async with self.dispatcher.locks.lock(key):
             state = await self.state.get(key)
-            state["choices"] = [{"label": b.label, "data": b.data} for b in reply.choices()]
+            reply.choice_start = choices.add_group(state, reply.choices())  # numbered after the live ones
             await self.state.set(key, state, self.clock.now())
 
     async def _on_finish(self, row: OutboxMessage, status: OutboxStatus, message_ids: list[str]) -> None:

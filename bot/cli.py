@@ -7,7 +7,7 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from bot.commands import bench_daily, core, demo, scale
+    from bot.commands import bench_daily, core, demo, scale, zalo
     from bot.installed import FEATURES
 
     parser = argparse.ArgumentParser(
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Học Bác mỗi ngày — chat bot for Party branches (Directive 05).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (core, scale, demo, bench_daily):
+    for module in (core, scale, demo, bench_daily, zalo):
         module.register(sub)
     for feature in FEATURES:
         for register in feature.cli:

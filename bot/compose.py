@@ -29,7 +29,7 @@ from bot.app import App
 from bot.channels.sender import Sender
 from bot.channels.telegram.channel import TelegramChannel, make_bot
 from bot.channels.telegram.runtime import build_intake
-from bot.channels.zalo.runtime import ZaloRuntime
+from bot.channels.zalo.runtime import ZaloRuntime, bot_names, check_zalo_tokens
 from bot.clock import Clock
 from bot.config import Settings, StartupError, require_token
 from bot.delivery import Channel
@@ -328,7 +328,10 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
         except BaseException:
             await telegram.bot.session.close()
             raise
+    zalo_me: dict[str, dict[str, Any]] = {}
     try:
+        if mode == "single" and settings.zalo_bots:
+            zalo_me = await check_zalo_tokens(settings)  # a rejected Zalo token is one line too
         app = await create_app(settings, clock=clock, mode=mode, features=features)
     except BaseException:
         if telegram is not None:
@@ -349,6 +352,9 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
             app.add_channel(key, channel)
         if mode == "single":
             composed.zalo = zalo_runtime(app, poll_timeout=zalo_poll_timeout)
+            for key, channel in composed.zalo.channels.items():
+                me = zalo_me.get(key, {})
+                channel.bot_id, channel.bot_names = str(me.get("id") or ""), bot_names(me)
             for key, channel in composed.zalo.channels_by_key().items():
                 app.add_channel(key, channel)
             await composed.zalo.start(stop or asyncio.Event())

@@ -20,6 +20,7 @@ class Capabilities:
     media_by_url: bool
     reply_menu: bool = False
     html: bool = True
+    groups_beta: bool = False  # the platform's group chats are a beta feature (Zalo): say so in group features
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,8 @@ class Reply:
     edit_of: str | None = None
     disable_preview: bool = True
     placeholder: str = ""
+    # The number of the first choice on numbered-list channels (set when sent: bot.kernel.choices).
+    choice_start: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {

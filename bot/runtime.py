@@ -44,6 +44,8 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
         await composed.ticks.tick()  # catch up at once after downtime
         tasks.append(asyncio.create_task(composed.ticks.run(stop, first_now=False), name="ticks"))
         print(startup_line(), flush=True)
+        if composed.zalo is not None and composed.zalo.polling_hint:
+            print(composed.zalo.polling_hint, flush=True)
         if composed.telegram is None:
             await stop.wait()
         else:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.clock import local_now
 from bot.delivery import Channel, DeliveryError, PermanentError, QuotaExhaustedError, RetryableError, SentMessage
 from bot.i18n import _
+from bot.kernel import choices
 from bot.messages import Button, MediaRef, Reply
 from bot.services import outbox
 from bot.services.actor import Actor
@@ -111,6 +112,7 @@ class Ctx:
             # An earlier reply of this update is waiting in the outbox: queue this one too, to keep the order.
             await self._queue(reply, index, "an earlier reply is queued")
             return None
+        self.number_choices(reply)
         waited = 0.0
         for _attempt in range(REPLY_ATTEMPTS):
             try:
@@ -139,7 +141,6 @@ class Ctx:
                 log.warning("direct reply dropped (update %s): %s", self.inbound.update_id, exc.reason)
                 return None
             self.sent.append(sent)
-            self.remember_choices(reply)
             return sent
         await self._queue(reply, index, f"rate limited {REPLY_ATTEMPTS} times")
         return None
@@ -160,13 +161,15 @@ class Ctx:
         self.reply_queued = True
         log.info("direct reply queued for the sender (update %s): %s", self.inbound.update_id, reason)
 
-    def remember_choices(self, reply: Reply) -> None:
-        """On channels without buttons, remember the numbered choices so "1", "2" map back."""
+    def number_choices(self, reply: Reply) -> None:
+        """On channels without buttons, number the choices after the chat's live ones and keep them, so "4"
+        maps back (bot.kernel.choices). Done before delivery: the numbers are part of the text."""
         if self.channel.caps.buttons:
             return
-        choices = reply.choices()
-        if choices:
-            self.set_state("choices", [{"label": b.label, "data": b.data} for b in choices])
+        buttons = reply.choices()
+        if buttons:
+            reply.choice_start = choices.add_group(self.state, buttons)
+            self.state_dirty = True
 
     async def ack(self, text: str = "") -> None:
         try:

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from bot.delivery import Channel
 from bot.i18n import _, use_locale
+from bot.kernel import choices
 from bot.kernel.callbacks import StaleButton
 from bot.kernel.clean import clean_inbound
 from bot.kernel.context import Ctx
@@ -29,7 +30,7 @@ from bot.services.errors import DomainError, PermissionDenied
 from bot.services.identity import IdentityService
 from bot.services.menus import all_labels, menu_for
 from bot.services.permissions import can_use, is_waiting_for_approval
-from bot.text import fold, pick_choice
+from bot.text import fold
 
 log = logging.getLogger("hocbac.core")
 
@@ -179,17 +180,20 @@ class Dispatcher:
             return
         if await ctx.forms.handle():
             return
+        if not ctx.channel.caps.buttons and (number := choices.is_stale(ctx.state, inbound.text)) is not None:
+            await ctx.reply(_("Number {n} is no longer among the choices waiting for you (that list is closed). "
+                              "Send the command again to see the current list.").format(n=number))
+            return
         await self._fallback(ctx)
 
     def _map_typed_choice(self, ctx: Ctx) -> bool:
         """On numbered-list channels, "2" or a label's words stand for pressing that choice."""
-        choices = ctx.state.get("choices") or []
-        if not choices or ctx.inbound.command:
+        if ctx.inbound.command or not ctx.state.get("choices"):
             return False
-        index = pick_choice(ctx.inbound.text, [c["label"] for c in choices])
-        if index is None:
+        picked = choices.take(ctx.state, ctx.inbound.text)
+        if picked is None:
             return False
-        ctx.inbound.choice = choices[index]["data"]
+        ctx.inbound.choice = picked["data"]
         return True
 
     async def _press(self, ctx: Ctx) -> None:

@@ -75,7 +75,8 @@ async def test_cancel_mid_form(kit):
     await an.send("huy")
     await an.expect("Đã huỷ")
     await an.send("1")  # the old choice list is gone: "1" no longer means "yes"
-    await an.expect("chưa rõ ý đồng chí")
+    # On Zalo the number was handed out lately, so it gets a reply saying the list is closed.
+    await an.expect("Số 1 không còn trong các lựa chọn" if kit.channel == "zalo" else "chưa rõ ý đồng chí")
     await an.send("/toi")
     profile = await an.expect("👤")
     assert "Trần Văn An" in profile.text and "Lê Văn Khác" not in profile.text

@@ -9,7 +9,7 @@ from bot.devtools.emulator.zalo import FakeZalo
 
 @pytest.fixture
 async def fake():
-    async with FakeZalo(max_poll_wait=0.2) as f:
+    async with FakeZalo(max_poll_wait=0.2, allow_private_webhook=True) as f:
         yield f
 
 

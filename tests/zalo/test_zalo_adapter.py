@@ -92,3 +92,16 @@ def test_missing_sender_and_bad_date_do_not_raise():
         "b",
     )
     assert inbound.user is None and inbound.timestamp is None and inbound.text == "hi"
+
+
+def test_group_mention_is_stripped_before_the_command():
+    from bot.channels.zalo.adapter import strip_mention
+
+    assert strip_mention("@Bot Học Bác /lienketnhom 06:30") == "/lienketnhom 06:30"
+    assert strip_mention("@bot học bác hom nay", ("Bot Học Bác",)) == "hom nay"
+    assert strip_mention("@An ơi chiều nay họp") == "@An ơi chiều nay họp"  # no command, unknown name: kept
+    update = {"event_name": "message.text.received", "message": {
+        "from": {"id": "u1"}, "chat": {"id": "g1", "chat_type": "GROUP"}, "message_id": "m1",
+        "text": "@Bot Học Bác /lienketnhom"}}
+    inbound = zalo_update_to_inbound(update, "main")
+    assert inbound is not None and inbound.command == "lienketnhom" and inbound.chat_type == "group"

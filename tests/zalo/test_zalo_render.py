@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 
@@ -153,3 +154,28 @@ def test_pick_choice_by_the_words_before_a_comma(typed, index):
 def test_pick_choice_head_must_be_unique():
     assert pick_choice("có", ["Có, ghi nhận", "Có, và biểu dương"]) is None
     assert pick_choice("không", ["Không", "Không, đổi giờ"]) == 0  # the exact label wins
+
+
+def _catalog_strings() -> list[str]:
+    from babel.messages.pofile import read_po
+
+    out = []
+    for path in sorted(Path("bot/locales/vi").glob("*.po")):
+        with path.open("rb") as f:
+            out += [m.string for m in read_po(f) if m.id and isinstance(m.string, str) and m.string]
+    return out
+
+
+def test_no_telegram_words_on_zalo():
+    """Every Vietnamese string, as the Zalo channel would send it: no "bấm nút", no "menu bên dưới"."""
+    strings = _catalog_strings()
+    assert sum("bấm nút" in s.lower() for s in strings) >= 6  # the strings are still there for Telegram
+    for text in strings:
+        [said] = render_reply(Reply(text)) or [""]
+        assert "bấm nút" not in said.lower() and "bấm một nút" not in said.lower(), said
+        assert "menu bên dưới" not in said, said
+
+
+def test_zalo_wording_says_send_the_number():
+    [said] = render_reply(Reply("📷 Gửi tối đa 3 ảnh, hoặc bấm nút để tiếp tục.", [[Button("Xong", "d")]]))
+    assert said.startswith("📷 Gửi tối đa 3 ảnh, hoặc gửi số để tiếp tục.") and "1. Xong" in said

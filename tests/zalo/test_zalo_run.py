@@ -20,9 +20,12 @@ async def test_zalo_only_process_answers_start(tmp_path):
         try:
             line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)  # type: ignore[union-attr]
             assert "đang chạy" in line.decode(), (await proc.stderr.read()).decode()  # type: ignore[union-attr]
+            hint = await asyncio.wait_for(proc.stdout.readline(), timeout=10)  # type: ignore[union-attr]
+            assert "ZALO_MODE=webhook" in hint.decode()  # polling: webhook recommended for production
             user = fake.user("z88001", "Hà")
             await user.send("/start")
-            await user.expect("Chào mừng đồng chí đến với", timeout=10)
+            welcome = await user.expect("Chào mừng đồng chí đến với", timeout=10)
+            assert "hệ thống tự động" in welcome.text and "/xoadulieu" in welcome.text  # Zalo's Terms
             await user.send("giup")  # typed commands work without slash or diacritics
             await user.expect("Đồng chí có thể dùng", timeout=10)
             assert proc.returncode is None

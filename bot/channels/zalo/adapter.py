@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,9 @@ CHANNEL = "zalo"
 TEXT = "message.text.received"
 IMAGE = "message.image.received"
 STICKER = "message.sticker.received"
+VOICE = "message.voice.received"
+# Zalo deals in .aac voice notes only (API_NOTES #38).
+VOICE_MIME = "audio/aac"
 UNSUPPORTED = "message.unsupported.received"
 
 
@@ -33,6 +37,8 @@ def _event_name(update: dict[str, Any], message: dict[str, Any]) -> str:
         return IMAGE
     if message.get("sticker"):
         return STICKER
+    if message.get("voice_url"):
+        return VOICE
     if isinstance(message.get("text"), str):
         return TEXT
     return UNSUPPORTED
@@ -61,7 +67,25 @@ def split_command(text: str) -> tuple[str | None, str]:
     return (command or None), args.strip()
 
 
-def zalo_update_to_inbound(update: Any, bot_key: str) -> Inbound | None:
+_LEADING_MENTION = re.compile(r"^@[^/\n]*?\s+(?=/)")
+
+
+def strip_mention(text: str, names: tuple[str, ...] = ()) -> str:
+    """'@Bot Học Bác /lienketnhom 06:30' -> '/lienketnhom 06:30'. In a Zalo group the bot only hears
+    messages that @mention it (or reply to it), so a command there starts with the mention. A known bot
+    name is stripped even before plain words; an unknown one only when a /command follows."""
+    stripped = text.lstrip()
+    if not stripped.startswith("@"):
+        return text
+    for name in sorted(names, key=len, reverse=True):
+        mention = "@" + name.lstrip("@")
+        if stripped[: len(mention)].casefold() == mention.casefold():
+            return stripped[len(mention):].lstrip(" ,:")
+    m = _LEADING_MENTION.match(stripped)
+    return stripped[m.end():] if m else text
+
+
+def zalo_update_to_inbound(update: Any, bot_key: str, *, bot_names: tuple[str, ...] = ()) -> Inbound | None:
     body = unwrap(update)
     message = body.get("message") if body else None
     if not isinstance(message, dict):
@@ -96,6 +120,8 @@ def zalo_update_to_inbound(update: Any, bot_key: str) -> Inbound | None:
         if not isinstance(text, str):
             log.debug("zalo %s: text event without text ignored", bot_key)
             return None
+        if chat_type == "group":
+            text = strip_mention(text, bot_names)
         inbound.text = text
         inbound.command, inbound.args = split_command(text)
     elif event == IMAGE:
@@ -113,6 +139,14 @@ def zalo_update_to_inbound(update: Any, bot_key: str) -> Inbound | None:
         inbound.media.append(
             MediaRef(kind="sticker", file_id=_str(sticker), url=url if isinstance(url, str) else "")
         )
+    elif event == VOICE:
+        url = message.get("voice_url") or message.get("url")
+        if isinstance(url, str) and url:
+            inbound.media.append(MediaRef(kind="voice", url=url, mime=VOICE_MIME, unique_id=message_id,
+                                          file_name="voice.aac"))
+        else:
+            log.debug("zalo %s: voice without URL", bot_key)
+            inbound.kind = "unsupported"
     else:
         inbound.kind = "unsupported"
     return inbound

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.channels.zalo.adapter import zalo_update_to_inbound
 from bot.channels.zalo.client import ZaloClient
-from bot.channels.zalo.render import MAX_TEXT, render_reply
+from bot.channels.zalo.render import MAX_TEXT, SPLIT_AT, render_reply, utf16_len
 from bot.delivery import Capabilities, InboundHandler, QuotaExhaustedError, RetryableError, SentMessage
 from bot.messages import ChatRef, Inbound, MediaRef, Reply
 
@@ -62,6 +62,7 @@ class ZaloChannel:
         media_by_url=True,
         reply_menu=False,
         html=False,
+        groups_beta=True,  # Zalo's group chats are in beta, at most 3 per bot (API_NOTES #40)
     )
 
     def __init__(
@@ -80,6 +81,8 @@ class ZaloChannel:
         self.dedup = dedup or DuplicateFilter()
         self.on_sent = on_sent
         self.on_quota = on_quota
+        self.bot_id = ""  # from getMe at start: the bot's own (echoed) messages are ignored
+        self.bot_names: tuple[str, ...] = ()  # from getMe: a leading "@<name>" in a group is stripped
         self._polling = False
 
     # --- Channel protocol ------------------------------------------------------------------------
@@ -87,7 +90,7 @@ class ZaloChannel:
     async def deliver(self, chat: ChatRef, reply: Reply) -> SentMessage:
         """Send one reply as one or more Zalo messages. An edit is sent as a new message (Zalo
         cannot edit). Raises RetryableError / PermanentError from the client."""
-        parts = render_reply(reply, self.caps.max_text)
+        parts = render_reply(reply, SPLIT_AT)
         ids: list[str] = []
         try:
             if reply.media is not None:
@@ -126,13 +129,13 @@ class ZaloChannel:
         if not url and media.media_key and self.public_url is not None:
             url = self.public_url(media.media_key) or ""
         if media.kind == "photo" and url:
-            caption = parts[0] if parts and len(parts[0]) <= self.caps.max_text else ""
+            caption = parts[0] if parts and utf16_len(parts[0]) <= SPLIT_AT else ""
             result = await self.client.send_photo(chat_id, url, caption)
             ids.append(_message_id(result))
             return parts[1:] if caption else parts
         # No way to show it inline: say so in the first message.
         note = (f"(Tệp: {url})" if url else FILE_ONLY_IN_APP) if media.kind != "photo" else PHOTO_ONLY_IN_APP
-        if parts and len(note) + 1 + len(parts[0]) <= self.caps.max_text:
+        if parts and utf16_len(note) + 1 + utf16_len(parts[0]) <= SPLIT_AT:
             return [f"{note}\n{parts[0]}", *parts[1:]]
         return [note, *parts]
 
@@ -155,8 +158,13 @@ class ZaloChannel:
 
     def to_inbound(self, update: dict) -> Inbound | None:
         """Adapter + duplicate filter: the one entry for both polling and the webhook."""
-        inbound = zalo_update_to_inbound(update, self.bot_key)
+        inbound = zalo_update_to_inbound(update, self.bot_key, bot_names=self.bot_names)
         if inbound is None:
+            return None
+        if inbound.user is not None and (
+            (self.bot_id and inbound.user.user_id == self.bot_id) or inbound.extras.get("is_bot")
+        ):
+            log.debug("zalo %s: the bot's own message %s ignored", self.bot_key, inbound.message_id)
             return None
         if self.dedup.is_duplicate(self.bot_key, inbound.message_id):
             log.debug("zalo %s: duplicate message %s dropped", self.bot_key, inbound.message_id)

@@ -116,6 +116,17 @@ class ZaloClient:
     async def get_me(self) -> dict[str, Any]:
         return await self.call("getMe")
 
+    async def check_token(self) -> dict[str, Any]:
+        """getMe without the log line on a rejection: start-up and ``hocbac zalo check`` report it themselves,
+        in one line. The bot's {id, account_name, account_type, can_join_groups}."""
+        status, body, headers = await self._request("getMe", None, None)
+        try:
+            return check_response("getMe", status, body, headers)
+        except DeliveryError as exc:
+            exc.reason = self.redact(exc.reason)
+            exc.args = (exc.reason,)
+            raise
+
     # ``timeout`` is the API's own long-poll parameter, not an asyncio deadline.
     async def get_updates(self, timeout: int = 30) -> dict[str, Any] | None:  # noqa: ASYNC109
         """One update, or None when nothing arrived within ``timeout`` (Zalo answers 408 then)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import itertools
 import secrets
 import time
@@ -22,12 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
 
-from bot.channels.zalo.render import numbered_choices
+from bot.channels.zalo.render import numbered_choice_items, numbered_choices, utf16_len
 from bot.devtools.emulator.zalo_user import ZaloUser
 
 TEXT_LIMIT = 2000
@@ -66,6 +68,11 @@ class FakeMessage:
         """Labels of the numbered choice list in this message, if any."""
         return numbered_choices(self.text)
 
+    @property
+    def choice_numbers(self) -> list[int]:
+        """The numbers of those choices (they run on across cards: "4. …", "5. …")."""
+        return [n for n, _label in numbered_choice_items(self.text)]
+
     def __str__(self) -> str:
         if self.photo:
             return f"[photo {self.photo_url}] {self.text}"
@@ -94,6 +101,18 @@ class _BotState:
     webhook: _Webhook | None = None
 
 
+def _private_host(url: str) -> bool:
+    """localhost, or an IP address that is private, loopback or link-local (unreachable from Zalo)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("localhost", "") or host.endswith(".local"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -112,6 +131,7 @@ class FakeZalo:
         webhook_wrapped: bool = True,
         monthly_quota: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        allow_private_webhook: bool = False,
     ) -> None:
         self.tokens = tokens
         self.token = tokens[0]
@@ -122,6 +142,11 @@ class FakeZalo:
         self.monthly_quota = monthly_quota
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.month_sent: Counter[tuple[str, str]] = Counter()  # (token, "YYYY-MM") -> messages sent
+        # Zalo must reach the webhook from the internet, so a private address is refused; tests whose bot
+        # listens on 127.0.0.1 allow it.
+        self.allow_private_webhook = allow_private_webhook
+        self.bot_name = "Bot Học Bác"  # Zalo bot names must start with "Bot"; getMe's account_name here
+        self.unheard: list[dict[str, Any]] = []  # group messages the bot never got (no @mention, no reply)
         self.webhook_secret_override: str | None = None  # send this instead of the real secret
         self.webhook_statuses: list[int] = []
         self.sent: list[FakeMessage] = []
@@ -220,16 +245,27 @@ class FakeZalo:
             **fields,
         }
 
-    async def inject_text(self, user: ZaloUser, text: str, token: str | None = None) -> dict[str, Any]:
+    async def inject_text(self, user: ZaloUser, text: str, token: str | None = None, *,
+                          reply_to_bot: bool = False) -> dict[str, Any]:
+        """A text message. In a group, Zalo passes the bot only messages that @mention it or reply to one
+        of its messages (API_NOTES #40); anything else lands in ``unheard``."""
         update = {"event_name": "message.text.received", "message": self._message(user, text=text)}
+        if user.group and not reply_to_bot and not text.lstrip().startswith("@"):
+            self.unheard.append(update)
+            return update
         return await self.inject_raw(update, token)
 
     async def inject_image(self, user: ZaloUser, photo_url: str, caption: str = "",
-                           token: str | None = None) -> dict[str, Any]:
-        fields: dict[str, Any] = {"photo_url": photo_url}
+                           token: str | None = None, *, field: str = "photo_url") -> dict[str, Any]:
+        """An image message; the URL sits under ``photo_url`` or (as some payloads have it) ``photo``."""
+        fields: dict[str, Any] = {field: photo_url}
         if caption:
             fields["caption"] = caption
         update = {"event_name": "message.image.received", "message": self._message(user, **fields)}
+        return await self.inject_raw(update, token)
+
+    async def inject_voice(self, user: ZaloUser, voice_url: str, token: str | None = None) -> dict[str, Any]:
+        update = {"event_name": "message.voice.received", "message": self._message(user, voice_url=voice_url)}
         return await self.inject_raw(update, token)
 
     async def inject_sticker(self, user: ZaloUser, sticker: str = "fake-sticker",
@@ -337,7 +373,7 @@ class FakeZalo:
     async def _api_getMe(self, token: str, params: dict[str, Any]) -> web.Response:
         bot_id = token.split(":", 1)[0]
         return web.json_response({"ok": True, "result": {
-            "id": bot_id, "account_name": f"bot.fake{bot_id[-4:]}", "account_type": "BASIC",
+            "id": bot_id, "account_name": self.bot_name, "account_type": "BASIC",
             "can_join_groups": True}})
 
     async def _api_getUpdates(self, token: str, params: dict[str, Any]) -> web.Response:
@@ -358,13 +394,32 @@ class FakeZalo:
 
     async def _api_setWebhook(self, token: str, params: dict[str, Any]) -> web.Response:
         url, secret = str(params.get("url", "")), str(params.get("secret_token", ""))
-        if not url.startswith(("https://", "http://127.0.0.1")):
+        private = _private_host(url)
+        if private and not self.allow_private_webhook:
+            return _error(400, 400, "Bad Request: webhook url must be a public address")
+        if not url.startswith("https://") and not (private and self.allow_private_webhook):
             return _error(400, 400, "Bad Request: url must be HTTPS")
         if not 8 <= len(secret) <= 256:
             return _error(400, 400, "Bad Request: secret_token must be 8-256 characters")
         hook = _Webhook(url, secret, _now_ms())
         self._bots[token].webhook = hook
-        return web.json_response({"ok": True, "result": {"url": url, "updated_at": hook.updated_at}})
+        verification = await self._verify(hook)
+        return web.json_response({"ok": True, "result": {"url": url, "updated_at": hook.updated_at,
+                                                         "verification": verification}})
+
+    async def _verify(self, hook: _Webhook) -> dict[str, Any]:
+        """Probe the new webhook as Zalo does (shape unconfirmed, API_NOTES #37): a POST with the secret."""
+        assert self._http is not None
+        try:
+            async with self._http.post(hook.url, json={"ok": True, "result": {}},
+                                       headers={"X-Bot-Api-Secret-Token": hook.secret},
+                                       timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return {"status": "failed", "hint": f"cannot connect to the webhook url ({type(exc).__name__})"}
+        if status == 200:
+            return {"status": "success", "hint": ""}
+        return {"status": "failed", "hint": f"the webhook answered HTTP {status}; it must answer 200"}
 
     async def _api_deleteWebhook(self, token: str, params: dict[str, Any]) -> web.Response:
         self._bots[token].webhook = None
@@ -383,7 +438,7 @@ class FakeZalo:
         text = params.get("text")
         if not isinstance(text, str) or not text:
             return _error(400, 400, "Bad Request: text is empty")
-        if len(text) > TEXT_LIMIT:
+        if utf16_len(text) > TEXT_LIMIT:  # counted as other Zalo clients count (API_NOTES #21)
             return _error(400, 400, f"Bad Request: text too long (max {TEXT_LIMIT})")
         return await self._record(self._new(token, chat_id, "text", text=text))
 
@@ -394,7 +449,7 @@ class FakeZalo:
         photo, caption = str(params.get("photo", "")), str(params.get("caption", "") or "")
         if not photo.startswith(("http://", "https://")):
             return _error(400, 400, "Bad Request: photo must be a URL")
-        if len(caption) > TEXT_LIMIT:
+        if utf16_len(caption) > TEXT_LIMIT:
             return _error(400, 400, f"Bad Request: caption too long (max {TEXT_LIMIT})")
         return await self._record(self._new(token, chat_id, "photo", text=caption, photo_url=photo))
 

@@ -44,7 +44,8 @@ class ZaloUser(ChatUser):
     def _view(m: FakeMessage) -> BotMessage:
         labels = m.buttons
         return BotMessage(text=m.text, html=m.text, message_id=m.message_id, chat_id=m.chat_id,
-                          buttons=labels, button_data=[(label, str(i)) for i, label in enumerate(labels, 1)],
+                          buttons=labels, button_data=[(label, str(n)) for n, label in zip(m.choice_numbers, labels,
+                                                                                            strict=True)],
                           photo=m.photo, media="photo" if m.photo else "", raw=m)
 
     def bot_events(self, chat: Any) -> list[BotMessage]:
@@ -66,6 +67,11 @@ class ZaloUser(ChatUser):
     async def _send_text(self, chat: Any, text: str) -> None:
         await self.fake.inject_text(self, text, self.token)
 
+    async def send_reply_to_bot(self, text: str) -> None:
+        """In a group: answer one of the bot's messages with Zalo's reply (the bot hears it without a mention)."""
+        self._note(self.chat_key, f"{self.display_name}: [trả lời bot] {text}")
+        await self.fake.inject_text(self, text, self.token, reply_to_bot=True)
+
     async def _press(self, message: BotMessage, data: str) -> None:
         await self._send_text(message.chat_id, data)  # the "data" of a numbered choice is its number
 
@@ -78,6 +84,12 @@ class ZaloUser(ChatUser):
         await self.fake.inject_image(self, url, caption, self.token)
         return url
 
+    async def send_voice(self, data: bytes) -> None:
+        """Host the bytes on the fake (a .aac voice note, as Zalo has them) and send them as a voice message."""
+        self._note(self.chat_key, f"{self.display_name}: [tin nhắn thoại]")
+        url = self.fake.host_file(data, "audio/aac")
+        await self.fake.inject_voice(self, url, self.token)
+
     async def send_sticker(self, sticker: str = "fake-sticker") -> None:  # type: ignore[override]
         self._note(self.chat_key, f"{self.display_name}: [nhãn dán]")
         await self.fake.inject_sticker(self, sticker, self.token)
@@ -89,15 +101,16 @@ class ZaloUser(ChatUser):
         if latest is None:
             raise AssertionError(f"{self}: no bot message with a numbered choice list to press {label!r} in")
         options = latest.buttons
-        number = next((n for n, o in enumerate(options, 1) if o == label), 0)
-        if not number and (wanted := fold(label)):
-            number = next((n for n, o in enumerate(options, 1) if fold(o) == wanted), 0)
-        if not number:
-            partial = [n for n, o in enumerate(options, 1) if label in o]
-            number = partial[0] if len(partial) == 1 else 0
-        if not number:
+        index = next((i for i, o in enumerate(options) if o == label), None)
+        if index is None and (wanted := fold(label)):
+            index = next((i for i, o in enumerate(options) if fold(o) == wanted), None)
+        if index is None:
+            partial = [i for i, o in enumerate(options) if label in o]
+            index = partial[0] if len(partial) == 1 else None
+        if index is None:
             raise AssertionError(f"{self}: no choice {label!r}; options are {options}")
-        self._note(self.chat_key, f"{self.display_name}: [chọn] {number}. {options[number - 1]}")
+        number = int(latest.button_data[index][1])  # the number the message shows (numbers run on across cards)
+        self._note(self.chat_key, f"{self.display_name}: [chọn] {number}. {options[index]}")
         await self._send_text(self.chat_key, str(number))
 
     # --- reading --------------------------------------------------------------------------------------

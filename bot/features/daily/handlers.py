@@ -334,7 +334,8 @@ async def link_group(ctx: Ctx) -> None:
     actor = ctx.require_actor()
     if ctx.inbound.is_private:
         await ctx.reply(_("Add me to your branch's group chat, then send /lienketnhom there. "
-                          "Optionally give the time, e.g. /lienketnhom 06:30. To stop: /lienketnhom huy"))
+                          "Optionally give the time, e.g. /lienketnhom 06:30. To stop: /lienketnhom huy")
+                        + _groups_beta_note(ctx))
         return
     arg = ctx.inbound.args.strip()
     svc = ctx.svc(DailyPrefs)
@@ -349,7 +350,16 @@ async def link_group(ctx: Ctx) -> None:
         minute = at.hour * 60 + at.minute
     branch = await svc.link_group(actor, ctx.inbound.chat, minute)
     text = _("✅ This group is linked to branch {branch}. It will get the daily lesson at {time}.")
-    await ctx.reply(text.format(branch=esc(branch_title(branch.name)), time=hhmm(await svc.group_minute(branch.id))))
+    await ctx.reply(text.format(branch=esc(branch_title(branch.name)), time=hhmm(await svc.group_minute(branch.id)))
+                    + _groups_beta_note(ctx))
+
+
+def _groups_beta_note(ctx: Ctx) -> str:
+    """Where group chats are still a beta feature of the platform (Zalo), say so and how groups behave."""
+    if not ctx.channel.caps.groups_beta:
+        return ""
+    return "\n\n" + _("ℹ️ Group chats on this app are still in beta: at most 3 groups per bot, and in a group "
+                       "I only hear messages that @mention me or reply to mine, e.g. @Bot /lienketnhom.")
 
 
 # --- committee: import by uploading a file ---------------------------------------------------------

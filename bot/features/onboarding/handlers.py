@@ -92,6 +92,9 @@ async def start(ctx: Ctx) -> None:
              "Every day I bring you a short teaching of President Hồ Chí Minh, help you register your pledge "
              "and report your good deeds.\n\n"
              "To begin, please send the <b>join code</b> your branch secretary gave you (8 letters and digits).")
+    # Zalo's Terms: say that an automated system answers and how the person's data can be erased.
+    text += "\n\n" + _("🤖 I am an automated system, not a person. What you send is kept for your branch's "
+                        "work; send /xoadulieu at any time to have your data erased.")
     if is_system_admin(actor):
         text += "\n\n" + _("You are a system administrator: send /quantri for the administration commands.")
     await ctx.reply(text)
