@@ -126,6 +126,7 @@ class App:
         async with self.dispatcher.locks.lock(key):
             state = await self.state.get(key)
             state["choices"] = [{"label": b.label, "data": b.data} for b in reply.choices()]
+            state.pop("answered", None)
             await self.state.set(key, state, self.clock.now())
 
     async def _on_finish(self, row: OutboxMessage, status: OutboxStatus, message_ids: list[str]) -> None:

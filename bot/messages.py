@@ -93,7 +93,7 @@ class Reply:
     - ``menu``: a persistent main menu of big buttons (rows of labels); ``remove_menu`` hides it.
     - ``media``: one photo or document; ``text`` becomes its caption when short enough.
     - ``edit_of``: the platform message id to edit in place, when the channel can edit; otherwise a
-      new message is sent.
+      new message is sent (never, with ``edit_only``: closing an answered question sends nothing new).
     """
 
     text: str = ""
@@ -103,6 +103,7 @@ class Reply:
     media: MediaRef | None = None
     edit_of: str | None = None
     disable_preview: bool = True
+    edit_only: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +114,7 @@ class Reply:
             "media": self.media.to_dict() if self.media else None,
             "edit_of": self.edit_of,
             "disable_preview": self.disable_preview,
+            "edit_only": self.edit_only,
         }
 
     @classmethod
@@ -125,6 +127,7 @@ class Reply:
             media=MediaRef.from_dict(data["media"]) if data.get("media") else None,
             edit_of=data.get("edit_of"),
             disable_preview=data.get("disable_preview", True),
+            edit_only=bool(data.get("edit_only")),
         )
 
     def choices(self) -> list[Button]:

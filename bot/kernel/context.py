@@ -44,6 +44,8 @@ class Ctx:
     sent: list[SentMessage] = field(default_factory=list)
     replies: int = 0  # replies sent so far for this update: the index in a queued reply's outbox key
     reply_queued: bool = False  # one went to the outbox; the later ones follow it there, in order
+    origin_edited: bool = False  # the handler edited the pressed message itself (the kernel leaves it)
+    keep_question: bool = False  # set by a handler whose press did not settle the question (e.g. asks more)
 
     # --- access ---
 
@@ -104,6 +106,8 @@ class Ctx:
         logged at WARNING with its reason. Nothing is raised: the person's action is saved by then."""
         self.replies += 1
         index = self.replies
+        if reply.edit_of and reply.edit_of == self.inbound.message_id:
+            self.origin_edited = True
         if self.reply_queued:
             # An earlier reply of this update is waiting in the outbox: queue this one too, to keep the order.
             await self._queue(reply, index, "an earlier reply is queued")
@@ -155,6 +159,7 @@ class Ctx:
         choices = reply.choices()
         if choices:
             self.set_state("choices", [{"label": b.label, "data": b.data} for b in choices])
+            self.set_state("answered", None)  # a new question: an older answered list no longer matters
 
     async def ack(self, text: str = "") -> None:
         try:

@@ -19,9 +19,11 @@ from bot.delivery import Channel
 from bot.i18n import _, use_locale
 from bot.kernel.callbacks import StaleButton
 from bot.kernel.clean import clean_inbound
+from bot.kernel.confirm import PREFIX as CONFIRM_PREFIX
+from bot.kernel.confirm import answer_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
-from bot.messages import Inbound, esc
+from bot.messages import Inbound, Reply, esc
 from bot.services.actor import Actor
 from bot.services.deps import Services
 from bot.services.errors import DomainError, PermissionDenied
@@ -133,14 +135,12 @@ class Dispatcher:
                     await self._route(ctx)
                 except StaleButton as exc:
                     # Old or forged button data is expected input, not a fault: one answer, no traceback.
+                    # One feedback per tap: the message; the press itself is acknowledged without a pop-up.
                     log.info("stale button %r: %s", (inbound.choice or "")[:64], exc)
-                    text = _("This button is no longer active.")
-                    if inbound.kind == "callback":
-                        await ctx.ack(text)
-                    await ctx.reply("⚠️ " + text)
+                    await ctx.ack()
+                    await ctx.reply("⚠️ " + _("This button is no longer active."))
                 except DomainError as exc:
-                    if inbound.kind == "callback":
-                        await ctx.ack(exc.message[:180])
+                    await ctx.ack()
                     await ctx.reply("⚠️ " + esc(exc.message))
                 except Exception:
                     log.exception("handler failed for %s", inbound.command or inbound.kind)
@@ -178,6 +178,8 @@ class Dispatcher:
             return
         if await ctx.forms.handle():
             return
+        if await self._answered_again(ctx):
+            return
         await self._fallback(ctx)
 
     def _map_typed_choice(self, ctx: Ctx) -> bool:
@@ -188,21 +190,73 @@ class Dispatcher:
         index = pick_choice(ctx.inbound.text, [c["label"] for c in choices])
         if index is None:
             return False
-        ctx.inbound.choice = choices[index]["data"]
+        data = choices[index]["data"]
+        ctx.inbound.choice = data
+        if self._answers(data):
+            # The list is answered: a number typed for it later gets "already answered", not a second press.
+            ctx.set_state("choices", None)
+            ctx.set_state("answered", {"labels": [c["label"] for c in choices], "chosen": choices[index]["label"]})
+        return True
+
+    def _answers(self, data: str) -> bool:
+        """Whether pressing ``data`` answers its question (a form's choice, a review card, or a button kind
+        declared with ``answers=True``)."""
+        if data.startswith(("f:", f"{CONFIRM_PREFIX}:")):
+            return True
+        button = self.registry.find_button(data)
+        return button is not None and button.kind.answers
+
+    async def _answered_again(self, ctx: Ctx) -> bool:
+        """On numbered-list channels, a bare number for a list already answered changes nothing."""
+        answered = ctx.state.get("answered")
+        text = (ctx.inbound.text or "").strip().rstrip(".)").strip()
+        if not answered or ctx.channel.caps.buttons or not text.isdigit() or ctx.inbound.media:
+            return False
+        if not 1 <= int(text) <= len(answered.get("labels") or []):
+            return False
+        await ctx.reply(_("Comrade, you have already answered this question ({choice}); nothing was "
+                          "changed.").format(choice=esc(answered.get("chosen") or "")))
         return True
 
     async def _press(self, ctx: Ctx) -> None:
         data = ctx.inbound.choice or ""
         if data.startswith("f:"):
             if ctx.forms.active and await ctx.forms.handle():
+                await self._close_question(ctx)
                 return
-            await ctx.ack(_("This question is closed."))
+            if ctx.inbound.kind == "callback":
+                await ctx.ack()
+            await ctx.reply(_("This question is closed."))
+            return
+        if data.startswith(f"{CONFIRM_PREFIX}:"):
+            await answer_confirm(ctx, data)
+            await self._close_question(ctx)
+            await ctx.ack()
             return
         button = self.registry.find_button(data)
         if button is None:
             raise StaleButton("unknown prefix")
         await button.fn(ctx, button.kind.parse(data))  # parsed once, here; handlers never split strings
+        if button.kind.answers:
+            await self._close_question(ctx)
         await ctx.ack()
+
+    async def _close_question(self, ctx: Ctx) -> None:
+        """Edit the answered question to show the choice made, without its buttons (channels that can edit;
+        on the others the numbered list is marked answered, see ``_map_typed_choice``). A handler that
+        edited the message itself keeps its own edit."""
+        inbound = ctx.inbound
+        if ctx.keep_question or ctx.origin_edited or inbound.kind != "callback" or not inbound.message_id:
+            return
+        if not ctx.channel.caps.edit:
+            return
+        label = inbound.extras.get("pressed_label")
+        if not label or "origin_html" not in inbound.extras:
+            return  # the channel did not tell us what the question looked like: leave it
+        origin = inbound.extras["origin_html"]
+        choice = "→ <b>" + esc(label) + "</b>"
+        await ctx.send(Reply(text=f"{origin}\n\n{choice}" if origin else choice, edit_of=inbound.message_id,
+                             edit_only=True))
 
     def _command_for(self, ctx: Ctx) -> CommandSpec | None:
         inbound = ctx.inbound

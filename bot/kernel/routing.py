@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 HandlerFn = Callable[["Ctx"], Awaitable[None]]
 ButtonFn = Callable[["Ctx", Any], Awaitable[None]]  # gets the parsed CallbackData value
+ConfirmFn = Callable[["Ctx", dict[str, Any]], Awaitable[None]]  # a confirmed action; gets its payload
 
 
 @dataclass(slots=True)
@@ -55,6 +56,7 @@ class Router:
     buttons: dict[str, ButtonSpec] = field(default_factory=dict)
     forms: list[Form] = field(default_factory=list)
     fallbacks: list[FallbackSpec] = field(default_factory=list)
+    confirms: dict[str, ConfirmFn] = field(default_factory=dict)
 
     def command(
         self,
@@ -80,6 +82,18 @@ class Router:
             if kind.prefix in self.buttons:
                 raise ValueError(f"button prefix {kind.prefix!r} registered twice in {self.name}")
             self.buttons[kind.prefix] = ButtonSpec(kind, fn, self.name)
+            return fn
+
+        return deco
+
+    def confirmed(self, action: str) -> Callable[[ConfirmFn], ConfirmFn]:
+        """The action run when the person presses "confirm" on a review card asked with
+        ``bot.kernel.confirm.ask_confirm(ctx, action, ...)``; it gets the payload stored with the card."""
+
+        def deco(fn: ConfirmFn) -> ConfirmFn:
+            if action in self.confirms:
+                raise ValueError(f"confirm action {action!r} registered twice in {self.name}")
+            self.confirms[action] = fn
             return fn
 
         return deco
@@ -113,6 +127,7 @@ class Registry:
         self.buttons: dict[str, ButtonSpec] = {}
         self.forms: dict[str, Form] = {}
         self.fallbacks: list[FallbackSpec] = []
+        self.confirms: dict[str, ConfirmFn] = {}
         for router in routers:
             for spec in router.commands:
                 for word in (spec.name, *spec.aliases):
@@ -122,13 +137,17 @@ class Registry:
                         )
                     self.commands[word] = spec
             for prefix, button in router.buttons.items():
-                if prefix in self.buttons or prefix == "f":  # "f:" is the forms' own button data
+                if prefix in self.buttons or prefix in ("f", "cf"):  # the forms' and review cards' own data
                     raise ValueError(f"button prefix {prefix!r} registered twice ({router.name})")
                 self.buttons[prefix] = button
             for form in router.forms:
                 if form.name in self.forms:
                     raise ValueError(f"form {form.name!r} registered twice ({router.name})")
                 self.forms[form.name] = form
+            for action, fn in router.confirms.items():
+                if action in self.confirms:
+                    raise ValueError(f"confirm action {action!r} registered twice ({router.name})")
+                self.confirms[action] = fn
             self.fallbacks.extend(router.fallbacks)
         self.fallbacks.sort(key=lambda f: f.priority)
 

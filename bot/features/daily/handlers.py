@@ -100,7 +100,6 @@ async def search(ctx: Ctx) -> None:
 @router.button(MarkRead)
 async def read(ctx: Ctx, data: MarkRead) -> None:
     streak = await ctx.svc(DailyReading).mark_read(ctx.require_actor(), data.day)
-    await ctx.ack(_("Thank you!"))
     await ctx.reply(_("✅ Noted, thank you. Your reading streak: {n} day(s).").format(n=streak))
 
 
