@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.clock import local_now
 from bot.delivery import Channel, DeliveryError, PermanentError, RetryableError, SentMessage
 from bot.i18n import _
-from bot.messages import Button, MediaRef, Reply
+from bot.messages import Button, MediaRef, Reply, esc
 from bot.services import outbox
 from bot.services.actor import Actor
 from bot.services.deps import Services
@@ -46,6 +46,7 @@ class Ctx:
     reply_queued: bool = False  # one went to the outbox; the later ones follow it there, in order
     origin_edited: bool = False  # the handler edited the pressed message itself (the kernel leaves it)
     keep_question: bool = False  # set by a handler whose press did not settle the question (e.g. asks more)
+    close_pending: bool = False  # the press answers its question: close it before the first reply
 
     # --- access ---
 
@@ -104,10 +105,13 @@ class Ctx:
         network fault, the reply goes to the outbox (highest priority, keyed by update and reply index) for
         the sender, and this returns None. A permanent failure (the person blocked the bot, a bad request) is
         logged at WARNING with its reason. Nothing is raised: the person's action is saved by then."""
-        self.replies += 1
-        index = self.replies
         if reply.edit_of and reply.edit_of == self.inbound.message_id:
             self.origin_edited = True
+            self.close_pending = False  # the handler shows the outcome in the question itself
+        elif self.close_pending:
+            await self.settle_question()  # first the question shows its answer, then the replies follow
+        self.replies += 1
+        index = self.replies
         if self.reply_queued:
             # An earlier reply of this update is waiting in the outbox: queue this one too, to keep the order.
             await self._queue(reply, index, "an earlier reply is queued")
@@ -151,6 +155,25 @@ class Ctx:
             return
         self.reply_queued = True
         log.info("direct reply queued for the sender (update %s): %s", self.inbound.update_id, reason)
+
+    async def settle_question(self) -> None:
+        """Close the answered question (once, if the press answers it): edit the pressed message to show
+        the choice made, without its buttons. Channels that cannot edit get nothing here; their numbered
+        list is marked answered by the dispatcher instead. Kept as it is when the handler set
+        ``keep_question`` or edited the message itself."""
+        if not self.close_pending:
+            return
+        self.close_pending = False
+        inbound = self.inbound
+        if self.keep_question or self.origin_edited or inbound.kind != "callback" or not inbound.message_id:
+            return
+        label = inbound.extras.get("pressed_label")
+        if not self.channel.caps.edit or not label or "origin_html" not in inbound.extras:
+            return  # the channel did not tell us what the question looked like: leave it
+        origin = inbound.extras["origin_html"]
+        choice = "→ <b>" + esc(label) + "</b>"
+        await self.send(Reply(text=f"{origin}\n\n{choice}" if origin else choice, edit_of=inbound.message_id,
+                              edit_only=True))
 
     def remember_choices(self, reply: Reply) -> None:
         """On channels without buttons, remember the numbered choices so "1", "2" map back."""

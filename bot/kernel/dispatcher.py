@@ -23,7 +23,7 @@ from bot.kernel.confirm import PREFIX as CONFIRM_PREFIX
 from bot.kernel.confirm import answer_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
-from bot.messages import Inbound, Reply, esc
+from bot.messages import Inbound, esc
 from bot.services.actor import Actor
 from bot.services.deps import Services
 from bot.services.errors import DomainError, PermissionDenied
@@ -221,42 +221,30 @@ class Dispatcher:
     async def _press(self, ctx: Ctx) -> None:
         data = ctx.inbound.choice or ""
         if data.startswith("f:"):
-            if ctx.forms.active and await ctx.forms.handle():
-                await self._close_question(ctx)
-                return
+            if ctx.forms.active:
+                ctx.close_pending = True  # a form's choice answers its question
+                if await ctx.forms.handle():
+                    await ctx.settle_question()
+                    return
+                ctx.close_pending = False
             if ctx.inbound.kind == "callback":
                 await ctx.ack()
             await ctx.reply(_("This question is closed."))
             return
         if data.startswith(f"{CONFIRM_PREFIX}:"):
+            ctx.close_pending = True
             await answer_confirm(ctx, data)
-            await self._close_question(ctx)
+            await ctx.settle_question()
             await ctx.ack()
             return
         button = self.registry.find_button(data)
         if button is None:
             raise StaleButton("unknown prefix")
-        await button.fn(ctx, button.kind.parse(data))  # parsed once, here; handlers never split strings
-        if button.kind.answers:
-            await self._close_question(ctx)
+        value = button.kind.parse(data)  # parsed once, here; handlers never split strings
+        ctx.close_pending = button.kind.answers
+        await button.fn(ctx, value)
+        await ctx.settle_question()
         await ctx.ack()
-
-    async def _close_question(self, ctx: Ctx) -> None:
-        """Edit the answered question to show the choice made, without its buttons (channels that can edit;
-        on the others the numbered list is marked answered, see ``_map_typed_choice``). A handler that
-        edited the message itself keeps its own edit."""
-        inbound = ctx.inbound
-        if ctx.keep_question or ctx.origin_edited or inbound.kind != "callback" or not inbound.message_id:
-            return
-        if not ctx.channel.caps.edit:
-            return
-        label = inbound.extras.get("pressed_label")
-        if not label or "origin_html" not in inbound.extras:
-            return  # the channel did not tell us what the question looked like: leave it
-        origin = inbound.extras["origin_html"]
-        choice = "→ <b>" + esc(label) + "</b>"
-        await ctx.send(Reply(text=f"{origin}\n\n{choice}" if origin else choice, edit_of=inbound.message_id,
-                             edit_only=True))
 
     def _command_for(self, ctx: Ctx) -> CommandSpec | None:
         inbound = ctx.inbound

@@ -91,6 +91,8 @@ async def test_pledge_full_form_submitted_and_approved(kit):
     review = await an.expect("Xem lại phiếu")
     assert DEEDS[1][0] not in review.text
     await an.press("Gửi bí thư")
+    await an.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await an.press("Xác nhận gửi")
     await an.expect("Đã gửi!")
     sec = kit.branch.secretary
     await sec.expect("Phiếu đăng ký mới cần duyệt", "Trần Văn An")
