@@ -44,13 +44,17 @@ async def ask_confirm(
     yes: str | None = None,
     edit: Button | None = None,
     cancel: str | None = None,
+    back: str | None = None,
 ) -> None:
-    """Send the review card ``summary`` (Reply HTML) with "confirm", an optional "edit" and "cancel"."""
+    """Send the review card ``summary`` (Reply HTML) with "confirm", an optional "edit" and "cancel".
+    ``back``: the data of a feature's button run after "cancel", to show the question again (on Zalo only
+    the latest numbered list answers, so the one that led here must be offered anew)."""
     if action not in ctx.registry.confirms:
         raise ValueError(f"no router declares the confirm action {action!r}")
     token = secrets.token_hex(4)
     pending = dict(ctx.state.get("confirms") or {})
-    pending[token] = {"action": action, "payload": payload or {}, "edit": edit.data if edit else None}
+    pending[token] = {"action": action, "payload": payload or {}, "edit": edit.data if edit else None,
+                      "back": back}
     while len(pending) > MAX_PENDING:
         pending.pop(next(iter(pending)))
     ctx.set_state("confirms", pending)
@@ -73,15 +77,20 @@ async def answer_confirm(ctx: Ctx, data: str) -> None:
     ctx.set_state("confirms", pending or None)
     if verdict == "n":
         await ctx.reply(_("Cancelled, comrade. Nothing was sent or changed."))
+        if entry.get("back"):
+            await _run_button(ctx, str(entry["back"]))
         return
     if verdict == "e":  # "edit": the card is closed and its token spent, then the feature's own button runs
-        data = str(entry.get("edit") or "")
-        button = ctx.registry.find_button(data)
-        if button is None:
-            raise StaleButton("review card without an edit button")
-        await button.fn(ctx, button.kind.parse(data))
+        await _run_button(ctx, str(entry.get("edit") or ""))
         return
     fn = ctx.registry.confirms.get(str(entry.get("action")))
     if fn is None:
         raise StaleButton("confirm action no longer exists")
     await fn(ctx, dict(entry.get("payload") or {}))
+
+
+async def _run_button(ctx: Ctx, data: str) -> None:
+    button = ctx.registry.find_button(data)
+    if button is None:
+        raise StaleButton("review card without that button")
+    await button.fn(ctx, button.kind.parse(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -111,7 +112,7 @@ class SelfAssessment(PledgeUseCase):
                     ).format(year=year, name=esc(name), level=LEVELS[level](), text=esc(text))
                 )
 
-            sent_at = int(now.timestamp())  # a self-assessment withdrawn and sent again is a new notice
+            sent_at = secrets.token_hex(4)  # a self-assessment withdrawn and sent again is a new notice
             for manager_id in await reviewer_ids(s, branch, r.person_id):
                 await notify(
                     s,
@@ -147,7 +148,7 @@ class SelfAssessment(PledgeUseCase):
             if r.status != "submitted":
                 raise Conflict(_("Comrade, this self-assessment is not waiting with the secretary, so there is "
                                  "nothing to withdraw."))
-            sent_at = int(r.submitted_at.timestamp()) if r.submitted_at else 0
+            sent_at = secrets.token_hex(4)
             r.level, r.status, r.submitted_at = None, "draft", None
             s.add(r)
             p = await s.get(Pledge, r.pledge_id)

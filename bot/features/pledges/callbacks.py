@@ -63,6 +63,11 @@ class YearendEdit(CallbackData, prefix="pl.ye.edit", answers=True):
 
 
 @dataclass(frozen=True)
+class YearendShow(CallbackData, prefix="pl.ye.show"):
+    review_id: int
+
+
+@dataclass(frozen=True)
 class YearendWithdraw(CallbackData, prefix="pl.ye.back", answers=True):
     review_id: int
 

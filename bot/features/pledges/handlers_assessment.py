@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.features.pledges.assessment import REVIEW_MAX, SelfAssessment
-from bot.features.pledges.callbacks import MidyearCheck, YearendEdit, YearendLevel, YearendWithdraw
+from bot.features.pledges.callbacks import MidyearCheck, YearendEdit, YearendLevel, YearendShow, YearendWithdraw
 from bot.features.pledges.models import FIELD_MAX
 from bot.features.pledges.texts import LEVELS, with_example
 from bot.features.pledges.ticks import yearend_buttons, yearend_message
@@ -66,7 +66,17 @@ async def yearend_level(ctx: Ctx, data: YearendLevel) -> None:
         + f"\n\n<blockquote>{esc(r.text)}</blockquote>\n"
         + _("Comrade, after sending you can still withdraw it until the secretary acts on it."),
         {"review_id": data.review_id, "level": data.level},
-        yes=_("✅ Confirm and send"), edit=Button(_("✏️ Edit the draft"), YearendEdit(data.review_id).pack()))
+        yes=_("✅ Confirm and send"), edit=Button(_("✏️ Edit the draft"), YearendEdit(data.review_id).pack()),
+        back=YearendShow(data.review_id).pack())
+
+
+@router.button(YearendShow)
+async def yearend_show(ctx: Ctx, data: YearendShow) -> None:
+    """The draft and its levels again (after a cancelled review card)."""
+    r = await ctx.svc(SelfAssessment).yearend_review(ctx.require_actor(), data.review_id)
+    if r.status == "submitted":
+        raise Conflict(_("Your self-assessment was already sent to the secretary."))
+    await ctx.reply(yearend_message(ctx.today.year, r.text), yearend_buttons(r.id or 0))
 
 
 @router.confirmed("pledge_yearend_send")
@@ -86,7 +96,7 @@ async def yearend_withdraw(ctx: Ctx, data: YearendWithdraw) -> None:
     r = await ctx.svc(SelfAssessment).withdraw_yearend(ctx.require_actor(), data.review_id)
     await ctx.reply(_("↩️ Withdrawn, comrade. The secretary has been told. Your draft is kept: edit it if you "
                       "wish, then choose your level to send it again."))
-    await ctx.reply(yearend_message(ctx.today.year, r.text), yearend_buttons(r.id or 0))
+    await yearend_show(ctx, YearendShow(r.id or 0))
 
 
 @router.button(YearendEdit)

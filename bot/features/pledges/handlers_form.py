@@ -309,8 +309,7 @@ async def draft_button(ctx: Ctx, data: PledgeDraft) -> None:
             ctx, "pledge_discard",
             _("🗑 <b>Delete your pledge draft and start again?</b>\nComrade, everything written in the draft "
               "will be deleted; this cannot be undone."),
-            yes=_("🗑 Yes, delete the draft"), edit=Button(_("▶️ Continue the draft"), PledgeDraft("go").pack()),
-            cancel=_("No, keep it"))
+            yes=_("🗑 Yes, delete the draft"), cancel=_("No, keep it"), back=PledgeDraft("go").pack())
     elif action == "amend":
         await svc.start_edit(actor, "amend")
         await show_review(ctx)
