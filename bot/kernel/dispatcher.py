@@ -207,13 +207,13 @@ class Dispatcher:
         return button is not None and button.kind.answers
 
     async def _answered_again(self, ctx: Ctx) -> bool:
-        """On numbered-list channels, a bare number for a list already answered changes nothing."""
+        """On numbered-list channels, a number (or label) for a list already answered changes nothing. Only
+        reached when no form, command or newer list took the text."""
         answered = ctx.state.get("answered")
-        text = (ctx.inbound.text or "").strip().rstrip(".)").strip()
-        if not answered or ctx.channel.caps.buttons or not text.isdigit() or ctx.inbound.media:
+        if not answered or ctx.channel.caps.buttons or ctx.inbound.media:
             return False
-        if not 1 <= int(text) <= len(answered.get("labels") or []):
-            return False
+        if pick_choice(ctx.inbound.text, list(answered.get("labels") or [])) is None:
+            return False  # neither one of its numbers nor one of its labels ("da nhan" for "Đã nhận ✓")
         await ctx.reply(_("Comrade, you have already answered this question ({choice}); nothing was "
                           "changed.").format(choice=esc(answered.get("chosen") or "")))
         return True
