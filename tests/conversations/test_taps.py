@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from bot.devtools.emulator.telegram_state import tiny_png
 from bot.features.deeds.models import Deed
 from bot.features.pledges.models import Pledge, PledgeReview
 from storage.models.people import Membership
@@ -150,20 +151,20 @@ async def test_pledge_send_review_card_edit_goes_back_to_the_review(kit):
 async def test_decided_deed_card_loses_its_buttons_and_an_old_press_changes_nothing(kit, clock):
     an = await kit.join("5604", "Trần Văn An")
     sec = kit.branch.secretary
-    await an.send("#viectot Chở cụ Bảy đi chợ phiên")
+    await an.send_photo(tiny_png(3, 2), caption="Chở cụ Bảy đi chợ phiên")
     await an.expect("Ghi nhận đây là việc tốt?")
     await an.press("Có, ghi nhận")
     await an.expect("Việc tốt đã được lưu")
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     await kit.bot.tick(only=["deeds_digest"])
     card = await sec.expect("Chở cụ Bảy đi chợ phiên")
-    assert card.buttons == ["✅ Ghi nhận", "🌟 Biểu dương", "↩️ Trả lại"]
+    assert card.buttons == ["✅ Ghi nhận", "🌟 Biểu dương", "↩️ Trả lại"] and card.photo  # a caption to edit
     answers_before = len(_popups(kit))
     await sec.press("Ghi nhận", message=card)
     await sec.expect("Đã ghi nhận")
     closed = sec.current(card)
     assert closed.buttons == [] and "Chở cụ Bảy đi chợ phiên" in closed.text and "→ ✅ Ghi nhận" in closed.text
-    assert closed.photo == card.photo
+    assert closed.photo and closed.edited
     # The old button, pressed again (a replayed tap): one polite message, no pop-up, nothing changes.
     await sec.press_data(dict(card.button_data)["↩️ Trả lại"], card)
     await sec.expect("đã được duyệt rồi")
