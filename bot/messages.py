@@ -96,6 +96,7 @@ class Reply:
       new message is sent.
     - ``placeholder``: a hint shown in the empty input field while an answer is typed ("Ví dụ: 28/11"),
       where the channel has one (Telegram, when the message carries no inline buttons); others ignore it.
+      With ``edit_only`` nothing new is ever sent (closing an answered question).
     """
 
     text: str = ""
@@ -108,6 +109,7 @@ class Reply:
     placeholder: str = ""
     # The number of the first choice on numbered-list channels (set when sent: bot.kernel.choices).
     choice_start: int = 1
+    edit_only: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +121,7 @@ class Reply:
             "edit_of": self.edit_of,
             "disable_preview": self.disable_preview,
             "placeholder": self.placeholder,
+            "edit_only": self.edit_only,
         }
 
     @classmethod
@@ -132,6 +135,7 @@ class Reply:
             edit_of=data.get("edit_of"),
             disable_preview=data.get("disable_preview", True),
             placeholder=data.get("placeholder") or "",
+            edit_only=bool(data.get("edit_only")),
         )
 
     def choices(self) -> list[Button]:

@@ -50,10 +50,15 @@ class CallbackData:
     """Base of every button kind; subclasses are frozen dataclasses declared with ``prefix=``."""
 
     prefix: ClassVar[str] = ""
+    # True for a kind that answers the question its message asked (a verdict, yes/no, a level): once the
+    # press is handled, the kernel edits that message to show the choice and removes its buttons.
+    answers: ClassVar[bool] = False
     __slots__ = ()
 
-    def __init_subclass__(cls, prefix: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(cls, prefix: str = "", answers: bool | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        if answers is not None:
+            cls.answers = answers
         if not prefix:
             return  # a slotted dataclass is rebuilt as a subclass; it inherits the prefix
         if not _PREFIX.fullmatch(prefix):

@@ -3,8 +3,9 @@
 Every message with choices adds a *group* (one card: "Ghi nhận / Biểu dương / Trả lại") to the chat's map
 in the conversation state. A new card takes the lowest run of numbers no live card holds, so one reply of
 several cards reads "1–3" for the first deed and "4–6" for the second, and an older card (a pledge notice,
-yesterday's digest) stays answerable while newer ones arrive. A card stays live after it is answered (the
-handlers make a second answer harmless, as a second press of a button). The map is small: past
+yesterday's digest) stays answerable while newer ones arrive. A card whose choice answers its question
+(``answer``) closes; its numbers are remembered for a while so a number typed for it again gets "already
+answered" (``answered``) rather than a second press. The map is small: past
 ``MAX_LIVE`` entries the oldest cards close and their numbers are free again; /huy and a form's typed
 question close them all. A number the bot handed out lately that no live card holds gets a polite reply
 (``is_stale``) instead of being taken for a good deed.
@@ -23,6 +24,8 @@ from bot.text import fold, pick_choice
 MAX_LIVE = 30
 _KEY = "choices"
 _HIGH = "choices_high"
+_ANSWERED = "choices_answered"
+MAX_ANSWERED = 10
 
 
 def live(state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -53,6 +56,8 @@ def add_group(state: dict[str, Any], buttons: list[Button]) -> int:
         start += 1
     entries += [{"n": start + i, "g": start, "label": b.label, "data": b.data} for i, b in enumerate(buttons)]
     state[_KEY] = entries
+    taken = set(range(start, start + len(buttons)))  # those numbers mean the new card now, not an answered one
+    state[_ANSWERED] = [a for a in state.get(_ANSWERED) or [] if not taken & set(a["numbers"])]
     state[_HIGH] = max(int(state.get(_HIGH, 0)), max(e["n"] for e in entries))
     return start
 
@@ -85,6 +90,30 @@ def is_stale(state: dict[str, Any], text: str | None) -> int | None:
     if wanted is None or wanted > int(state.get(_HIGH, 0)):
         return None
     return None if any(e["n"] == wanted for e in live(state)) else wanted
+
+
+def answer(state: dict[str, Any], picked: dict[str, Any]) -> None:
+    """``picked`` (an entry of ``take``) answers its card: the card closes, and its numbers and labels are
+    remembered as answered."""
+    entries = live(state)
+    card = [e for e in entries if e["g"] == picked["g"]]
+    state[_KEY] = [e for e in entries if e["g"] != picked["g"]]
+    numbers = {e["n"] for e in card}
+    done = [a for a in state.get(_ANSWERED) or [] if not numbers & set(a["numbers"])]
+    done.append({"numbers": sorted(numbers), "labels": [e["label"] for e in card], "chosen": picked["label"]})
+    state[_ANSWERED] = done[-MAX_ANSWERED:]
+
+
+def answered(state: dict[str, Any], text: str | None) -> dict[str, Any] | None:
+    """The answered card a typed number belongs to (or, for the card answered last, one of its labels:
+    "da nhan" for "Đã nhận ✓"); None when the text names none."""
+    done = state.get(_ANSWERED) or []
+    if not done or not text:
+        return None
+    wanted = _number(text)
+    if wanted is not None:
+        return next((a for a in reversed(done) if wanted in a["numbers"]), None)
+    return done[-1] if pick_choice(text, list(done[-1]["labels"])) is not None else None
 
 
 def clear(state: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from bot.clock import local_now
 from bot.delivery import Channel, DeliveryError, PermanentError, QuotaExhaustedError, RetryableError, SentMessage
 from bot.i18n import _
 from bot.kernel import choices
-from bot.messages import Button, MediaRef, Reply
+from bot.messages import Button, MediaRef, Reply, esc
 from bot.services import outbox
 from bot.services.actor import Actor
 from bot.services.deps import Services
@@ -47,6 +47,9 @@ class Ctx:
     replies: int = 0  # replies sent so far for this update: the index in a queued reply's outbox key
     reply_queued: bool = False  # one went to the outbox; the later ones follow it there, in order
     intent: Intent | None = None  # how a typed message without slash was read (bot.kernel.intent)
+    origin_edited: bool = False  # the handler edited the pressed message itself (the kernel leaves it)
+    keep_question: bool = False  # set by a handler whose press did not settle the question (e.g. asks more)
+    close_pending: bool = False  # the press answers its question: close it before the first reply
 
     # --- access ---
 
@@ -106,6 +109,11 @@ class Ctx:
         network fault, the reply goes to the outbox (highest priority, keyed by update and reply index) for
         the sender, and this returns None. A permanent failure (the person blocked the bot, a bad request) is
         logged at WARNING with its reason. Nothing is raised: the person's action is saved by then."""
+        if reply.edit_of and reply.edit_of == self.inbound.message_id:
+            self.origin_edited = True
+            self.close_pending = False  # the handler shows the outcome in the question itself
+        elif self.close_pending:
+            await self.settle_question()  # first the question shows its answer, then the replies follow
         self.replies += 1
         index = self.replies
         if self.reply_queued:
@@ -170,6 +178,25 @@ class Ctx:
         if buttons:
             reply.choice_start = choices.add_group(self.state, buttons)
             self.state_dirty = True
+
+    async def settle_question(self) -> None:
+        """Close the answered question (once, if the press answers it): edit the pressed message to show
+        the choice made, without its buttons. Channels that cannot edit get nothing here; their numbered
+        list is marked answered by the dispatcher instead. Kept as it is when the handler set
+        ``keep_question`` or edited the message itself."""
+        if not self.close_pending:
+            return
+        self.close_pending = False
+        inbound = self.inbound
+        if self.keep_question or self.origin_edited or inbound.kind != "callback" or not inbound.message_id:
+            return
+        label = inbound.extras.get("pressed_label")
+        if not self.channel.caps.edit or not label or "origin_html" not in inbound.extras:
+            return  # the channel did not tell us what the question looked like: leave it
+        origin = inbound.extras["origin_html"]
+        choice = "→ <b>" + esc(label) + "</b>"
+        await self.send(Reply(text=f"{origin}\n\n{choice}" if origin else choice, edit_of=inbound.message_id,
+                              edit_only=True))
 
     async def ack(self, text: str = "") -> None:
         try:

@@ -20,6 +20,8 @@ from bot.i18n import _, use_locale
 from bot.kernel import choices
 from bot.kernel.callbacks import StaleButton
 from bot.kernel.clean import clean_inbound
+from bot.kernel.confirm import PREFIX as CONFIRM_PREFIX
+from bot.kernel.confirm import answer_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.intent import read_intent
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
@@ -135,14 +137,12 @@ class Dispatcher:
                     await self._route(ctx)
                 except StaleButton as exc:
                     # Old or forged button data is expected input, not a fault: one answer, no traceback.
+                    # One feedback per tap: the message; the press itself is acknowledged without a pop-up.
                     log.info("stale button %r: %s", (inbound.choice or "")[:64], exc)
-                    text = _("This button is no longer active.")
-                    if inbound.kind == "callback":
-                        await ctx.ack(text)
-                    await ctx.reply("⚠️ " + text)
+                    await ctx.ack()
+                    await ctx.reply("⚠️ " + _("This button is no longer active."))
                 except DomainError as exc:
-                    if inbound.kind == "callback":
-                        await ctx.ack(exc.message[:180])
+                    await ctx.ack()
                     await ctx.reply("⚠️ " + esc(exc.message))
                 except Exception:
                     log.exception("handler failed for %s", inbound.command or inbound.kind)
@@ -180,6 +180,8 @@ class Dispatcher:
             return
         if await ctx.forms.handle():
             return
+        if await self._answered_again(ctx):
+            return
         if not ctx.channel.caps.buttons and (number := choices.is_stale(ctx.state, inbound.text)) is not None:
             await ctx.reply(_("Number {n} is no longer among the choices waiting for you (that list is closed). "
                               "Send the command again to see the current list.").format(n=number))
@@ -194,19 +196,58 @@ class Dispatcher:
         if picked is None:
             return False
         ctx.inbound.choice = picked["data"]
+        if self._answers(picked["data"]):
+            # The card is answered: it closes, and a number typed for it later gets "already answered".
+            choices.answer(ctx.state, picked)
+            ctx.state_dirty = True
+        return True
+
+    def _answers(self, data: str) -> bool:
+        """Whether pressing ``data`` answers its question (a form's choice, a review card, or a button kind
+        declared with ``answers=True``)."""
+        if data.startswith(("f:", f"{CONFIRM_PREFIX}:")):
+            return True
+        button = self.registry.find_button(data)
+        return button is not None and button.kind.answers
+
+    async def _answered_again(self, ctx: Ctx) -> bool:
+        """On numbered-list channels, a number (or label) for a card already answered changes nothing. Only
+        reached when no form, command or live card took the text."""
+        if ctx.channel.caps.buttons or ctx.inbound.media:
+            return False
+        answered = choices.answered(ctx.state, ctx.inbound.text)
+        if answered is None:
+            return False
+        await ctx.reply(_("Comrade, you have already answered this question ({choice}); nothing was "
+                          "changed.").format(choice=esc(answered.get("chosen") or "")))
         return True
 
     async def _press(self, ctx: Ctx) -> None:
         data = ctx.inbound.choice or ""
         if data.startswith("f:"):
-            if ctx.forms.active and await ctx.forms.handle():
-                return
-            await ctx.ack(_("This question is closed."))
+            if ctx.forms.active:
+                ctx.close_pending = True  # a form's choice answers its question
+                if await ctx.forms.handle():
+                    await ctx.settle_question()
+                    return
+                ctx.close_pending = False
+            if ctx.inbound.kind == "callback":
+                await ctx.ack()
+            await ctx.reply(_("This question is closed."))
+            return
+        if data.startswith(f"{CONFIRM_PREFIX}:"):
+            ctx.close_pending = True
+            await answer_confirm(ctx, data)
+            await ctx.settle_question()
+            await ctx.ack()
             return
         button = self.registry.find_button(data)
         if button is None:
             raise StaleButton("unknown prefix")
-        await button.fn(ctx, button.kind.parse(data))  # parsed once, here; handlers never split strings
+        value = button.kind.parse(data)  # parsed once, here; handlers never split strings
+        ctx.close_pending = button.kind.answers
+        await button.fn(ctx, value)
+        await ctx.settle_question()
         await ctx.ack()
 
     def _command_for(self, ctx: Ctx) -> CommandSpec | None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 Takes = Literal["", "code", "text"]
 HandlerFn = Callable[["Ctx"], Awaitable[None]]
 ButtonFn = Callable[["Ctx", Any], Awaitable[None]]  # gets the parsed CallbackData value
+ConfirmFn = Callable[["Ctx", dict[str, Any]], Awaitable[None]]  # a confirmed action; gets its payload
 
 
 @dataclass(slots=True)
@@ -62,6 +63,7 @@ class Router:
     buttons: dict[str, ButtonSpec] = field(default_factory=dict)
     forms: list[Form] = field(default_factory=list)
     fallbacks: list[FallbackSpec] = field(default_factory=list)
+    confirms: dict[str, ConfirmFn] = field(default_factory=dict)
 
     def command(
         self,
@@ -97,6 +99,18 @@ class Router:
 
         return deco
 
+    def confirmed(self, action: str) -> Callable[[ConfirmFn], ConfirmFn]:
+        """The action run when the person presses "confirm" on a review card asked with
+        ``bot.kernel.confirm.ask_confirm(ctx, action, ...)``; it gets the payload stored with the card."""
+
+        def deco(fn: ConfirmFn) -> ConfirmFn:
+            if action in self.confirms:
+                raise ValueError(f"confirm action {action!r} registered twice in {self.name}")
+            self.confirms[action] = fn
+            return fn
+
+        return deco
+
     def form(self, form: Form) -> Form:
         self.forms.append(form)
         return form
@@ -127,6 +141,7 @@ class Registry:
         self.forms: dict[str, Form] = {}
         self.fallbacks: list[FallbackSpec] = []
         self.help_lines: list[HelpLine] = []  # set by build_registry from the features' declarations
+        self.confirms: dict[str, ConfirmFn] = {}
         for router in routers:
             for spec in router.commands:
                 for word in (spec.name, *spec.aliases):
@@ -136,13 +151,17 @@ class Registry:
                         )
                     self.commands[word] = spec
             for prefix, button in router.buttons.items():
-                if prefix in self.buttons or prefix == "f":  # "f:" is the forms' own button data
+                if prefix in self.buttons or prefix in ("f", "cf"):  # the forms' and review cards' own data
                     raise ValueError(f"button prefix {prefix!r} registered twice ({router.name})")
                 self.buttons[prefix] = button
             for form in router.forms:
                 if form.name in self.forms:
                     raise ValueError(f"form {form.name!r} registered twice ({router.name})")
                 self.forms[form.name] = form
+            for action, fn in router.confirms.items():
+                if action in self.confirms:
+                    raise ValueError(f"confirm action {action!r} registered twice ({router.name})")
+                self.confirms[action] = fn
             self.fallbacks.extend(router.fallbacks)
         self.fallbacks.sort(key=lambda f: f.priority)
         self.typed = TypedCommands.build(self.commands)  # a phrase declared twice stops the boot

@@ -91,6 +91,8 @@ async def test_pledge_full_form_submitted_and_approved(kit):
     review = await an.expect("Xem lại phiếu")
     assert DEEDS[1][0] not in review.text
     await an.press("Gửi bí thư")
+    await an.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await an.press("Xác nhận gửi")
     await an.expect("Đã gửi!")
     sec = kit.branch.secretary
     await sec.expect("Phiếu đăng ký mới cần duyệt", "Trần Văn An")
@@ -234,8 +236,8 @@ async def test_broadcast_acknowledged(kit):
     await an.press("Đã nhận ✓")
     await an.expect("Cảm ơn đồng chí đã xác nhận")
     if kit.channel == "zalo":
-        await an.send("da nhan")  # twice counts once, by the label this time
-        await an.expect_nothing(0.3)
+        await an.send("da nhan")  # twice counts once, by the label this time: the list is answered
+        await an.expect("Câu hỏi này đồng chí đã trả lời rồi (Đã nhận ✓)")
     await sec.expect("đã gửi xong")
     await sec.press("Ai chưa xác nhận", message=sec.current(sec._last_with_buttons(sec.chat_key)))
     listing = await sec.expect("1 người đã xác nhận, 1 người chưa")

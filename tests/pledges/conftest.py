@@ -42,6 +42,8 @@ async def pledge_and_approve(
 ) -> None:
     await fill_pledge(user, deeds)
     await user.press("Gửi bí thư")
+    await user.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await user.press("Xác nhận gửi")
     await user.expect("Đã gửi!")
     await secretary.expect("Phiếu đăng ký mới cần duyệt", user.name)
     await secretary.press("Duyệt phiếu")

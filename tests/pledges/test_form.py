@@ -79,6 +79,8 @@ async def test_full_form_edit_remove_add_submit(bot, fake_tg, branch):
     await an.press("Thêm việc làm")
     await an.expect("tối đa 3 việc làm", "không thêm được việc thứ tư")
     await an.press("Gửi bí thư")
+    await an.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await an.press("Xác nhận gửi")
     await an.expect("Đã gửi!", "lần 1")
     notice = await branch.secretary.expect(
         "Phiếu đăng ký mới cần duyệt", "Trần Văn An", "Dạy kèm tiếng Việt", "Trồng cây xanh"
@@ -97,6 +99,8 @@ async def test_approve_then_amend_is_versioned_and_reapproved(bot, fake_tg, bran
     binh = await join_member(bot, fake_tg, branch, 6002, "Lê Bình")
     await fill_pledge(binh)
     await binh.press("Gửi bí thư")
+    await binh.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await binh.press("Xác nhận gửi")
     await binh.expect("Đã gửi!")
     await branch.secretary.expect("Phiếu đăng ký mới cần duyệt", "Lê Bình")
     await branch.secretary.press("Duyệt phiếu")
@@ -116,6 +120,8 @@ async def test_approve_then_amend_is_versioned_and_reapproved(bot, fake_tg, bran
     await binh.send(DEEDS[1][2])
     await binh.expect("Bổ sung phiếu", DEEDS[1][0])
     await binh.press("Gửi bổ sung cho bí thư")
+    await binh.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await binh.press("Xác nhận gửi")
     await binh.expect("Đã gửi!", "lần 2")
     await branch.secretary.expect("Phiếu bổ sung cần duyệt", DEEDS[1][0])
     # While the amendment waits, the pledge still counts as approved.

@@ -55,6 +55,8 @@ async def test_start_again_discards_the_draft(bot, fake_tg, branch):
     await an.send("/dangky")
     await an.expect("Tiếp tục bản nháp?")
     await an.press("Làm lại từ đầu")
+    await an.expect("Xoá bản nháp đăng ký làm theo và làm lại từ đầu?")  # asks first
+    await an.press("Có, xoá bản nháp")
     await an.expect("Chức vụ hoặc nhiệm vụ")
 
 
@@ -63,6 +65,8 @@ async def test_return_with_comment_then_fix_and_approve(bot, fake_tg, branch, ca
     chi = await join_member(bot, fake_tg, branch, 6103, "Phạm Chi")
     await fill_pledge(chi)
     await chi.press("Gửi bí thư")
+    await chi.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await chi.press("Xác nhận gửi")
     await chi.expect("Đã gửi!")
     notice = await branch.secretary.expect("Phiếu đăng ký mới cần duyệt", "Phạm Chi")
     await branch.secretary.press("Trả lại kèm góp ý")
@@ -81,6 +85,8 @@ async def test_return_with_comment_then_fix_and_approve(bot, fake_tg, branch, ca
     await chi.send("trước tháng 9/2026")
     await chi.expect("Phiếu bị trả lại", "2 hộ được vay 50 triệu đồng")
     await chi.press("Gửi bí thư")
+    await chi.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await chi.press("Xác nhận gửi")
     await chi.expect("Đã gửi!", "lần 2")
     # Wait for the new notice first: it comes from the outbox and may arrive before or after the replay's reply.
     fresh = await branch.secretary.expect("Phiếu đăng ký mới cần duyệt", "2 hộ được vay 50 triệu đồng")
@@ -99,6 +105,8 @@ async def test_forged_and_foreign_buttons_do_nothing(bot, fake_tg, branch, caplo
     dung = await join_member(bot, fake_tg, branch, 6105, "Đỗ Dũng")
     await fill_pledge(an)
     await an.press("Gửi bí thư")
+    await an.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await an.press("Xác nhận gửi")
     notice = await branch.secretary.expect("Phiếu đăng ký mới cần duyệt")
     approve = dict(notice.button_data)["✅ Duyệt phiếu"]
     # A member forges the secretary's approve button.
@@ -147,6 +155,8 @@ async def test_member_who_left_keeps_read_access(bot, fake_tg, branch):
     await an.send("/roi")
     await an.expect("Đồng chí muốn rời chi bộ nào?")
     await an.press(f"Rời {branch.name}")
+    await an.expect("cần mã tham gia mới")
+    await an.press("Có, rời chi bộ")
     await an.expect("Đồng chí đã rời Chi bộ thôn 1")
     await an.send("/camket")
     await an.expect(

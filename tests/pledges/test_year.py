@@ -150,13 +150,19 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
     await an.send("Năm 2026 tôi đã giúp hai hộ nghèo vay vốn và dạy kèm đều đặn.")
     await an.expect("bản nháp của đồng chí", "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn")
     await an.press("Hoàn thành tốt nhiệm vụ")
+    await an.expect("Gửi bản tự đánh giá cuối năm cho bí thư?", "Mức tự xếp loại: Hoàn thành tốt nhiệm vụ")
+    await an.press("Xác nhận gửi")
     await an.expect("Bản tự đánh giá cuối năm (Hoàn thành tốt nhiệm vụ) đã được gửi bí thư")
     await branch.secretary.expect(
         "Tự đánh giá cuối năm 2026 — Trần Văn An",
         "Hoàn thành tốt nhiệm vụ",
         "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn",
     )
-    await an.press("Hoàn thành xuất sắc nhiệm vụ", message=draft)  # once sent, it is read-only
+    # The first draft was answered ("Sửa bản nháp"): it shows the choice and has no buttons left. Its old
+    # level button, pressed anyway, changes nothing once the assessment is sent.
+    assert an.current(draft).buttons == [] and "→ ✏️ Sửa bản nháp" in an.current(draft).text
+    excellent = dict(draft.button_data)["Hoàn thành xuất sắc nhiệm vụ"]
+    await an.press_data(excellent, draft)
     await an.expect("đã được gửi bí thư rồi")
     await branch.secretary.send("/dangky_tinhhinh")
     await branch.secretary.expect("Tình hình đăng ký làm theo năm 2026")

@@ -81,6 +81,8 @@ async def _member_with_everything(bot, fake_tg, branch, clock):
     # The pledge, submitted and approved (the secretary is told, with the texts).
     await fill_pledge(tram, [PLEDGE_ITEM], duty=DUTY)
     await tram.press("Gửi bí thư")
+    await tram.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await tram.press("Xác nhận gửi")
     await tram.expect("Đã gửi!")
     await sec.expect("Phiếu đăng ký mới cần duyệt", NAME, PLEDGE_ITEM[0])
     await sec.press("Duyệt phiếu")

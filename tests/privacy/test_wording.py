@@ -26,6 +26,8 @@ async def test_leave_and_erase_say_dong_chi(bot, fake_tg, branch):
     await an.send("/roi")
     await an.expect("Đồng chí muốn rời chi bộ nào?")
     await an.press(f"Rời {branch.name}")
+    await an.expect("cần mã tham gia mới")
+    await an.press("Có, rời chi bộ")
     await an.expect("Đồng chí đã rời Chi bộ thôn 1")
     erase_start = len(an.bot_events(an.chat_key))
     await an.send("/xoadulieu")

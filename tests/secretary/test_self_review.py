@@ -55,6 +55,8 @@ async def test_secretary_pledge_goes_to_the_committee_and_cannot_be_self_approve
     cadmin = await _committee_admin(bot, fake_tg, branch)
     await fill_pledge(sec)
     await sec.press("Gửi bí thư")
+    await sec.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await sec.press("Xác nhận gửi")
     await sec.expect("Đã gửi!")
     # The notice with the approve buttons goes to the committee admin, not to the author.
     notice = await cadmin.expect("Phiếu đăng ký mới cần duyệt", "Nguyễn Thị Lan")
@@ -90,6 +92,8 @@ async def test_secretary_pledge_goes_to_the_deputy_when_there_is_one(bot, fake_t
     deputy = await _deputy(bot, fake_tg, branch)
     await fill_pledge(sec)
     await sec.press("Gửi bí thư")
+    await sec.expect("Sau khi gửi, bản đăng ký chờ bí thư duyệt")
+    await sec.press("Xác nhận gửi")
     await sec.expect("Đã gửi!")
     await deputy.expect("Phiếu đăng ký mới cần duyệt", "Nguyễn Thị Lan")
     await deputy.press("Duyệt phiếu")

@@ -77,6 +77,26 @@ def message_to_inbound(msg: Message, update_id: int, bot_username: str) -> Inbou
     )
 
 
+def _pressed(message: object, data: str) -> dict[str, str]:
+    """The pressed question as the person saw it: its text (HTML) and the label of the pressed button, so
+    the kernel can edit the question to show the answer. Empty when the message is not accessible."""
+    if not isinstance(message, Message) or not data:
+        return {}
+    out: dict[str, str] = {}
+    try:
+        out["origin_html"] = message.html_text if (message.text or message.caption) else ""
+    except Exception:  # entities we cannot unparse: the kernel then leaves the text as it is
+        log.debug("could not read the pressed message's text")
+    if message.caption is not None or message.photo or message.document:
+        out["origin_caption"] = "1"
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else []
+    for row in rows:
+        for button in row:
+            if button.callback_data == data:
+                out["pressed_label"] = button.text
+    return out
+
+
 def callback_to_inbound(cb: CallbackQuery, update_id: int) -> Inbound:
     message = cb.message
     if message is not None and getattr(message, "chat", None) is not None:
@@ -97,6 +117,7 @@ def callback_to_inbound(cb: CallbackQuery, update_id: int) -> Inbound:
         kind="callback" if cb.data else "ignored",
         callback_id=cb.id,
         update_id=str(update_id),
+        extras=_pressed(message, cb.data or ""),
     )
 
 

@@ -136,8 +136,12 @@ class TelegramChannel:
                     reply_markup=inline_keyboard(reply), link_preview_options=preview)
                 return SentMessage([str(getattr(msg, "message_id", reply.edit_of))])
             except TelegramBadRequest as exc:
+                if "no text in the message" in exc.message:
+                    return await self._edit_caption(chat_id, reply)  # a photo or file card
                 if "message to edit not found" not in exc.message and "can't be edited" not in exc.message:
                     raise
+                if reply.edit_only:
+                    return SentMessage([])
         ids: list[str] = []
         text = reply.text
         if reply.media is not None:
@@ -152,6 +156,24 @@ class TelegramChannel:
                                               reply_markup=markup(reply) if last else None)
             ids.append(str(msg.message_id))
         return SentMessage(ids)
+
+    async def _edit_caption(self, chat_id: int, reply: Reply) -> SentMessage:
+        """Edit a media message: its caption when the new text fits, otherwise only its buttons."""
+        message_id = int(reply.edit_of or 0)
+        try:
+            if visible_len(reply.text) <= MAX_CAPTION:
+                await self.bot.edit_message_caption(chat_id=chat_id, message_id=message_id, caption=reply.text,
+                                                    reply_markup=inline_keyboard(reply))
+            else:
+                await self.bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id,
+                                                         reply_markup=inline_keyboard(reply))
+        except TelegramBadRequest as exc:
+            if "message is not modified" in exc.message:
+                return SentMessage([str(message_id)])
+            if reply.edit_only and ("not found" in exc.message or "can't be edited" in exc.message):
+                return SentMessage([])
+            raise
+        return SentMessage([str(message_id)])
 
     async def _send_media(self, chat_id: int, media: MediaRef, caption: str | None, reply: Reply | None) -> str:
         if media.file_id and media.kind in ("photo", "document", "voice") and not media.media_key:

@@ -33,7 +33,7 @@ class CancelNotice(CallbackData, prefix="bc.cancel"):
 
 
 @dataclass(frozen=True)
-class AckNotice(CallbackData, prefix="bc.ack"):
+class AckNotice(CallbackData, prefix="bc.ack", answers=True):
     broadcast_id: int
 
 

@@ -320,9 +320,9 @@ async def resend(ctx: Ctx, data: ResendNotice) -> None:
 @router.button(AckNotice)
 async def acknowledge(ctx: Ctx, data: AckNotice) -> None:
     new = await ctx.svc(BroadcastAcks).acknowledge(ctx.require_actor(), data.broadcast_id)
-    await ctx.ack(_("Thank you, confirmed ✓") if new else _("You have already confirmed."))
-    if new:
-        await ctx.reply(_("✅ Thank you for confirming you received the notice."))
+    # One feedback per tap: the message (the pop-up said the same thing a second time).
+    await ctx.reply(_("✅ Thank you for confirming you received the notice.") if new
+                    else _("You have already confirmed."))
 
 
 @router.button(NotAckedList)

@@ -108,7 +108,6 @@ async def search(ctx: Ctx) -> None:
 @router.button(MarkRead)
 async def read(ctx: Ctx, data: MarkRead) -> None:
     streak = await ctx.svc(DailyReading).mark_read(ctx.require_actor(), data.day)
-    await ctx.ack(_("Thank you!"))
     if not ctx.channel.caps.buttons and streak % WEEKLY_STREAK != 0:
         # Zalo counts every message against the bot's monthly plan: the press is recorded silently, and the
         # streak is confirmed once a week (forecast.READ_CONFIRM_EVERY assumes the same).

@@ -9,7 +9,7 @@ from bot.kernel.callbacks import CallbackData
 
 
 @dataclass(frozen=True)
-class RecordDraft(CallbackData, prefix="deed.ask"):
+class RecordDraft(CallbackData, prefix="deed.ask", answers=True):
     record: bool
     nonce: str  # the draft the question was about; an older question is closed
 
@@ -25,17 +25,22 @@ class WithdrawDeed(CallbackData, prefix="deed.wd"):
 
 
 @dataclass(frozen=True)
-class WithdrawConfirmed(CallbackData, prefix="deed.wd.yes"):
+class WithdrawConfirmed(CallbackData, prefix="deed.wd.yes", answers=True):
     deed_id: int
 
 
 @dataclass(frozen=True)
-class KeepDeed(CallbackData, prefix="deed.wd.no"):
+class KeepDeed(CallbackData, prefix="deed.wd.no", answers=True):
     pass
 
 
 @dataclass(frozen=True)
-class ShareDeed(CallbackData, prefix="deed.share"):
+class ResubmitDeed(CallbackData, prefix="deed.again"):
+    deed_id: int
+
+
+@dataclass(frozen=True)
+class ShareDeed(CallbackData, prefix="deed.share", answers=True):
     share: bool
     deed_id: int
 
@@ -46,7 +51,7 @@ class ReviewListFor(CallbackData, prefix="deed.review"):
 
 
 @dataclass(frozen=True)
-class ReviewDeed(CallbackData, prefix="deed.verdict"):
+class ReviewDeed(CallbackData, prefix="deed.verdict", answers=True):
     verdict: Literal["accept", "feature", "return"]
     deed_id: int
 

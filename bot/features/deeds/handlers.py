@@ -9,7 +9,15 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from bot.features.deeds.callbacks import EditDeed, KeepDeed, RecordDraft, ShareDeed, WithdrawConfirmed, WithdrawDeed
+from bot.features.deeds.callbacks import (
+    EditDeed,
+    KeepDeed,
+    RecordDraft,
+    ResubmitDeed,
+    ShareDeed,
+    WithdrawConfirmed,
+    WithdrawDeed,
+)
 from bot.features.deeds.cards import deed_card, status_icon, status_label
 from bot.features.deeds.categories import DeedCategories
 from bot.features.deeds.intake import (
@@ -25,6 +33,7 @@ from bot.features.deeds.reporting import MAX_BACK_DAYS, MAX_PHOTOS, MAX_TEXT, De
 from bot.features.deeds.sharing import DeedSharing
 from bot.features.deeds.viewing import DeedViewing
 from bot.i18n import _
+from bot.kernel.confirm import ask_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.forms import DONE, UPLOADS, AskChoice, AskDate, AskText, Form, Step, example_hint
 from bot.kernel.routing import Router, Unhandled
@@ -296,8 +305,7 @@ async def draft_answer(ctx: Ctx, answer: RecordDraft) -> None:
     actor = ctx.require_actor()
     draft = ctx.state.get("deed_draft")
     if not draft or draft.get("n") != answer.nonce:
-        await ctx.ack(_("This question is closed."))
-        await ctx.reply(_("This question is closed."))
+        await ctx.reply(_("This question is closed."))  # one feedback per tap: the message, no pop-up too
         return
     ctx.set_state("deed_draft", None)
     if not answer.record:
@@ -439,17 +447,25 @@ async def edit(ctx: Ctx, data: EditDeed) -> None:
 async def withdraw_ask(ctx: Ctx, data: WithdrawDeed) -> None:
     actor = ctx.require_actor()
     deed = await ctx.svc(DeedReporting).own_deed(actor, data.deed_id)
-    await ctx.reply(
+    await ask_confirm(
+        ctx, "deed_withdraw",
         _("Withdraw this good deed? The secretary will no longer see it.")
         + "\n\n"
         + deed_card(deed, actor.display_name),
-        [[Button(_("🗑 Yes, withdraw"), WithdrawConfirmed(deed.id).pack()),
-          Button(_("No, keep it"), KeepDeed().pack())]],
+        {"deed_id": deed.id},
+        yes=_("🗑 Yes, withdraw"), cancel=_("No, keep it"),
     )
+
+
+@router.confirmed("deed_withdraw")
+async def withdraw_confirmed(ctx: Ctx, payload: dict[str, Any]) -> None:
+    await ctx.svc(DeedReporting).withdraw(ctx.require_actor(), int(payload["deed_id"]))
+    await ctx.reply(_("🗑 Withdrawn. It will not be reviewed or counted."))
 
 
 @router.button(WithdrawConfirmed)
 async def withdraw(ctx: Ctx, data: WithdrawConfirmed) -> None:
+    """The confirm button of cards sent before review cards moved to the kernel (still honoured)."""
     await ctx.svc(DeedReporting).withdraw(ctx.require_actor(), data.deed_id)
     await ctx.reply(_("🗑 Withdrawn. It will not be reviewed or counted."))
 
@@ -457,6 +473,48 @@ async def withdraw(ctx: Ctx, data: WithdrawConfirmed) -> None:
 @router.button(KeepDeed)
 async def withdraw_no(ctx: Ctx, data: KeepDeed) -> None:
     await ctx.reply(_("All right, it stays as it is."))
+
+
+# --- a returned deed: edit and send again ----------------------------------------------------------------
+
+
+@router.button(ResubmitDeed)
+async def resubmit_start(ctx: Ctx, data: ResubmitDeed) -> None:
+    actor = ctx.require_actor()
+    deed = await ctx.svc(DeedReporting).returned_deed(actor, data.deed_id)
+    await ctx.reply(_("✏️ The good deed as you wrote it:") + f"\n<blockquote>{esc(deed.text)}</blockquote>")
+    await ctx.forms.start("deed_resubmit", {"deed_id": deed.id, "reason": deed.return_reason or ""})
+
+
+def _resubmit_prompt(d: dict[str, Any]) -> str:
+    text = _("Comrade, type the corrected text of the good deed (the whole text, as it should be).")
+    if d.get("reason"):
+        text = _("The secretary's reason: {reason}").format(reason=esc(d["reason"])) + "\n" + text
+    return text
+
+
+async def _resubmit_review(ctx: Ctx, data: dict[str, Any]) -> None:
+    await ask_confirm(
+        ctx, "deed_resubmit",
+        _("📨 <b>Send this good deed to the secretary again?</b>")
+        + f"\n<blockquote>{esc(data['text'])}</blockquote>",
+        {"deed_id": int(data["deed_id"]), "text": data["text"]},
+        yes=_("✅ Confirm and send"), edit=Button(_("✏️ Edit"), ResubmitDeed(int(data["deed_id"])).pack()))
+
+
+@router.confirmed("deed_resubmit")
+async def resubmit_confirmed(ctx: Ctx, payload: dict[str, Any]) -> None:
+    await ctx.svc(DeedReporting).resubmit(ctx.require_actor(), int(payload["deed_id"]), str(payload["text"]))
+    await ctx.reply(_("📨 Sent again, comrade. The secretary will review it with the next good deeds."))
+
+
+router.form(
+    Form(
+        "deed_resubmit",
+        [AskText("text", _ask(_resubmit_prompt), max_len=MAX_TEXT, next=lambda d: DONE)],
+        on_complete=_resubmit_review,
+    )
+)
 
 
 @router.button(ShareDeed)

@@ -211,6 +211,49 @@ class DeedReporting(DeedUseCase):
             s.add(deed)
             return deed
 
+    async def returned_deed(self, actor: Actor, deed_id: int) -> Deed:
+        """The member's own deed that the secretary returned (what "edit and send again" works on)."""
+        async with self.deps.db.session() as s:
+            return await self._own_returned(s, actor, deed_id)
+
+    async def _own_returned(self, s: AsyncSession, actor: Actor, deed_id: int) -> Deed:
+        deed, _branch = await self._load(s, deed_id)
+        if deed.person_id != actor.person_id:
+            log.warning("deed %s: person %s tried to resubmit someone else's deed", deed_id, actor.person_id)
+            raise NotFound(_("That good deed no longer exists."))
+        if deed.status != DeedStatus.RETURNED.value:
+            raise Conflict(_("Comrade, this good deed is no longer returned, so there is nothing to send again."))
+        return deed
+
+    async def resubmit(self, actor: Actor, deed_id: int, text: str) -> Deed:
+        """A returned deed, its text corrected, goes back to the secretaries' review (the next digest)."""
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput(_("Please write what you did (or send a voice note)."))
+        if len(text) > MAX_TEXT:
+            raise InvalidInput(
+                _("That is too long ({length} characters). Please keep it within {n} characters.").format(
+                    length=len(text), n=MAX_TEXT
+                )
+            )
+        now = self.deps.clock.now()
+        async with self.deps.db.session() as s:
+            deed = await self._own_returned(s, actor, deed_id)
+            deed.text, deed.status, deed.updated_at = text, DeedStatus.PENDING.value, now
+            deed.reviewed_by, deed.reviewed_at = None, None
+            s.add(deed)
+            _deed, branch = await self._load(s, deed_id)
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="deed.resubmit",
+                org_id=branch.org_id,
+                branch_id=deed.branch_id,
+                target=f"deed:{deed.id}",
+            )
+            return deed
+
     async def withdraw(self, actor: Actor, deed_id: int) -> Deed:
         async with self.deps.db.session() as s:
             deed = await self._own_pending(s, actor, deed_id, "withdraw")

@@ -8,7 +8,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.deeds.callbacks import ShareDeed
+from bot.features.deeds.callbacks import ResubmitDeed, ShareDeed
 from bot.features.deeds.cards import deed_card, status_label
 from bot.features.deeds.digest import pending_deeds
 from bot.features.deeds.models import Deed, DeedStatus, ShareConsent
@@ -177,6 +177,7 @@ class DeedReviewing(DeedSharing):
                     "↩️ Your good deed of {day} was returned by the secretary.\nReason: {reason}\n"
                     "You can report it again with /viectot."
                 ).format(day=day, reason=esc(deed.return_reason))
+                buttons = [[Button(_("✏️ Edit and send again"), ResubmitDeed(deed.id or 0).pack())]]
             text += "\n\n" + deed_card(deed, name)
             return Reply(text=text, buttons=buttons)
 
@@ -184,7 +185,8 @@ class DeedReviewing(DeedSharing):
             s,
             self.deps,
             deed.person_id,
-            key=f"deed_outcome:{deed.id}:{deed.status}",
+            # A deed returned, corrected and sent again can be decided again: each decision is told.
+            key=f"deed_outcome:{deed.id}:{deed.status}:{int(deed.reviewed_at.timestamp()) if deed.reviewed_at else 0}",
             kind="deed_outcome",
             render=render,
             branch_id=branch.id,

@@ -85,6 +85,7 @@ async def review_one(ctx: Ctx, data: ReviewDeed) -> None:
     deed_id = data.deed_id
     if data.verdict == "return":
         deed, name = await svc.reviewable(actor, deed_id)  # a forged or stale press stops here
+        ctx.keep_question = True  # settled only when the reason is given; the card stays until then
         await ctx.forms.start(
             "deed_return", {"deed_id": deed_id, "for_name": name, "day": deed.day.strftime("%d/%m")}
         )

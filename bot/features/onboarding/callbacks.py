@@ -11,7 +11,7 @@ from bot.messages import Button
 
 
 @dataclass(frozen=True)
-class JoinDecision(CallbackData, prefix="join"):
+class JoinDecision(CallbackData, prefix="join", answers=True):
     verdict: Literal["ok", "no"]
     membership_id: int
 
@@ -22,12 +22,12 @@ class LeaveBranch(CallbackData, prefix="leave"):
 
 
 @dataclass(frozen=True)
-class StayInBranch(CallbackData, prefix="leave.no"):
+class StayInBranch(CallbackData, prefix="leave.no", answers=True):
     pass
 
 
 @dataclass(frozen=True)
-class SetLanguage(CallbackData, prefix="lang"):
+class SetLanguage(CallbackData, prefix="lang", answers=True):
     locale: Literal["vi", "en"]
 
 

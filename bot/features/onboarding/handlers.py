@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import local_now
 from bot.features.onboarding.callbacks import (
@@ -19,6 +20,7 @@ from bot.features.onboarding.callbacks import (
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.callbacks import StaleButton
+from bot.kernel.confirm import ask_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.dispatcher import audience_denial
 from bot.kernel.forms import AskChoice, AskText, Form, example_hint, text_prompt
@@ -297,12 +299,27 @@ async def stay(ctx: Ctx, data: StayInBranch) -> None:
 
 
 @router.button(LeaveBranch)
-async def leave_confirmed(ctx: Ctx, data: LeaveBranch) -> None:
+async def leave_review(ctx: Ctx, data: LeaveBranch) -> None:
+    """One more look before leaving: the branch's secretary is told, and only they can take one back."""
     actor = ctx.require_actor()
-    name = await ctx.svc(OrgService).leave(actor, data.branch_id)
-    left = _("You have left branch {branch}. The secretary has been told.")
-    await ctx.reply(left.format(branch=esc(branch_title(name))),
-                    remove_menu=True)
+    seat = actor.seat(data.branch_id)
+    if seat is None:
+        raise StaleButton("not a member of that branch")
+    await ask_confirm(
+        ctx, "leave_branch",
+        _("🚪 <b>Leave {branch}?</b>\nComrade, you will no longer receive this branch's notices, meetings and "
+          "daily lessons, and its secretary will be told. Your past records stay with the branch. To come back "
+          "you will need a new join code from the secretary.").format(branch=esc(branch_title(seat.branch_name))),
+        {"branch_id": data.branch_id},
+        yes=_("🚪 Yes, leave the branch"), cancel=_("No, stay"))
+
+
+@router.confirmed("leave_branch")
+async def leave_confirmed(ctx: Ctx, payload: dict[str, Any]) -> None:
+    actor = ctx.require_actor()
+    name = await ctx.svc(OrgService).leave(actor, int(payload["branch_id"]))
+    await ctx.reply(_("You have left branch {branch}. The secretary has been told.").format(
+        branch=esc(branch_title(name))), remove_menu=True)
 
 
 @router.command("ngonngu", "language", help=lambda: _("language: Tiếng Việt / English"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -111,12 +112,13 @@ class SelfAssessment(PledgeUseCase):
                     ).format(year=year, name=esc(name), level=LEVELS[level](), text=esc(text))
                 )
 
+            sent_at = secrets.token_hex(4)  # a self-assessment withdrawn and sent again is a new notice
             for manager_id in await reviewer_ids(s, branch, r.person_id):
                 await notify(
                     s,
                     self.deps,
                     manager_id,
-                    key=f"pledge_yearend_sent:{r.id}:{manager_id}",
+                    key=f"pledge_yearend_sent:{r.id}:{manager_id}:{sent_at}",
                     kind="pledge_to_approve",
                     render=render,
                     branch_id=p.branch_id,
@@ -126,6 +128,60 @@ class SelfAssessment(PledgeUseCase):
                 at=now,
                 actor_person_id=actor.person_id,
                 action="pledge.yearend",
+                org_id=p.org_id,
+                branch_id=p.branch_id,
+                target=f"review:{r.id}",
+            )
+            return r
+
+    async def withdraw_yearend(self, actor: Actor, review_id: int) -> PledgeReview:
+        """Take a sent self-assessment back to a draft, until the secretary acts on it (only a review whose
+        status is still "submitted" can be withdrawn). The secretaries are told."""
+        now = self.now()
+        async with self.deps.db.session() as s:
+            r = await s.get(PledgeReview, review_id)
+            if r is None or r.person_id != actor.person_id or r.kind != "yearend":
+                log.warning(
+                    "year-end withdraw of someone else: person=%s review=%s", actor.person_id, review_id
+                )
+                raise PermissionDenied(_("Sorry, you are not allowed to do that."))
+            if r.status != "submitted":
+                raise Conflict(_("Comrade, this self-assessment is not waiting with the secretary, so there is "
+                                 "nothing to withdraw."))
+            sent_at = secrets.token_hex(4)
+            r.level, r.status, r.submitted_at = None, "draft", None
+            s.add(r)
+            p = await s.get(Pledge, r.pledge_id)
+            assert p is not None
+            branch = await s.get(Branch, p.branch_id)
+            assert branch is not None
+            person = await s.get(Person, r.person_id)
+            name = person.display_name if person else "?"
+            year = p.year
+
+            def render() -> Reply:
+                return Reply(
+                    text=_(
+                        "↩️ {name} has withdrawn the year-end self-assessment {year} to revise it; it will "
+                        "come again when sent."
+                    ).format(year=year, name=esc(name))
+                )
+
+            for manager_id in await reviewer_ids(s, branch, r.person_id):
+                await notify(
+                    s,
+                    self.deps,
+                    manager_id,
+                    key=f"pledge_yearend_withdrawn:{r.id}:{manager_id}:{sent_at}",
+                    kind="pledge_to_approve",
+                    render=render,
+                    branch_id=p.branch_id,
+                )
+            await audit.record(
+                s,
+                at=now,
+                actor_person_id=actor.person_id,
+                action="pledge.yearend_withdraw",
                 org_id=p.org_id,
                 branch_id=p.branch_id,
                 target=f"review:{r.id}",

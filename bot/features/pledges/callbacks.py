@@ -34,14 +34,14 @@ class ViewPledge(CallbackData, prefix="pl.view"):
 
 
 @dataclass(frozen=True)
-class DecidePledge(CallbackData, prefix="pl.decide"):
+class DecidePledge(CallbackData, prefix="pl.decide", answers=True):
     verdict: Literal["ok", "back"]
     pledge_id: int
     version: int
 
 
 @dataclass(frozen=True)
-class CheckinAnswer(CallbackData, prefix="pl.ci"):
+class CheckinAnswer(CallbackData, prefix="pl.ci", answers=True):
     checkin_id: int
     item_id: int
     mark: Literal["done", "doing", "not"]
@@ -58,7 +58,17 @@ class MidyearCheck(CallbackData, prefix="pl.midyear"):
 
 
 @dataclass(frozen=True)
-class YearendEdit(CallbackData, prefix="pl.ye.edit"):
+class YearendEdit(CallbackData, prefix="pl.ye.edit", answers=True):
+    review_id: int
+
+
+@dataclass(frozen=True)
+class YearendShow(CallbackData, prefix="pl.ye.show"):
+    review_id: int
+
+
+@dataclass(frozen=True)
+class YearendWithdraw(CallbackData, prefix="pl.ye.back", answers=True):
     review_id: int
 
 

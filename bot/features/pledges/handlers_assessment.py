@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.features.pledges.assessment import REVIEW_MAX, SelfAssessment
-from bot.features.pledges.callbacks import MidyearCheck, YearendEdit, YearendLevel
+from bot.features.pledges.callbacks import MidyearCheck, YearendEdit, YearendLevel, YearendShow, YearendWithdraw
 from bot.features.pledges.models import FIELD_MAX
 from bot.features.pledges.texts import LEVELS, with_example
 from bot.features.pledges.ticks import yearend_buttons, yearend_message
 from bot.i18n import _
+from bot.kernel.callbacks import StaleButton
+from bot.kernel.confirm import ask_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskText, Form
 from bot.kernel.routing import Router
-from bot.messages import esc
+from bot.messages import Button, esc
+from bot.services.errors import Conflict
 from bot.text import number
 
 router = Router("pledges_assessment")
@@ -51,12 +54,50 @@ router.form(
 
 @router.button(YearendLevel)
 async def yearend_level(ctx: Ctx, data: YearendLevel) -> None:
-    r = await ctx.svc(SelfAssessment).submit_yearend(ctx.require_actor(), data.review_id, data.level)
+    """A level chosen: the review card first (one tap on an old button must not send it)."""
+    if data.level not in LEVELS:
+        raise StaleButton(f"unknown level {data.level!r}")
+    r = await ctx.svc(SelfAssessment).yearend_review(ctx.require_actor(), data.review_id)
+    if r.status == "submitted":
+        raise Conflict(_("Your self-assessment was already sent to the secretary."))
+    await ask_confirm(
+        ctx, "pledge_yearend_send",
+        _("📄 <b>Send your year-end self-assessment to the secretary?</b>\nSelf-assessed level: <b>{level}</b>")
+        .format(level=LEVELS[data.level]())
+        + f"\n\n<blockquote>{esc(r.text)}</blockquote>\n"
+        + _("Comrade, after sending you can still withdraw it until the secretary acts on it."),
+        {"review_id": data.review_id, "level": data.level},
+        yes=_("✅ Confirm and send"), edit=Button(_("✏️ Edit the draft"), YearendEdit(data.review_id).pack()),
+        back=YearendShow(data.review_id).pack())
+
+
+@router.button(YearendShow)
+async def yearend_show(ctx: Ctx, data: YearendShow) -> None:
+    """The draft and its levels again (after a cancelled review card)."""
+    r = await ctx.svc(SelfAssessment).yearend_review(ctx.require_actor(), data.review_id)
+    if r.status == "submitted":
+        raise Conflict(_("Your self-assessment was already sent to the secretary."))
+    await ctx.reply(yearend_message(ctx.today.year, r.text), yearend_buttons(r.id or 0))
+
+
+@router.confirmed("pledge_yearend_send")
+async def yearend_send(ctx: Ctx, payload: dict[str, Any]) -> None:
+    r = await ctx.svc(SelfAssessment).submit_yearend(ctx.require_actor(), int(payload["review_id"]),
+                                                     str(payload["level"]))
     await ctx.reply(
         _("📨 Your year-end self-assessment ({level}) was sent to the secretary.").format(
             level=LEVELS[r.level or "done"]()
-        )
+        ),
+        [[Button(_("↩️ Withdraw to revise"), YearendWithdraw(r.id or 0).pack())]],
     )
+
+
+@router.button(YearendWithdraw)
+async def yearend_withdraw(ctx: Ctx, data: YearendWithdraw) -> None:
+    r = await ctx.svc(SelfAssessment).withdraw_yearend(ctx.require_actor(), data.review_id)
+    await ctx.reply(_("↩️ Withdrawn, comrade. The secretary has been told. Your draft is kept: edit it if you "
+                      "wish, then choose your level to send it again."))
+    await yearend_show(ctx, YearendShow(r.id or 0))
 
 
 @router.button(YearendEdit)

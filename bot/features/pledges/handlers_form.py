@@ -16,6 +16,7 @@ from bot.features.pledges.texts import MAX_ITEMS, content_of, default_commitment
 from bot.features.pledges.viewing import PledgeViewing
 from bot.i18n import _
 from bot.kernel.callbacks import StaleButton
+from bot.kernel.confirm import ask_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.forms import DONE, AskChoice, AskText, Form, Invalid
 from bot.kernel.routing import Router
@@ -322,21 +323,53 @@ async def draft_button(ctx: Ctx, data: PledgeDraft) -> None:
     elif action == "go":
         await show_review(ctx)
     elif action == "new":
-        await svc.discard_draft(actor)
-        await _entry(ctx)
+        await ask_confirm(
+            ctx, "pledge_discard",
+            _("🗑 <b>Delete your pledge draft and start again?</b>\nComrade, everything written in the draft "
+              "will be deleted; this cannot be undone."),
+            yes=_("🗑 Yes, delete the draft"), cancel=_("No, keep it"), back=PledgeDraft("go").pack())
     elif action == "amend":
         await svc.start_edit(actor, "amend")
         await show_review(ctx)
     elif action == "send":
-        p = await svc.submit(actor)
-        await ctx.reply(
-            _(
-                "📨 Sent! Your pledge (version {v}) is with the secretary. I will tell you when it is "
-                "approved."
-            ).format(v=p.version)
-        )
+        await _review_send(ctx)
     elif action == "add":
         await _add_deed(ctx)
+
+
+async def _review_send(ctx: Ctx) -> None:
+    """The review card before the pledge goes to the secretary."""
+    mine = await ctx.svc(PledgeDrafting).mine(ctx.require_actor())
+    if mine.draft is None:
+        raise StaleButton("no pledge draft")
+    n = len(content_of(mine.draft).get("items") or [])
+    amend = mine.draft.get("mode") == "amend"
+    await ask_confirm(
+        ctx, "pledge_send",
+        (_("📨 <b>Send the amendment of your {year} pledge to the secretary of {branch}?</b>") if amend
+         else _("📨 <b>Send your {year} pledge to the secretary of {branch}?</b>")).format(
+            year=mine.year, branch=esc(mine.seat.branch_name))
+        + "\n" + _("Comrade, it has {n} deed(s), as shown above. After sending, it waits for the secretary's "
+                    "approval.").format(n=n),
+        yes=_("✅ Confirm and send"), edit=Button(_("✏️ Edit"), PledgeDraft("go").pack()))
+
+
+@router.confirmed("pledge_send")
+async def send_confirmed(ctx: Ctx, payload: dict[str, Any]) -> None:
+    p = await ctx.svc(PledgeDrafting).submit(ctx.require_actor())
+    await ctx.reply(
+        _(
+            "📨 Sent! Your pledge (version {v}) is with the secretary. I will tell you when it is "
+            "approved."
+        ).format(v=p.version)
+    )
+
+
+@router.confirmed("pledge_discard")
+async def discard_confirmed(ctx: Ctx, payload: dict[str, Any]) -> None:
+    await ctx.svc(PledgeDrafting).discard_draft(ctx.require_actor())
+    await ctx.reply(_("🗑 The draft was deleted."))
+    await _entry(ctx)
 
 
 async def _draft(ctx: Ctx) -> dict[str, Any]:

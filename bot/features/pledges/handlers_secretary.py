@@ -49,6 +49,7 @@ async def decide(ctx: Ctx, data: DecidePledge) -> None:
             await ctx.reply(text)
         return
     name = await svc.check_decidable(actor, pledge_id, version)
+    ctx.keep_question = True  # settled only when the comment is given; the notice stays until then
     await ctx.forms.start("pledge_return", {"pledge_id": pledge_id, "version": version, "name": name})
 
 

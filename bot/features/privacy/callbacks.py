@@ -8,5 +8,5 @@ from bot.kernel.callbacks import CallbackData
 
 
 @dataclass(frozen=True)
-class EraseData(CallbackData, prefix="erase"):
+class EraseData(CallbackData, prefix="erase", answers=True):
     confirmed: bool
