@@ -2,13 +2,15 @@
 
 getMe (is the token good, what is the bot called), getWebhookInfo (is a webhook set, and does that fit
 ZALO_MODE), testWebhook (when the API offers it; the current reference does not list it, API_NOTES #39)
-and the monthly message budget. Prints one line per finding; exits 2 when a bot cannot be used.
+and the monthly message budget with this month's forecast. Prints one line per finding; exits 2 when a bot
+cannot be used.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import datetime
 
 from bot.config import Settings, load_settings
 
@@ -78,14 +80,32 @@ async def check_bots(settings: Settings) -> tuple[list[str], bool]:
                                  else f"  ✗ testWebhook: {exc.reason}")
                 except DeliveryError as exc:
                     lines.append(f"  ? testWebhook: {exc.reason}")
-        lines.append("  " + budget_line(settings))
+        lines += ["  " + line for line in await budget_lines(settings, bot.key)]
     return lines, all_ok
 
 
-def budget_line(settings: Settings) -> str:
-    """The monthly budget. PLACEHOLDER until the message-budget forecast lands (issue #14 part 1): it only
-    prints the configured limits, no forecast."""
-    warn = settings.zalo_monthly_quota * settings.zalo_quota_warn_percent // 100
-    return (f"[placeholder, no forecast yet] budget: {settings.zalo_monthly_quota} messages a month per bot "
-            f"(ZALO_MONTHLY_QUOTA), warning at {warn} ({settings.zalo_quota_warn_percent}%); Zalo's free plan: "
-            "50 users per bot, 3,000 messages a month")
+async def budget_lines(settings: Settings, bot: str, now: datetime | None = None) -> list[str]:
+    """This month's forecast of the bot's messages against its plan, from the database (members who receive on
+    the bot, linked groups, the last 30 days of notices), and the warning threshold."""
+    from bot.clock import SystemClock
+    from bot.features.zalo_quota.forecast import forecast_bot
+    from storage.db import Database
+
+    limit, cap = settings.zalo_plan(bot)
+    warn = limit * settings.zalo_quota_warn_percent // 100
+    head = (f"budget: plan {limit} messages a month, {cap} members per bot; the secretaries are warned when the "
+            f"forecast reaches {warn} ({settings.zalo_quota_warn_percent}%)")
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as s:
+            f = await forecast_bot(s, settings, bot, now or SystemClock().now())
+    except Exception as exc:
+        return [head, f"? forecast: the database could not be read ({type(exc).__name__}); run `hocbac migrate`"]
+    finally:
+        await db.dispose()
+    if f is None:
+        return [head]
+    mark = "✓" if f.percent < settings.zalo_quota_warn_percent else "!"
+    return [head, f"{mark} forecast this month: {f.total} of {f.limit} ({f.percent}%) — daily items {f.daily}, "
+                  f"read confirmations {f.read_acks}, notices {f.notices}, replies {f.replies}; "
+                  f"{f.members} members ({f.group_members} through {f.groups} Zalo group(s))"]

@@ -197,6 +197,12 @@ async def test_forecast_in_baocao_and_the_80_percent_warning(kit, clock):
     f = await quota.forecast("main")
     assert f is not None and f.members == 2 and f.daily == 2 * 31  # March: 31 daily items each
     assert f.percent >= 80
+    # `hocbac zalo check` prints the same forecast, read from the database.
+    from bot.commands.zalo import budget_lines
+
+    head, line = await budget_lines(kit.bot.app.settings, "main", clock.now())
+    assert "plan 80 messages a month, 50 members per bot" in head
+    assert line.startswith(f"! forecast this month: {f.total} of 80 ({f.percent}%)") and "2 members" in line
     sec = kit.branch.secretary
     await sec.send("/baocao")
     await sec.expect("khoảng thời gian nào")

@@ -1,5 +1,5 @@
 """`hocbac zalo check` against the fake Zalo server: getMe, the webhook against ZALO_MODE, testWebhook when
-offered, and the budget line (a marked placeholder until the forecast exists)."""
+offered, and the budget lines (the plan, and this month's forecast from the database)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from bot.config import Settings
 
 
 def _settings(fake, tmp_path, bots: str, **extra) -> Settings:
-    return Settings(_env_file=None, zalo_bots=bots, zalo_api_url=fake.base_url, media_dir=str(tmp_path), **extra)
+    return Settings(_env_file=None, zalo_bots=bots, zalo_api_url=fake.base_url, media_dir=str(tmp_path),
+                    database_url=f"sqlite+aiosqlite:///{tmp_path / 'hocbac.sqlite3'}", **extra)
 
 
 async def test_check_reports_each_bot(fake, tmp_path):
@@ -21,7 +22,8 @@ async def test_check_reports_each_bot(fake, tmp_path):
     assert "webhook: none (polling)" in text and "ZALO_MODE=webhook" in text
     assert "[old]" in text and "✗ getMe" in text and "Zalo rejected the token of bot 'old'" in text
     assert "wrong-token" not in text
-    assert "[placeholder, no forecast yet] budget: 3000 messages a month" in text
+    assert "budget: plan 3000 messages a month, 50 members per bot" in text
+    assert "? forecast: the database could not be read" in text and "hocbac migrate" in text  # never migrated
 
 
 async def test_check_sees_a_webhook_that_polling_would_remove(fake, client, tmp_path):

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services.deps import Deps
+from bot.config import Settings
 from storage.models.org import Branch
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Identity, Membership, MembershipStatus, Person
@@ -113,13 +113,11 @@ async def bot_users(s: AsyncSession, bot: str) -> int:
     return int((await s.execute(q)).scalar_one() or 0)
 
 
-async def forecast_bot(s: AsyncSession, deps: Deps, bot: str, now: datetime | None = None) -> Forecast | None:
-    """The forecast of Zalo bot ``bot`` for the current month (None when no such bot is configured)."""
-    settings = deps.settings
+async def forecast_bot(s: AsyncSession, settings: Settings, bot: str, now: datetime) -> Forecast | None:
+    """The forecast of Zalo bot ``bot`` for the month of ``now`` (None when no such bot is configured)."""
     config = settings.zalo_bot(bot)
     if config is None:
         return None
-    now = now or deps.clock.now()
     local = now.astimezone(settings.tz)
     days = calendar.monthrange(local.year, local.month)[1]
     limit, cap = settings.zalo_plan(bot)

@@ -218,7 +218,7 @@ class ZaloQuotaService:
 
     async def forecast(self, bot: str) -> Forecast | None:
         async with self.deps.db.session() as s:
-            return await forecast_bot(s, self.deps, bot)
+            return await forecast_bot(s, self.deps.settings, bot, self.deps.clock.now())
 
     async def warn_forecasts(self) -> int:
         """Tell the secretaries of each bot whose month's forecast crosses the warning percentage (once a month,
@@ -228,7 +228,7 @@ class ZaloQuotaService:
         month = self.month(now)
         async with self.deps.db.session() as s:
             for config in self.deps.settings.zalo_bots:
-                f = await forecast_bot(s, self.deps, config.key, now)
+                f = await forecast_bot(s, self.deps.settings, config.key, now)
                 if f is None or f.percent < self.deps.settings.zalo_quota_warn_percent:
                     continue
                 for branch_id in config.branch_ids:
@@ -294,7 +294,7 @@ async def _quota_figures(s: AsyncSession, deps: Deps, branch_id: int, start: dat
     figures: dict[str, float | int] = {
         "zalo_quota_used": await _used(s, config.key, f"{local.year:04d}-{local.month:02d}"),
         "zalo_quota_limit": limit}
-    f = await forecast_bot(s, deps, config.key)
+    f = await forecast_bot(s, deps.settings, config.key, deps.clock.now())
     if f is not None:
         figures.update(zalo_forecast=f.total, zalo_forecast_percent=f.percent,
                        zalo_members=await bot_users(s, config.key), zalo_member_cap=cap)
