@@ -127,6 +127,7 @@ _QUESTION_PHRASES = tuple(
         "the nao", "nhu the nao", "bao gio", "khi nao", "bao nhieu", "may gio", "co phai", "tai sao",
         "vi sao", "lam sao", "duoc khong", "dinh se", "co the", "co duoc", "la gi", "nghia la", "co ai", "ai da",
         "lam gi", "cai gi", "gi vay", "sao vay", "chua a", "the a", "duoc may", "may viec", "may lan",
+        "cho chau hoi", "cho em hoi", "cho con hoi", "cho bac hoi", "cho minh hoi", "cho toi hoi",
     )
 )
 _REQUEST_HEADS = tuple(
