@@ -34,7 +34,7 @@ async def test_waiting_member_and_unknown_message_are_answered_as_dong_chi(kit):
 
     an = await kit.join("5402", "Trần Văn An")
     await an.send("zzz")
-    reply = formal((await an.expect("Xin lỗi, hệ thống chưa hiểu ý đồng chí.", "/help")).text)
+    reply = formal((await an.expect("Xin lỗi, chưa rõ ý đồng chí.", "/help")).text)
     assert "Mình chưa hiểu ý bạn" not in reply
     await an.send("/khonglenhnay")
     formal((await an.expect("Không có lệnh /khonglenhnay", "Đồng chí gửi /help")).text)

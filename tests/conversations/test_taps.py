@@ -157,6 +157,8 @@ async def test_decided_deed_card_loses_its_buttons_and_an_old_press_changes_noth
     await an.expect("Việc tốt đã được lưu")
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     await kit.bot.tick(only=["deeds_digest"])
+    await sec.expect("việc tốt chờ duyệt")  # the summary; the cards come on demand
+    await sec.press("Mở để duyệt")
     card = await sec.expect("Chở cụ Bảy đi chợ phiên")
     assert card.buttons == ["✅ Ghi nhận", "🌟 Biểu dương", "↩️ Trả lại"] and card.photo  # a caption to edit
     answers_before = len(_popups(kit))
@@ -182,6 +184,8 @@ async def test_returned_deed_edit_and_send_again(kit, clock):
     await an.expect("Việc tốt đã được lưu")
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))
     await kit.bot.tick(only=["deeds_digest"])
+    await sec.expect("việc tốt chờ duyệt")  # the summary; the cards come on demand
+    await sec.press("Mở để duyệt")
     card = await sec.expect("Quét sân")
     await sec.press("Trả lại", message=card)
     await sec.expect("Vì sao trả lại")
@@ -203,6 +207,8 @@ async def test_returned_deed_edit_and_send_again(kit, clock):
     # It comes back to the secretary with the next digest, and a second decision is told again.
     clock.set(datetime(2026, 3, 3, 19, 0, tzinfo=TZ))
     await kit.bot.tick(only=["deeds_digest"])
+    await sec.expect("việc tốt chờ duyệt")  # the summary; the cards come on demand
+    await sec.press("Mở để duyệt")
     again = await sec.expect("Quét sân nhà văn hoá thôn trước buổi họp chi bộ")
     await sec.press("Ghi nhận", message=again)
     await an.expect("đã được chi bộ ghi nhận")
@@ -232,7 +238,8 @@ async def test_leaving_a_branch_asks_first(kit):
     await an.expect("Đã huỷ")
     assert await _active(kit) == members
     if kit.channel == "zalo":
-        await an.send("1")  # the card's "1. Có, rời chi bộ", typed after it was answered: changes nothing
+        # The card's number for "Có, rời chi bộ", typed after the card was answered: changes nothing.
+        await an.send(dict(card.button_data)["🚪 Có, rời chi bộ"])
         await an.expect("Câu hỏi này đồng chí đã trả lời rồi (Không, ở lại); không có gì thay đổi")
         assert await _active(kit) == members
     else:

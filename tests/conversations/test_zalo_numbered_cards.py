@@ -71,10 +71,13 @@ async def test_zalo_secretary_reviews_three_deed_cards_one_by_one_by_number(kit)
     assert await _statuses(kit) == {"Sửa giúp bà Hai cái quạt điện": "accepted",
                                     "Quét dọn nhà văn hoá thôn": "featured",
                                     "Đưa cụ Tư đi khám bệnh": "accepted"}
-    # After /huy the lists are closed: an old number gets a polite reply, and no deed is captured.
+    # After /huy the lists are closed: an old number gets a polite reply, and no deed is captured. Card C
+    # was answered, so its number says so; the newer list's number is simply closed.
     await sec.send("huy")
     await sec.expect("huỷ")
     await sec.send(number_of(card_c, "Biểu dương"))
+    await sec.expect("đã trả lời rồi", "Ghi nhận")
+    await sec.send(next(n for _label, n in newer.button_data))
     await sec.expect("không còn trong các lựa chọn")
     assert len(await _statuses(kit)) == 3
 
@@ -93,11 +96,13 @@ async def test_the_evening_digest_on_zalo_numbers_its_cards_on(kit, clock):
     clock.set(datetime(2026, 3, 2, 19, 0, tzinfo=TZ))  # the digest's default time
     await kit.bot.tick(only=["deeds_digest"])
     await kit.bot.drain()
+    await sec.expect("Còn 2 việc tốt chờ duyệt")  # one summary a night; the cards come on demand
+    await sec.press("Mở để duyệt")
     card_a = await sec.expect("Chở cụ Bảy")
     card_b = await sec.expect("Thăm hỏi gia đình")
     numbers = sorted(int(n) for card in (card_a, card_b) for _label, n in card.button_data)
     assert len(set(numbers)) == 6  # the two cards of the digest never share a number
-    assert "gửi số" in "\n".join(m.text for m in sec.messages()).lower()  # "Bấm nút dưới mỗi việc", the Zalo way
+    assert "bấm nút" not in "\n".join(m.text for m in sec.messages()).lower()  # Zalo has no buttons to press
     await sec.send(number_of(card_b, "Biểu dương"))
     await sec.expect("Đã biểu dương", "Lê Thị Bình")
     await sec.send(number_of(card_a, "Ghi nhận"))
