@@ -27,6 +27,8 @@ async def test_voice_deed_on_zalo(kit):
     await an.send("/viectot")
     await an.expect("Đồng chí đã làm việc tốt gì?")
     await an.send_voice(VOICE)
+    await an.expect("Gửi việc tốt này?", "tin nhắn thoại")
+    await an.press("Thêm ảnh, ngày, loại")  # the full path; "Gửi ngay" would save it as it is
     await an.expect("Việc đó vào ngày nào?")
     await an.press("Hôm nay")
     await an.expect("thuộc loại nào?")
