@@ -108,6 +108,19 @@ async def test_a_pledge_deed_timetable_is_checked(kit):
     no_tags(an)
 
 
+async def _finish_meeting(sec, place: str | None = None) -> None:
+    """The /hop questions after the day and the time: the place (typed or skipped), no topic, no document."""
+    await sec.expect("Ở đâu?")
+    if place is None:
+        await sec.press("Bỏ qua")
+    else:
+        await sec.send(place)
+    await sec.expect("Chủ đề")
+    await sec.press("Bỏ qua")
+    await sec.expect("Đính kèm tài liệu")
+    await sec.press("Không có tài liệu")
+
+
 async def test_the_secretary_schedules_meetings_with_dates_in_words(kit):
     sec = kit.branch.secretary
     # 1) "thứ 6 tuần này", then the time in words; the weekday is shown back.
@@ -121,12 +134,7 @@ async def test_the_secretary_schedules_meetings_with_dates_in_words(kit):
     await sec.send("25h")
     await sec.expect("⚠️ Giờ phải từ 0 đến 23. Ví dụ: 19:30.")
     await sec.send("7 giờ tối")
-    await sec.expect("Ở đâu?")
-    await sec.press("Bỏ qua")
-    await sec.expect("Chủ đề")
-    await sec.press("Bỏ qua")
-    await sec.expect("Đính kèm tài liệu")
-    await sec.press("Không có tài liệu")
+    await _finish_meeting(sec)
     await sec.expect("Đã lên lịch", "19:00", "06/03/2026")
     # 2) a wrong day, a past day, then the day and the time in one message.
     await sec.send("/hop")
@@ -140,12 +148,7 @@ async def test_the_secretary_schedules_meetings_with_dates_in_words(kit):
     await sec.send("hôm qua")
     await sec.expect("⚠️ Ngày 01/03/2026 đã qua. Đồng chí chọn ngày từ hôm nay trở đi, ví dụ: 03/03/2026.")
     await sec.send("19h 28/11")
-    await sec.expect("Ở đâu?")  # no time question: it came with the day
-    await sec.send("Nhà văn hoá thôn 2")
-    await sec.expect("Chủ đề")
-    await sec.press("Bỏ qua")
-    await sec.expect("Đính kèm tài liệu")
-    await sec.press("Không có tài liệu")
+    await _finish_meeting(sec, place="Nhà văn hoá thôn 2")  # no time question: it came with the day
     await sec.expect("Đã lên lịch", "19:00", "28/11/2026")
     # 3) "mai" and "19h30"; "28.11" alone would be a day, "19.30" alone a time.
     await sec.send("/hop")
@@ -155,12 +158,7 @@ async def test_the_secretary_schedules_meetings_with_dates_in_words(kit):
     await sec.send("mai")
     await sec.expect("Thứ Ba, 03/03/2026", "Lúc mấy giờ?")
     await sec.send("19.30")
-    await sec.expect("Ở đâu?")
-    await sec.press("Bỏ qua")
-    await sec.expect("Chủ đề")
-    await sec.press("Bỏ qua")
-    await sec.expect("Đính kèm tài liệu")
-    await sec.press("Không có tài liệu")
+    await _finish_meeting(sec)
     await sec.expect("Đã lên lịch", "19:30", "03/03/2026")
     assert await _meetings(kit) == [
         datetime(2026, 3, 6, 19, 0), datetime(2026, 11, 28, 19, 0), datetime(2026, 3, 3, 19, 30),

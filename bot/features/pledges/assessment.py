@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -112,26 +114,7 @@ class SelfAssessment(PledgeUseCase):
                     ).format(year=year, name=esc(name), level=LEVELS[level](), text=esc(text))
                 )
 
-            sent_at = secrets.token_hex(4)  # a self-assessment withdrawn and sent again is a new notice
-            for manager_id in await reviewer_ids(s, branch, r.person_id):
-                await notify(
-                    s,
-                    self.deps,
-                    manager_id,
-                    key=f"pledge_yearend_sent:{r.id}:{manager_id}:{sent_at}",
-                    kind="pledge_to_approve",
-                    render=render,
-                    branch_id=p.branch_id,
-                )
-            await audit.record(
-                s,
-                at=now,
-                actor_person_id=actor.person_id,
-                action="pledge.yearend",
-                org_id=p.org_id,
-                branch_id=p.branch_id,
-                target=f"review:{r.id}",
-            )
+            await self._tell_reviewers(s, actor, r, p, branch, "sent", render, "pledge.yearend", now)
             return r
 
     async def withdraw_yearend(self, actor: Actor, review_id: int) -> PledgeReview:
@@ -148,7 +131,6 @@ class SelfAssessment(PledgeUseCase):
             if r.status != "submitted":
                 raise Conflict(_("Comrade, this self-assessment is not waiting with the secretary, so there is "
                                  "nothing to withdraw."))
-            sent_at = secrets.token_hex(4)
             r.level, r.status, r.submitted_at = None, "draft", None
             s.add(r)
             p = await s.get(Pledge, r.pledge_id)
@@ -167,23 +149,16 @@ class SelfAssessment(PledgeUseCase):
                     ).format(year=year, name=esc(name))
                 )
 
-            for manager_id in await reviewer_ids(s, branch, r.person_id):
-                await notify(
-                    s,
-                    self.deps,
-                    manager_id,
-                    key=f"pledge_yearend_withdrawn:{r.id}:{manager_id}:{sent_at}",
-                    kind="pledge_to_approve",
-                    render=render,
-                    branch_id=p.branch_id,
-                )
-            await audit.record(
-                s,
-                at=now,
-                actor_person_id=actor.person_id,
-                action="pledge.yearend_withdraw",
-                org_id=p.org_id,
-                branch_id=p.branch_id,
-                target=f"review:{r.id}",
-            )
+            await self._tell_reviewers(s, actor, r, p, branch, "withdrawn", render, "pledge.yearend_withdraw", now)
             return r
+
+    async def _tell_reviewers(self, s: AsyncSession, actor: Actor, r: PledgeReview, p: Pledge, branch: Branch,
+                              event: str, render: Callable[[], Reply], action: str, now: datetime) -> None:
+        """Tell the member's reviewers (never the member themself) that a self-assessment was sent or
+        withdrawn, and audit it. Each sending is a new notice: one withdrawn and sent again is told again."""
+        nonce = secrets.token_hex(4)
+        for manager_id in await reviewer_ids(s, branch, r.person_id):
+            await notify(s, self.deps, manager_id, key=f"pledge_yearend_{event}:{r.id}:{manager_id}:{nonce}",
+                         kind="pledge_to_approve", render=render, branch_id=p.branch_id)
+        await audit.record(s, at=now, actor_person_id=actor.person_id, action=action, org_id=p.org_id,
+                           branch_id=p.branch_id, target=f"review:{r.id}")
