@@ -34,6 +34,21 @@ def missing(locale: str = "vi") -> dict[str, str]:
     return {msgid: where for msgid, where in extract().items() if msgid not in cat}
 
 
+def unused(locale: str = "vi") -> dict[str, str]:
+    """msgid -> catalog file, for translations no code uses any more (a reworded string leaves its old
+    entry behind; kept, it could one day be read for a msgid that comes back with another meaning)."""
+    from babel.messages.pofile import read_po
+
+    used = extract()
+    out: dict[str, str] = {}
+    for po in sorted((ROOT / "locales" / locale).glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=locale):
+                if message.id and isinstance(message.id, str) and message.id not in used:
+                    out[message.id] = po.name
+    return out
+
+
 def _po_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
