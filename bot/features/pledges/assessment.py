@@ -88,12 +88,7 @@ class SelfAssessment(PledgeUseCase):
             raise StaleButton(f"unknown level {level!r}")
         now = self.now()
         async with self.deps.db.session() as s:
-            r = await s.get(PledgeReview, review_id)
-            if r is None or r.person_id != actor.person_id or r.kind != "yearend":
-                log.warning(
-                    "year-end submit of someone else: person=%s review=%s", actor.person_id, review_id
-                )
-                raise PermissionDenied(_("Sorry, you are not allowed to do that."))
+            r = await _own_yearend(s, actor, review_id, "submit")
             if r.status == "submitted":
                 raise Conflict(_("Your self-assessment was already sent to the secretary."))
             r.level, r.status, r.submitted_at = level, "submitted", now
@@ -122,12 +117,7 @@ class SelfAssessment(PledgeUseCase):
         status is still "submitted" can be withdrawn). The secretaries are told."""
         now = self.now()
         async with self.deps.db.session() as s:
-            r = await s.get(PledgeReview, review_id)
-            if r is None or r.person_id != actor.person_id or r.kind != "yearend":
-                log.warning(
-                    "year-end withdraw of someone else: person=%s review=%s", actor.person_id, review_id
-                )
-                raise PermissionDenied(_("Sorry, you are not allowed to do that."))
+            r = await _own_yearend(s, actor, review_id, "withdraw")
             if r.status != "submitted":
                 raise Conflict(_("Comrade, this self-assessment is not waiting with the secretary, so there is "
                                  "nothing to withdraw."))
@@ -162,3 +152,12 @@ class SelfAssessment(PledgeUseCase):
                          kind="pledge_to_approve", render=render, branch_id=p.branch_id)
         await audit.record(s, at=now, actor_person_id=actor.person_id, action=action, org_id=p.org_id,
                            branch_id=p.branch_id, target=f"review:{r.id}")
+
+
+async def _own_yearend(s: AsyncSession, actor: Actor, review_id: int, verb: str) -> PledgeReview:
+    """The actor's own year-end self-assessment; anyone else's (or another kind) is refused and logged."""
+    r = await s.get(PledgeReview, review_id)
+    if r is None or r.person_id != actor.person_id or r.kind != "yearend":
+        log.warning("year-end %s of someone else: person=%s review=%s", verb, actor.person_id, review_id)
+        raise PermissionDenied(_("Sorry, you are not allowed to do that."))
+    return r

@@ -107,25 +107,18 @@ class ZaloQuotaService:
             await self._tell_exhausted(s, bot, month, now)
 
     async def _tell_exhausted(self, s: AsyncSession, bot: str, month: str, now: datetime) -> None:
-        config = self.deps.settings.zalo_bot(bot)
-        if config is None:
-            return
         resume = _next_month_start(now.astimezone(self.deps.settings.tz))
-        for branch_id in config.branch_ids:
-            branch = await s.get(Branch, branch_id)
-            if branch is None:
-                continue
+        for branch, manager_id in await _bot_managers(s, self.deps, bot):
             render = partial(self._exhausted_notice, branch, resume)
-            for manager_id in await manager_ids(s, branch):
-                key = f"zalo_quota:{bot}:{month}:exhausted:{branch_id}:{manager_id}"
-                other = await _identity_off_bot(s, manager_id, bot)
-                if other is not None:
-                    chat = ChatRef(other.channel, other.chat_id, other.bot)
-                    await notify_chat(s, self.deps, chat, kind="zalo_quota", key=key, render=render,
-                                      person_id=manager_id, branch_id=branch_id)
-                else:  # only this bot: held with the other notices, it reaches them when the month turns
-                    await notify(s, self.deps, manager_id, key=key, kind="zalo_quota", render=render,
-                                 branch_id=branch_id)
+            key = f"zalo_quota:{bot}:{month}:exhausted:{branch.id}:{manager_id}"
+            other = await _identity_off_bot(s, manager_id, bot)
+            if other is not None:
+                chat = ChatRef(other.channel, other.chat_id, other.bot)
+                await notify_chat(s, self.deps, chat, kind="zalo_quota", key=key, render=render,
+                                  person_id=manager_id, branch_id=branch.id)
+            else:  # only this bot: held with the other notices, it reaches them when the month turns
+                await notify(s, self.deps, manager_id, key=key, kind="zalo_quota", render=render,
+                             branch_id=branch.id)
 
     def _exhausted_notice(self, branch: Branch, resume: datetime) -> Reply:
         return Reply(text=_(
@@ -165,20 +158,13 @@ class ZaloQuotaService:
             return
         log.warning("zalo bot %s: %s of %s messages this month%s", bot, total, self.limit(bot),
                     " - daily items paused" if full else "")
-        config = self.deps.settings.zalo_bot(bot)
-        if config is None:
-            return
         resume = _next_month_start(now.astimezone(self.deps.settings.tz))
-        for branch_id in config.branch_ids:
-            branch = await s.get(Branch, branch_id)
-            if branch is None:
-                continue
-            level = "full" if full else "warn"
-            for manager_id in await manager_ids(s, branch):
-                await notify(
-                    s, self.deps, manager_id, key=f"zalo_quota:{bot}:{month}:{level}:{branch_id}:{manager_id}",
-                    kind="zalo_quota", render=partial(self._notice, branch, total, full, resume, self.limit(bot)),
-                    branch_id=branch_id)
+        level = "full" if full else "warn"
+        for branch, manager_id in await _bot_managers(s, self.deps, bot):
+            await notify(
+                s, self.deps, manager_id, key=f"zalo_quota:{bot}:{month}:{level}:{branch.id}:{manager_id}",
+                kind="zalo_quota", render=partial(self._notice, branch, total, full, resume, self.limit(bot)),
+                branch_id=branch.id)
 
     def _notice(self, branch: Branch, total: int, full: bool, resume: datetime, limit: int) -> Reply:
         return Reply(text=self._notice_text(branch, total, full, resume, limit))
@@ -231,14 +217,10 @@ class ZaloQuotaService:
                 f = await forecast_bot(s, self.deps.settings, config.key, now)
                 if f is None or f.percent < self.deps.settings.zalo_quota_warn_percent:
                     continue
-                for branch_id in config.branch_ids:
-                    branch = await s.get(Branch, branch_id)
-                    if branch is None:
-                        continue
-                    for manager_id in await manager_ids(s, branch):
-                        key = f"zalo_forecast:{config.key}:{month}:{branch_id}:{manager_id}"
-                        queued += await notify(s, self.deps, manager_id, key=key, kind="zalo_quota",
-                                               render=partial(_forecast_notice, branch, f), branch_id=branch_id)
+                for branch, manager_id in await _bot_managers(s, self.deps, config.key):
+                    key = f"zalo_forecast:{config.key}:{month}:{branch.id}:{manager_id}"
+                    queued += await notify(s, self.deps, manager_id, key=key, kind="zalo_quota",
+                                           render=partial(_forecast_notice, branch, f), branch_id=branch.id)
         return queued
 
 
@@ -274,6 +256,17 @@ async def _used(s: AsyncSession, bot: str, month: str) -> int:
     value = (await s.execute(select(ZaloQuota.sent).where(ZaloQuota.bot == bot, ZaloQuota.month == month))
              ).scalar_one_or_none()
     return int(value or 0)
+
+
+async def _bot_managers(s: AsyncSession, deps: Deps, bot: str) -> list[tuple[Branch, int]]:
+    """(branch, manager person id) for every branch Zalo bot ``bot`` serves: who hears about its month."""
+    config = deps.settings.zalo_bot(bot)
+    out: list[tuple[Branch, int]] = []
+    for branch_id in config.branch_ids if config is not None else ():
+        branch = await s.get(Branch, branch_id)
+        if branch is not None:
+            out += [(branch, manager_id) for manager_id in await manager_ids(s, branch)]
+    return out
 
 
 def _next_month_start(local: datetime) -> datetime:
