@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from bot.text import clean_text
@@ -25,6 +26,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a spreadsheet may read as the start of a formula (OWASP's CSV-injection list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+DATE_FORMAT = "dd/mm/yyyy"  # the local way of writing a date; the cell stays a real date
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 _TITLE_FORBIDDEN = re.compile(r"[\\*?:/\[\]]")  # characters a worksheet title may not hold
 
 
@@ -50,8 +53,17 @@ def cell_text(value: str) -> str:
 
 
 def set_cell(cell: Any, value: object) -> None:
-    """Write ``value`` into an openpyxl cell: text always as text (never a formula), other values as is."""
-    if isinstance(value, str):
+    """Write ``value`` into an openpyxl cell: text always as text (never a formula), dates as real dates
+    shown dd/mm/yyyy (with the time where there is one), other values as is."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError("convert to local time before writing a datetime into a workbook")
+        cell.value = value
+        cell.number_format = DATETIME_FORMAT
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = DATE_FORMAT
+    elif isinstance(value, str):
         text = cell_text(value)
         cell.value = text
         cell.data_type = "s"  # openpyxl guessed "f" for a leading "="; a string stays a string
@@ -88,6 +100,8 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
             else:
                 width = min(sheet.max_width, max(10, lengths.get(c, 0) + 2))
             ws.column_dimensions[get_column_letter(c)].width = width
+        if sheet.rows:
+            ws.freeze_panes = "A2"  # the header stays in view while scrolling
     if not wb.sheetnames:
         wb.create_sheet("-")
     buf = io.BytesIO()

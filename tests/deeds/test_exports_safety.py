@@ -213,6 +213,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
                 users.add(rel)
     assert users == {
         "bot/services/sheets.py",  # the helper itself
+        "bot/services/documents.py",  # the one .docx writer
         "bot/features/deeds/pack.py",  # /bantin and the monthly pack
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
