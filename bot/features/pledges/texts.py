@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.i18n import _
 from bot.messages import esc
+from bot.services.levels import LEVELS  # noqa: F401  (re-exported: one list of levels for every feature)
 
 CONTENT_KEYS = ("duty", "items", "shortcoming", "remedy", "commitment")
 ITEM_KEYS = ("what", "criterion", "when")
@@ -26,12 +27,6 @@ CHECKIN_MARKS: dict[str, tuple[str, Callable[[], str]]] = {
 }
 
 # Year-end self-assessed levels (Quy định 124-QĐ/TW wording).
-LEVELS: dict[str, Callable[[], str]] = {
-    "excellent": lambda: _("Excellently fulfilled duties"),
-    "good": lambda: _("Well fulfilled duties"),
-    "done": lambda: _("Fulfilled duties"),
-    "not_done": lambda: _("Did not fulfil duties"),
-}
 
 
 def default_commitment() -> str:
