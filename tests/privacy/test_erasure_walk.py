@@ -13,6 +13,7 @@ import io
 import json
 import zipfile
 from datetime import datetime
+from html import unescape
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -197,7 +198,9 @@ def _leftovers(path: Path) -> list[str]:
                 part = zf.read(member)
                 if hashlib.sha256(part).hexdigest() in PHOTO_KEYS:
                     hits.append(f"{path.name}/{member}: her photo")
-                text = part.decode("utf-8", "replace")
+                # lxml 6 writes non-ASCII text in XML as character references (&#225;): read them back.
+                raw = part.decode("utf-8", "replace")
+                text = raw + "\n" + unescape(raw)
                 hits += [f"{path.name}/{member}: {s!r}" for s in SECRETS
                          if any(sp in text for sp in spellings(s) | {escape(s)})]
     return hits
