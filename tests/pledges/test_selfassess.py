@@ -250,3 +250,22 @@ def test_the_form_is_data_and_the_band_is_checked():
     assert dict(d.sections)["uu_diem_ket_qua"] == "một đoạn cũ"  # written before the form had sections
     r.points_results = 65
     assert card_data(r, 2026).band_level is None
+
+
+async def test_the_year_file_summary_fills_the_results_when_installed(kit, clock, monkeypatch):
+    """With the yearfile feature's provider, its figures join the first section; without it (the other tests),
+    the pledge's own record is enough."""
+    seen: list[tuple[int, int, int]] = []
+
+    async def summary(_s, person_id: int, branch_id: int, year: int) -> list[str]:
+        seen.append((person_id, branch_id, year))
+        return ["Việc làm tốt: 7, đã ghi nhận 5", "Sinh hoạt chi bộ: có mặt 10/12"]
+
+    monkeypatch.setattr(kit.bot.app.services.deps.ext.providers, "year_file_summary", summary)
+    an = await _member_with_pledge(kit, clock)
+    clock.set(datetime(2026, 11, 20, 9, 0, tzinfo=TZ))
+    await an.send("/tudanhgia")
+    card = await an.expect("Tự đánh giá cuối năm 2026", "Theo hồ sơ cả năm của tôi:")
+    assert "- Việc làm tốt: 7, đã ghi nhận 5\n- Sinh hoạt chi bộ: có mặt 10/12" in card.text
+    assert f"1. {DEEDS[0][0]}" in card.text  # the pledge's own record stays
+    assert seen and seen[0][1:] == (kit.branch.branch_id, 2026)
