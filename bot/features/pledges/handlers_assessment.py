@@ -133,8 +133,8 @@ async def _section_done(ctx: Ctx, data: dict[str, Any]) -> None:
 def _section_prompt(_ctx: Ctx, data: dict[str, Any]) -> str:
     sec = section(None, str(data.get("key")))
     title = sec.title() if sec else ""
-    return _("Send the new text of “{title}” in one message (at most {n} characters). /huy keeps it as it is."
-             ).format(title=esc(title), n=number(SECTION_MAX))
+    return _("Send the new text of “{title}” in one message (at most {n} characters).").format(
+        title=esc(title), n=number(SECTION_MAX))
 
 
 router.form(Form("pledge_yearend_section", steps=[AskText("text", _section_prompt, max_len=SECTION_MAX)],
