@@ -269,3 +269,25 @@ async def test_the_year_file_summary_fills_the_results_when_installed(kit, clock
     assert "- Việc làm tốt: 7, đã ghi nhận 5\n- Sinh hoạt chi bộ: có mặt 10/12" in card.text
     assert f"1. {DEEDS[0][0]}" in card.text  # the pledge's own record stays
     assert seen and seen[0][1:] == (kit.branch.branch_id, 2026)
+
+
+async def test_no_withdrawal_after_the_window_closed(kit, clock):
+    """Withdrawn after the close it could never be sent again: refused, with the dates."""
+    an = await _member_with_pledge(kit, clock)
+    clock.set(datetime(2026, 12, 30, 9, 0, tzinfo=TZ))
+    await an.send("/tudanhgia")
+    await an.expect("Tự đánh giá cuối năm 2026")
+    await an.press("Sửa")
+    await an.expect("Đồng chí muốn sửa phần nào?")
+    await an.press("Tự xếp loại")
+    await an.expect("Đồng chí tự đề xuất mức xếp loại nào?")
+    await an.press("Hoàn thành nhiệm vụ (")
+    await an.expect("Tự đề xuất mức xếp loại: Hoàn thành nhiệm vụ")
+    await an.press("Gửi")
+    await an.expect("Gửi bản tự đánh giá cuối năm 2026 cho bí thư?")
+    await an.press("Xác nhận gửi")
+    await an.expect("đã được gửi bí thư")
+    clock.set(datetime(2027, 1, 2, 9, 0, tzinfo=TZ))
+    await an.press("Rút lại để sửa")
+    await an.expect("kỳ tự đánh giá cuối năm của chi bộ (15/11/2026–31/12/2026) đã kết thúc")
+    assert (await _review(kit)).status == "submitted"

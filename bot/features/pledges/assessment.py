@@ -256,6 +256,7 @@ class SelfAssessment(PledgeUseCase):
             if r.status != "submitted":
                 raise Conflict(_("Comrade, this self-assessment is not waiting with the secretary, so there is "
                                  "nothing to withdraw."))
+            await self._window_open(s, p)  # withdrawn after the close, it could not be sent again
             r.status, r.submitted_at = "withdrawn", None
             s.add(r)
             v = (await s.execute(select(PledgeReviewVersion).where(PledgeReviewVersion.review_id == r.id,
