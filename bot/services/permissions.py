@@ -39,6 +39,17 @@ def can_schedule_meeting(actor: Actor, branch_id: int, org_id: int) -> bool:
     return can_manage_branch(actor, branch_id, org_id)
 
 
+def can_set_review_window(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """Changing the branch's year-end review window (when self-assessments may be drafted and sent): the
+    branch's managers, as for its other pledge settings."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_review_window_setter(actor: Actor, branch_id: int, org_id: int) -> None:
+    if not can_set_review_window(actor, branch_id, org_id):
+        raise _deny(actor, "pledge_review_window", f"branch:{branch_id}")
+
+
 def can_admin_org(actor: Actor, org_id: int) -> bool:
     return actor.is_system_admin or org_id in actor.admin_org_ids
 

@@ -51,46 +51,57 @@ async def test_yearend_goes_through_a_review_card_and_can_be_withdrawn(kit, cloc
     an = await kit.join("5601", "Trần Văn An")
     sec = kit.branch.secretary
     await pledge_and_approve(an, sec, DEEDS[:1])
-    clock.set(datetime(2026, 11, 2, 8, 0, tzinfo=TZ))
+    clock.set(datetime(2026, 11, 16, 8, 0, tzinfo=TZ))
     await kit.bot.tick(only=["pledges_yearend"])
-    draft = await an.expect("Tự đánh giá cuối năm 2026")
-    # The tap that used to send it at once: now a review card, and nothing has gone to the secretary.
+    draft = await an.expect("Tự đánh giá cuối năm 2026", "Ưu điểm, kết quả đạt được")
+    await an.press("Sửa")
+    await an.expect("Đồng chí muốn sửa phần nào?")
+    await an.press("Tự xếp loại")
+    await an.expect("Đồng chí tự đề xuất mức xếp loại nào?")
     await an.press("Không hoàn thành nhiệm vụ")
-    card = await an.expect("Gửi bản tự đánh giá cuối năm cho bí thư?", "Mức tự xếp loại: Không hoàn thành")
-    assert card.buttons == ["✅ Xác nhận gửi", "✏️ Sửa bản nháp", "✖️ Huỷ"]
+    await an.expect("Tự đề xuất mức xếp loại: Không hoàn thành nhiệm vụ")
+    # "Gửi" does not send: a confirmation first, and nothing has gone to the secretary.
+    await an.press("Gửi")
+    card = await an.expect("Gửi bản tự đánh giá cuối năm 2026 cho bí thư?", "Mức tự đề xuất: Không hoàn thành")
+    assert card.buttons == ["✅ Xác nhận gửi", "✏️ Sửa", "✖️ Huỷ"]
     await sec.expect_nothing(0.3)
-    assert await _review(kit) == ("draft", None)
+    assert await _review(kit) == ("draft", "not_done")
     await an.press("Huỷ")
     await an.expect("Đã huỷ. Chưa có gì được gửi")
-    assert await _review(kit) == ("draft", None)
+    assert await _review(kit) == ("draft", "not_done")
     if kit.channel == "telegram":
         assert an.current(card).buttons == [] and "→ ✖️ Huỷ" in an.current(card).text
-    # Cancelling shows the draft again; this time the member means it.
-    again = await an.expect("Tự đánh giá cuối năm 2026")
-    await an.press("Hoàn thành tốt nhiệm vụ", message=again)
-    await an.expect("Gửi bản tự đánh giá cuối năm cho bí thư?", "Hoàn thành tốt nhiệm vụ")
+    # Cancelling shows the card again; this time the member means it.
+    await an.expect("Tự đánh giá cuối năm 2026", "bản nháp, chưa gửi")
+    await an.press("Sửa")
+    await an.expect("Đồng chí muốn sửa phần nào?")
+    await an.press("Tự xếp loại")
+    await an.expect("Đồng chí tự đề xuất mức xếp loại nào?")
+    await an.press("Hoàn thành tốt nhiệm vụ")
+    await an.expect("Tự đề xuất mức xếp loại: Hoàn thành tốt nhiệm vụ")
+    await an.press("Gửi")
+    await an.expect("Gửi bản tự đánh giá cuối năm 2026 cho bí thư?", "Hoàn thành tốt nhiệm vụ")
     await an.press("Xác nhận gửi")
     await an.expect("Bản tự đánh giá cuối năm (Hoàn thành tốt nhiệm vụ) đã được gửi bí thư")
     await sec.expect("Tự đánh giá cuối năm 2026 — Trần Văn An", "Hoàn thành tốt nhiệm vụ")
     assert await _review(kit) == ("submitted", "good")
-    # The way back, until the secretary acts on it.
+    # The way back, until the secretary acts on it: an editable draft again, sent again.
     await an.press("Rút lại để sửa")
     await an.expect("Đã rút lại, bí thư đã được báo")
     await sec.expect("Trần Văn An đã rút lại bản tự đánh giá cuối năm 2026")
-    assert await _review(kit) == ("draft", None)
-    await an.expect("Tự đánh giá cuối năm 2026")
-    await an.press("Hoàn thành xuất sắc nhiệm vụ")
-    await an.expect("Gửi bản tự đánh giá cuối năm cho bí thư?", "Hoàn thành xuất sắc nhiệm vụ")
+    assert await _review(kit) == ("withdrawn", "good")
+    await an.expect("Tự đánh giá cuối năm 2026", "đã rút lại để sửa")
+    await an.press("Gửi")
+    await an.expect("Gửi bản tự đánh giá cuối năm 2026 cho bí thư?", "Hoàn thành tốt nhiệm vụ")
     await an.press("Xác nhận gửi")
     await an.expect("đã được gửi bí thư")
-    await sec.expect("Tự đánh giá cuối năm 2026 — Trần Văn An", "Hoàn thành xuất sắc nhiệm vụ")
-    assert await _review(kit) == ("submitted", "excellent")
+    await sec.expect("Tự đánh giá cuối năm 2026 — Trần Văn An", "Hoàn thành tốt nhiệm vụ")
+    assert await _review(kit) == ("submitted", "good")
     if kit.channel == "telegram":
-        # An old level button of the first draft, pressed after sending: a polite answer, nothing changes.
-        level = dict(draft.button_data)["Không hoàn thành nhiệm vụ"]
-        await an.press_data(level, draft)
+        # The first card's "Gửi", pressed after sending: a polite answer, nothing changes.
+        await an.press_data(dict(draft.button_data)["📨 Gửi"], draft)
         await an.expect("đã được gửi bí thư rồi")
-        assert await _review(kit) == ("submitted", "excellent")
+        assert await _review(kit) == ("submitted", "good")
     no_tags(an)
 
 

@@ -51,8 +51,8 @@ async def pledge_and_approve(
     await user.expect("đã được bí thư duyệt")
 
 
-def xlsx_rows(fake, message) -> list[list[object]]:
-    """Download the document of a bot message from the fake server and read its first sheet."""
+def xlsx_rows(fake, message, sheet: int = 0) -> list[list[object]]:
+    """Download the document of a bot message from the fake server and read one sheet (the first)."""
     import io
 
     from openpyxl import load_workbook
@@ -60,7 +60,7 @@ def xlsx_rows(fake, message) -> list[list[object]]:
     doc = message.raw.record.document
     assert doc is not None, "the message has no document"
     data = fake.files[doc["file_id"]].data
-    ws = load_workbook(io.BytesIO(data)).active
+    ws = load_workbook(io.BytesIO(data)).worksheets[sheet]
     return [list(row) for row in ws.iter_rows(values_only=True)]
 
 # The pledge tests run only the pledge ticks, so other features' messages (the daily item) stay out.

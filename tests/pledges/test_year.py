@@ -131,8 +131,13 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
         "10/05: Đưa hai hộ lên xã làm hồ sơ vay vốn",
     )
     assert card.text.count("Kiểm tra: ✓ 2 · ⏳ 0 · ✗ 0") == 1
+    # Before the branch's review window (default 15/11–31/12): no draft, and a polite "when".
     await _tick_at(bot, clock, 2026, 11, 2, 8, 0)
-    draft = await an.expect("Tự đánh giá cuối năm 2026: bản nháp của đồng chí")
+    await an.expect("Kiểm tra việc làm theo — tháng 10/2026")  # the October check-in; no draft
+    await an.send("/tudanhgia")
+    await an.expect("bản tự đánh giá cuối năm mở từ ngày 15/11/2026", "15/11/2026–31/12/2026")
+    await _tick_at(bot, clock, 2026, 11, 16, 8, 0)
+    draft = await an.expect("Tự đánh giá cuối năm 2026", "Ưu điểm, kết quả đạt được")
     for fragment in (
         "Năm 2026, tôi đăng ký học tập và làm theo",
         "2 việc làm gắn với nhiệm vụ (giáo viên)",
@@ -140,41 +145,59 @@ async def test_a_members_year(bot, fake_tg, branch, clock, monkeypatch, tmp_path
         "Qua 2 lần kiểm tra: 1 lần đã làm, 1 lần đang làm, 0 lần chưa làm",
         "10/05/2026: Đưa hai hộ lên xã làm hồ sơ vay vốn",
         "Qua 2 lần kiểm tra: 2 lần đã làm, 0 lần đang làm, 0 lần chưa làm",
-        "Khuyết điểm đăng ký khắc phục: đôi khi đi họp chi bộ muộn",
         "Tự đánh giá giữa năm: việc 1 đã xong, việc 2 làm đều đặn",
         "hai hộ đã nhận vốn",
+        "<b>Hạn chế, khuyết điểm</b>\n<blockquote>đôi khi đi họp chi bộ muộn</blockquote>",
+        "<b>Việc khắc phục hạn chế, khuyết điểm</b>\n<blockquote>đặt nhắc giờ, đến sớm 10 phút</blockquote>",
+        "Chấm điểm (30 điểm tiêu chí chung + 70 điểm kết quả thực hiện nhiệm vụ)</b>: chưa cho điểm",
+        "Tự đề xuất mức xếp loại</b>: chưa chọn",
     ):
-        assert fragment in draft.text, fragment
-    await an.press("Sửa bản nháp")
-    await an.expect("gửi lại cả đoạn")
+        assert fragment in draft.html, fragment
+    assert draft.buttons == ["📨 Gửi", "✏️ Sửa"]
+    await an.press("Sửa")
+    await an.expect("Đồng chí muốn sửa phần nào?")
+    await an.press("Ưu điểm, kết quả đạt được")
+    await an.expect("Ưu điểm, kết quả đạt được, nội dung hiện tại", "Năm 2026, tôi đăng ký học tập")
+    await an.expect("gửi nội dung mới của phần “Ưu điểm, kết quả đạt được”")
     await an.send("Năm 2026 tôi đã giúp hai hộ nghèo vay vốn và dạy kèm đều đặn.")
-    await an.expect("bản nháp của đồng chí", "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn")
+    await an.expect("Đã lưu")
+    await an.expect("Tự đánh giá cuối năm 2026", "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn")
+    await an.press("Gửi")  # no level yet: asked for one, nothing sent
+    await an.expect("tự đề xuất mức xếp loại trước khi gửi")
+    await an.expect("Đồng chí tự đề xuất mức xếp loại nào?")
     await an.press("Hoàn thành tốt nhiệm vụ")
-    await an.expect("Gửi bản tự đánh giá cuối năm cho bí thư?", "Mức tự xếp loại: Hoàn thành tốt nhiệm vụ")
+    await an.expect("Tự đề xuất mức xếp loại: Hoàn thành tốt nhiệm vụ")
+    await branch.secretary.expect_nothing(0.3)
+    await an.press("Gửi")
+    await an.expect("Gửi bản tự đánh giá cuối năm 2026 cho bí thư?", "Mức tự đề xuất: Hoàn thành tốt nhiệm vụ")
     await an.press("Xác nhận gửi")
     await an.expect("Bản tự đánh giá cuối năm (Hoàn thành tốt nhiệm vụ) đã được gửi bí thư")
     await branch.secretary.expect(
         "Tự đánh giá cuối năm 2026 — Trần Văn An",
         "Hoàn thành tốt nhiệm vụ",
         "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn",
+        "đôi khi đi họp chi bộ muộn",
     )
-    # The first draft was answered ("Sửa bản nháp"): it shows the choice and has no buttons left. Its old
-    # level button, pressed anyway, changes nothing once the assessment is sent.
-    assert an.current(draft).buttons == [] and "→ ✏️ Sửa bản nháp" in an.current(draft).text
-    excellent = dict(draft.button_data)["Hoàn thành xuất sắc nhiệm vụ"]
-    await an.press_data(excellent, draft)
+    # The first card's old "Gửi", pressed anyway, changes nothing once the assessment is sent.
+    send = dict(draft.button_data)["📨 Gửi"]
+    await an.press_data(send, draft)
     await an.expect("đã được gửi bí thư rồi")
     await branch.secretary.send("/dangky_tinhhinh")
     await branch.secretary.expect("Tình hình đăng ký làm theo năm 2026")
     await branch.secretary.press("Xuất tự đánh giá cuối năm")
     doc = await branch.secretary.expect("Bản tự đánh giá cuối năm.")
-    rows = xlsx_rows(fake_tg, doc)
-    assert rows[0][:3] == ["STT", "Họ và tên", "Mức tự xếp loại"]
-    assert rows[1][:4] == [
-        1,
-        "Trần Văn An",
-        "Hoàn thành tốt nhiệm vụ",
+    summary = xlsx_rows(fake_tg, doc)
+    assert summary[:3] == [["Tự đánh giá 2026", "Số lượng"], ["Số bản tự đánh giá đã gửi", 1],
+                           ["Hoàn thành xuất sắc nhiệm vụ", 0]]
+    rows = xlsx_rows(fake_tg, doc, sheet=1)
+    assert rows[0] == ["STT", "Họ và tên", "Trạng thái", "Mức tự đề xuất", "Điểm tiêu chí chung",
+                       "Điểm kết quả thực hiện nhiệm vụ", "Tổng điểm", "Ưu điểm, kết quả đạt được",
+                       "Hạn chế, khuyết điểm", "Việc khắc phục hạn chế, khuyết điểm", "Ngày gửi", "Số lần gửi"]
+    assert rows[1][:10] == [
+        1, "Trần Văn An", "đã gửi bí thư", "Hoàn thành tốt nhiệm vụ", None, None, None,
         "Năm 2026 tôi đã giúp hai hộ nghèo vay vốn và dạy kèm đều đặn.",
+        "đôi khi đi họp chi bộ muộn", "đặt nhắc giờ, đến sớm 10 phút",
     ]
+    assert rows[1][10].date() == date(2026, 11, 16) and rows[1][11] == 1
     (tmp_path / "transcript.txt").write_text(an.transcript(), encoding="utf-8")
     print("\n--- transcript ---\n" + an.transcript())

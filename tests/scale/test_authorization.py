@@ -7,12 +7,14 @@ Services are called directly (no handler in between), so a hidden menu cannot hi
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.pledges.settings import PledgeSettings
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
@@ -44,6 +46,7 @@ MATRIX: dict[str, set[str]] = {
     "create_org": ADMIN,
     "invite_committee_admin": ADMIN,
     "revoke_committee_invite": ADMIN,
+    "set_review_window": MANAGERS,
 }
 
 
@@ -162,6 +165,9 @@ class World:
                 await org.create_org(actor, "Đảng bộ mới")
             elif action == "invite_committee_admin":
                 await org.create_code(actor, kind="committee_admin", org_id=self.org_a)
+            elif action == "set_review_window":
+                await self.app.services.get(PledgeSettings).set_review_window(
+                    actor, self.a1, date(2026, 11, 1), date(2026, 12, 20))
             else:
                 raise AssertionError(action)
 

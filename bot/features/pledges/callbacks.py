@@ -79,6 +79,37 @@ class YearendLevel(CallbackData, prefix="pl.ye.level"):
 
 
 @dataclass(frozen=True)
+class YearendSend(CallbackData, prefix="pl.ye.send", answers=True):
+    review_id: int
+
+
+@dataclass(frozen=True)
+class YearendSection(CallbackData, prefix="pl.ye.sec", answers=True):
+    review_id: int
+    key: str
+
+
+@dataclass(frozen=True)
+class YearendPoints(CallbackData, prefix="pl.ye.pts", answers=True):
+    review_id: int
+
+
+@dataclass(frozen=True)
+class YearendPickLevel(CallbackData, prefix="pl.ye.pick", answers=True):
+    review_id: int
+
+
+@dataclass(frozen=True)
+class YearendKeepLevel(CallbackData, prefix="pl.ye.keep", answers=True):
+    review_id: int
+
+
+@dataclass(frozen=True)
+class PledgeReviewWindow(CallbackData, prefix="pl.window"):
+    branch_id: int
+
+
+@dataclass(frozen=True)
 class PledgeStatusFor(CallbackData, prefix="pl.status"):
     branch_id: int
 

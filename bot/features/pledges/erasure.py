@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.pledges.models import Pledge, PledgeCheckin, PledgeItem, PledgeReminder, PledgeReview, PledgeVersion
+from bot.features.pledges.models import (
+    Pledge,
+    PledgeCheckin,
+    PledgeItem,
+    PledgeReminder,
+    PledgeReview,
+    PledgeReviewVersion,
+    PledgeVersion,
+)
 from bot.services.deps import Deps
 from bot.services.erasure import Erased
 
@@ -42,6 +50,15 @@ async def _erase_pledges(session: AsyncSession, person_id: int, deps: Deps) -> E
         await session.execute(update(PledgeCheckin).where(PledgeCheckin.pledge_id.in_(ids)).values(note=None))
     for r in (await session.execute(select(PledgeReview).where(PledgeReview.person_id == person_id))).scalars():
         erased.add(r.text)
-    await session.execute(update(PledgeReview).where(PledgeReview.person_id == person_id).values(text=""))
+        erased.add_json(r.sections)
+    await session.execute(
+        update(PledgeReview).where(PledgeReview.person_id == person_id).values(text="", sections=None)
+    )
+    versions = select(PledgeReviewVersion).where(PledgeReviewVersion.person_id == person_id)
+    for rv in (await session.execute(versions)).scalars():
+        erased.add_json(rv.content)
+    await session.execute(
+        update(PledgeReviewVersion).where(PledgeReviewVersion.person_id == person_id).values(content={})
+    )
     await session.execute(delete(PledgeReminder).where(PledgeReminder.person_id == person_id))
     return erased

@@ -9,15 +9,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.features.pledges.assessment_card import STATUS_WORDS, card_data
 from bot.features.pledges.models import Pledge, PledgeReview
 from bot.features.pledges.reads import active_items, item_progress, local_year
-from bot.features.pledges.texts import LEVELS, status_label
+from bot.features.pledges.texts import status_label
+from bot.features.pledges.yearend_form import DEFAULT_FORM, text_sections
 from bot.i18n import _
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import NotFound
 from bot.services.extensions import Extensions
+from bot.services.levels import LEVEL_KEYS, LEVELS
 from bot.services.media import MediaStore
 from bot.services.permissions import require_branch_manager
 from bot.services.sheets import XLSX_MIME, Sheet, xlsx_bytes
@@ -63,10 +66,16 @@ class PledgeExport:
         return key, name
 
     async def yearend_xlsx(self, actor: Actor, branch_id: int) -> tuple[str, str]:
+        """The sent self-assessments of the year, one row each with every section of the form, after a summary
+        sheet (how many sent, per proposed level)."""
         now = self.deps.clock.now()
         year = local_year(now, self.deps.settings.tz)
-        headers = [_("No."), _("Member's name"), _("Self-assessed level"), _("Self-assessment"), _("Sent on")]
+        sections = text_sections(DEFAULT_FORM)
+        headers = [_("No."), _("Member's name"), _("Status"), _("Proposed level"), _("Common criteria points"),
+                   _("Task results points"), _("Total points"), *[sec.title() for sec in sections], _("Sent on"),
+                   _("Times sent")]
         rows: list[list[object]] = []
+        per_level: dict[str, int] = {}
         async with self.deps.db.session() as s:
             branch = await self._branch(s, actor, branch_id, "pledge_export_yearend")
             reviews = (
@@ -78,20 +87,28 @@ class PledgeExport:
                         Pledge.branch_id == branch_id,
                         Pledge.year == year,
                         PledgeReview.kind == "yearend",
-                        PledgeReview.status == "submitted",
+                        PledgeReview.status.in_(("submitted", "locked")),  # type: ignore[attr-defined]
                     )
                     .order_by(Person.display_name)
                 )
             ).all()
             for n, (r, name) in enumerate(reviews, 1):
+                d = card_data(r, year)
+                texts = dict(d.sections)
                 sent: datetime | None = r.submitted_at
+                per_level[r.level or ""] = per_level.get(r.level or "", 0) + 1
                 rows.append(
                     [
                         n,
                         name,
+                        STATUS_WORDS[r.status]() if r.status in STATUS_WORDS else "",
                         LEVELS[r.level]() if r.level in LEVELS else "",
-                        r.text,
-                        sent.astimezone(self.deps.settings.tz).strftime("%d/%m/%Y") if sent else "",
+                        d.points_common,
+                        d.points_results,
+                        d.points,
+                        *[texts.get(sec.key, "") for sec in sections],
+                        sent.astimezone(self.deps.settings.tz).date() if sent else None,
+                        r.version or 1,
                     ]
                 )
             await audit.record(
@@ -103,8 +120,13 @@ class PledgeExport:
                 branch_id=branch_id,
                 details={"rows": len(rows), "year": year},
             )
+        summary = [[_("Self-assessments sent"), len(rows)]]
+        summary += [[LEVELS[key](), per_level.get(key, 0)] for key in LEVEL_KEYS]
         name = f"tu-danh-gia-cuoi-nam-{year}-{branch_id}.xlsx"
-        data = _sheet(_("Self-assessment {year}").format(year=year), headers, rows)
+        data = xlsx_bytes([
+            Sheet(_("Summary"), [_("Self-assessment {year}").format(year=year), _("Number")], summary),
+            Sheet(_("Self-assessment {year}").format(year=year), headers, rows, wrap=True),
+        ])
         key = await MediaStore(self.deps).save(data, XLSX_MIME, name, generated_for=branch_id)
         return key, name
 

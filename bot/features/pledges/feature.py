@@ -9,6 +9,7 @@ from bot.features.pledges import (
     models,
     ticks,
 )
+from bot.features.pledges.assessment import _lock_self_assessment, _self_assessment
 from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
 from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
@@ -29,19 +30,24 @@ FEATURE = Feature(
         Tick("pledges_returned", ticks.returned_reminders),
     ),
     models=(models.Pledge, models.PledgeItem, models.PledgeVersion, models.PledgeCheckinRound, models.PledgeCheckin,
-            models.PledgeCheckinAnswer, models.PledgeReview, models.PledgeBranchSettings, models.PledgeReminder),
+            models.PledgeCheckinAnswer, models.PledgeReview, models.PledgeReviewVersion,
+            models.PledgeBranchSettings, models.PledgeReminder),
     audiences=(Audience("not_pledged", lambda: _("Members without a pledge this year"), _not_pledged_audience),),
     figures=(Figures("pledges", ("pledged", "pledges_approved", "checkin_sent", "checkin_answered"), _figures),),
     export_sheets=(ExportSheet("pledges", lambda: _("Pledges"), _workbook_sheet),),
     erasers=(_erase_pledges,),
     personal_data=PersonalData(
-        erased=(models.Pledge, models.PledgeVersion, models.PledgeCheckin, models.PledgeReview, models.PledgeReminder),
+        erased=(models.Pledge, models.PledgeVersion, models.PledgeCheckin, models.PledgeReview,
+                models.PledgeReviewVersion, models.PledgeReminder),
         by_reference=(models.PledgeBranchSettings,),  # who last changed the check-in frequency
     ),
-    providers={"pledge_items": _pledge_items},
+    providers={"pledge_items": _pledge_items, "self_assessment": _self_assessment,
+               "lock_self_assessment": _lock_self_assessment},
     help=(
         HelpLine("dangky", "deeds", main=("member",)),
         HelpLine("camket", "deeds", main=("member",)),
+        HelpLine("tudanhgia", "deeds"),
+        HelpLine("rutdanhgia", "deeds"),
         HelpLine("dangky_tinhhinh", "deeds"),
         HelpLine("dangky_caidat", "branch"),
     ),

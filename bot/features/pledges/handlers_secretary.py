@@ -13,6 +13,7 @@ from bot.features.pledges.callbacks import (
     PledgeExportFor,
     PledgeFrequency,
     PledgeNudge,
+    PledgeReviewWindow,
     PledgeSettingsFor,
     PledgeStatusFor,
     YearendExportFor,
@@ -171,17 +172,18 @@ async def _show_settings(ctx: Ctx, branch_id: int) -> None:
     await ctx.reply(
         _(
             "⚙️ <b>Pledge settings — {branch}</b>\nDeadline: {deadline}\nCheck-ins: {freq}\n"
-            "Mid-year self-check: month {mid}\nYear-end self-assessment: months {start}–{end}"
+            "Mid-year self-check: month {mid}\nYear-end self-assessment window: {start}–{end}"
         ).format(
             branch=esc(branch_title(name)),
             deadline=deadline,
             freq=FREQUENCIES.get(st.checkin_frequency, lambda: "?")(),
             mid=st.midyear_month,
-            start=st.yearend_start_month,
-            end=st.yearend_end_month,
+            start=f"{st.yearend_start_day:02d}/{st.yearend_start_month:02d}",
+            end=f"{st.yearend_end_day:02d}/{st.yearend_end_month:02d}",
         ),
         [
             [Button(_("📅 Set the deadline"), PledgeDeadline(branch_id).pack())],
+            [Button(_("🗓 Self-assessment window"), PledgeReviewWindow(branch_id).pack())],
             [
                 Button(_("🗓 Monthly check-ins"), PledgeFrequency("monthly", branch_id).pack()),
                 Button(_("🗓 Quarterly check-ins"), PledgeFrequency("quarterly", branch_id).pack()),

@@ -126,7 +126,12 @@ class PledgeCheckinAnswer(SQLModel, table=True):
 
 
 class PledgeReview(SQLModel, table=True):
-    """Self-assessment: kind midyear | yearend. level (year-end only): excellent | good | done | not_done."""
+    """Self-assessment: kind midyear | yearend. level (year-end only): excellent | good | done | not_done.
+
+    Year-end: ``sections`` holds the text of each section of the form (yearend_form.py) by key; ``text`` is
+    kept as their plain joined text (search, erasure). status: draft | submitted | withdrawn (back to an
+    editable draft) | locked (the branch acted on it; no withdrawal). Every sent version is kept in
+    ``pledge_review_version``."""
 
     __tablename__ = "pledge_review"
     __table_args__ = (UniqueConstraint("pledge_id", "kind", name="uq_pledge_review"),)
@@ -137,9 +142,34 @@ class PledgeReview(SQLModel, table=True):
     kind: str = Field(max_length=10)
     text: str = Field(default="", max_length=4000)
     level: str | None = Field(default=None, max_length=20)
-    status: str = Field(default="draft", max_length=20)  # draft | submitted
+    status: str = Field(default="draft", max_length=20)  # draft | submitted | withdrawn | locked
     created_at: datetime = Field(default_factory=utcnow)
     submitted_at: datetime | None = None
+    form: str = Field(default="2A", max_length=4, sa_column_kwargs={"server_default": "2A"})
+    sections: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    points_common: int | None = None
+    points_results: int | None = None
+    # The member confirmed a level whose band does not hold their points.
+    band_confirmed: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # sent versions so far
+    locked_at: datetime | None = None
+
+
+class PledgeReviewVersion(SQLModel, table=True):
+    """One sent version of a year-end self-assessment, kept (at least 3 years: Hướng dẫn 12-HD/BTCTW 2022,
+    docs/year-end.md §2) even after a withdrawal; ``content``: form, sections, points, level."""
+
+    __tablename__ = "pledge_review_version"
+    __table_args__ = (UniqueConstraint("review_id", "version", name="uq_pledge_review_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="pledge_review.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    year: int
+    version: int
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    submitted_at: datetime = Field(default_factory=utcnow)
+    withdrawn_at: datetime | None = None
 
 
 class PledgeBranchSettings(SQLModel, table=True):
@@ -151,6 +181,10 @@ class PledgeBranchSettings(SQLModel, table=True):
     midyear_month: int = 6
     yearend_start_month: int = 11
     yearend_end_month: int = 12
+    # The review window: from yearend_start_day/yearend_start_month to yearend_end_day/yearend_end_month
+    # (not found in the rules: a branch setting, default 15/11–31/12, docs/year-end.md §7).
+    yearend_start_day: int = Field(default=15, sa_column_kwargs={"server_default": "15"})
+    yearend_end_day: int = Field(default=31, sa_column_kwargs={"server_default": "31"})
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: int | None = Field(default=None, foreign_key="person.id")
 

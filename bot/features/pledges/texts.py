@@ -174,7 +174,8 @@ class YearRecord:
 
 
 def yearend_draft(rec: YearRecord) -> str:
-    """The "học tập và làm theo" paragraph for Mẫu 02A/02B, by template only (plain text, no HTML)."""
+    """The "học tập và làm theo" results for the self-assessment's first section, by template only (plain text,
+    no HTML); the shortcoming and its remedy have their own sections."""
     out = [
         _(
             "In {year}, I registered to study and follow Hồ Chí Minh's thought, morality and style with "
@@ -197,11 +198,6 @@ def yearend_draft(rec: YearRecord) -> str:
                 list="; ".join(f"{d.strftime('%d/%m/%Y')}: {t}" for d, t in prog.deeds)
             )
         out.append(line)
-    out.append(
-        _("Shortcoming I registered to fix: {shortcoming}. Remedy: {remedy}.").format(
-            shortcoming=rec.shortcoming, remedy=rec.remedy
-        )
-    )
     if rec.midyear:
         out.append(_("Mid-year self-check: {text}").format(text=rec.midyear))
     if rec.notes:

@@ -16,14 +16,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc, to_utc
-from bot.features.pledges.assessment import SelfAssessment, build_yearend_draft
+from bot.features.pledges.assessment import SelfAssessment, ensure_draft, review_window
+from bot.features.pledges.assessment_card import CardData, card_buttons, card_data, card_text
 from bot.features.pledges.callbacks import (
     CheckinAnswer,
     CheckinNote,
     MidyearCheck,
     PledgeStatusFor,
-    YearendEdit,
-    YearendLevel,
 )
 from bot.features.pledges.checkins import PledgeCheckins, checkin_view
 from bot.features.pledges.models import (
@@ -31,12 +30,11 @@ from bot.features.pledges.models import (
     PledgeBranchSettings,
     PledgeCheckin,
     PledgeCheckinRound,
-    PledgeReview,
     PledgeStatus,
 )
 from bot.features.pledges.reads import active_items, branch_settings, not_pledged
 from bot.features.pledges.reminders import PledgeReminders
-from bot.features.pledges.texts import LEVELS, render_checkin
+from bot.features.pledges.texts import render_checkin
 from bot.i18n import _, use_locale
 from bot.messages import Button, Reply, esc
 from bot.services.deps import Services
@@ -56,12 +54,6 @@ def checkin_buttons(checkin_id: int, items: list[tuple[int, str]]) -> list[list[
         for i, (item_id, _what) in enumerate(items, 1)
     ]
     rows.append([Button(_("📝 Add a note"), CheckinNote(checkin_id).pack())])
-    return rows
-
-
-def yearend_buttons(review_id: int) -> list[list[Button]]:
-    rows = [[Button(_("✏️ Edit the draft"), YearendEdit(review_id).pack())]]
-    rows += [[Button(label(), YearendLevel(review_id, code).pack())] for code, label in LEVELS.items()]
     return rows
 
 
@@ -191,37 +183,29 @@ async def midyear_prompt(services: Services, now: datetime, since: datetime | No
 
 
 async def yearend_draft_tick(services: Services, now: datetime, since: datetime | None) -> None:
+    """Inside each branch's review window, draft every approved pledge's year-end self-assessment once and
+    send it to the member (the card with "Gửi" and "Sửa")."""
     svc = services.get(SelfAssessment)
     local = now.astimezone(svc.tz).date()
     async with services.deps.db.session() as s:
         for p in await _approved_pledges(s, local.year):
-            settings = await branch_settings(s, p.branch_id)
-            if not settings.yearend_start_month <= local.month <= settings.yearend_end_month:
+            start, end = review_window(await branch_settings(s, p.branch_id), p.year)
+            if not start <= local <= end:
                 continue
             person = await _person(s, p.person_id)
             if person is None:
                 continue
-            review = (
-                await s.execute(
-                    select(PledgeReview).where(PledgeReview.pledge_id == p.id, PledgeReview.kind == "yearend")
-                )
-            ).scalar_one_or_none()
-            if review is not None:
-                continue  # the draft was made once; the member's edits are never overwritten
             with use_locale(person.locale):
-                text = await build_yearend_draft(s, svc.deps.ext, p, svc.tz)
-            review = PledgeReview(
-                pledge_id=p.id, person_id=p.person_id, kind="yearend", text=text, created_at=now
-            )
-            s.add(review)
-            await s.flush()
+                review, created = await ensure_draft(s, svc.deps.ext, p, svc.tz, now)
+            if not created:
+                continue  # the draft was made once; the member's edits are never overwritten
             await notify(
                 s,
                 svc.deps,
                 p.person_id,
                 key=f"pledge_yearend:{p.id}",
                 kind="pledge_yearend",
-                render=partial(_yearend_reply, p.year, text, review.id or 0),
+                render=partial(_yearend_reply, card_data(review, p.year)),
                 branch_id=p.branch_id,
                 priority=5,
             )
@@ -238,18 +222,11 @@ def _midyear_reply(p: Pledge) -> Reply:
     )
 
 
-def _yearend_reply(year: int, text: str, review_id: int) -> Reply:
-    return Reply(text=yearend_message(year, text), buttons=yearend_buttons(review_id))
-
-
-def yearend_message(year: int, text: str) -> str:
-    return (
-        _(
-            "📄 <b>Year-end self-assessment {year}: your draft</b>\n"
-            "Built only from what you recorded this year. Edit it if you wish, then choose your level "
-            "to send it to the secretary."
-        ).format(year=year)
-        + f"\n\n<blockquote>{esc(text)}</blockquote>"
+def _yearend_reply(d: CardData) -> Reply:
+    return Reply(
+        text=_("Built only from what you recorded this year. Edit any part, give your points and propose your "
+               "level, then send it to the secretary.") + "\n\n" + card_text(d),
+        buttons=card_buttons(d),
     )
 
 
