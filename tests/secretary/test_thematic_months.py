@@ -61,4 +61,5 @@ async def test_changing_the_months_moves_the_reminder(bot, fake_tg, branch, cloc
     clock.set(datetime(2026, 8, 2, 9, 0, tzinfo=TZ))
     await bot.tick(only=["secretary_reminders"])
     await sec.expect("chưa có lịch sinh hoạt chuyên đề tháng 8", "các tháng 2, 5, 8, 11")
-    assert await _thematic_rows(bot) == [f"remind:thematic:{branch.branch_id}:2026-08:{branch.secretary_actor.person_id}"]
+    sec_id = branch.secretary_actor.person_id
+    assert await _thematic_rows(bot) == [f"remind:thematic:{branch.branch_id}:2026-08:{sec_id}"]
