@@ -43,6 +43,7 @@ FEATURE = Feature(
         HelpLine("dangky", "deeds", main=("member",)),
         HelpLine("camket", "deeds", main=("member",)),
         HelpLine("dangky_tinhhinh", "deeds"),
+        HelpLine("dangky_cho", "deeds"),
         HelpLine("dangky_caidat", "branch"),
     ),
     catalog="pledges",
