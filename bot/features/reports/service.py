@@ -57,21 +57,38 @@ def period_label(kind: str, today: date) -> str:
     return _("year {y}").format(y=today.year)
 
 
+def chart_series(r: BranchReport) -> list[tuple[str, float | None]]:
+    """The chart's bars: (label, rate in % or None)."""
+    rates = r.rates
+    return [
+        (_("Pledged"), rates["pledged"]),
+        (_("Pledge check-in"), rates["checkin"]),
+        (_("Daily reading"), rates["reading"]),
+        (_("Attendance"), rates["attendance"]),
+        (_("Confirmed notices"), rates["ack"]),
+    ]
+
+
 def chart_png(r: BranchReport) -> bytes:
     """A bar chart of the branch's rates. matplotlib is imported here so the bot starts without it."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rates = r.rates
-    labels = [_("Pledged"), _("Pledge check-in"), _("Daily reading"), _("Attendance"), _("Confirmed notices")]
-    values = [rates["pledged"], rates["checkin"], rates["reading"], rates["attendance"], rates["ack"]]
-    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
+    series = chart_series(r)
+    values = [v for _label, v in series]
+    positions = list(range(len(series)))
+    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=100)
     try:
-        bars = ax.bar(labels, [v or 0 for v in values], color=["#c0392b", "#e67e22", "#8e44ad", "#2980b9", "#27ae60"])
+        bars = ax.bar(positions, [v or 0 for v in values],
+                      color=["#c0392b", "#e67e22", "#8e44ad", "#2980b9", "#27ae60"])
         for bar, v in zip(bars, values, strict=True):
             ax.text(bar.get_x() + bar.get_width() / 2, (v or 0) + 2, fmt_pct(v), ha="center", fontsize=8)
+        # Long Vietnamese labels wrap onto two lines so neighbours do not overlap.
+        ax.set_xticks(positions, [textwrap.fill(label, 14) for label, _v in series], fontsize=8)
         ax.set_ylim(0, 110)
         ax.set_ylabel("%")
         ax.set_title(f"{r.branch_name} — {r.label}", fontsize=10)
