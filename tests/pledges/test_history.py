@@ -69,7 +69,10 @@ async def test_member_and_secretary_see_history_and_changes(kit):
     await an.press("Gửi bổ sung cho bí thư")
     await _send(an)
     notice = await sec.expect("Phiếu bổ sung cần duyệt", DEEDS[1][0])
-    assert "🔀 Thay đổi ở lần gửi 3" in notice.buttons
+    assert notice.buttons[2:] == ["🔀 Thay đổi ở lần gửi 3", "🗂 Lịch sử"]
+    await sec.press("Lịch sử", message=notice)
+    seen = await sec.expect("Lịch sử phiếu đăng ký năm 2026", "Trần Văn An")
+    assert "việc 1 cần <b>tiêu chí</b> có số liệu" in seen.text
     await sec.press("Thay đổi ở lần gửi 3", message=notice)
     diff = await sec.expect("Thay đổi ở lần gửi 3", "Trần Văn An")
     assert "So với lần gửi 2 đã được duyệt" in diff.text

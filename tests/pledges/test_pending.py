@@ -69,3 +69,19 @@ async def test_pending_list_paged_approve_and_open(bot, fake_tg, branch):
 async def test_nothing_pending(bot, fake_tg, branch):
     await branch.secretary.send("/dangky_cho")
     await branch.secretary.expect("Không có phiếu đăng ký nào chờ đồng chí duyệt")
+
+
+async def test_the_deputy_gets_the_secretarys_pledge_in_the_list(bot, fake_tg, branch):
+    from tests.secretary.test_self_review import _deputy
+
+    fake_tg.limits.enabled = False
+    deputy = await _deputy(bot, fake_tg, branch)
+    await _submitted(bot, branch, [branch.secretary_actor.person_id])
+    await branch.secretary.send("/dangky_cho")
+    await branch.secretary.expect("Không có phiếu đăng ký nào chờ đồng chí duyệt")
+    await deputy.send("/dangky_cho")
+    listed = await deputy.expect("Phiếu đăng ký chờ duyệt", "1. Nguyễn Thị Lan — phiếu mới")
+    await deputy.press("✅ Duyệt: Nguyễn Thị Lan", message=listed)
+    await deputy.expect("Đã duyệt phiếu của Nguyễn Thị Lan")
+    await deputy.expect("Không có phiếu đăng ký nào chờ đồng chí duyệt")
+    await branch.secretary.expect("được phó bí thư duyệt")
