@@ -36,7 +36,41 @@ class BranchReport:
             "checkin": pct(f.get("checkin_answered"), f.get("checkin_sent")) if "checkin_sent" in f else None,
             "attendance": pct(f.get("attendance_present"), f.get("attendance_expected")),
             "ack": pct(f.get("notices_acknowledged"), f.get("notices_ack_sent")),
+            # The daily reading: the share of members who read at least once in the period.
+            "reading": pct(f.get("daily_readers"), f.get("members")) if "daily_readers" in f else None,
         }
+
+    @property
+    def reading_days_per_member(self) -> float | None:
+        """Reading days ("Đã đọc ✓", one a member a day) per member in the period."""
+        f = self.figures
+        if "daily_read" not in f or not f.get("members"):
+            return None
+        return round(float(f["daily_read"]) / float(f["members"]), 1)
+
+
+def summary_rows(r: BranchReport) -> list[list[str | float | int]]:
+    """The report's figures as (label, value) rows: the workbook's first sheet."""
+    f, rates = r.figures, r.rates
+
+    def val(v: float | int | None) -> str | float | int:
+        return _("no data yet") if v is None else v
+
+    return [
+        [_("Period"), r.label],
+        [_("Members"), val(f.get("members"))],
+        [_("Pledged (%)"), val(rates["pledged"])],
+        [_("Answered the pledge check-in (%)"), val(rates["checkin"])],
+        [_("Members who read the daily study (%)"), val(rates["reading"])],
+        [_("Reading days per member"), val(r.reading_days_per_member)],
+        [_("Good deeds reported"), val(f.get("deeds_reported"))],
+        [_("Good deeds accepted"), val(f.get("deeds_accepted"))],
+        [_("Regular meetings"), val(f.get("meetings_regular"))],
+        [_("Thematic meetings"), val(f.get("meetings_thematic"))],
+        [_("Attendance (%)"), val(rates["attendance"])],
+        [_("Notices sent"), val(f.get("notices"))],
+        [_("Notices confirmed (%)"), val(rates["ack"])],
+    ]
 
 
 def fmt_value(value: float | int | None) -> str:
@@ -58,7 +92,18 @@ def report_text(r: BranchReport) -> str:
     ]
     lines.append(_("• Members: {n}").format(n=fmt_value(f.get("members"))))
     lines.append(_("• Pledged: {pct}").format(pct=fmt_pct(rates["pledged"])))
-    lines.append(_("• Answered the daily check-in: {pct}").format(pct=fmt_pct(rates["checkin"])))
+    lines.append(_("• Answered the pledge check-in: {pct}").format(pct=fmt_pct(rates["checkin"])))
+    if "daily_readers" in f:
+        lines.append(
+            _("• Daily study read: {readers}/{members} members ({pct}), {days} reading days per member").format(
+                readers=fmt_value(f.get("daily_readers")),
+                members=fmt_value(f.get("members")),
+                pct=fmt_pct(rates["reading"]),
+                days=fmt_value(r.reading_days_per_member),
+            )
+        )
+    else:
+        lines.append(_("• Daily study read: {none}").format(none=_("no data yet")))
     if "deeds_reported" in f:
         lines.append(
             _("• Good deeds: {reported} reported, {accepted} accepted, {featured} featured").format(

@@ -82,7 +82,8 @@ def can_review_item(actor: Actor, branch_id: int, org_id: int, author_person_id:
 def require_item_reviewer(actor: Actor, branch_id: int, org_id: int, author_person_id: int,
                           item: ReviewedItem, action: str) -> None:
     if actor.person_id == author_person_id and can_manage_branch(actor, branch_id, org_id):
-        log.warning("self-review refused: person=%s action=%s branch=%s", actor.person_id, action, branch_id)
+        log.warning("permission denied: self-review refused: person=%s action=%s branch=%s", actor.person_id,
+                    action, branch_id)
         raise PermissionDenied(
             _("You cannot approve your own pledge: the deputy secretary or the Party committee reviews it.")
             if item == "pledge"

@@ -15,6 +15,9 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
 from bot.features.pledges.settings import PledgeSettings
+from bot.features.pledges.history import PledgeHistory
+from bot.features.pledges.models import Pledge, PledgeVersion
+from bot.features.pledges.review import PledgeReviewing
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
@@ -47,6 +50,14 @@ MATRIX: dict[str, set[str]] = {
     "invite_committee_admin": ADMIN,
     "revoke_committee_invite": ADMIN,
     "set_review_window": MANAGERS,
+    # Pledges: a member's pledge is decided by the branch's managers; the secretary's own pledge by the
+    # deputy or the committee, never by the secretary (nobody approves their own item).
+    "approve_pledge": MANAGERS,
+    "return_pledge": MANAGERS,
+    "approve_secretary_pledge": MANAGERS - {"secretary"},
+    "return_secretary_pledge": MANAGERS - {"secretary"},
+    "pending_pledges": MANAGERS,
+    "pledge_history": MANAGERS | {"member"},
 }
 
 
@@ -131,10 +142,38 @@ class World:
                                       .where(Membership.status != "pending"))).scalar_one()
             return (*out, revoked, active)
 
+    async def submitted_pledge(self, author: Actor) -> tuple[int, int]:
+        """The author's pledge in A1, (re)submitted as a new version: (pledge id, version)."""
+        async with self.app.db.session() as s:
+            p = (await s.execute(select(Pledge).where(Pledge.person_id == author.person_id))).scalar_one_or_none()
+            if p is None:
+                p = Pledge(person_id=author.person_id, branch_id=self.a1, org_id=self.org_a, year=2026)
+            p.status, p.version, p.approved_version, p.draft = "submitted", p.version + 1, None, None
+            s.add(p)
+            await s.flush()
+            s.add(PledgeVersion(pledge_id=p.id, version=p.version, content={"items": []}))
+            return int(p.id or 0), p.version
+
     async def act(self, action: str, actor: Actor) -> None:
         """Prepare a fresh target (made by the system admin), then attempt ``action`` as ``actor``."""
         org = self.org
-        if action in ("approve_join", "reject_join"):
+        if action.endswith("_pledge") and action != "pending_pledges":
+            author = self.actors["secretary" if "secretary" in action else "member"]
+            pledge_id, version = await self.submitted_pledge(author)
+            self._before = await self.counts()
+            reviewing = self.app.services.get(PledgeReviewing)
+            if action.startswith("approve"):
+                await reviewing.approve(actor, pledge_id, version)
+            else:
+                await reviewing.return_pledge(actor, pledge_id, version, "cần rõ hơn")
+        elif action == "pending_pledges":
+            self._before = await self.counts()
+            await self.app.services.get(PledgeReviewing).pending(actor, self.a1)
+        elif action == "pledge_history":
+            pledge_id, _version = await self.submitted_pledge(self.actors["member"])
+            self._before = await self.counts()
+            await self.app.services.get(PledgeHistory).history(actor, pledge_id)
+        elif action in ("approve_join", "reject_join"):
             mid = await self.pending_request(self.a1)
             before = await self.counts()
             self._before = before

@@ -25,12 +25,12 @@ async def test_reminders_fire_once_across_restart_and_not_in_quiet_hours(bot, fa
     uid = sec.id
     await bot.tick(only=["secretary_reminders"])  # 02/03 09:00: 7 days before the 9th; Q1 has no thematic
     await sec.expect("còn 7 ngày nữa đến buổi sinh hoạt định kỳ", "19:30 09/03/2026")
-    await sec.expect("quý này chưa có lịch sinh hoạt chuyên đề")
+    await sec.expect("chưa có lịch sinh hoạt chuyên đề tháng 3", "các tháng 3, 6, 9, 12")
     await bot.tick(only=["secretary_reminders"])
     await bot.restart()
     await bot.tick(only=["secretary_reminders"])
     await sec.expect_nothing(0.5)
-    assert _count(fake_tg, uid, "còn 7 ngày nữa") == 1 and _count(fake_tg, uid, "chuyên đề.") == 1
+    assert _count(fake_tg, uid, "còn 7 ngày nữa") == 1 and _count(fake_tg, uid, "chuyên đề tháng 3.") == 1
     clock.set(datetime(2026, 3, 8, 6, 30, tzinfo=TZ))  # after the reminder time, inside quiet hours
     await bot.tick(only=["secretary_reminders"])
     await sec.expect_nothing(0.5)

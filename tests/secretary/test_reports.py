@@ -71,7 +71,8 @@ async def test_baocao_numbers_chart_and_workbook(bot, fake_tg, branch, clock):
     assert doc.media == "document"
     data = fake_tg.files[doc.raw.record.document["file_id"]].data
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames[:5] == ["Đảng viên", "Đăng ký làm theo", "Việc tốt", "Sinh hoạt và điểm danh", "Thông báo"]
+    assert wb.sheetnames[:6] == [
+        "Tổng hợp", "Đảng viên", "Đăng ký làm theo", "Việc tốt", "Sinh hoạt và điểm danh", "Thông báo"]
     members = list(wb["Đảng viên"].iter_rows(values_only=True))
     assert members[0][:3] == ("STT", "Họ tên", "Vai trò") and len(members) == 5
     assert {r[1] for r in members[1:]} == {

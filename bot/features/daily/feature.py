@@ -17,7 +17,7 @@ FEATURE = Feature(
     ticks=(Tick("daily", daily_tick),),
     models=(models.DailyPref, models.BranchDaily, models.ContentItemRow, models.YearTheme, models.DailyChoice,
             models.DailyUsage, models.DailyRead),
-    figures=(Figures("daily", ("daily_sent", "daily_read"), _figures),),
+    figures=(Figures("daily", ("daily_sent", "daily_read", "daily_readers"), _figures),),
     erasers=(_erase,),
     personal_data=PersonalData(erased=(models.DailyPref, models.DailyRead, models.BranchDaily, models.ContentItemRow,
                                        models.YearTheme)),

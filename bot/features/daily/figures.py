@@ -39,8 +39,9 @@ async def _figures(session: AsyncSession, deps: Deps, branch_id: int, start: dat
             OutboxMessage.sent_at < end))
     ).scalar_one()
     # A receipt counts in the period in which the member pressed the button.
-    read = (await session.execute(
-        select(func.count()).select_from(DailyRead).where(
+    # daily_read: reading days (one per member per day); daily_readers: members who read at least once.
+    read, readers = (await session.execute(
+        select(func.count(), func.count(func.distinct(DailyRead.person_id))).where(
             DailyRead.branch_id == branch_id, DailyRead.at >= start, DailyRead.at < end))
-    ).scalar_one()
-    return {"daily_sent": int(sent), "daily_read": int(read)}
+    ).one()
+    return {"daily_sent": int(sent), "daily_read": int(read), "daily_readers": int(readers)}

@@ -5,6 +5,7 @@ from bot.features.deeds.erasure import _erase_deeds
 from bot.features.deeds.figures import _deeds_for_pledge_items, _figures, _no_deed_month
 from bot.features.deeds.handlers import router
 from bot.features.deeds.pack import _workbook_sheet
+from bot.features.deeds.record_for import router as record_for_router
 from bot.features.deeds.review_handlers import router as review_router
 from bot.i18n import _
 from bot.kernel.feature import Feature
@@ -13,7 +14,7 @@ from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData
 
 FEATURE = Feature(
     name="deeds",
-    routers=(router, review_router),
+    routers=(router, review_router, record_for_router),
     ticks=(Tick("deeds_digest", ticks.digest_tick), Tick("deeds_stale", ticks.stale_tick),
            Tick("deeds_pack", ticks.pack_tick)),
     models=(models.Deed, models.Nomination, models.DeedCategory, models.DeedReviewPref),

@@ -1,5 +1,5 @@
-"""Secretaries review good deeds (/duyet and the daily digest's buttons), record a deed on a member's
-behalf (/ghiho), get the monthly pack on demand (/bantin) and choose the digest time (/gioduyet).
+"""Secretaries review good deeds (/duyet and the daily digest's buttons; /ghiho is in record_for.py), get
+the monthly pack on demand (/bantin) and choose the digest time (/gioduyet).
 Committee admins edit the đảng bộ's categories (/loaiviectot)."""
 
 from __future__ import annotations
@@ -10,15 +10,12 @@ from typing import Any
 from bot.features.deeds.callbacks import (
     AcceptAll,
     DeedPackFor,
-    RecordForBranch,
-    RecordForMember,
     ReviewDeed,
     ReviewListFor,
 )
 from bot.features.deeds.cards import review_card
 from bot.features.deeds.categories import DeedCategories
 from bot.features.deeds.digest import DeedDigest
-from bot.features.deeds.handlers import start_deed_form
 from bot.features.deeds.pack import (
     XLSX_MIME,
     DeedPackService,
@@ -35,7 +32,6 @@ from bot.kernel.forms import AskText, Form
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
 from bot.services.errors import InvalidInput
-from bot.services.org import OrgService
 from bot.services.permissions import committee_org
 
 router = Router("deeds_review")
@@ -167,42 +163,6 @@ async def accept_all(ctx: Ctx, data: AcceptAll) -> None:
         if n
         else _("Nothing was left to accept.")
     )
-
-
-# --- on behalf of a member ------------------------------------------------------------------------------
-
-
-async def _pick_member(ctx: Ctx, branch_id: int) -> None:
-    rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)
-    buttons = [[Button(p.display_name[:40], RecordForMember(branch_id, p.id).pack())] for _m, p in rows[:30]]
-    await ctx.reply(_("For which member do you record a good deed?"), buttons)
-
-
-@router.command(
-    "ghiho",
-    "recordfor",
-    help=lambda: _("record a good deed for a member without a phone"),
-    audience="manager",
-)
-async def record_for(ctx: Ctx) -> None:
-    branch_id = await pick_branch(ctx, RecordForBranch)
-    if branch_id is not None:
-        await _pick_member(ctx, branch_id)
-
-
-@router.button(RecordForBranch)
-async def record_for_branch(ctx: Ctx, data: RecordForBranch) -> None:
-    await _pick_member(ctx, data.branch_id)
-
-
-@router.button(RecordForMember)
-async def record_for_member(ctx: Ctx, data: RecordForMember) -> None:
-    branch_id, person_id = data.branch_id, data.person_id
-    rows = await ctx.svc(OrgService).members(ctx.require_actor(), branch_id)  # checks the manager's right
-    name = next((p.display_name for _m, p in rows if p.id == person_id), None)
-    if name is None:
-        raise InvalidInput(_("That person is not an active member of this branch."))
-    await start_deed_form(ctx, {"for_person": person_id, "for_name": name, "branch_id": branch_id})
 
 
 # --- the monthly pack on demand, the digest time, categories ---------------------------------------

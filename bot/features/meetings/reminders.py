@@ -8,7 +8,7 @@ tick waits for a later run.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,7 @@ def next_regular_meeting(cal: CalendarSettings, today: date) -> date:
     return meeting_date(cal, y, m)
 
 
-async def _thematic_in_quarter(s: AsyncSession, branch_id: int, start: datetime, end: datetime) -> bool:
+async def _thematic_in_window(s: AsyncSession, branch_id: int, start: datetime, end: datetime) -> bool:
     row = (
         await s.execute(
             select(Meeting.id)
@@ -63,6 +63,23 @@ async def _thematic_in_quarter(s: AsyncSession, branch_id: int, start: datetime,
     return row is not None
 
 
+def thematic_period(today: date) -> str:
+    """The outbox period of the thematic reminder; "2026Q1" for a quarter's last month, as before the months
+    were configurable, so a reminder already sent is not sent again."""
+    return f"{today.year}Q{today.month // 3}" if today.month % 3 == 0 else f"{today.year}-{today.month:02d}"
+
+
+def thematic_window(cal: CalendarSettings, today: date) -> tuple[date, date]:
+    """[start, end) local dates a thematic meeting counts for the thematic month of ``today``: from the month
+    after the previous thematic month to the end of this one (months 3, 6, 9, 12: the quarter)."""
+    months = sorted(cal.thematic_months) or [today.month]
+    earlier = [m for m in months if m < today.month]
+    prev_year, prev = (today.year, earlier[-1]) if earlier else (today.year - 1, months[-1])
+    start = date(prev_year + (prev == 12), prev % 12 + 1, 1)
+    end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    return start, end
+
+
 def due_reminders(cal: CalendarSettings, today: date) -> list[tuple[str, str, date]]:
     """(kind, period, subject date) due on ``today`` by the calendar alone."""
     out: list[tuple[str, str, date]] = []
@@ -72,9 +89,8 @@ def due_reminders(cal: CalendarSettings, today: date) -> list[tuple[str, str, da
         out.append(("meeting7", nxt.strftime("%Y-%m"), nxt))
     if days == 1:
         out.append(("meeting1", nxt.strftime("%Y-%m"), nxt))
-    quarter = (today.month - 1) // 3 + 1
-    if today.month == 3 * quarter:  # the quarter's second month has ended
-        out.append(("thematic", f"{today.year}Q{quarter}", today))
+    if today.month in cal.thematic_months:  # a thematic month of the branch (/caidat_chibo)
+        out.append(("thematic", thematic_period(today), today))
     if today.month == 6 and today.day >= 25:
         out.append(("midyear", str(today.year), today))
     if today.month == 12 and today.day >= 15:
@@ -98,10 +114,9 @@ async def secretary_reminders(services: Services, now: datetime, since: datetime
             managers = await manager_ids(s, branch)
             for kind, period, subject in due_reminders(cal, local.date()):
                 if kind == "thematic":
-                    q_first = 3 * ((local.month - 1) // 3) + 1
-                    q_start = to_utc(datetime(local.year, q_first, 1), tz)
-                    q_end = to_utc(datetime(local.year + (q_first == 10), (q_first + 2) % 12 + 1, 1), tz)
-                    if await _thematic_in_quarter(s, branch.id, q_start, q_end):
+                    w_start, w_end = thematic_window(cal, local.date())
+                    if await _thematic_in_window(s, branch.id, to_utc(datetime.combine(w_start, time()), tz),
+                                                 to_utc(datetime.combine(w_end, time()), tz)):
                         continue
                 for pid in managers:
                     await notify(
@@ -166,9 +181,10 @@ async def _reminder(
     if kind == "thematic":
         return Reply(
             text=_(
-                "📚 <b>{branch}: no thematic meeting is scheduled this quarter.</b>\n"
-                "The branch holds a thematic meeting at least once a quarter; please schedule it."
-            ).format(branch=name),
+                "📚 <b>{branch}: no thematic meeting is scheduled for month {month}.</b>\n"
+                "The branch holds its thematic meetings in months {months} (changed with /caidat_chibo); "
+                "please schedule it."
+            ).format(branch=name, month=subject.month, months=", ".join(map(str, cal.thematic_months))),
             buttons=[[Button(_("📅 Schedule a thematic meeting"),
                              MeetingFromReminder(branch.id, "thematic", None).pack())]],
         )

@@ -143,3 +143,29 @@ class PledgeFrequency(CallbackData, prefix="pl.freq"):
 @dataclass(frozen=True)
 class PledgeDeadline(CallbackData, prefix="pl.deadline"):
     branch_id: int
+
+
+@dataclass(frozen=True)
+class PledgeHistoryView(CallbackData, prefix="pl.hist"):
+    pledge_id: int
+
+
+@dataclass(frozen=True)
+class PledgeChanges(CallbackData, prefix="pl.diff"):
+    pledge_id: int
+    version: int
+
+
+@dataclass(frozen=True)
+class PendingPledges(CallbackData, prefix="pl.pend"):
+    branch_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class PendingPledgeAct(CallbackData, prefix="pl.pendact"):
+    action: Literal["ok", "open"]
+    pledge_id: int
+    version: int
+    branch_id: int
+    page: int

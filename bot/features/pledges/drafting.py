@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.pledges.access import PledgeUseCase
-from bot.features.pledges.callbacks import DecidePledge
+from bot.features.pledges.callbacks import DecidePledge, PledgeChanges, PledgeHistoryView
 from bot.features.pledges.models import Pledge, PledgeItem, PledgeStatus, PledgeVersion
 from bot.features.pledges.reads import pledge_content, theme_for
 from bot.features.pledges.texts import content_of, render_card
@@ -185,7 +185,12 @@ class PledgeDrafting(PledgeUseCase):
                     [
                         Button(_("✅ Approve pledge"), DecidePledge("ok", p.id, p.version).pack()),
                         Button(_("↩️ Return with a comment"), DecidePledge("back", p.id, p.version).pack()),
-                    ]
+                    ],
+                    # An amendment: what it changes against the approved version, deed by deed.
+                    *([[Button(_("🔀 Changes in version {n}").format(n=p.version),
+                                PledgeChanges(p.id, p.version).pack())]] if p.approved_version else []),
+                    # Sent before: the earlier versions and the return comments.
+                    *([[Button(_("🗂 History"), PledgeHistoryView(p.id).pack())]] if p.version > 1 else []),
                 ],
             )
 

@@ -49,6 +49,7 @@ FEATURE = Feature(
         HelpLine("tudanhgia", "deeds"),
         HelpLine("rutdanhgia", "deeds"),
         HelpLine("dangky_tinhhinh", "deeds"),
+        HelpLine("dangky_cho", "deeds"),
         HelpLine("dangky_caidat", "branch"),
     ),
     catalog="pledges",

@@ -9,9 +9,12 @@ from typing import Any
 
 from bot.features.pledges.callbacks import (
     DecidePledge,
+    PendingPledgeAct,
+    PendingPledges,
     PledgeDeadline,
     PledgeExportFor,
     PledgeFrequency,
+    PledgeHistoryView,
     PledgeNudge,
     PledgeReviewWindow,
     PledgeSettingsFor,
@@ -19,11 +22,13 @@ from bot.features.pledges.callbacks import (
     YearendExportFor,
 )
 from bot.features.pledges.exports import XLSX_MIME, PledgeExport
+from bot.features.pledges.history import PledgeHistory
 from bot.features.pledges.models import FIELD_MAX
 from bot.features.pledges.reminders import PledgeReminders
 from bot.features.pledges.review import PledgeReviewing, StatusView
 from bot.features.pledges.settings import PledgeSettings
 from bot.features.pledges.texts import period_label, with_example
+from bot.features.pledges.viewing import PledgeViewing
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.context import Ctx
@@ -114,6 +119,7 @@ async def _show_status(ctx: Ctx, branch_id: int) -> None:
     await ctx.reply(
         _status_text(view),
         [
+            [Button(_("📨 Pledges waiting for approval"), PendingPledges(branch_id, 0).pack())],
             [Button(_("🔔 Remind those not registered"), PledgeNudge(branch_id).pack())],
             [Button(_("📊 Export to Excel"), PledgeExportFor(branch_id).pack())],
             [Button(_("📄 Export year-end self-assessments"), YearendExportFor(branch_id).pack())],
@@ -245,3 +251,83 @@ router.form(
         on_complete=_deadline_set,
     )
 )
+
+
+# --- the pledges waiting for approval, paged; approve from the list or open one ----------------------------
+
+PENDING_PAGE = 5
+
+
+async def _show_pending(ctx: Ctx, branch_id: int, page: int) -> None:
+    branch_name, rows = await ctx.svc(PledgeReviewing).pending(ctx.require_actor(), branch_id)
+    if not rows:
+        await ctx.reply(_("No pledges are waiting for your approval. 🎉"))
+        return
+    pages = (len(rows) + PENDING_PAGE - 1) // PENDING_PAGE
+    page = max(0, min(page, pages - 1))
+    chunk = rows[page * PENDING_PAGE:(page + 1) * PENDING_PAGE]
+    lines = [_("📨 <b>Pledges waiting for approval — {branch}</b>: {n}").format(
+        branch=esc(branch_title(branch_name)), n=len(rows))]
+    if pages > 1:
+        lines.append(_("Page {page}/{pages}").format(page=page + 1, pages=pages))
+    tz = ctx.services.deps.clock.tz
+    for i, r in enumerate(chunk, page * PENDING_PAGE + 1):
+        sent = r.submitted_at.astimezone(tz).strftime("%d/%m/%Y") if r.submitted_at else "—"
+        kind = _("amendment") if r.amendment else _("new pledge")
+        lines.append(f"{i}. {esc(r.name)} — {kind}, " + _("sent {date}").format(date=sent))
+    lines.append("")
+    lines.append(_("Approve from the list, or open a pledge to read it in full and return it with a comment."))
+    buttons = [
+        [
+            Button(_("✅ Approve: {name}").format(name=r.name[:30]),
+                   PendingPledgeAct("ok", r.pledge_id, r.version, branch_id, page).pack()),
+            Button(_("📄 Open: {name}").format(name=r.name[:30]),
+                   PendingPledgeAct("open", r.pledge_id, r.version, branch_id, page).pack()),
+        ]
+        for r in chunk
+    ]
+    nav = []
+    if page > 0:
+        nav.append(Button(_("◀ Previous page"), PendingPledges(branch_id, page - 1).pack()))
+    if page < pages - 1:
+        nav.append(Button(_("Next page ▶"), PendingPledges(branch_id, page + 1).pack()))
+    if nav:
+        buttons.append(nav)
+    await ctx.reply("\n".join(lines), buttons)
+
+
+@router.command(
+    "dangky_cho", "pledgespending", help=lambda: _("pledges waiting for approval"), audience="manager"
+)
+async def pending_cmd(ctx: Ctx) -> None:
+    branch_id = await pick_branch(ctx, PendingPledges)
+    if branch_id is not None:
+        await _show_pending(ctx, branch_id, 0)
+
+
+@router.button(PendingPledges)
+async def pending_page(ctx: Ctx, data: PendingPledges) -> None:
+    await _show_pending(ctx, data.branch_id, data.page)
+
+
+@router.button(PendingPledgeAct)
+async def pending_act(ctx: Ctx, data: PendingPledgeAct) -> None:
+    actor = ctx.require_actor()
+    if data.action == "ok":
+        name = await ctx.svc(PledgeReviewing).approve(actor, data.pledge_id, data.version)
+        await ctx.reply(_("✅ Pledge of {name} approved.").format(name=esc(name)))
+        await _show_pending(ctx, data.branch_id, data.page)
+        return
+    await ctx.svc(PledgeReviewing).check_decidable(actor, data.pledge_id, data.version)
+    card = await ctx.svc(PledgeViewing).card(actor, data.pledge_id)
+    buttons = [
+        [
+            Button(_("✅ Approve pledge"), DecidePledge("ok", data.pledge_id, data.version).pack()),
+            Button(_("↩️ Return with a comment"), DecidePledge("back", data.pledge_id, data.version).pack()),
+        ],
+        [Button(_("🗂 History"), PledgeHistoryView(data.pledge_id).pack())],
+    ]
+    await ctx.reply(card, buttons)
+    _text, amendments = await ctx.svc(PledgeHistory).history(actor, data.pledge_id)
+    if data.version in amendments:
+        await ctx.reply(await ctx.svc(PledgeHistory).changes(actor, data.pledge_id, data.version))

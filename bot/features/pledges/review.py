@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
@@ -20,6 +20,7 @@ from bot.services.actor import Actor
 from bot.services.directory import active_members
 from bot.services.errors import Conflict
 from bot.services.notify import notify
+from bot.services.permissions import can_review_item
 from storage.models.people import Person
 
 log = logging.getLogger("hocbac.pledges")
@@ -51,7 +52,33 @@ class StatusView:
     round_answered: int = 0
 
 
+@dataclass
+class PendingPledge:
+    pledge_id: int
+    version: int
+    name: str
+    amendment: bool  # an approved pledge's amendment (the approved one still counts)
+    submitted_at: datetime | None
+
+
 class PledgeReviewing(PledgeUseCase):
+    async def pending(self, actor: Actor, branch_id: int) -> tuple[str, list[PendingPledge]]:
+        """The branch's pledges waiting for a decision that the actor may take (never their own), oldest
+        first, and the branch's name."""
+        async with self.deps.db.session() as s:
+            branch = await self._branch_for_manager(s, actor, branch_id, "pledge_pending")
+            rows = await s.execute(
+                select(Pledge, Person.display_name)
+                .join(Person, Person.id == Pledge.person_id)
+                .where(Pledge.branch_id == branch_id, Pledge.status == PledgeStatus.SUBMITTED.value)
+                .order_by(Pledge.submitted_at, Pledge.id)
+            )
+            return branch.name, [
+                PendingPledge(p.id or 0, p.version, name, p.approved_version is not None, p.submitted_at)
+                for p, name in rows.all()
+                if can_review_item(actor, p.branch_id, p.org_id, p.person_id)
+            ]
+
     async def check_decidable(self, actor: Actor, pledge_id: int, version: int) -> str:
         """Before asking for a return comment: may this actor decide, and is the version still open?"""
         async with self.deps.db.session() as s:

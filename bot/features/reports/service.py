@@ -16,7 +16,7 @@ from bot.clock import local_now, to_utc
 from bot.i18n import _
 from bot.services import audit
 from bot.services.actor import Actor
-from bot.services.branch_report import BranchReport, fmt_pct
+from bot.services.branch_report import BranchReport, fmt_pct, summary_rows
 from bot.services.calendar import load_thresholds
 from bot.services.deps import Deps
 from bot.services.directory import managed_branch
@@ -57,21 +57,38 @@ def period_label(kind: str, today: date) -> str:
     return _("year {y}").format(y=today.year)
 
 
+def chart_series(r: BranchReport) -> list[tuple[str, float | None]]:
+    """The chart's bars: (label, rate in % or None)."""
+    rates = r.rates
+    return [
+        (_("Pledged"), rates["pledged"]),
+        (_("Pledge check-in"), rates["checkin"]),
+        (_("Daily reading"), rates["reading"]),
+        (_("Attendance"), rates["attendance"]),
+        (_("Confirmed notices"), rates["ack"]),
+    ]
+
+
 def chart_png(r: BranchReport) -> bytes:
     """A bar chart of the branch's rates. matplotlib is imported here so the bot starts without it."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rates = r.rates
-    labels = [_("Pledged"), _("Check-in"), _("Attendance"), _("Confirmed notices")]
-    values = [rates["pledged"], rates["checkin"], rates["attendance"], rates["ack"]]
-    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    series = chart_series(r)
+    values = [v for _label, v in series]
+    positions = list(range(len(series)))
+    fig, ax = plt.subplots(figsize=(7, 3.4), dpi=100)
     try:
-        bars = ax.bar(labels, [v or 0 for v in values], color=["#c0392b", "#e67e22", "#2980b9", "#27ae60"])
+        bars = ax.bar(positions, [v or 0 for v in values],
+                      color=["#c0392b", "#e67e22", "#8e44ad", "#2980b9", "#27ae60"])
         for bar, v in zip(bars, values, strict=True):
             ax.text(bar.get_x() + bar.get_width() / 2, (v or 0) + 2, fmt_pct(v), ha="center", fontsize=8)
+        # Long Vietnamese labels wrap onto two lines so neighbours do not overlap.
+        ax.set_xticks(positions, [textwrap.fill(label, 14) for label, _v in series], fontsize=8)
         ax.set_ylim(0, 110)
         ax.set_ylabel("%")
         ax.set_title(f"{r.branch_name} — {r.label}", fontsize=10)
@@ -148,7 +165,12 @@ class ReportService:
         start, end, label = self.bounds(period)
         async with self.deps.db.session() as s:
             branch = await managed_branch(s, actor, branch_id, "report.export")
-            sheets: list[tuple[str, list[str], list[list[Any]]]] = []
+            # The summary first (the figures of /baocao, the daily reading among them), then the details.
+            figures = await self.deps.ext.branch_figures(s, self.deps, branch.id, start, end)
+            report = BranchReport(branch.id, branch.name, period, label, figures)
+            sheets: list[tuple[str, list[str], list[list[Any]]]] = [
+                (_("Summary"), [_("Figure"), _("Value")], summary_rows(report))
+            ]
             registered = self.deps.ext.export_sheets
             keys = list(SHEET_ORDER) + [k for k in registered if k not in SHEET_ORDER]
             for key in keys:
