@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
-from bot.features.pledges.settings import PledgeSettings
 from bot.features.pledges.history import PledgeHistory
 from bot.features.pledges.models import Pledge, PledgeVersion
 from bot.features.pledges.review import PledgeReviewing
+from bot.features.pledges.settings import PledgeSettings
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
