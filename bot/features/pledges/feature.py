@@ -12,6 +12,7 @@ from bot.features.pledges import (
 from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
 from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
+from bot.features.pledges.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
@@ -39,6 +40,7 @@ FEATURE = Feature(
         by_reference=(models.PledgeBranchSettings,),  # who last changed the check-in frequency
     ),
     providers={"pledge_items": _pledge_items},
+    year_file_sections=(_year_file_section,),
     help=(
         HelpLine("dangky", "deeds", main=("member",)),
         HelpLine("camket", "deeds", main=("member",)),
