@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.yearfile.service import YearFileService
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
@@ -44,6 +45,11 @@ MATRIX: dict[str, set[str]] = {
     "create_org": ADMIN,
     "invite_committee_admin": ADMIN,
     "revoke_committee_invite": ADMIN,
+    # The year file of the member of A1 (the "member" role): the member, the branch's managers, its committee.
+    "read_year_file": MANAGERS | {"member"},
+    "export_year_file": MANAGERS | {"member"},
+    "list_year_files": MANAGERS,
+    "branch_year_workbook": MANAGERS,
 }
 
 
@@ -162,8 +168,23 @@ class World:
                 await org.create_org(actor, "Đảng bộ mới")
             elif action == "invite_committee_admin":
                 await org.create_code(actor, kind="committee_admin", org_id=self.org_a)
+            elif action in ("read_year_file", "export_year_file", "list_year_files", "branch_year_workbook"):
+                await self.year_file(action, actor)
             else:
                 raise AssertionError(action)
+
+
+    async def year_file(self, action: str, actor: Actor) -> None:
+        years = self.app.services.get(YearFileService)
+        member = self.actors["member"].person_id
+        if action == "read_year_file":
+            await years.year_file(actor, member, self.a1, 2026)
+        elif action == "export_year_file":
+            await years.exported(actor, member, self.a1, 2026, "docx")
+        elif action == "list_year_files":
+            await years.members(actor, self.a1)
+        else:
+            await years.branch_files(actor, self.a1, 2026)
 
 
 @pytest.fixture
