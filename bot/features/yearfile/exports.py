@@ -56,7 +56,9 @@ def year_file_docx(yf: YearFile) -> bytes:
 
 
 def _section_sheets(files: Sequence[YearFile], with_name: bool) -> list[Sheet]:
-    """One sheet of dated rows per section, in the file's order (titles as the sections are named)."""
+    """One sheet of dated rows per section, in the file's order (titles as the sections are named). The
+    branch's workbook (with_name) does not wrap its ~20,000 rows: a wrapped cell costs openpyxl a style each,
+    which alone took the 60-member workbook past the 2 s ceiling (benchmarks/bench_documents.py)."""
     order: dict[str, str] = {}
     rows: dict[str, list[list[object]]] = {}
     for yf in files:
@@ -67,7 +69,7 @@ def _section_sheets(files: Sequence[YearFile], with_name: bool) -> list[Sheet]:
                     rows.setdefault(sec.key, []).append(
                         ([yf.name] if with_name else []) + [fig.label, r.day, r.text])
     header = ([_("Party member")] if with_name else []) + [_("Figure"), _("Date"), _("Details")]
-    return [Sheet(title, header, rows.get(key, []), wrap=True, max_width=70) for key, title in order.items()]
+    return [Sheet(title, header, rows.get(key, []), wrap=not with_name, max_width=70) for key, title in order.items()]
 
 
 def year_file_xlsx(yf: YearFile) -> bytes:
