@@ -9,6 +9,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import zipfile
@@ -197,7 +198,9 @@ def _leftovers(path: Path) -> list[str]:
                 part = zf.read(member)
                 if hashlib.sha256(part).hexdigest() in PHOTO_KEYS:
                     hits.append(f"{path.name}/{member}: her photo")
-                text = part.decode("utf-8", "replace")
+                # Workbooks write text as inline strings with numeric character references (&#225;): read both.
+                raw = part.decode("utf-8", "replace")
+                text = raw + "\n" + html.unescape(raw)
                 hits += [f"{path.name}/{member}: {s!r}" for s in SECRETS
                          if any(sp in text for sp in spellings(s) | {escape(s)})]
     return hits
