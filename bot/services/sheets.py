@@ -73,6 +73,28 @@ def set_cell(cell: Any, value: object) -> None:
         cell.value = value
 
 
+def _out_cell(ws: Any, value: object, *, style: Any = None) -> Any:
+    """One cell for a write-only sheet: through :func:`set_cell` (``style``: a Font or an Alignment), or, for a
+    plain string that cannot be read as a formula or an error value and for a number, the value itself."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    if style is None:
+        if isinstance(value, str):
+            text = cell_text(value)
+            if not text.startswith((*FORMULA_STARTS, "#")):  # "#N/A" would be read as an error value
+                return text  # appended as is: openpyxl writes a plain string as a string
+        elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+            return value
+    out = WriteOnlyCell(ws)
+    set_cell(out, value)
+    if isinstance(style, Font):
+        out.font = style
+    elif style is not None:
+        out.alignment = style
+    return out
+
+
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     """A workbook with ``sheets`` in order, as .xlsx bytes.
 
@@ -81,7 +103,6 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     of issue #15 (benchmarks/bench_documents.py). Each cell still goes through :func:`set_cell`, except a
     plain string that cannot be read as a formula and a number, which are appended as they are."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
@@ -106,25 +127,9 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
         if sheet.rows:
             ws.freeze_panes = "A2"  # the header stays in view while scrolling
 
-        def cell(value: object, *, header: bool = False) -> Any:
-            if not header and not sheet.wrap:
-                if isinstance(value, str):
-                    text = cell_text(value)
-                    if not text.startswith((*FORMULA_STARTS, "#")):  # "#N/A" would be read as an error value
-                        return text  # appended as is: openpyxl writes a plain string as a string
-                elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-                    return value
-            out = WriteOnlyCell(ws)
-            set_cell(out, value)
-            if header:
-                out.font = bold
-            elif sheet.wrap:
-                out.alignment = wrap
-            return out
-
-        ws.append([cell(v, header=True) for v in sheet.header])
+        ws.append([_out_cell(ws, v, style=bold) for v in sheet.header])
         for row in sheet.rows:
-            ws.append([cell(v) for v in row])
+            ws.append([_out_cell(ws, v, style=wrap if sheet.wrap else None) for v in row])
     if not wb.sheetnames:
         wb.create_sheet("-")
     buf = io.BytesIO()
