@@ -24,11 +24,13 @@ from bot.services.extensions import (
     Figures,
     JoinGuard,
     OutboxObserver,
+    PerApp,
     PersonalData,
     ProfileSection,
     RecordSection,
     SendGate,
     Tick,
+    YearFileSection,
 )
 
 CliRegister = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -52,6 +54,8 @@ class Feature:
     outbox_observers: Sequence[OutboxObserver] = ()
     record_sections: Sequence[RecordSection] = ()
     profile_sections: Sequence[ProfileSection] = ()
+    # Its sections of a member's year file (/namcuatoi), read by the yearfile feature.
+    year_file_sections: Sequence[YearFileSection] = ()
     # Built once per App from its services (a gate needs the App's database and settings).
     send_gates: Sequence[Callable[[Any], SendGate]] = ()
     providers: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
@@ -112,12 +116,13 @@ def build_extensions(features: Sequence[Feature], services: Any) -> Extensions:
             if name not in PROVIDER_NAMES:
                 raise FeatureError(f"feature {f.name!r} declares unknown provider {name!r}")
             _unique("provider", owners["provider"], name, f.name)
-            setattr(ext.providers, name, fn)
+            setattr(ext.providers, name, fn.make(services) if isinstance(fn, PerApp) else fn)
         ext.erasers.extend((f"{f.name}.{getattr(fn, '__name__', 'eraser')}", fn) for fn in f.erasers)
         ext.join_guards.extend(f.join_guards)
         ext.outbox_observers.extend(f.outbox_observers)
         ext.record_sections.extend(f.record_sections)
         ext.profile_sections.extend(f.profile_sections)
+        ext.year_file_sections.extend(f.year_file_sections)
         ext.send_gates.extend(make(services) for make in f.send_gates)
     return ext
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -94,6 +95,57 @@ RecordSection = Callable[[Any, Any], Awaitable[str | None]]
 ProfileSection = Callable[[Any, Any], Awaitable[str | None]]
 
 
+@dataclass(frozen=True, slots=True)
+class YearRow:
+    """One dated record behind a figure of the year file, e.g. (05/03/2026, "Dọn vệ sinh khu phố (đã ghi
+    nhận)"). ``action``: a button the owning feature offers the member on this row, (label, packed button data),
+    e.g. the deeds feature's "Gắn với việc đã đăng ký"; shown only to the member the file is about."""
+
+    day: date
+    text: str
+    action: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class YearFigure:
+    """One figure of a year-file section: ``value`` counted from ``rows`` (or from the records behind them);
+    ``note`` qualifies it ("đã ghi nhận 5"). ``key`` is a short token ([A-Za-z0-9_]) naming it in buttons."""
+
+    key: str
+    label: str
+    value: int
+    rows: Sequence[YearRow] = ()
+    note: str = ""
+
+    def line(self) -> str:
+        """The figure as one short line: "Việc làm tốt: 7, đã ghi nhận 5"."""
+        return f"{self.label}: {self.value}" + (f", {self.note}" if self.note else "")
+
+
+@dataclass(frozen=True, slots=True)
+class YearSection:
+    """A feature's part of a member's year file. ``key``: a short token ([A-Za-z0-9_]) naming it in buttons;
+    ``order``: where it stands in the file (pledges 10, deeds 20, meetings 30, reading 40, notices 50)."""
+
+    key: str
+    title: str
+    figures: Sequence[YearFigure]
+    order: int = 50
+
+
+# (session, deps, person_id, branch_id, year, tz) -> the feature's section of the member's year file, or None
+# when it has nothing to say. Read-only; the yearfile feature checks who may see the file.
+YearFileSection = Callable[[AsyncSession, "Deps", int, int, int, ZoneInfo], Awaitable[YearSection | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class PerApp:
+    """A provider that needs the App's services (its deps: the other features' extensions, the clock, the time
+    zone): ``make(services)`` is called once per App and returns the provider itself."""
+
+    make: Callable[[Any], Callable[..., Any]]
+
+
 @dataclass
 class Providers:
     """Single-answer providers; None until the owning feature declares one (two declaring one is an error)."""
@@ -155,6 +207,7 @@ class Extensions:
     send_gates: list[SendGate] = field(default_factory=list)
     record_sections: list[RecordSection] = field(default_factory=list)
     profile_sections: list[ProfileSection] = field(default_factory=list)
+    year_file_sections: list[YearFileSection] = field(default_factory=list)
     providers: Providers = field(default_factory=Providers)
 
     async def branch_figures(self, s: AsyncSession, deps: Deps, branch_id: int, start: datetime,

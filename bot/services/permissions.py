@@ -69,6 +69,17 @@ def require_active_member(actor: Actor, branch_id: int, action: str = "member") 
         raise _deny(actor, action, f"branch:{branch_id}")
 
 
+def can_see_year_file(actor: Actor, person_id: int, branch_id: int, org_id: int) -> bool:
+    """A member's year file (/namcuatoi, /hosonam): the member, the branch's secretary or deputy, a committee
+    admin of its đảng bộ. Never a secretary of another branch."""
+    return actor.person_id == person_id or can_manage_branch(actor, branch_id, org_id)
+
+
+def require_year_file_reader(actor: Actor, person_id: int, branch_id: int, org_id: int) -> None:
+    if not can_see_year_file(actor, person_id, branch_id, org_id):
+        raise _deny(actor, "year_file", f"branch:{branch_id}")
+
+
 ReviewedItem = Literal["pledge", "deed"]
 
 

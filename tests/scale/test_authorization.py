@@ -18,6 +18,7 @@ from bot.features.pledges.history import PledgeHistory
 from bot.features.pledges.models import Pledge, PledgeVersion
 from bot.features.pledges.review import PledgeReviewing
 from bot.features.pledges.settings import PledgeSettings
+from bot.features.yearfile.service import YearFileService
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
@@ -58,6 +59,11 @@ MATRIX: dict[str, set[str]] = {
     "return_secretary_pledge": MANAGERS - {"secretary"},
     "pending_pledges": MANAGERS,
     "pledge_history": MANAGERS | {"member"},
+    # The year file of the member of A1 (the "member" role): the member, the branch's managers, its committee.
+    "read_year_file": MANAGERS | {"member"},
+    "export_year_file": MANAGERS | {"member"},
+    "list_year_files": MANAGERS,
+    "branch_year_workbook": MANAGERS,
 }
 
 
@@ -207,8 +213,23 @@ class World:
             elif action == "set_review_window":
                 await self.app.services.get(PledgeSettings).set_review_window(
                     actor, self.a1, date(2026, 11, 1), date(2026, 12, 20))
+            elif action in ("read_year_file", "export_year_file", "list_year_files", "branch_year_workbook"):
+                await self.year_file(action, actor)
             else:
                 raise AssertionError(action)
+
+
+    async def year_file(self, action: str, actor: Actor) -> None:
+        years = self.app.services.get(YearFileService)
+        member = self.actors["member"].person_id
+        if action == "read_year_file":
+            await years.year_file(actor, member, self.a1, 2026)
+        elif action == "export_year_file":
+            await years.exported(actor, member, self.a1, 2026, "docx")
+        elif action == "list_year_files":
+            await years.members(actor, self.a1)
+        else:
+            await years.branch_files(actor, self.a1, 2026)
 
 
 @pytest.fixture

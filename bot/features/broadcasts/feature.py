@@ -5,6 +5,7 @@ from bot.features.broadcasts.erasure import _erase_broadcasts
 from bot.features.broadcasts.figures import _all_members, _not_acknowledged_last, _notice_figures, _notice_sheet
 from bot.features.broadcasts.handlers import router
 from bot.features.broadcasts.sending import _observe, broadcast_progress
+from bot.features.broadcasts.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
@@ -26,6 +27,7 @@ FEATURE = Feature(
     erasers=(_erase_broadcasts,),
     personal_data=PersonalData(erased=(models.Broadcast,), by_reference=(models.BroadcastAck,)),
     outbox_observers=(_observe,),
+    year_file_sections=(_year_file_section,),
     help=(
         HelpLine("thongbao", "branch", main=("secretary",)),
     ),

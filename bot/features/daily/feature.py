@@ -7,6 +7,7 @@ from bot.features.daily.delivery import daily_tick
 from bot.features.daily.erasure import _erase
 from bot.features.daily.figures import _delivery_time, _figures, _paused_until, _year_theme
 from bot.features.daily.handlers import reading_streak_line, router
+from bot.features.daily.yearfile import _year_file_section
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
 from bot.services.extensions import Figures, PersonalData, Tick
@@ -25,6 +26,7 @@ FEATURE = Feature(
     providers={"delivery_time": _delivery_time, "paused_until": _paused_until, "year_theme": _year_theme},
     cli=(register,),
     startup_checks=(check_library,),
+    year_file_sections=(_year_file_section,),
     help=(
         HelpLine("homnay", "learn", main=("member",)),
         HelpLine("ngaunhien", "learn"),

@@ -76,3 +76,17 @@ class RecordForMember(CallbackData, prefix="deed.forp"):
 @dataclass(frozen=True)
 class DeedPackFor(CallbackData, prefix="deed.pack"):
     branch_id: int
+
+
+@dataclass(frozen=True)
+class LinkDeed(CallbackData, prefix="deed.link"):
+    """"Gắn với việc đã đăng ký": the member links a deed (often one reported by a plain message or a photo)
+    to one of their pledge items afterwards."""
+
+    deed_id: int
+
+
+@dataclass(frozen=True)
+class LinkDeedTo(CallbackData, prefix="deed.linkto", answers=True):
+    deed_id: int
+    item_id: int

@@ -7,6 +7,7 @@ from bot.features.deeds.handlers import router
 from bot.features.deeds.pack import _workbook_sheet
 from bot.features.deeds.record_for import router as record_for_router
 from bot.features.deeds.review_handlers import router as review_router
+from bot.features.deeds.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
@@ -24,6 +25,7 @@ FEATURE = Feature(
     erasers=(_erase_deeds,),
     personal_data=PersonalData(erased=(models.Deed, models.Nomination, models.DeedReviewPref)),
     providers={"deeds_for_pledge_items": _deeds_for_pledge_items},
+    year_file_sections=(_year_file_section,),
     help=(
         HelpLine("viectot", "deeds", main=("member", "secretary",)),
         HelpLine("cuatoi", "deeds", main=("member",)),

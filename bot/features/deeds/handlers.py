@@ -12,6 +12,8 @@ from typing import Any
 from bot.features.deeds.callbacks import (
     EditDeed,
     KeepDeed,
+    LinkDeed,
+    LinkDeedTo,
     RecordDraft,
     ResubmitDeed,
     ShareDeed,
@@ -32,6 +34,7 @@ from bot.features.deeds.models import DeedStatus, ShareConsent
 from bot.features.deeds.reporting import MAX_BACK_DAYS, MAX_PHOTOS, MAX_TEXT, DeedInput, DeedReporting, cut_text
 from bot.features.deeds.sharing import DeedSharing
 from bot.features.deeds.viewing import DeedViewing
+from bot.features.deeds.yearfile import MESSAGE_SOURCES
 from bot.i18n import _
 from bot.kernel.confirm import ask_confirm
 from bot.kernel.context import Ctx
@@ -364,6 +367,13 @@ async def mine(ctx: Ctx) -> None:
                 Button(_("🗑 Withdraw {tag}").format(tag=tag), WithdrawDeed(d.id).pack()),
             ]
         )
+    # A deed reported by a plain message or a photo skipped the form's pledge question: offer to link it now.
+    pledged = await ctx.svc(DeedReporting).pledge_options(actor)
+    unlinked = [d for d in year if d.source in MESSAGE_SOURCES and d.pledge_item_id is None] if pledged else []
+    for d in unlinked[:3]:
+        what = _short(d.text) if d.text else _("🎙 voice note")
+        label = _("🎯 Link {day} · {deed}").format(day=d.day.strftime("%d/%m"), deed=what)
+        buttons.append([Button(label, LinkDeed(d.id).pack())])
     counts = {
         s: sum(1 for d in year if d.status == s)
         for s in (DeedStatus.ACCEPTED, DeedStatus.FEATURED, DeedStatus.PENDING, DeedStatus.RETURNED)
@@ -468,6 +478,26 @@ async def withdraw(ctx: Ctx, data: WithdrawConfirmed) -> None:
     """The confirm button of cards sent before review cards moved to the kernel (still honoured)."""
     await ctx.svc(DeedReporting).withdraw(ctx.require_actor(), data.deed_id)
     await ctx.reply(_("🗑 Withdrawn. It will not be reviewed or counted."))
+
+
+@router.button(LinkDeed)
+async def link_ask(ctx: Ctx, data: LinkDeed) -> None:
+    """"Gắn với việc đã đăng ký": which pledged deed does this good deed fulfil?"""
+    deed, items = await ctx.svc(DeedReporting).link_options(ctx.require_actor(), data.deed_id)
+    what = deed.text or _("🎙 voice note")
+    await ctx.reply(
+        _("🎯 <b>Link to a pledged deed</b>\n{day} · {deed}\n\nWhich pledged deed does it fulfil?").format(
+            day=deed.day.strftime("%d/%m/%Y"), deed=esc(what[:200])
+        ),
+        [[Button(label, LinkDeedTo(data.deed_id, item_id).pack())] for item_id, label in items],
+    )
+
+
+@router.button(LinkDeedTo)
+async def link_to(ctx: Ctx, data: LinkDeedTo) -> None:
+    _deed, label = await ctx.svc(DeedReporting).link_to_pledge(ctx.require_actor(), data.deed_id, data.item_id)
+    await ctx.reply(_("🎯 Linked to the pledged deed “{item}”. It counts in comrade's year file.").format(
+        item=esc(label)))
 
 
 @router.button(KeepDeed)

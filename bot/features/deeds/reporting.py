@@ -289,3 +289,47 @@ class DeedReporting(DeedUseCase):
     async def own_deed(self, actor: Actor, deed_id: int) -> Deed:
         async with self.deps.db.session() as s:
             return await self._own_pending(s, actor, deed_id, "open")
+
+    # --- "Gắn với việc đã đăng ký": link a deed to a pledge item afterwards ---------------------------------
+
+    async def _own_any(self, s: AsyncSession, actor: Actor, deed_id: int, action: str) -> Deed:
+        """The actor's own deed in any state but withdrawn (a reviewed deed may still be linked: the link is
+        the member's own bookkeeping, not part of what the secretary reviewed)."""
+        deed, _branch = await self._load(s, deed_id)
+        if deed.person_id != actor.person_id or deed.status == DeedStatus.WITHDRAWN.value:
+            log.warning("deed %s: person %s tried to %s it", deed_id, actor.person_id, action)
+            raise NotFound(_("That good deed no longer exists."))
+        return deed
+
+    async def link_options(self, actor: Actor, deed_id: int) -> tuple[Deed, list[tuple[int, str]]]:
+        """The deed and the member's pledge items of the deed's year it may be linked to."""
+        provider = self.deps.ext.providers.pledge_items
+        async with self.deps.db.session() as s:
+            deed = await self._own_any(s, actor, deed_id, "link")
+            items = list(await provider(s, actor.person_id, deed.day.year)) if provider is not None else []
+        if not items:
+            raise InvalidInput(
+                _("Comrade has no approved pledge for {year} yet, so there is nothing to link it to.").format(
+                    year=deed.day.year
+                )
+            )
+        return deed, items
+
+    async def link_to_pledge(self, actor: Actor, deed_id: int, item_id: int) -> tuple[Deed, str]:
+        """Links the deed to one of the member's own pledge items of its year; returns (deed, item label)."""
+        provider = self.deps.ext.providers.pledge_items
+        now = self.deps.clock.now()
+        async with self.deps.db.session() as s:
+            deed = await self._own_any(s, actor, deed_id, "link")
+            items = dict(await provider(s, actor.person_id, deed.day.year)) if provider is not None else {}
+            if item_id not in items:
+                log.warning("deed %s: person %s tried to link item %s", deed_id, actor.person_id, item_id)
+                raise InvalidInput(_("That pledged deed is not in comrade's pledge for that year."))
+            deed.pledge_item_id, deed.updated_at = item_id, now
+            s.add(deed)
+            _deed, branch = await self._load(s, deed_id)
+            await audit.record(
+                s, at=now, actor_person_id=actor.person_id, action="deed.link", org_id=branch.org_id,
+                branch_id=deed.branch_id, target=f"deed:{deed.id}",
+            )
+            return deed, items[item_id]

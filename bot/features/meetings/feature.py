@@ -5,6 +5,7 @@ from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
+from bot.features.meetings.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
@@ -22,6 +23,7 @@ FEATURE = Feature(
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
                                by_reference=(models.Attendance, models.CheckinAttempt)),
     providers={"next_meeting": _next_meeting},
+    year_file_sections=(_year_file_section,),
     help=(
         HelpLine("hop", "meetings", main=("secretary",)),
         HelpLine("comat", "meetings", main=("member",)),

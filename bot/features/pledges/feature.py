@@ -13,6 +13,7 @@ from bot.features.pledges.assessment import _lock_self_assessment, _self_assessm
 from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
 from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
+from bot.features.pledges.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
@@ -43,6 +44,7 @@ FEATURE = Feature(
     ),
     providers={"pledge_items": _pledge_items, "self_assessment": _self_assessment,
                "lock_self_assessment": _lock_self_assessment},
+    year_file_sections=(_year_file_section,),
     help=(
         HelpLine("dangky", "deeds", main=("member",)),
         HelpLine("camket", "deeds", main=("member",)),
