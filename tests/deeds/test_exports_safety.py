@@ -27,6 +27,7 @@ from bot.features.deeds.reporting import DeedInput, DeedReporting
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.scheduling import MeetingScheduling
 from bot.features.pledges.models import Pledge, PledgeItem, PledgeReview
+from bot.features.votes.service import VoteService
 from bot.i18n import use_locale
 from bot.services.identity import IdentityService
 from bot.services.media import MediaStore
@@ -106,6 +107,10 @@ async def _seed(bot, fake_tg, branch, clock) -> int:
     )
     clock.set(datetime(2026, 3, 2, 21, 0, tzinfo=TZ))
     await bot.app.services.get(MeetingAttendance).toggle(branch.secretary_actor, meeting.id, actor.person_id)
+    # An open (named) vote at that meeting with formula-like question and options, and the member's ballot.
+    votes = bot.app.services.get(VoteService)
+    vote = await votes.open(branch.secretary_actor, meeting.id, EVIL[0], [EVIL[1], EVIL[2]], anonymous=False)
+    await votes.cast(actor, vote.id, 1)
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=TZ))
     return actor.person_id
 
@@ -135,6 +140,10 @@ async def _every_export(fake_tg, sec) -> dict[str, bytes]:
     await sec.expect("mỗi việc làm một dòng")
     await sec.press("Xuất tự đánh giá cuối năm", message=status)
     await sec.expect("Bản tự đánh giá cuối năm.")
+    await sec.send("/bieuquyet")
+    votes = await sec.expect("Biểu quyết", "buổi sinh hoạt ngày 02/03/2026")
+    await sec.press("Xuất Excel", message=votes)
+    await sec.expect("Các biểu quyết của buổi sinh hoạt")
     return {
         m.raw.record.document["file_name"]: fake_tg.files[m.raw.record.document["file_id"]].data
         for m in sec.bot_events(sec.chat_key)
@@ -172,7 +181,7 @@ async def test_every_export_writes_text_not_formulas_and_no_server_path(bot, fak
     await _seed(bot, fake_tg, branch, clock)
     files = await _every_export(fake_tg, branch.secretary)
     workbooks = {n: d for n, d in files.items() if n.endswith(".xlsx")}
-    assert len(workbooks) == 4, sorted(files)  # the pack, /baocao, the pledges, the self-assessments
+    assert len(workbooks) == 5, sorted(files)  # the pack, /baocao, the pledges, the self-assessments, votes
     media_dir = _media_dir(settings)
     found: dict[str, dict[str, set[str]]] = {}
     for name, data in workbooks.items():
@@ -217,6 +226,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/deeds/pack.py",  # /bantin and the monthly pack
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
+        "bot/features/votes/exports.py",  # a meeting's votes (names only for open votes)
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 

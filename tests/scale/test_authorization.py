@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.votes.models import Vote, VoteSettings
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
@@ -44,6 +45,12 @@ MATRIX: dict[str, set[str]] = {
     "create_org": ADMIN,
     "invite_committee_admin": ADMIN,
     "revoke_committee_invite": ADMIN,
+    # votes at a meeting of A1: its secretary/deputy or the committee, never a member nor another branch's
+    "open_vote": MANAGERS,
+    "view_vote": MANAGERS,
+    "close_vote": MANAGERS,
+    "export_votes": MANAGERS,
+    "vote_settings": MANAGERS,
 }
 
 
@@ -96,6 +103,37 @@ class World:
         assert a["member"].is_member and not a["member"].is_secretary
         assert a["pending"].seats[0].status == "pending"
 
+    async def meeting(self) -> int:
+        """A meeting of A1 that has started (votes are opened during or after one)."""
+        from bot.features.meetings.models import Meeting
+
+        if getattr(self, "_meeting_id", None) is None:
+            async with self.app.db.session() as s:
+                m = Meeting(branch_id=self.a1, starts_at=self.app.clock.now(), checkin_code="123456")
+                s.add(m)
+                await s.flush()
+                self._meeting_id = m.id
+        return int(self._meeting_id)
+
+    async def vote_action(self, action: str, actor: Actor) -> None:
+        from bot.features.votes.exports import VoteExport
+        from bot.features.votes.service import VoteService
+
+        votes = self.app.services.get(VoteService)
+        mid = await self.meeting()
+        vote = await votes.open(self.admin, mid, "Biểu quyết thử")
+        self._before = await self.counts()
+        if action == "open_vote":
+            await votes.open(actor, mid, "Biểu quyết của người khác")
+        elif action == "view_vote":
+            await votes.view(actor, vote.id)
+        elif action == "close_vote":
+            await votes.close(actor, vote.id)
+        elif action == "export_votes":
+            await self.app.services.get(VoteExport).meeting_xlsx(actor, mid)
+        else:
+            await votes.toggle_setting(actor, self.a1, "anon")
+
     async def pending_request(self, branch_id: int) -> int:
         manager = self.admin
         joiner = await self.person("Người xin vào")
@@ -126,7 +164,11 @@ class World:
                                        .where(JoinCode.revoked_at.is_not(None)))).scalar_one()
             active = (await s.execute(select(func.count()).select_from(Membership)
                                       .where(Membership.status != "pending"))).scalar_one()
-            return (*out, revoked, active)
+            votes = (await s.execute(select(func.count()).select_from(Vote))).scalar_one()
+            closed = (await s.execute(select(func.count()).select_from(Vote)
+                                      .where(Vote.closed_at.is_not(None)))).scalar_one()
+            settings = (await s.execute(select(func.count()).select_from(VoteSettings))).scalar_one()
+            return (*out, revoked, active, votes, closed, settings)
 
     async def act(self, action: str, actor: Actor) -> None:
         """Prepare a fresh target (made by the system admin), then attempt ``action`` as ``actor``."""
@@ -140,6 +182,8 @@ class World:
             code = (await org.create_code(self.admin, kind="member", branch_id=self.a1)).code
             self._before = await self.counts()
             await org.revoke_code(actor, code)
+        elif action in ("open_vote", "view_vote", "close_vote", "export_votes", "vote_settings"):
+            await self.vote_action(action, actor)
         elif action == "revoke_committee_invite":
             code = (await org.create_code(self.admin, kind="committee_admin", org_id=self.org_a)).code
             self._before = await self.counts()

@@ -134,7 +134,7 @@ async def test_open_vote_change_refuse_close_and_result(kit, clock):
 
 @BOTH
 async def test_secret_ballot_never_shows_a_name_and_open_vote_does(kit, clock):
-    users, mid = await _meeting_with_checkins(kit, clock, present=4)
+    users, _mid = await _meeting_with_checkins(kit, clock, present=4)
     sec = kit.branch.secretary
     start = len(sec.bot_events(sec.chat_key))
     await _open(kit, "Chọn nội dung chuyên đề quý II", custom="Tiết kiệm\nĐoàn kết\nTiết kiệm\n")
