@@ -40,7 +40,8 @@ async def _meeting_with_checkins(kit, clock, present: int):  # type: ignore[no-u
     return users, mid
 
 
-async def _open(kit, question: str, *, custom: str | None = None) -> None:  # type: ignore[no-untyped-def]
+async def _open(kit, question: str, *, custom: str | None = None):  # type: ignore[no-untyped-def]
+    """Open a vote through /bieuquyet; returns the review card the secretary confirmed."""
     sec = kit.branch.secretary
     await sec.send("/bieuquyet")
     await sec.expect("Biểu quyết", "buổi sinh hoạt ngày 02/03/2026")
@@ -54,8 +55,9 @@ async def _open(kit, question: str, *, custom: str | None = None) -> None:  # ty
         await sec.press("Tự nhập các phương án")
         await sec.expect("mỗi phương án một dòng")
         await sec.send(custom)
-    await sec.expect("Mở biểu quyết này?", question)
+    card = await sec.expect("Mở biểu quyết này?", question)
     await sec.press("Mở biểu quyết và gửi phiếu")
+    return card
 
 
 @BOTH
@@ -63,7 +65,9 @@ async def test_open_vote_change_refuse_close_and_result(kit, clock):
     users, mid = await _meeting_with_checkins(kit, clock, present=3)
     an, binh, chi, dung = users
     sec = kit.branch.secretary
-    await _open(kit, "Thông qua nghị quyết tháng 3")
+    card = await _open(kit, "Thông qua nghị quyết tháng 3")
+    assert "Phiếu sẽ gửi tới 3 đồng chí đã điểm danh có mặt (trên tổng số 5)" in card.text
+    assert "Dưới hai phần ba số đảng viên có mặt" in card.text  # 3 of 5
     await sec.expect("Đã mở biểu quyết", "phiếu đã gửi tới 3 đồng chí có mặt")
 
     ballot = await an.expect("Biểu quyết", "Thông qua nghị quyết tháng 3", "Bỏ phiếu kín")
@@ -137,7 +141,8 @@ async def test_secret_ballot_never_shows_a_name_and_open_vote_does(kit, clock):
     users, _mid = await _meeting_with_checkins(kit, clock, present=4)
     sec = kit.branch.secretary
     start = len(sec.bot_events(sec.chat_key))
-    await _open(kit, "Chọn nội dung chuyên đề quý II", custom="Tiết kiệm\nĐoàn kết\nTiết kiệm\n")
+    card = await _open(kit, "Chọn nội dung chuyên đề quý II", custom="Tiết kiệm\nĐoàn kết\nTiết kiệm\n")
+    assert "Dưới hai phần ba" not in card.text and "Bỏ phiếu kín" in card.text  # 4 of 5 present
     await sec.expect("Đã mở biểu quyết", "4 đồng chí")
     for u, option in zip(users, ["Tiết kiệm", "Đoàn kết", "Tiết kiệm", "Tiết kiệm"], strict=True):
         ballot = await u.expect("Chọn nội dung chuyên đề quý II")

@@ -153,3 +153,22 @@ async def test_parallel_taps_make_one_ballot_each_postgres(tmp_path, fake_tg, cl
         await _race(harness, fake_tg, clock)
     finally:
         await harness.stop()
+
+
+async def test_bad_input_is_refused_politely(bot, fake_tg, clock):
+    branch, mid, _people, actors = await _world(bot, fake_tg, clock, n=3, present=3)
+    svc = bot.app.services.get(VoteService)
+    with pytest.raises(DomainError, match="ít nhất hai phương án khác nhau"):
+        await svc.open(branch.secretary_actor, mid, "Một phương án", ["Có", " có "])
+    with pytest.raises(DomainError, match="Nội dung biểu quyết đang trống"):
+        await svc.open(branch.secretary_actor, mid, "   ")
+    later = await schedule(bot, branch, datetime(2026, 3, 9, 19, 30))
+    with pytest.raises(DomainError, match="chưa bắt đầu"):
+        await svc.open(branch.secretary_actor, later, "Quá sớm")
+    with pytest.raises(DomainError, match="Buổi sinh hoạt này không tồn tại"):
+        await svc.open(branch.secretary_actor, 99999, "Không có buổi nào")
+    vote = await svc.open(branch.secretary_actor, mid, "Hợp lệ")
+    with pytest.raises(DomainError, match="không có trong phiếu"):
+        await svc.cast(actors[0], vote.id, 7)
+    async with bot.app.db.session() as s:
+        assert (await s.execute(select(func.count()).select_from(Vote))).scalar_one() == 1

@@ -18,7 +18,7 @@ from bot.features.votes.callbacks import (
     VoteView,
 )
 from bot.features.votes.exports import VoteExport
-from bot.features.votes.service import VoteService, clean_options, default_options
+from bot.features.votes.service import QUORUM_DEN, QUORUM_NUM, VoteService, clean_options, default_options
 from bot.features.votes.texts import ballot_buttons, ballot_text, short_counts, tally_text
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
@@ -148,6 +148,8 @@ async def _review(ctx: Ctx, data: dict[str, Any]) -> None:
         present=present, members=members))
     if present == 0:
         lines.append(_("⚠️ Nobody is checked in yet: mark attendance first (/diemdanh)."))
+    elif present * QUORUM_DEN < members * QUORUM_NUM:
+        lines.append(_("⚠️ Fewer than two thirds of the members are present."))
     await ask_confirm(ctx, "vote_open", "\n".join(lines),
                       {"meeting_id": meeting_id, "question": data["question"], "options": options,
                        "anonymous": settings.anonymous},

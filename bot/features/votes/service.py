@@ -48,6 +48,12 @@ def default_options() -> list[str]:
     return [_("Agree"), _("Disagree"), _("Abstain")]
 
 
+def is_yes_no(options: list[str]) -> bool:
+    """The three default options, in the current language or in English (a caller in another locale)."""
+    folded = [o.casefold() for o in options]
+    return folded in ([o.casefold() for o in default_options()], ["agree", "disagree", "abstain"])
+
+
 @dataclass
 class Tally:
     """A vote's figures: live while open, frozen once closed."""
@@ -221,8 +227,7 @@ async def open_in(
     if as_utc(starts_at) > now + _EARLY:
         raise Conflict(_("That meeting has not started yet; votes are opened during or after the meeting."))
     settings = await branch_settings(s, branch.id)
-    kind = VoteKind.YES_NO if [o.casefold() for o in options] == [o.casefold() for o in default_options()] \
-        else VoteKind.CHOICE
+    kind = VoteKind.YES_NO if is_yes_no(options) else VoteKind.CHOICE
     vote = Vote(meeting_id=meeting_id, branch_id=branch.id, question=question, options=options,
                 kind=kind.value, anonymous=anonymous, pass_basis=settings.pass_basis, topic=topic[:100],
                 opened_by=actor.person_id, opened_at=now)
