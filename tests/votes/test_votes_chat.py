@@ -135,6 +135,22 @@ async def test_open_vote_change_refuse_close_and_result(kit, clock):
     await an.press("Tán thành", message=second)
     await an.expect("chỉ đảng viên của chi bộ mới biểu quyết")
 
+    # Dung arrives late and checks in: the secretary sends the ballot to newcomers only.
+    async with kit.bot.app.db.session() as s:
+        code = (await s.get(Meeting, mid)).checkin_code
+    await dung.send(f"/comat {code}")
+    await dung.expect("đã điểm danh")
+    await sec.send("/bieuquyet")
+    await sec.expect("2. Biểu quyết lần hai")
+    await sec.press("2. Biểu quyết lần hai")
+    await sec.expect("Biểu quyết lần hai", "đang biểu quyết")
+    await sec.press("Gửi phiếu cho đồng chí mới điểm danh")
+    await sec.expect("Đã gửi phiếu tới thêm 1 đồng chí")
+    late = await dung.expect("Biểu quyết lần hai")
+    await dung.press("Không tán thành", message=late)
+    await dung.expect("Không tán thành", "có thể đổi")
+    assert sum("Biểu quyết lần hai" in m.text and bool(m.buttons) for m in binh.bot_events(binh.chat_key)) == 1
+
 
 @BOTH
 async def test_secret_ballot_never_shows_a_name_and_open_vote_does(kit, clock):

@@ -55,3 +55,8 @@ class VoteSettingsFor(CallbackData, prefix="vt.set"):
 class ToggleVoteSetting(CallbackData, prefix="vt.tog"):
     branch_id: int
     key: Literal["anon", "basis"]
+
+
+@dataclass(frozen=True)
+class SendLateBallots(CallbackData, prefix="vt.late"):
+    vote_id: int

@@ -11,6 +11,7 @@ from bot.features.votes.callbacks import (
     CloseVote,
     ExportVotes,
     NewVote,
+    SendLateBallots,
     ToggleVoteSetting,
     VotesAt,
     VoteSettingsFor,
@@ -176,8 +177,17 @@ async def open_confirmed(ctx: Ctx, payload: dict[str, Any]) -> None:
 async def view_vote(ctx: Ctx, data: VoteView) -> None:
     t, names, waiting = await ctx.svc(VoteService).view(ctx.require_actor(), data.vote_id)
     buttons = [] if t.closed else [[Button(_("🔄 Refresh"), VoteView(data.vote_id).pack())],
+                                   [Button(_("📨 Ballot to those checked in since"),
+                                           SendLateBallots(data.vote_id).pack())],
                                    [Button(_("⏹ Close the vote"), CloseVote(data.vote_id).pack())]]
     await ctx.reply(tally_text(t, names, waiting), buttons)
+
+
+@router.button(SendLateBallots)
+async def send_late_ballots(ctx: Ctx, data: SendLateBallots) -> None:
+    n = await ctx.svc(VoteService).send_to_late_arrivals(ctx.require_actor(), data.vote_id)
+    await ctx.reply(_("📨 The ballot was sent to {n} more members checked in.").format(n=n) if n
+                    else _("Every member checked in already has the ballot."))
 
 
 @router.button(CloseVote)

@@ -237,16 +237,22 @@ async def open_in(
     voters = sorted(await present_ids(s, deps, meeting_id) & members)
     vote.present_count, vote.member_count = len(voters), len(members)  # a snapshot until the close
     s.add(vote)
-    day = meeting_date(deps, starts_at)
-    for pid in voters:
-        await notify(s, deps, pid, kind="vote_ballot", key=f"vote_ballot:{vote.id}:{pid}",
-                     render=lambda: ballot_reply(vote, day, None), branch_id=branch.id, ref=f"vote:{vote.id}",
-                     priority=2)
+    await send_ballots(s, deps, vote, voters, meeting_date(deps, starts_at))
     await audit.record(s, at=now, actor_person_id=actor.person_id, action="vote.open", org_id=branch.org_id,
                        branch_id=branch.id, target=f"vote:{vote.id}",
                        details={"meeting": meeting_id, "options": len(options), "anonymous": anonymous,
                                 "ballots": len(voters), "topic": topic[:100]})
     return vote
+
+
+async def send_ballots(s: AsyncSession, deps: Deps, vote: Vote, person_ids: list[int], day: str) -> int:
+    """Queue the ballot to each person once (the outbox key): sent again, it reaches only the newcomers."""
+    sent = 0
+    for pid in person_ids:
+        sent += await notify(s, deps, pid, kind="vote_ballot", key=f"vote_ballot:{vote.id}:{pid}",
+                             render=lambda: ballot_reply(vote, day, None), branch_id=vote.branch_id,
+                             ref=f"vote:{vote.id}", priority=2)
+    return sent
 
 
 # A vote may be opened from half an hour before the start (the meeting is gathering) onwards.
@@ -360,6 +366,19 @@ class VoteService:
         async with self.deps.db.session() as s:
             brief = await fn(s, vote.meeting_id) if fn is not None else None
         return meeting_date(self.deps, brief[1]) if brief is not None else ""
+
+    async def send_to_late_arrivals(self, actor: Actor, vote_id: int) -> int:
+        """The ballot for members checked in after the vote was opened; returns how many got it now."""
+        fn = self.deps.ext.providers.meeting_brief
+        async with self.deps.db.session() as s:
+            vote = await self._vote_for_runner(s, actor, vote_id, "vote.open")
+            if vote.closed_at is not None:
+                raise Conflict(_("This vote has already closed."))
+            brief = await fn(s, vote.meeting_id) if fn is not None else None
+            day = meeting_date(self.deps, brief[1]) if brief is not None else ""
+            present = sorted(await present_ids(s, self.deps, vote.meeting_id)
+                             & await active_member_ids(s, vote.branch_id))
+            return await send_ballots(s, self.deps, vote, present, day)
 
     async def view(self, actor: Actor, vote_id: int) -> tuple[Tally, dict[int, list[str]], list[str]]:
         """The secretary's live view: the tally, and for a public vote only the names per option and of those
