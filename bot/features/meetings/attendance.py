@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import as_utc
 from bot.features.meetings.access import MeetingUseCase
 from bot.features.meetings.callbacks import NewCheckinCode
-from bot.features.meetings.models import Attendance, CheckinAttempt, Meeting, MeetingRsvp
+from bot.features.meetings.models import Attendance, AttendanceStatus, CheckinAttempt, Meeting, MeetingRsvp
 from bot.features.meetings.rates import expected_members
 from bot.features.meetings.scheduling import kind_label, new_checkin_code
 from bot.i18n import _
@@ -72,14 +72,21 @@ class MeetingAttendance(MeetingUseCase):
             }
             return m, [(p, rsvps.get(p.id), bool(present.get(p.id))) for p in people.scalars().all()]
 
-    async def _mark(self, s: AsyncSession, m: Meeting, person_id: int, present: bool, source: str) -> None:
+    async def _mark(
+        self, s: AsyncSession, m: Meeting, person_id: int, present: bool, source: str,
+        status: str | None = None, reason: str | None = None,
+    ) -> None:
+        """One member's mark; ``present`` and ``status`` always agree (contracts §2)."""
         row = (
             await s.execute(
                 select(Attendance).where(Attendance.meeting_id == m.id, Attendance.person_id == person_id)
             )
         ).scalar_one_or_none()
         row = row or Attendance(meeting_id=m.id, person_id=person_id)
-        row.present, row.source, row.at = present, source, self.deps.clock.now()
+        status = status or (AttendanceStatus.PRESENT.value if present else AttendanceStatus.ABSENT.value)
+        row.status, row.present = status, status == AttendanceStatus.PRESENT.value
+        row.reason = ((reason or "").strip()[:500] or None) if status == AttendanceStatus.EXCUSED.value else None
+        row.source, row.at = source, self.deps.clock.now()
         s.add(row)
 
     async def toggle(self, actor: Actor, meeting_id: int, person_id: int) -> bool:

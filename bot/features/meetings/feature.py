@@ -2,7 +2,7 @@
 
 from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
 from bot.features.meetings.erasure import _erase_meetings
-from bot.features.meetings.figures import _meeting_sheet, _next_meeting
+from bot.features.meetings.figures import _meeting_sheet, _next_meeting, _present_at_meeting
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
 from bot.i18n import _
@@ -21,7 +21,7 @@ FEATURE = Feature(
     erasers=(_erase_meetings,),
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
                                by_reference=(models.Attendance, models.CheckinAttempt)),
-    providers={"next_meeting": _next_meeting},
+    providers={"next_meeting": _next_meeting, "present_at_meeting": _present_at_meeting},
     help=(
         HelpLine("hop", "meetings", main=("secretary",)),
         HelpLine("comat", "meetings", main=("member",)),
