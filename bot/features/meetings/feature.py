@@ -1,6 +1,6 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
-from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
+from bot.features.meetings import handlers_attendance, handlers_changes, handlers_rsvp, handlers_schedule, models
 from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting, _present_at_meeting
 from bot.features.meetings.rates import _meeting_figures
@@ -12,7 +12,7 @@ from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="meetings",
-    routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router),
+    routers=(handlers_schedule.router, handlers_changes.router, handlers_rsvp.router, handlers_attendance.router),
     ticks=(Tick("secretary_reminders", secretary_reminders),),
     models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt),
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
@@ -24,6 +24,7 @@ FEATURE = Feature(
     providers={"next_meeting": _next_meeting, "present_at_meeting": _present_at_meeting},
     help=(
         HelpLine("hop", "meetings", main=("secretary",)),
+        HelpLine("doihop", "meetings"),
         HelpLine("comat", "meetings", main=("member",)),
         HelpLine("diemdanh", "meetings"),
         HelpLine("chuyencan", "reports"),

@@ -1,4 +1,5 @@
-"""attendance in three states (present, excused, absent) with a reason; a moved meeting's previous start
+"""attendance in three states (present, excused, absent) with a reason; a moved meeting's previous start;
+the branch's absence thresholds
 
 Revision ID: 0017_meetings_attendance
 Revises: 0012_budget_zalo_exhausted
@@ -27,8 +28,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('moved_from', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('moves', sa.Integer(), server_default='0', nullable=False))
 
+    with op.batch_alter_table('branch_settings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('absence_warn_at', sa.Integer(), server_default='2', nullable=False))
+        batch_op.add_column(sa.Column('absence_flag_at', sa.Integer(), server_default='3', nullable=False))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('branch_settings', schema=None) as batch_op:
+        batch_op.drop_column('absence_flag_at')
+        batch_op.drop_column('absence_warn_at')
+
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_column('moves')
         batch_op.drop_column('moved_from')
