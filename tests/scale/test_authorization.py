@@ -7,12 +7,17 @@ Services are called directly (no handler in between), so a hidden menu cannot hi
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.meetings.attendance import MeetingAttendance
+from bot.features.meetings.changes import MeetingChanges
+from bot.features.meetings.models import Attendance, Meeting
+from bot.features.meetings.scheduling import MeetingScheduling
 from bot.features.votes.models import Vote, VoteSettings
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
@@ -51,6 +56,11 @@ MATRIX: dict[str, set[str]] = {
     "close_vote": MANAGERS,
     "export_votes": MANAGERS,
     "vote_settings": MANAGERS,
+    # meetings: a member never cancels, moves or marks; a secretary never reaches another branch
+    "cancel_meeting": MANAGERS,
+    "move_meeting": MANAGERS,
+    "mark_attendance": MANAGERS,
+    "mark_all_present": MANAGERS,
 }
 
 
@@ -103,7 +113,7 @@ class World:
         assert a["member"].is_member and not a["member"].is_secretary
         assert a["pending"].seats[0].status == "pending"
 
-    async def meeting(self) -> int:
+    async def vote_meeting(self) -> int:
         """A meeting of A1 that has started (votes are opened during or after one)."""
         from bot.features.meetings.models import Meeting
 
@@ -120,7 +130,7 @@ class World:
         from bot.features.votes.service import VoteService
 
         votes = self.app.services.get(VoteService)
-        mid = await self.meeting()
+        mid = await self.vote_meeting()
         vote = await votes.open(self.admin, mid, "Biểu quyết thử")
         self._before = await self.counts()
         if action == "open_vote":
@@ -168,7 +178,18 @@ class World:
             closed = (await s.execute(select(func.count()).select_from(Vote)
                                       .where(Vote.closed_at.is_not(None)))).scalar_one()
             settings = (await s.execute(select(func.count()).select_from(VoteSettings))).scalar_one()
-            return (*out, revoked, active, votes, closed, settings)
+            meetings = (await s.execute(select(func.count()).select_from(Meeting).where(
+                Meeting.cancelled_at.is_not(None) | (Meeting.moves > 0)))).scalar_one()
+            marks = (await s.execute(select(func.count()).select_from(Attendance))).scalar_one()
+            return (*out, revoked, active, votes, closed, settings, meetings, marks)
+
+    async def meeting(self) -> int:
+        """A fresh meeting of branch A1 three days ahead, scheduled by the system admin."""
+        day = self.app.clock.now().astimezone(self.app.settings.tz).date() + timedelta(days=3)
+        m = await self.app.services.get(MeetingScheduling).schedule(
+            self.admin, self.a1, kind="regular", starts_local=datetime.combine(day, time(19, 30)))
+        assert m.id is not None
+        return m.id
 
     async def act(self, action: str, actor: Actor) -> None:
         """Prepare a fresh target (made by the system admin), then attempt ``action`` as ``actor``."""
@@ -182,6 +203,19 @@ class World:
             code = (await org.create_code(self.admin, kind="member", branch_id=self.a1)).code
             self._before = await self.counts()
             await org.revoke_code(actor, code)
+        elif action in ("cancel_meeting", "move_meeting", "mark_attendance", "mark_all_present"):
+            mid = await self.meeting()
+            self._before = await self.counts()
+            if action == "cancel_meeting":
+                await self.app.services.get(MeetingChanges).cancel(actor, mid)
+            elif action == "move_meeting":
+                day = self.app.clock.now().astimezone(self.app.settings.tz).date() + timedelta(days=4)
+                await self.app.services.get(MeetingChanges).move(actor, mid, datetime.combine(day, time(19, 30)))
+            elif action == "mark_attendance":
+                await self.app.services.get(MeetingAttendance).set_marks(
+                    actor, mid, [self.actors["member"].person_id], "absent")
+            else:
+                await self.app.services.get(MeetingAttendance).mark_all_present(actor, mid)
         elif action in ("open_vote", "view_vote", "close_vote", "export_votes", "vote_settings"):
             await self.vote_action(action, actor)
         elif action == "revoke_committee_invite":

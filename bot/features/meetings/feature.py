@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
+from bot.features.meetings import handlers_attendance, handlers_changes, handlers_rsvp, handlers_schedule, models
 from bot.features.meetings.erasure import _erase_meetings
-from bot.features.meetings.figures import _meeting_sheet, _next_meeting
+from bot.features.meetings.figures import _meeting_sheet, _next_meeting, _present_at_meeting
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
 from bot.i18n import _
@@ -17,17 +17,7 @@ from bot.kernel.help import HelpLine
 from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
 
 
-# Minimal providers for the votes feature (which reads meetings only through these); the meetings branch
-# declares present_at_meeting from the three-state attendance when merged.
-async def _present_at_meeting(s: AsyncSession, meeting_id: int) -> set[int]:
-    rows = await s.execute(
-        select(models.Attendance.person_id).where(
-            models.Attendance.meeting_id == meeting_id, models.Attendance.present.is_(True)
-        )
-    )
-    return set(rows.scalars().all())
-
-
+# Read by the votes feature (which reads meetings only through providers).
 async def _meeting_brief(s: AsyncSession, meeting_id: int) -> tuple[int, datetime] | None:
     m = await s.get(models.Meeting, meeting_id)
     if m is None or m.cancelled_at is not None:
@@ -51,7 +41,7 @@ async def _recent_meetings(s: AsyncSession, branch_id: int, until: datetime) -> 
 
 FEATURE = Feature(
     name="meetings",
-    routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router),
+    routers=(handlers_schedule.router, handlers_changes.router, handlers_rsvp.router, handlers_attendance.router),
     ticks=(Tick("secretary_reminders", secretary_reminders),),
     models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt),
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
@@ -64,6 +54,7 @@ FEATURE = Feature(
                "meeting_brief": _meeting_brief, "recent_meetings": _recent_meetings},
     help=(
         HelpLine("hop", "meetings", main=("secretary",)),
+        HelpLine("doihop", "meetings"),
         HelpLine("comat", "meetings", main=("member",)),
         HelpLine("diemdanh", "meetings"),
         HelpLine("chuyencan", "reports"),

@@ -1,7 +1,7 @@
 """votes
 
 Revision ID: 0015_votes
-Revises: 0012_budget_zalo_exhausted
+Revises: 0017_meetings_attendance
 Create Date: 2026-11-30 09:29:15.433945
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0015_votes'
-down_revision = '0012_budget_zalo_exhausted'
+down_revision = '0017_meetings_attendance'
 branch_labels = None
 depends_on = None
 
