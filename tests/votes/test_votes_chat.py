@@ -121,7 +121,7 @@ async def test_open_vote_change_refuse_close_and_result(kit, clock):
     async with kit.bot.app.db.session() as s:
         ballots = (await s.execute(select(Ballot.choice))).scalars().all()
         vote = (await s.execute(select(Vote))).scalar_one()
-    assert sorted(ballots) == [0, 2] and vote.counts == [1, 0, 1]
+    assert sorted(ballots) == [-1, -1] and vote.counts == [1, 0, 1]  # a closed secret ballot forgets choices
     assert vote.present_count == 2 and vote.member_count == 5
 
     # A member who left the branch can no longer vote in it.

@@ -52,7 +52,7 @@ class Ballot(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     vote_id: int = Field(foreign_key="vote.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
-    choice: int  # index into Vote.options
+    choice: int  # index into Vote.options; -1 once a secret ballot closed (service.SEALED)
     first_at: datetime = Field(default_factory=utcnow)
     at: datetime = Field(default_factory=utcnow)  # the latest change
     changes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

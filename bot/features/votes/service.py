@@ -41,6 +41,7 @@ from storage.models.people import Person
 MAX_OPTIONS = 10
 MAX_OPTION_LEN = 100
 MAX_QUESTION_LEN = 500
+SEALED = -1  # a closed secret ballot's choice: forgotten once the counts are frozen
 QUORUM_NUM, QUORUM_DEN = 2, 3  # warn when fewer than 2/3 of the members are present (docs/year-end.md §7)
 
 
@@ -420,6 +421,9 @@ class VoteService:
             vote.counts = await ballot_counts(s, vote)
             vote.present_count, vote.member_count = len(present), len(members)
             s.add(vote)
+            if vote.anonymous:
+                # The counts are frozen: a secret ballot forgets who chose what (the ballot and its time stay).
+                await s.execute(update(Ballot).where(Ballot.vote_id == vote.id).values(choice=SEALED))
             t = await tally(s, self.deps.ext.providers.present_at_meeting, vote)
             branch = await load_branch(s, vote.branch_id)
             told = sorted((present | set(await seated_manager_ids(s, branch.id))) - {actor.person_id})
