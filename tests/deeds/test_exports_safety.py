@@ -27,6 +27,7 @@ from bot.features.deeds.reporting import DeedInput, DeedReporting
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.scheduling import MeetingScheduling
 from bot.features.pledges.models import Pledge, PledgeItem, PledgeReview
+from bot.features.votes.service import VoteService
 from bot.i18n import use_locale
 from bot.services.identity import IdentityService
 from bot.services.media import MediaStore
@@ -106,6 +107,10 @@ async def _seed(bot, fake_tg, branch, clock) -> int:
     )
     clock.set(datetime(2026, 3, 2, 21, 0, tzinfo=TZ))
     await bot.app.services.get(MeetingAttendance).toggle(branch.secretary_actor, meeting.id, actor.person_id)
+    # An open (named) vote at that meeting with formula-like question and options, and the member's ballot.
+    votes = bot.app.services.get(VoteService)
+    vote = await votes.open(branch.secretary_actor, meeting.id, EVIL[0], [EVIL[1], EVIL[2]], anonymous=False)
+    await votes.cast(actor, vote.id, 1)
     clock.set(datetime(2026, 3, 3, 9, 0, tzinfo=TZ))
     return actor.person_id
 
@@ -143,6 +148,10 @@ async def _every_export(fake_tg, sec) -> dict[str, bytes]:
     year_file = await sec.expect("Hồ sơ năm 2026 — ")
     await sec.press("Tải bản Excel", message=year_file)
     await sec.expect("Hồ sơ năm 2026 của đồng chí")
+    await sec.send("/bieuquyet")
+    votes = await sec.expect("Biểu quyết", "buổi sinh hoạt ngày 02/03/2026")
+    await sec.press("Xuất Excel", message=votes)
+    await sec.expect("Các biểu quyết của buổi sinh hoạt")
     return {
         m.raw.record.document["file_name"]: fake_tg.files[m.raw.record.document["file_id"]].data
         for m in sec.bot_events(sec.chat_key)
@@ -182,6 +191,7 @@ async def test_every_export_writes_text_not_formulas_and_no_server_path(bot, fak
     workbooks = {n: d for n, d in files.items() if n.endswith(".xlsx")}
     # the pack, /baocao, the pledges, the self-assessments, the branch's year files, one member's year file
     assert len(workbooks) == 6, sorted(files)
+    assert len(workbooks) == 5, sorted(files)  # the pack, /baocao, the pledges, the self-assessments, votes
     media_dir = _media_dir(settings)
     found: dict[str, dict[str, set[str]]] = {}
     for name, data in workbooks.items():
@@ -227,6 +237,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
         "bot/features/yearfile/exports.py",  # /namcuatoi and /hosonam: a member's year file, the branch's
+        "bot/features/votes/exports.py",  # a meeting's votes (names only for open votes)
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 

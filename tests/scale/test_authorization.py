@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,11 @@ from bot.features.pledges.models import Pledge, PledgeVersion
 from bot.features.pledges.review import PledgeReviewing
 from bot.features.pledges.settings import PledgeSettings
 from bot.features.yearfile.service import YearFileService
+from bot.features.meetings.attendance import MeetingAttendance
+from bot.features.meetings.changes import MeetingChanges
+from bot.features.meetings.models import Attendance, Meeting
+from bot.features.meetings.scheduling import MeetingScheduling
+from bot.features.votes.models import Vote, VoteSettings
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
@@ -64,6 +70,17 @@ MATRIX: dict[str, set[str]] = {
     "export_year_file": MANAGERS | {"member"},
     "list_year_files": MANAGERS,
     "branch_year_workbook": MANAGERS,
+    # votes at a meeting of A1: its secretary/deputy or the committee, never a member nor another branch's
+    "open_vote": MANAGERS,
+    "view_vote": MANAGERS,
+    "close_vote": MANAGERS,
+    "export_votes": MANAGERS,
+    "vote_settings": MANAGERS,
+    # meetings: a member never cancels, moves or marks; a secretary never reaches another branch
+    "cancel_meeting": MANAGERS,
+    "move_meeting": MANAGERS,
+    "mark_attendance": MANAGERS,
+    "mark_all_present": MANAGERS,
 }
 
 
@@ -116,6 +133,37 @@ class World:
         assert a["member"].is_member and not a["member"].is_secretary
         assert a["pending"].seats[0].status == "pending"
 
+    async def vote_meeting(self) -> int:
+        """A meeting of A1 that has started (votes are opened during or after one)."""
+        from bot.features.meetings.models import Meeting
+
+        if getattr(self, "_meeting_id", None) is None:
+            async with self.app.db.session() as s:
+                m = Meeting(branch_id=self.a1, starts_at=self.app.clock.now(), checkin_code="123456")
+                s.add(m)
+                await s.flush()
+                self._meeting_id = m.id
+        return int(self._meeting_id)
+
+    async def vote_action(self, action: str, actor: Actor) -> None:
+        from bot.features.votes.exports import VoteExport
+        from bot.features.votes.service import VoteService
+
+        votes = self.app.services.get(VoteService)
+        mid = await self.vote_meeting()
+        vote = await votes.open(self.admin, mid, "Biểu quyết thử")
+        self._before = await self.counts()
+        if action == "open_vote":
+            await votes.open(actor, mid, "Biểu quyết của người khác")
+        elif action == "view_vote":
+            await votes.view(actor, vote.id)
+        elif action == "close_vote":
+            await votes.close(actor, vote.id)
+        elif action == "export_votes":
+            await self.app.services.get(VoteExport).meeting_xlsx(actor, mid)
+        else:
+            await votes.toggle_setting(actor, self.a1, "anon")
+
     async def pending_request(self, branch_id: int) -> int:
         manager = self.admin
         joiner = await self.person("Người xin vào")
@@ -146,7 +194,22 @@ class World:
                                        .where(JoinCode.revoked_at.is_not(None)))).scalar_one()
             active = (await s.execute(select(func.count()).select_from(Membership)
                                       .where(Membership.status != "pending"))).scalar_one()
-            return (*out, revoked, active)
+            votes = (await s.execute(select(func.count()).select_from(Vote))).scalar_one()
+            closed = (await s.execute(select(func.count()).select_from(Vote)
+                                      .where(Vote.closed_at.is_not(None)))).scalar_one()
+            settings = (await s.execute(select(func.count()).select_from(VoteSettings))).scalar_one()
+            meetings = (await s.execute(select(func.count()).select_from(Meeting).where(
+                Meeting.cancelled_at.is_not(None) | (Meeting.moves > 0)))).scalar_one()
+            marks = (await s.execute(select(func.count()).select_from(Attendance))).scalar_one()
+            return (*out, revoked, active, votes, closed, settings, meetings, marks)
+
+    async def meeting(self) -> int:
+        """A fresh meeting of branch A1 three days ahead, scheduled by the system admin."""
+        day = self.app.clock.now().astimezone(self.app.settings.tz).date() + timedelta(days=3)
+        m = await self.app.services.get(MeetingScheduling).schedule(
+            self.admin, self.a1, kind="regular", starts_local=datetime.combine(day, time(19, 30)))
+        assert m.id is not None
+        return m.id
 
     async def submitted_pledge(self, author: Actor) -> tuple[int, int]:
         """The author's pledge in A1, (re)submitted as a new version: (pledge id, version)."""
@@ -188,6 +251,21 @@ class World:
             code = (await org.create_code(self.admin, kind="member", branch_id=self.a1)).code
             self._before = await self.counts()
             await org.revoke_code(actor, code)
+        elif action in ("cancel_meeting", "move_meeting", "mark_attendance", "mark_all_present"):
+            mid = await self.meeting()
+            self._before = await self.counts()
+            if action == "cancel_meeting":
+                await self.app.services.get(MeetingChanges).cancel(actor, mid)
+            elif action == "move_meeting":
+                day = self.app.clock.now().astimezone(self.app.settings.tz).date() + timedelta(days=4)
+                await self.app.services.get(MeetingChanges).move(actor, mid, datetime.combine(day, time(19, 30)))
+            elif action == "mark_attendance":
+                await self.app.services.get(MeetingAttendance).set_marks(
+                    actor, mid, [self.actors["member"].person_id], "absent")
+            else:
+                await self.app.services.get(MeetingAttendance).mark_all_present(actor, mid)
+        elif action in ("open_vote", "view_vote", "close_vote", "export_votes", "vote_settings"):
+            await self.vote_action(action, actor)
         elif action == "revoke_committee_invite":
             code = (await org.create_code(self.admin, kind="committee_admin", org_id=self.org_a)).code
             self._before = await self.counts()
