@@ -7,24 +7,23 @@ Services are called directly (no handler in between), so a hidden menu cannot hi
 from __future__ import annotations
 
 import itertools
-from datetime import date
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
-from bot.features.pledges.history import PledgeHistory
-from bot.features.pledges.models import Pledge, PledgeVersion
-from bot.features.pledges.review import PledgeReviewing
-from bot.features.pledges.settings import PledgeSettings
-from bot.features.yearfile.service import YearFileService
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.changes import MeetingChanges
 from bot.features.meetings.models import Attendance, Meeting
 from bot.features.meetings.scheduling import MeetingScheduling
+from bot.features.pledges.history import PledgeHistory
+from bot.features.pledges.models import Pledge, PledgeVersion
+from bot.features.pledges.review import PledgeReviewing
+from bot.features.pledges.settings import PledgeSettings
 from bot.features.votes.models import Vote, VoteSettings
+from bot.features.yearfile.service import YearFileService
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied

@@ -51,7 +51,6 @@ FEATURE = Feature(
     erasers=(_erase_meetings,),
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
                                by_reference=(models.Attendance, models.CheckinAttempt)),
-    providers={"next_meeting": _next_meeting},
     year_file_sections=(_year_file_section,),
     providers={"next_meeting": _next_meeting, "present_at_meeting": _present_at_meeting,
                "meeting_brief": _meeting_brief, "recent_meetings": _recent_meetings},

@@ -2,7 +2,7 @@
 the branch's absence thresholds
 
 Revision ID: 0017_meetings_attendance
-Revises: 0012_budget_zalo_exhausted
+Revises: 0014_selfassess
 Create Date: 2026-11-30 09:27:39
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0017_meetings_attendance'
-down_revision = '0012_budget_zalo_exhausted'
+down_revision = '0014_selfassess'
 branch_labels = None
 depends_on = None
 
