@@ -9,6 +9,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from bot.config import Settings
+from bot.devtools.harness import TEST_TOKEN, BotHarness
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.models import Attendance, Meeting, MeetingRsvp
 from bot.features.meetings.notices import MeetingNotices
@@ -16,7 +18,8 @@ from bot.features.meetings.scheduling import MeetingScheduling
 from bot.messages import UserRef
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
-from tests.conftest import ADMIN_TG_ID, TZ
+from storage.models.outbox import OutboxMessage
+from tests.conftest import ADMIN_TG_ID, TZ, seed_branch
 from tests.secretary.helpers import seed_members
 
 BOTH = pytest.mark.parametrize("channel", ["telegram", "zalo"])
@@ -30,6 +33,13 @@ def _no_rate_limits(fake_tg) -> None:
 
 def _count(user, fragment: str) -> int:
     return sum(1 for m in user.bot_events(user.chat_key) if fragment in m.text and not m.edited)
+
+
+async def _tomorrow_reminders(kit) -> list[str]:
+    """The secretary's calendar reminder "the monthly meeting is tomorrow", queued or sent."""
+    async with kit.bot.app.db.session() as s:
+        keys = (await s.execute(select(OutboxMessage.key).where(OutboxMessage.kind == "reminder"))).scalars().all()
+    return [k for k in keys if k.startswith("remind:meeting1:")]
 
 
 async def _meeting(kit, starts_local: datetime = MEETING_AT, kind: str = "regular", notice: bool = True) -> Meeting:
@@ -78,6 +88,7 @@ async def test_cancel_tells_each_invitee_once_and_no_reminder_follows(kit, clock
     await kit.bot.tick(only=["secretary_reminders"])
     await an.expect_nothing(0.3)
     await binh.expect_nothing(0.1)
+    assert await _tomorrow_reminders(kit) == []
     for user in (an, binh):
         assert _count(user, "Huỷ buổi sinh hoạt") == 1
         assert _count(user, "chưa cho biết") == 0
@@ -122,10 +133,12 @@ async def test_move_tells_each_invitee_once_keeps_rsvps_and_reminds_for_the_new_
     assert row is not None and row.moves == 1 and row.moved_from is not None
     assert row.starts_at.astimezone(TZ) == datetime(2026, 3, 7, 20, 0, tzinfo=TZ)
     assert [(r.attending) for r in rsvps] == [True]  # An's answer carried over
-    # The day before the OLD time: no reminder. The day before the new time: Bình (no answer) once.
+    # The day before the OLD time: no reminder, neither to members nor the secretary's "tomorrow" (whose
+    # one tap would schedule a meeting on the old day). The day before the new time: Bình (no answer) once.
     clock.set(datetime(2026, 3, 4, 20, 0, tzinfo=TZ))
     await kit.bot.tick(only=["secretary_reminders"])
     await binh.expect_nothing(0.3)
+    assert await _tomorrow_reminders(kit) == []
     clock.set(datetime(2026, 3, 6, 20, 30, tzinfo=TZ))
     await kit.bot.tick(only=["secretary_reminders"])
     await binh.expect("chưa cho biết có dự sinh hoạt không", "07/03/2026")
@@ -229,6 +242,23 @@ async def test_bulk_attendance_for_forty_members_with_exceptions_and_reasons(kit
 
 
 async def test_repeated_unexcused_absences_warn_at_two_and_flag_at_three_once_each(bot, fake_tg, branch, clock):
+    await _absences(bot, fake_tg, branch, clock)
+
+
+@pytest.mark.postgres
+async def test_absence_flags_on_postgres(tmp_path, fake_tg, clock, pg_db_url):
+    settings = Settings(_env_file=None, bot_token=TEST_TOKEN, telegram_api_url=fake_tg.base_url,  # type: ignore[call-arg]
+                        database_url=pg_db_url, admin_ids=[f"telegram:{ADMIN_TG_ID}"], media_dir=tmp_path / "media")
+    harness = BotHarness(settings, clock)
+    await harness.start()
+    try:
+        assert harness.app is not None and harness.app.db.dialect == "postgresql"
+        await _absences(harness, fake_tg, await seed_branch(harness, fake_tg), clock)
+    finally:
+        await harness.stop()
+
+
+async def _absences(bot, fake_tg, branch, clock) -> None:
     fake_tg.limits.enabled = False
     app = bot.app
     clock.set(datetime(2026, 1, 1, 9, 0, tzinfo=TZ))
