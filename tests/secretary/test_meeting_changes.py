@@ -12,9 +12,11 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.devtools.harness import TEST_TOKEN, BotHarness
 from bot.features.meetings.attendance import MeetingAttendance
+from bot.features.meetings.figures import _meeting_sheet
 from bot.features.meetings.models import Attendance, Meeting, MeetingRsvp
 from bot.features.meetings.notices import MeetingNotices
 from bot.features.meetings.scheduling import MeetingScheduling
+from bot.i18n import use_locale
 from bot.messages import UserRef
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
@@ -228,6 +230,16 @@ async def test_bulk_attendance_for_forty_members_with_exceptions_and_reasons(kit
     async with app.db.session() as s:
         present = await provider(s, m.id)
     assert len(present) == total - 4 and people[2] not in present and people[11] in present
+    # The export sheet says which absence had a reason, and the reason.
+    with use_locale("vi"):
+        async with app.db.session() as s:
+            header, rows_out = await _meeting_sheet(s, app.services.deps, kit.branch.branch_id,
+                                                    datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ))
+    assert header[-3:] == ["Lý do", "Điểm danh", "Có mặt"]
+    by_name = {r[4]: r[-3:] for r in rows_out}
+    assert by_name["Đảng viên 0005"] == ["Đi công tác", "vắng có lý do", "không"]
+    assert by_name["Đảng viên 0003"] == ["", "vắng không lý do", "không"]
+    assert by_name["Đảng viên 0012"] == ["", "có mặt", "có"]
     # A sheet left open for hours does not take a later message as marks.
     await manager.send("/diemdanh")
     await manager.expect("Buổi sinh hoạt nào?")
