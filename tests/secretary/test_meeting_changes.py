@@ -330,3 +330,41 @@ async def test_bare_code_checks_in_during_the_meeting_only(kit, clock):
     async with kit.bot.app.db.session() as s:
         rows = (await s.execute(select(Attendance))).scalars().all()
     assert [(r.status, r.source, r.present) for r in rows] == [("present", "code", True)]
+
+
+async def test_a_member_cannot_cancel_move_or_mark_even_with_forged_buttons(bot, fake_tg, branch, clock):
+    fake_tg.limits.enabled = False
+    from tests.conftest import join_member
+
+    an = await join_member(bot, fake_tg, branch, 5731, "Trần Văn An")
+    m = await bot.app.services.get(MeetingScheduling).schedule(
+        branch.secretary_actor, branch.branch_id, kind="regular", starts_local=MEETING_AT)
+    await an.send("/doihop")
+    await an.expect("Lệnh này chỉ dành cho bí thư, phó bí thư chi bộ")
+    await bot.app.services.get(MeetingNotices).send_notice(branch.secretary_actor, m.id)
+    notice = await an.expect("Giấy mời sinh hoạt")
+    for data in (f"mt.cancel:{m.id}", f"mt.move:{m.id}", f"mt.chgm:{m.id}", f"mt.allp:{m.id}:0",
+                 f"mt.cyc:{m.id}:{branch.secretary_actor.person_id}:0", f"mt.sheet:{m.id}"):
+        await an.press_data(data, notice)
+        await an.expect("không có quyền")
+    async with bot.app.db.session() as s:
+        row = await s.get(Meeting, m.id)
+        marks = (await s.execute(select(Attendance))).scalars().all()
+    assert row is not None and row.cancelled_at is None and row.moves == 0 and marks == []
+    assert an.transcript().count("Huỷ buổi sinh hoạt") == 0
+
+
+async def test_erasure_clears_the_reason_of_an_excused_absence(bot, fake_tg, branch, clock):
+    from bot.features.meetings.erasure import _erase_meetings
+
+    (an,) = await seed_members(bot, fake_tg, branch.branch_id, 20400, 1)
+    m = await bot.app.services.get(MeetingScheduling).schedule(
+        branch.secretary_actor, branch.branch_id, kind="regular", starts_local=MEETING_AT)
+    await bot.app.services.get(MeetingAttendance).set_marks(branch.secretary_actor, m.id, [an], "excused",
+                                                            "Điều trị bệnh")
+    async with bot.app.db.session() as s:
+        erased = await _erase_meetings(s, an, bot.app.services.deps)
+    async with bot.app.db.session() as s:
+        row = (await s.execute(select(Attendance).where(Attendance.person_id == an))).scalar_one()
+    assert (row.status, row.reason) == ("excused", None)  # the mark stays for the rates; the reason goes
+    assert "Điều trị bệnh" in erased.texts  # looked for in copies (exports, the outbox)
