@@ -368,3 +368,21 @@ async def test_erasure_clears_the_reason_of_an_excused_absence(bot, fake_tg, bra
         row = (await s.execute(select(Attendance).where(Attendance.person_id == an))).scalar_one()
     assert (row.status, row.reason) == ("excused", None)  # the mark stays for the rates; the reason goes
     assert "Điều trị bệnh" in erased.texts  # looked for in copies (exports, the outbox)
+
+
+async def test_the_branch_thresholds_are_its_own(bot, fake_tg, branch, clock):
+    from storage.models.calendar import BranchSettings
+
+    fake_tg.limits.enabled = False
+    clock.set(datetime(2026, 1, 1, 9, 0, tzinfo=TZ))
+    (an,) = await seed_members(bot, fake_tg, branch.branch_id, 20500, 1)
+    async with bot.app.db.session() as s:
+        s.add(BranchSettings(branch_id=branch.branch_id, absence_warn_at=1, absence_flag_at=2))
+    sched = bot.app.services.get(MeetingScheduling)
+    jan, feb = [(await sched.schedule(branch.secretary_actor, branch.branch_id, kind="regular",
+                                      starts_local=datetime(2026, mo, 5, 19, 30))).id for mo in (1, 2)]
+    att = bot.app.services.get(MeetingAttendance)
+    await att.set_marks(branch.secretary_actor, jan, [an], "absent")
+    await branch.secretary.expect("⚠️", "vắng không lý do 1 buổi sinh hoạt định kỳ trong năm 2026")
+    await att.set_marks(branch.secretary_actor, feb, [an], "absent")
+    await branch.secretary.expect("🚩", "vắng không lý do 2 buổi sinh hoạt định kỳ trong năm 2026")
