@@ -9,14 +9,19 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from bot.config import Settings
+from bot.devtools.harness import TEST_TOKEN, BotHarness
 from bot.features.meetings.attendance import MeetingAttendance
+from bot.features.meetings.figures import _meeting_sheet
 from bot.features.meetings.models import Attendance, Meeting, MeetingRsvp
 from bot.features.meetings.notices import MeetingNotices
 from bot.features.meetings.scheduling import MeetingScheduling
+from bot.i18n import use_locale
 from bot.messages import UserRef
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
-from tests.conftest import ADMIN_TG_ID, TZ
+from storage.models.outbox import OutboxMessage
+from tests.conftest import ADMIN_TG_ID, TZ, seed_branch
 from tests.secretary.helpers import seed_members
 
 BOTH = pytest.mark.parametrize("channel", ["telegram", "zalo"])
@@ -30,6 +35,13 @@ def _no_rate_limits(fake_tg) -> None:
 
 def _count(user, fragment: str) -> int:
     return sum(1 for m in user.bot_events(user.chat_key) if fragment in m.text and not m.edited)
+
+
+async def _tomorrow_reminders(kit) -> list[str]:
+    """The secretary's calendar reminder "the monthly meeting is tomorrow", queued or sent."""
+    async with kit.bot.app.db.session() as s:
+        keys = (await s.execute(select(OutboxMessage.key).where(OutboxMessage.kind == "reminder"))).scalars().all()
+    return [k for k in keys if k.startswith("remind:meeting1:")]
 
 
 async def _meeting(kit, starts_local: datetime = MEETING_AT, kind: str = "regular", notice: bool = True) -> Meeting:
@@ -78,6 +90,7 @@ async def test_cancel_tells_each_invitee_once_and_no_reminder_follows(kit, clock
     await kit.bot.tick(only=["secretary_reminders"])
     await an.expect_nothing(0.3)
     await binh.expect_nothing(0.1)
+    assert await _tomorrow_reminders(kit) == []
     for user in (an, binh):
         assert _count(user, "Huỷ buổi sinh hoạt") == 1
         assert _count(user, "chưa cho biết") == 0
@@ -122,10 +135,12 @@ async def test_move_tells_each_invitee_once_keeps_rsvps_and_reminds_for_the_new_
     assert row is not None and row.moves == 1 and row.moved_from is not None
     assert row.starts_at.astimezone(TZ) == datetime(2026, 3, 7, 20, 0, tzinfo=TZ)
     assert [(r.attending) for r in rsvps] == [True]  # An's answer carried over
-    # The day before the OLD time: no reminder. The day before the new time: Bình (no answer) once.
+    # The day before the OLD time: no reminder, neither to members nor the secretary's "tomorrow" (whose
+    # one tap would schedule a meeting on the old day). The day before the new time: Bình (no answer) once.
     clock.set(datetime(2026, 3, 4, 20, 0, tzinfo=TZ))
     await kit.bot.tick(only=["secretary_reminders"])
     await binh.expect_nothing(0.3)
+    assert await _tomorrow_reminders(kit) == []
     clock.set(datetime(2026, 3, 6, 20, 30, tzinfo=TZ))
     await kit.bot.tick(only=["secretary_reminders"])
     await binh.expect("chưa cho biết có dự sinh hoạt không", "07/03/2026")
@@ -215,9 +230,47 @@ async def test_bulk_attendance_for_forty_members_with_exceptions_and_reasons(kit
     async with app.db.session() as s:
         present = await provider(s, m.id)
     assert len(present) == total - 4 and people[2] not in present and people[11] in present
+    # The export sheet says which absence had a reason, and the reason.
+    with use_locale("vi"):
+        async with app.db.session() as s:
+            header, rows_out = await _meeting_sheet(s, app.services.deps, kit.branch.branch_id,
+                                                    datetime(2026, 3, 1, tzinfo=TZ), datetime(2026, 4, 1, tzinfo=TZ))
+    assert header[-3:] == ["Lý do", "Điểm danh", "Có mặt"]
+    by_name = {r[4]: r[-3:] for r in rows_out}
+    assert by_name["Đảng viên 0005"] == ["Đi công tác", "vắng có lý do", "không"]
+    assert by_name["Đảng viên 0003"] == ["", "vắng không lý do", "không"]
+    assert by_name["Đảng viên 0012"] == ["", "có mặt", "có"]
+    # A sheet left open for hours does not take a later message as marks.
+    await manager.send("/diemdanh")
+    await manager.expect("Buổi sinh hoạt nào?")
+    await manager.press("05/03 19:30")
+    await manager.expect("Điểm danh", f"Có mặt {total - 4}/{total}")
+    clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=TZ))
+    await manager.send(f"{n[4]}")
+    await manager.expect("Bảng điểm danh đã mở quá lâu nên đã được đóng")
+    async with app.db.session() as s:
+        row = (await s.execute(select(Attendance).where(Attendance.person_id == people[11]))).scalar_one()
+    assert row.status == "present"
 
 
 async def test_repeated_unexcused_absences_warn_at_two_and_flag_at_three_once_each(bot, fake_tg, branch, clock):
+    await _absences(bot, fake_tg, branch, clock)
+
+
+@pytest.mark.postgres
+async def test_absence_flags_on_postgres(tmp_path, fake_tg, clock, pg_db_url):
+    settings = Settings(_env_file=None, bot_token=TEST_TOKEN, telegram_api_url=fake_tg.base_url,  # type: ignore[call-arg]
+                        database_url=pg_db_url, admin_ids=[f"telegram:{ADMIN_TG_ID}"], media_dir=tmp_path / "media")
+    harness = BotHarness(settings, clock)
+    await harness.start()
+    try:
+        assert harness.app is not None and harness.app.db.dialect == "postgresql"
+        await _absences(harness, fake_tg, await seed_branch(harness, fake_tg), clock)
+    finally:
+        await harness.stop()
+
+
+async def _absences(bot, fake_tg, branch, clock) -> None:
     fake_tg.limits.enabled = False
     app = bot.app
     clock.set(datetime(2026, 1, 1, 9, 0, tzinfo=TZ))
@@ -246,14 +299,14 @@ async def test_repeated_unexcused_absences_warn_at_two_and_flag_at_three_once_ea
     await att.set_marks(sec_actor, feb, [an], "absent")
     warn = await sec.expect("Đảng viên 0001 đã vắng không lý do 2 buổi sinh hoạt định kỳ trong năm 2026",
                             "01/2026, 02/2026", "Hệ thống chỉ nêu", "chi bộ xem xét, đề nghị",
-                            "cấp ủy có thẩm quyền quyết định", "Quy định 24-QĐ/TW", "294-QĐ/TW",
+                            "cấp uỷ có thẩm quyền quyết định", "Quy định 24-QĐ/TW", "294-QĐ/TW",
                             "còn phải kiểm tra lại")
     assert "xoá tên" not in warn.text
     await att.set_marks(sec_actor, feb, [an], "absent")  # marked again: no second warning
     await sec.expect_nothing(0.3)
     await att.set_marks(sec_actor, mar, [an], "absent")
     await sec.expect("🚩", "Đảng viên 0001 đã vắng không lý do 3 buổi", "01/2026, 02/2026, 03/2026",
-                     "có thể xem xét đề nghị xoá tên", "cấp ủy có thẩm quyền quyết định", "294-QĐ/TW")
+                     "có thể xem xét đề nghị xoá tên", "cấp uỷ có thẩm quyền quyết định", "294-QĐ/TW")
     await att.set_marks(sec_actor, may, [an], "absent")  # a fourth: both thresholds already told
     await sec.expect_nothing(0.3)
     assert flags("vắng không lý do 2 buổi") == 1 and flags("vắng không lý do 3 buổi") == 1
@@ -277,3 +330,59 @@ async def test_bare_code_checks_in_during_the_meeting_only(kit, clock):
     async with kit.bot.app.db.session() as s:
         rows = (await s.execute(select(Attendance))).scalars().all()
     assert [(r.status, r.source, r.present) for r in rows] == [("present", "code", True)]
+
+
+async def test_a_member_cannot_cancel_move_or_mark_even_with_forged_buttons(bot, fake_tg, branch, clock):
+    fake_tg.limits.enabled = False
+    from tests.conftest import join_member
+
+    an = await join_member(bot, fake_tg, branch, 5731, "Trần Văn An")
+    m = await bot.app.services.get(MeetingScheduling).schedule(
+        branch.secretary_actor, branch.branch_id, kind="regular", starts_local=MEETING_AT)
+    await an.send("/doihop")
+    await an.expect("Lệnh này chỉ dành cho bí thư, phó bí thư chi bộ")
+    await bot.app.services.get(MeetingNotices).send_notice(branch.secretary_actor, m.id)
+    notice = await an.expect("Giấy mời sinh hoạt")
+    for data in (f"mt.cancel:{m.id}", f"mt.move:{m.id}", f"mt.chgm:{m.id}", f"mt.allp:{m.id}:0",
+                 f"mt.cyc:{m.id}:{branch.secretary_actor.person_id}:0", f"mt.sheet:{m.id}"):
+        await an.press_data(data, notice)
+        await an.expect("không có quyền")
+    async with bot.app.db.session() as s:
+        row = await s.get(Meeting, m.id)
+        marks = (await s.execute(select(Attendance))).scalars().all()
+    assert row is not None and row.cancelled_at is None and row.moves == 0 and marks == []
+    assert an.transcript().count("Huỷ buổi sinh hoạt") == 0
+
+
+async def test_erasure_clears_the_reason_of_an_excused_absence(bot, fake_tg, branch, clock):
+    from bot.features.meetings.erasure import _erase_meetings
+
+    (an,) = await seed_members(bot, fake_tg, branch.branch_id, 20400, 1)
+    m = await bot.app.services.get(MeetingScheduling).schedule(
+        branch.secretary_actor, branch.branch_id, kind="regular", starts_local=MEETING_AT)
+    await bot.app.services.get(MeetingAttendance).set_marks(branch.secretary_actor, m.id, [an], "excused",
+                                                            "Điều trị bệnh")
+    async with bot.app.db.session() as s:
+        erased = await _erase_meetings(s, an, bot.app.services.deps)
+    async with bot.app.db.session() as s:
+        row = (await s.execute(select(Attendance).where(Attendance.person_id == an))).scalar_one()
+    assert (row.status, row.reason) == ("excused", None)  # the mark stays for the rates; the reason goes
+    assert "Điều trị bệnh" in erased.texts  # looked for in copies (exports, the outbox)
+
+
+async def test_the_branch_thresholds_are_its_own(bot, fake_tg, branch, clock):
+    from storage.models.calendar import BranchSettings
+
+    fake_tg.limits.enabled = False
+    clock.set(datetime(2026, 1, 1, 9, 0, tzinfo=TZ))
+    (an,) = await seed_members(bot, fake_tg, branch.branch_id, 20500, 1)
+    async with bot.app.db.session() as s:
+        s.add(BranchSettings(branch_id=branch.branch_id, absence_warn_at=1, absence_flag_at=2))
+    sched = bot.app.services.get(MeetingScheduling)
+    jan, feb = [(await sched.schedule(branch.secretary_actor, branch.branch_id, kind="regular",
+                                      starts_local=datetime(2026, mo, 5, 19, 30))).id for mo in (1, 2)]
+    att = bot.app.services.get(MeetingAttendance)
+    await att.set_marks(branch.secretary_actor, jan, [an], "absent")
+    await branch.secretary.expect("⚠️", "vắng không lý do 1 buổi sinh hoạt định kỳ trong năm 2026")
+    await att.set_marks(branch.secretary_actor, feb, [an], "absent")
+    await branch.secretary.expect("🚩", "vắng không lý do 2 buổi sinh hoạt định kỳ trong năm 2026")

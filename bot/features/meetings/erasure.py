@@ -5,19 +5,24 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.meetings.models import Meeting, MeetingRsvp
+from bot.features.meetings.models import Attendance, Meeting, MeetingRsvp
 from bot.services.deps import Deps
 from bot.services.erasure import Erased
 from bot.services.media import MediaStore
 
 
 async def _erase_meetings(s: AsyncSession, person_id: int, deps: Deps) -> Erased:
-    """An absence reason (often about health) goes; the answer and the attendance stay, anonymously, so the
-    branch's attendance rates stay right. Documents the person attached to meetings they scheduled go too."""
+    """An absence reason (often about health: the RSVP's, and the one the secretary marked) goes; the answer
+    and the attendance stay, anonymously, so the branch's attendance rates stay right. Documents the person
+    attached to meetings they scheduled go too."""
     erased = Erased()
     for rsvp in (await s.execute(select(MeetingRsvp).where(MeetingRsvp.person_id == person_id))).scalars():
         erased.add(rsvp.reason)
     await s.execute(update(MeetingRsvp).where(MeetingRsvp.person_id == person_id).values(reason=None))
+    for why in (await s.execute(select(Attendance.reason).where(Attendance.person_id == person_id,
+                                                                Attendance.reason.is_not(None)))).scalars():
+        erased.add(why)
+    await s.execute(update(Attendance).where(Attendance.person_id == person_id).values(reason=None))
     meetings = (await s.execute(select(Meeting).where(Meeting.created_by == person_id))).scalars().all()
     keys: set[str] = set()
     for m in meetings:

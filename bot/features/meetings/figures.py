@@ -19,6 +19,15 @@ from bot.services.deps import Deps
 from storage.models.people import Person
 
 
+def status_label(status: str) -> str:
+    """The attendance mark in words, for the export sheet."""
+    return {
+        AttendanceStatus.PRESENT.value: _("present"),
+        AttendanceStatus.EXCUSED.value: _("absent with a reason"),
+        AttendanceStatus.ABSENT.value: _("absent without a reason"),
+    }.get(status, "")
+
+
 async def _present_at_meeting(s: AsyncSession, meeting_id: int) -> set[int]:
     """The people counted present at a meeting: checked in by code or marked present by the secretary."""
     rows = await s.execute(
@@ -74,6 +83,7 @@ async def _meeting_sheet(
         _("Member"),
         _("Answer"),
         _("Reason"),
+        _("Attendance mark"),
         _("Present"),
     ]
     out: list[list[Any]] = []
@@ -85,16 +95,9 @@ async def _meeting_sheet(
             .scalars()
             .all()
         }
-        present = {
-            a.person_id
-            for a in (
-                await s.execute(
-                    select(Attendance).where(Attendance.meeting_id == m.id, Attendance.present.is_(True))
-                )
-            )
-            .scalars()
-            .all()
-        }
+        marks = {a.person_id: a for a in (
+            await s.execute(select(Attendance).where(Attendance.meeting_id == m.id))).scalars().all()}
+        present = {pid for pid, a in marks.items() if a.status == AttendanceStatus.PRESENT.value}
         people = (
             (
                 await s.execute(
@@ -106,8 +109,10 @@ async def _meeting_sheet(
         )
         when = m.starts_at.replace(tzinfo=None)
         for p in people:
-            r = rsvps.get(p.id)
+            r, a = rsvps.get(p.id), marks.get(p.id)
             answer = "" if r is None else (_("will attend") if r.attending else _("apologised"))
+            # An excused absence's reason as the secretary recorded it, else the one given with the answer.
+            reason = (a.reason if a is not None and a.reason else None) or ((r.reason or "") if r else "")
             out.append(
                 [
                     when,
@@ -116,7 +121,8 @@ async def _meeting_sheet(
                     m.place,
                     p.display_name,
                     answer,
-                    (r.reason or "") if r else "",
+                    reason,
+                    status_label(a.status) if a is not None else "",
                     _("yes") if p.id in present else _("no"),
                 ]
             )

@@ -80,6 +80,24 @@ def thematic_window(cal: CalendarSettings, today: date) -> tuple[date, date]:
     return start, end
 
 
+async def _changed_away(s: AsyncSession, branch_id: int, day: date, tz: ZoneInfo) -> bool:
+    """Whether a meeting of the branch was moved away from ``day`` or cancelled on it (changes.py)."""
+    start = to_utc(datetime.combine(day, datetime.min.time()), tz)
+    end = start + timedelta(days=1)
+    row = (
+        await s.execute(
+            select(Meeting.id)
+            .where(
+                Meeting.branch_id == branch_id,
+                ((Meeting.moved_from >= start) & (Meeting.moved_from < end))
+                | (Meeting.cancelled_at.is_not(None) & (Meeting.starts_at >= start) & (Meeting.starts_at < end)),
+            )
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    return row is not None
+
+
 def due_reminders(cal: CalendarSettings, today: date) -> list[tuple[str, str, date]]:
     """(kind, period, subject date) due on ``today`` by the calendar alone."""
     out: list[tuple[str, str, date]] = []
@@ -113,6 +131,8 @@ async def secretary_reminders(services: Services, now: datetime, since: datetime
                 continue
             managers = await manager_ids(s, branch)
             for kind, period, subject in due_reminders(cal, local.date()):
+                if kind in ("meeting7", "meeting1") and await _changed_away(s, branch.id, subject, tz):
+                    continue  # the usual day's meeting was moved or cancelled: no reminder for the old time
                 if kind == "thematic":
                     w_start, w_end = thematic_window(cal, local.date())
                     if await _thematic_in_window(s, branch.id, to_utc(datetime.combine(w_start, time()), tz),
