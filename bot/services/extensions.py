@@ -116,6 +116,28 @@ class Providers:
     join_buttons: Callable[[int], list[list[Any]]] | None = None
     # (session, org_id, year) -> the đảng bộ's theme for that year (title, theme slugs), if set.
     year_theme: Callable[[AsyncSession, int, int], Awaitable[tuple[str, list[str]] | None]] | None = None
+    # (session, deps, meeting_id, opener person_id, question, option labels, anonymous, topic) -> vote id: opens a
+    # vote for the people present at the meeting and sends each their ballot; topic "kind:ref" (e.g.
+    # "classification:17") lets the opener find it again. Declared by votes.
+    open_meeting_vote: (
+        Callable[[AsyncSession, Any, int, int, str, list[str], bool, str], Awaitable[int]] | None
+    ) = None
+    # (session, vote_id) -> None if unknown, else {"closed": bool, "counts": [int per option], "voters": int,
+    # "present": int, "members": int, "quorum": bool, "passed": bool | None, "result_line": str}. Declared by votes.
+    vote_result: Callable[[AsyncSession, int], Awaitable[dict[str, Any] | None]] | None = None
+    # (session, person_id, year) -> the member's year-end self-assessment, or None. Declared by pledges:
+    # {"id": int, "status": "draft" | "submitted" | "withdrawn" | "locked", "level": str | None,
+    #  "points": int | None, "submitted_at": datetime | None, "sections": [(title, text), ...]}
+    self_assessment: Callable[[AsyncSession, int, int], Awaitable[dict[str, Any] | None]] | None = None
+    # (session, person_id, year, now) -> the branch acted on the self-assessment (a classification proposal was
+    # saved): the member can no longer withdraw it. Declared by pledges.
+    lock_self_assessment: Callable[[AsyncSession, int, int, datetime], Awaitable[None]] | None = None
+    # (session, person_id, branch_id, year) -> the member's year file as short lines, one figure each (e.g.
+    # "Việc làm tốt: 7, đã ghi nhận 5"), for the classification and commendation screens. Declared by yearfile.
+    year_file_summary: Callable[[AsyncSession, int, int, int], Awaitable[list[str]]] | None = None
+    # (session, branch_id, year) -> {person_id: level key of bot/services/levels.py} of the branch's
+    # classification results (after the vote). Declared by classification.
+    classification_results: Callable[[AsyncSession, int, int], Awaitable[dict[int, str]]] | None = None
 
 
 PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))
