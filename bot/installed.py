@@ -14,6 +14,7 @@ from bot.features.onboarding.feature import FEATURE as onboarding
 from bot.features.pledges.feature import FEATURE as pledges
 from bot.features.privacy.feature import FEATURE as privacy
 from bot.features.reports.feature import FEATURE as reports
+from bot.features.votes.feature import FEATURE as votes
 from bot.features.zalo_quota.feature import FEATURE as zalo_quota
 from bot.kernel.feature import Feature
 
@@ -29,6 +30,7 @@ FEATURES: tuple[Feature, ...] = (
     deeds,
     broadcasts,
     meetings,
+    votes,
     reports,
     zalo_quota,
     classification,

@@ -116,6 +116,13 @@ class Providers:
     join_buttons: Callable[[int], list[list[Any]]] | None = None
     # (session, org_id, year) -> the đảng bộ's theme for that year (title, theme slugs), if set.
     year_theme: Callable[[AsyncSession, int, int], Awaitable[tuple[str, list[str]] | None]] | None = None
+    # (session, meeting_id) -> ids of the people counted present at that meeting (checked in by code or marked
+    # present by the secretary). Declared by meetings.
+    present_at_meeting: Callable[[AsyncSession, int], Awaitable[set[int]]] | None = None
+    # (session, meeting_id) -> the meeting's closed votes for its minutes, in opening order: [(question, result
+    # line)], e.g. ("Thông qua nghị quyết tháng 12", "Tán thành 10, không tán thành 0, không biểu quyết 1; có mặt
+    # 11/12; thông qua"). Declared by votes.
+    meeting_votes: Callable[[AsyncSession, int], Awaitable[list[tuple[str, str]]]] | None = None
     # (session, deps, meeting_id, opener person_id, question, option labels, anonymous, topic) -> vote id: opens a
     # vote for the people present at the meeting and sends each their ballot; topic "kind:ref" (e.g.
     # "classification:17") lets the opener find it again. Declared by votes.
@@ -138,6 +145,12 @@ class Providers:
     # (session, branch_id, year) -> {person_id: level key of bot/services/levels.py} of the branch's
     # classification results (after the vote). Declared by classification.
     classification_results: Callable[[AsyncSession, int, int], Awaitable[dict[int, str]]] | None = None
+    # (session, meeting_id) -> (branch_id, start as aware UTC) of a meeting that was not cancelled, else None.
+    # Declared by meetings (added by the votes branch: votes reads meetings only through providers).
+    meeting_brief: Callable[[AsyncSession, int], Awaitable[tuple[int, datetime] | None]] | None = None
+    # (session, branch_id, until) -> [(meeting_id, start as aware UTC)] of the branch's meetings not cancelled
+    # that started by ``until``, newest first, at most 5. Declared by meetings (added by the votes branch).
+    recent_meetings: Callable[[AsyncSession, int, datetime], Awaitable[list[tuple[int, datetime]]]] | None = None
 
 
 PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))

@@ -65,12 +65,16 @@ class IdentityService:
 
     async def actor_for_person(self, person_id: int) -> Actor | None:
         async with self.deps.db.session() as s:
-            ident = (
-                await s.execute(select(Identity).where(Identity.person_id == person_id).order_by(Identity.id))
-            ).scalars().first()
-            if ident is None:
-                return None
-            return await self._actor(s, ident)
+            return await self.actor_in(s, person_id)
+
+    async def actor_in(self, s: AsyncSession, person_id: int) -> Actor | None:
+        """The person's Actor read inside the caller's session (a provider that must check a role)."""
+        ident = (
+            await s.execute(select(Identity).where(Identity.person_id == person_id).order_by(Identity.id))
+        ).scalars().first()
+        if ident is None:
+            return None
+        return await self._actor(s, ident)
 
     async def _actor(self, s: AsyncSession, ident: Identity) -> Actor:
         person = await s.get(Person, ident.person_id)

@@ -90,6 +90,11 @@ POLICIES: dict[str, Policy] = {
                               "the secretary is at the meeting now: its check-in code was turned off"),
     "reminder": Policy(Timing.NOW, True, OnPause.SEND, False,
                        "calendar reminders to secretaries (the tick also waits for their reminder time)"),
+    # --- votes ---
+    "vote_ballot": Policy(Timing.NOW, False, OnPause.SEND, False,
+                          "the member is at the meeting now and the secretary waits for the ballots"),
+    "vote_result": Policy(Timing.NOW, False, OnPause.SEND, False,
+                          "the outcome of a vote taken at the meeting the member is at"),
     # --- broadcasts ---
     "broadcast": Policy(Timing.SLOT, False, OnPause.SEND, False,
                         "the secretary chose the moment (or scheduled it) and watches its live progress"),

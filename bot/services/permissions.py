@@ -39,6 +39,17 @@ def can_schedule_meeting(actor: Actor, branch_id: int, org_id: int) -> bool:
     return can_manage_branch(actor, branch_id, org_id)
 
 
+def can_run_vote(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """Open, watch and close a vote at a meeting (biểu quyết): a manager of the meeting's branch only; a
+    member never, a secretary of another branch never."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_vote_runner(actor: Actor, branch_id: int, org_id: int, action: str) -> None:
+    if not can_run_vote(actor, branch_id, org_id):
+        raise _deny(actor, action, f"branch:{branch_id}")
+
+
 def can_admin_org(actor: Actor, org_id: int) -> bool:
     return actor.is_system_admin or org_id in actor.admin_org_ids
 

@@ -39,6 +39,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "meeting_reminder": (MORNING, NOW),
     "meeting_checkin": (NOW, NOW),
     "reminder": (MORNING, NOW),
+    "vote_ballot": (NOW, NOW),
+    "vote_result": (NOW, NOW),
     "broadcast": (NOW, NOW),
     "broadcast_nudge": (NOW, NOW),
     "broadcast_progress": (NOW, NOW),

@@ -18,6 +18,7 @@ from bot.features.classification.callbacks import (
 )
 from bot.features.classification.exports import ClassificationExport
 from bot.features.classification.service import COMMENT_MAX, REASON_MAX, Classification, MemberCard, status_word
+from bot.features.votes.callbacks import CloseVote
 from bot.i18n import _
 from bot.kernel.branches import pick_branch
 from bot.kernel.confirm import ask_confirm
@@ -299,7 +300,8 @@ async def vote(ctx: Ctx, data: ClsVote) -> None:
     p = await ctx.svc(Classification).open_vote(ctx.require_actor(), data.proposal_id)
     await ctx.reply(_("🗳 The vote is open: each member present at the meeting got a ballot. Close it when "
                       "everyone has voted, then record the result."),
-                    [[Button(_("📊 Vote result"), ClsRecord(p.id or 0).pack())]])
+                    [[Button(_("⏹ Close the vote"), CloseVote(p.vote_id or 0).pack())],
+                     [Button(_("📊 Vote result"), ClsRecord(p.id or 0).pack())]])
 
 
 @router.button(ClsRecord)
@@ -311,8 +313,10 @@ async def record(ctx: Ctx, data: ClsRecord) -> None:
         await ctx.reply(_("No vote is open on this proposal."))
         return
     if not r.get("closed"):
+        p = await svc.proposal(actor, data.proposal_id)
         await ctx.reply(_("🗳 The vote is still open.") + "\n" + _vote_line(r),
-                        [[Button(_("📊 Vote result"), ClsRecord(data.proposal_id).pack())]])
+                        [[Button(_("⏹ Close the vote"), CloseVote(p.vote_id or 0).pack())],
+                         [Button(_("📊 Vote result"), ClsRecord(data.proposal_id).pack())]])
         return
     p = await svc.record_vote(actor, data.proposal_id)
     await ctx.reply(_("✅ Result recorded: {level}.").format(level=LEVELS[p.level or "done"]()) + "\n"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, column, select, table
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_now
@@ -39,10 +39,7 @@ COMMENT_MAX = 2000
 REASON_MAX = 1000
 # Counted in the cap and the summary: a saved proposal, whatever happened after.
 COUNTED = ("proposed", "voting", "voted", "confirmed")
-# The meeting table read without importing the meetings feature (features stay independent): the branch's
-# meeting under way, to open the votes at. Only these three columns are read.
-_MEETING = table("meeting", column("id", Integer), column("branch_id", Integer), column("starts_at", DateTime),
-                 column("cancelled_at", DateTime))
+# A vote is opened at the branch's meeting starting or started this close to now.
 MEETING_WINDOW = timedelta(hours=12)
 
 
@@ -268,17 +265,14 @@ class Classification:
         return p
 
     async def _meeting_now(self, s: AsyncSession, branch_id: int) -> int | None:
+        """The branch's meeting nearest now within ``MEETING_WINDOW`` (the meetings feature's provider)."""
+        recent = self.deps.ext.providers.recent_meetings
+        if recent is None:
+            return None
         now = self.now()
-        rows = await s.execute(
-            select(_MEETING.c.id, _MEETING.c.starts_at).where(
-                _MEETING.c.branch_id == branch_id, _MEETING.c.cancelled_at.is_(None)))
-        best: tuple[timedelta, int] | None = None
-        for mid, starts in rows.all():
-            starts = starts if starts.tzinfo else starts.replace(tzinfo=UTC)
-            gap = abs(now - starts)
-            if gap <= MEETING_WINDOW and (best is None or gap < best[0]):
-                best = (gap, int(mid))
-        return best[1] if best else None
+        near = [(abs(now - at), mid) for mid, at in await recent(s, branch_id, now + MEETING_WINDOW)
+                if abs(now - at) <= MEETING_WINDOW]
+        return min(near)[1] if near else None
 
     async def open_vote(self, actor: Actor, proposal_id: int) -> ClassificationProposal:
         """Open the meeting's vote on a proposal (the votes feature sends each present member a ballot)."""
@@ -307,6 +301,10 @@ class Classification:
             await audit.record(s, at=now, actor_person_id=actor.person_id, action="classification.vote_open",
                                org_id=p.org_id, branch_id=p.branch_id, target=f"proposal:{p.id}")
             return p
+
+    async def proposal(self, actor: Actor, proposal_id: int) -> ClassificationProposal:
+        async with self.deps.db.session() as s:
+            return await self._proposal_for_manager(s, actor, proposal_id, "classification_vote")
 
     async def vote_state(self, actor: Actor, proposal_id: int) -> dict[str, Any] | None:
         fn = self.deps.ext.providers.vote_result

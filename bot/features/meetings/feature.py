@@ -1,5 +1,11 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import as_utc
 from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
 from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting
@@ -9,6 +15,39 @@ from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
 from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
+
+
+# Minimal providers for the votes feature (which reads meetings only through these); the meetings branch
+# declares present_at_meeting from the three-state attendance when merged.
+async def _present_at_meeting(s: AsyncSession, meeting_id: int) -> set[int]:
+    rows = await s.execute(
+        select(models.Attendance.person_id).where(
+            models.Attendance.meeting_id == meeting_id, models.Attendance.present.is_(True)
+        )
+    )
+    return set(rows.scalars().all())
+
+
+async def _meeting_brief(s: AsyncSession, meeting_id: int) -> tuple[int, datetime] | None:
+    m = await s.get(models.Meeting, meeting_id)
+    if m is None or m.cancelled_at is not None:
+        return None
+    return m.branch_id, as_utc(m.starts_at)
+
+
+async def _recent_meetings(s: AsyncSession, branch_id: int, until: datetime) -> list[tuple[int, datetime]]:
+    rows = await s.execute(
+        select(models.Meeting.id, models.Meeting.starts_at)
+        .where(
+            models.Meeting.branch_id == branch_id,
+            models.Meeting.cancelled_at.is_(None),
+            models.Meeting.starts_at <= until,
+        )
+        .order_by(models.Meeting.starts_at.desc(), models.Meeting.id.desc())
+        .limit(5)
+    )
+    return [(int(mid), as_utc(at)) for mid, at in rows.all()]
+
 
 FEATURE = Feature(
     name="meetings",
@@ -21,7 +60,8 @@ FEATURE = Feature(
     erasers=(_erase_meetings,),
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
                                by_reference=(models.Attendance, models.CheckinAttempt)),
-    providers={"next_meeting": _next_meeting},
+    providers={"next_meeting": _next_meeting, "present_at_meeting": _present_at_meeting,
+               "meeting_brief": _meeting_brief, "recent_meetings": _recent_meetings},
     help=(
         HelpLine("hop", "meetings", main=("secretary",)),
         HelpLine("comat", "meetings", main=("member",)),

@@ -1,7 +1,7 @@
 """classification
 
 Revision ID: 0016_classification
-Revises: 0012_budget_zalo_exhausted
+Revises: 0015_votes
 Create Date: 2026-11-30 09:30:36.806608
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0016_classification'
-down_revision = '0012_budget_zalo_exhausted'
+down_revision = '0015_votes'
 branch_labels = None
 depends_on = None
 
