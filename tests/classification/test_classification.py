@@ -18,10 +18,12 @@ from sqlalchemy import select
 
 from bot.features.classification.models import ClassificationProposal
 from bot.features.classification.service import Classification
+from bot.features.votes.service import VoteService
 from bot.messages import UserRef
 from bot.services.documents import docx_text
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
+from storage.models.people import Person
 from tests.conftest import ADMIN_TG_ID, TZ
 from tests.secretary.helpers import seed_members
 from tests.votes.helpers import mark_present, schedule
@@ -191,8 +193,6 @@ async def test_vote_result_told_and_summary_files(kit, clock):
     others = await seed_members(bot, kit.fake_tg, kit.branch.branch_id, 7210, 2)
     ids = bot.app.services.get(IdentityService)
     async with bot.app.db.session() as s:
-        from storage.models.people import Person
-
         an_id = (await s.execute(select(Person.id).where(Person.display_name == "Trần Văn An"))).scalar_one()
     stand = Stand()
     stand.assessments[an_id] = _assessment("good", 80)
@@ -203,41 +203,47 @@ async def test_vote_result_told_and_summary_files(kit, clock):
                       "Hoàn thành tốt nhiệm vụ, nhiệt tình.")
     mid = await schedule(bot, kit.branch, datetime(YEAR, 12, 15, 19, 30))
     clock.set(datetime(YEAR, 12, 15, 19, 40, tzinfo=TZ))
-    await mark_present(bot, mid, [an_id, *others])
+    await mark_present(bot, mid, [an_id, *others, kit.branch.secretary_actor.person_id])
 
     await sec.send("/xeploai")
+    await sec.expect("Trần Văn An: đã đề xuất — Hoàn thành tốt nhiệm vụ")
     await sec.press("Trần Văn An")
+    await sec.expect("Tình trạng: đã đề xuất", "Bản tự kiểm điểm: Hoàn thành tốt nhiệm vụ, 80 điểm")
     await sec.press("Mở biểu quyết")
     await sec.expect("Đã mở biểu quyết")
     await an.expect("Xếp loại chất lượng năm 2026: đồng chí Trần Văn An", "Hoàn thành tốt nhiệm vụ")
     await an.press("Đồng ý mức đề xuất")
-    for pid in others:  # two more present members vote through the service
+    # The other three present vote through the service: two agree, the secretary abstains.
+    vote_id = (await _rows(bot))[an_id].vote_id
+    assert vote_id is not None
+    for pid, choice in ((others[0], 0), (others[1], 0), (kit.branch.secretary_actor.person_id, 2)):
         actor = await ids.actor_for_person(pid)
-        from bot.features.votes.service import VoteService
-
-        p = (await _rows(bot))[an_id]
-        await bot.app.services.get(VoteService).cast(actor, p.vote_id, 0 if pid == others[0] else 2)
+        await bot.app.services.get(VoteService).cast(actor, vote_id, choice)
     await sec.press("Kết quả biểu quyết")
-    await sec.expect("Biểu quyết vẫn đang mở")
+    await sec.expect("Biểu quyết vẫn đang mở", "Có mặt 4/4")
     await sec.press("Kết thúc biểu quyết")
+    await sec.expect("Kết thúc biểu quyết “Xếp loại chất lượng năm 2026")
     await sec.press("Kết thúc và công bố")
-    await sec.expect("Tán thành")
+    await sec.expect("Đồng ý mức đề xuất: 3", "Không biểu quyết: 1")
     await sec.send("/xeploai")
+    await sec.expect("Trần Văn An: đang biểu quyết")
     await sec.press("Trần Văn An")
+    await sec.expect("Tình trạng: đang biểu quyết")
     await sec.press("Kết quả biểu quyết")
-    await sec.expect("Đã ghi kết quả: Hoàn thành tốt nhiệm vụ", "Có mặt 3/")
+    await sec.expect("Đã ghi kết quả: Hoàn thành tốt nhiệm vụ", "Có mặt 4/4")
     row = (await _rows(bot))[an_id]
-    assert row.status == "voted" and row.vote_counts == [2, 0, 1]
+    assert row.status == "voted" and row.vote_counts == [3, 0, 1]
     await an.expect("Xếp loại chất lượng năm 2026", "Chi bộ đề xuất cho đồng chí: Hoàn thành tốt nhiệm vụ",
-                    "Nhận xét: Hoàn thành tốt nhiệm vụ, nhiệt tình.", "tán thành 2", "không biểu quyết 1",
+                    "Nhận xét: Hoàn thành tốt nhiệm vụ, nhiệt tình.", "tán thành 3", "không biểu quyết 1",
                     "Đảng uỷ quyết định")
-    await committee.expect("Chi bộ thôn 1: đồng chí Trần Văn An", "tán thành 2")
+    await committee.expect("Chi bộ thôn 1: đồng chí Trần Văn An", "tán thành 3")
     async with bot.app.db.session() as s:
         results = await bot.app.services.deps.ext.providers.classification_results(s, kit.branch.branch_id, YEAR)
     assert results == {an_id: "good"}
 
     # The summary table for the đảng uỷ: .xlsx (summary sheet first) and .docx, without internal codes.
     await sec.send("/xeploai")
+    await sec.expect("Trần Văn An: đã biểu quyết")
     await sec.press("Bảng tổng hợp")
     xl = await sec.expect("xep-loai-dang-vien-2026.xlsx")
     doc = await sec.expect("xep-loai-dang-vien-2026.docx")
@@ -249,17 +255,18 @@ async def test_vote_result_told_and_summary_files(kit, clock):
     assert table[0] == ("STT", "Họ tên", "Mức tự xếp loại", "Chi bộ đề xuất", "Kết quả biểu quyết", "Ghi chú")
     an_row = next(r for r in table if r[1] == "Trần Văn An")
     assert an_row[2:5] == ("Hoàn thành tốt nhiệm vụ", "Hoàn thành tốt nhiệm vụ",
-                           "Tán thành 2, không tán thành 0, không biểu quyết 1; thông qua")
+                           "Tán thành 3, không tán thành 0, không biểu quyết 1; thông qua")
     text = docx_text(kit.fake_tg.files[doc.raw.record.document["file_id"]].data)
     assert "BẢNG TỔNG HỢP KẾT QUẢ XẾP LOẠI CHẤT LƯỢNG ĐẢNG VIÊN NĂM 2026" in text
     assert "STT | Họ tên | Mức tự xếp loại | Chi bộ đề xuất | Kết quả biểu quyết | Ghi chú" in text
-    assert "Trần Văn An | Hoàn thành tốt nhiệm vụ | Hoàn thành tốt nhiệm vụ | Tán thành 2" in text
+    assert "Trần Văn An | Hoàn thành tốt nhiệm vụ | Hoàn thành tốt nhiệm vụ | Tán thành 3" in text
     assert "CHI BỘ THÔN 1" in text and "classification" not in text and "good" not in text
 
     # The committee sees its đảng bộ's branches and confirms the results.
     await committee.send("/xeploai")
     await committee.expect("các chi bộ", "Chi bộ thôn 1: 1/4 đã biểu quyết")
     await committee.press("Chi bộ thôn 1")
+    await committee.expect("Trần Văn An: đã biểu quyết")
     await committee.press("Xác nhận kết quả của chi bộ")
     await committee.expect("Đã xác nhận 1 kết quả")
     assert (await _rows(bot))[an_id].status == "confirmed"
