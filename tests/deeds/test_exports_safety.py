@@ -135,6 +135,10 @@ async def _every_export(fake_tg, sec) -> dict[str, bytes]:
     await sec.expect("mỗi việc làm một dòng")
     await sec.press("Xuất tự đánh giá cuối năm", message=status)
     await sec.expect("Bản tự đánh giá cuối năm.")
+    await sec.send("/xeploai")  # the branch's classification summary for the đảng uỷ
+    await sec.expect("Xếp loại chất lượng đảng viên năm 2026")
+    await sec.press("Bảng tổng hợp")
+    await sec.expect("xep-loai-dang-vien-2026.docx")
     return {
         m.raw.record.document["file_name"]: fake_tg.files[m.raw.record.document["file_id"]].data
         for m in sec.bot_events(sec.chat_key)
@@ -172,7 +176,7 @@ async def test_every_export_writes_text_not_formulas_and_no_server_path(bot, fak
     await _seed(bot, fake_tg, branch, clock)
     files = await _every_export(fake_tg, branch.secretary)
     workbooks = {n: d for n, d in files.items() if n.endswith(".xlsx")}
-    assert len(workbooks) == 4, sorted(files)  # the pack, /baocao, the pledges, the self-assessments
+    assert len(workbooks) == 5, sorted(files)  # the pack, /baocao, the pledges, the self-assessments, /xeploai
     media_dir = _media_dir(settings)
     found: dict[str, dict[str, set[str]]] = {}
     for name, data in workbooks.items():
@@ -217,6 +221,8 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/deeds/pack.py",  # /bantin and the monthly pack
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
+        "bot/features/votes/exports.py",  # a meeting's votes
+        "bot/features/classification/exports.py",  # /xeploai's summary table for the đảng uỷ
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 
