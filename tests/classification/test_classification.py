@@ -270,3 +270,19 @@ async def test_vote_result_told_and_summary_files(kit, clock):
     await committee.press("Xác nhận kết quả của chi bộ")
     await committee.expect("Đã xác nhận 1 kết quả")
     assert (await _rows(bot))[an_id].status == "confirmed"
+
+
+async def test_the_list_is_paged_for_a_large_branch(kit, clock):
+    bot, sec = kit.bot, kit.branch.secretary
+    await seed_members(bot, kit.fake_tg, kit.branch.branch_id, 7400, 44)  # 45 with the secretary
+    providers = bot.app.services.deps.ext.providers
+    providers.self_assessment = providers.year_file_summary = None  # as without those features: "chưa có"
+    await sec.send("/xeploai")
+    first = await sec.expect("Trang 1/5", "1. Nguyễn Thị Lan: chưa đề xuất", "10. Đảng viên 0009: chưa đề xuất")
+    assert "Đảng viên 0010" not in first.text and len(first.buttons) <= 14
+    await sec.press("Trang sau")
+    second = await sec.expect("Trang 2/5", "11. Đảng viên 0010", "20. Đảng viên 0019")
+    assert "Đảng viên 0009" not in second.text
+    await sec.press("Đảng viên 0015")
+    await sec.expect("Đảng viên 0015 — xếp loại chất lượng năm 2026", "Bản tự kiểm điểm: chưa có",
+                     "Hồ sơ năm: chưa có")

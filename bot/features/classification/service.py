@@ -44,7 +44,7 @@ MEETING_WINDOW = timedelta(hours=12)
 
 
 def vote_options() -> list[str]:
-    return [_("Agree with the proposed level"), _("Disagree"), _("Abstain")]
+    return [_("Agree with the proposed level"), _("Do not agree with the proposed level"), _("Abstain")]
 
 
 @dataclass
