@@ -264,7 +264,8 @@ async def test_vote_result_told_and_summary_files(kit, clock):
 
     # The committee sees its đảng bộ's branches and confirms the results.
     await committee.send("/xeploai")
-    await committee.expect("các chi bộ", "Chi bộ thôn 1: 1/4 đã biểu quyết")
+    await committee.expect("các chi bộ", "Chi bộ thôn 1: 1/4 đã biểu quyết",
+                           "Toàn đảng bộ: Hoàn thành xuất sắc: 0; hoàn thành tốt: 1")
     await committee.press("Chi bộ thôn 1")
     await committee.expect("Trần Văn An: đã biểu quyết")
     await committee.press("Xác nhận kết quả của chi bộ")

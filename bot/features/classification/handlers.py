@@ -50,8 +50,11 @@ async def classify(ctx: Ctx) -> None:
 
 
 async def _committee_list(ctx: Ctx, org_id: int) -> None:
-    branches = await ctx.svc(Classification).org_branches(ctx.require_actor(), org_id)
-    lines = [_("🏛 <b>Year-end classification {year}</b>: the branches").format(year=ctx.today.year)]
+    branches, cap = await ctx.svc(Classification).org_branches(ctx.require_actor(), org_id)
+    lines = [_("🏛 <b>Year-end classification {year}</b>: the branches").format(year=ctx.today.year),
+             _("The whole Party organisation: {line}").format(line=cap.line())]
+    if cap.broken:
+        lines.append(_("The share of the top level is above the cap. The rule: {rule}").format(rule=rules.cap_rule()))
     buttons = []
     for b, members, done in branches:
         lines.append(_("• {branch}: {done}/{members} voted").format(branch=esc(b.name), done=done, members=members))

@@ -401,19 +401,22 @@ class Classification:
 
     # --- the committee ----------------------------------------------------------------------------------
 
-    async def org_branches(self, actor: Actor, org_id: int) -> list[tuple[Branch, int, int]]:
-        """The đảng bộ's branches: (branch, members, voted or confirmed results) for the committee."""
+    async def org_branches(self, actor: Actor, org_id: int) -> tuple[list[tuple[Branch, int, int]], rules.CapState]:
+        """The đảng bộ's branches: (branch, members, voted or confirmed results), and the cap counted over the
+        whole đảng bộ (docs/year-end.md §1.5: the cap is over the tổ chức cơ sở đảng, the committee enforces it)."""
         require_classification_confirmer(actor, org_id, "classification_view")
         year = self.year()
         async with self.deps.db.session() as s:
             branches = (await s.execute(select(Branch).where(Branch.org_id == org_id).order_by(Branch.name))
                         ).scalars().all()
             out = []
+            levels: dict[int, str] = {}
             for b in branches:
                 props = await self._proposals(s, b.id or 0, year)
                 done = sum(p.status in ("voted", "confirmed") for p in props.values())
                 out.append((b, len(await active_member_ids(s, b.id or 0)), done))
-            return out
+                levels.update({pid: p.level for pid, p in props.items() if p.status in COUNTED and p.level})
+            return out, rules.cap_state(levels, DEFAULT_EXCELLENT_CAP_PERCENT)
 
     async def confirm_branch(self, actor: Actor, branch_id: int) -> int:
         """The đảng ủy confirms the branch's voted results (their own đảng bộ only). Returns how many."""
