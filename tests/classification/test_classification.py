@@ -287,3 +287,33 @@ async def test_the_list_is_paged_for_a_large_branch(kit, clock):
     await sec.press("Đảng viên 0015")
     await sec.expect("Đảng viên 0015 — xếp loại chất lượng năm 2026", "Bản tự kiểm điểm: chưa có",
                      "Hồ sơ năm: chưa có")
+
+
+async def test_a_vote_that_did_not_pass_leaves_the_branch_to_propose_again(bot, fake_tg, branch, clock):
+    [member] = await seed_members(bot, fake_tg, branch.branch_id, 7500, 1)
+    providers = bot.app.services.deps.ext.providers
+    opened: list[str] = []
+
+    async def open_vote(s, deps, meeting_id, opener, question, options, anonymous, topic):  # type: ignore[no-untyped-def]
+        opened.append(topic)
+        return 41
+
+    async def result(s, vote_id):  # type: ignore[no-untyped-def]
+        return {"closed": True, "counts": [1, 1, 0], "voters": 2, "present": 2, "members": 2, "quorum": True,
+                "passed": False, "result_line": "Tán thành 1, không tán thành 1"}
+
+    providers.open_meeting_vote, providers.vote_result = open_vote, result
+    svc = bot.app.services.get(Classification)
+    p = await svc.propose(branch.secretary_actor, branch.branch_id, member, "good", None, "Tốt.")
+    with pytest.raises(Exception, match="không có buổi sinh hoạt"):  # no meeting today: the vote waits for one
+        await svc.open_vote(branch.secretary_actor, p.id)
+    await schedule(bot, branch, datetime(2026, 3, 2, 19, 30))
+    clock.set(datetime(2026, 3, 2, 19, 35, tzinfo=TZ))
+    await svc.open_vote(branch.secretary_actor, p.id)
+    assert opened == [f"classification:{p.id}"]
+    voted = await svc.record_vote(branch.secretary_actor, p.id)
+    assert voted.status == "voted" and voted.vote_passed is False
+    async with bot.app.db.session() as s:
+        assert await providers.classification_results(s, branch.branch_id, 2026) == {}
+    again = await svc.propose(branch.secretary_actor, branch.branch_id, member, "done", None, "Hoàn thành.")
+    assert again.status == "proposed" and again.vote_counts is None and again.level == "done"

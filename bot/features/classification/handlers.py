@@ -147,10 +147,12 @@ async def _card(ctx: Ctx, branch_id: int, person_id: int) -> None:
     c = await ctx.svc(Classification).card(ctx.require_actor(), branch_id, person_id)
     p = c.proposal
     buttons: list[list[Button]] = []
-    if p is None or p.status in ("draft", "proposed"):
+    again = p is not None and p.status == "voted" and not p.vote_passed  # not passed: propose and vote again
+    if p is None or p.status in ("draft", "proposed") or again:
         if p is not None and p.status == "draft":
             buttons.append([Button(_("▶️ Continue the draft"), ClsPropose(branch_id, person_id, "resume").pack())])
-        label = _("✏️ Change the proposal") if p is not None and p.status == "proposed" else _("✏️ Propose a level")
+        label = (_("✏️ Change the proposal") if p is not None and p.status in ("proposed", "voted")
+                 else _("✏️ Propose a level"))
         buttons.append([Button(label, ClsPropose(branch_id, person_id, "new").pack())])
     if p is not None and p.status == "proposed":
         buttons.append([Button(_("🗳 Open the vote"), ClsVote(p.id or 0).pack())])

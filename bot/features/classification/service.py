@@ -238,11 +238,14 @@ class Classification:
             await self._member(s, branch_id, person_id)
             rules.check_cap(await self._cap(s, branch_id, year, (person_id, level)), level, reason)
             p = (await self._proposals(s, branch_id, year)).get(person_id)
-            if p is not None and p.status in ("voting", "voted", "confirmed"):
+            if p is not None and (p.status in ("voting", "confirmed") or (p.status == "voted" and p.vote_passed)):
                 raise Conflict(_("The branch has already voted on this member's level (or the vote is open)."))
             p = p or ClassificationProposal(org_id=branch.org_id, branch_id=branch_id, person_id=person_id,
                                             year=year)
             p.status, p.level, p.points, p.comment = "proposed", level, points, comment[:COMMENT_MAX]
+            # A vote that did not pass leaves the branch to propose again, and vote again.
+            p.vote_id = p.vote_counts = p.vote_present = p.vote_members = p.vote_passed = p.vote_line = None
+            p.voted_at = None
             p.cap_reason = (reason or "").strip()[:REASON_MAX] or None
             p.proposed_by, p.proposed_at, p.updated_at = actor.person_id, now, now
             s.add(p)
