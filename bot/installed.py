@@ -4,6 +4,7 @@ only for fallbacks of equal priority and for the order of /help)."""
 from bot.features.admin.feature import FEATURE as admin
 from bot.features.branch_settings.feature import FEATURE as branch_settings
 from bot.features.broadcasts.feature import FEATURE as broadcasts
+from bot.features.classification.feature import FEATURE as classification
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.housekeeping.feature import FEATURE as housekeeping
@@ -34,4 +35,5 @@ FEATURES: tuple[Feature, ...] = (
     reports,
     yearfile,
     zalo_quota,
+    classification,
 )

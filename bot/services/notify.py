@@ -108,6 +108,10 @@ POLICIES: dict[str, Policy] = {
                             "the person is waiting to start; the secretary chose to send it"),
     "join_reminder": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: not at night"),
     "branch_news": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S} (a member left, ...): not at night"),
+    # --- classification ---
+    "classification_result": Policy(Timing.NOW, True, OnPause.SEND, False,
+                                    "the branch's vote on the member's level: a Party duty; not at night"),
+    "classification_committee": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S} (the đảng ủy): not at night"),
     # --- zalo quota ---
     "zalo_quota": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: an operational warning, not at night"),
 }

@@ -226,3 +226,28 @@ def group_link_branch(actor: Actor) -> int | None:
 
 def can_link_group(actor: Actor) -> bool:
     return group_link_branch(actor) is not None
+
+
+# --- the branch's year-end classification (docs/year-end.md §1.6) ------------------------------------------
+
+
+def can_propose_classification(actor: Actor, branch_id: int, org_id: int, member_person_id: int) -> bool:
+    """Propose a member's level: a manager of the branch (secretary, deputy, its committee), never for
+    themself: a secretary's own level is proposed by the deputy or the committee."""
+    return actor.person_id != member_person_id and can_manage_branch(actor, branch_id, org_id)
+
+
+def require_classifier(actor: Actor, branch_id: int, org_id: int, member_person_id: int, action: str) -> None:
+    if actor.person_id == member_person_id and can_manage_branch(actor, branch_id, org_id):
+        log.warning("self-classification refused: person=%s action=%s branch=%s", actor.person_id, action,
+                    branch_id)
+        raise PermissionDenied(_("Comrade, you cannot propose your own level: the deputy secretary or the Party "
+                                 "committee proposes it."))
+    if not can_propose_classification(actor, branch_id, org_id, member_person_id):
+        raise _deny(actor, action, f"branch:{branch_id}")
+
+
+def require_classification_confirmer(actor: Actor, org_id: int, action: str = "classification_confirm") -> None:
+    """Confirming a branch's classification is the đảng ủy's: its committee admins (or a system admin)."""
+    if not can_admin_org(actor, org_id):
+        raise _deny(actor, action, f"org:{org_id}")

@@ -152,6 +152,10 @@ async def _every_export(fake_tg, sec) -> dict[str, bytes]:
     votes = await sec.expect("Biểu quyết", "buổi sinh hoạt ngày 02/03/2026")
     await sec.press("Xuất Excel", message=votes)
     await sec.expect("Các biểu quyết của buổi sinh hoạt")
+    await sec.send("/xeploai")  # the branch's classification summary for the đảng uỷ
+    await sec.expect("Xếp loại chất lượng đảng viên năm 2026")
+    await sec.press("Bảng tổng hợp")
+    await sec.expect("xep-loai-dang-vien-2026.docx")
     return {
         m.raw.record.document["file_name"]: fake_tg.files[m.raw.record.document["file_id"]].data
         for m in sec.bot_events(sec.chat_key)
@@ -191,6 +195,7 @@ async def test_every_export_writes_text_not_formulas_and_no_server_path(bot, fak
     workbooks = {n: d for n, d in files.items() if n.endswith(".xlsx")}
     # the pack, /baocao, the pledges, the self-assessments, the branch's year files, one member's year file, votes
     assert len(workbooks) == 7, sorted(files)
+    assert len(workbooks) == 5, sorted(files)  # the pack, /baocao, the pledges, the self-assessments, /xeploai
     media_dir = _media_dir(settings)
     found: dict[str, dict[str, set[str]]] = {}
     for name, data in workbooks.items():
@@ -237,6 +242,8 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
         "bot/features/yearfile/exports.py",  # /namcuatoi and /hosonam: a member's year file, the branch's
         "bot/features/votes/exports.py",  # a meeting's votes (names only for open votes)
+        "bot/features/votes/exports.py",  # a meeting's votes
+        "bot/features/classification/exports.py",  # /xeploai's summary table for the đảng uỷ
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 

@@ -49,6 +49,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "join_reminder": (MORNING, NOW),
     "branch_news": (MORNING, NOW),
     "zalo_quota": (MORNING, NOW),
+    "classification_result": (MORNING, NOW),
+    "classification_committee": (MORNING, NOW),
 }
 
 DAY = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)  # Tuesday, not quiet, after the 06:30 delivery time

@@ -398,3 +398,81 @@ async def test_help_lists_only_the_commands_each_role_may_use(world: World):
         if reply.menu != menu:
             wrong.append(f"{role}: menu {reply.menu}")
     assert wrong == []
+
+
+# --- the branch's year-end classification (bot/features/classification) -----------------------------------
+
+CLASSIFY_MATRIX: dict[str, set[str]] = {
+    "classification_propose": MANAGERS,  # the secretary, the deputy, the đảng bộ's committee, a system admin
+    "classification_view": MANAGERS,
+    "classification_confirm": COMMITTEE,  # the đảng uỷ confirms the branch's results
+}
+
+
+async def _classify_act(world: World, action: str, actor: Actor) -> None:
+    from bot.features.classification.service import Classification
+
+    svc = world.app.services.get(Classification)
+    target = world.actors["member"].person_id
+    if action == "classification_propose":
+        await svc.propose(actor, world.a1, target, "good", 80, "Hoàn thành tốt nhiệm vụ.")
+    elif action == "classification_view":
+        await svc.overview(actor, world.a1)
+    elif action == "classification_confirm":
+        await svc.confirm_branch(actor, world.a1)
+    else:
+        raise AssertionError(action)
+
+
+async def _proposals(world: World) -> list[tuple[int, str, str | None]]:
+    from bot.features.classification.models import ClassificationProposal
+
+    async with world.app.db.session() as s:
+        rows = (await s.execute(select(ClassificationProposal))).scalars().all()
+        return sorted((r.person_id, r.status, r.proposed_by and str(r.proposed_by)) for r in rows)
+
+
+async def test_classification_matrix(world: World, caplog):
+    wrong: list[str] = []
+    for action, role in itertools.product(CLASSIFY_MATRIX, ROLES):
+        expected = role in CLASSIFY_MATRIX[action]
+        before = await _proposals(world)
+        try:
+            await _classify_act(world, action, world.actors[role])
+            allowed = True
+        except PermissionDenied:
+            allowed = False
+            if await _proposals(world) != before:
+                wrong.append(f"{action} by {role}: denied but the proposals changed")
+        if allowed != expected:
+            wrong.append(f"{action} by {role}: {'allowed' if allowed else 'denied'}, expected "
+                         f"{'allowed' if expected else 'denied'}")
+    assert wrong == []
+
+
+async def test_classification_bad_input_is_refused_politely(world: World, caplog):
+    from bot.features.classification.service import Classification
+    from bot.services.errors import Conflict, InvalidInput
+
+    svc = world.app.services.get(Classification)
+    sec, member = world.actors["secretary"], world.actors["member"].person_id
+    with pytest.raises(InvalidInput, match="không thuộc bốn mức xếp loại"):
+        await svc.propose(sec, world.a1, member, "best", None, "Tốt.")
+    with pytest.raises(InvalidInput, match="Số điểm phải từ 0 đến 100"):
+        await svc.propose(sec, world.a1, member, "good", 101, "Tốt.")
+    with pytest.raises(InvalidInput, match="95 điểm không khớp"):
+        await svc.propose(sec, world.a1, member, "good", 95, "Tốt.")
+    # The cap: no one rated "good" yet, so one "excellent" breaks 20%: refused with the rule, unless a reason.
+    with pytest.raises(Conflict, match="không vượt quá 20% số đảng viên") as refused:
+        await svc.propose(sec, world.a1, member, "excellent", 95, "Xuất sắc.")
+    assert "theo hướng dẫn cũ, cần xác minh" in refused.value.message
+    assert await _proposals(world) == []
+    # A secretary of another branch, and a secretary for themself, are refused; the deputy may do the latter.
+    with pytest.raises(PermissionDenied, match="không có quyền"):
+        await svc.propose(world.actors["secretary_other_branch"], world.a1, member, "good", None, "Tốt.")
+    with pytest.raises(PermissionDenied, match="không thể tự đề xuất mức xếp loại"):
+        await svc.propose(sec, world.a1, sec.person_id, "excellent", None, "Tự đề xuất.", "Lý do.")
+    assert any("self-classification refused" in r.getMessage() for r in caplog.records)
+    await svc.propose(world.actors["deputy"], world.a1, sec.person_id, "good", None, "Bí thư gương mẫu.")
+    p = await svc.propose(sec, world.a1, member, "excellent", 95, "Xuất sắc.", "Đạt giải cấp tỉnh.")
+    assert p.status == "proposed" and p.cap_reason == "Đạt giải cấp tỉnh."
