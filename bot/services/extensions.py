@@ -194,16 +194,6 @@ class Providers:
     # (session, vote_id) -> None if unknown, else {"closed": bool, "counts": [int per option], "voters": int,
     # "present": int, "members": int, "quorum": bool, "passed": bool | None, "result_line": str}. Declared by votes.
     vote_result: Callable[[AsyncSession, int], Awaitable[dict[str, Any] | None]] | None = None
-    # (session, person_id, year) -> the member's year-end self-assessment, or None. Declared by pledges:
-    # {"id": int, "status": "draft" | "submitted" | "withdrawn" | "locked", "level": str | None,
-    #  "points": int | None, "submitted_at": datetime | None, "sections": [(title, text), ...]}
-    self_assessment: Callable[[AsyncSession, int, int], Awaitable[dict[str, Any] | None]] | None = None
-    # (session, person_id, year, now) -> the branch acted on the self-assessment (a classification proposal was
-    # saved): the member can no longer withdraw it. Declared by pledges.
-    lock_self_assessment: Callable[[AsyncSession, int, int, datetime], Awaitable[None]] | None = None
-    # (session, person_id, branch_id, year) -> the member's year file as short lines, one figure each (e.g.
-    # "Việc làm tốt: 7, đã ghi nhận 5"), for the classification and commendation screens. Declared by yearfile.
-    year_file_summary: Callable[[AsyncSession, int, int, int], Awaitable[list[str]]] | None = None
     # (session, branch_id, year) -> {person_id: level key of bot/services/levels.py} of the branch's
     # classification results (after the vote). Declared by classification.
     classification_results: Callable[[AsyncSession, int, int], Awaitable[dict[int, str]]] | None = None

@@ -342,7 +342,7 @@ async def check(ctx: Ctx, data: ClsCheck) -> None:
     for r in o.rows:
         p = r.proposal
         if p is not None and p.level == "excellent" and p.status != "draft":
-            reason = esc(p.cap_reason) if p.cap_reason else _("no reason given")
+            reason = esc(p.cap_reason) if p.cap_reason else _("no reason for exceeding the cap yet")
             lines.append(f"• {esc(r.name)}: {LEVELS['excellent']()} ({reason})")
     if any(r.proposal is not None and r.proposal.level == "excellent" for r in o.rows):
         lines.append(_("Conditions of the top level: {rule}").format(rule=rules.excellent_conditions()))
