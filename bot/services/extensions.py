@@ -116,6 +116,10 @@ class Providers:
     join_buttons: Callable[[int], list[list[Any]]] | None = None
     # (session, org_id, year) -> the đảng bộ's theme for that year (title, theme slugs), if set.
     year_theme: Callable[[AsyncSession, int, int], Awaitable[tuple[str, list[str]] | None]] | None = None
+    # (session, meeting_id) -> the meeting's closed votes for its minutes, in opening order: [(question, result
+    # line)], e.g. ("Thông qua nghị quyết tháng 12", "Tán thành 10, không tán thành 0, không biểu quyết 1; có mặt
+    # 11/12; thông qua"). Declared by votes.
+    meeting_votes: Callable[[AsyncSession, int], Awaitable[list[tuple[str, str]]]] | None = None
 
 
 PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))

@@ -1,8 +1,9 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
-from bot.features.meetings import handlers_attendance, handlers_rsvp, handlers_schedule, models
+from bot.features.meetings import handlers_attendance, handlers_minutes, handlers_rsvp, handlers_schedule, models
 from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting
+from bot.features.meetings.minutes_tasks import minutes_tick
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
 from bot.i18n import _
@@ -12,20 +13,24 @@ from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="meetings",
-    routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router),
-    ticks=(Tick("secretary_reminders", secretary_reminders),),
-    models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt),
+    routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router, handlers_minutes.router),
+    ticks=(Tick("secretary_reminders", secretary_reminders), Tick("minutes_tasks", minutes_tick)),
+    models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt, models.MeetingMinutes,
+            models.MinutesTask),
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
                                   "attendance_present"), _meeting_figures),),
     export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
     erasers=(_erase_meetings,),
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
-                               by_reference=(models.Attendance, models.CheckinAttempt)),
+                               by_reference=(models.Attendance, models.CheckinAttempt, models.MeetingMinutes,
+                                             models.MinutesTask)),
     providers={"next_meeting": _next_meeting},
     help=(
         HelpLine("hop", "meetings", main=("secretary",)),
         HelpLine("comat", "meetings", main=("member",)),
         HelpLine("diemdanh", "meetings"),
+        HelpLine("bienban", "meetings"),
+        HelpLine("viec", "meetings"),
         HelpLine("chuyencan", "reports"),
     ),
     catalog="secretary",
