@@ -128,7 +128,7 @@ async def test_minutes_from_draft_to_docx_tasks_reminded_done_and_checked_next_t
     await sec.press("Nguyễn Thị Lan")
     await sec.expect("Hạn hoàn thành?")
     await sec.send("4/3")
-    await sec.expect("Phân công nhiệm vụ (2):")
+    draft = await sec.expect("Phân công nhiệm vụ (2):")
 
     # Nothing typed is lost: the draft is in the database.
     async with bot.app.db.session() as s:
@@ -140,7 +140,7 @@ async def test_minutes_from_draft_to_docx_tasks_reminded_done_and_checked_next_t
         return VOTES if meeting_id == m.id else []
 
     bot.app.services.deps.ext.providers.meeting_votes = votes
-    await sec.press("Xuất biên bản")
+    await sec.press("Xuất biên bản", message=draft)
     text = await _docx(kit, await sec.expect("Biên bản để hoàn chỉnh và ký"))
     for part in (
         "ĐẢNG BỘ XÃ AN BÌNH", "CHI BỘ THÔN 1", "ĐẢNG CỘNG SẢN VIỆT NAM", "Ngày 02 tháng 03 năm 2026", "BIÊN BẢN",
