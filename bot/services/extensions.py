@@ -116,6 +116,9 @@ class Providers:
     join_buttons: Callable[[int], list[list[Any]]] | None = None
     # (session, org_id, year) -> the đảng bộ's theme for that year (title, theme slugs), if set.
     year_theme: Callable[[AsyncSession, int, int], Awaitable[tuple[str, list[str]] | None]] | None = None
+    # (session, meeting_id) -> ids of the people counted present at that meeting (checked in by code or marked
+    # present by the secretary). Declared by meetings.
+    present_at_meeting: Callable[[AsyncSession, int], Awaitable[set[int]]] | None = None
     # (session, meeting_id) -> the meeting's closed votes for its minutes, in opening order: [(question, result
     # line)], e.g. ("Thông qua nghị quyết tháng 12", "Tán thành 10, không tán thành 0, không biểu quyết 1; có mặt
     # 11/12; thông qua"). Declared by votes.

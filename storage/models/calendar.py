@@ -23,6 +23,10 @@ class BranchSettings(SQLModel, table=True):
     quiet_start: str = Field(default="21:00", max_length=5)
     quiet_end: str = Field(default="07:00", max_length=5)
     reminder_time: str = Field(default="08:00", max_length=5)
+    # Monthly meetings missed without a reason in a calendar year: the secretary is warned at the first
+    # number and the member flagged at the second (docs/year-end.md §4; the bot only flags).
+    absence_warn_at: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
+    absence_flag_at: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     updated_at: datetime = Field(default_factory=utcnow)
 
 

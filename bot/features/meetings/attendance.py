@@ -10,6 +10,7 @@ compared: parallel tries can never pass the limits.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -19,9 +20,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
+from bot.features.meetings.absences import flag_absences
 from bot.features.meetings.access import MeetingUseCase
 from bot.features.meetings.callbacks import NewCheckinCode
-from bot.features.meetings.models import Attendance, CheckinAttempt, Meeting, MeetingRsvp
+from bot.features.meetings.models import Attendance, AttendanceStatus, CheckinAttempt, Meeting, MeetingRsvp
 from bot.features.meetings.rates import expected_members
 from bot.features.meetings.scheduling import kind_label, new_checkin_code
 from bot.i18n import _
@@ -34,6 +36,27 @@ from bot.services.notify import notify
 from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.people import Person
+
+STATUSES = tuple(st.value for st in AttendanceStatus)
+CYCLE = {
+    AttendanceStatus.PRESENT.value: AttendanceStatus.EXCUSED.value,
+    AttendanceStatus.EXCUSED.value: AttendanceStatus.ABSENT.value,
+    AttendanceStatus.ABSENT.value: AttendanceStatus.PRESENT.value,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLine:
+    """One member on the bulk attendance sheet."""
+
+    n: int  # the member's number on the sheet (1..)
+    person_id: int
+    name: str
+    said: bool | None  # the RSVP: will attend, apologised, or no answer
+    rsvp_reason: str | None  # the reason given when apologising
+    status: str | None  # present | excused | absent, None before any mark
+    reason: str | None  # an excused absence's reason
+
 
 CHECKIN_BEFORE = timedelta(minutes=30)  # members may check in from half an hour before the start...
 CHECKIN_AFTER = timedelta(hours=2)  # ...until two hours after it (a meeting has no end time)
@@ -72,15 +95,88 @@ class MeetingAttendance(MeetingUseCase):
             }
             return m, [(p, rsvps.get(p.id), bool(present.get(p.id))) for p in people.scalars().all()]
 
-    async def _mark(self, s: AsyncSession, m: Meeting, person_id: int, present: bool, source: str) -> None:
+    async def _mark(
+        self, s: AsyncSession, m: Meeting, person_id: int, present: bool, source: str,
+        status: str | None = None, reason: str | None = None,
+    ) -> None:
+        """One member's mark; ``present`` and ``status`` always agree (contracts §2)."""
         row = (
             await s.execute(
                 select(Attendance).where(Attendance.meeting_id == m.id, Attendance.person_id == person_id)
             )
         ).scalar_one_or_none()
         row = row or Attendance(meeting_id=m.id, person_id=person_id)
-        row.present, row.source, row.at = present, source, self.deps.clock.now()
+        status = status or (AttendanceStatus.PRESENT.value if present else AttendanceStatus.ABSENT.value)
+        row.status, row.present = status, status == AttendanceStatus.PRESENT.value
+        row.reason = ((reason or "").strip()[:500] or None) if status == AttendanceStatus.EXCUSED.value else None
+        row.source, row.at = source, self.deps.clock.now()
         s.add(row)
+
+    async def sheet(self, actor: Actor, meeting_id: int) -> tuple[Meeting, list[SheetLine]]:
+        """The bulk sheet: every member expected, by name, numbered from 1 (the numbers typed on Zalo)."""
+        async with self.deps.db.session() as s:
+            m, _branch = await self._meeting(s, actor, meeting_id, "meeting.attendance")
+            return m, await self._sheet_lines(s, m)
+
+    async def _sheet_lines(self, s: AsyncSession, m: Meeting) -> list[SheetLine]:
+        expected = await expected_members(s, m)
+        people = (await s.execute(
+            select(Person).where(Person.id.in_(expected)).order_by(Person.display_name, Person.id))).scalars().all()
+        rsvps = {r.person_id: r for r in (await s.execute(
+            select(MeetingRsvp).where(MeetingRsvp.meeting_id == m.id))).scalars().all()}
+        marks = {a.person_id: a for a in (await s.execute(
+            select(Attendance).where(Attendance.meeting_id == m.id))).scalars().all()}
+        lines = []
+        for i, p in enumerate(people, start=1):
+            r, a = rsvps.get(p.id), marks.get(p.id)
+            lines.append(SheetLine(i, p.id, p.display_name, None if r is None else r.attending,
+                                   r.reason if r is not None else None,
+                                   a.status if a is not None else None, a.reason if a is not None else None))
+        return lines
+
+    async def mark_all_present(self, actor: Actor, meeting_id: int) -> int:
+        """"Tất cả có mặt": every member not yet marked, or marked present, is present; the exceptions the
+        secretary already marked (excused, absent) stay. Returns how many were marked now."""
+        async with self.deps.db.session() as s:
+            m, _branch = await self._meeting(s, actor, meeting_id, "meeting.attendance")
+            n = 0
+            for line in await self._sheet_lines(s, m):
+                if line.status is None:
+                    await self._mark(s, m, line.person_id, True, "secretary")
+                    n += 1
+            return n
+
+    async def set_marks(
+        self, actor: Actor, meeting_id: int, person_ids: list[int], status: str, reason: str | None = None
+    ) -> list[SheetLine]:
+        """Mark these members present, excused (with ``reason``, else the reason they gave when they
+        apologised) or absent. Members reaching an absence threshold are flagged to the secretary."""
+        if status not in STATUSES:
+            raise InvalidInput(_("Unknown attendance mark."))
+        async with self.deps.db.session() as s:
+            m, branch = await self._meeting(s, actor, meeting_id, "meeting.attendance")
+            lines = {line.person_id: line for line in await self._sheet_lines(s, m)}
+            if not person_ids or any(pid not in lines for pid in person_ids):
+                raise NotFound(_("That person is not a member of this branch."))
+            for pid in dict.fromkeys(person_ids):
+                why = reason if status == AttendanceStatus.EXCUSED.value else None
+                if status == AttendanceStatus.EXCUSED.value and not (why or "").strip():
+                    why = lines[pid].rsvp_reason  # prefilled from the apology
+                await self._mark(s, m, pid, status == AttendanceStatus.PRESENT.value, "secretary", status, why)
+            await s.flush()
+            if status == AttendanceStatus.ABSENT.value:
+                await flag_absences(s, self.deps, branch, m, person_ids)
+            return [line for line in await self._sheet_lines(s, m) if line.person_id in person_ids]
+
+    async def cycle(self, actor: Actor, meeting_id: int, person_id: int) -> str:
+        """One tap on a name: not marked → present → excused → absent → present."""
+        async with self.deps.db.session() as s:
+            m, _branch = await self._meeting(s, actor, meeting_id, "meeting.attendance")
+            row = (await s.execute(select(Attendance.status).where(
+                Attendance.meeting_id == m.id, Attendance.person_id == person_id))).scalar_one_or_none()
+        nxt = CYCLE.get(row or "", AttendanceStatus.PRESENT.value)
+        await self.set_marks(actor, meeting_id, [person_id], nxt)
+        return nxt
 
     async def toggle(self, actor: Actor, meeting_id: int, person_id: int) -> bool:
         async with self.deps.db.session() as s:

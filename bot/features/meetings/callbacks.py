@@ -67,3 +67,49 @@ class NewCheckinCode(CallbackData, prefix="mt.code"):
 @dataclass(frozen=True)
 class RatesFor(CallbackData, prefix="mt.rates"):
     branch_id: int
+
+
+@dataclass(frozen=True)
+class ChangeFor(CallbackData, prefix="mt.chg"):
+    branch_id: int
+
+
+@dataclass(frozen=True)
+class ChangeMeeting(CallbackData, prefix="mt.chgm"):
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class CancelMeeting(CallbackData, prefix="mt.cancel"):
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class MoveMeeting(CallbackData, prefix="mt.move"):
+    meeting_id: int
+
+
+@dataclass(frozen=True)
+class AttendancePage(CallbackData, prefix="mt.page"):
+    meeting_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class CycleAttendance(CallbackData, prefix="mt.cyc"):
+    """One tap on a name in the bulk sheet: present → excused → absent → present."""
+
+    meeting_id: int
+    person_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class AllPresent(CallbackData, prefix="mt.allp"):
+    meeting_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class AttendanceDone(CallbackData, prefix="mt.done"):
+    meeting_id: int

@@ -1,8 +1,15 @@
 """Meetings: schedule, RSVP, attendance and check-in, and the secretary's calendar reminders."""
 
-from bot.features.meetings import handlers_attendance, handlers_minutes, handlers_rsvp, handlers_schedule, models
+from bot.features.meetings import (
+    handlers_attendance,
+    handlers_changes,
+    handlers_minutes,
+    handlers_rsvp,
+    handlers_schedule,
+    models,
+)
 from bot.features.meetings.erasure import _erase_meetings
-from bot.features.meetings.figures import _meeting_sheet, _next_meeting
+from bot.features.meetings.figures import _meeting_sheet, _next_meeting, _present_at_meeting
 from bot.features.meetings.minutes_tasks import minutes_tick
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
@@ -13,7 +20,8 @@ from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
 
 FEATURE = Feature(
     name="meetings",
-    routers=(handlers_schedule.router, handlers_rsvp.router, handlers_attendance.router, handlers_minutes.router),
+    routers=(handlers_schedule.router, handlers_changes.router, handlers_rsvp.router, handlers_attendance.router,
+             handlers_minutes.router),
     ticks=(Tick("secretary_reminders", secretary_reminders), Tick("minutes_tasks", minutes_tick)),
     models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt, models.MeetingMinutes,
             models.MinutesTask),
@@ -24,9 +32,10 @@ FEATURE = Feature(
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
                                by_reference=(models.Attendance, models.CheckinAttempt, models.MeetingMinutes,
                                              models.MinutesTask)),
-    providers={"next_meeting": _next_meeting},
+    providers={"next_meeting": _next_meeting, "present_at_meeting": _present_at_meeting},
     help=(
         HelpLine("hop", "meetings", main=("secretary",)),
+        HelpLine("doihop", "meetings"),
         HelpLine("comat", "meetings", main=("member",)),
         HelpLine("diemdanh", "meetings"),
         HelpLine("bienban", "meetings"),

@@ -10,13 +10,23 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.features.meetings.models import Attendance, Meeting, MeetingKind, MeetingRsvp
+from bot.features.meetings.models import Attendance, AttendanceStatus, Meeting, MeetingKind, MeetingRsvp
 from bot.features.meetings.rates import _held, expected_members
 from bot.features.meetings.scheduling import kind_label
 from bot.i18n import _
 from bot.services.calendar import load_settings, to_calendar
 from bot.services.deps import Deps
 from storage.models.people import Person
+
+
+async def _present_at_meeting(s: AsyncSession, meeting_id: int) -> set[int]:
+    """The people counted present at a meeting: checked in by code or marked present by the secretary."""
+    rows = await s.execute(
+        select(Attendance.person_id).where(
+            Attendance.meeting_id == meeting_id, Attendance.status == AttendanceStatus.PRESENT.value
+        )
+    )
+    return set(rows.scalars().all())
 
 
 async def _next_meeting(s: AsyncSession, branch_id: int, after: datetime) -> datetime | None:

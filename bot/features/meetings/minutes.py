@@ -96,17 +96,15 @@ class MinutesView:
 
 
 def _state(row: Attendance | None, rsvp: MeetingRsvp | None) -> tuple[Status, str]:
-    """One member's attendance: the secretary's mark (three states, ``Attendance.status``/``reason``) when
-    there is one; without a mark, a member who told the branch they could not come is excused with the reason
-    they gave, and anyone else unmarked is absent."""
+    """One member's attendance: the secretary's mark (three states with a reason) when there is one; without
+    a mark, a member who told the branch they could not come is excused with the reason they gave, and anyone
+    else unmarked is absent."""
     said_no = rsvp is not None and not rsvp.attending
     rsvp_reason = (rsvp.reason or "") if said_no and rsvp is not None else ""
     if row is not None:
-        status = getattr(row, "status", None) or ("present" if row.present else "absent")
-        if status not in ("present", "excused", "absent"):
-            status = "present" if row.present else "absent"
-        reason = "" if status == "present" else (getattr(row, "reason", None) or rsvp_reason)
-        return status, reason
+        status: Status = row.status if row.status in ("excused", "absent") else (  # type: ignore[assignment]
+            "present" if row.present else "absent")
+        return status, "" if status == "present" else (row.reason or rsvp_reason)
     if said_no:
         return "excused", rsvp_reason
     return "absent", ""

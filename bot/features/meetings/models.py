@@ -34,6 +34,10 @@ class Meeting(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     notice_sent_at: datetime | None = None
     cancelled_at: datetime | None = None
+    # A move (scheduling.py): the start before the last move, and how many times it moved. The count is part
+    # of the outbox keys of the notices and reminders, so the new time gets its own once-only messages.
+    moved_from: datetime | None = None
+    moves: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class MeetingRsvp(SQLModel, table=True):
@@ -48,7 +52,15 @@ class MeetingRsvp(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"  # có mặt
+    EXCUSED = "excused"  # vắng có lý do
+    ABSENT = "absent"  # vắng không lý do
+
+
 class Attendance(SQLModel, table=True):
+    """One member at one meeting. ``present`` always equals ``status == "present"`` (older readers use it)."""
+
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("meeting_id", "person_id", name="uq_attendance"),)
 
@@ -56,6 +68,9 @@ class Attendance(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     present: bool = True
+    status: str = Field(default=AttendanceStatus.PRESENT.value, max_length=10,
+                        sa_column_kwargs={"server_default": "present"})
+    reason: str | None = Field(default=None, max_length=500)  # why an excused member was away
     source: str = Field(default="secretary", max_length=20)  # secretary | code
     at: datetime = Field(default_factory=utcnow)
 

@@ -22,6 +22,11 @@ from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
 
 
+def notice_version(m: Meeting) -> str:
+    """After a move the new time has its own once-only notice and reminder (changes.py withdraws the old)."""
+    return f".{m.moves}" if m.moves else ""
+
+
 class MeetingNotices(MeetingUseCase):
     def notice(self, m: Meeting, branch: Branch) -> Reply:
         local = m.starts_at.astimezone(self.deps.clock.tz)
@@ -68,7 +73,7 @@ class MeetingNotices(MeetingUseCase):
                     s,
                     self.deps,
                     pid,
-                    key=f"meeting:{m.id}:{pid}",
+                    key=f"meeting:{m.id}{notice_version(m)}:{pid}",
                     kind="meeting_notice",
                     render=lambda: self.notice(m, branch),
                     priority=1,
@@ -136,7 +141,7 @@ class MeetingNotices(MeetingUseCase):
                 s,
                 self.deps,
                 pid,
-                key=f"meeting_rsvp_reminder:{m.id}:{pid}",
+                key=f"meeting_rsvp_reminder:{m.id}{notice_version(m)}:{pid}",
                 kind="meeting_reminder",
                 render=render,
                 priority=1,

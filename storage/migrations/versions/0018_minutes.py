@@ -1,7 +1,7 @@
 """minutes and tasks
 
 Revision ID: 0018_minutes
-Revises: 0012_budget_zalo_exhausted
+Revises: 0017_meetings_attendance
 Create Date: 2026-11-30 09:28:31.401464
 """
 
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0018_minutes'
-down_revision = '0012_budget_zalo_exhausted'
+down_revision = '0017_meetings_attendance'
 branch_labels = None
 depends_on = None
 
