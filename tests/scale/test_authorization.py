@@ -187,7 +187,7 @@ class World:
             await svc.view(actor, m.id)
             await svc.set_text(actor, m.id, "discussion", "Ý kiến")
         elif action == "export_minutes":
-            body, _name = await svc.export(actor, m.id)
+            body, _name, _branch = await svc.export(actor, m.id)
             assert body.startswith(b"PK")
         elif action == "assign_minutes_task":
             await svc.add_task(actor, m.id, "Việc được giao", owner, date(2026, 3, 10))

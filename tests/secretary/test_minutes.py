@@ -243,3 +243,52 @@ def test_reminder_stages():
     stages = {d: reminder_stage(due, date(2026, 3, d)) for d in range(1, 10)}
     assert stages == {1: None, 2: None, 3: "before", 4: "before", 5: "due", 6: "overdue", 7: "overdue",
                       8: "overdue", 9: None}
+
+
+async def test_task_bad_input_removal_and_another_branch(bot, fake_tg, branch, clock):
+    """Bad deadlines and owners are refused politely; a removed task is never reminded; the secretary of
+    another branch can neither read the draft nor close a task; the owner's "done" twice is told so."""
+    from bot.features.meetings.minutes import MeetingMinutesService, MinutesTasks
+    from bot.i18n import use_locale
+    from bot.services.errors import DomainError, PermissionDenied
+    from tests.conftest import join_member, seed_branch
+
+    fake_tg.limits.enabled = False
+    an = await join_member(bot, fake_tg, branch, 7301, "Trần Văn An")
+    an_id = await _pid(bot, "Trần Văn An")
+    other = await seed_branch(bot, fake_tg, org_name="Đảng bộ xã Bình Minh", branch_name="Chi bộ thôn 9",
+                              secretary_id=7399, secretary_name="Đỗ Văn Khác")
+    svc = bot.app.services.get(MeetingMinutesService)
+    m = await bot.app.services.get(MeetingScheduling).schedule(
+        branch.secretary_actor, branch.branch_id, kind="regular", starts_local=datetime(2026, 3, 2, 19, 30))
+    sec = branch.secretary_actor
+    for text, owner, due, said in (
+        ("", an_id, date(2026, 3, 5), "Nhiệm vụ đang trống"),
+        ("Việc", an_id, date(2026, 3, 1), "Hạn hoàn thành phải từ hôm nay"),
+        ("Việc", an_id, date(2027, 6, 1), "Hạn hoàn thành phải từ hôm nay"),
+        ("Việc", other.secretary_actor.person_id, date(2026, 3, 5), "không phải đảng viên của chi bộ"),
+    ):
+        with use_locale("vi"), pytest.raises(DomainError) as err:
+            await svc.add_task(sec, m.id, text, owner, due)
+        assert said in err.value.message, (said, err.value.message)
+    with pytest.raises(PermissionDenied):
+        await svc.view(other.secretary_actor, m.id)
+    with pytest.raises(PermissionDenied):
+        await svc.export(other.secretary_actor, m.id)
+    kept = await svc.add_task(sec, m.id, "Chuẩn bị hội trường", an_id, date(2026, 3, 4))
+    dropped = await svc.add_task(sec, m.id, "Việc giao nhầm", an_id, date(2026, 3, 4))
+    assert await svc.remove_task(sec, dropped.id) == m.id
+    with pytest.raises(PermissionDenied):
+        await bot.app.services.get(MinutesTasks).done(other.secretary_actor, kept.id)
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=TZ))
+    await bot.tick(only=["minutes_tasks"])
+    reminder = await an.expect("Nhắc việc", "Chuẩn bị hội trường")
+    assert "Việc giao nhầm" not in reminder.text
+    await an.press("Đã xong", message=reminder)
+    await an.expect("Đã ghi nhận")
+    await an.press_data(f"mn.done:{kept.id}", reminder)
+    await an.expect("đã được đánh dấu hoàn thành")
+    body, name, _branch = await svc.export(sec, m.id)
+    assert name == "bien-ban-02-03-2026.docx"
+    text = docx_text(body)
+    assert "Việc giao nhầm" not in text and "1 | Chuẩn bị hội trường | Trần Văn An | 04/03/2026" in text

@@ -292,9 +292,8 @@ async def drop_task(ctx: Ctx, data: MinutesDropTask) -> None:
 
 @router.button(MinutesExport)
 async def export(ctx: Ctx, data: MinutesExport) -> None:
-    body, name = await ctx.svc(MeetingMinutesService).export(ctx.require_actor(), data.meeting_id)
-    v = await ctx.svc(MeetingMinutesService).view(ctx.require_actor(), data.meeting_id)
-    key = await ctx.svc(MediaStore).save(body, DOCX_MIME, name, generated_for=v.branch_id)
+    body, name, branch_id = await ctx.svc(MeetingMinutesService).export(ctx.require_actor(), data.meeting_id)
+    key = await ctx.svc(MediaStore).save(body, DOCX_MIME, name, generated_for=branch_id)
     await ctx.reply(
         _("📄 The minutes, ready to finish and sign: read them out to the branch before the meeting closes."),
         media=MediaRef(kind="document", media_key=key, mime=DOCX_MIME, file_name=name),

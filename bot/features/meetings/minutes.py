@@ -284,8 +284,8 @@ class MeetingMinutesService(MeetingUseCase):
             await s.delete(task)
             return task.meeting_id
 
-    async def export(self, actor: Actor, meeting_id: int) -> tuple[bytes, str]:
-        """The minutes as .docx (bytes, file name), for the secretary to finish and sign."""
+    async def export(self, actor: Actor, meeting_id: int) -> tuple[bytes, str, int]:
+        """The minutes as .docx (bytes, file name, branch id), for the secretary to finish and sign."""
         from bot.features.meetings.minutes_doc import minutes_docx
 
         now = self.deps.clock.now()
@@ -297,7 +297,7 @@ class MeetingMinutesService(MeetingUseCase):
             s.add(draft)
             await audit.record(s, at=now, actor_person_id=actor.person_id, action="minutes.export",
                                org_id=branch.org_id, branch_id=branch.id, target=f"meeting:{m.id}")
-        return minutes_docx(view), f"bien-ban-{view.starts_local.strftime('%Y-%m-%d')}.docx"
+        return minutes_docx(view), f"bien-ban-{view.starts_local.strftime('%d-%m-%Y')}.docx", view.branch_id
 
 
 class MinutesTasks:
