@@ -208,7 +208,7 @@ async def test_meeting_rsvp_attend_and_absent_with_reason(kit):
     await sec.expect("Buổi sinh hoạt nào?")
     await sec.press("05/03 19:30")
     sheet = await sec.expect("Điểm danh", "Có mặt 0/3")
-    assert "⬜ Trần Văn An (+)" in sheet.buttons and "⬜ Lê Bình (−)" in sheet.buttons
+    assert "3.⬜ Trần Văn An (+)" in sheet.buttons and "1.⬜ Lê Bình (−)" in sheet.buttons
     no_tags(an)
     no_tags(binh)
 

@@ -7,12 +7,17 @@ Services are called directly (no handler in between), so a hidden menu cannot hi
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.meetings.attendance import MeetingAttendance
+from bot.features.meetings.changes import MeetingChanges
+from bot.features.meetings.models import Attendance, Meeting
+from bot.features.meetings.scheduling import MeetingScheduling
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
 from bot.services.actor import Actor
 from bot.services.errors import PermissionDenied
@@ -50,6 +55,11 @@ MATRIX: dict[str, set[str]] = {
     "assign_minutes_task": MANAGERS,
     # a task of those minutes owned by the member of A1: its owner or the branch's managers mark it done
     "close_minutes_task": MANAGERS | {"member"},
+    # meetings: a member never cancels, moves or marks; a secretary never reaches another branch
+    "cancel_meeting": MANAGERS,
+    "move_meeting": MANAGERS,
+    "mark_attendance": MANAGERS,
+    "mark_all_present": MANAGERS,
 }
 
 
@@ -132,7 +142,18 @@ class World:
                                        .where(JoinCode.revoked_at.is_not(None)))).scalar_one()
             active = (await s.execute(select(func.count()).select_from(Membership)
                                       .where(Membership.status != "pending"))).scalar_one()
-            return (*out, revoked, active)
+            meetings = (await s.execute(select(func.count()).select_from(Meeting).where(
+                Meeting.cancelled_at.is_not(None) | (Meeting.moves > 0)))).scalar_one()
+            marks = (await s.execute(select(func.count()).select_from(Attendance))).scalar_one()
+            return (*out, revoked, active, meetings, marks)
+
+    async def meeting(self) -> int:
+        """A fresh meeting of branch A1 three days ahead, scheduled by the system admin."""
+        day = self.app.clock.now().astimezone(self.app.settings.tz).date() + timedelta(days=3)
+        m = await self.app.services.get(MeetingScheduling).schedule(
+            self.admin, self.a1, kind="regular", starts_local=datetime.combine(day, time(19, 30)))
+        assert m.id is not None
+        return m.id
 
     async def act(self, action: str, actor: Actor) -> None:
         """Prepare a fresh target (made by the system admin), then attempt ``action`` as ``actor``."""
@@ -146,6 +167,19 @@ class World:
             code = (await org.create_code(self.admin, kind="member", branch_id=self.a1)).code
             self._before = await self.counts()
             await org.revoke_code(actor, code)
+        elif action in ("cancel_meeting", "move_meeting", "mark_attendance", "mark_all_present"):
+            mid = await self.meeting()
+            self._before = await self.counts()
+            if action == "cancel_meeting":
+                await self.app.services.get(MeetingChanges).cancel(actor, mid)
+            elif action == "move_meeting":
+                day = self.app.clock.now().astimezone(self.app.settings.tz).date() + timedelta(days=4)
+                await self.app.services.get(MeetingChanges).move(actor, mid, datetime.combine(day, time(19, 30)))
+            elif action == "mark_attendance":
+                await self.app.services.get(MeetingAttendance).set_marks(
+                    actor, mid, [self.actors["member"].person_id], "absent")
+            else:
+                await self.app.services.get(MeetingAttendance).mark_all_present(actor, mid)
         elif action == "revoke_committee_invite":
             code = (await org.create_code(self.admin, kind="committee_admin", org_id=self.org_a)).code
             self._before = await self.counts()

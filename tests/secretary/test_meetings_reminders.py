@@ -113,12 +113,13 @@ async def test_meeting_rsvp_checkin_attendance_and_rates(bot, fake_tg, branch, c
     await sec.send("/diemdanh")
     await sec.expect("Buổi sinh hoạt nào?")
     await sec.press("05/03 19:30")
-    sheet = await sec.expect("Điểm danh", "Có mặt 1/4 (25%)")
-    await sec.press("Tất cả người báo dự đều có mặt", message=sheet)
-    await sec.expect("Có mặt 2/4 (50%)")
-    await sec.press("Nguyễn Thị Lan", message=sheet)
-    edited = await sec.expect("Có mặt 3/4 (75%)")
-    assert edited.edited and "✅ Nguyễn Thị Lan" in edited.buttons and "⬜ Lê Bình (−)" in edited.buttons
+    sheet = await sec.expect("Điểm danh", "Có mặt 1/4", "chưa đánh dấu 3")
+    await sec.press("Tất cả có mặt", message=sheet)
+    await sec.expect("Có mặt 4/4", "chưa đánh dấu 0")
+    # Bình apologised: one tap makes the exception "vắng có lý do", with the reason given in the RSVP.
+    await sec.press("Lê Bình", message=sheet)
+    edited = await sec.expect("Có mặt 3/4", "vắng có lý do 1", "Lê Bình (−) — lý do: Đi công tác")
+    assert edited.edited and "2.✅ Nguyễn Thị Lan" in edited.buttons and "1.🟡 Lê Bình (−)" in edited.buttons
     meetings = bot.app.services.get(MeetingRates)
     actor = branch.secretary_actor
     rate = await meetings.rate(actor, m.id)

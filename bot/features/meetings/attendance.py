@@ -31,7 +31,7 @@ from bot.messages import Button, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.directory import manager_ids
-from bot.services.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from bot.services.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.services.notify import notify
 from bot.text import branch_title
 from storage.models.org import Branch
@@ -236,19 +236,21 @@ class MeetingAttendance(MeetingUseCase):
             return "none"
         now = self.deps.clock.now()
         async with self.deps.db.session() as s:
-            starts = (
+            rows = (
                 await s.execute(
-                    select(Meeting.starts_at).where(
+                    select(Meeting.starts_at, Meeting.cancelled_at).where(
                         Meeting.branch_id.in_(branch_ids),
-                        Meeting.cancelled_at.is_(None),
                         Meeting.starts_at <= now + timedelta(days=7),
                         Meeting.starts_at >= now - timedelta(days=7),
                     )
                 )
-            ).scalars().all()
+            ).all()
+        starts = [t for t, cancelled in rows if cancelled is None]
         if any(now - CHECKIN_AFTER <= as_utc(t) <= now + CHECKIN_BEFORE for t in starts):
             return "open"
-        return "near" if starts else "none"
+        # A meeting cancelled at its time still makes its code "near": the member is told it was cancelled.
+        return "near" if starts or any(now - CHECKIN_AFTER <= as_utc(t) <= now + CHECKIN_BEFORE
+                                       for t, cancelled in rows if cancelled is not None) else "none"
 
     async def _try_code(
         self, s: AsyncSession, person_id: int, branch_ids: list[int], code: str, now: datetime
@@ -390,6 +392,14 @@ class MeetingAttendance(MeetingUseCase):
             .all()
         )
         if not near:
+            cancelled = (await s.execute(select(Meeting.id).where(
+                Meeting.branch_id.in_(branch_ids),
+                Meeting.cancelled_at.is_not(None),
+                Meeting.starts_at <= now + CHECKIN_BEFORE,
+                Meeting.starts_at >= now - CHECKIN_AFTER,
+            ).limit(1))).scalar_one_or_none()
+            if cancelled is not None:
+                return Conflict(_("That meeting was cancelled."))
             return InvalidInput(
                 _("No meeting of your branch is open for check-in now. Please check the code with the secretary.")
             )

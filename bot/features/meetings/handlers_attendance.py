@@ -65,7 +65,7 @@ async def _meetings_list(ctx: Ctx, branch_id: int) -> None:
     )
 
 
-PAGE = 40  # names per Telegram page: 40 members fit one screen (two names a row)
+PAGE = 50  # names per Telegram page: a branch of 40 and its secretaries fit one screen (two names a row)
 ICONS = {None: "⬜", AttendanceStatus.PRESENT.value: "✅", AttendanceStatus.EXCUSED.value: "🟡",
          AttendanceStatus.ABSENT.value: "❌"}
 # The typed marks (folded): a word before the numbers says which mark; bare numbers are "absent".
