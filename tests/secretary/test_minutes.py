@@ -75,6 +75,7 @@ async def test_minutes_from_draft_to_docx_tasks_reminded_done_and_checked_next_t
     assert "Vắng không lý do: Phạm Cường" in draft.text
     assert "Biểu quyết: không có biểu quyết" in draft.text  # the votes feature is not installed: None
     assert "Tài liệu: Nghi-quyet-thang-3.pdf" in draft.text
+    assert "Chưa điểm danh" not in draft.text
 
     await sec.press("Chủ trì")
     await sec.expect("Đồng chí nào chủ trì")
@@ -202,6 +203,7 @@ async def test_minutes_from_draft_to_docx_tasks_reminded_done_and_checked_next_t
     await sec.press("Biên bản buổi sinh hoạt này", message=notice)
     draft2 = await sec.expect("Việc cần kiểm tra", "Nộp báo cáo quý I")
     assert "Dọn vệ sinh" not in draft2.text
+    assert "Chưa điểm danh: đồng chí điểm danh bằng /diemdanh" in draft2.text  # nobody marked at meeting 2 yet
     assert sum("việc cần kiểm tra" in e.text for e in sec.bot_events(sec.chat_key)) == 1  # told once
     await sec.press("Xuất biên bản")
     text2 = await _docx(kit, await sec.expect("Biên bản để hoàn chỉnh và ký"))

@@ -100,6 +100,8 @@ def draft_text(v: MinutesView) -> str:
             total=len(v.attendees), present=v.counts["present"], excused=v.counts["excused"],
             absent=v.counts["absent"]),
     ]
+    if not v.marked and v.attendees:
+        lines.append("  " + _("⚠️ Attendance is not marked yet: mark it with /diemdanh before exporting."))
     if v.of("excused"):
         lines.append("  " + _("Excused: {names}").format(names=_names(v.of("excused"))))
     if v.of("absent"):

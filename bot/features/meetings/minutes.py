@@ -89,6 +89,7 @@ class MinutesView:
     checks: list[TaskLine]  # open tasks of the branch's earlier meetings
     today: date
     exported: bool = False
+    marked: bool = True  # the secretary marked the attendance (else everyone is read from their RSVP alone)
     counts: dict[str, int] = field(default_factory=dict)
 
     def of(self, status: Status) -> list[Attendee]:
@@ -184,6 +185,8 @@ async def build_view(s: AsyncSession, deps: Deps, m: Meeting, branch: Branch, dr
         closing_time=draft.closing_time, votes=list(votes) if votes is not None else None,
         tasks=await task_lines(s, list(tasks), tz), checks=await open_checks(s, branch.id or 0, starts, tz),
         today=deps.clock.now().astimezone(tz).date(), exported=draft.exported_at is not None,
+        marked=(await s.execute(select(Attendance.id).where(Attendance.meeting_id == m.id).limit(1))).first()
+        is not None,
     )
     view.counts = {status: len(view.of(status)) for status in ("present", "excused", "absent")}
     return view
