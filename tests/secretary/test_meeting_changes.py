@@ -215,6 +215,17 @@ async def test_bulk_attendance_for_forty_members_with_exceptions_and_reasons(kit
     async with app.db.session() as s:
         present = await provider(s, m.id)
     assert len(present) == total - 4 and people[2] not in present and people[11] in present
+    # A sheet left open for hours does not take a later message as marks.
+    await manager.send("/diemdanh")
+    await manager.expect("Buổi sinh hoạt nào?")
+    await manager.press("05/03 19:30")
+    await manager.expect("Điểm danh", f"Có mặt {total - 4}/{total}")
+    clock.set(datetime(2026, 3, 6, 8, 0, tzinfo=TZ))
+    await manager.send(f"{n[4]}")
+    await manager.expect("Bảng điểm danh đã mở quá lâu nên đã được đóng")
+    async with app.db.session() as s:
+        row = (await s.execute(select(Attendance).where(Attendance.person_id == people[11]))).scalar_one()
+    assert row.status == "present"
 
 
 async def test_repeated_unexcused_absences_warn_at_two_and_flag_at_three_once_each(bot, fake_tg, branch, clock):
@@ -246,14 +257,14 @@ async def test_repeated_unexcused_absences_warn_at_two_and_flag_at_three_once_ea
     await att.set_marks(sec_actor, feb, [an], "absent")
     warn = await sec.expect("Đảng viên 0001 đã vắng không lý do 2 buổi sinh hoạt định kỳ trong năm 2026",
                             "01/2026, 02/2026", "Hệ thống chỉ nêu", "chi bộ xem xét, đề nghị",
-                            "cấp ủy có thẩm quyền quyết định", "Quy định 24-QĐ/TW", "294-QĐ/TW",
+                            "cấp uỷ có thẩm quyền quyết định", "Quy định 24-QĐ/TW", "294-QĐ/TW",
                             "còn phải kiểm tra lại")
     assert "xoá tên" not in warn.text
     await att.set_marks(sec_actor, feb, [an], "absent")  # marked again: no second warning
     await sec.expect_nothing(0.3)
     await att.set_marks(sec_actor, mar, [an], "absent")
     await sec.expect("🚩", "Đảng viên 0001 đã vắng không lý do 3 buổi", "01/2026, 02/2026, 03/2026",
-                     "có thể xem xét đề nghị xoá tên", "cấp ủy có thẩm quyền quyết định", "294-QĐ/TW")
+                     "có thể xem xét đề nghị xoá tên", "cấp uỷ có thẩm quyền quyết định", "294-QĐ/TW")
     await att.set_marks(sec_actor, may, [an], "absent")  # a fourth: both thresholds already told
     await sec.expect_nothing(0.3)
     assert flags("vắng không lý do 2 buổi") == 1 and flags("vắng không lý do 3 buổi") == 1

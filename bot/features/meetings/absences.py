@@ -4,7 +4,7 @@ The count is the number of months of the calendar year in which the member misse
 meeting without a reason ("vắng không lý do"); an excused absence ("có lý do") never counts. The secretary
 is warned at ``absence_warn_at`` (2) and the member flagged at ``absence_flag_at`` (3), once per threshold,
 member and year: the outbox key says so, so marking the sheet again never repeats a message. The bot only
-flags: the chi bộ considers and proposes, the competent cấp ủy decides.
+flags: the chi bộ considers and proposes, the competent cấp uỷ decides.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ async def unexcused_months(s: AsyncSession, deps: Deps, branch_id: int, person_i
 
 def _source_note() -> str:
     return _(
-        "The bot only flags this: the chi bộ considers and proposes, the competent cấp ủy decides. Absences "
+        "The bot only flags this: the chi bộ considers and proposes, the competent cấp uỷ decides. Absences "
         "with a reason never count. Source: Quy định 24-QĐ/TW (2021), Điều 8, 8.1 (absent from Party meetings "
         "three months in a year without a valid reason); it has been superseded by Quy định 294-QĐ/TW (2025), "
         "whose wording is still to be verified."

@@ -71,30 +71,6 @@ def checkin_window(m: Meeting) -> tuple[datetime, datetime]:
 
 
 class MeetingAttendance(MeetingUseCase):
-    async def roster(
-        self, actor: Actor, meeting_id: int
-    ) -> tuple[Meeting, list[tuple[Person, bool | None, bool]]]:
-        """(meeting, [(member, rsvp attending or None, present)]) for the attendance sheet."""
-        async with self.deps.db.session() as s:
-            m, _branch = await self._meeting(s, actor, meeting_id, "meeting.attendance")
-            expected = await expected_members(s, m)
-            people = await s.execute(
-                select(Person).where(Person.id.in_(expected)).order_by(Person.display_name)
-            )
-            rsvps = {
-                r.person_id: r.attending
-                for r in (await s.execute(select(MeetingRsvp).where(MeetingRsvp.meeting_id == m.id)))
-                .scalars()
-                .all()
-            }
-            present = {
-                a.person_id: a.present
-                for a in (await s.execute(select(Attendance).where(Attendance.meeting_id == m.id)))
-                .scalars()
-                .all()
-            }
-            return m, [(p, rsvps.get(p.id), bool(present.get(p.id))) for p in people.scalars().all()]
-
     async def _mark(
         self, s: AsyncSession, m: Meeting, person_id: int, present: bool, source: str,
         status: str | None = None, reason: str | None = None,

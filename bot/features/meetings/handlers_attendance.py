@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.features.meetings.attendance import MeetingAttendance, SheetLine
@@ -65,6 +66,7 @@ async def _meetings_list(ctx: Ctx, branch_id: int) -> None:
     )
 
 
+SHEET_OPEN_FOR = timedelta(hours=6)  # a typed line after that is not taken as marks
 PAGE = 50  # names per Telegram page: a branch of 40 and its secretaries fit one screen (two names a row)
 ICONS = {None: "⬜", AttendanceStatus.PRESENT.value: "✅", AttendanceStatus.EXCUSED.value: "🟡",
          AttendanceStatus.ABSENT.value: "❌"}
@@ -154,6 +156,7 @@ async def _open_sheet(ctx: Ctx, meeting_id: int, page: int = 0, note: str = "", 
         await ctx.edit(ctx.inbound.message_id, text, buttons)
         return
     await ctx.forms.start("attendance_marks", {"meeting_id": m.id, "page": page, "sheet": text,
+                                               "opened": ctx.services.deps.clock.now().isoformat(),
                                                "kb": [[[b.label, b.data] for b in row] for row in buttons]})
 
 
@@ -176,6 +179,12 @@ async def _typed_marks(ctx: Ctx, data: dict[str, Any]) -> None:
     meeting_id, page, typed = int(data["meeting_id"]), int(data.get("page") or 0), str(data["marks"])
     svc = ctx.svc(MeetingAttendance)
     actor = ctx.require_actor()
+    opened = datetime.fromisoformat(str(data.get("opened") or "1970-01-01T00:00:00+00:00"))
+    if ctx.services.deps.clock.now() - opened > SHEET_OPEN_FOR:
+        # A sheet left open hours ago must not take today's message as marks: it closes instead.
+        await ctx.reply(_("The attendance sheet had been open for hours, so it was closed and your message was "
+                          "not used as marks. Please send it again, or open the sheet with /diemdanh."))
+        return
     folded = fold(typed)
     if folded in _DONE_WORDS:
         await _done(ctx, meeting_id)
