@@ -251,3 +251,11 @@ def require_classification_confirmer(actor: Actor, org_id: int, action: str = "c
     """Confirming a branch's classification is the đảng ủy's: its committee admins (or a system admin)."""
     if not can_admin_org(actor, org_id):
         raise _deny(actor, action, f"org:{org_id}")
+def can_close_task(actor: Actor, owner_person_id: int, branch_id: int, org_id: int) -> bool:
+    """Mark a task from a meeting's minutes done: its owner, or a manager of its branch."""
+    return actor.person_id == owner_person_id or can_manage_branch(actor, branch_id, org_id)
+
+
+def require_task_closer(actor: Actor, owner_person_id: int, branch_id: int, org_id: int, action: str) -> None:
+    if not can_close_task(actor, owner_person_id, branch_id, org_id):
+        raise _deny(actor, action, f"branch:{branch_id}")

@@ -75,6 +75,12 @@ MATRIX: dict[str, set[str]] = {
     "close_vote": MANAGERS,
     "export_votes": MANAGERS,
     "vote_settings": MANAGERS,
+    # the minutes of a meeting of branch A1 (bot/features/meetings/minutes.py)
+    "draft_minutes": MANAGERS,
+    "export_minutes": MANAGERS,
+    "assign_minutes_task": MANAGERS,
+    # a task of those minutes owned by the member of A1: its owner or the branch's managers mark it done
+    "close_minutes_task": MANAGERS | {"member"},
     # meetings: a member never cancels, moves or marks; a secretary never reaches another branch
     "cancel_meeting": MANAGERS,
     "move_meeting": MANAGERS,
@@ -292,8 +298,32 @@ class World:
                     actor, self.a1, date(2026, 11, 1), date(2026, 12, 20))
             elif action in ("read_year_file", "export_year_file", "list_year_files", "branch_year_workbook"):
                 await self.year_file(action, actor)
+            elif action in ("draft_minutes", "export_minutes", "assign_minutes_task", "close_minutes_task"):
+                await self.minutes(action, actor)
             else:
                 raise AssertionError(action)
+
+    async def minutes(self, action: str, actor: Actor) -> None:
+        from datetime import date, datetime
+
+        from bot.features.meetings.minutes import MeetingMinutesService, MinutesTasks
+        from bot.features.meetings.scheduling import MeetingScheduling
+
+        svc = self.app.services.get(MeetingMinutesService)
+        m = await self.app.services.get(MeetingScheduling).schedule(
+            self.admin, self.a1, kind="regular", starts_local=datetime(2026, 3, 2, 19, 30))
+        owner = self.actors["member"].person_id
+        if action == "draft_minutes":
+            await svc.view(actor, m.id)
+            await svc.set_text(actor, m.id, "discussion", "Ý kiến")
+        elif action == "export_minutes":
+            body, _name, _branch = await svc.export(actor, m.id)
+            assert body.startswith(b"PK")
+        elif action == "assign_minutes_task":
+            await svc.add_task(actor, m.id, "Việc được giao", owner, date(2026, 3, 10))
+        else:
+            task = await svc.add_task(self.admin, m.id, "Việc được giao", owner, date(2026, 3, 10))
+            await self.app.services.get(MinutesTasks).done(actor, task.id)
 
 
     async def year_file(self, action: str, actor: Actor) -> None:

@@ -6,9 +6,17 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import as_utc
-from bot.features.meetings import handlers_attendance, handlers_changes, handlers_rsvp, handlers_schedule, models
+from bot.features.meetings import (
+    handlers_attendance,
+    handlers_changes,
+    handlers_minutes,
+    handlers_rsvp,
+    handlers_schedule,
+    models,
+)
 from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting, _present_at_meeting
+from bot.features.meetings.minutes_tasks import minutes_tick
 from bot.features.meetings.rates import _meeting_figures
 from bot.features.meetings.reminders import secretary_reminders
 from bot.features.meetings.yearfile import _year_file_section
@@ -42,15 +50,18 @@ async def _recent_meetings(s: AsyncSession, branch_id: int, until: datetime) -> 
 
 FEATURE = Feature(
     name="meetings",
-    routers=(handlers_schedule.router, handlers_changes.router, handlers_rsvp.router, handlers_attendance.router),
-    ticks=(Tick("secretary_reminders", secretary_reminders),),
-    models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt),
+    routers=(handlers_schedule.router, handlers_changes.router, handlers_rsvp.router, handlers_attendance.router,
+             handlers_minutes.router),
+    ticks=(Tick("secretary_reminders", secretary_reminders), Tick("minutes_tasks", minutes_tick)),
+    models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt, models.MeetingMinutes,
+            models.MinutesTask),
     figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
                                   "attendance_present"), _meeting_figures),),
     export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
     erasers=(_erase_meetings,),
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),
-                               by_reference=(models.Attendance, models.CheckinAttempt)),
+                               by_reference=(models.Attendance, models.CheckinAttempt, models.MeetingMinutes,
+                                             models.MinutesTask)),
     year_file_sections=(_year_file_section,),
     providers={"next_meeting": _next_meeting, "present_at_meeting": _present_at_meeting,
                "meeting_brief": _meeting_brief, "recent_meetings": _recent_meetings},
@@ -59,6 +70,8 @@ FEATURE = Feature(
         HelpLine("doihop", "meetings"),
         HelpLine("comat", "meetings", main=("member",)),
         HelpLine("diemdanh", "meetings"),
+        HelpLine("bienban", "meetings"),
+        HelpLine("viec", "meetings"),
         HelpLine("chuyencan", "reports"),
     ),
     catalog="secretary",

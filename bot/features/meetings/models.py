@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -88,3 +88,43 @@ class CheckinAttempt(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     failures: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingMinutes(SQLModel, table=True):
+    """The secretary's draft of a meeting's minutes (biên bản): what the bot cannot know, saved field by field
+    as it is typed, so a half-done draft survives a restart or a detour. The rest (date, place, agenda,
+    documents, attendance, votes) is read from the meeting when the minutes are shown or exported."""
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (UniqueConstraint("meeting_id", name="uq_meeting_minutes"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    chair_id: int | None = Field(default=None, foreign_key="person.id")  # chủ trì
+    recorder_id: int | None = Field(default=None, foreign_key="person.id")  # thư ký (who takes the minutes)
+    guests: str = Field(default="", max_length=1000)
+    discussion: str = Field(default="", max_length=8000)
+    conclusions: str = Field(default="", max_length=8000)
+    closing_time: str = Field(default="", max_length=5)  # "21:15", local, as shown
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    exported_at: datetime | None = None
+
+
+class MinutesTask(SQLModel, table=True):
+    """A task assigned in a meeting's minutes (phân công nhiệm vụ): reminded to its owner before and on its
+    deadline, and shown again at the branch's next meeting while it is open ("việc cần kiểm tra")."""
+
+    __tablename__ = "minutes_task"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    text: str = Field(max_length=1000)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    due: date = Field(index=True)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
+    done_by: int | None = Field(default=None, foreign_key="person.id")
