@@ -2,8 +2,10 @@
 only for fallbacks of equal priority and for the order of /help)."""
 
 from bot.features.admin.feature import FEATURE as admin
+from bot.features.branch_plan.feature import FEATURE as branch_plan
 from bot.features.branch_settings.feature import FEATURE as branch_settings
 from bot.features.broadcasts.feature import FEATURE as broadcasts
+from bot.features.commendations.feature import FEATURE as commendations
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.housekeeping.feature import FEATURE as housekeeping
@@ -30,4 +32,6 @@ FEATURES: tuple[Feature, ...] = (
     meetings,
     reports,
     zalo_quota,
+    commendations,
+    branch_plan,
 )

@@ -116,6 +116,15 @@ class Providers:
     join_buttons: Callable[[int], list[list[Any]]] | None = None
     # (session, org_id, year) -> the đảng bộ's theme for that year (title, theme slugs), if set.
     year_theme: Callable[[AsyncSession, int, int], Awaitable[tuple[str, list[str]] | None]] | None = None
+    # (session, branch_id, year) -> {person_id: level key of bot/services/levels.py} of the branch's
+    # classification results (after the vote). Declared by classification.
+    classification_results: Callable[[AsyncSession, int, int], Awaitable[dict[int, str]]] | None = None
+    # (session, branch_id, year) -> {person_id: [(day, deed text)]} of commended deeds and nominations
+    # ("nêu gương") in the year. Declared by deeds.
+    commended_deeds: Callable[[AsyncSession, int, int], Awaitable[dict[int, list[tuple[date, str]]]]] | None = None
+    # (session, branch_id, year) -> {person_id: (pledge approved, check-in items done, check-in items answered)}
+    # of the branch's pledges in the year. Declared by pledges (commendation shortlist).
+    pledge_results: Callable[[AsyncSession, int, int], Awaitable[dict[int, tuple[bool, int, int]]]] | None = None
 
 
 PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))

@@ -76,3 +76,9 @@ class RecordForMember(CallbackData, prefix="deed.forp"):
 @dataclass(frozen=True)
 class DeedPackFor(CallbackData, prefix="deed.pack"):
     branch_id: int
+
+
+@dataclass(frozen=True)
+class NominationVerdict(CallbackData, prefix="deed.nom", answers=True):
+    accept: bool
+    nomination_id: int

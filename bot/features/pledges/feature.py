@@ -11,7 +11,7 @@ from bot.features.pledges import (
 )
 from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
-from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
+from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items, _pledge_results
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
@@ -38,7 +38,7 @@ FEATURE = Feature(
         erased=(models.Pledge, models.PledgeVersion, models.PledgeCheckin, models.PledgeReview, models.PledgeReminder),
         by_reference=(models.PledgeBranchSettings,),  # who last changed the check-in frequency
     ),
-    providers={"pledge_items": _pledge_items},
+    providers={"pledge_items": _pledge_items, "pledge_results": _pledge_results},
     help=(
         HelpLine("dangky", "deeds", main=("member",)),
         HelpLine("camket", "deeds", main=("member",)),
