@@ -135,6 +135,10 @@ async def _every_export(fake_tg, sec) -> dict[str, bytes]:
     await sec.expect("mỗi việc làm một dòng")
     await sec.press("Xuất tự đánh giá cuối năm", message=status)
     await sec.expect("Bản tự đánh giá cuối năm.")
+    await sec.send("/khenthuong")
+    shortlist = await sec.expect("Danh sách xét khen thưởng năm 2026")
+    await sec.press("Xuất Excel", message=shortlist)
+    await sec.expect("Bảng tính khen thưởng.")
     return {
         m.raw.record.document["file_name"]: fake_tg.files[m.raw.record.document["file_id"]].data
         for m in sec.bot_events(sec.chat_key)
@@ -172,7 +176,8 @@ async def test_every_export_writes_text_not_formulas_and_no_server_path(bot, fak
     await _seed(bot, fake_tg, branch, clock)
     files = await _every_export(fake_tg, branch.secretary)
     workbooks = {n: d for n, d in files.items() if n.endswith(".xlsx")}
-    assert len(workbooks) == 4, sorted(files)  # the pack, /baocao, the pledges, the self-assessments
+    # the pack, /baocao, the pledges, the self-assessments, the commendations
+    assert len(workbooks) == 5, sorted(files)
     media_dir = _media_dir(settings)
     found: dict[str, dict[str, set[str]]] = {}
     for name, data in workbooks.items():
@@ -217,6 +222,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/deeds/pack.py",  # /bantin and the monthly pack
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
+        "bot/features/commendations/exports.py",  # /khenthuong: the branch's and the committee's workbooks
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 
