@@ -68,7 +68,7 @@ async def test_shortlist_proposals_award_and_counts(bot, fake_tg, branch):
     shortlist = await sec.expect("Danh sách xét khen thưởng năm 2026", "3/5 đảng viên")
     text = shortlist.text
     assert "Đỗ Thị Cúc: Hoàn thành xuất sắc nhiệm vụ; đăng ký làm theo: chưa đăng ký" in text
-    assert ("Trần Văn An: Hoàn thành tốt nhiệm vụ; đăng ký làm theo: đã duyệt; tự đánh giá định kỳ: 0/0 việc đã "
+    assert ("Trần Văn An: Hoàn thành tốt nhiệm vụ; đăng ký làm theo: đã duyệt; kiểm tra định kỳ: 0/0 lượt đã "
             "làm; 1 việc tốt được biểu dương") in text
     assert "20/02/2026: Hiến 50 m² đất làm đường thôn" in text and "Quét sân đình" not in text
     assert "Lê Văn Bình" in text and "15/01/2026: Được giới thiệu “gương người tốt”: Cứu người đuối nước" in text
@@ -111,7 +111,7 @@ async def test_shortlist_proposals_award_and_counts(bot, fake_tg, branch):
     assert an_prop.person_id == ids["Trần Văn An"] and an_prop.status == "sent" and an_prop.kind == "individual"
     assert an_prop.evidence == [
         "Xếp loại: Hoàn thành tốt nhiệm vụ",
-        "Đăng ký làm theo: đã duyệt; tự đánh giá định kỳ: 0/0 việc đã làm",
+        "Đăng ký làm theo: đã duyệt; kiểm tra định kỳ: 0/0 lượt đã làm",
         "Biểu dương ngày 20/02/2026: Hiến 50 m² đất làm đường thôn",
     ]
     assert props["Chi bộ thôn 1"].kind == "collective" and props["Chi bộ thôn 1"].person_id is None
@@ -182,7 +182,7 @@ async def test_shortlist_proposals_award_and_counts(bot, fake_tg, branch):
     lines = doc.splitlines()
     assert lines.index("I. Tập thể") < lines.index("II. Cá nhân")
     assert ("1 | Trần Văn An | Tiên phong hiến đất làm đường, vận động 12 hộ cùng làm | Xếp loại: Hoàn thành tốt "
-            "nhiệm vụ; Đăng ký làm theo: đã duyệt; tự đánh giá định kỳ: 0/0 việc đã làm; Biểu dương ngày 20/02/2026: "
+            "nhiệm vụ; Đăng ký làm theo: đã duyệt; kiểm tra định kỳ: 0/0 lượt đã làm; Biểu dương ngày 20/02/2026: "
             "Hiến 50 m² đất làm đường thôn | đã khen thưởng") in lines
     assert "T/M CHI UỶ" in doc and "awarded" not in doc and "giay_khen" not in doc
 
