@@ -141,7 +141,7 @@ async def test_shortlist_proposals_award_and_counts(bot, fake_tg, branch):
     counts = await committee.expect("Khen thưởng năm 2026", "Chi bộ thôn 1: 2 đề nghị, 1 đã khen thưởng, 0 chờ xét")
     await committee.press("Xuất Excel", message=counts)
     org_book = sheets_of(fake_tg, await committee.expect("Khen thưởng của các chi bộ"))
-    assert list(org_book)[0] == "Tổng hợp"
+    assert next(iter(org_book)) == "Tổng hợp"
     assert org_book["Tổng hợp"][:3] == [["Chi bộ", "Đề nghị", "Đã khen thưởng", "Chờ xét"],
                                        ["Chi bộ thôn 1", 2, 1, 0], ["Tổng cộng", 2, 1, 0]]
 

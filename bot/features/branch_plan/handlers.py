@@ -49,8 +49,8 @@ async def plan_for(ctx: Ctx, data: PlanFor) -> None:
 
 
 async def _send_file(ctx: Ctx, doc_id: int, caption: str) -> None:
-    content, name = await ctx.svc(BranchPlanService).document(ctx.require_actor(), doc_id)
-    key = await ctx.svc(MediaStore).save(content, DOCX_MIME, name)
+    content, name, branch_id = await ctx.svc(BranchPlanService).document(ctx.require_actor(), doc_id)
+    key = await ctx.svc(MediaStore).save(content, DOCX_MIME, name, generated_for=branch_id)
     await ctx.reply(caption, media=MediaRef(kind="document", media_key=key, mime=DOCX_MIME, file_name=name))
 
 

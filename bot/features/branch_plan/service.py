@@ -227,7 +227,7 @@ class BranchPlanService:
                              render=lambda: Reply(text=text()), branch_id=branch.id)
             return doc
 
-    async def document(self, actor: Actor, doc_id: int) -> tuple[bytes, str]:
+    async def document(self, actor: Actor, doc_id: int) -> tuple[bytes, str, int]:
         """The paper as .docx: the branch's managers and the committee of its đảng bộ may open it."""
         from bot.features.branch_plan.documents import render_docx
 
@@ -242,4 +242,4 @@ class BranchPlanService:
             today = local_today(self.deps.clock)
             data = render_docx(doc, branch.name, org.name if org else "", figures, today)
             names = {"plan": "ke-hoach", "half": "bao-cao-6-thang", "year": "bao-cao-nam"}
-            return data, f"{names[doc.kind]}-{doc.year}.docx"
+            return data, f"{names[doc.kind]}-{doc.year}.docx", branch.id  # type: ignore[return-value]

@@ -126,11 +126,12 @@ class CommendExports:
         data = await asyncio.to_thread(branch_workbook, shortlist, props, awards, tz)
         return data, f"khen-thuong-{shortlist.year}.xlsx"
 
-    async def org_file(self, actor: Actor, org_id: int) -> tuple[bytes, str]:
+    async def org_file(self, actor: Actor, org_id: int) -> tuple[bytes, str, list[int]]:
+        """The committee's workbook, its name, and the branches whose people it names (for erasure)."""
         svc = self.deps_service()
         org, counts, props, names = await svc.org_view(actor, org_id)
         data = await asyncio.to_thread(org_workbook, org.name, svc.year(), counts, props, names, self.deps.settings.tz)
-        return data, f"khen-thuong-dang-bo-{svc.year()}.xlsx"
+        return data, f"khen-thuong-dang-bo-{svc.year()}.xlsx", sorted({p.branch_id for p in props})
 
     def deps_service(self) -> CommendService:
         return CommendService(self.deps)

@@ -203,8 +203,12 @@ async def commend_file(ctx: Ctx, data: CommendFile) -> None:
 
 @router.button(OrgCommendFile)
 async def org_file(ctx: Ctx, data: OrgCommendFile) -> None:
-    content, name = await ctx.svc(CommendExports).org_file(ctx.require_actor(), data.org_id)
-    key = await ctx.svc(MediaStore).save(content, XLSX_MIME, name)
+    content, name, branch_ids = await ctx.svc(CommendExports).org_file(ctx.require_actor(), data.org_id)
+    store = ctx.svc(MediaStore)
+    # One marker per branch it names, so a member's erasure in any of them deletes it.
+    key = await store.save(content, XLSX_MIME, name, generated_for=branch_ids[0] if branch_ids else None)
+    for branch_id in branch_ids[1:]:
+        await store.save(content, XLSX_MIME, name, generated_for=branch_id)
     await ctx.reply(_("📥 The commendations of the branches."),
                     media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME, file_name=name))
 
