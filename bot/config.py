@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     # comma-separated; unset = the official outlets listed in bot/content/outlets.py (see .env.example).
     content_official_domains: Annotated[list[str], NoDecode] = Field(default_factory=_official_domains)
 
+    # --- commendations (docs/year-end.md §6, §7: "commend_pool_levels", "commend_chain_years") ---
+    # Level keys of bot/services/levels.py that put a member on the commendation shortlist (comma-separated);
+    # members with commended deeds or nominations are on it too. Default: HTXSNV only (Hướng dẫn 21, superseded).
+    commend_pool_levels: str = "excellent"
+    commend_chain_years: int = 5  # "5 năm liền": consecutive years of awards shown as a chain
+
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, v: SecretStr | None) -> SecretStr | None:

@@ -2,9 +2,11 @@
 only for fallbacks of equal priority and for the order of /help)."""
 
 from bot.features.admin.feature import FEATURE as admin
+from bot.features.branch_plan.feature import FEATURE as branch_plan
 from bot.features.branch_settings.feature import FEATURE as branch_settings
 from bot.features.broadcasts.feature import FEATURE as broadcasts
 from bot.features.classification.feature import FEATURE as classification
+from bot.features.commendations.feature import FEATURE as commendations
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.housekeeping.feature import FEATURE as housekeeping
@@ -36,4 +38,6 @@ FEATURES: tuple[Feature, ...] = (
     yearfile,
     zalo_quota,
     classification,
+    commendations,
+    branch_plan,
 )

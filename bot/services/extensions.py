@@ -203,6 +203,12 @@ class Providers:
     # (session, branch_id, until) -> [(meeting_id, start as aware UTC)] of the branch's meetings not cancelled
     # that started by ``until``, newest first, at most 5. Declared by meetings (added by the votes branch).
     recent_meetings: Callable[[AsyncSession, int, datetime], Awaitable[list[tuple[int, datetime]]]] | None = None
+    # (session, branch_id, year) -> {person_id: [(day, deed text)]} of commended deeds and nominations
+    # ("nêu gương") in the year. Declared by deeds.
+    commended_deeds: Callable[[AsyncSession, int, int], Awaitable[dict[int, list[tuple[date, str]]]]] | None = None
+    # (session, branch_id, year) -> {person_id: (pledge approved, check-in items done, check-in items answered)}
+    # of the branch's pledges in the year. Declared by pledges (commendation shortlist).
+    pledge_results: Callable[[AsyncSession, int, int], Awaitable[dict[int, tuple[bool, int, int]]]] | None = None
 
 
 PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))

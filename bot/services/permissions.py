@@ -114,6 +114,58 @@ def require_item_reviewer(actor: Actor, branch_id: int, org_id: int, author_pers
         raise _deny(actor, action, f"branch:{branch_id}")
 
 
+def can_decide_nomination(actor: Actor, branch_id: int, org_id: int, nominated_by: int) -> bool:
+    """Accept or decline a "nêu gương" nomination: a manager of the branch (its secretary or deputy, or the
+    committee of its đảng bộ), never the one who wrote it."""
+    return can_review_item(actor, branch_id, org_id, nominated_by)
+
+
+def require_nomination_decider(actor: Actor, branch_id: int, org_id: int, nominated_by: int) -> None:
+    if not can_decide_nomination(actor, branch_id, org_id, nominated_by):
+        raise _deny(actor, "nomination.decide", f"branch:{branch_id}")
+
+
+def can_propose_commendation(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """See the shortlist and propose a commendation to the đảng ủy: the branch's secretary or deputy (only their
+    branch), the committee of its đảng bộ. A member never proposes."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_commendation_proposer(actor: Actor, branch_id: int, org_id: int) -> None:
+    if not can_propose_commendation(actor, branch_id, org_id):
+        raise _deny(actor, "commend.propose", f"branch:{branch_id}")
+
+
+def can_record_award(actor: Actor, org_id: int) -> bool:
+    """Record an award (or decline a proposal) of a branch of the đảng bộ: its committee only."""
+    return can_admin_org(actor, org_id)
+
+
+def require_award_recorder(actor: Actor, org_id: int) -> None:
+    if not can_record_award(actor, org_id):
+        raise _deny(actor, "commend.award", f"org:{org_id}")
+
+
+def can_send_branch_document(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """Draft and send the branch's plan and its six-month / year-end report: the branch's managers."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_branch_document_sender(actor: Actor, branch_id: int, org_id: int) -> None:
+    if not can_send_branch_document(actor, branch_id, org_id):
+        raise _deny(actor, "branch_plan.send", f"branch:{branch_id}")
+
+
+def can_review_branch_document(actor: Actor, org_id: int) -> bool:
+    """Acknowledge or return a branch's plan or report: the committee of its đảng bộ."""
+    return can_admin_org(actor, org_id)
+
+
+def require_branch_document_reviewer(actor: Actor, org_id: int) -> None:
+    if not can_review_branch_document(actor, org_id):
+        raise _deny(actor, "branch_plan.review", f"org:{org_id}")
+
+
 # --- dry runs: what the conversation offers (the dispatcher, /help and the menus ask these) ------------
 
 CommandAudience = Literal["all", "member", "manager", "committee", "admin"]

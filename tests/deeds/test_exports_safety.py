@@ -156,6 +156,10 @@ async def _every_export(fake_tg, sec) -> dict[str, bytes]:
     await sec.expect("Xếp loại chất lượng đảng viên năm 2026")
     await sec.press("Bảng tổng hợp")
     await sec.expect("xep-loai-dang-vien-2026.docx")
+    await sec.send("/khenthuong")
+    shortlist = await sec.expect("Danh sách xét khen thưởng năm 2026")
+    await sec.press("Xuất Excel", message=shortlist)
+    await sec.expect("Bảng tính khen thưởng.")
     return {
         m.raw.record.document["file_name"]: fake_tg.files[m.raw.record.document["file_id"]].data
         for m in sec.bot_events(sec.chat_key)
@@ -194,8 +198,8 @@ async def test_every_export_writes_text_not_formulas_and_no_server_path(bot, fak
     files = await _every_export(fake_tg, branch.secretary)
     workbooks = {n: d for n, d in files.items() if n.endswith(".xlsx")}
     # the pack, /baocao, the pledges, the self-assessments, the branch's year files, one member's year file, votes,
-    # /xeploai's summary
-    assert len(workbooks) == 8, sorted(files)
+    # /xeploai's summary, the commendations
+    assert len(workbooks) == 9, sorted(files)
     media_dir = _media_dir(settings)
     found: dict[str, dict[str, set[str]]] = {}
     for name, data in workbooks.items():
@@ -243,6 +247,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/yearfile/exports.py",  # /namcuatoi and /hosonam: a member's year file, the branch's
         "bot/features/votes/exports.py",  # a meeting's votes (names only for open votes)
         "bot/features/classification/exports.py",  # /xeploai's summary table for the đảng uỷ
+        "bot/features/commendations/exports.py",  # /khenthuong: the branch's and the committee's workbooks
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 

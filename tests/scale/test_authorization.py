@@ -86,6 +86,13 @@ MATRIX: dict[str, set[str]] = {
     "move_meeting": MANAGERS,
     "mark_attendance": MANAGERS,
     "mark_all_present": MANAGERS,
+    # issue #15: nominations, commendations, the branch's plan and reports
+    "decide_nomination": MANAGERS,
+    "commend_shortlist": MANAGERS,
+    "commend_propose": MANAGERS,
+    "commend_award": COMMITTEE,
+    "branch_doc_send": MANAGERS,
+    "branch_doc_review": COMMITTEE,
 }
 
 
@@ -275,6 +282,8 @@ class World:
             code = (await org.create_code(self.admin, kind="committee_admin", org_id=self.org_a)).code
             self._before = await self.counts()
             await org.revoke_code(actor, code)
+        elif action in YEAR_END_ACTIONS:
+            await self.act_year_end(action, actor)
         else:
             self._before = await self.counts()
             if action == "create_join_code":
@@ -337,6 +346,55 @@ class World:
             await years.members(actor, self.a1)
         else:
             await years.branch_files(actor, self.a1, 2026)
+
+
+    async def act_year_end(self, action: str, actor: Actor) -> None:
+        """Nominations, commendations and the branch's papers: a fresh target in branch A1, then the action."""
+        from bot.features.branch_plan.models import BranchDoc
+        from bot.features.branch_plan.service import BranchPlanService
+        from bot.features.commendations.service import CommendService
+        from bot.features.deeds.models import Nomination
+        from bot.features.deeds.nominations import NominationReview
+
+        get = self.app.services.get
+        self._n += 1
+        if action == "decide_nomination":
+            async with self.app.db.session() as s:
+                nom = Nomination(branch_id=self.a1, nominated_by=self.actors["member"].person_id,
+                                 name=f"Bà Mười {self._n}", what="Nấu cơm cho bệnh nhân nghèo")
+                s.add(nom)
+                await s.flush()
+                nom_id = nom.id
+            self._before = await self.counts()
+            await get(NominationReview).decide(actor, nom_id, True, None)
+        elif action == "commend_shortlist":
+            self._before = await self.counts()
+            await get(CommendService).shortlist(actor, self.a1)
+        elif action == "commend_propose":
+            self._before = await self.counts()
+            await get(CommendService).propose(actor, self.a1, kind="collective", name=f"Tổ {self._n}",
+                                              reason="Dẫn đầu phong trào")
+        elif action == "commend_award":
+            prop = await get(CommendService).propose(self.admin, self.a1, kind="collective",
+                                                     name=f"Tổ {self._n}", reason="Dẫn đầu phong trào")
+            self._before = await self.counts()
+            await get(CommendService).record_award(actor, prop.id, "giay_khen")
+        else:  # the branch's plan: a draft to send, or a sent one to acknowledge
+            async with self.app.db.session() as s:
+                row = BranchDoc(branch_id=self.a1, org_id=self.org_a, kind="plan", year=2000 + self._n,
+                                fields={"goals": "Mục tiêu"}, status="draft" if action == "branch_doc_send" else "sent")
+                s.add(row)
+                await s.flush()
+                doc = row
+            self._before = await self.counts()
+            if action == "branch_doc_send":
+                await get(BranchPlanService).send(actor, doc.id)
+            else:
+                await get(BranchPlanService).decide(actor, doc.id, True)
+
+
+YEAR_END_ACTIONS = {"decide_nomination", "commend_shortlist", "commend_propose", "commend_award", "branch_doc_send",
+                    "branch_doc_review"}
 
 
 @pytest.fixture

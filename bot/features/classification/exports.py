@@ -80,7 +80,7 @@ def document(o: Overview, org_name: str, day: tuple[int, int, int]) -> bytes:
             Paragraph(counts),
             Paragraph(o.cap.line()),
         ),
-        signers=(Signer(_("ON BEHALF OF THE BRANCH COMMITTEE")),),
+        signers=(Signer(_("ON BEHALF OF THE BRANCH")),),
     )
     return docx_bytes(spec)
 

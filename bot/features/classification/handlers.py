@@ -124,7 +124,7 @@ def _card_text(c: MemberCard) -> str:
         lines.append(_("Proposed level: <b>{level}</b>").format(level=LEVELS[p.level]())
                      + (_(", {points} points").format(points=p.points) if p.points is not None else ""))
         if p.comment:
-            lines.append(_("Comment: {comment}").format(comment=esc(p.comment)))
+            lines.append(_("Assessment comment: {comment}").format(comment=esc(p.comment)))
         if p.cap_reason:
             lines.append(_("Reason for exceeding the cap: {reason}").format(reason=esc(p.cap_reason)))
         if p.vote_counts is not None:
@@ -243,7 +243,7 @@ async def _complete(ctx: Ctx, d: dict[str, Any]) -> None:
     lines = [_("📋 <b>Save the proposal for comrade {name}?</b>").format(name=esc(c.name)),
              _("Proposed level: <b>{level}</b>").format(level=LEVELS[str(d["level"])]())
              + (_(", {points} points").format(points=d["points"]) if d.get("points") is not None else ""),
-             _("Comment: {comment}").format(comment=esc(str(d["comment"])))]
+             _("Assessment comment: {comment}").format(comment=esc(str(d["comment"])))]
     if d.get("reason"):
         lines.append(_("Reason for exceeding the cap: {reason}").format(reason=esc(str(d["reason"]))))
     lines.extend(f"⚠️ {w}" for w in c.warnings)

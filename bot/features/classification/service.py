@@ -263,7 +263,7 @@ class Classification:
                                     action: str) -> ClassificationProposal:
         p = await s.get(ClassificationProposal, proposal_id)
         if p is None:
-            raise NotFound(_("That proposal no longer exists."))
+            raise NotFound(_("That classification proposal no longer exists."))
         require_classifier(actor, p.branch_id, p.org_id, p.person_id, action)
         return p
 

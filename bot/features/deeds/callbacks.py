@@ -90,3 +90,9 @@ class LinkDeed(CallbackData, prefix="deed.link"):
 class LinkDeedTo(CallbackData, prefix="deed.linkto", answers=True):
     deed_id: int
     item_id: int
+
+
+@dataclass(frozen=True)
+class NominationVerdict(CallbackData, prefix="deed.nom", answers=True):
+    accept: bool
+    nomination_id: int

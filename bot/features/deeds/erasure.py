@@ -27,9 +27,11 @@ async def _erase_deeds(s: AsyncSession, person_id: int, deps: Deps) -> Erased:
             deed.status = DeedStatus.WITHDRAWN.value
         s.add(deed)
     # A nomination names a third person (and often their phone): it goes with the one who wrote it.
-    for nom in (await s.execute(select(Nomination).where(Nomination.nominated_by == person_id))).scalars():
-        erased.add(nom.name, nom.what, nom.contact)
-    await s.execute(delete(Nomination).where(Nomination.nominated_by == person_id))
+    # One that names the erased member (linked by person_id) goes too: it is about them.
+    about = (Nomination.nominated_by == person_id) | (Nomination.person_id == person_id)
+    for nom in (await s.execute(select(Nomination).where(about))).scalars():
+        erased.add(nom.name, nom.what, nom.contact, nom.comment)
+    await s.execute(delete(Nomination).where(about))
     await s.execute(delete(DeedReviewPref).where(DeedReviewPref.person_id == person_id))
     await s.flush()
     erased.media = keys

@@ -4,6 +4,7 @@ from bot.features.deeds import models, ticks
 from bot.features.deeds.erasure import _erase_deeds
 from bot.features.deeds.figures import _deeds_for_pledge_items, _figures, _no_deed_month
 from bot.features.deeds.handlers import router
+from bot.features.deeds.nominations import _commended_deeds
 from bot.features.deeds.pack import _workbook_sheet
 from bot.features.deeds.record_for import router as record_for_router
 from bot.features.deeds.review_handlers import router as review_router
@@ -24,13 +25,14 @@ FEATURE = Feature(
     export_sheets=(ExportSheet("deeds", lambda: _("Good deeds"), _workbook_sheet),),
     erasers=(_erase_deeds,),
     personal_data=PersonalData(erased=(models.Deed, models.Nomination, models.DeedReviewPref)),
-    providers={"deeds_for_pledge_items": _deeds_for_pledge_items},
     year_file_sections=(_year_file_section,),
+    providers={"deeds_for_pledge_items": _deeds_for_pledge_items, "commended_deeds": _commended_deeds},
     help=(
         HelpLine("viectot", "deeds", main=("member", "secretary",)),
         HelpLine("cuatoi", "deeds", main=("member",)),
         HelpLine("guongtot", "deeds"),
         HelpLine("neguong", "deeds"),
+        HelpLine("dsneguong", "deeds"),
         HelpLine("duyet", "deeds", main=("secretary",)),
         HelpLine("ghiho", "deeds"),
         HelpLine("bantin", "reports"),

@@ -14,6 +14,7 @@ from bot.features.deeds.callbacks import (
     KeepDeed,
     LinkDeed,
     LinkDeedTo,
+    NominationVerdict,
     RecordDraft,
     ResubmitDeed,
     ShareDeed,
@@ -30,7 +31,8 @@ from bot.features.deeds.intake import (
     store_incoming,
     store_incoming_fresh,
 )
-from bot.features.deeds.models import DeedStatus, ShareConsent
+from bot.features.deeds.models import DeedStatus, NominationStatus, ShareConsent
+from bot.features.deeds.nominations import NominationReview, nomination_status_label
 from bot.features.deeds.reporting import MAX_BACK_DAYS, MAX_PHOTOS, MAX_TEXT, DeedInput, DeedReporting, cut_text
 from bot.features.deeds.sharing import DeedSharing
 from bot.features.deeds.viewing import DeedViewing
@@ -616,6 +618,70 @@ router.form(
 )
 async def nominate(ctx: Ctx) -> None:
     await ctx.forms.start("deed_nominate")
+
+
+@router.command(
+    "dsneguong", "nominations", help=lambda: _("“gương người tốt” nominations: recognise or not"),
+    audience="manager", phrases=("danh sach neu guong", "xet neu guong"),
+)
+async def nominations(ctx: Ctx) -> None:
+    rows = await ctx.svc(NominationReview).listing(ctx.require_actor())
+    if not rows:
+        await ctx.reply(_("No “gương người tốt” nomination yet."))
+        return
+    pending = sum(r.nom.status == NominationStatus.PENDING.value for r in rows)
+    await ctx.reply(_("🌱 <b>“Gương người tốt” nominations</b>: {n}, of which {pending} waiting.").format(
+        n=len(rows), pending=pending))
+    for r in rows:
+        nom = r.nom
+        lines = [
+            f"<b>{esc(nom.name)}</b> — {esc(nom.what)}",
+            _("Put forward by {by} ({branch}), {day}").format(
+                by=esc(r.by_name), branch=esc(r.branch_name),
+                day=nom.day.strftime("%d/%m/%Y") if nom.day else nom.created_at.strftime("%d/%m/%Y")),
+            _("Status: {status}").format(status=nomination_status_label(nom.status)),
+        ]
+        if nom.contact:
+            lines.append(_("Contact: {contact}").format(contact=esc(nom.contact)))
+        if nom.comment:
+            lines.append(_("Comment: {comment}").format(comment=esc(nom.comment)))
+        buttons = None
+        if nom.status == NominationStatus.PENDING.value:
+            assert nom.id is not None
+            buttons = [[Button(_("✅ Recognise"), NominationVerdict(True, nom.id).pack()),
+                        Button(_("✖️ Do not recognise"), NominationVerdict(False, nom.id).pack())]]
+        await ctx.reply("\n".join(lines), buttons)
+
+
+@router.button(NominationVerdict)
+async def nomination_verdict(ctx: Ctx, data: NominationVerdict) -> None:
+    await ctx.forms.start("deed_nomination_verdict", {"id": data.nomination_id, "accept": data.accept})
+
+
+async def _verdict_done(ctx: Ctx, data: dict[str, Any]) -> None:
+    accept = bool(data["accept"])
+    comment = data.get("comment_yes") if accept else data.get("comment_no")
+    nom = await ctx.svc(NominationReview).decide(ctx.require_actor(), int(data["id"]), accept, comment)
+    if accept:
+        await ctx.reply(_("✅ Recognised: {name}. It goes into the month's pack and the commendation "
+                          "shortlist.").format(name=esc(nom.name)))
+    else:
+        await ctx.reply(_("The nomination of {name} was not recognised; the one who sent it is told.").format(
+            name=esc(nom.name)))
+
+
+router.form(
+    Form(
+        "deed_nomination_verdict",
+        [
+            AskText("comment_yes", _ask(lambda d: _("A comment for the one who sent it? (optional)")),
+                    max_len=500, optional=True, skip_if=lambda d: not d["accept"]),
+            AskText("comment_no", _ask(lambda d: _("Why is it not recognised? Write a short comment.")),
+                    max_len=500, skip_if=lambda d: bool(d["accept"])),
+        ],
+        on_complete=_verdict_done,
+    )
+)
 
 
 @router.command(

@@ -53,8 +53,15 @@ class Deed(SQLModel, table=True):
     erased: bool = False  # /xoadulieu: content removed, the row stays for branch totals
 
 
+class NominationStatus(StrEnum):
+    PENDING = "pending"  # chờ xem xét
+    ACCEPTED = "accepted"  # đã ghi nhận: goes to the monthly pack and the commendation shortlist
+    DECLINED = "declined"  # không ghi nhận (with a comment)
+
+
 class Nomination(SQLModel, table=True):
-    """A "gương người tốt" example put forward by a member: anyone, inside or outside the Party."""
+    """A "gương người tốt" example put forward by a member: anyone, inside or outside the Party. When the name
+    is one member's of the branch, ``person_id`` links it (an accepted one is then on their shortlist)."""
 
     __tablename__ = "deed_nomination"
 
@@ -65,6 +72,13 @@ class Nomination(SQLModel, table=True):
     what: str = Field(max_length=2000)
     contact: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    day: date | None = None  # the local day it was put forward
+    status: str = Field(default=NominationStatus.PENDING, max_length=10,
+                        sa_column_kwargs={"server_default": "pending"})
+    comment: str | None = Field(default=None, max_length=500)  # the secretary's or committee's word
+    decided_by: int | None = Field(default=None, foreign_key="person.id")
+    decided_at: datetime | None = None
 
 
 class DeedCategory(SQLModel, table=True):

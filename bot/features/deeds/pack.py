@@ -20,7 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.deeds.cards import status_label
 from bot.features.deeds.figures import COUNTED
-from bot.features.deeds.models import Deed, DeedStatus
+from bot.features.deeds.models import Deed, DeedStatus, Nomination
+from bot.features.deeds.nominations import accepted_nominations
 from bot.i18n import _
 from bot.messages import esc
 from bot.services.actor import Actor
@@ -45,6 +46,7 @@ class Pack:
     xlsx: bytes
     png: bytes
     photos: bytes | None = None  # the deeds' photos in a zip, named as in the xlsx; None without photos
+    nominations: list[Nomination] | None = None  # accepted "nêu gương" nominations of the month
 
 
 def period_for(pack_day: date) -> tuple[date, date]:
@@ -96,7 +98,8 @@ async def _collect(
 
 
 def _summary(
-    branch: Branch, label: str, deeds: list[tuple[Deed, str]], members: list[tuple[int, str]]
+    branch: Branch, label: str, deeds: list[tuple[Deed, str]], members: list[tuple[int, str]],
+    nominations: list[Nomination] | None = None,
 ) -> str:
     counted = [(d, n) for d, n in deeds if d.status in COUNTED]
     per_person = Counter(d.person_id for d, _n in counted)
@@ -130,6 +133,10 @@ def _summary(
                 head += f" · {esc(d.category)}"
             lines.append(head)
             lines.append(esc(d.text) if d.text else _("(a voice note)"))
+    if nominations:
+        lines += ["", _("<b>🌱 “Gương người tốt” recognised</b>")]
+        for i, nom in enumerate(nominations, 1):
+            lines.append(f"{i}. <b>{esc(nom.name)}</b>: {esc(nom.what)}")
     quiet = [name for pid, name in members if pid not in per_person]
     if quiet:
         lines += ["", _("<b>No good deed reported yet this month</b> — let us encourage one another:")]
@@ -172,9 +179,18 @@ def _rows(deeds: list[tuple[Deed, str]], photo_names: dict[str, str] | None = No
     return rows
 
 
-def _xlsx(rows: list[list[object]], title: str) -> bytes:
+def _nomination_rows(nominations: list[Nomination]) -> list[list[object]]:
+    return [[i, nom.day, nom.name, nom.what, nom.comment or ""]
+            for i, nom in enumerate(nominations, 1)]
+
+
+def _xlsx(rows: list[list[object]], title: str, nominations: list[Nomination] | None = None) -> bytes:
     widths = (5, 12, 24, 20, 60, 16, 10, 8, 30, 30)
-    return xlsx_bytes([Sheet(title, rows[0], rows[1:], widths=widths)])
+    sheets = [Sheet(title, rows[0], rows[1:], widths=widths)]
+    if nominations:
+        sheets.append(Sheet(_("Good examples"), [_("No."), _("Day put forward"), _("Name"), _("What they did"),
+                                                  _("Comment")], _nomination_rows(nominations), wrap=True))
+    return xlsx_bytes(sheets)
 
 
 def _photo_ext(data: bytes) -> str:
@@ -242,14 +258,16 @@ def _chart(deeds: list[tuple[Deed, str]], start: date, end: date, title: str) ->
 async def build_pack(s: AsyncSession, deps: Deps, branch: Branch, start: date, end: date) -> Pack:
     deeds, members = await _collect(s, branch.id, start, end)  # type: ignore[arg-type]
     label = start.strftime("%m/%Y")
-    text = _summary(branch, label, deeds, members)
+    nominations = await accepted_nominations(s, branch.id, start, end)  # type: ignore[arg-type]
+    text = _summary(branch, label, deeds, members, nominations)
     photos, photo_names = await _photo_archive(deps, deeds, start.strftime("%m-%Y"))
     rows = _rows(deeds, photo_names)
-    xlsx = await asyncio.to_thread(_xlsx, rows, "viec-tot-" + start.strftime("%m-%Y"))
+    xlsx = await asyncio.to_thread(_xlsx, rows, "viec-tot-" + start.strftime("%m-%Y"), nominations)
     png = await asyncio.to_thread(
         _chart, deeds, start, end, _("Good deeds per week, {month}").format(month=label)
     )
-    return Pack(branch.id, label, start, end, text, rows, xlsx, png, photos)  # type: ignore[arg-type]
+    return Pack(branch.id, label, start, end, text, rows, xlsx, png, photos,  # type: ignore[arg-type]
+                nominations)
 
 
 async def store_pack(deps: Deps, pack: Pack) -> tuple[str, str]:

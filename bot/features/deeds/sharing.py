@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.features.deeds.access import DeedUseCase
 from bot.features.deeds.cards import deed_card
 from bot.features.deeds.models import Deed, DeedStatus, Nomination, ShareConsent
+from bot.features.deeds.nominations import match_member
 from bot.features.deeds.reporting import MAX_TEXT
 from bot.i18n import _
 from bot.messages import ChatRef, MediaRef, Reply, esc
@@ -81,6 +82,8 @@ class DeedSharing(DeedUseCase):
                 what=what,
                 contact=contact,
                 created_at=now,
+                day=self.today(),
+                person_id=await match_member(s, branch_id, name),
             )
             s.add(nom)
             await s.flush()
@@ -93,7 +96,7 @@ class DeedSharing(DeedUseCase):
                          name=esc(name), what=esc(what))
                 if contact:
                     out += "\n" + _("Contact: {contact}").format(contact=esc(contact))
-                return out
+                return out + "\n" + _("To recognise it or not: /dsneguong")
 
             await OrgService(self.deps).notify_managers(
                 s, branch, key=f"deed_nomination:{nom.id}", text_factory=text

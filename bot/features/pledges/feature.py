@@ -12,7 +12,7 @@ from bot.features.pledges import (
 from bot.features.pledges.assessment import _lock_self_assessment, _self_assessment
 from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
-from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items
+from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items, _pledge_results
 from bot.features.pledges.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
@@ -43,7 +43,7 @@ FEATURE = Feature(
         by_reference=(models.PledgeBranchSettings,),  # who last changed the check-in frequency
     ),
     providers={"pledge_items": _pledge_items, "self_assessment": _self_assessment,
-               "lock_self_assessment": _lock_self_assessment},
+               "lock_self_assessment": _lock_self_assessment, "pledge_results": _pledge_results},
     year_file_sections=(_year_file_section,),
     help=(
         HelpLine("dangky", "deeds", main=("member",)),

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.features.pledges.models import Pledge, PledgeCheckin, PledgeCheckinRound, PledgeItem
+from bot.features.pledges.models import Pledge, PledgeCheckin, PledgeCheckinAnswer, PledgeCheckinRound, PledgeItem
 from bot.features.pledges.reads import local_year, not_pledged
 from bot.services.deps import Deps
 
@@ -61,3 +61,25 @@ async def _figures(
         "checkin_sent": int(sent),
         "checkin_answered": int(answered),
     }
+
+
+async def _pledge_results(session: AsyncSession, branch_id: int, year: int) -> dict[int, tuple[bool, int, int]]:
+    """The ``pledge_results`` provider: per member with a pledge in the year, (approved, check-in items answered
+    "done", check-in items answered), for the commendation shortlist."""
+    pledges = (await session.execute(
+        select(Pledge.id, Pledge.person_id, Pledge.approved_version)
+        .where(Pledge.branch_id == branch_id, Pledge.year == year)
+    )).all()
+    if not pledges:
+        return {}
+    out = {int(pid): (approved is not None, 0, 0) for _i, pid, approved in pledges}
+    answers = await session.execute(
+        select(PledgeCheckin.person_id, PledgeCheckinAnswer.status, func.count())
+        .join(PledgeCheckin, PledgeCheckin.id == PledgeCheckinAnswer.checkin_id)
+        .where(PledgeCheckin.pledge_id.in_([i for i, _p, _a in pledges]))
+        .group_by(PledgeCheckin.person_id, PledgeCheckinAnswer.status)
+    )
+    for person_id, status, n in answers.all():
+        approved, done, answered = out[int(person_id)]
+        out[int(person_id)] = (approved, done + (int(n) if status == "done" else 0), answered + int(n))
+    return out
