@@ -129,10 +129,10 @@ async def _send_review(ctx: Ctx, data: dict[str, Any]) -> None:
     anonymous = choice == "anonymous"
     target = Target.BRANCH.value if choice == "branch" else Target.COMMITTEE.value
     if target == Target.BRANCH.value:
-        to = _("the secretary of {branch}").format(branch=esc(branch_title(data.get("_branch", ""))))
+        to = _("the secretary of {branch}").format(branch=esc(branch_title(data.get("branch_name", ""))))
         who = _("Who will see it: the secretary and the deputy secretary of your branch.")
     else:
-        to = _("the Party committee of {org}").format(org=esc(data.get("_org", "")))
+        to = _("the Party committee of {org}").format(org=esc(data.get("org_name", "")))
         who = _("Who will see it: the members of the Party committee.")
     how = (_("🕶 Anonymous: nobody will see your name. The answer still comes back to you here.")
            if anonymous else _("👤 With your name: they will see that you sent it."))
@@ -154,7 +154,7 @@ router.form(Form("dialogue_send", SEND_STEPS, on_complete=_send_review))
 async def new_item(ctx: Ctx, data: NewItem) -> None:
     opts = await ctx.svc(DialogueService).options(ctx.require_actor())
     await ctx.forms.start("dialogue_send", {"_to_branch": opts.to_branch, "_anon": opts.anonymous_allowed,
-                                            "_branch": opts.branch_name, "_org": opts.org_name})
+                                            "branch_name": opts.branch_name, "org_name": opts.org_name})
 
 
 @router.confirmed("dialogue_send")
@@ -212,12 +212,12 @@ async def mark_handling(ctx: Ctx, data: MarkHandling) -> None:
 @router.button(AnswerItem)
 async def answer_start(ctx: Ctx, data: AnswerItem) -> None:
     view = await ctx.svc(DialogueService).for_answer(ctx.require_actor(), data.item_id)
-    await ctx.forms.start("dialogue_answer", {"item_id": data.item_id, "_title": title(view.item)})
+    await ctx.forms.start("dialogue_answer", {"item_id": data.item_id, "item_title": title(view.item)})
 
 
 async def _answer_review(ctx: Ctx, data: dict[str, Any]) -> None:
     await ask_confirm(ctx, "dialogue_answer",
-                      _("✉️ <b>Send this answer to the sender of {title}?</b>").format(title=data["_title"])
+                      _("✉️ <b>Send this answer to the sender of {title}?</b>").format(title=data["item_title"])
                       + f"\n<blockquote>{esc(data['text'])}</blockquote>",
                       {"item_id": int(data["item_id"]), "text": data["text"]}, yes=_("✅ Send the answer"),
                       edit=Button(_("✏️ Edit"), AnswerItem(int(data["item_id"])).pack()))
@@ -225,7 +225,7 @@ async def _answer_review(ctx: Ctx, data: dict[str, Any]) -> None:
 
 router.form(Form("dialogue_answer", [
     AskText("text", lambda _c, d: _("✉️ Type the answer to {title} (up to {n} characters).").format(
-        title=d.get("_title", ""), n=MAX_TEXT), max_len=MAX_TEXT, next=lambda d: DONE),
+        title=d.get("item_title", ""), n=MAX_TEXT), max_len=MAX_TEXT, next=lambda d: DONE),
 ], on_complete=_answer_review))
 
 
