@@ -97,7 +97,7 @@ async def test_no_screen_export_or_log_reveals_an_anonymous_sender(bot, fake_tg,
     await boss.send("/hopthu")
     await boss.press("Xuất Excel", message=await boss.expect("Ý kiến chưa trả lời theo chi bộ"))
     await boss.expect("tổng hợp theo chi bộ")
-    workbook, _name = await bot.app.services.get(DialogueExport).workbook(boss_actor, branch.org_id)
+    workbook, _name, _branches = await bot.app.services.get(DialogueExport).workbook(boss_actor, branch.org_id)
     sheet_text = _workbook_text(workbook)
 
     # The secretary's screens; a forged press on the anonymous item is refused.

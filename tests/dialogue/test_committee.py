@@ -76,7 +76,7 @@ async def test_open_items_per_branch_and_their_waiting_days(bot, fake_tg, branch
     assert "• Chi bộ thôn 2: 1 chưa trả lời (lâu nhất 2 ngày)" in view.text
     assert "Ý kiến gửi cấp uỷ chưa trả lời: 2" in view.text and "Chi bộ khu 5" not in view.text
 
-    data, name = await bot.app.services.get(DialogueExport).workbook(boss_actor, branch.org_id)
+    data, name, _branches = await bot.app.services.get(DialogueExport).workbook(boss_actor, branch.org_id)
     assert name.startswith("ykien-") and name.endswith(".xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(data))
     summary = [list(r) for r in wb["Tổng hợp"].iter_rows(values_only=True)]

@@ -23,7 +23,8 @@ from storage.models.people import Person
 
 
 class DialogueExport(DialogueService):
-    async def workbook(self, actor: Actor, org_id: int) -> tuple[bytes, str]:
+    async def workbook(self, actor: Actor, org_id: int) -> tuple[bytes, str, list[int]]:
+        """The workbook, its file name and the branches whose people it names (for erasure)."""
         require_org_admin(actor, org_id, "dialogue_export")
         async with self.deps.db.session() as s:
             org = await s.get(Organization, org_id)
@@ -65,6 +66,10 @@ class DialogueExport(DialogueService):
                                   _("Content"), _("Status"), _("Answered on"), _("Answer"), _("Days waited")],
                   rows, max_width=50, wrap=True),
         ]
-        data = await asyncio.to_thread(xlsx_bytes, sheets)
+        data = await asyncio.to_thread(_build, sheets)
         slug = "-".join(fold(org.name if org else "").split())[:40] or "dangbo"
-        return data, f"ykien-{slug}-{self.today().strftime('%d-%m-%Y')}.xlsx"
+        return data, f"ykien-{slug}-{self.today().strftime('%d-%m-%Y')}.xlsx", sorted(branches)
+
+
+def _build(sheets: list[Sheet]) -> bytes:
+    return xlsx_bytes(sheets)

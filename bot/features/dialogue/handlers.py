@@ -318,7 +318,9 @@ async def set_anonymous(ctx: Ctx, data: SetAnonymous) -> None:
 
 @router.button(ExportItems)
 async def export(ctx: Ctx, data: ExportItems) -> None:
-    content, name = await ctx.svc(DialogueExport).workbook(ctx.require_actor(), data.org_id)
-    key = await ctx.svc(MediaStore).save(content, XLSX_MIME, name)
+    content, name, branch_ids = await ctx.svc(DialogueExport).workbook(ctx.require_actor(), data.org_id)
+    key = ""
+    for branch_id in branch_ids or [None]:  # it names people of every branch: erasing any of them deletes it
+        key = await ctx.svc(MediaStore).save(content, XLSX_MIME, name, generated_for=branch_id)
     await ctx.reply(_("📊 Opinions and proposals: a summary per branch, then every opinion."),
                     media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME, file_name=name))
