@@ -121,3 +121,41 @@ async def test_erasure_removes_the_words_and_the_sealed_link_but_keeps_the_numbe
     assert (rows[anon.id].text, rows[anon.id].status, rows[anon.id].erased) == ("", "withdrawn", True)
     assert (rows[named.id].text, rows[named.id].status, rows[named.id].number) == ("", "answered", 2)
     assert [i.id for i in await svc.mine(a)] == [named.id]  # the anonymous one is no longer theirs to see
+
+
+async def test_the_inbox_is_paged_open_items_first(bot, fake_tg, branch, clock):
+    fake_tg.limits.enabled = False
+    boss, boss_actor = await committee_admin(bot, fake_tg, branch)
+    svc = bot.app.services.get(DialogueService)
+    a = await _member(bot, branch.branch_id, "8201", "Thành viên E")
+    items = [await svc.submit(a, SendInput("committee", "opinion", False, f"Ý kiến {n}")) for n in range(1, 8)]
+    await svc.answer(boss_actor, items[0].id, "Đã trả lời")
+    first, total = await svc.inbox(boss_actor, "committee", branch.org_id, 0)
+    second, _total = await svc.inbox(boss_actor, "committee", branch.org_id, 1)
+    assert total == 7
+    assert [v.item.number for v in first] == [2, 3, 4, 5, 6]
+    assert [v.item.number for v in second] == [7, 1]  # the answered one comes after every open one
+    await boss.send("/hopthu")
+    await boss.press("Hộp thư cấp uỷ", message=await boss.expect("Ý kiến chưa trả lời theo chi bộ"))
+    page = await boss.expect("Ý kiến gửi cấp uỷ: 7")
+    assert "Ý kiến số 6/2026" in page.text and "Ý kiến số 7/2026" not in page.text
+    await boss.press("Sau", message=page)
+    page2 = await boss.expect("Ý kiến số 7/2026")
+    assert "Ý kiến số 1/2026 — Thành viên E — đã trả lời" in page2.text and "Trước" in str(page2.buttons)
+
+
+async def test_a_member_cannot_read_or_withdraw_another_members_opinion(bot, fake_tg, branch, clock):
+    _boss, boss_actor = await committee_admin(bot, fake_tg, branch)
+    svc = bot.app.services.get(DialogueService)
+    await svc.set_anonymous(boss_actor, branch.org_id, True)
+    a = await _member(bot, branch.branch_id, "8301", "Thành viên F")
+    b = await _member(bot, branch.branch_id, "8302", "Thành viên G")
+    for anonymous in (False, True):
+        item = await svc.submit(a, SendInput("committee", "opinion", anonymous, "Của riêng F"))
+        for attempt in (svc.item(b, item.id), svc.withdraw(b, item.id), svc.answer(b, item.id, "x"),
+                        svc.mark_handling(branch.secretary_actor, item.id)):
+            with pytest.raises(PermissionDenied):
+                await attempt
+        assert (await svc.item(a, item.id)).is_sender  # the sender reads their own, anonymous or not
+    assert [i.text for i in await svc.mine(b)] == []
+    assert len(await svc.mine(a)) == 2
