@@ -75,6 +75,9 @@ async def test_open_items_per_branch_and_their_waiting_days(bot, fake_tg, branch
     assert "• Chi bộ thôn 1: 2 chưa trả lời (lâu nhất 5 ngày)" in view.text
     assert "• Chi bộ thôn 2: 1 chưa trả lời (lâu nhất 2 ngày)" in view.text
     assert "Ý kiến gửi cấp uỷ chưa trả lời: 2" in view.text and "Chi bộ khu 5" not in view.text
+    await boss.press("📥 Chi bộ thôn 1", message=view)  # the open opinions to thôn 1's secretary
+    branch_inbox = await boss.expect("Ý kiến gửi bí thư chi bộ: 2")
+    assert "Ý kiến số 1/2026 — Thành viên A — đã nhận — chờ 5 ngày" in branch_inbox.text
 
     data, name, _branches = await bot.app.services.get(DialogueExport).workbook(boss_actor, branch.org_id)
     assert name.startswith("ykien-") and name.endswith(".xlsx")

@@ -33,7 +33,7 @@ from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
 from bot.services.errors import DomainError
 from bot.services.media import MediaStore
-from bot.services.permissions import can_see_committee_view, committee_org, is_secretary
+from bot.services.permissions import can_see_committee_view, committee_org, is_member, is_secretary
 from bot.services.sheets import XLSX_MIME
 from bot.text import branch_title
 
@@ -285,7 +285,7 @@ async def _show_inbox(ctx: Ctx, scope: str, target_id: int, page: int) -> None:
         nav.append(Button(_("Next ▶️"), InboxPage(scope, target_id, page + 1).pack()))  # type: ignore[arg-type]
     if nav:
         buttons.append(nav)
-    if scope == "branch":
+    if scope == "branch" and is_member(ctx.require_actor()):
         buttons.append([Button(_("✍️ Send an opinion"), NewItem().pack()),
                         Button(_("📝 My opinions"), MyItems().pack())])
     await ctx.reply("\n".join(lines), buttons)
@@ -301,8 +301,12 @@ async def _show_overview(ctx: Ctx, org_id: int) -> None:
                      if b.open else _("• {branch}: none open").format(branch=esc(branch_title(b.name))))
     lines.append(_("Open opinions sent to the committee: {n}").format(n=committee_open))
     lines.append(_("Anonymous opinions: allowed") if anon else _("Anonymous opinions: not allowed"))
+    # The branches with open opinions to their secretary: the committee may look in (it is their fallback).
+    per_branch = [[Button(_("📥 {branch}").format(branch=branch_title(b.name)), BranchInboxFor(b.branch_id).pack())]
+                  for b in branches if b.open][:6]
     await ctx.reply("\n".join(lines), [
         [Button(_("📥 Committee inbox"), InboxPage("committee", org_id, 0).pack())],
+        *per_branch,
         [Button(_("📊 Export to Excel"), ExportItems(org_id).pack())],
         [Button(_("🕶 Stop anonymous opinions") if anon else _("🕶 Allow anonymous opinions"),
                 SetAnonymous(org_id, not anon).pack())],
