@@ -193,6 +193,10 @@ class DialogueService:
                     _("Sorry, the Party committee does not receive anonymous opinions at present. "
                       "Comrade, you may send it with your name, or to the branch secretary.")
                 )
+            # One number per đảng bộ and year: members sending at once (PostgreSQL) wait for each other on
+            # the đảng bộ's row (NO KEY UPDATE: rows that merely reference the đảng bộ are not held up).
+            await s.execute(select(Organization.id).where(Organization.id == seat.org_id)
+                            .with_for_update(key_share=True))
             last = (await s.execute(select(func.max(DialogueItem.number)).where(
                 DialogueItem.org_id == seat.org_id, DialogueItem.year == year))).scalar_one_or_none()
             item = DialogueItem(org_id=seat.org_id, branch_id=seat.branch_id, year=year, number=(last or 0) + 1,
