@@ -9,6 +9,7 @@ from bot.features.classification.feature import FEATURE as classification
 from bot.features.commendations.feature import FEATURE as commendations
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
+from bot.features.dialogue.feature import FEATURE as dialogue
 from bot.features.housekeeping.feature import FEATURE as housekeeping
 from bot.features.linking.feature import FEATURE as linking
 from bot.features.meetings.feature import FEATURE as meetings
@@ -40,4 +41,5 @@ FEATURES: tuple[Feature, ...] = (
     classification,
     commendations,
     branch_plan,
+    dialogue,
 )

@@ -81,6 +81,10 @@ POLICIES: dict[str, Policy] = {
     "deed_stale": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: not at night"),
     "deed_pack": Policy(Timing.SLOT, True, OnPause.SEND, False, f"{_S}: the pack's day at 08:00"),
     "group_deed": Policy(Timing.NOW, True, OnPause.SEND, False, "a group post; not at night"),
+    # --- dialogue (opinions and proposals) ---
+    "dialogue_new": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: a member's opinion to answer; not at night"),
+    "dialogue_status": Policy(Timing.NOW, True, OnPause.SEND, False,
+                              "the answer the member asked for; the secretary or committee chose to send it"),
     # --- meetings ---
     "meeting_notice": Policy(Timing.NOW, True, OnPause.SEND, False,
                              "a Party duty, not a study prompt; not at night; it expires at the meeting"),

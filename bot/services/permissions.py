@@ -311,3 +311,43 @@ def can_close_task(actor: Actor, owner_person_id: int, branch_id: int, org_id: i
 def require_task_closer(actor: Actor, owner_person_id: int, branch_id: int, org_id: int, action: str) -> None:
     if not can_close_task(actor, owner_person_id, branch_id, org_id):
         raise _deny(actor, action, f"branch:{branch_id}")
+# --- dialogue (ý kiến, kiến nghị) -------------------------------------------------------------------
+
+DialogueTarget = Literal["branch", "committee"]
+
+
+def can_handle_dialogue(actor: Actor, target: str, branch_id: int, org_id: int) -> bool:
+    """Mark an opinion "being handled" and answer it: one sent to a branch by that branch's managers
+    (``can_manage_branch``, with the committee's fallback), one sent to the committee by its committee
+    admins. Nobody may learn who sent an anonymous one: no role has a verb for it."""
+    if target == "committee":
+        return can_admin_org(actor, org_id)
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_dialogue_handler(actor: Actor, target: str, branch_id: int, org_id: int, action: str) -> None:
+    if not can_handle_dialogue(actor, target, branch_id, org_id):
+        raise _deny(actor, action, f"dialogue:{target}:{branch_id}")
+
+
+def require_dialogue_reader(actor: Actor, *, is_sender: bool, target: str, branch_id: int, org_id: int,
+                            action: str) -> None:
+    """Reading one opinion: its sender, or those who handle it."""
+    if not is_sender and not can_handle_dialogue(actor, target, branch_id, org_id):
+        raise _deny(actor, action, f"dialogue:{target}:{branch_id}")
+
+
+def require_dialogue_sender(actor: Actor, is_sender: bool, action: str) -> None:
+    """Withdrawing: the sender only (a secretary cannot withdraw a member's opinion)."""
+    if not is_sender:
+        raise _deny(actor, action, "dialogue")
+
+
+def is_branch_manager_seat(actor: Actor, branch_id: int) -> bool:
+    """Secretary or deputy of this very branch (their opinions go to the committee, not to themselves)."""
+    return branch_id in actor.managed_branch_ids()
+
+
+def is_secretary(actor: Actor) -> bool:
+    """Secretary or deputy of some branch (their /ykien opens the branch's inbox of opinions)."""
+    return actor.is_secretary

@@ -242,6 +242,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/services/sheets.py",  # the helper itself
         "bot/services/documents.py",  # the one .docx writer
         "bot/features/deeds/pack.py",  # /bantin and the monthly pack
+        "bot/features/dialogue/exports.py",  # the committee's opinions workbook (/hopthu)
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
         "bot/features/yearfile/exports.py",  # /namcuatoi and /hosonam: a member's year file, the branch's

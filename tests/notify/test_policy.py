@@ -31,6 +31,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "pledge_decision": (MORNING, NOW),
     "pledge_digest": (MORNING, NOW),
     "deed_outcome": (MORNING, NOW),
+    "dialogue_new": (MORNING, NOW),
+    "dialogue_status": (MORNING, NOW),
     "deed_digest": (MORNING, NOW),
     "deed_stale": (MORNING, NOW),
     "deed_pack": (MORNING, NOW),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.dialogue.models import DialogueItem
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.changes import MeetingChanges
 from bot.features.meetings.models import Attendance, Meeting
@@ -93,6 +95,18 @@ MATRIX: dict[str, set[str]] = {
     "commend_award": COMMITTEE,
     "branch_doc_send": MANAGERS,
     "branch_doc_review": COMMITTEE,
+    # dialogue (opinions): the target is an opinion of "member" (branch A1) or the đảng bộ A itself
+    "dialogue_read_to_branch": MANAGERS | {"member"},
+    "dialogue_answer_to_branch": MANAGERS,
+    "dialogue_handling_to_branch": MANAGERS,
+    "dialogue_read_anonymous": COMMITTEE | {"member"},
+    "dialogue_answer_anonymous": COMMITTEE,
+    "dialogue_withdraw": {"member"},
+    "dialogue_branch_inbox": MANAGERS,
+    "dialogue_committee_inbox": COMMITTEE,
+    "dialogue_overview": COMMITTEE,
+    "dialogue_export": COMMITTEE,
+    "dialogue_settings": COMMITTEE,
 }
 
 
@@ -278,6 +292,8 @@ class World:
                 await self.app.services.get(MeetingAttendance).mark_all_present(actor, mid)
         elif action in ("open_vote", "view_vote", "close_vote", "export_votes", "vote_settings"):
             await self.vote_action(action, actor)
+        elif action.startswith("dialogue_"):
+            await self.dialogue(action, actor)
         elif action == "revoke_committee_invite":
             code = (await org.create_code(self.admin, kind="committee_admin", org_id=self.org_a)).code
             self._before = await self.counts()
@@ -391,6 +407,48 @@ class World:
                 await get(BranchPlanService).send(actor, doc.id)
             else:
                 await get(BranchPlanService).decide(actor, doc.id, True)
+
+    async def dialogue(self, action: str, actor: Actor) -> None:
+        from bot.features.dialogue.service import DialogueService, SendInput
+
+        svc = self.app.services.get(DialogueService)
+        await svc.set_anonymous(self.admin, self.org_a, True)
+        anonymous = "anonymous" in action
+        item = await svc.submit(self.actors["member"], SendInput(
+            "committee" if anonymous else "branch", "opinion", anonymous, "Một ý kiến"))
+        self._before = await self.counts()
+        try:
+            await self._dialogue_act(action, actor, svc, item.id or 0, anonymous)
+        except PermissionDenied:
+            async with self.app.db.session() as s:  # a refusal changed nothing about the opinion
+                row = await s.get(DialogueItem, item.id)
+                assert row is not None and (row.status, row.answer) == ("received", None), action
+            raise
+
+    async def _dialogue_act(self, action: str, actor: Actor, svc: Any, item_id: int, anonymous: bool) -> None:
+        from bot.features.dialogue.exports import DialogueExport
+
+        if action in ("dialogue_read_to_branch", "dialogue_read_anonymous"):
+            view = await svc.item(actor, item_id)
+            assert view.sender_name is None if anonymous else view.sender_name == "Đảng viên A1"
+        elif action in ("dialogue_answer_to_branch", "dialogue_answer_anonymous"):
+            await svc.answer(actor, item_id, "Trả lời")
+        elif action == "dialogue_handling_to_branch":
+            await svc.mark_handling(actor, item_id)
+        elif action == "dialogue_withdraw":
+            await svc.withdraw(actor, item_id)
+        elif action == "dialogue_branch_inbox":
+            await svc.inbox(actor, "branch", self.a1, 0)
+        elif action == "dialogue_committee_inbox":
+            await svc.inbox(actor, "committee", self.org_a, 0)
+        elif action == "dialogue_overview":
+            await svc.overview(actor, self.org_a)
+        elif action == "dialogue_export":
+            await self.app.services.get(DialogueExport).workbook(actor, self.org_a)
+        elif action == "dialogue_settings":
+            await svc.set_anonymous(actor, self.org_a, False)
+        else:
+            raise AssertionError(action)
 
 
 YEAR_END_ACTIONS = {"decide_nomination", "commend_shortlist", "commend_propose", "commend_award", "branch_doc_send",

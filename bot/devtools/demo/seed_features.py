@@ -124,3 +124,22 @@ async def seed_deeds(ctx: SeedContext) -> None:
         photo_keys=[photo_binh]))
     await ctx.users[CUONG.user_id].expect("biểu dương", timeout=10)
     await ctx.users[SECRETARY.user_id].expect("Gương việc tốt", chat=GROUP_CHAT_ID, timeout=10)
+
+
+async def seed_dialogue(ctx: SeedContext) -> None:
+    """Opinions and proposals: An's opinion to the secretary, being handled; Bình's anonymous proposal to the
+    committee (anonymous opinions allowed by the đảng bộ), answered; Cường's named proposal, still waiting."""
+    from bot.features.dialogue.service import DialogueService, SendInput
+
+    svc = ctx.services.get(DialogueService)
+    secretary = await ctx.actor(SECRETARY)
+    await svc.set_anonymous(ctx.admin, ctx.org_id, True)
+    opinion = await svc.submit(await ctx.actor(AN), SendInput(
+        "branch", "opinion", False, "Đề nghị chi bộ gửi tài liệu sinh hoạt chuyên đề trước buổi họp ít nhất ba ngày"))
+    await svc.mark_handling(secretary, opinion.id or 0)
+    proposal = await svc.submit(await ctx.actor(BINH), SendInput(
+        "committee", "proposal", True, "Kiến nghị công khai kinh phí sửa chữa nhà văn hóa thôn trên bảng tin"))
+    await svc.answer(ctx.admin, proposal.id or 0,
+                     "Đảng uỷ đã đề nghị UBND xã niêm yết kinh phí tại nhà văn hóa thôn từ tuần sau.")
+    await svc.submit(await ctx.actor(CUONG), SendInput(
+        "committee", "proposal", False, "Kiến nghị mở lớp bồi dưỡng tin học cho đảng viên lớn tuổi"))

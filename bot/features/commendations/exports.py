@@ -31,7 +31,7 @@ def _proposal_rows(props: list[CommendProposal], tz: object) -> list[list[object
 
 
 def _proposal_header() -> list[str]:
-    return [_("No."), _("Name"), _("Kind"), _("Reason"), _("Evidence"), _("Day proposed"), _("Status"),
+    return [_("No."), _("Name"), _("Kind of proposal"), _("Reason"), _("Evidence"), _("Day proposed"), _("Status"),
             _("Comment")]
 
 
@@ -55,7 +55,8 @@ def branch_workbook(shortlist: Shortlist, props: list[CommendProposal], awards: 
                                          _("Pledge"), _("Commended deeds"), _("Commended deeds and nominations")],
                         rows, wrap=True)
     sheet_props = Sheet(_("Proposals"), _proposal_header(), _proposal_rows(props, tz), wrap=True)
-    sheet_awards = Sheet(_("Awards"), [_("Year"), _("Name"), _("Kind"), _("Form of award"), _("Years running")],
+    sheet_awards = Sheet(_("Awards"),
+                         [_("Year"), _("Name"), _("Kind of proposal"), _("Form of award"), _("Years running")],
                          [[a.year, a.name, kind_label(a.kind), award_label(a.form), n] for a, n in awards])
     return xlsx_bytes([summary, sheet_short, sheet_props, sheet_awards])
 
