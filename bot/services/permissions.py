@@ -217,3 +217,36 @@ def group_link_branch(actor: Actor) -> int | None:
 
 def can_link_group(actor: Actor) -> bool:
     return group_link_branch(actor) is not None
+
+
+# --- supervision visits (kiểm tra, giám sát) -----------------------------------------------------------
+
+def can_supervise(actor: Actor, org_id: int) -> bool:
+    """Plan visits, record findings, conclude, close tasks and export: the committee of that đảng bộ."""
+    return can_admin_org(actor, org_id)
+
+
+def require_supervisor(actor: Actor, org_id: int, action: str = "supervision") -> None:
+    if not can_supervise(actor, org_id):
+        raise _deny(actor, action, f"org:{org_id}")
+
+
+def can_read_supervision(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """A visit's conclusions and tasks: the committee, and the visited branch's secretary or deputy only."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_supervision_reader(actor: Actor, branch_id: int, org_id: int, action: str = "supervision.read") -> None:
+    if not can_read_supervision(actor, branch_id, org_id):
+        raise _deny(actor, action, f"branch:{branch_id}")
+
+
+def can_report_task_fixed(actor: Actor, branch_id: int) -> bool:
+    """A task to fix is reported done by the branch itself (its secretary or deputy), not by the committee
+    that closes it."""
+    return actor.is_system_admin or branch_id in actor.managed_branch_ids()
+
+
+def require_task_reporter(actor: Actor, branch_id: int) -> None:
+    if not can_report_task_fixed(actor, branch_id):
+        raise _deny(actor, "supervision.task_fixed", f"branch:{branch_id}")
