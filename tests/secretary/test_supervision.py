@@ -11,7 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.features.supervision.callbacks import SupMinutes, SupVisit
+from bot.features.supervision.exports import visits_xlsx
 from bot.features.supervision.models import SupervisionItem, SupervisionTask, SupervisionVisit
+from bot.features.supervision.service import SupervisionService, org_visits
 from bot.messages import UserRef
 from bot.services.documents import docx_text
 from bot.services.identity import IdentityService
@@ -253,3 +255,21 @@ async def test_other_branch_and_other_committee_are_refused(bot, fake_tg, branch
     await other.secretary.press_data(SupMinutes(int(visit.id or 0)).pack(), own)
     await other.secretary.expect("không có quyền")
     assert not [m for m in fake_tg.messages_for(9302) if m.document]
+
+
+async def test_workbook_keeps_formula_like_text_as_text(bot, fake_tg, branch, clock):
+    """The team, findings and tasks are typed by people: a formula-like text stays text in the workbook."""
+    evil = '=HYPERLINK("http://evil.example","Bấm vào đây")'
+    ids = bot.app.services.get(IdentityService)
+    admin = await ids.resolve(UserRef("telegram", str(ADMIN_TG_ID), "Quản trị"), str(ADMIN_TG_ID))
+    svc = bot.app.services.get(SupervisionService)
+    visit = await svc.plan(admin, branch.branch_id, date(2026, 3, 10), evil, [evil])
+    view = await svc.start_recording(admin, int(visit.id or 0))
+    await svc.record_finding(admin, int(view.items[0].id or 0), False, evil, "+1+1", None)
+    await svc.conclude(admin, int(visit.id or 0), "@SUM(A1)", [(evil, date(2026, 4, 1))])
+    _org, rows = await svc.committee_view(admin, branch.org_id)
+    wb = load_workbook(io.BytesIO(visits_xlsx(rows, await org_visits(svc, admin, branch.org_id))))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells}
+    assert evil in texts and "+1+1" in texts and "@SUM(A1)" in texts
