@@ -273,3 +273,13 @@ async def test_workbook_keeps_formula_like_text_as_text(bot, fake_tg, branch, cl
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {c.value for c in cells}
     assert evil in texts and "+1+1" in texts and "@SUM(A1)" in texts
+
+
+async def test_demo_seed_gives_the_committee_a_visit_and_open_tasks(bot, fake_tg, branch, clock):
+    from bot.features.supervision.demo import seed_supervision
+
+    ids = bot.app.services.get(IdentityService)
+    admin = await ids.resolve(UserRef("telegram", str(ADMIN_TG_ID), "Quản trị"), str(ADMIN_TG_ID))
+    await seed_supervision(bot.app.services, admin, branch.branch_id)
+    _org, rows = await bot.app.services.get(SupervisionService).committee_view(admin, branch.org_id)
+    assert [(r.done, r.not_met, r.open_tasks) for r in rows] == [(1, 2, 2)]
