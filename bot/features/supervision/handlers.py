@@ -140,7 +140,12 @@ async def export(ctx: Ctx, data: SupExport) -> None:
     actor = ctx.require_actor()
     _org, rows = await svc.committee_view(actor, data.org_id)
     views = await org_visits(svc, actor, data.org_id)
-    key = await ctx.svc(MediaStore).save(visits_xlsx(rows, views), XLSX_MIME, "kiem-tra-giam-sat.xlsx")
+    if not rows:
+        await ctx.reply(_("This Party committee has no branch yet."))
+        return
+    data_, store, key = visits_xlsx(rows, views), ctx.svc(MediaStore), ""
+    for r in rows:  # one marker per branch: erasing a member of any of them deletes the workbook
+        key = await store.save(data_, XLSX_MIME, "kiem-tra-giam-sat.xlsx", generated_for=r.branch_id)
     await ctx.reply(_("📥 Supervision visits: summary per branch, visits, findings and tasks to fix."),
                     media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME,
                                    file_name="kiem-tra-giam-sat.xlsx"))
