@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -283,3 +284,38 @@ async def test_demo_seed_gives_the_committee_a_visit_and_open_tasks(bot, fake_tg
     await seed_supervision(bot.app.services, admin, branch.branch_id)
     _org, rows = await bot.app.services.get(SupervisionService).committee_view(admin, branch.org_id)
     assert [(r.done, r.not_met, r.open_tasks) for r in rows] == [(1, 2, 2)]
+
+
+@pytest.mark.parametrize("channel", ["telegram", "zalo"])
+async def test_deputy_reads_conclusions_and_reports_fixed_on_both_channels(kit):
+    """The branch side on the test's channel: the deputy is told of the visit and its conclusions, then
+    reports a task fixed with a photo (numbered choices on Zalo), and the committee can close it."""
+    kit.fake_tg.limits.enabled = False
+    bot, branch = kit.bot, kit.branch
+    ids = bot.app.services.get(IdentityService)
+    admin = await ids.resolve(UserRef("telegram", str(ADMIN_TG_ID), "Quản trị"), str(ADMIN_TG_ID))
+    code = await bot.app.services.get(OrgService).create_code(admin, kind="deputy", branch_id=branch.branch_id)
+    hoa = kit.user("5301", "Lê Thị Hoa")
+    await hoa.send(code.code)
+    await hoa.expect("phó bí thư")
+    svc = bot.app.services.get(SupervisionService)
+    visit = await svc.plan(admin, branch.branch_id, date(2026, 3, 10), "Đ/c Trần Văn Nam", ["Sổ sách chi bộ"])
+    await hoa.expect("Kế hoạch kiểm tra, giám sát", "10/03/2026", "Sổ sách chi bộ")
+    view = await svc.start_recording(admin, int(visit.id or 0))
+    await svc.record_finding(admin, int(view.items[0].id or 0), False, "Thiếu sổ ghi biên bản", None, None)
+    await svc.conclude(admin, int(visit.id or 0), "Cần bổ sung sổ sách.", [("Lập sổ biên bản", date(2026, 3, 31))])
+    await hoa.expect("Kết luận kiểm tra, giám sát", "Lập sổ biên bản (hạn 31/03/2026; chưa xong)")
+    await hoa.send("/giamsat")
+    shown = await hoa.expect("Kết luận kiểm tra, giám sát")
+    if kit.channel == "zalo":
+        assert "1." in shown.text  # the buttons are numbered choices
+    await hoa.press("Báo cáo đã khắc phục nhiệm vụ 1")
+    await hoa.expect("Chi bộ đã khắc phục thế nào?")
+    await hoa.send_photo(PHOTO)
+    await hoa.expect("Đã báo cáo khắc phục")
+    async with bot.app.db.session() as s:
+        task = (await s.execute(select(SupervisionTask))).scalars().one()
+    assert task.status == "reported" and task.report_media_key
+    closed = await svc.close_task(admin, int(task.id or 0))
+    assert closed.status == "closed"
+    await hoa.expect("Đảng uỷ đã đóng nhiệm vụ: Lập sổ biên bản")
