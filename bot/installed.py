@@ -17,6 +17,7 @@ from bot.features.onboarding.feature import FEATURE as onboarding
 from bot.features.pledges.feature import FEATURE as pledges
 from bot.features.privacy.feature import FEATURE as privacy
 from bot.features.reports.feature import FEATURE as reports
+from bot.features.supervision.feature import FEATURE as supervision
 from bot.features.votes.feature import FEATURE as votes
 from bot.features.yearfile.feature import FEATURE as yearfile
 from bot.features.zalo_quota.feature import FEATURE as zalo_quota
@@ -36,6 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     meetings,
     votes,
     reports,
+    supervision,
     yearfile,
     zalo_quota,
     classification,

@@ -116,6 +116,16 @@ POLICIES: dict[str, Policy] = {
     "classification_result": Policy(Timing.NOW, True, OnPause.SEND, False,
                                     "the branch's vote on the member's level: a Party duty; not at night"),
     "classification_committee": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S} (the đảng ủy): not at night"),
+    # --- supervision visits ---
+    "supervision_planned": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: a visit to prepare; not at night"),
+    "supervision_conclusions": Policy(Timing.NOW, True, OnPause.SEND, False,
+                                      f"{_S}: the committee's conclusions and tasks; not at night"),
+    "supervision_task_reminder": Policy(Timing.NOW, True, OnPause.SEND, False,
+                                        f"{_S}: a task's deadline is near; not at night"),
+    "supervision_task_reported": Policy(Timing.NOW, True, OnPause.SEND, False,
+                                        "committee-facing work: a task reported fixed; not at night"),
+    "supervision_task_closed": Policy(Timing.NOW, True, OnPause.SEND, False,
+                                      "the answer the secretary asked for; not at night"),
     # --- zalo quota ---
     "zalo_quota": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: an operational warning, not at night"),
 }

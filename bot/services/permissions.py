@@ -351,3 +351,34 @@ def is_branch_manager_seat(actor: Actor, branch_id: int) -> bool:
 def is_secretary(actor: Actor) -> bool:
     """Secretary or deputy of some branch (their /ykien opens the branch's inbox of opinions)."""
     return actor.is_secretary
+# --- supervision visits (kiểm tra, giám sát) -----------------------------------------------------------
+
+def can_supervise(actor: Actor, org_id: int) -> bool:
+    """Plan visits, record findings, conclude, close tasks and export: the committee of that đảng bộ."""
+    return can_admin_org(actor, org_id)
+
+
+def require_supervisor(actor: Actor, org_id: int, action: str = "supervision") -> None:
+    if not can_supervise(actor, org_id):
+        raise _deny(actor, action, f"org:{org_id}")
+
+
+def can_read_supervision(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """A visit's conclusions and tasks: the committee, and the visited branch's secretary or deputy only."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_supervision_reader(actor: Actor, branch_id: int, org_id: int, action: str = "supervision.read") -> None:
+    if not can_read_supervision(actor, branch_id, org_id):
+        raise _deny(actor, action, f"branch:{branch_id}")
+
+
+def can_report_task_fixed(actor: Actor, branch_id: int) -> bool:
+    """A task to fix is reported done by the branch itself (its secretary or deputy), not by the committee
+    that closes it."""
+    return actor.is_system_admin or branch_id in actor.managed_branch_ids()
+
+
+def require_task_reporter(actor: Actor, branch_id: int) -> None:
+    if not can_report_task_fixed(actor, branch_id):
+        raise _deny(actor, "supervision.task_fixed", f"branch:{branch_id}")

@@ -249,6 +249,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/votes/exports.py",  # a meeting's votes (names only for open votes)
         "bot/features/classification/exports.py",  # /xeploai's summary table for the đảng uỷ
         "bot/features/commendations/exports.py",  # /khenthuong: the branch's and the committee's workbooks
+        "bot/features/supervision/exports.py",  # /giamsat: the committee's visits (tests/secretary/test_supervision.py)
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 

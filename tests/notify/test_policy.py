@@ -53,6 +53,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "zalo_quota": (MORNING, NOW),
     "classification_result": (MORNING, NOW),
     "classification_committee": (MORNING, NOW),
+    "supervision_planned": (MORNING, NOW),
+    "supervision_conclusions": (MORNING, NOW),
+    "supervision_task_reminder": (MORNING, NOW),
+    "supervision_task_reported": (MORNING, NOW),
+    "supervision_task_closed": (MORNING, NOW),
 }
 
 DAY = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)  # Tuesday, not quiet, after the 06:30 delivery time

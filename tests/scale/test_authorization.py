@@ -24,6 +24,7 @@ from bot.features.pledges.history import PledgeHistory
 from bot.features.pledges.models import Pledge, PledgeVersion
 from bot.features.pledges.review import PledgeReviewing
 from bot.features.pledges.settings import PledgeSettings
+from bot.features.supervision.service import SupervisionService, org_visits
 from bot.features.votes.models import Vote, VoteSettings
 from bot.features.yearfile.service import YearFileService
 from bot.messages import ChatRef, Inbound, MediaRef, Reply, UserRef
@@ -42,6 +43,8 @@ ROLES = ["stranger", "pending", "member", "member_other_branch", "secretary_othe
 MANAGERS = {"deputy", "secretary", "committee", "system_admin"}
 COMMITTEE = {"committee", "system_admin"}
 ADMIN = {"system_admin"}
+SUPERVISION = ("plan_visit", "committee_visits", "record_finding", "conclude_visit", "read_visit_conclusions",
+               "report_task_fixed", "close_task", "export_visits")
 
 # action -> roles allowed (the target is always branch A1 of đảng bộ A, or đảng bộ A itself)
 MATRIX: dict[str, set[str]] = {
@@ -107,6 +110,16 @@ MATRIX: dict[str, set[str]] = {
     "dialogue_overview": COMMITTEE,
     "dialogue_export": COMMITTEE,
     "dialogue_settings": COMMITTEE,
+    # Supervision visits (kiểm tra, giám sát) of đảng bộ A: the committee plans, records, concludes, closes
+    # and exports; the visited branch's secretary or deputy reads the conclusions and reports a task fixed.
+    "plan_visit": COMMITTEE,
+    "committee_visits": COMMITTEE,
+    "record_finding": COMMITTEE,
+    "conclude_visit": COMMITTEE,
+    "read_visit_conclusions": MANAGERS,
+    "report_task_fixed": {"secretary", "deputy", "system_admin"},
+    "close_task": COMMITTEE,
+    "export_visits": COMMITTEE,
 }
 
 
@@ -325,6 +338,8 @@ class World:
                 await self.year_file(action, actor)
             elif action in ("draft_minutes", "export_minutes", "assign_minutes_task", "close_minutes_task"):
                 await self.minutes(action, actor)
+            elif action in SUPERVISION:
+                await self.supervision(action, actor)
             else:
                 raise AssertionError(action)
 
@@ -350,6 +365,43 @@ class World:
             task = await svc.add_task(self.admin, m.id, "Việc được giao", owner, date(2026, 3, 10))
             await self.app.services.get(MinutesTasks).done(actor, task.id)
 
+
+    async def visit(self, concluded: bool) -> tuple[int, int, int]:
+        """A visit to A1 planned by the system admin: (visit id, first item id, its task id or 0)."""
+        svc = self.app.services.get(SupervisionService)
+        visit = await svc.plan(self.admin, self.a1, date(2026, 3, 10), "Đoàn A", ["Kế hoạch năm"])
+        view = await svc.start_recording(self.admin, int(visit.id or 0))
+        item_id = int(view.items[0].id or 0)
+        if not concluded:
+            return int(visit.id or 0), item_id, 0
+        await svc.record_finding(self.admin, item_id, False, "chưa có", None, None)
+        done = await svc.conclude(self.admin, int(visit.id or 0), "Kết luận", [("Bổ sung", date(2026, 4, 1))])
+        return int(visit.id or 0), item_id, int(done.tasks[0].id or 0)
+
+    async def supervision(self, action: str, actor: Actor) -> None:
+        svc = self.app.services.get(SupervisionService)
+        if action == "plan_visit":
+            await svc.plan(actor, self.a1, date(2026, 3, 10), "Đoàn A", None)
+        elif action == "committee_visits":
+            await svc.committee_view(actor, self.org_a)
+        elif action == "export_visits":
+            await org_visits(svc, actor, self.org_a)
+        elif action in ("record_finding", "conclude_visit"):
+            visit_id, item_id, _task = await self.visit(concluded=False)
+            if action == "record_finding":
+                await svc.record_finding(actor, item_id, True, None, None, None)
+            else:
+                await svc.record_finding(self.admin, item_id, True, None, None, None)
+                await svc.conclude(actor, visit_id, "Kết luận", [])
+        else:
+            visit_id, _item, task_id = await self.visit(concluded=True)
+            if action == "read_visit_conclusions":
+                await svc.visit(actor, visit_id)
+                await svc.branch_visits(actor, self.a1)
+            elif action == "report_task_fixed":
+                await svc.report_fixed(actor, task_id, "Đã bổ sung", None)
+            else:
+                await svc.close_task(actor, task_id)
 
     async def year_file(self, action: str, actor: Actor) -> None:
         years = self.app.services.get(YearFileService)
