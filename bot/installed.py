@@ -6,6 +6,7 @@ from bot.features.branch_settings.feature import FEATURE as branch_settings
 from bot.features.broadcasts.feature import FEATURE as broadcasts
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
+from bot.features.emulation.feature import FEATURE as emulation
 from bot.features.housekeeping.feature import FEATURE as housekeeping
 from bot.features.linking.feature import FEATURE as linking
 from bot.features.meetings.feature import FEATURE as meetings
@@ -29,6 +30,7 @@ FEATURES: tuple[Feature, ...] = (
     deeds,
     broadcasts,
     meetings,
+    emulation,
     reports,
     yearfile,
     zalo_quota,

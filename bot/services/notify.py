@@ -90,6 +90,11 @@ POLICIES: dict[str, Policy] = {
                               "the secretary is at the meeting now: its check-in code was turned off"),
     "reminder": Policy(Timing.NOW, True, OnPause.SEND, False,
                        "calendar reminders to secretaries (the tick also waits for their reminder time)"),
+    # --- emulation projects ---
+    "emulation_reminder": Policy(Timing.NOW, True, OnPause.SEND, False,
+                                 "a milestone the owner registered and is due to report; not at night"),
+    "emulation_news": Policy(Timing.NOW, True, OnPause.SEND, False,
+                             "a call, a report to confirm, a confirmation or an appraisal; not at night"),
     # --- broadcasts ---
     "broadcast": Policy(Timing.SLOT, False, OnPause.SEND, False,
                         "the secretary chose the moment (or scheduled it) and watches its live progress"),

@@ -39,6 +39,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "meeting_reminder": (MORNING, NOW),
     "meeting_checkin": (NOW, NOW),
     "reminder": (MORNING, NOW),
+    "emulation_reminder": (MORNING, NOW),
+    "emulation_news": (MORNING, NOW),
     "broadcast": (NOW, NOW),
     "broadcast_nudge": (NOW, NOW),
     "broadcast_progress": (NOW, NOW),
