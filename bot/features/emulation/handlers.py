@@ -163,7 +163,7 @@ class AskMilestones(AskText):
         for line in (x.strip(" •-\t") for x in str(text).splitlines()):
             if not line:
                 continue
-            m = re.match(r"^(.+?)\s+[-–:]\s+(.+)$", line) or re.match(r"^(\S+)[:\s]\s*(.+)$", line)
+            m = re.match(r"^(.+?)\s*(?:\s[-–]|:)\s+(.+)$", line) or re.match(r"^(\S+?):?\s+(.+)$", line)
             if m is None:
                 raise Invalid(_("Please put the day first, then the milestone: {example}").format(
                     example=_("30/6 - Finish the survey")))
