@@ -152,12 +152,12 @@ class EmulationService:
             if category not in call.categories:
                 raise InvalidInput(_("Please choose one of the call's categories."))
             key = fold(name)[:200]
-            dup = (await s.execute(select(EmulationProject.id).where(
+            dup = (await s.execute(select(EmulationProject.name).where(
                 EmulationProject.call_id == call.id, EmulationProject.branch_id == branch_id,
                 EmulationProject.name_key == key))).first()
             if dup is not None:
                 raise Conflict(_("The branch has already registered a project named “{name}” in this call.")
-                               .format(name=esc(name)))
+                               .format(name=esc(dup[0])))  # the name as it was first registered
             project = EmulationProject(call_id=call.id or 0, org_id=branch.org_id, branch_id=branch_id,
                                        owner_id=actor.person_id, by_branch=by_branch, name=name[:200],
                                        name_key=key, category=category, goal=goal[:1000],
