@@ -99,7 +99,7 @@ async def test_counts_laggards_workbook_appraisal_and_commendation(bot, fake_tg,
 
 
 async def test_member_cannot_appraise_and_secretary_not_another_branch(bot, fake_tg, branch, clock):
-    boss, an, an_actor, road, other = await _world(bot, fake_tg, branch)
+    _boss, an, an_actor, road, other = await _world(bot, fake_tg, branch)
     svc = bot.app.services.get(EmulationService)
     with pytest.raises(PermissionDenied):
         await svc.appraise(an_actor, road, "passed", "Tự chấm")
@@ -176,3 +176,17 @@ async def test_milestone_reminders_three_days_before_and_on_the_day(bot, fake_tg
     # The reminder's button opens the report form.
     await an.press("Báo cáo mốc này")
     await an.expect("Trồng cây", "Đã làm được gì?")
+
+
+async def test_workbook_keeps_formula_like_text_as_text(bot, fake_tg, branch, clock):
+    _boss, _an, an_actor, _road, _other = await _world(bot, fake_tg, branch)
+    await register(bot, an_actor, branch.branch_id, "=HYPERLINK(\"http://x\",\"y\")", "Sáng kiến",
+                   [(date(2026, 4, 2), "+cmd|' /C calc'!A0")])
+    admin = await system_admin(bot)
+    data, name = await bot.app.services.get(EmulationService).workbook(admin, branch.org_id)
+    assert name == "cong-trinh-thi-dua-2026.xlsx"
+    wb = load_workbook(io.BytesIO(data))
+    names = [r[2] for r in wb["Công trình"].iter_rows(min_row=2, values_only=True)]
+    assert "=HYPERLINK(\"http://x\",\"y\")" in names
+    cell = next(c for c in wb["Công trình"]["C"] if c.value and str(c.value).startswith("=HYPER"))
+    assert cell.data_type == "s"  # text, never a formula
