@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.devtools.demo import seed_features
+from bot.devtools.demo.seed_emulation import seed_emulation
 from bot.devtools.demo.cast import (  # noqa: F401  (re-exported: the server and tests use these names)
     ADMIN_ID,
     BRANCH_NAMES,
@@ -61,6 +62,7 @@ FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "meetings": ("bot.features.meetings.scheduling", seed_features.seed_meetings),
     "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
     "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
+    "emulation": ("bot.features.emulation.service", seed_emulation),
 }
 
 
