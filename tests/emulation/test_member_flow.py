@@ -113,3 +113,62 @@ async def test_registration_form_resumes_after_a_restart(bot, fake_tg, branch):
     async with bot.app.db.session() as s:
         project = (await s.execute(select(EmulationProject))).scalars().one()
     assert project.by_branch and project.goal == "Sửa mái nhà văn hoá"
+
+
+async def _send_document(fake_tg, user, data: bytes, mime: str, name: str, size: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    stored = fake_tg.store_file(data, "document", mime, name)
+    doc = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": name,
+           "mime_type": mime, "file_size": size or len(data)}
+    await fake_tg.inject_content(user.user, user.chat_key, document=doc)
+
+
+async def test_evidence_files_refused_with_the_limit_and_own_categories(bot, fake_tg, branch, clock):
+    """The committee types its own categories; an unsupported or oversized file is refused with the limit,
+    a PDF is kept."""
+    fake_tg.limits.enabled = False
+    boss = await committee(bot, fake_tg, branch.org_id)
+    await boss.send("/dotthidua")
+    await boss.expect("Tên đợt là gì?")
+    await boss.send("Dân vận khéo 2026")
+    await boss.expect("Hạn cuối đăng ký")
+    await boss.send("1/3")  # yesterday: refused
+    await boss.expect("⚠️")
+    await boss.send("30/4")
+    await boss.expect("Tiêu chí thẩm định")
+    await boss.send("Hiệu quả thực tế")
+    await boss.press("Tự nhập danh sách", await boss.expect("năm loại mặc định"))
+    await boss.expect("cách nhau bằng dấu phẩy")
+    await boss.send("Mô hình dân vận khéo, Việc tốt quanh ta")
+    await boss.press("Mở đợt đăng ký", await boss.expect("Loại: Mô hình dân vận khéo, Việc tốt quanh ta"))
+    await boss.expect("Đã mở đợt")
+
+    sec = branch.secretary
+    await sec.send("/congtrinh")
+    await sec.press("Đăng ký công trình", await sec.expect("Đợt đang mở: Dân vận khéo 2026"))
+    await sec.press("Nhóm đảng viên", await sec.expect("Ai đăng ký công trình?"))
+    category = await sec.expect("Thuộc loại nào?")
+    assert category.buttons == ["Mô hình dân vận khéo", "Việc tốt quanh ta"]
+    await sec.press("Việc tốt quanh ta", category)
+    for answer in ("Sân chơi thiếu nhi", "Làm sân chơi cho 40 cháu", "1 sân chơi", "20/4 - Khánh thành"):
+        await sec.expect("(Gửi /huy để huỷ.)")
+        await sec.send(answer)
+    await sec.press("Đăng ký", await sec.expect("Gửi đăng ký này?"))
+    await sec.expect("Đã đăng ký")
+
+    await sec.send("/congtrinh")
+    await sec.press("Báo cáo: Khánh thành", await sec.expect("Sân chơi thiếu nhi", "Khánh thành: chưa báo cáo"))
+    await sec.expect("Đã làm được gì?")
+    await sec.send("Đã khánh thành")
+    await sec.expect("Minh chứng")
+    await _send_document(fake_tg, sec, b"PK\x03\x04zip", "application/zip", "anh.zip")
+    await sec.expect("Không nhận loại tệp này", "PDF, Word, Excel")
+    await _send_document(fake_tg, sec, b"%PDF-1.4 big", "application/pdf", "bienban.pdf", size=30 * 1024 * 1024)
+    await sec.expect("quá lớn", "10 MB")
+    await _send_document(fake_tg, sec, b"%PDF-1.4 bien ban", "application/pdf", "bienban.pdf")
+    await sec.press("Xác nhận gửi", await sec.expect("Gửi báo cáo này cho bí thư?", "một tệp tài liệu"))
+    await sec.expect("Bí thư sẽ xác nhận")
+    async with bot.app.db.session() as s:
+        milestone = (await s.execute(select(EmulationMilestone))).scalars().one()
+    assert milestone.evidence[0]["file_name"] == "bienban.pdf" and milestone.evidence[0]["kind"] == "document"
+    # Her own milestone is not hers to confirm: it went to the committee (no other manager is seated).
+    await boss.expect("báo cáo mốc", "Khánh thành")
