@@ -183,7 +183,8 @@ async def test_workbook_keeps_formula_like_text_as_text(bot, fake_tg, branch, cl
     await register(bot, an_actor, branch.branch_id, "=HYPERLINK(\"http://x\",\"y\")", "Sáng kiến",
                    [(date(2026, 4, 2), "+cmd|' /C calc'!A0")])
     admin = await system_admin(bot)
-    data, name = await bot.app.services.get(EmulationService).workbook(admin, branch.org_id)
+    data, name, branch_ids = await bot.app.services.get(EmulationService).workbook(admin, branch.org_id)
+    assert len(branch_ids) == 2  # both branches of the đảng bộ, never the other đảng bộ's
     assert name == "cong-trinh-thi-dua-2026.xlsx"
     wb = load_workbook(io.BytesIO(data))
     names = [r[2] for r in wb["Công trình"].iter_rows(min_row=2, values_only=True)]

@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.devtools.demo import seed_features
-from bot.devtools.demo.seed_emulation import seed_emulation
 from bot.devtools.demo.cast import (  # noqa: F401  (re-exported: the server and tests use these names)
     ADMIN_ID,
     BRANCH_NAMES,
@@ -43,6 +42,7 @@ from bot.devtools.demo.cast import (  # noqa: F401  (re-exported: the server and
     SeedReport,
     persona_json,
 )
+from bot.devtools.demo.seed_emulation import seed_emulation
 from bot.devtools.emulator import FakeTelegram, TelegramUser
 from bot.devtools.harness import BotHarness
 from bot.messages import UserRef

@@ -128,7 +128,7 @@ async def my_projects(ctx: Ctx) -> None:
         try:
             call = await svc.open_call_for(actor, branch.branch_id)
         except (NotFound, Conflict) as exc:
-            lines.append("\n" + exc.message)
+            lines.append("\n" + esc(exc.message))
         else:
             lines.append("\n" + _("Call open: {title}, registration until {day}.").format(
                 title=esc(call.title), day=show(call.deadline)))
@@ -408,7 +408,10 @@ async def commend(ctx: Ctx, data: Commend) -> None:
 
 @router.button(ExportEmulation)
 async def export(ctx: Ctx, data: ExportEmulation) -> None:
-    payload, name = await ctx.svc(EmulationService).workbook(ctx.require_actor(), data.org_id)
-    key = await ctx.svc(MediaStore).save(payload, XLSX_MIME, name)
+    payload, name, branch_ids = await ctx.svc(EmulationService).workbook(ctx.require_actor(), data.org_id)
+    store = ctx.svc(MediaStore)
+    key = ""
+    for branch_id in branch_ids or [None]:  # listed under every branch it names: a member's erasure deletes it
+        key = await store.save(payload, XLSX_MIME, name, generated_for=branch_id)
     await ctx.reply(_("📥 Emulation projects: the summary per branch and category, the projects, the milestones."),
                     media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME, file_name=name))

@@ -129,7 +129,7 @@ class EmulationService:
     def _check_deadline(self, call: EmulationCall) -> None:
         if self.today > call.deadline:
             raise Conflict(_("Registration for “{title}” closed on {day}. Sorry, comrade: a late project "
-                             "cannot be registered.").format(title=esc(call.title), day=show(call.deadline)))
+                             "cannot be registered.").format(title=call.title, day=show(call.deadline)))
 
     # --- registration -----------------------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class EmulationService:
                 EmulationProject.name_key == key))).first()
             if dup is not None:
                 raise Conflict(_("The branch has already registered a project named “{name}” in this call.")
-                               .format(name=esc(dup[0])))  # the name as it was first registered
+                               .format(name=dup[0]))  # as first registered; the dispatcher escapes
             project = EmulationProject(call_id=call.id or 0, org_id=branch.org_id, branch_id=branch_id,
                                        owner_id=actor.person_id, by_branch=by_branch, name=name[:200],
                                        name_key=key, category=category, goal=goal[:1000],
@@ -332,7 +332,8 @@ class EmulationService:
             ov.without_project = [n for bid, n in branches if bid not in having]
             return ov
 
-    async def workbook(self, actor: Actor, org_id: int) -> tuple[bytes, str]:
+    async def workbook(self, actor: Actor, org_id: int) -> tuple[bytes, str, list[int]]:
+        """The workbook, its file name and the branches whose people it names (erasure deletes it)."""
         ov = await self.overview(actor, org_id)
         call = ov.call
         if call is None:
@@ -363,7 +364,7 @@ class EmulationService:
             Sheet(_("Milestones"), [_("Branch"), _("Project"), _("No."), _("Milestone"), _("Day"), _("Status"),
                                     _("Evidence"), _("Link"), _("Files")], milestones, wrap=True),
         ])
-        return data, f"cong-trinh-thi-dua-{call.deadline.year}.xlsx"
+        return data, f"cong-trinh-thi-dua-{call.deadline.year}.xlsx", [bid for bid, _n in ov.branches]
 
 
 # --- reads ------------------------------------------------------------------------------------------------
