@@ -10,6 +10,7 @@ from bot.features.commendations.feature import FEATURE as commendations
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.dialogue.feature import FEATURE as dialogue
+from bot.features.emulation.feature import FEATURE as emulation
 from bot.features.housekeeping.feature import FEATURE as housekeeping
 from bot.features.linking.feature import FEATURE as linking
 from bot.features.meetings.feature import FEATURE as meetings
@@ -36,6 +37,7 @@ FEATURES: tuple[Feature, ...] = (
     broadcasts,
     meetings,
     votes,
+    emulation,
     reports,
     supervision,
     yearfile,

@@ -99,6 +99,11 @@ POLICIES: dict[str, Policy] = {
                           "the member is at the meeting now and the secretary waits for the ballots"),
     "vote_result": Policy(Timing.NOW, False, OnPause.SEND, False,
                           "the outcome of a vote taken at the meeting the member is at"),
+    # --- emulation projects ---
+    "emulation_reminder": Policy(Timing.NOW, True, OnPause.SEND, False,
+                                 "a milestone the owner registered and is due to report; not at night"),
+    "emulation_news": Policy(Timing.NOW, True, OnPause.SEND, False,
+                             "a call, a report to confirm, a confirmation or an appraisal; not at night"),
     # --- broadcasts ---
     "broadcast": Policy(Timing.SLOT, False, OnPause.SEND, False,
                         "the secretary chose the moment (or scheduled it) and watches its live progress"),

@@ -164,6 +164,40 @@ def can_review_branch_document(actor: Actor, org_id: int) -> bool:
 def require_branch_document_reviewer(actor: Actor, org_id: int) -> None:
     if not can_review_branch_document(actor, org_id):
         raise _deny(actor, "branch_plan.review", f"org:{org_id}")
+def can_register_emulation(actor: Actor, branch_id: int, *, by_branch: bool) -> bool:
+    """Registering an emulation project: any active member of the branch for a group of members (they own
+    it); only the branch's secretary or deputy for the branch itself."""
+    if actor.seat(branch_id) is None:
+        return False
+    return not by_branch or branch_id in actor.managed_branch_ids()
+
+
+def require_emulation_registrant(actor: Actor, branch_id: int, *, by_branch: bool) -> None:
+    if not can_register_emulation(actor, branch_id, by_branch=by_branch):
+        raise _deny(actor, "emulation_register", f"branch:{branch_id}")
+
+
+def require_emulation_owner(actor: Actor, owner_person_id: int, branch_id: int) -> None:
+    """Reporting a milestone: only the project's owner, while still an active member of its branch."""
+    if actor.person_id != owner_person_id or actor.seat(branch_id) is None:
+        raise _deny(actor, "emulation_report", f"branch:{branch_id}")
+
+
+def can_confirm_milestone(actor: Actor, branch_id: int, org_id: int, owner_person_id: int) -> bool:
+    """A milestone is confirmed by the branch's secretary or deputy (its committee when none is seated),
+    never by the project's own owner."""
+    return can_review_item(actor, branch_id, org_id, owner_person_id)
+
+
+def require_milestone_confirmer(actor: Actor, branch_id: int, org_id: int, owner_person_id: int) -> None:
+    if not can_confirm_milestone(actor, branch_id, org_id, owner_person_id):
+        raise _deny(actor, "emulation_confirm", f"branch:{branch_id}")
+
+
+def require_emulation_committee(actor: Actor, org_id: int, action: str) -> None:
+    """Opening a call, appraising, commending, the counts and the export: the đảng bộ's committee admins."""
+    if not can_admin_org(actor, org_id):
+        raise _deny(actor, action, f"org:{org_id}")
 
 
 # --- dry runs: what the conversation offers (the dispatcher, /help and the menus ask these) ------------

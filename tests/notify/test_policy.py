@@ -43,6 +43,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "reminder": (MORNING, NOW),
     "vote_ballot": (NOW, NOW),
     "vote_result": (NOW, NOW),
+    "emulation_reminder": (MORNING, NOW),
+    "emulation_news": (MORNING, NOW),
     "broadcast": (NOW, NOW),
     "broadcast_nudge": (NOW, NOW),
     "broadcast_progress": (NOW, NOW),

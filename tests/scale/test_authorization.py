@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
 from bot.features.dialogue.models import DialogueItem
+from bot.features.emulation.models import EmulationMilestone, EmulationProject
+from bot.features.emulation.service import EmulationService
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.changes import MeetingChanges
 from bot.features.meetings.models import Attendance, Meeting
@@ -120,6 +122,20 @@ MATRIX: dict[str, set[str]] = {
     "report_task_fixed": {"secretary", "deputy", "system_admin"},
     "close_task": COMMITTEE,
     "export_visits": COMMITTEE,
+    # Emulation projects (target: branch A1, đảng bộ A; the project's owner is the "member" of A1). The
+    # committee opens, appraises, commends, counts and exports for its own đảng bộ only; a member registers
+    # for a group of members, only the branch's secretary or deputy for the branch; only the owner reports;
+    # a milestone is confirmed by the branch's managers, never by another branch's secretary.
+    "emulation_open_call": COMMITTEE,
+    "emulation_register_group": {"member", "deputy", "secretary"},
+    "emulation_register_branch": {"deputy", "secretary"},
+    "emulation_report_milestone": {"member"},
+    "emulation_confirm_milestone": MANAGERS,
+    "emulation_pending_milestones": MANAGERS,
+    "emulation_appraise": COMMITTEE,
+    "emulation_commend": COMMITTEE,
+    "emulation_overview": COMMITTEE,
+    "emulation_export": COMMITTEE,
 }
 
 
@@ -340,6 +356,8 @@ class World:
                 await self.minutes(action, actor)
             elif action in SUPERVISION:
                 await self.supervision(action, actor)
+            elif action.startswith("emulation_"):
+                await self.emulation(action, actor)
             else:
                 raise AssertionError(action)
 
@@ -402,6 +420,55 @@ class World:
                 await svc.report_fixed(actor, task_id, "Đã bổ sung", None)
             else:
                 await svc.close_task(actor, task_id)
+
+    async def emulation_project(self, milestone: str = "planned", status: str = "registered") -> tuple[int, int]:
+        """A fresh project of the A1 member under đảng bộ A's call, with one milestone: (project, milestone)."""
+        svc = self.app.services.get(EmulationService)
+        if not getattr(self, "_call_id", None):
+            call = await svc.open_call(self.admin, self.org_a, title="Đợt thi đua", deadline=date(2026, 3, 31),
+                                       criteria="", categories=["Mô hình"])
+            self._call_id = call.id
+        self._n += 1
+        async with self.app.db.session() as s:
+            p = EmulationProject(call_id=self._call_id, org_id=self.org_a, branch_id=self.a1,
+                                 owner_id=self.actors["member"].person_id, name=f"CT {self._n}",
+                                 name_key=f"ct {self._n}", category="Mô hình", status=status)
+            s.add(p)
+            await s.flush()
+            m = EmulationMilestone(project_id=p.id, title="Mốc 1", due=date(2026, 3, 20), status=milestone)
+            s.add(m)
+            await s.flush()
+            return int(p.id or 0), int(m.id or 0)
+
+    async def emulation(self, action: str, actor: Actor) -> None:
+        svc = self.app.services.get(EmulationService)
+        project_id, milestone_id = await self.emulation_project(
+            milestone="reported" if action == "emulation_confirm_milestone" else "planned",
+            status="passed" if action == "emulation_commend" else "registered")
+        self._n += 1
+        if action == "emulation_open_call":
+            await svc.open_call(actor, self.org_a, title="Đợt mới", deadline=date(2026, 3, 31), criteria="",
+                                categories=["Mô hình"])
+        elif action.startswith("emulation_register"):
+            await svc.register(actor, self.a1, self._call_id, by_branch=action.endswith("branch"),
+                               name=f"Đăng ký {self._n}", category="Mô hình", goal="", criteria="",
+                               milestones=[(date(2026, 4, 1), "Xong")])
+        elif action == "emulation_report_milestone":
+            await svc.report(actor, milestone_id, text="Đã làm", link=None, media=[])
+        elif action == "emulation_confirm_milestone":
+            await svc.confirm(actor, milestone_id)
+        elif action == "emulation_pending_milestones":
+            await svc.pending_confirmations(actor, self.a1)
+        elif action == "emulation_appraise":
+            await svc.appraise(actor, project_id, "passed", "Tốt")
+        elif action == "emulation_commend":
+            await svc.commend(actor, project_id)
+        elif action == "emulation_overview":
+            await svc.overview(actor, self.org_a)
+        elif action == "emulation_export":
+            await svc.workbook(actor, self.org_a)
+        else:
+            raise AssertionError(action)
 
     async def year_file(self, action: str, actor: Actor) -> None:
         years = self.app.services.get(YearFileService)

@@ -42,6 +42,7 @@ from bot.devtools.demo.cast import (  # noqa: F401  (re-exported: the server and
     SeedReport,
     persona_json,
 )
+from bot.devtools.demo.seed_emulation import seed_emulation
 from bot.devtools.emulator import FakeTelegram, TelegramUser
 from bot.devtools.harness import BotHarness
 from bot.messages import UserRef
@@ -62,6 +63,7 @@ FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
     "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
     "dialogue": ("bot.features.dialogue.service", seed_features.seed_dialogue),
+    "emulation": ("bot.features.emulation.service", seed_emulation),
 }
 
 
