@@ -7,6 +7,7 @@ from bot.features.broadcasts.feature import FEATURE as broadcasts
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.housekeeping.feature import FEATURE as housekeeping
+from bot.features.library.feature import FEATURE as library
 from bot.features.linking.feature import FEATURE as linking
 from bot.features.meetings.feature import FEATURE as meetings
 from bot.features.onboarding.feature import FEATURE as onboarding
@@ -29,6 +30,7 @@ FEATURES: tuple[Feature, ...] = (
     deeds,
     broadcasts,
     meetings,
+    library,
     reports,
     yearfile,
     zalo_quota,

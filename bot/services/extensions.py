@@ -178,6 +178,16 @@ class Providers:
     # (session, person_id, branch_id, year) -> the member's year file as short lines, one figure each (e.g.
     # "Việc làm tốt: 7, đã ghi nhận 5"), for the classification and commendation screens. Declared by yearfile.
     year_file_summary: Callable[[AsyncSession, int, int, int], Awaitable[list[str]]] | None = None
+    # The materials library (declared by library). (session, branch_id, month: any day of it) -> [(item_id,
+    # title)]: the branch's and its đảng bộ's materials for that month, newest first, at most five.
+    library_items_for: Callable[[AsyncSession, int, date], Awaitable[list[tuple[int, str]]]] | None = None
+    # (session, meeting_id, branch_id, [item_id]) -> None: attach items to a meeting's notice (the caller
+    # checked that the actor schedules the branch's meetings; items the branch cannot see are skipped).
+    library_attach: Callable[[AsyncSession, int, int, list[int]], Awaitable[None]] | None = None
+    # (session, meeting_id) -> [(item_id, title)] attached to that meeting.
+    library_attached: Callable[[AsyncSession, int], Awaitable[list[tuple[int, str]]]] | None = None
+    # ([(item_id, title)]) -> rows of "open" buttons (the library's button kind; opening is counted).
+    library_buttons: Callable[[list[tuple[int, str]]], list[list[Any]]] | None = None
 
 
 PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))
