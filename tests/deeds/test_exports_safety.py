@@ -227,6 +227,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
         "bot/features/yearfile/exports.py",  # /namcuatoi and /hosonam: a member's year file, the branch's
+        "bot/features/library/exports.py",  # /tailieu_thongke: library opens per branch (tests/library)
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 

@@ -114,10 +114,13 @@ async def test_uploads_are_refused_with_the_limit_and_links_are_kept(bot, fake_t
     await sec.send("https://dangcongsan.vn/chuyen-de-2026")
     await sec.expect("Tên tài liệu?")
     await sec.send("Chuyên đề năm 2026")
+    await sec.expect("Dùng cho tháng nào")
     await sec.press("Cả năm")
+    await sec.expect("Chủ đề")
     await sec.press("Bỏ qua")
     await sec.expect("Đã lưu vào thư viện", "năm 2026")
     await an.send("/tailieu chuyen de")
+    await an.expect("Chuyên đề năm 2026")
     await an.press("Chuyên đề năm 2026")
     opened = await an.expect("https://dangcongsan.vn/chuyen-de-2026")
     assert 'href="https://dangcongsan.vn/chuyen-de-2026"' in opened.html
@@ -138,7 +141,9 @@ async def test_committee_material_counts_per_branch_and_never_crosses_dang_bo(bo
     await boss.expect("Đồng chí gửi tài liệu")
     await send_document(fake_tg, boss, PDF, "application/pdf", "nq4.pdf")
     await boss.send(TITLE)
+    await boss.expect("Dùng cho tháng nào")
     await boss.press("Tháng 3")
+    await boss.expect("Chủ đề")
     await boss.press("Bỏ qua")
     await boss.expect("Đã lưu vào thư viện", "Toàn Đảng bộ xã An Bình")
     [item_id] = [i for (i,) in [(x.id,) for x in await _items(bot)]]
@@ -148,7 +153,7 @@ async def test_committee_material_counts_per_branch_and_never_crosses_dang_bo(bo
     dung = fake_tg.user(5505, "Võ Dũng")
     await dung.send(f"/start {code.code}")
     await dung.expect("đã được gửi tới bí thư")
-    mid = (await org.pending_requests(admin, thon2.id))[0].membership_id
+    mid = (await org.pending_requests(admin, thon2.id))[0][0].id
     await org.decide_join(admin, mid, True)
     for member in (an, chi, dung):
         await member.send("/tailieu")
@@ -205,10 +210,15 @@ async def test_meeting_notice_attaches_a_library_item(bot, fake_tg, branch):
     an = await join_member(bot, fake_tg, branch, 5506, "Trần Văn An")
     sec = branch.secretary
     await sec.send("/hop")
+    await sec.expect("Loại buổi sinh hoạt nào?")
     await sec.press("Chuyên đề")
+    await sec.expect("Vào ngày nào?")
     await sec.send("05/03")
+    await sec.expect("Lúc mấy giờ?")
     await sec.press("19:30")
+    await sec.expect("Ở đâu?")
     await sec.send("Nhà văn hoá thôn 1")
+    await sec.expect("Chủ đề")
     await sec.send("Học tập tấm gương đạo đức Hồ Chí Minh")
     await sec.expect("Đính kèm tài liệu cho đảng viên")
     await sec.press("Không có tài liệu")
@@ -240,3 +250,16 @@ async def test_thematic_reminder_suggests_the_months_material(bot, fake_tg, bran
     await branch.secretary.press("📎 Chuyên đề quý I", message=reminder)
     opened = await branch.secretary.expect("Chuyên đề quý I: học tập và làm theo Bác")
     assert opened.media == "document"
+
+
+async def test_export_keeps_a_formula_like_title_as_text(bot, fake_tg, branch):
+    _boss, boss_actor = await committee(bot, fake_tg, branch)
+    evil = '=HYPERLINK("http://evil.example","Bấm vào đây")'
+    await add_pdf(bot, boss_actor, f"o:{branch.org_id}", evil, month=None)
+    counts = await bot.app.services.get(Library).counts(boss_actor, branch.org_id)
+    with use_locale("vi"):
+        book = openpyxl.load_workbook(io.BytesIO(library_xlsx(counts, TZ)))
+    for sheet in book.worksheets:
+        cell = sheet["A2"]
+        assert (cell.value, cell.data_type) == (evil, "s")
+    assert book["Tổng hợp"]["C2"].value == "năm 2026" and book["Tổng hợp"]["E2"].number_format == "dd/mm/yyyy"

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.library.service import Library
 from bot.features.pledges.history import PledgeHistory
 from bot.features.pledges.models import Pledge, PledgeVersion
 from bot.features.pledges.review import PledgeReviewing
@@ -64,6 +65,14 @@ MATRIX: dict[str, set[str]] = {
     "export_year_file": MANAGERS | {"member"},
     "list_year_files": MANAGERS,
     "branch_year_workbook": MANAGERS,
+    # The materials library: a secretary uploads for their branch only, the committee for its đảng bộ; an item
+    # for branch A1 is read by A1's members and managers, one for the whole đảng bộ A by every member of A;
+    # the per-branch open counts are the committee's.
+    "library_upload_branch": MANAGERS,
+    "library_upload_org": COMMITTEE,
+    "library_open_branch_item": MANAGERS | {"member"},
+    "library_open_org_item": MANAGERS | {"member", "member_other_branch", "secretary_other_branch"},
+    "library_counts": COMMITTEE,
 }
 
 
@@ -172,6 +181,8 @@ class World:
                 await reviewing.approve(actor, pledge_id, version)
             else:
                 await reviewing.return_pledge(actor, pledge_id, version, "cần rõ hơn")
+        elif action.startswith("library_"):
+            await self.library(action, actor)
         elif action == "pending_pledges":
             self._before = await self.counts()
             await self.app.services.get(PledgeReviewing).pending(actor, self.a1)
@@ -230,6 +241,22 @@ class World:
             await years.members(actor, self.a1)
         else:
             await years.branch_files(actor, self.a1, 2026)
+
+    async def library(self, action: str, actor: Actor) -> None:
+        lib = self.app.services.get(Library)
+        if action.startswith("library_open"):
+            scope = f"b:{self.a1}" if action == "library_open_branch_item" else f"o:{self.org_a}"
+            item = await lib.add(self.admin, scope, title="Tài liệu", year=2026, month=3,
+                                 link="https://example.vn/tai-lieu")
+            self._before = await self.counts()
+            await lib.open(actor, int(item.id or 0))
+            return
+        self._before = await self.counts()
+        if action == "library_counts":
+            await lib.counts(actor, self.org_a)
+        else:
+            scope = f"b:{self.a1}" if action == "library_upload_branch" else f"o:{self.org_a}"
+            await lib.add(actor, scope, title="Tài liệu", year=2026, month=3, link="https://example.vn/tai-lieu")
 
 
 @pytest.fixture
