@@ -223,6 +223,8 @@ async def library_export(ctx: Ctx, data: LibraryExport) -> None:
     counts = await ctx.svc(Library).counts(ctx.require_actor(), data.org_id)
     payload = library_xlsx(counts, ctx.services.deps.clock.tz)
     name = f"tai_lieu_luot_mo_{ctx.today.strftime('%Y%m%d')}.xlsx"
-    key = await ctx.svc(MediaStore).save(payload, XLSX_MIME, name)
+    # It names no one (titles and counts), but every saved workbook is listed for erasure; a fresh one is a tap.
+    first = counts.branches[0].id if counts.branches else None
+    key = await ctx.svc(MediaStore).save(payload, XLSX_MIME, name, generated_for=first)
     await ctx.reply(_("📥 Library opens per branch"),
                     media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME, file_name=name))
