@@ -10,6 +10,7 @@ from bot.features.library.callbacks import LibraryExport, LibraryPage, OpenItem
 from bot.features.library.exports import library_xlsx
 from bot.features.library.models import LibraryItem
 from bot.features.library.service import (
+    ALLOWED_FILES,
     MAX_BYTES,
     PAGE_SIZE,
     Library,
@@ -106,8 +107,10 @@ async def open_item(ctx: Ctx, data: OpenItem) -> None:
         await ctx.reply(f"🔗 <b>{esc(item.title)}</b>\n<a href=\"{url}\">{esc(item.url)}</a>")
         return
     kind = "photo" if item.media_kind == "photo" else "document"
+    # A photo sent on Zalo has no file name: name it after the title and its type.
+    ext = next((e for e, mime in ALLOWED_FILES.items() if mime == item.mime), "pdf")
     await ctx.reply(title, media=MediaRef(kind=kind, media_key=item.media_key, mime=item.mime,
-                                          file_name=item.file_name or f"{item.title[:60]}.pdf", size=item.size))
+                                          file_name=item.file_name or f"{item.title[:60]}.{ext}", size=item.size))
 
 
 # --- upload ---------------------------------------------------------------------------------------------
