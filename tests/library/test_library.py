@@ -263,3 +263,21 @@ async def test_export_keeps_a_formula_like_title_as_text(bot, fake_tg, branch):
         cell = sheet["A2"]
         assert (cell.value, cell.data_type) == (evil, "s")
     assert book["Tổng hợp"]["C2"].value == "năm 2026" and book["Tổng hợp"]["E2"].number_format == "dd/mm/yyyy"
+
+
+async def test_the_upload_form_resumes_after_a_restart(bot, fake_tg, branch):
+    sec = branch.secretary
+    await sec.send("/tailieu_moi")
+    await sec.expect("Đồng chí gửi tài liệu")
+    await sec.send("https://example.vn/chuyen-de")
+    await sec.expect("Tên tài liệu?")
+    await bot.restart()
+    await sec.send("Chuyên đề về tiết kiệm")
+    await sec.expect("Dùng cho tháng nào")
+    await sec.press("Tháng 5")
+    await sec.expect("Chủ đề")
+    await sec.send("Tiết kiệm")
+    await sec.expect("Đã lưu vào thư viện", "tháng 5/2026")
+    [item] = await _items(bot)
+    assert (item.title, item.url, item.month, item.theme) == ("Chuyên đề về tiết kiệm", "https://example.vn/chuyen-de",
+                                                              5, "Tiết kiệm")
