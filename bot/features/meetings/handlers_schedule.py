@@ -231,7 +231,8 @@ async def _start_meeting(ctx: Ctx, branch_id: int, kind: str = "", day: str = ""
     await ctx.forms.start(
         "meeting", {"branch_id": branch_id, "kind": kind, "date": day, "default_time": usual.time.strftime("%H:%M"),
                     "proposed_date": usual.day.isoformat(), "usual_place": usual.place,
-                    "library_offer": await _library_offer(ctx, branch_id, usual.day)}
+                    "library_offer": await _library_offer(ctx, branch_id,
+                                                          date.fromisoformat(day) if day else usual.day)}
     )
 
 
