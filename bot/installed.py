@@ -12,6 +12,7 @@ from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.dialogue.feature import FEATURE as dialogue
 from bot.features.emulation.feature import FEATURE as emulation
 from bot.features.housekeeping.feature import FEATURE as housekeeping
+from bot.features.library.feature import FEATURE as library
 from bot.features.linking.feature import FEATURE as linking
 from bot.features.meetings.feature import FEATURE as meetings
 from bot.features.onboarding.feature import FEATURE as onboarding
@@ -38,6 +39,7 @@ FEATURES: tuple[Feature, ...] = (
     meetings,
     votes,
     emulation,
+    library,
     reports,
     supervision,
     yearfile,

@@ -18,15 +18,16 @@ from bot.messages import MediaRef
 from bot.services.media import MediaStore
 
 
-async def keep_media(ctx: Ctx, ref: MediaRef) -> MediaRef:
+async def keep_media(ctx: Ctx, ref: MediaRef, max_bytes: int | None = None) -> MediaRef:
     """Fetch ``ref`` through the channel it arrived on and store it; returns it with ``media_key`` set.
-    Raises InvalidInput (a polite reply) for files over the size limit or of a refused type."""
+    Raises InvalidInput (a polite reply) for files over the size limit or of a refused type. ``max_bytes``: a
+    feature's own limit instead of the store's (MEDIA_MAX_BYTES)."""
     if ref.media_key:
         return ref
     store = ctx.svc(MediaStore)
-    store.check_size(ref.size)
+    store.check_size(ref.size, max_bytes)
     data = await ctx.channel.fetch_media(ref)
-    key = await _save(ctx, store, data, ref.mime, ref.file_name)
+    key = await _save(ctx, store, data, ref.mime, ref.file_name, max_bytes)
     return replace(ref, media_key=key, size=len(data))
 
 
@@ -46,10 +47,11 @@ async def store_media(ctx: Ctx, media: MediaRef) -> dict[str, Any]:
     ).to_dict()
 
 
-async def _save(ctx: Ctx, store: MediaStore, data: bytes, mime: str, name: str) -> str:
+async def _save(ctx: Ctx, store: MediaStore, data: bytes, mime: str, name: str,
+                max_bytes: int | None = None) -> str:
     # Only a file this upload brought in is the form's to remove: the same bytes may belong to a saved record.
     fresh = not store.exists(store.key_for(data))
-    key = await store.save(data, mime, name)
+    key = await store.save(data, mime, name, max_bytes=max_bytes)
     if fresh:
         ctx.forms.track_upload(key)
     return key

@@ -209,6 +209,16 @@ class Providers:
     # (session, branch_id, year) -> {person_id: (pledge approved, check-in items done, check-in items answered)}
     # of the branch's pledges in the year. Declared by pledges (commendation shortlist).
     pledge_results: Callable[[AsyncSession, int, int], Awaitable[dict[int, tuple[bool, int, int]]]] | None = None
+    # The materials library (declared by library). (session, branch_id, month: any day of it) -> [(item_id,
+    # title)]: the branch's and its đảng bộ's materials for that month, newest first, at most five.
+    library_items_for: Callable[[AsyncSession, int, date], Awaitable[list[tuple[int, str]]]] | None = None
+    # (session, meeting_id, branch_id, [item_id]) -> None: attach items to a meeting's notice (the caller
+    # checked that the actor schedules the branch's meetings; items the branch cannot see are skipped).
+    library_attach: Callable[[AsyncSession, int, int, list[int]], Awaitable[None]] | None = None
+    # (session, meeting_id) -> [(item_id, title)] attached to that meeting.
+    library_attached: Callable[[AsyncSession, int], Awaitable[list[tuple[int, str]]]] | None = None
+    # ([(item_id, title)]) -> rows of "open" buttons (the library's button kind; opening is counted).
+    library_buttons: Callable[[list[tuple[int, str]]], list[list[Any]]] | None = None
 
 
 PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))

@@ -39,21 +39,24 @@ class MediaStore:
             raise InvalidInput(_("Unknown file."))
         return self.root / key[:2] / key
 
-    def check_size(self, size: int | None) -> None:
-        if size is not None and size > self.max_bytes:
+    def check_size(self, size: int | None, limit: int | None = None) -> None:
+        """``limit``: a feature's own ceiling (the library takes what Telegram lets a bot download, 20 MB)."""
+        limit = limit or self.max_bytes
+        if size is not None and size > limit:
             raise InvalidInput(_("That file is too large ({size} MB). The limit is {limit} MB.").format(
-                size=round(size / 1_048_576, 1), limit=round(self.max_bytes / 1_048_576)))
+                size=round(size / 1_048_576, 1), limit=round(limit / 1_048_576)))
 
     @staticmethod
     def key_for(data: bytes) -> str:
         """The key ``save`` stores these bytes under."""
         return hashlib.sha256(data).hexdigest()
 
-    async def save(self, data: bytes, mime: str = "", name: str = "", *, generated_for: int | None = None) -> str:
+    async def save(self, data: bytes, mime: str = "", name: str = "", *, generated_for: int | None = None,
+                   max_bytes: int | None = None) -> str:
         """Store bytes; returns the media key (sha256). Saving the same bytes twice stores them once.
         ``generated_for``: the branch whose records a generated export holds (deleted when a member of it
         erases their data)."""
-        self.check_size(len(data))
+        self.check_size(len(data), max_bytes)
         if mime and not mime.startswith(ALLOWED_MIME_PREFIXES):
             raise InvalidInput(_("This file type is not supported. Please send a photo, a voice note, a PDF or "
                                  "a Word document."))

@@ -416,3 +416,41 @@ def can_report_task_fixed(actor: Actor, branch_id: int) -> bool:
 def require_task_reporter(actor: Actor, branch_id: int) -> None:
     if not can_report_task_fixed(actor, branch_id):
         raise _deny(actor, "supervision.task_fixed", f"branch:{branch_id}")
+
+
+# --- the materials library (tài liệu sinh hoạt) ---------------------------------------------------------
+
+
+def can_upload_material(actor: Actor, org_id: int, branch_id: int | None) -> bool:
+    """A library item for the whole đảng bộ (``branch_id`` None): its committee admins; for one branch: that
+    branch's managers (secretary, deputy) and its committee. Never another branch or another đảng bộ."""
+    if branch_id is None:
+        return can_admin_org(actor, org_id)
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_material_uploader(actor: Actor, org_id: int, branch_id: int | None) -> None:
+    if not can_upload_material(actor, org_id, branch_id):
+        raise _deny(actor, "library_upload", f"branch:{branch_id}" if branch_id else f"org:{org_id}")
+
+
+def can_see_material(actor: Actor, org_id: int, branch_id: int | None) -> bool:
+    """An item is seen by the members of its branch (of every branch of its đảng bộ when it is for the whole
+    đảng bộ), the branch's managers and the committee of its đảng bộ. Never by another đảng bộ."""
+    if can_upload_material(actor, org_id, branch_id):
+        return True
+    seats = actor.active_seats()
+    if branch_id is None:
+        return any(s.org_id == org_id for s in seats)
+    return any(s.branch_id == branch_id for s in seats)
+
+
+def require_material_reader(actor: Actor, org_id: int, branch_id: int | None) -> None:
+    if not can_see_material(actor, org_id, branch_id):
+        raise _deny(actor, "library_open", f"branch:{branch_id}" if branch_id else f"org:{org_id}")
+
+
+def require_material_counts_reader(actor: Actor, org_id: int) -> None:
+    """The per-branch open counts of a đảng bộ's library: its committee (a count per branch, no names)."""
+    if not can_admin_org(actor, org_id):
+        raise _deny(actor, "library_counts", f"org:{org_id}")

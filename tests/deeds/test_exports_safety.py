@@ -251,6 +251,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/commendations/exports.py",  # /khenthuong: the branch's and the committee's workbooks
         "bot/features/supervision/exports.py",  # /giamsat: the committee's visits (tests/secretary/test_supervision.py)
         "bot/features/emulation/service.py",  # /thidua's workbook (tests/emulation: formula-like names as text)
+        "bot/features/library/exports.py",  # /tailieu_thongke: library opens per branch (tests/library)
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users
 

@@ -169,7 +169,7 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
     """Theme, group link, meeting, pledges and deeds, each as its chats show it after seeding."""
     async with http.get(f"{demo.url}/api/personas") as resp:
         data = await resp.json()
-    assert data["seeded"] == ["daily", "meetings", "pledges", "deeds", "dialogue", "emulation"]
+    assert data["seeded"] == ["daily", "meetings", "library", "pledges", "deeds", "dialogue", "emulation"]
     assert data["skipped"] == []
 
     lan = _texts((await _chat(http, demo, "lan"))["items"])

@@ -18,6 +18,7 @@ from bot.delivery import Capabilities, SentMessage
 from bot.features.dialogue.models import DialogueItem
 from bot.features.emulation.models import EmulationMilestone, EmulationProject
 from bot.features.emulation.service import EmulationService
+from bot.features.library.service import Library
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.changes import MeetingChanges
 from bot.features.meetings.models import Attendance, Meeting
@@ -136,6 +137,14 @@ MATRIX: dict[str, set[str]] = {
     "emulation_commend": COMMITTEE,
     "emulation_overview": COMMITTEE,
     "emulation_export": COMMITTEE,
+    # The materials library: a secretary uploads for their branch only, the committee for its đảng bộ; an item
+    # for branch A1 is read by A1's members and managers, one for the whole đảng bộ A by every member of A;
+    # the per-branch open counts are the committee's.
+    "library_upload_branch": MANAGERS,
+    "library_upload_org": COMMITTEE,
+    "library_open_branch_item": MANAGERS | {"member"},
+    "library_open_org_item": MANAGERS | {"member", "member_other_branch", "secretary_other_branch"},
+    "library_counts": COMMITTEE,
 }
 
 
@@ -290,6 +299,8 @@ class World:
                 await reviewing.approve(actor, pledge_id, version)
             else:
                 await reviewing.return_pledge(actor, pledge_id, version, "cần rõ hơn")
+        elif action.startswith("library_"):
+            await self.library(action, actor)
         elif action == "pending_pledges":
             self._before = await self.counts()
             await self.app.services.get(PledgeReviewing).pending(actor, self.a1)
@@ -481,6 +492,22 @@ class World:
             await years.members(actor, self.a1)
         else:
             await years.branch_files(actor, self.a1, 2026)
+
+    async def library(self, action: str, actor: Actor) -> None:
+        lib = self.app.services.get(Library)
+        if action.startswith("library_open"):
+            scope = f"b:{self.a1}" if action == "library_open_branch_item" else f"o:{self.org_a}"
+            item = await lib.add(self.admin, scope, title="Tài liệu", year=2026, month=3,
+                                 link="https://example.vn/tai-lieu")
+            self._before = await self.counts()
+            await lib.open(actor, int(item.id or 0))
+            return
+        self._before = await self.counts()
+        if action == "library_counts":
+            await lib.counts(actor, self.org_a)
+        else:
+            scope = f"b:{self.a1}" if action == "library_upload_branch" else f"o:{self.org_a}"
+            await lib.add(actor, scope, title="Tài liệu", year=2026, month=3, link="https://example.vn/tai-lieu")
 
 
     async def act_year_end(self, action: str, actor: Actor) -> None:

@@ -60,6 +60,7 @@ FeatureSeeder = Callable[[SeedContext], Awaitable[None]]
 FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "daily": ("bot.features.daily.library", seed_features.seed_daily),
     "meetings": ("bot.features.meetings.scheduling", seed_features.seed_meetings),
+    "library": ("bot.features.library.service", seed_features.seed_library),
     "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
     "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
     "dialogue": ("bot.features.dialogue.service", seed_features.seed_dialogue),

@@ -143,3 +143,22 @@ async def seed_dialogue(ctx: SeedContext) -> None:
                      "Đảng uỷ đã đề nghị UBND xã niêm yết kinh phí tại nhà văn hóa thôn từ tuần sau.")
     await svc.submit(await ctx.actor(CUONG), SendInput(
         "committee", "proposal", False, "Kiến nghị mở lớp bồi dưỡng tin học cho đảng viên lớn tuổi"))
+async def seed_library(ctx: SeedContext) -> None:
+    """The materials library: the committee's link for this month (whole đảng bộ), the secretary's poster for
+    the branch, and one open by An (so /tailieu_thongke has a count)."""
+    from bot.features.library.service import Library
+    from bot.messages import MediaRef
+    from bot.services.media import MediaStore
+
+    lib = ctx.services.get(Library)
+    today = local_today(ctx.services.deps.clock)
+    link = await lib.add(ctx.admin, f"o:{ctx.org_id}", title="Tài liệu sinh hoạt chuyên đề tháng này (mẫu của bản thử)",
+                         year=today.year, month=today.month, theme="Học tập và làm theo tư tưởng Hồ Chí Minh",
+                         link="https://tuyengiao.vn")
+    poster = striped_png(320, 200)
+    key = await ctx.services.get(MediaStore).save(poster, "image/png", "ap-phich.png")
+    await lib.add(await ctx.actor(SECRETARY), f"b:{ctx.branch_id}", title="Áp phích buổi sinh hoạt chi bộ (mẫu)",
+                  year=today.year, month=today.month,
+                  media=MediaRef(kind="photo", media_key=key, mime="image/png", size=len(poster),
+                                 file_name="ap-phich.png").to_dict())
+    await lib.open(await ctx.actor(AN), int(link.id or 0))

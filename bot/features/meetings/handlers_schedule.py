@@ -119,6 +119,30 @@ class AskDocument(Step):
             raise Invalid(exc.message) from exc
 
 
+def _library_choices(_c: Ctx, d: dict[str, Any]) -> list[tuple[str, str]]:
+    """"Đính kèm tài liệu?": the library's materials for the month, offered when the form opened, or none."""
+    offer = [(str(item_id), "📎 " + title[:60]) for item_id, title in d.get("library_offer") or []]
+    return [*offer, ("0", _("No material ⏭"))]
+
+
+async def _library_offer(ctx: Ctx, branch_id: int, day: date) -> list[list[Any]]:
+    """The library's materials for the month of the proposed day ([] without the library feature)."""
+    fn = ctx.services.deps.ext.providers.library_items_for
+    if fn is None:
+        return []
+    async with ctx.services.deps.db.session() as s:
+        return [[item_id, title] for item_id, title in await fn(s, branch_id, day)]
+
+
+async def _attach_library(ctx: Ctx, meeting_id: int, branch_id: int, data: dict[str, Any]) -> None:
+    fn = ctx.services.deps.ext.providers.library_attach
+    chosen = int(data.get("library") or 0)
+    if fn is None or not chosen:
+        return
+    async with ctx.services.deps.db.session() as s:
+        await fn(s, meeting_id, branch_id, [chosen])
+
+
 def _proposal_line(d: dict[str, Any]) -> str:
     """The usual day, time and place, proposed under the date question (one tap each)."""
     proposed = d.get("proposed_date")
@@ -151,6 +175,7 @@ async def _scheduled(ctx: Ctx, data: dict[str, Any]) -> None:
         documents=data.get("docs") or None,
         confirmed_odd_hour=data.get("sure") == "yes",
     )
+    await _attach_library(ctx, m.id, data["branch_id"], data)
     local = m.starts_at.astimezone(ctx.services.deps.clock.tz)
     await ctx.reply(
         _("✅ Scheduled: {kind}, {when}. Check-in code: <b>{code}</b> (read it out at the meeting).").format(
@@ -192,6 +217,8 @@ router.form(
             AskDocument(
                 "docs", lambda c, d: _("Attach a document for members (PDF, Word or photo), or go on.")
             ),
+            AskChoice("library", lambda c, d: _("Attach a material from the library?"), choices=_library_choices,
+                      skip_if=lambda d: not d.get("library_offer")),
         ],
         on_complete=_scheduled,
     )
@@ -203,7 +230,9 @@ async def _start_meeting(ctx: Ctx, branch_id: int, kind: str = "", day: str = ""
     usual = await ctx.svc(MeetingScheduling).proposal(ctx.require_actor(), branch_id)
     await ctx.forms.start(
         "meeting", {"branch_id": branch_id, "kind": kind, "date": day, "default_time": usual.time.strftime("%H:%M"),
-                    "proposed_date": usual.day.isoformat(), "usual_place": usual.place}
+                    "proposed_date": usual.day.isoformat(), "usual_place": usual.place,
+                    "library_offer": await _library_offer(ctx, branch_id,
+                                                          date.fromisoformat(day) if day else usual.day)}
     )
 
 

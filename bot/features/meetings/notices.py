@@ -28,7 +28,8 @@ def notice_version(m: Meeting) -> str:
 
 
 class MeetingNotices(MeetingUseCase):
-    def notice(self, m: Meeting, branch: Branch) -> Reply:
+    def notice(self, m: Meeting, branch: Branch, materials: list[list[Button]] | None = None) -> Reply:
+        """``materials``: open buttons of the library items attached to the meeting (``_materials``)."""
         local = m.starts_at.astimezone(self.deps.clock.tz)
         lines = [
             _("📅 <b>Meeting notice — {branch}</b>").format(branch=esc(branch_title(branch.name))),
@@ -46,7 +47,8 @@ class MeetingNotices(MeetingUseCase):
             text="\n".join(lines),
             buttons=[
                 [Button(_("✅ I will attend"), Rsvp(True, m.id).pack()),
-                 Button(_("🙏 Apologise"), Rsvp(False, m.id).pack())]
+                 Button(_("🙏 Apologise"), Rsvp(False, m.id).pack())],
+                *(materials or []),
             ],
             media=MediaRef.from_dict(docs[0]) if docs else None,
         )
@@ -67,6 +69,7 @@ class MeetingNotices(MeetingUseCase):
                     )
                 )
             ).all()
+            materials = await self._materials(s, m.id)
             count = 0
             for pid, _locale in members:
                 if await notify(
@@ -75,7 +78,7 @@ class MeetingNotices(MeetingUseCase):
                     pid,
                     key=f"meeting:{m.id}{notice_version(m)}:{pid}",
                     kind="meeting_notice",
-                    render=lambda: self.notice(m, branch),
+                    render=lambda: self.notice(m, branch, materials),
                     priority=1,
                     ref=f"meeting:{m.id}",
                     branch_id=branch.id,
@@ -95,6 +98,13 @@ class MeetingNotices(MeetingUseCase):
                 details={"size": len(members)},
             )
             return count
+
+    async def _materials(self, s: AsyncSession, meeting_id: int) -> list[list[Button]]:
+        """Open buttons of the library items attached to the meeting (none without the library feature)."""
+        providers = self.deps.ext.providers
+        if providers.library_attached is None or providers.library_buttons is None:
+            return []
+        return providers.library_buttons(await providers.library_attached(s, meeting_id))
 
     async def rsvp(
         self, actor: Actor, meeting_id: int, attending: bool, reason: str | None = None

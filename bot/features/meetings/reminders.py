@@ -176,6 +176,19 @@ async def _member_rsvp_reminders(
         await meetings.remind_unanswered(s, m, branch, now)
 
 
+async def _month_materials(s: AsyncSession, deps: Deps, branch_id: int, month: date) -> tuple[str, list[list[Button]]]:
+    """The library's materials for the month, suggested under the thematic reminder (a line and open buttons;
+    nothing without the library feature or without materials)."""
+    providers = deps.ext.providers
+    if providers.library_items_for is None or providers.library_buttons is None:
+        return "", []
+    items = await providers.library_items_for(s, branch_id, month)
+    if not items:
+        return "", []
+    return "\n\n" + _("📎 Materials for month {month} from the library:").format(month=month.month), \
+        providers.library_buttons(items)
+
+
 async def _reminder(
     s: AsyncSession,
     deps: Deps, kind: str, branch: Branch, cal: CalendarSettings, subject: date, tz: ZoneInfo
@@ -199,14 +212,15 @@ async def _reminder(
             buttons=[[Button(_("📨 Send members the notice"), OneTapNotice(branch.id, subject).pack())]],
         )
     if kind == "thematic":
+        text, materials = await _month_materials(s, deps, branch.id, subject)
         return Reply(
             text=_(
                 "📚 <b>{branch}: no thematic meeting is scheduled for month {month}.</b>\n"
                 "The branch holds its thematic meetings in months {months} (changed with /caidat_chibo); "
                 "please schedule it."
-            ).format(branch=name, month=subject.month, months=", ".join(map(str, cal.thematic_months))),
+            ).format(branch=name, month=subject.month, months=", ".join(map(str, cal.thematic_months))) + text,
             buttons=[[Button(_("📅 Schedule a thematic meeting"),
-                             MeetingFromReminder(branch.id, "thematic", None).pack())]],
+                             MeetingFromReminder(branch.id, "thematic", None).pack())], *materials],
         )
     # Review reminders carry the branch's figures for the half-year or the year.
     year = subject.year
