@@ -4,6 +4,7 @@ only for fallbacks of equal priority and for the order of /help)."""
 from bot.features.admin.feature import FEATURE as admin
 from bot.features.branch_settings.feature import FEATURE as branch_settings
 from bot.features.broadcasts.feature import FEATURE as broadcasts
+from bot.features.contests.feature import FEATURE as contests
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.housekeeping.feature import FEATURE as housekeeping
@@ -29,6 +30,7 @@ FEATURES: tuple[Feature, ...] = (
     deeds,
     broadcasts,
     meetings,
+    contests,
     reports,
     yearfile,
     zalo_quota,

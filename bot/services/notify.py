@@ -103,6 +103,9 @@ POLICIES: dict[str, Policy] = {
                             "the person is waiting to start; the secretary chose to send it"),
     "join_reminder": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: not at night"),
     "branch_news": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S} (a member left, ...): not at night"),
+    # --- contests ---
+    "contest_news": Policy(Timing.NOW, True, OnPause.SEND, False,
+                           f"{_S} (a contest opened, its winners): not at night"),
     # --- zalo quota ---
     "zalo_quota": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: an operational warning, not at night"),
 }

@@ -47,6 +47,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "join_reminder": (MORNING, NOW),
     "branch_news": (MORNING, NOW),
     "zalo_quota": (MORNING, NOW),
+    "contest_news": (MORNING, NOW),
 }
 
 DAY = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)  # Tuesday, not quiet, after the 06:30 delivery time
