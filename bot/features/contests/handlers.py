@@ -35,8 +35,8 @@ from bot.i18n import _
 from bot.kernel.confirm import ask_confirm
 from bot.kernel.context import Ctx
 from bot.kernel.forms import AskChoice, AskDate, AskText, Form, Invalid, Step
-from bot.kernel.routing import Router
 from bot.kernel.media_intake import keep_media
+from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
 from bot.services.documents import DOCX_MIME
 from bot.services.errors import Conflict, DomainError, InvalidInput
@@ -44,7 +44,6 @@ from bot.services.media import MediaStore
 from bot.services.permissions import committee_org
 from bot.services.sheets import XLSX_MIME
 from bot.text import number
-
 
 router = Router("contests")
 

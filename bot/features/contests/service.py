@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc, local_today
+from bot.features.contests.models import Contest, ContestEntry, ContestScore
 from bot.i18n import _
 from bot.messages import Reply, esc
 from bot.services import audit
@@ -30,8 +31,6 @@ from bot.services.sheets import Sheet, xlsx_bytes
 from bot.text import number
 from storage.models.org import Branch, Organization
 from storage.models.people import Person
-
-from bot.features.contests.models import Contest, ContestEntry, ContestScore
 
 KINDS = ("text", "photo", "document", "video", "link")
 PLATFORM_MAX_MB = 20  # Telegram bots download files up to 20 MB
