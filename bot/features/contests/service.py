@@ -436,7 +436,7 @@ class Contests:
             [_("Branches that entered"), f"{entered}/{len(branches)}"],
             [_("Entries scored"), len(standing.ranking)],
         ])
-        per_branch = Sheet(_("Per branch"), [_("Branch"), _("Entries")],
+        per_branch = Sheet(_("By branch"), [_("Branch"), _("Entries")],
                            [[b.name, by_branch.get(b.id or 0, 0)] for b in branches])
         rows = [[e.number, people.get(e.person_id, ""), names.get(e.branch_id, ""), kind_label(e.kind),
                  e.text or e.url or e.file_name, local_now_date(e, self.deps)] for e in entries]
