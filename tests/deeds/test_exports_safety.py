@@ -226,6 +226,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/deeds/pack.py",  # /bantin and the monthly pack
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
+        "bot/features/contests/service.py",  # /dshoithi: a contest's workbook
         "bot/features/yearfile/exports.py",  # /namcuatoi and /hosonam: a member's year file, the branch's
         "bot/content/cli.py",  # reads the admins' content CSV; writes no export
     }, users

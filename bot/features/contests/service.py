@@ -440,8 +440,8 @@ class Contests:
                            [[b.name, by_branch.get(b.id or 0, 0)] for b in branches])
         rows = [[e.number, people.get(e.person_id, ""), names.get(e.branch_id, ""), kind_label(e.kind),
                  e.text or e.url or e.file_name, local_now_date(e, self.deps)] for e in entries]
-        listing = Sheet(_("Entries"), [_("Entry No."), _("Full name"), _("Branch"), _("Kind"), _("Content"), _("Sent on")],
-                        rows, wrap=True)
+        listing = Sheet(_("Entries"), [_("Entry No."), _("Full name"), _("Branch"), _("Kind"), _("Content"),
+                                       _("Sent on")], rows, wrap=True)
         ranking = Sheet(_("Ranking"), [_("Rank"), _("Entry No."), _("Full name"), _("Branch"), _("Average points"),
                                        _("Judges"), _("Prize")],
                         [[r.rank, r.entry.number, r.author, r.branch, r.average, r.judges, r.prize]
