@@ -61,6 +61,7 @@ FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "meetings": ("bot.features.meetings.scheduling", seed_features.seed_meetings),
     "pledges": ("bot.features.pledges.drafting", seed_features.seed_pledges),
     "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
+    "contests": ("bot.features.contests.service", seed_features.seed_contests),
 }
 
 
