@@ -231,9 +231,8 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
 
 async def test_seeded_contest(demo: DemoServer):
     """The demo's contest: two entries of the home branch, one scored and ranked first."""
-    from bot.features.contests.service import Contests
-
     from bot.devtools.demo.cast import ADMIN_ID
+    from bot.features.contests.service import Contests
     from bot.messages import UserRef
     from bot.services.identity import IdentityService
 
