@@ -211,9 +211,24 @@ async def test_a_named_judge_scores_only_their_contest(bot, fake_tg, branch):
     await an.expect("Đồng chí chưa là giám khảo của hội thi nào")
     ids = bot.app.services.get(IdentityService)
     admin = await ids.resolve(UserRef("telegram", str(ADMIN_TG_ID), "Quản trị"), str(ADMIN_TG_ID))
-    an_actor = await ids.resolve(UserRef("telegram", "6501", "Trần Văn An"), "6501")
-    await bot.app.services.get(Contests).name_judge(admin, ours.id, an_actor.person_id)
+    invite = await bot.app.services.get(OrgService).create_code(admin, kind="committee_admin", org_id=branch.org_id)
+    boss = fake_tg.user(9501, "Đảng uỷ viên")
+    await boss.send(f"/start {invite.code}")
+    await boss.expect("quản trị")
+    await boss.send("/dshoithi")
+    await boss.expect("Các hội thi của đảng bộ")
+    await boss.press("Hội thi A")
+    await boss.expect("Hội thi A")
+    await boss.press("Chỉ định giám khảo")
+    await boss.expect("họ tên đầy đủ của giám khảo")
+    await boss.send("Nguyễn Văn Không Có")
+    await boss.expect("Không có đảng viên nào", "Nguyễn Văn Không Có")
+    await boss.send("tran van an")  # without diacritics: still the one member so called
+    await boss.expect("Đồng chí Trần Văn An là giám khảo hội thi “Hội thi A”")
+    await bot.drain()
+    await an.expect("được chỉ định làm giám khảo hội thi “Hội thi A”", "/chamthi")
     await an.send("/chamthi")
     listing = await an.expect("Đồng chí chấm hội thi nào?")
     assert list(listing.buttons) == ["Hội thi A"]
-    assert other.id != ours.id
+    assert (await bot.app.services.get(Contests).get(other.id)).judge_ids == []
+    assert (await bot.app.services.get(Contests).get(ours.id)).judge_ids != []

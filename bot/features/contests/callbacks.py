@@ -50,3 +50,8 @@ class ContestWinners(CallbackData, prefix="cst.docx"):
 @dataclass(frozen=True)
 class AnnounceResults(CallbackData, prefix="cst.ann"):
     contest_id: int
+
+
+@dataclass(frozen=True)
+class NameJudge(CallbackData, prefix="cst.namej"):
+    contest_id: int

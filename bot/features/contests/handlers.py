@@ -18,6 +18,7 @@ from bot.features.contests.callbacks import (
     ContestWinners,
     EnterContest,
     JudgeContest,
+    NameJudge,
     ScoreEntry,
 )
 from bot.features.contests.models import Contest, ContestEntry
@@ -276,7 +277,39 @@ def _card_buttons(contest: Contest) -> list[list[Button]]:
         [Button(_("🏅 Results"), ContestResults(cid).pack()), Button(_("📥 Excel"), ContestExport(cid).pack())],
         [Button(_("📄 Winners (.docx)"), ContestWinners(cid).pack()),
          Button(_("📣 Announce the winners"), AnnounceResults(cid).pack())],
+        [Button(_("🧑‍⚖️ Name a judge"), NameJudge(cid).pack())],
     ]
+
+
+@dataclass
+class AskJudge(AskText):
+    """The judge's full name: one active member of the đảng bộ's branches, else asked again."""
+
+    async def parse(self, ctx: Ctx, data: dict[str, Any]) -> Any:
+        name = await super().parse(ctx, data)
+        try:
+            pid, found = await ctx.svc(Contests).find_member(ctx.require_actor(), int(data["contest_id"]), name)
+        except InvalidInput as exc:
+            raise Invalid(exc.message) from exc
+        return {"person_id": pid, "name": found}
+
+
+async def _judge_named(ctx: Ctx, data: dict[str, Any]) -> None:
+    judge = data["judge"]
+    contest = await ctx.svc(Contests).name_judge(ctx.require_actor(), int(data["contest_id"]), int(judge["person_id"]))
+    await ctx.reply(_("✅ {name} is a judge of “{title}” and is told to score with /chamthi.").format(
+        name=esc(judge["name"]), title=esc(contest.title)))
+
+
+router.form(Form("contest_judge", [AskJudge("judge", lambda _c, _d: _(
+    "🧑‍⚖️ Type the full name of the judge (a member of one of the đảng bộ's branches)."), max_len=200)],
+    on_complete=_judge_named))
+
+
+@router.button(NameJudge)
+async def name_judge(ctx: Ctx, data: NameJudge) -> None:
+    await ctx.svc(Contests).branch_counts(ctx.require_actor(), data.contest_id)  # the committee only
+    await ctx.forms.start("contest_judge", {"contest_id": data.contest_id})
 
 
 @router.button(ContestCard)

@@ -17,7 +17,7 @@ from bot.messages import Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
-from bot.services.directory import manager_ids
+from bot.services.directory import active_members, manager_ids
 from bot.services.documents import DocSpec, Paragraph, Signer, Table, docx_bytes, place_date_line
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.notify import notify
@@ -28,7 +28,7 @@ from bot.services.permissions import (
     require_contest_judge,
 )
 from bot.services.sheets import Sheet, xlsx_bytes
-from bot.text import number
+from bot.text import fold, number
 from storage.models.org import Branch, Organization
 from storage.models.people import Person
 
@@ -188,7 +188,7 @@ class Contests:
         return contest
 
     async def name_judge(self, actor: Actor, contest_id: int, person_id: int) -> Contest:
-        """The committee names a judge of this contest (only this one)."""
+        """The committee names a judge of this contest (only this one); the judge is told how to score."""
         async with self.deps.db.session() as s:
             contest = await self._contest(s, contest_id)
             require_contest_committee(actor, contest.org_id, "contest_judge_name")
@@ -197,7 +197,32 @@ class Contests:
             if person_id not in contest.judge_ids:
                 contest.judge_ids = [*contest.judge_ids, person_id]
                 s.add(contest)
+                title = contest.title
+                key = f"contest:{contest.id}:judge:{person_id}"
+                await notify(s, self.deps, person_id, kind="contest_news", key=key,
+                             render=lambda: Reply(_("⚖️ You are named a judge of the contest “{title}”. Score its "
+                                                    "entries with /chamthi.").format(title=esc(title))),
+                             ref=f"contest:{contest.id}")
         return contest
+
+    async def find_member(self, actor: Actor, contest_id: int, name: str) -> tuple[int, str]:
+        """The one active member of the contest's đảng bộ called ``name`` (exact, else without diacritics)."""
+        async with self.deps.db.session() as s:
+            contest = await self._contest(s, contest_id)
+            require_contest_committee(actor, contest.org_id, "contest_judge_name")
+            branches = (await s.execute(select(Branch.id).where(Branch.org_id == contest.org_id))).scalars().all()
+            people: dict[int, str] = {}
+            for branch_id in branches:
+                people.update(dict(await active_members(s, branch_id)))
+        exact = [(pid, n) for pid, n in people.items() if n.strip().lower() == name.strip().lower()]
+        found = exact or [(pid, n) for pid, n in people.items() if fold(n) == fold(name)]
+        if not found:
+            raise InvalidInput(_("No member of the Party committee's branches is called “{name}”.").format(
+                name=esc(name)))
+        if len(found) > 1:
+            raise InvalidInput(_("{n} members are called “{name}”. Please type the full name exactly, with its "
+                                 "diacritics.").format(n=len(found), name=esc(name)))
+        return found[0]
 
     def announcement(self, contest: Contest) -> str:
         lines = [_("🏆 <b>Contest: {title}</b>").format(title=esc(contest.title))]
