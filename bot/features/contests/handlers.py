@@ -349,10 +349,23 @@ async def results(ctx: Ctx, data: ContestResults) -> None:
     await ctx.reply("\n".join(lines))
 
 
+async def _save_export(ctx: Ctx, body: bytes, mime: str, name: str, contest_id: int) -> str:
+    """Saved once, listed under every branch of the đảng bộ: it names their members."""
+    svc, store = ctx.svc(Contests), ctx.svc(MediaStore)
+    branches = await svc.branch_ids(await svc.get(contest_id))
+    key = store.key_for(body)
+    for branch_id in branches:
+        key = await store.save(body, mime, name, generated_for=branch_id)
+    if not branches:
+        key = await store.save(body, mime, name)
+    return key
+
+
 @router.button(ContestExport)
 async def export(ctx: Ctx, data: ContestExport) -> None:
-    body, name = await ctx.svc(Contests).workbook(ctx.require_actor(), data.contest_id)
-    key = await ctx.svc(MediaStore).save(body, XLSX_MIME, name)
+    svc = ctx.svc(Contests)
+    body, name = await svc.workbook(ctx.require_actor(), data.contest_id)
+    key = await _save_export(ctx, body, XLSX_MIME, name, data.contest_id)
     await ctx.reply(_("📥 The contest workbook: summary, entries per branch, entries, ranking."),
                     media=MediaRef(kind="document", media_key=key, mime=XLSX_MIME, file_name=name))
 
@@ -360,7 +373,7 @@ async def export(ctx: Ctx, data: ContestExport) -> None:
 @router.button(ContestWinners)
 async def winners(ctx: Ctx, data: ContestWinners) -> None:
     body, name = await ctx.svc(Contests).winners_docx(ctx.require_actor(), data.contest_id)
-    key = await ctx.svc(MediaStore).save(body, DOCX_MIME, name)
+    key = await _save_export(ctx, body, DOCX_MIME, name, data.contest_id)
     await ctx.reply(_("📄 The list of winners, for the certificates."),
                     media=MediaRef(kind="document", media_key=key, mime=DOCX_MIME, file_name=name))
 

@@ -433,6 +433,12 @@ class Contests:
                     points=number(r.average)))
         return "\n".join(lines)
 
+    async def branch_ids(self, contest: Contest) -> list[int]:
+        """The đảng bộ's branches: a saved export of the contest is listed under each (erasure deletes it)."""
+        async with self.deps.db.session() as s:
+            return [int(b) for b in (await s.execute(select(Branch.id).where(Branch.org_id == contest.org_id)
+                                                     )).scalars().all()]
+
     async def workbook(self, actor: Actor, contest_id: int) -> tuple[bytes, str]:
         """The contest's workbook: summary first, then entries per branch, the ranking."""
         async with self.deps.db.session() as s:
