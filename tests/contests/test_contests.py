@@ -232,3 +232,22 @@ async def test_a_named_judge_scores_only_their_contest(bot, fake_tg, branch):
     assert list(listing.buttons) == ["Hội thi A"]
     assert (await bot.app.services.get(Contests).get(other.id)).judge_ids == []
     assert (await bot.app.services.get(Contests).get(ours.id)).judge_ids != []
+
+
+async def test_erasure_empties_the_entry_and_keeps_its_number(bot, fake_tg, branch):
+    from tests.conftest import join_member
+
+    await _open(bot, branch.org_id)
+    an = await join_member(bot, fake_tg, branch, 6601, "Trần Văn An")
+    await _enter(an)
+    await an.send_photo(PHOTO, caption="Cây cầu tre")
+    await an.expect("Bài dự thi số 1")
+    store = bot.app.services.get(MediaStore)
+    assert store.exists(store.key_for(PHOTO))
+    await an.send("/xoadulieu")
+    await an.expect("Xoá dữ liệu của đồng chí?")
+    await an.press("Đồng ý xoá dữ liệu")
+    await an.expect("Dữ liệu của đồng chí đã được xoá")
+    [entry] = await _entries(bot)
+    assert (entry.number, entry.text, entry.media_key) == (1, "", None)
+    assert not store.exists(store.key_for(PHOTO))
