@@ -7,6 +7,7 @@ from bot.features.branch_settings.feature import FEATURE as branch_settings
 from bot.features.broadcasts.feature import FEATURE as broadcasts
 from bot.features.classification.feature import FEATURE as classification
 from bot.features.commendations.feature import FEATURE as commendations
+from bot.features.contests.feature import FEATURE as contests
 from bot.features.daily.feature import FEATURE as daily
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.dialogue.feature import FEATURE as dialogue
@@ -40,6 +41,7 @@ FEATURES: tuple[Feature, ...] = (
     votes,
     emulation,
     library,
+    contests,
     reports,
     supervision,
     yearfile,

@@ -25,7 +25,7 @@ from bot.services.errors import InvalidInput
 
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 GENERATED_DIR = "generated"  # never a key prefix (two hex digits)
-ALLOWED_MIME_PREFIXES = ("image/", "audio/", "application/pdf",
+ALLOWED_MIME_PREFIXES = ("image/", "audio/", "video/", "application/pdf",
                          "application/vnd.openxmlformats-officedocument", "application/msword")
 
 

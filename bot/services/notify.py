@@ -131,6 +131,9 @@ POLICIES: dict[str, Policy] = {
                                         "committee-facing work: a task reported fixed; not at night"),
     "supervision_task_closed": Policy(Timing.NOW, True, OnPause.SEND, False,
                                       "the answer the secretary asked for; not at night"),
+    # --- contests ---
+    "contest_news": Policy(Timing.NOW, True, OnPause.SEND, False,
+                           f"{_S} (a contest opened, its winners): not at night"),
     # --- zalo quota ---
     "zalo_quota": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: an operational warning, not at night"),
 }

@@ -454,3 +454,37 @@ def require_material_counts_reader(actor: Actor, org_id: int) -> None:
     """The per-branch open counts of a đảng bộ's library: its committee (a count per branch, no names)."""
     if not can_admin_org(actor, org_id):
         raise _deny(actor, "library_counts", f"org:{org_id}")
+# --- contests (hội thi) ---------------------------------------------------------------------------------
+
+
+def can_run_contest(actor: Actor, org_id: int) -> bool:
+    """Open a contest, name its judges, see its entries per branch, export and announce its results: the
+    committee admins of the contest's đảng bộ (never another đảng bộ's)."""
+    return can_admin_org(actor, org_id)
+
+
+def require_contest_committee(actor: Actor, org_id: int, action: str = "contest") -> None:
+    if not can_run_contest(actor, org_id):
+        raise _deny(actor, action, f"org:{org_id}")
+
+
+def can_judge_contest(actor: Actor, org_id: int, judge_ids: list[int]) -> bool:
+    """Score entries: the contest's committee, or a person it named a judge of this contest only."""
+    return can_run_contest(actor, org_id) or actor.person_id in judge_ids
+
+
+def require_contest_judge(actor: Actor, org_id: int, judge_ids: list[int], contest_id: int) -> None:
+    if not can_judge_contest(actor, org_id, judge_ids):
+        raise _deny(actor, "contest_score", f"contest:{contest_id}")
+
+
+def contest_entry_seat(actor: Actor, org_id: int) -> BranchSeat | None:
+    """The branch a member enters a contest for: their first active seat in the contest's đảng bộ."""
+    return next((s for s in actor.active_seats() if s.org_id == org_id), None)
+
+
+def require_contest_entrant(actor: Actor, org_id: int, contest_id: int) -> BranchSeat:
+    seat = contest_entry_seat(actor, org_id)
+    if seat is None:
+        raise _deny(actor, "contest_enter", f"contest:{contest_id}")
+    return seat

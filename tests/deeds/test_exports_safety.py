@@ -245,6 +245,7 @@ def test_only_the_sheets_helper_builds_a_workbook():
         "bot/features/dialogue/exports.py",  # the committee's opinions workbook (/hopthu)
         "bot/features/pledges/exports.py",  # the pledge and self-assessment exports
         "bot/features/reports/service.py",  # /baocao's workbook (every registered sheet)
+        "bot/features/contests/service.py",  # /dshoithi: a contest's workbook
         "bot/features/yearfile/exports.py",  # /namcuatoi and /hosonam: a member's year file, the branch's
         "bot/features/votes/exports.py",  # a meeting's votes (names only for open votes)
         "bot/features/classification/exports.py",  # /xeploai's summary table for the đảng uỷ

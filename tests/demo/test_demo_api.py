@@ -169,7 +169,7 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
     """Theme, group link, meeting, pledges and deeds, each as its chats show it after seeding."""
     async with http.get(f"{demo.url}/api/personas") as resp:
         data = await resp.json()
-    assert data["seeded"] == ["daily", "meetings", "library", "pledges", "deeds", "dialogue", "emulation"]
+    assert data["seeded"] == ["daily", "meetings", "library", "pledges", "deeds", "dialogue", "emulation", "contests"]
     assert data["skipped"] == []
 
     lan = _texts((await _chat(http, demo, "lan"))["items"])
@@ -228,3 +228,22 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
     today = await demo.harness.app.services.get(DailyDelivery).today_for_branch(demo.report.branch_ids[0])
     assert today.item.text in item["text"]  # the branch's item of the day, not any item
     await _wait_for(http, demo, "group", 0, "Học Bác mỗi ngày", today.item.text)
+
+
+async def test_seeded_contest(demo: DemoServer):
+    """The demo's contest: two entries of the home branch, one scored and ranked first."""
+    from bot.devtools.demo.cast import ADMIN_ID
+    from bot.features.contests.service import Contests
+    from bot.messages import UserRef
+    from bot.services.identity import IdentityService
+
+    assert demo.harness is not None and demo.harness.app is not None
+    services = demo.harness.app.services
+    contests = services.get(Contests)
+    admin = await services.get(IdentityService).resolve(UserRef("telegram", str(ADMIN_ID), "Quản trị hệ thống"),
+                                                        str(ADMIN_ID))
+    [contest] = await contests.of_committee(admin)
+    _contest, counts = await contests.branch_counts(admin, contest.id)
+    assert sum(c.entries for c in counts) == 2 and sum(1 for c in counts if c.entries) == 1
+    standing = await contests.results(admin, contest.id)
+    assert [r.author for r in standing.ranking] == ["Phạm Minh Cường"] and standing.unscored == 1

@@ -60,6 +60,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "supervision_task_reminder": (MORNING, NOW),
     "supervision_task_reported": (MORNING, NOW),
     "supervision_task_closed": (MORNING, NOW),
+    "contest_news": (MORNING, NOW),
 }
 
 DAY = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)  # Tuesday, not quiet, after the 06:30 delivery time

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.delivery import Capabilities, SentMessage
+from bot.features.contests.service import ContestInput, Contests, EntryInput
 from bot.features.dialogue.models import DialogueItem
 from bot.features.emulation.models import EmulationMilestone, EmulationProject
 from bot.features.emulation.service import EmulationService
@@ -145,6 +146,16 @@ MATRIX: dict[str, set[str]] = {
     "library_open_branch_item": MANAGERS | {"member"},
     "library_open_org_item": MANAGERS | {"member", "member_other_branch", "secretary_other_branch"},
     "library_counts": COMMITTEE,
+    # Contests of đảng bộ A: its committee runs them; only members of A's branches enter; a judge named for
+    # one contest scores that contest only (the member of A1 is named judge of contest "judged").
+    "contest_open": COMMITTEE,
+    "contest_counts": COMMITTEE,
+    "contest_results": COMMITTEE,
+    "contest_export": COMMITTEE,
+    "contest_announce": COMMITTEE,
+    "contest_enter": {"member", "member_other_branch", "secretary_other_branch", "deputy", "secretary"},
+    "contest_score": COMMITTEE,
+    "contest_score_as_named_judge": COMMITTEE | {"member"},
 }
 
 
@@ -369,6 +380,8 @@ class World:
                 await self.supervision(action, actor)
             elif action.startswith("emulation_"):
                 await self.emulation(action, actor)
+            elif action.startswith("contest_"):
+                await self.contest(action, actor)
             else:
                 raise AssertionError(action)
 
@@ -480,6 +493,34 @@ class World:
             await svc.workbook(actor, self.org_a)
         else:
             raise AssertionError(action)
+
+    async def contest(self, action: str, actor: Actor) -> None:
+        contests = self.app.services.get(Contests)
+        terms = ContestInput(title="Hội thi", rules="", kinds=["text"], max_mb=5, deadline=date(2026, 12, 31),
+                             per="member", criteria=[["Nội dung", 10]])
+        if action == "contest_open":
+            await contests.open(actor, self.org_a, terms)
+            return
+        contest = await contests.open(self.admin, self.org_a, terms)
+        cid = contest.id or 0
+        if action == "contest_enter":
+            await contests.submit(actor, cid, EntryInput(kind="text", text="Bài dự thi"))
+            return
+        author = self.actors["secretary"]
+        entry = await contests.submit(author, cid, EntryInput(kind="text", text="Bài dự thi"))
+        if action == "contest_counts":
+            await contests.branch_counts(actor, cid)
+        elif action == "contest_results":
+            await contests.results(actor, cid)
+        elif action == "contest_export":
+            await contests.workbook(actor, cid)
+        elif action == "contest_announce":
+            await contests.score(self.admin, entry.id or 0, [8])
+            await contests.announce_results(actor, cid)
+        else:
+            if action == "contest_score_as_named_judge":
+                await contests.name_judge(self.admin, cid, self.actors["member"].person_id)
+            await contests.score(actor, entry.id or 0, [7])
 
     async def year_file(self, action: str, actor: Actor) -> None:
         years = self.app.services.get(YearFileService)

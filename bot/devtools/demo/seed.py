@@ -65,6 +65,7 @@ FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "deeds": ("bot.features.deeds.reporting", seed_features.seed_deeds),
     "dialogue": ("bot.features.dialogue.service", seed_features.seed_dialogue),
     "emulation": ("bot.features.emulation.service", seed_emulation),
+    "contests": ("bot.features.contests.service", seed_features.seed_contests),
 }
 
 

@@ -162,3 +162,23 @@ async def seed_library(ctx: SeedContext) -> None:
                   media=MediaRef(kind="photo", media_key=key, mime="image/png", size=len(poster),
                                  file_name="ap-phich.png").to_dict())
     await lib.open(await ctx.actor(AN), int(link.id or 0))
+async def seed_contests(ctx: SeedContext) -> None:
+    """A contest of the đảng bộ (opened by the admin, who stands for the committee), two entries of the home
+    branch, one scored: /dshoithi shows the per-branch count, the ranking and the exports; members /hoithi."""
+    from bot.features.contests.service import ContestInput, Contests, EntryInput
+    from bot.services.media import MediaStore
+
+    svc = ctx.services.get(Contests)
+    today = local_today(ctx.services.deps.clock)
+    contest = await svc.open(ctx.admin, ctx.org_id, ContestInput(
+        title="Ảnh đẹp: người tốt, việc tốt ở thôn xóm (hội thi mẫu của bản thử)",
+        rules="Mỗi đảng viên gửi một ảnh hoặc một bài viết ngắn về một việc tốt ở địa phương.",
+        kinds=["text", "photo", "link"], max_mb=10, deadline=today + timedelta(days=14), per="member",
+        criteria=[["Nội dung", 50], ["Hình thức", 30], ["Sáng tạo", 20]]))
+    assert contest.id is not None
+    photo = await ctx.services.get(MediaStore).save(striped_png(240, 160), "image/png", "cay-cau-tre.png")
+    first = await svc.submit(await ctx.actor(CUONG), contest.id, EntryInput(kind="photo", media_key=photo,
+                                                                           file_name="cay-cau-tre.png"))
+    await svc.submit(await ctx.actor(AN), contest.id, EntryInput(
+        kind="text", text="Bác Tư ở thôn 1 mười năm nay sáng nào cũng quét đoạn đường làng trước nhà văn hóa."))
+    await svc.score(ctx.admin, first.id or 0, [42, 25, 16])

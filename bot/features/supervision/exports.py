@@ -25,7 +25,7 @@ def visits_xlsx(rows: list[BranchRow], views: list[VisitView]) -> bytes:
                        result_word(i.passed), i.comment or "",
                        i.evidence_text or (_("photo") if i.evidence_media_key else "")]
                       for v in views for i in v.items], wrap=True)
-    tasks = Sheet(_("Tasks to fix"), [_("Branch"), _("Visit date"), _("Task"), _("Deadline"), _("Status"),
+    tasks = Sheet(_("Tasks to fix"), [_("Branch"), _("Visit date"), _("Task"), _("Deadline to fix"), _("Status"),
                                       _("Reported fixed")],
                   [[branch_title(v.branch_name), v.visit.planned_on, t.text, t.due_on, task_status_word(t.status),
                     t.report_text or (_("photo") if t.report_media_key else "")]
@@ -57,7 +57,7 @@ def minutes_docx(view: VisitView) -> bytes:
         Heading("III. " + _("Tasks to fix").upper()),
     ]
     if view.tasks:
-        blocks.append(Table([_("No."), _("Task"), _("Deadline"), _("Status")],
+        blocks.append(Table([_("No."), _("Task"), _("Deadline to fix"), _("Status")],
                             [[n, t.text, show(t.due_on), task_status_word(t.status)]
                              for n, t in enumerate(view.tasks, 1)], widths_cm=[1.2, 9, 3, 3]))
     else:
