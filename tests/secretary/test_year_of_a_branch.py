@@ -218,6 +218,10 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     await sec.expect("làm thư ký")
     await sec.press(AN)
     await sec.expect(f"Thư ký: {AN}")
+    await sec.press("Ý kiến thảo luận")
+    await sec.expect("Nhập ý kiến thảo luận")
+    await sec.send("Đồng chí An: nhất trí, nhận lập danh sách hộ góp đất.\nĐồng chí Cúc: đề nghị làm xong trước mùa mưa.")
+    await sec.expect("Ý kiến thảo luận: Đồng chí An: nhất trí")
     await sec.press("Kết luận")
     await sec.expect("Nhập kết luận")
     await sec.send("Chi bộ thống nhất làm đường thôn trong quý II.")
@@ -248,7 +252,7 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
         "Chương trình: Triển khai nghị quyết tháng 3",
         "1 | Thông qua kế hoạch làm đường thôn | Tán thành 8, không tán thành 0, không biểu quyết 1; có mặt 10/12; "
         "thông qua",
-        "- Chi bộ thống nhất làm đường thôn trong quý II.",
+        "- Chi bộ thống nhất làm đường thôn trong quý II.", "- Đồng chí Cúc: đề nghị làm xong trước mùa mưa.",
         f"1 | Lập danh sách hộ góp đất làm đường | {AN} | 20/03/2026",
         "Buổi sinh hoạt kết thúc lúc 21:15 cùng ngày.",
     ):
@@ -343,7 +347,7 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
             select(PledgeReview).where(PledgeReview.kind == "yearend"))).scalars()}
         versions = (await s.execute(select(PledgeReviewVersion).order_by(PledgeReviewVersion.id))).scalars().all()
     assert (reviews[an_id].status, reviews[an_id].level, reviews[an_id].version) == ("submitted", "excellent", 2)
-    assert reviews[binh_id].status == "submitted"
+    assert reviews[binh_id].status == "submitted" and reviews[binh_id].level == "good"
     assert len(versions) == 3
 
     # The year file: the member's own, and its documents.
@@ -362,6 +366,21 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     year_book = _xlsx(kit, await an.expect("Hồ sơ năm 2026 của đồng chí"))
     assert next(iter(year_book)) == "Tổng hợp"
     assert any(AN in str(c) for r in year_book["Tổng hợp"] for c in r)
+    # The secretary's branch workbook: one row per member, the three attendance states counted.
+    await sec.send("/hosonam")
+    members = await sec.expect("Hồ sơ năm 2026 — Chi bộ thôn 1", "Chọn một đồng chí")
+    await sec.press("📊 Xuất Excel cả chi bộ", message=members)
+    branch_book = _xlsx(kit, await sec.expect("Hồ sơ năm 2026: trang tổng hợp mỗi đảng viên một dòng"))
+    head, *rows = branch_book["Tổng hợp"]
+    by_name = {row[1]: dict(zip(head, row, strict=True)) for row in rows}
+    assert len(by_name) == 12
+    assert (by_name[BINH]["Có mặt"], by_name[BINH]["Vắng có lý do"], by_name[BINH]["Vắng không lý do"]) == (3, 1, 0)
+    assert (by_name[CUC]["Có mặt"], by_name[CUC]["Vắng có lý do"]) == (2, 2)
+    assert by_name["Đảng viên 0008"]["Vắng không lý do"] == 1
+    assert by_name[AN]["Được chi bộ biểu dương"] == 1 and by_name[AN]["Việc đăng ký làm theo"] == 2
+    assert (BINH, "Vắng có lý do", datetime(2026, 3, 10),
+            "Sinh hoạt định kỳ: Triển khai nghị quyết tháng 3 (vắng có lý do: Đi công tác tỉnh)"
+            ) in branch_book["Sinh hoạt chi bộ"]
 
     # --- 5. Classification: proposals, the vote at the meeting, the result told --------------------------------
     clock.set(at(12, 1))
@@ -380,8 +399,7 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     await sec.press("Lưu đề xuất")
     await sec.expect("Đã lưu đề xuất: Hoàn thành tốt nhiệm vụ")
     await an.send("/rutdanhgia")  # the branch has acted: no more withdrawal
-    refused = await an.expect("")
-    assert "Đã rút lại" not in refused.text
+    await an.expect("chi bộ đã xem xét bản tự đánh giá nên không rút lại được nữa")
     classify = app.services.get(Classification)
     await classify.propose(kit.branch.secretary_actor, kit.branch.branch_id, binh_id, "good", 80,
                            "Hoàn thành tốt nhiệm vụ.")
@@ -393,6 +411,7 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     clock.set(at(12, 15, 19, 40))
     await mark_present(bot, december.id, everyone)
     await sec.send("/xeploai")
+    await sec.expect(f"{AN}: đã đề xuất — Hoàn thành tốt nhiệm vụ", f"{BINH}: đã đề xuất")
     await sec.press(AN)
     await sec.expect("Tình trạng: đã đề xuất")
     await sec.press("Mở biểu quyết")
@@ -408,10 +427,13 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     await sec.press("Kết quả biểu quyết")
     await sec.expect("Biểu quyết vẫn đang mở", "Có mặt 12/12")
     await sec.press("Kết thúc biểu quyết")
+    await sec.expect("Kết thúc biểu quyết “Xếp loại chất lượng năm 2026")
     await sec.press("Kết thúc và công bố")
     await sec.expect("Đồng ý mức đề xuất: 10")
     await sec.send("/xeploai")
+    await sec.expect(f"{AN}: đang biểu quyết")
     await sec.press(AN)
+    await sec.expect("Tình trạng: đang biểu quyết")
     await sec.press("Kết quả biểu quyết")
     await sec.expect("Đã ghi kết quả: Hoàn thành tốt nhiệm vụ", "Có mặt 12/12")
     await an.expect("Xếp loại chất lượng năm 2026", "Chi bộ đề xuất cho đồng chí: Hoàn thành tốt nhiệm vụ",
@@ -431,6 +453,10 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     async with app.db.session() as s:
         results = await app.services.deps.ext.providers.classification_results(s, kit.branch.branch_id, YEAR)
     assert results == {an_id: "good", binh_id: "good"}
+    async with app.db.session() as s:
+        assert (await s.execute(select(PledgeReview.status).where(PledgeReview.person_id == an_id,
+                                                                  PledgeReview.kind == "yearend"))
+                ).scalar_one() == "locked"
 
     # --- 6. Commendation proposal to the đảng uỷ; the committee records it -------------------------------------
     await sec.send("/khenthuong")
@@ -487,6 +513,7 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     await committee.send("/xeploai")
     await committee.expect("Chi bộ thôn 1: 2/12 đã biểu quyết")
     await committee.press("Chi bộ thôn 1")
+    await committee.expect(f"{AN}: đã biểu quyết")
     await committee.press("Xác nhận kết quả của chi bộ")
     await committee.expect("Đã xác nhận 2 kết quả")
 
