@@ -220,7 +220,8 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     await sec.expect(f"Thư ký: {AN}")
     await sec.press("Ý kiến thảo luận")
     await sec.expect("Nhập ý kiến thảo luận")
-    await sec.send("Đồng chí An: nhất trí, nhận lập danh sách hộ góp đất.\nĐồng chí Cúc: đề nghị làm xong trước mùa mưa.")
+    await sec.send("Đồng chí An: nhất trí, nhận lập danh sách hộ góp đất.\n"
+                   "Đồng chí Cúc: đề nghị làm xong trước mùa mưa.")
     await sec.expect("Ý kiến thảo luận: Đồng chí An: nhất trí")
     await sec.press("Kết luận")
     await sec.expect("Nhập kết luận")
@@ -522,5 +523,10 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     assert sorted(marks).count("present") == 10
 
     if path := os.environ.get("HOCBAC_DUMP_DOCS"):
-        Path(path).write_text("".join(f"## {title}\n\n```\n{text}\n```\n\n" for title, text in dumped.items()),
-                              encoding="utf-8")
+        _dump(path, dumped)
+
+
+def _dump(path: str, documents: dict[str, str]) -> None:
+    """The documents' text, for the closing note (a file write after the bot is done)."""
+    Path(path).write_text("".join(f"## {title}\n\n```\n{text}\n```\n\n" for title, text in documents.items()),
+                          encoding="utf-8")
