@@ -263,6 +263,15 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     clock.set(at(3, 18, 8, 0))
     assert await bot.tick(only=["minutes_tasks"]) == {"minutes_tasks": "ok"}
     await an.expect("Nhắc việc", "20/03/2026", "Lập danh sách hộ góp đất")
+    # The monthly pledge check-in: An answers on his items (Bình's stays unanswered).
+    clock.set(at(4, 2, 7, 1))
+    await bot.tick(only=["pledges_checkin"])
+    checkin = await an.expect("Kiểm tra việc làm theo — tháng 3/2026", DEEDS[0][0], DEEDS[1][0])
+    await binh.expect("Kiểm tra việc làm theo — tháng 3/2026")
+    await an.press("✓ Việc 1", message=checkin)
+    await an.expect("✓ đã làm")
+    await an.press("⏳ Việc 2", message=checkin)
+    await an.expect("⏳ đang làm", "Câu trả lời đã được lưu")
     april = await _schedule(kit, at(4, 7, 19, 30), "Sinh hoạt tháng 4")
     clock.set(at(4, 6, 20, 0))
     assert await bot.tick(only=["minutes_tasks"]) == {"minutes_tasks": "ok"}
@@ -356,12 +365,14 @@ async def test_a_year_of_a_twelve_member_branch(kit, clock):
     await an.send("/namcuatoi")
     year = await an.expect(f"Hồ sơ năm 2026 — {AN}", "Việc đăng ký làm theo: 2, đã được bí thư duyệt",
                            "Được chi bộ biểu dương: 1", "Báo bằng tin nhắn hoặc ảnh: 1",
-                           "Gắn với việc đã đăng ký: 1", "Buổi sinh hoạt đã tổ chức: 4", "Có mặt: 4")
+                           "Gắn với việc đã đăng ký: 1", "Buổi sinh hoạt đã tổ chức: 4", "Có mặt: 4",
+                           "Lần trả lời kiểm tra định kỳ: 1, trên 1 lần được hỏi; trả lời “đã làm”: 1")
     await an.press("📄 Tải bản Word (.docx)", message=year)
     year_doc = _docx(kit, await an.expect("Hồ sơ năm 2026 của đồng chí"))
     dumped[f"Hồ sơ năm 2026 của đồng chí {AN} (/namcuatoi → .docx)"] = year_doc
     for part in ("HỒ SƠ NĂM 2026 CỦA ĐẢNG VIÊN", AN, "CHI BỘ THÔN 1", "I. ĐĂNG KÝ LÀM THEO", DEEDS[0][0],
-                 MESSAGE_DEED, "02/03/2026", "10/03/2026"):
+                 MESSAGE_DEED, "02/03/2026", "10/03/2026", "Lần trả lời kiểm tra định kỳ | 1",
+                 f"02/04/2026 | Kiểm tra tháng 3/2026 — 1. {DEEDS[0][0]}: ✓ đã làm"):
         assert part in year_doc, part
     await an.press("📊 Tải bản Excel (.xlsx)", message=year)
     year_book = _xlsx(kit, await an.expect("Hồ sơ năm 2026 của đồng chí"))
