@@ -79,9 +79,9 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
     page = browser_page
     page.set_default_timeout(10_000)
     page.goto(demo_url)
-    expect(page.locator(".persona")).to_have_count(5)
+    expect(page.locator(".persona")).to_have_count(6)
     expect(page.locator(".persona .name")).to_have_text(
-        ["Nguyễn Thị Lan", "Trần Văn An", "Lê Thị Bình", "Phạm Minh Cường", "Nhóm Chi bộ thôn 1"])
+        ["Nguyễn Thị Lan", "Trần Văn An", "Lê Thị Bình", "Phạm Minh Cường", "Hoàng Văn Minh", "Nhóm Chi bộ thôn 1"])
     bot_says = page.locator(".row.bot")
     daily_items = bot_says.filter(has_text="Học Bác mỗi ngày")
 
@@ -147,6 +147,10 @@ def test_demo_story_in_a_browser(browser_page, demo_url: str) -> None:
     expect(bot_says.filter(has_text="Lê Thị Bình").filter(has_text="Kèm hai cháu")).to_be_visible()
     card.locator(".inline-btn", has_text="✅ Ghi nhận").click()
     expect(bot_says.filter(has_text="Đã ghi nhận: Trần Văn An")).to_be_visible()
+
+    # The đảng uỷ's admin is a persona of their own: their chat opened when they joined by the committee invite.
+    page.click('[data-persona="minh"]')
+    expect(bot_says.first).to_be_visible()
 
     # The branch group is one more chat: linked for the daily item, with the commended example.
     page.click('[data-persona="group"]')

@@ -61,7 +61,8 @@ async def test_seeded_people_and_join_flow(demo: DemoServer, http: aiohttp.Clien
     async with http.get(f"{demo.url}/api/personas") as resp:
         data = await resp.json()
     names = [p["name"] for p in data["personas"]]
-    assert names == ["Nguyễn Thị Lan", "Trần Văn An", "Lê Thị Bình", "Phạm Minh Cường", "Nhóm Chi bộ thôn 1"]
+    assert names == ["Nguyễn Thị Lan", "Trần Văn An", "Lê Thị Bình", "Phạm Minh Cường", "Hoàng Văn Minh",
+                     "Nhóm Chi bộ thôn 1"]
     assert data["personas"][-1]["group"] is True
     assert data["clock"]["time"] == "08:00"
 
@@ -169,7 +170,8 @@ async def test_seeded_features(demo: DemoServer, http: aiohttp.ClientSession):
     """Theme, group link, meeting, pledges and deeds, each as its chats show it after seeding."""
     async with http.get(f"{demo.url}/api/personas") as resp:
         data = await resp.json()
-    assert data["seeded"] == ["daily", "meetings", "library", "pledges", "deeds", "dialogue", "emulation", "contests"]
+    assert data["seeded"] == ["daily", "meetings", "library", "pledges", "deeds", "dialogue", "emulation", "contests",
+                              "supervision"]
     assert data["skipped"] == []
 
     lan = _texts((await _chat(http, demo, "lan"))["items"])
@@ -247,3 +249,13 @@ async def test_seeded_contest(demo: DemoServer):
     assert sum(c.entries for c in counts) == 2 and sum(1 for c in counts if c.entries) == 1
     standing = await contests.results(admin, contest.id)
     assert [r.author for r in standing.ranking] == ["Phạm Minh Cường"] and standing.unscored == 1
+
+
+async def test_the_committee_persona_sees_its_practices(demo: DemoServer, http: aiohttp.ClientSession):
+    """The đảng uỷ's admin (Hoàng Văn Minh) opens the committee's practices, each with the seeded data."""
+    for command, fragments in (("/giamsat", ("Chi bộ thôn 1",)), ("/thidua", ("Chi bộ thôn 1",)),
+                               ("/dshoithi", ("Các hội thi của đảng bộ",)), ("/hopthu", ("Chi bộ thôn 1",))):
+        start = await _chat(http, demo, "minh")
+        async with http.post(f"{demo.url}/api/send", json={"persona": "minh", "text": command}) as resp:
+            assert resp.status == 200
+        await _wait_for(http, demo, "minh", start["seq"], *fragments)

@@ -42,8 +42,11 @@ MEMBERS = (
     Persona("cuong", "Phạm Minh Cường", "Đảng viên", 9203, 9203),
 )
 AN, BINH, CUONG = MEMBERS
+# The đảng uỷ's admin (ban tuyên giáo): runs the committee's practices (emulation, contests, the library,
+# dialogue, supervision) and sees every branch of the đảng bộ.
+COMMITTEE = Persona("minh", "Hoàng Văn Minh", "Đảng uỷ xã (ban tuyên giáo)", 9301, 9301)
 GROUP = Persona("group", GROUP_TITLE, "Nhóm chat của chi bộ", GROUP_CHAT_ID, SECRETARY.user_id)
-PERSONAS = (SECRETARY, *MEMBERS, GROUP)
+PERSONAS = (SECRETARY, *MEMBERS, COMMITTEE, GROUP)
 
 
 @dataclass
@@ -64,7 +67,8 @@ class SeedContext:
 
     services: Services
     report: SeedReport
-    admin: Actor
+    admin: Actor  # the system admin (creates the đảng bộ, sets the year's theme)
+    committee: Actor  # the COMMITTEE persona: admin of the đảng bộ, organiser of the committee's practices
     branch_id: int
     org_id: int
     users: dict[int, TelegramUser]  # Telegram user id -> the fake's scripted user

@@ -29,6 +29,7 @@ from bot.devtools.demo import seed_features
 from bot.devtools.demo.cast import (  # noqa: F401  (re-exported: the server and tests use these names)
     ADMIN_ID,
     BRANCH_NAMES,
+    COMMITTEE,
     GROUP,
     GROUP_CHAT_ID,
     GROUP_TITLE,
@@ -66,6 +67,7 @@ FEATURE_SEEDERS: dict[str, tuple[str, FeatureSeeder]] = {
     "dialogue": ("bot.features.dialogue.service", seed_features.seed_dialogue),
     "emulation": ("bot.features.emulation.service", seed_emulation),
     "contests": ("bot.features.contests.service", seed_features.seed_contests),
+    "supervision": ("bot.features.supervision.service", seed_features.seed_supervision_visit),
 }
 
 
@@ -79,7 +81,7 @@ def module_present(name: str) -> bool:
 
 def make_users(fake: FakeTelegram) -> dict[int, TelegramUser]:
     """The fake's scripted users for every persona, and the branch group chat."""
-    users = {p.user_id: fake.user(p.user_id, *_split(p.name)) for p in (SECRETARY, *MEMBERS)}
+    users = {p.user_id: fake.user(p.user_id, *_split(p.name)) for p in (SECRETARY, *MEMBERS, COMMITTEE)}
     fake.group(GROUP.chat_id, GROUP.name)
     return users
 
@@ -109,7 +111,7 @@ async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) ->
         orgs = await org_svc.list_orgs()
         report.org_id = orgs[0].id if orgs else None
         report.branch_ids = [b.id for b in await org_svc.list_branches(report.org_id) if b.id is not None]
-        for persona in (SECRETARY, *MEMBERS):
+        for persona in (SECRETARY, *MEMBERS, COMMITTEE):
             await say(persona, "/start")  # a fresh fake has empty chats: greet each, menus come back
         return report
 
@@ -121,6 +123,13 @@ async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) ->
     report.branch_ids = [b.id for b in branches if b.id is not None]
     home = branches[0]
     assert home.id is not None
+
+    # The đảng uỷ's admin joins by the committee invite, as a real one would.
+    committee_invite = await org_svc.create_code(admin, kind="committee_admin", org_id=org.id)
+    committee = await _resolve(ids, COMMITTEE.user_id, COMMITTEE.name)
+    await org_svc.redeem(committee, committee_invite.code)
+    committee = await ids.actor_for_person(committee.person_id) or committee
+    await say(COMMITTEE, "/start")
 
     invite = await org_svc.create_code(admin, kind="secretary", branch_id=home.id)
     secretary = await _resolve(ids, SECRETARY.user_id, SECRETARY.name)
@@ -139,8 +148,8 @@ async def seed(harness: BotHarness, users: dict[int, TelegramUser], say: Say) ->
     for member in MEMBERS:
         await users[member.user_id].expect("đã được duyệt", timeout=10)
 
-    ctx = SeedContext(services=services, report=report, admin=admin, branch_id=home.id, org_id=org.id,
-                      users=users, say=say)
+    ctx = SeedContext(services=services, report=report, admin=admin, committee=committee, branch_id=home.id,
+                      org_id=org.id, users=users, say=say)
     for feature, (module, seeder) in FEATURE_SEEDERS.items():
         if not module_present(module):
             report.skipped.append(feature)

@@ -17,7 +17,7 @@ async def seed_emulation(ctx: SeedContext) -> None:
 
     svc = ctx.services.get(EmulationService)
     today = local_today(ctx.services.deps.clock)
-    call = await svc.open_call(ctx.admin, ctx.org_id, title="Công trình, phần việc thi đua chào mừng Đại hội",
+    call = await svc.open_call(ctx.committee, ctx.org_id, title="Công trình, phần việc thi đua chào mừng Đại hội",
                                deadline=today + timedelta(days=30),
                                criteria="Có mục tiêu rõ, sản phẩm đo đếm được, hoàn thành đúng tiến độ",
                                categories=default_categories())

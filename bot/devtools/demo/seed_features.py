@@ -133,13 +133,13 @@ async def seed_dialogue(ctx: SeedContext) -> None:
 
     svc = ctx.services.get(DialogueService)
     secretary = await ctx.actor(SECRETARY)
-    await svc.set_anonymous(ctx.admin, ctx.org_id, True)
+    await svc.set_anonymous(ctx.committee, ctx.org_id, True)
     opinion = await svc.submit(await ctx.actor(AN), SendInput(
         "branch", "opinion", False, "Đề nghị chi bộ gửi tài liệu sinh hoạt chuyên đề trước buổi họp ít nhất ba ngày"))
     await svc.mark_handling(secretary, opinion.id or 0)
     proposal = await svc.submit(await ctx.actor(BINH), SendInput(
         "committee", "proposal", True, "Kiến nghị công khai kinh phí sửa chữa nhà văn hóa thôn trên bảng tin"))
-    await svc.answer(ctx.admin, proposal.id or 0,
+    await svc.answer(ctx.committee, proposal.id or 0,
                      "Đảng uỷ đã đề nghị UBND xã niêm yết kinh phí tại nhà văn hóa thôn từ tuần sau.")
     await svc.submit(await ctx.actor(CUONG), SendInput(
         "committee", "proposal", False, "Kiến nghị mở lớp bồi dưỡng tin học cho đảng viên lớn tuổi"))
@@ -152,7 +152,8 @@ async def seed_library(ctx: SeedContext) -> None:
 
     lib = ctx.services.get(Library)
     today = local_today(ctx.services.deps.clock)
-    link = await lib.add(ctx.admin, f"o:{ctx.org_id}", title="Tài liệu sinh hoạt chuyên đề tháng này (mẫu của bản thử)",
+    link = await lib.add(ctx.committee, f"o:{ctx.org_id}",
+                         title="Tài liệu sinh hoạt chuyên đề tháng này (mẫu của bản thử)",
                          year=today.year, month=today.month, theme="Học tập và làm theo tư tưởng Hồ Chí Minh",
                          link="https://tuyengiao.vn")
     poster = striped_png(320, 200)
@@ -163,14 +164,14 @@ async def seed_library(ctx: SeedContext) -> None:
                                  file_name="ap-phich.png").to_dict())
     await lib.open(await ctx.actor(AN), int(link.id or 0))
 async def seed_contests(ctx: SeedContext) -> None:
-    """A contest of the đảng bộ (opened by the admin, who stands for the committee), two entries of the home
+    """A contest of the đảng bộ (opened by the committee persona), two entries of the home
     branch, one scored: /dshoithi shows the per-branch count, the ranking and the exports; members /hoithi."""
     from bot.features.contests.service import ContestInput, Contests, EntryInput
     from bot.services.media import MediaStore
 
     svc = ctx.services.get(Contests)
     today = local_today(ctx.services.deps.clock)
-    contest = await svc.open(ctx.admin, ctx.org_id, ContestInput(
+    contest = await svc.open(ctx.committee, ctx.org_id, ContestInput(
         title="Ảnh đẹp: người tốt, việc tốt ở thôn xóm (hội thi mẫu của bản thử)",
         rules="Mỗi đảng viên gửi một ảnh hoặc một bài viết ngắn về một việc tốt ở địa phương.",
         kinds=["text", "photo", "link"], max_mb=10, deadline=today + timedelta(days=14), per="member",
@@ -181,4 +182,12 @@ async def seed_contests(ctx: SeedContext) -> None:
                                                                            file_name="cay-cau-tre.png"))
     await svc.submit(await ctx.actor(AN), contest.id, EntryInput(
         kind="text", text="Bác Tư ở thôn 1 mười năm nay sáng nào cũng quét đoạn đường làng trước nhà văn hóa."))
-    await svc.score(ctx.admin, first.id or 0, [42, 25, 16])
+    await svc.score(ctx.committee, first.id or 0, [42, 25, 16])
+
+
+async def seed_supervision_visit(ctx: SeedContext) -> None:
+    """A supervision visit of the committee to the home branch, concluded, with tasks to fix (/giamsat)."""
+    from bot.features.supervision.demo import seed_supervision
+
+    others = [b for b in ctx.report.branch_ids if b != ctx.branch_id]
+    await seed_supervision(ctx.services, ctx.committee, ctx.branch_id, others[0] if others else None)
