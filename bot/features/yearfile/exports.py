@@ -38,9 +38,14 @@ def year_file_docx(yf: YearFile) -> bytes:
         blocks.append(Heading(f"{_roman(n)}. {sec.title.upper()}"))
         blocks.append(Table([_("Year-file item"), _("Number"), _("Note")],
                             [[fig.label, fig.value, fig.note] for fig in sec.figures], widths_cm=[7, 2.5, 6.5]))
+        listed: set[tuple[object, str]] = set()
         for fig in sec.figures:
-            if not fig.rows:
+            # A deed both commended and linked is one record: list it once per section (the counts above
+            # still count it under each figure), so the paper file does not repeat a table four times.
+            keys = {(r.day, r.text) for r in fig.rows}
+            if not fig.rows or keys <= listed:
                 continue
+            listed |= keys
             blocks.append(Heading(f"{fig.label} ({fig.value})", level=2))
             blocks.append(Table([_("No."), _("Date"), _("Details")],
                                 [[i, r.day.strftime("%d/%m/%Y"), r.text] for i, r in enumerate(fig.rows, 1)],
