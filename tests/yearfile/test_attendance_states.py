@@ -1,5 +1,5 @@
-"""How the year file reads one member's attendance: the three-state mark (present / excused / absent with a
-reason, contracts.md §2) where the model has it; before that, an RSVP "not attending" with a reason."""
+"""How the year file reads one member's attendance: the secretary's three-state mark (present / excused /
+absent, with a reason) wins; a member not marked is excused by an RSVP "not attending" that gave a reason."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ def test_three_states_win_over_the_rsvp():
     assert _status(att(present=True, status="present", reason=None), declined) == ("present", None)
 
 
-def test_before_three_states_an_rsvp_reason_excuses():
-    assert _status(att(present=True), None) == ("present", None)
+def test_not_marked_an_rsvp_reason_excuses():
+    assert _status(att(present=True, status="present", reason=None), None) == ("present", None)
     assert _status(None, att(attending=False, reason="Đi công tác")) == ("excused", "Đi công tác")
     assert _status(None, att(attending=False, reason="  ")) == ("absent", None)
-    assert _status(att(present=False), att(attending=True, reason=None)) == ("absent", None)
+    assert _status(None, att(attending=True, reason=None)) == ("absent", None)
     assert _status(None, None) == ("absent", None)

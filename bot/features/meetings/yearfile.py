@@ -26,13 +26,9 @@ from storage.models.people import Membership
 def _status(att: Attendance | None, rsvp: MeetingRsvp | None) -> tuple[str, str | None]:
     """(present | excused | absent, reason) of one member at one held meeting."""
     rsvp_reason = (rsvp.reason or "").strip() if rsvp is not None and not rsvp.attending else ""
-    if att is not None:
-        status = getattr(att, "status", None)
-        if status is not None:  # attendance in three states: the secretary's mark wins
-            return status, getattr(att, "reason", None) or (rsvp_reason if status == "excused" else None) or None
-        if att.present:
-            return "present", None
-    # Without a three-state mark: an RSVP "not attending" that gave a reason counts as excused.
+    if att is not None:  # the secretary's mark (or a check-in) wins; an excused mark keeps the RSVP's reason
+        return att.status, att.reason or (rsvp_reason if att.status == "excused" else None) or None
+    # Not marked: an RSVP "not attending" that gave a reason counts as excused.
     return ("excused", rsvp_reason) if rsvp_reason else ("absent", None)
 
 
