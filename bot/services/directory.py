@@ -23,7 +23,7 @@ from bot.i18n import _
 from bot.services.actor import Actor
 from bot.services.errors import NotFound
 from bot.services.permissions import require_branch_manager
-from storage.models.org import Branch
+from storage.models.org import Branch, Organization
 from storage.models.people import BranchRole, Membership, MembershipStatus, OrgRole, Person
 
 MANAGER_ROLES = (BranchRole.SECRETARY.value, BranchRole.DEPUTY.value)
@@ -89,6 +89,15 @@ async def load_branch(s: AsyncSession, branch_id: int) -> Branch:
     if branch is None:
         raise NotFound(_("That branch does not exist."))
     return branch
+
+
+async def org_branches(s: AsyncSession, org_id: int) -> tuple[Organization, list[Branch]]:
+    """A đảng bộ and its branches by name, for the committee's views (``NotFound`` if it does not exist)."""
+    org = await s.get(Organization, org_id)
+    if org is None:
+        raise NotFound(_("That Party committee does not exist."))
+    branches = (await s.execute(select(Branch).where(Branch.org_id == org_id).order_by(Branch.name))).scalars()
+    return org, list(branches)
 
 
 async def managed_branch(s: AsyncSession, actor: Actor, branch_id: int, action: str) -> Branch:

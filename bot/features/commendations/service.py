@@ -23,7 +23,7 @@ from bot.i18n import _
 from bot.messages import Reply, esc
 from bot.services.actor import Actor
 from bot.services.deps import Deps
-from bot.services.directory import active_members, committee_admin_ids, load_branch, manager_ids
+from bot.services.directory import active_members, committee_admin_ids, load_branch, manager_ids, org_branches
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.levels import LEVEL_KEYS, LEVELS
 from bot.services.notify import notify
@@ -315,11 +315,7 @@ class CommendService:
         require_org_admin(actor, org_id, "commend.committee")
         year = year or self.year()
         async with self.deps.db.session() as s:
-            org = await s.get(Organization, org_id)
-            if org is None:
-                raise NotFound(_("That Party committee does not exist."))
-            branches = (await s.execute(select(Branch).where(Branch.org_id == org_id).order_by(Branch.name))
-                        ).scalars().all()
+            org, branches = await org_branches(s, org_id)
             props = list((await s.execute(select(CommendProposal).where(
                 CommendProposal.org_id == org_id, CommendProposal.year == year).order_by(CommendProposal.id))
                           ).scalars().all())

@@ -32,7 +32,7 @@ from bot.messages import Button, MediaRef, Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
-from bot.services.directory import committee_admin_ids, manager_ids
+from bot.services.directory import committee_admin_ids, manager_ids, org_branches
 from bot.services.errors import Conflict, InvalidInput, NotFound
 from bot.services.notify import notify
 from bot.services.permissions import (
@@ -371,11 +371,7 @@ class DialogueService:
         committee's own open count; whether anonymous items are allowed."""
         require_org_admin(actor, org_id, "dialogue_overview")
         async with self.deps.db.session() as s:
-            org = await s.get(Organization, org_id)
-            if org is None:
-                raise NotFound(_("That Party committee does not exist."))
-            branches = (await s.execute(select(Branch).where(Branch.org_id == org_id).order_by(Branch.name))
-                        ).scalars().all()
+            org, branches = await org_branches(s, org_id)
             open_rows = (await s.execute(select(DialogueItem.branch_id, DialogueItem.created_at,
                                                 DialogueItem.target)
                                          .where(DialogueItem.org_id == org_id,

@@ -23,7 +23,7 @@ from bot.messages import Reply, esc
 from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps, Services
-from bot.services.directory import committee_admin_ids, load_branch, manager_ids
+from bot.services.directory import committee_admin_ids, load_branch, manager_ids, org_branches
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.notify import notify
 from bot.services.permissions import (
@@ -156,11 +156,7 @@ class SupervisionService:
         require_supervisor(actor, org_id, "supervision.committee")
         today = self._today()
         async with self.deps.db.session() as s:
-            org = await s.get(Organization, org_id)
-            if org is None:
-                raise NotFound(_("That Party committee does not exist."))
-            branches = (await s.execute(select(Branch).where(Branch.org_id == org_id)
-                                        .order_by(Branch.name))).scalars().all()
+            org, branches = await org_branches(s, org_id)
             rows = {b.id: BranchRow(int(b.id or 0), b.name) for b in branches}
             visits = (await s.execute(select(SupervisionVisit).where(SupervisionVisit.org_id == org_id)
                                       .order_by(SupervisionVisit.planned_on))).scalars().all()
