@@ -272,6 +272,16 @@ def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels:
                          telegram_path=s.webhook_path, zalo_path=s.zalo_webhook_path)
 
 
+def mount_dashboard(root: Any, services: Any) -> bool:
+    """The web dashboard (/dashboard/…) on ``root`` when DASHBOARD_URL is set; True if mounted."""
+    if not services.deps.settings.dashboard_url:
+        return False
+    from bot.features.dashboard.web import mount
+
+    mount(root, services)
+    return True
+
+
 # --- the whole process ---------------------------------------------------------------------------------
 
 

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8080
 
+    # --- dashboard --- (the web pages of /bangdieukhien)
+    # Public address of the dashboard (https://hocbac.example.vn, its pages under /dashboard/); empty: none.
+    dashboard_url: str | None = None
+    dashboard_port: int = 8090  # `hocbac run` serves the dashboard on WEB_HOST:DASHBOARD_PORT (0: off)
+    dashboard_link_per_hour: int = 5  # sign-in links one person may ask for per hour
+    dashboard_ip_per_10min: int = 20  # sign-in attempts (links opened, Mini App logins) per IP per 10 minutes
+
     # --- scale ---
     webhook_path: str = "/telegram/webhook"
     zalo_webhook_path: str = "/zalo/webhook"
@@ -250,7 +257,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an http(s) URL, e.g. https://bot-api.zaloplatforms.com")
         return v.rstrip("/")
 
-    @field_validator("public_base_url")
+    @field_validator("public_base_url", "dashboard_url")
     @classmethod
     def _public_url(cls, v: str | None) -> str | None:
         if v in (None, ""):

@@ -9,6 +9,7 @@ from bot.features.classification.feature import FEATURE as classification
 from bot.features.commendations.feature import FEATURE as commendations
 from bot.features.contests.feature import FEATURE as contests
 from bot.features.daily.feature import FEATURE as daily
+from bot.features.dashboard.feature import FEATURE as dashboard
 from bot.features.deeds.feature import FEATURE as deeds
 from bot.features.dialogue.feature import FEATURE as dialogue
 from bot.features.emulation.feature import FEATURE as emulation
@@ -50,4 +51,5 @@ FEATURES: tuple[Feature, ...] = (
     commendations,
     branch_plan,
     dialogue,
+    dashboard,
 )

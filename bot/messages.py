@@ -79,6 +79,8 @@ class Button:
     label: str
     data: str = ""
     url: str = ""
+    # A link the channel may open inside the app (a Telegram Mini App); elsewhere a plain link to ``url``.
+    web_app: bool = False
 
     def __post_init__(self) -> None:
         if not self.url and len(self.data.encode()) > MAX_CALLBACK_BYTES:
@@ -114,7 +116,8 @@ class Reply:
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
-            "buttons": [[{"label": b.label, "data": b.data, "url": b.url} for b in row] for row in self.buttons],
+            "buttons": [[{"label": b.label, "data": b.data, "url": b.url, **({"web_app": True} if b.web_app else {})}
+                         for b in row] for row in self.buttons],
             "menu": self.menu,
             "remove_menu": self.remove_menu,
             "media": self.media.to_dict() if self.media else None,

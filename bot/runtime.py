@@ -16,7 +16,7 @@ import signal
 from aiohttp import web
 
 from bot.app import startup_line
-from bot.compose import build, build_leadership
+from bot.compose import build, build_leadership, mount_dashboard
 from bot.config import Settings, require_channel, require_token
 from bot.scale.leader import Leadership, lead
 from bot.scale.metrics import Metrics, add_ops_routes
@@ -38,7 +38,9 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
     # Telegram when BOT_TOKEN is set; Zalo alone is a whole deployment too (ZALO_BOTS, no BOT_TOKEN).
     composed = await build(settings, mode="single", stop=stop)
     tasks: list[asyncio.Task[None]] = []
+    dashboard: web.AppRunner | None = None
     try:
+        dashboard = await _serve_dashboard(composed.app.services, settings)
         assert composed.sender is not None
         tasks.append(asyncio.create_task(composed.sender.run(stop), name="sender"))
         await composed.ticks.tick()  # catch up at once after downtime
@@ -55,7 +57,24 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
         for task in tasks:
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=5)
+        if dashboard is not None:
+            await dashboard.cleanup()
         await composed.close()
+
+
+async def _serve_dashboard(services: object, settings: Settings) -> web.AppRunner | None:
+    """`hocbac run`: the web dashboard on WEB_HOST:DASHBOARD_PORT, when DASHBOARD_URL is set."""
+    if not settings.dashboard_port:
+        return None
+    root = web.Application()
+    if not mount_dashboard(root, services):
+        return None
+    runner = web.AppRunner(root, access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host, settings.dashboard_port).start()
+    print(f"hocbac run: dashboard on {settings.web_host}:{settings.dashboard_port} "
+          f"({settings.dashboard_url}/dashboard/)", flush=True)
+    return runner
 
 
 async def run_web(settings: Settings, *, stop: asyncio.Event | None = None,
@@ -66,7 +85,9 @@ async def run_web(settings: Settings, *, stop: asyncio.Event | None = None,
     runner: web.AppRunner | None = None
     try:
         assert composed.webhook is not None
-        runner = web.AppRunner(composed.webhook.build(), access_log=None,
+        web_app = composed.webhook.build()
+        mount_dashboard(web_app, composed.app.services)  # /dashboard/… next to the webhook, when configured
+        runner = web.AppRunner(web_app, access_log=None,
                                shutdown_timeout=settings.web_drain_seconds)
         await runner.setup()
         # reuse_port lets several workers share one port on one host (each still works on its own port).

@@ -488,3 +488,57 @@ def require_contest_entrant(actor: Actor, org_id: int, contest_id: int) -> Branc
     if seat is None:
         raise _deny(actor, "contest_enter", f"contest:{contest_id}")
     return seat
+
+
+# --- the web dashboard (/bangdieukhien) ---------------------------------------------------------------
+
+DashboardHome = tuple[Literal["org", "branch", "member"], int]
+
+
+def can_see_org_dashboard(actor: Actor, org_id: int) -> bool:
+    """The đảng bộ's dashboard (every branch, exports, the audit list): its committee admins only."""
+    return can_admin_org(actor, org_id)
+
+
+def require_org_dashboard(actor: Actor, org_id: int, action: str = "dashboard.org") -> None:
+    if not can_see_org_dashboard(actor, org_id):
+        raise _deny(actor, action, f"org:{org_id}")
+
+
+def can_see_branch_dashboard(actor: Actor, branch_id: int, org_id: int) -> bool:
+    """A branch's dashboard: its secretary or deputy, or a committee admin of its đảng bộ."""
+    return can_manage_branch(actor, branch_id, org_id)
+
+
+def require_branch_dashboard(actor: Actor, branch_id: int, org_id: int, action: str = "dashboard.branch") -> None:
+    if not can_see_branch_dashboard(actor, branch_id, org_id):
+        raise _deny(actor, action, f"branch:{branch_id}")
+
+
+def require_member_dashboard(actor: Actor, person_id: int, branch_ids_and_orgs: list[tuple[int, int]],
+                             action: str = "dashboard.member") -> None:
+    """A member's page: the member, or whoever may read their year file in one of their branches."""
+    if actor.person_id == person_id:
+        return
+    if not any(can_see_year_file(actor, person_id, b, o) for b, o in branch_ids_and_orgs):
+        raise _deny(actor, action, f"person:{person_id}")
+
+
+def dashboard_home(actor: Actor) -> DashboardHome | None:
+    """Where /dashboard/ leads: a committee admin to their đảng bộ, a secretary or deputy to their branch, a
+    member to their own page; None for someone with no role (nothing to show)."""
+    if actor.admin_org_ids:
+        return "org", min(actor.admin_org_ids)
+    managed = actor.managed_branch_ids()
+    if managed:
+        return "branch", managed[0]
+    if actor.is_member:
+        return "member", actor.person_id
+    return None
+
+
+def dashboard_role(actor: Actor) -> Literal["committee", "secretary", "member", "guest"]:
+    """The role the dashboard's header names."""
+    role = help_role(actor)
+    return "committee" if role == "committee" and actor.admin_org_ids else (
+        "secretary" if actor.is_secretary else "member" if actor.is_member else "guest")

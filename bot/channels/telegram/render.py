@@ -12,6 +12,7 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    WebAppInfo,
 )
 
 from bot.messages import Reply
@@ -57,7 +58,8 @@ def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     rows = [
-        [InlineKeyboardButton(text=b.label[:64], url=b.url) if b.url
+        [InlineKeyboardButton(text=b.label[:64], web_app=WebAppInfo(url=b.url)) if b.web_app and b.url
+         else InlineKeyboardButton(text=b.label[:64], url=b.url) if b.url
          else InlineKeyboardButton(text=b.label[:64], callback_data=b.data) for b in row]
         for row in reply.buttons
     ]

@@ -56,6 +56,7 @@ from aiohttp import web
 from sqlalchemy import and_, func, or_, select
 
 from bot.clock import FakeClock, as_utc, local_now
+from bot.compose import mount_dashboard
 from bot.config import Settings
 from bot.devtools.demo import seed as demo_seed
 from bot.devtools.demo.seed import PERSONAS, Persona, SeedReport
@@ -76,6 +77,7 @@ MEETING_DEFAULT = time(19, 30)
 DIGEST_DEFAULT = time(19, 0)
 SETTLE_SECONDS = 5.0  # at most this long for the sender to catch up at each stop of a clock move
 START_AT = time(8, 0)
+DASHBOARD_PERSONAS = ("minh", "lan")  # the committee admin and the secretary get a "Bảng điều khiển" link
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; "
                                "connect-src 'self'; frame-ancestors 'none'",
@@ -149,6 +151,8 @@ class DemoServer:
             # The fake does not limit, so the sender need not pace either (seeding 3 notices to the
             # secretary would otherwise take 3 s).
             send_chat_per_sec=50.0, send_group_per_min=3000.0,
+            # The web dashboard is served by this page's own server (/dashboard/…); click as often as you like.
+            dashboard_url=self.url, dashboard_link_per_hour=1000, dashboard_ip_per_10min=1000,
         )
         self.clock = FakeClock(datetime.combine(datetime.now(settings.tz).date(), START_AT, settings.tz),
                                settings.tz)
@@ -174,6 +178,9 @@ class DemoServer:
         app.router.add_post("/api/clock/next-morning", self._next_morning)
         app.router.add_post("/api/clock/digest", self._digest)
         app.router.add_post("/api/clock/meeting", self._meeting)
+        app.router.add_get("/api/dashboard/{persona}", self._dashboard)
+        # The bot does not exist yet (the port is bound first): the dashboard finds its services when asked.
+        mount_dashboard(app, lambda: self._services())
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
@@ -305,8 +312,31 @@ class DemoServer:
         mime = stored.mime_type if stored.mime_type.startswith("image/") else _image_type(stored.data)
         return web.Response(body=stored.data, content_type=mime)
 
+    def _services(self) -> Any:
+        if self.harness is None or self.harness.app is None:
+            raise ApiError(503, "Bản thử đang khởi động.")
+        return self.harness.app.services
+
+    async def _dashboard(self, request: web.Request) -> web.Response:
+        """A fresh one-time sign-in link for the persona, followed at once (what /bangdieukhien sends)."""
+        persona = _persona(request.match_info["persona"])
+        if persona.key not in DASHBOARD_PERSONAS:
+            raise ApiError(404, "Người này không có bảng điều khiển trong bản thử.")
+        from bot.features.dashboard.signin import DashboardAuth
+        from bot.services.identity import IdentityService
+
+        services = self._services()
+        person_id = await demo_seed.person_id(services, persona)
+        actor = await services.get(IdentityService).actor_for_person(person_id) if person_id else None
+        if actor is None:
+            raise ApiError(404, "Người này chưa có trong bản thử.")
+        url = await services.get(DashboardAuth).issue_link(actor)
+        return web.Response(status=303, headers={"Location": url})
+
     async def _personas(self, request: web.Request) -> web.Response:
-        return web.json_response({"personas": [demo_seed.persona_json(p) for p in PERSONAS],
+        return web.json_response({"personas": [{**demo_seed.persona_json(p),
+                                                "dashboard": f"/api/dashboard/{p.key}"
+                                                if p.key in DASHBOARD_PERSONAS else None} for p in PERSONAS],
                                   "clock": self._clock_json(), "seeded": self.report.seeded,
                                   "skipped": self.report.skipped})
 

@@ -63,6 +63,15 @@ function renderPersonas() {
     btn.append(avatar, text, el("span", "dot"));
     btn.addEventListener("click", () => openChat(p.key));
     nav.appendChild(btn);
+    if (p.dashboard) {
+      // The web dashboard of /bangdieukhien, signed in as this persona (a fresh one-time link).
+      const link = el("a", "dash-link", "📊 Bảng điều khiển");
+      link.href = p.dashboard;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.dataset.dashboard = p.key;
+      nav.appendChild(link);
+    }
   }
   markPersonas({});
 }
