@@ -12,6 +12,8 @@ import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,16 @@ HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", 
 STATUS = {PermissionDenied: 403, NotFound: 404, InvalidInput: 400, TooManyAttempts: 429}
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 MAX_FORM = 16 * 1024
+
+@dataclass(frozen=True, slots=True)
+class _Who:
+    """The signed-in session and person of the request being served (one task per request)."""
+
+    session: Session | None = None
+    actor: Actor | None = None
+
+
+_who: ContextVar[_Who] = ContextVar("dashboard_who", default=_Who())  # noqa: B039 (frozen)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -83,12 +95,12 @@ class Dashboard:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        request["session"], request["actor"] = None, None
+        _who.set(_Who())
         try:
             session = await self.auth.session(request.cookies.get(COOKIE))
             actor = await self.services.get(IdentityService).actor_for_person(session.person_id) if session else None
-            if actor is not None:
-                request["session"], request["actor"] = session, actor
+            if actor is not None and session is not None:
+                _who.set(_Who(session, actor))
             with use_locale(actor.locale if actor else "vi"):
                 try:
                     if request.method == "POST" and request.match_info.route.handler != self.telegram:
@@ -114,7 +126,7 @@ class Dashboard:
         return response
 
     async def _check_csrf(self, request: web.Request) -> None:
-        session: Session | None = request["session"]
+        session: Session | None = _who.get().session
         form = await request.post()
         sent = str(form.get("csrf") or "")
         if session is None or not sent or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
@@ -123,23 +135,23 @@ class Dashboard:
 
     def _message(self, request: web.Request, title: str, text: str, status: int,
                  telegram_signin: bool = False) -> web.Response:
-        actor: Actor | None = request.get("actor")
-        session: Session | None = request.get("session")
+        actor: Actor | None = _who.get().actor
+        session: Session | None = _who.get().session
         html = render_message(title, text, who=actor.display_name if actor else "",
                               role=dashboard_role(actor) if actor else "",
                               csrf=session.csrf if session and actor else "", telegram_signin=telegram_signin)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
     def _page(self, request: web.Request, page: Page) -> web.Response:
-        actor: Actor = request["actor"]
-        session: Session = request["session"]
+        actor, session = _who.get().actor, _who.get().session
+        assert actor is not None and session is not None  # a page function ran: _actor() saw the session
         home = dashboard_home(actor)
         html = render_page(page, path=request.path, who=actor.display_name, role=dashboard_role(actor),
                            csrf=session.csrf, home=f"{PREFIX}/{home[0]}/{home[1]}" if home else f"{PREFIX}/")
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     def _actor(self, request: web.Request) -> Actor:
-        actor: Actor | None = request["actor"]
+        actor: Actor | None = _who.get().actor
         if actor is None:
             raise _SignInNeeded("")
         return actor
@@ -147,7 +159,7 @@ class Dashboard:
     # --- pages --------------------------------------------------------------------------------------------
 
     async def home(self, request: web.Request) -> web.StreamResponse:
-        actor: Actor | None = request["actor"]
+        actor: Actor | None = _who.get().actor
         if actor is None:
             return self._signin_page(request, 200)
         where = dashboard_home(actor)
@@ -213,7 +225,7 @@ class Dashboard:
             raise PermissionDenied(_("This sign-in link is not valid, was already used or has expired (a link "
                                      "works once, for 10 minutes). Send /bangdieukhien in the chat for a new "
                                      "one."))
-        session: Session | None = request["session"]
+        session: Session | None = _who.get().session
         signed = await self.auth.claim(token, current_person=session.person_id if session else None)
         if session is not None:
             await self.auth.logout(session.id)  # the same person again: one fresh session replaces the old
@@ -230,10 +242,10 @@ class Dashboard:
         return response
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
-        session: Session | None = request["session"]
+        session: Session | None = _who.get().session
         if session is not None:
             await self.auth.logout(session.id)
-        request["session"], request["actor"] = None, None
+        _who.set(_Who())
         response = self._message(request, _("Signed out"), _(
             "You have signed out. Send /bangdieukhien in the chat to open the dashboard again."), 200)
         response.del_cookie(COOKIE, path=PREFIX)
