@@ -273,8 +273,9 @@ def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels:
 
 
 def mount_dashboard(root: Any, services: Any) -> bool:
-    """The web dashboard (/dashboard/…) on ``root`` when DASHBOARD_URL is set; True if mounted."""
-    if not services.deps.settings.dashboard_url:
+    """The web dashboard (/dashboard/…) on ``root`` when DASHBOARD_URL is set; True if mounted. ``services``
+    may be a callable giving them later (the demo binds its port before the bot exists): always mounted."""
+    if not callable(services) and not services.deps.settings.dashboard_url:
         return False
     from bot.features.dashboard.web import mount
 
