@@ -13,6 +13,7 @@ FEATURE = Feature(
     models=(models.DashboardLink, models.DashboardSession, models.DashboardAttempt),
     erasers=(_erase_dashboard,),
     personal_data=PersonalData(erased=(models.DashboardLink, models.DashboardSession)),
-    help=(HelpLine("bangdieukhien", "reports", ("secretary", "committee", "member")),),
+    # Short /help for the committee and members; the secretary's short /help is full (8), hers is under "Xem thêm".
+    help=(HelpLine("bangdieukhien", "reports", ("committee", "member")),),
     catalog="dashboard",
 )
