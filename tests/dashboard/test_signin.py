@@ -37,9 +37,16 @@ class Browser:
     async def get(self, path: str, **kw):  # type: ignore[no-untyped-def]
         return await self.client.get(path, allow_redirects=kw.pop("follow", True), **kw)
 
-    async def open_link(self, url: str):  # type: ignore[no-untyped-def]
+    async def open_link(self, url: str, *, follow: bool = True):  # type: ignore[no-untyped-def]
+        """Open the link as a browser does: its page, then the button dashboard.js presses (a POST)."""
         assert url.startswith(f"{BASE}/dashboard/signin/"), url
-        return await self.client.get(url.removeprefix(BASE), allow_redirects=True)
+        page = await self.client.get(url.removeprefix(BASE))
+        if page.status != 200:
+            return page
+        html = await page.text()
+        assert 'id="signin-form"' in html and 'method="post"' in html
+        _assert_safe_page(page, html)
+        return await self.client.post(url.removeprefix(BASE), allow_redirects=follow)
 
     async def csrf(self, path: str) -> str:
         html = await (await self.get(path)).text()
@@ -125,7 +132,9 @@ async def test_secretary_signs_in_once_and_sees_only_her_branch(env: Env) -> Non
     sec = env.branch.secretary
     url = await env.link(sec)
     browser = await env.browser()
-    first = await browser.client.get(url.removeprefix(BASE), allow_redirects=False)
+    # Only the page's POST spends the link: fetching it (a link preview) does not.
+    assert (await (await env.browser()).get(url.removeprefix(BASE))).status == 200
+    first = await browser.open_link(url, follow=False)
     assert first.status == 303
     cookie = first.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie and "Max-Age=28800" in cookie
@@ -140,6 +149,7 @@ async def test_secretary_signs_in_once_and_sees_only_her_branch(env: Env) -> Non
     other = await env.browser()
     replay = await other.open_link(url)
     assert replay.status == 403 and "đã được dùng" in await replay.text()
+    assert (await other.client.post(url.removeprefix(BASE))).status == 403  # the spending POST, replayed
     assert (await other.get(f"/dashboard/branch/{env.branch.branch_id}")).status == 401
 
     # Her session reaches neither the đảng bộ's page nor another đảng bộ's branch.
@@ -259,6 +269,8 @@ async def test_links_are_rate_limited_per_person_and_per_address(env: Env) -> No
     browser = await env.browser()
     statuses = [(await browser.open_link(f"{BASE}/dashboard/signin/{secrets.token_urlsafe(32)}")).status
                 for _ in range(21)]
+    # Spent or not, every attempt counts: a POST of a guessed token is refused the same way.
+    assert (await browser.client.post(f"/dashboard/signin/{secrets.token_urlsafe(32)}")).status == 429
     assert statuses[:20] == [403] * 20 and statuses[20] == 429
 
 

@@ -85,3 +85,12 @@ def render_message(title: str, text: str, *, who: str = "", role: str = "", csrf
                  '<input type="hidden" name="init_data" value=""></form>')
     main = f'<h1>{_a(title)}</h1><p class="message">{_a(text)}</p>{extra}'
     return shell(title, main, who=who, role=role, csrf=csrf)
+
+
+def render_signin(action: str) -> str:
+    """The sign-in link's page: one button that opens the session (dashboard.js presses it at once)."""
+    main = (f"<h1>{_a(_('Sign in'))}</h1>"
+            f'<form id="signin-form" method="post" action="{_a(action)}">'
+            f'<p class="message">{_a(_("Opening the dashboard…"))}</p>'
+            f'<button type="submit" class="button">{_a(_("Continue"))}</button></form>')
+    return shell(_("Sign in"), main)

@@ -99,6 +99,15 @@ class DashboardAuth:
                                         "and try again."))
             s.add(DashboardAttempt(ip_hash=ip_hash, at=now))
 
+    async def is_live(self, token: str) -> bool:
+        """The link exists, is unused and unexpired (nothing is changed: opening the page does not spend it)."""
+        now = self.deps.clock.now()
+        async with self.deps.db.session() as s:
+            found = (await s.execute(select(DashboardLink.id).where(
+                DashboardLink.token_hash == _hash(token), DashboardLink.used_at.is_(None),
+                DashboardLink.expires_at > now))).scalar_one_or_none()
+        return found is not None
+
     async def claim(self, token: str, *, current_person: int | None = None) -> SignedIn:
         """Open a session with a link: unused, unexpired, and never for another signed-in account."""
         now = self.deps.clock.now()

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.features.dashboard import audit_view, branch, committee, member
-from bot.features.dashboard.layout import render_message, render_page
+from bot.features.dashboard.layout import render_message, render_page, render_signin
 from bot.features.dashboard.page import Download, Page
 from bot.features.dashboard.signin import SESSION_TTL, DashboardAuth, Session
 from bot.i18n import _, use_locale
@@ -81,7 +81,8 @@ class Dashboard:
         r.add_get(r"/branch/{branch_id:\d+}", self.branch)
         r.add_get(r"/branch/{branch_id:\d+}/export/{table:[a-z_]+}.xlsx", self.branch_export)
         r.add_get(r"/member/{person_id:\d+}", self.member)
-        r.add_get("/signin/{token}", self.signin)
+        r.add_get("/signin/{token}", self.signin_form)
+        r.add_post("/signin/{token}", self.signin)
         r.add_post("/logout", self.logout)
         r.add_post("/telegram", self.telegram)
         r.add_get("/static/{name}", self.static)
@@ -103,7 +104,9 @@ class Dashboard:
                 _who.set(_Who(session, actor))
             with use_locale(actor.locale if actor else "vi"):
                 try:
-                    if request.method == "POST" and request.match_info.route.handler != self.telegram:
+                    # Signing in has no session yet: its proof is the link itself or Telegram's signature.
+                    if request.method == "POST" and request.match_info.route.handler not in (self.telegram,
+                                                                                            self.signin):
                         await self._check_csrf(request)
                     response = await handler(request)
                 except _SignInNeeded:
@@ -218,13 +221,19 @@ class Dashboard:
 
     # --- signing in and out -------------------------------------------------------------------------------
 
+    async def signin_form(self, request: web.Request) -> web.StreamResponse:
+        """Opening the link only shows a button (pressed by dashboard.js): a link preview or a mail scanner
+        that fetches the URL never spends the one-time link; only the POST below does."""
+        await self.auth.check_ip(request.remote or "")
+        token = _token(request)
+        if not await self.auth.is_live(token):
+            raise PermissionDenied(_invalid_link())
+        return web.Response(text=render_signin(f"{PREFIX}/signin/{token}"), content_type="text/html",
+                            charset="utf-8")
+
     async def signin(self, request: web.Request) -> web.StreamResponse:
         await self.auth.check_ip(request.remote or "")
-        token = request.match_info["token"]
-        if not _TOKEN.match(token):
-            raise PermissionDenied(_("This sign-in link is not valid, was already used or has expired (a link "
-                                     "works once, for 10 minutes). Send /bangdieukhien in the chat for a new "
-                                     "one."))
+        token = _token(request)
         session: Session | None = _who.get().session
         signed = await self.auth.claim(token, current_person=session.person_id if session else None)
         if session is not None:
@@ -263,6 +272,18 @@ class Dashboard:
 
 class _SignInNeeded(DomainError):
     """A page that needs a session, asked for without one."""
+
+
+def _invalid_link() -> str:
+    return _("This sign-in link is not valid, was already used or has expired (a link works once, for 10 "
+             "minutes). Send /bangdieukhien in the chat for a new one.")
+
+
+def _token(request: web.Request) -> str:
+    token = request.match_info["token"]
+    if not _TOKEN.match(token):
+        raise PermissionDenied(_invalid_link())
+    return token
 
 
 def _title(status: int) -> str:

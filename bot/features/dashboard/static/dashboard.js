@@ -12,6 +12,9 @@
     return params.get("tgWebAppData") || "";
   }
   function start() {
+    // A sign-in link's page: open the session at once (a link preview never runs this, so never spends it).
+    var signin = document.getElementById("signin-form");
+    if (signin) { signin.submit(); return; }
     var form = document.getElementById("tg-signin");
     if (!form) { return; }
     var data = initData();
