@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,30 @@ def test_the_demo_page_links_the_dashboard_for_committee_and_secretary(browser, 
     dash = opened.value
     dash.wait_for_load_state()
     expect(dash.locator("h1")).to_have_text("Đảng bộ xã An Bình")
+    assert not errors, errors
+    context.close()
+
+
+def test_telegram_mini_app_signs_in_from_the_url_hash(browser, demo_url: str) -> None:  # noqa: F811
+    """Telegram opens the Mini App at /dashboard/#tgWebAppData=…: dashboard.js posts it; a changed one fails."""
+    from urllib.parse import quote
+
+    from playwright.sync_api import expect
+
+    from bot.devtools.harness import TEST_TOKEN
+    from bot.features.dashboard.initdata import sign
+
+    now = int(datetime.fromisoformat(_api(demo_url, "/api/personas")["clock"]["iso"]).timestamp())
+    user = json.dumps({"id": 9101, "first_name": "Lan"}, separators=(",", ":"))
+    init = sign({"auth_date": str(now), "query_id": "AAE1", "user": user}, TEST_TOKEN)
+    tampered = init.replace("9101", "9201")
+    context, page, errors = _open(browser, f"{demo_url}/dashboard/#tgWebAppData={quote(tampered)}", "phone")
+    expect(page.locator("h1")).to_have_text("Không được phép")
+    context.close()
+    context, page, errors = _open(browser, f"{demo_url}/dashboard/#tgWebAppData={quote(init)}", "phone")
+    expect(page.locator("h1")).to_have_text("Chi bộ thôn 1")
+    expect(page.locator(".top .name")).to_have_text("Nguyễn Thị Lan")
+    _shot(page, "dashboard-miniapp-phone")
     assert not errors, errors
     context.close()
 
