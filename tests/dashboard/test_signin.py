@@ -320,3 +320,16 @@ async def test_chat_reply_offers_a_mini_app_button_on_telegram(env: Env) -> None
 async def test_without_a_dashboard_url_the_secretary_is_told_what_to_ask(bot, branch) -> None:  # type: ignore[no-untyped-def]
     await branch.secretary.send("/bangdieukhien")
     await branch.secretary.expect("DASHBOARD_URL", "người quản trị")
+
+
+async def test_user_text_is_escaped_in_every_page(env: Env) -> None:
+    hostile = '<img src=x onerror="alert(1)">&amp;'
+    await join_member(env.bot, env.fake, env.branch, 5009, hostile)
+    browser = await env.browser()
+    await browser.open_link(await env.link(env.branch.secretary))
+    page = await browser.get(f"/dashboard/branch/{env.branch.branch_id}")
+    html = await page.text()
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;amp;" in html or \
+        "&lt;img src=x onerror=\"alert(1)\"&gt;&amp;amp;" in html
+    assert "<img" not in html
+    _assert_safe_page(page, html.replace("onerror", "on-error"))  # the escaped text itself is harmless
