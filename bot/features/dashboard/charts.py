@@ -71,8 +71,8 @@ def fmt(value: float | int | None, unit: str = "") -> str:
 
 
 def chart_id(name: str) -> str:
-    """An id for aria references made of the series name (letters, digits, dashes only)."""
-    return "chart-" + (re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-") or "x")
+    """An id for aria references made of the series name (letters, digits, _ and - only)."""
+    return "chart-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "x")
 
 
 def _summary(title: str, points: Sequence[Point], unit: str) -> str:
