@@ -30,7 +30,7 @@ ON_BAR = "#ffffff"  # a number written inside a dark bar
 
 WIDTH = 400
 FONT = 13  # labels
-VALUE_FONT = 14  # the numbers, a little larger: they are what people look for
+VALUE_FONT = 15  # the numbers, a little larger: they are what people look for
 CHAR_W = 0.6  # average width of a character, as a share of the font size (wide enough for Vietnamese)
 LINE = 1.25  # line height, as a share of the font size
 
@@ -173,7 +173,8 @@ def bar_chart(name: str, title: str, points: Sequence[Point], *, unit: str = "",
 class ColumnLayout:
     left: float  # x of the first column's slot (room for the first slanted label)
     slot: float  # horizontal room of one column
-    slanted: bool  # labels at 45° (they would not fit level)
+    slanted: bool  # labels at 45° (they would not fit level, even on two lines)
+    lines: list[list[str]]  # each level label's lines (one or two); slanted labels: the label itself
     label_boxes: list[Box]  # level labels: their boxes; slanted ones: the box of each label's line
     fits: bool  # False: too many columns for a number on each; draw horizontal bars instead
 
@@ -186,11 +187,15 @@ def column_layout(points: Sequence[Point], unit: str = "") -> ColumnLayout:
     right = 8.0
     widest_value = max((text_width(fmt(v, unit), VALUE_FONT) for _l, v in points if v is not None), default=0.0)
     widths = [text_width(label, FONT) for label, _v in points]
-    widest_label = max(widths, default=0.0)
     left = 8.0
     slot = (WIDTH - left - right) / n
-    slanted = widest_label > slot - 4
+    chars = int((slot - 4) / (FONT * CHAR_W))
+    # A label wider than its column goes on two lines ("Tuần" over "02/11") when its words fit, else at 45°.
+    lines = [[label] if text_width(label, FONT) <= slot - 4
+             else textwrap.wrap(label, max(1, chars), break_long_words=False) for label, _v in points]
+    slanted = any(len(ls) > 2 or any(text_width(x, FONT) > slot - 4 for x in ls) for ls in lines)
     if slanted:
+        lines = [[label] for label, _v in points]
         # The first label runs down-left from its column: leave it room so it is not cut off.
         reach = widths[0] * math.cos(math.pi / 4) if widths else 0.0
         left = max(8.0, reach - slot / 2 + 4)
@@ -206,8 +211,9 @@ def column_layout(points: Sequence[Point], unit: str = "") -> ColumnLayout:
             d = w * math.cos(math.pi / 4)
             boxes.append(Box(cx - d, base + 6, cx + FONT * 0.7, base + 6 + d + FONT))
         else:
-            boxes.append(Box(cx - w / 2, base + 6, cx + w / 2, base + 6 + FONT * LINE))
-    return ColumnLayout(left, slot, slanted, boxes, fits)
+            lw = max(text_width(x, FONT) for x in lines[i])
+            boxes.append(Box(cx - lw / 2, base + 6, cx + lw / 2, base + 6 + FONT * LINE * len(lines[i])))
+    return ColumnLayout(left, slot, slanted, lines, boxes, fits)
 
 
 def column_chart(name: str, title: str, points: Sequence[Point], *, unit: str = "", colour: str = PALETTE[0],
@@ -247,8 +253,10 @@ def column_chart(name: str, title: str, points: Sequence[Point], *, unit: str = 
             parts.append(f"<text class=\"chart-label\" x=\"{cx:g}\" y=\"{ly:g}\" font-size=\"{FONT}\" fill=\"{INK}\" "
                          f"text-anchor=\"end\" transform=\"rotate(-45 {cx:g} {ly:g})\">{_a(label)}</text></g>")
         else:
-            parts.append(f"<text class=\"chart-label\" x=\"{cx:g}\" y=\"{ly:g}\" font-size=\"{FONT}\" fill=\"{INK}\" "
-                         f"text-anchor=\"middle\">{_a(label)}</text></g>")
+            spans = "".join(f"<tspan x=\"{cx:g}\" y=\"{ly + k * FONT * LINE:g}\">{_a(x)}</tspan>"
+                            for k, x in enumerate(lay.lines[i]))
+            parts.append(f"<text class=\"chart-label\" font-size=\"{FONT}\" fill=\"{INK}\" "
+                         f"text-anchor=\"middle\">{spans}</text></g>")
     parts.append("</svg>")
     return _figure(cid, title, "".join(parts), points, unit, label_head)
 
