@@ -20,6 +20,7 @@ from bot.features.deeds.models import Deed
 from bot.features.dialogue.models import DialogueItem
 from bot.features.meetings.models import Attendance, Meeting
 from bot.features.pledges.models import Pledge
+from bot.i18n import use_locale
 from bot.messages import UserRef
 from bot.services.actor import Actor
 from bot.services.errors import InvalidInput, PermissionDenied
@@ -133,6 +134,10 @@ async def test_secretary_sees_their_branch_members_figures_charts_and_pending(bo
         assert text in body, text
     for table in TABLES:
         assert f"/dashboard/branch/{home.branch_id}/export/{table}.xlsx?period=m" in body
+    # English second: the same page for a reader who chose English.
+    with use_locale("en"):
+        english = (await branch_page(deps, home.secretary_actor, home.branch_id, "m")).body
+    assert "At a glance" in english and "Phạm Thị Chờ asks to join" in english and "Tóm tắt" not in english
 
 
 async def test_no_one_else_sees_the_branch(bot, world):  # type: ignore[no-untyped-def]
