@@ -102,8 +102,7 @@ def build_extensions(features: Sequence[Feature], services: Any) -> Extensions:
         for check in f.startup_checks:
             check()
     ext = Extensions()
-    owners: dict[str, dict[str, str]] = {k: {} for k in ("audience", "figure", "sheet", "tick", "provider",
-                                                     "series", "pending")}
+    owners: dict[str, dict[str, str]] = {k: {} for k in ("audience", "figure", "sheet", "tick", "provider")}
     for f in features:
         for aud in f.audiences:
             _unique("audience", owners["audience"], aud.key, f.name)
@@ -132,10 +131,10 @@ def build_extensions(features: Sequence[Feature], services: Any) -> Extensions:
         ext.send_gates.extend(make(services) for make in f.send_gates)
         # dash-branch: series and pending lists, unique names across features
         for ser in f.series:
-            _unique("series", owners["series"], ser.name, f.name)
+            _unique("series", owners.setdefault("series", {}), ser.name, f.name)
             ext.series.append(ser)
         for pend in f.pending:
-            _unique("pending", owners["pending"], pend.name, f.name)
+            _unique("pending", owners.setdefault("pending", {}), pend.name, f.name)
             ext.pending.append(pend)
     return ext
 

@@ -19,6 +19,8 @@ PERIODS = ("m", "q", "y")  # this month, this quarter, this year (/baocao and th
 MAX_WEEKS = 16  # beyond this (a year) the columns are months
 
 
+# The same periods as /baocao's (bot.features.reports.service.period_bounds, which a feature cannot import).
+# Merge note: the committee's branch moves that function into bot.services.branch_report; keep one copy.
 def period_bounds(kind: str, today: date) -> tuple[date, date]:
     """[start, end) local dates of this month / quarter / year."""
     if kind == "m":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,10 +20,9 @@ from bot.services.branch_report import BranchReport, fmt_pct, summary_rows
 from bot.services.calendar import load_thresholds
 from bot.services.deps import Deps
 from bot.services.directory import managed_branch
-from bot.services.errors import NotFound
+from bot.services.errors import InvalidInput, NotFound
 from bot.services.permissions import require_org_admin
 from bot.services.sheets import Sheet, xlsx_bytes
-from bot.services.timeline import period_bounds, period_label
 from bot.text import branch_title, number
 from storage.models.org import Branch, Organization
 from storage.models.people import Membership, MembershipStatus, Person
@@ -33,6 +32,30 @@ log = logging.getLogger("hocbac.reports")
 PERIODS = ("m", "q", "y")
 # Sheets the workbook always has, in this order; a feature that registered none gets an empty sheet.
 SHEET_ORDER = ("members", "pledges", "deeds", "meetings", "notices")
+
+
+def period_bounds(kind: str, today: date) -> tuple[date, date]:
+    """[start, end) local dates of this month / quarter / year."""
+    if kind == "m":
+        start = today.replace(day=1)
+        end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    elif kind == "q":
+        first = 3 * ((today.month - 1) // 3) + 1
+        start = date(today.year, first, 1)
+        end = date(today.year + (first == 10), (first + 2) % 12 + 1, 1)
+    elif kind == "y":
+        start, end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
+    else:
+        raise InvalidInput(_("Unknown period."))
+    return start, end
+
+
+def period_label(kind: str, today: date) -> str:
+    if kind == "m":
+        return _("month {m}/{y}").format(m=today.month, y=today.year)
+    if kind == "q":
+        return _("quarter {q}/{y}").format(q=(today.month - 1) // 3 + 1, y=today.year)
+    return _("year {y}").format(y=today.year)
 
 
 def chart_series(r: BranchReport) -> list[tuple[str, float | None]]:
