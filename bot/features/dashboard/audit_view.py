@@ -142,7 +142,8 @@ async def audit_page(deps: Deps, actor: Actor, org_id: int, page: int = 1) -> Pa
         nav.append(f"<a rel=\"next\" href=\"/dashboard/org/{org_id}/audit?page={page + 1}\">{esc(_('Older'))}</a>")
     body = (
         f"<p class=\"hint\">{esc(_('Who did what, newest first. Every download is written here.'))}</p>"
-        f"<div class=\"table-wrap\"><table class=\"data audit\"><thead><tr><th scope=\"col\">{esc(_('When'))}</th>"
+        f"<div class=\"table-wrap\"><table class=\"table data audit\"><thead><tr>"
+        f"<th scope=\"col\">{esc(_('When'))}</th>"
         f"<th scope=\"col\">{esc(_('Who'))}</th><th scope=\"col\">{esc(_('What'))}</th>"
         f"<th scope=\"col\">{esc(_('Branch'))}</th><th scope=\"col\">{esc(_('About'))}</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table></div><nav class=\"pager\">{' '.join(nav)}</nav>"

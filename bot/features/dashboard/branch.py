@@ -103,7 +103,7 @@ def _tiles(r: BranchReport) -> str:
         big_number(_("Attendance"), rates["attendance"], "%", of("attendance_present", "attendance_expected")),
         big_number(_("Notices confirmed"), rates["ack"], "%", of("notices_acknowledged", "notices_ack_sent")),
     ]
-    return f"<div class=\"tiles\">{''.join(tiles)}</div>"
+    return f"<div class=\"figures tiles\">{''.join(tiles)}</div>"
 
 
 def _chart(i: int, ser: Series, points: Sequence[tuple[str, float | int]]) -> str:
@@ -132,7 +132,7 @@ def _members_html(deps: Deps, branch_id: int, period: str,
     return (
         f"<section class=\"card\" id=\"members\"><h2>{esc(_('Members'))} <span class=\"count\">{len(members)}</span>"
         f"</h2><p class=\"hint\">{esc(_('Press a name to open their year file.'))}</p>"
-        f"<div class=\"table-wrap\"><table class=\"data\"><thead><tr><th scope=\"col\">{esc(_('No.'))}</th>"
+        f"<div class=\"table-wrap\"><table class=\"table data\"><thead><tr><th scope=\"col\">{esc(_('No.'))}</th>"
         f"<th scope=\"col\">{esc(_('Name'))}</th><th scope=\"col\">{esc(_('Role'))}</th>"
         f"<th scope=\"col\">{esc(_('Member since'))}</th></tr></thead><tbody>{rows}</tbody></table></div>"
         f"<p class=\"exports\">{_export_link(branch_id, 'members', period, _('Download the members (.xlsx)'))}</p>"

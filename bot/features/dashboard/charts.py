@@ -83,7 +83,7 @@ def data_table(title: str, points: Sequence[Point], unit: str = "", *, hidden: b
                label_head: str | None = None) -> str:
     """The chart's figures as a table (for screen readers, or shown when there is nothing to draw)."""
     rows = "".join(f"<tr><th scope=\"row\">{_a(label)}</th><td>{_a(fmt(v, unit))}</td></tr>" for label, v in points)
-    cls = "chart-data visually-hidden" if hidden else "chart-data"
+    cls = "table chart-data visually-hidden" if hidden else "table chart-data"
     return (f"<table class=\"{cls}\"><caption>{_a(title)}</caption><thead><tr><th scope=\"col\">"
             f"{_a(label_head or _('Item'))}</th><th scope=\"col\">{_a(_('Value'))}</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
@@ -263,7 +263,7 @@ def column_chart(name: str, title: str, points: Sequence[Point], *, unit: str = 
 
 def big_number(label: str, value: float | int | None, unit: str = "", note: str = "") -> str:
     """A figure as a tile: the large number, its plain label under it."""
-    extra = f"<span class=\"tile-note\">{_a(note)}</span>" if note else ""
-    cls = "tile tile-empty" if value is None else "tile"
-    return (f"<div class=\"{cls}\"><span class=\"tile-value\">{_a(fmt(value, unit))}</span>"
-            f"<span class=\"tile-label\">{_a(label)}</span>{extra}</div>")
+    extra = f"<div class=\"muted tile-note\">{_a(note)}</div>" if note else ""
+    cls = "figure tile tile-empty" if value is None else "figure tile"
+    return (f"<div class=\"{cls}\"><div class=\"value tile-value\">{_a(fmt(value, unit))}</div>"
+            f"<div class=\"label tile-label\">{_a(label)}</div>{extra}</div>")

@@ -39,11 +39,11 @@ def _section_html(sec: YearSection) -> str:
                        for row in list(fig.rows)[:MAX_ROWS])
         details.append(
             f"<details class=\"year-rows\"><summary>{esc(fig.label)}: {len(fig.rows)}</summary>"
-            f"<div class=\"table-wrap\"><table class=\"data\"><thead><tr><th scope=\"col\">{esc(_('Day'))}</th>"
+            f"<div class=\"table-wrap\"><table class=\"table data\"><thead><tr><th scope=\"col\">{esc(_('Day'))}</th>"
             f"<th scope=\"col\">{esc(_('What'))}</th></tr></thead><tbody>{rows}</tbody></table></div></details>"
         )
     return (f"<section class=\"card year-section\" id=\"section-{esc(sec.key)}\"><h2>{esc(sec.title)}</h2>"
-            f"<div class=\"tiles\">{tiles}</div>{''.join(details)}</section>")
+            f"<div class=\"figures tiles\">{tiles}</div>{''.join(details)}</section>")
 
 
 async def member_page(deps: Deps, actor: Actor, person_id: int, year: int | None) -> Page:
