@@ -63,7 +63,7 @@ def test_bar_chart_numbers_no_data_and_labels_apart() -> None:
     assert [e.text for e in texts(root, "chart-nodata")] == ["chưa có số liệu"]
     assert len(texts(root, "chart-bar")) == 4
     # The same figures in a table for screen readers.
-    table = root.find("table")
+    table = root.find("details/table")
     assert table is not None and [td.text for td in table.iter("td")] == ["12", "chưa có số liệu", "3", "0", "1.234"]
     boxes = label_boxes(root)
     assert len(boxes) == 5 and not any(a.overlaps(b) for a, b in combinations(boxes, 2))

@@ -103,7 +103,7 @@ async def world(bot, fake_tg, clock):  # type: ignore[no-untyped-def]
 
 def values_of(body: str, chart: str) -> list[str]:
     """The numbers written on the bars of one chart (by its id)."""
-    m = re.search(rf'<figure class="chart" id="chart-{chart}">(.*?)</figure>', body, re.S)
+    m = re.search(rf'<section class="chart" id="chart-{chart}"(.*?)</section>', body, re.S)
     assert m, f"no chart {chart}"
     return re.findall(r'class="chart-value"[^>]*>([^<]+)<', m.group(1))
 
@@ -125,7 +125,7 @@ async def test_secretary_sees_their_branch_members_figures_charts_and_pending(bo
     # Attendance per meeting: 3 present of the 5 members then (the secretary and four members).
     assert values_of(body, "attendance_per_meeting") == ["75%"]
     pledges = dict(zip(re.findall(r'<tspan[^>]*>([^<]+)</tspan>',
-                                  body.split('id="chart-pledges_by_state"')[1].split("</figure>")[0]),
+                                  body.split('id="chart-pledges_by_state"')[1].split("</section>")[0]),
                        values_of(body, "pledges_by_state"), strict=False))
     assert pledges["Đã duyệt"] == "1" and pledges["Chờ duyệt"] == "1"
     assert sum(int(v) for v in values_of(body, "reading_weekly")) == 3

@@ -127,8 +127,9 @@ async def audit_page(deps: Deps, actor: Actor, org_id: int, page: int = 1) -> Pa
             subject = about.get(int(target.split(":")[1])) or _("(erased)")
         where = names.get(entry.branch_id, "") if entry.branch_id else ""
         lines.append(
-            f"<tr><td class=\"when\">{as_utc(entry.at).astimezone(tz).strftime('%d/%m/%Y %H:%M')}</td>"
-            f"<td>{esc(who_text)}</td><td>{esc(plain_action(entry.action))}</td>"
+            # What first: on a phone the table scrolls sideways, and the action is what people look for.
+            f"<tr><td>{esc(plain_action(entry.action))}</td><td>{esc(who_text)}</td>"
+            f"<td class=\"when\">{as_utc(entry.at).astimezone(tz).strftime('%d/%m/%Y %H:%M')}</td>"
             f"<td>{esc(where)}</td><td>{esc(subject)}</td></tr>"
         )
     if not lines:
@@ -143,8 +144,8 @@ async def audit_page(deps: Deps, actor: Actor, org_id: int, page: int = 1) -> Pa
     body = (
         f"<p class=\"hint\">{esc(_('Who did what, newest first. Every download is written here.'))}</p>"
         f"<div class=\"table-wrap\"><table class=\"table data audit\"><thead><tr>"
+        f"<th scope=\"col\">{esc(_('What'))}</th><th scope=\"col\">{esc(_('Who'))}</th>"
         f"<th scope=\"col\">{esc(_('When'))}</th>"
-        f"<th scope=\"col\">{esc(_('Who'))}</th><th scope=\"col\">{esc(_('What'))}</th>"
         f"<th scope=\"col\">{esc(_('Branch'))}</th><th scope=\"col\">{esc(_('About'))}</th></tr></thead>"
         f"<tbody>{''.join(lines)}</tbody></table></div><nav class=\"pager\">{' '.join(nav)}</nav>"
     )

@@ -115,7 +115,7 @@ def _chart(i: int, ser: Series, points: Sequence[tuple[str, float | int]]) -> st
 
 
 def _export_link(branch_id: int, table: str, period: str, label: str) -> str:
-    return (f"<a class=\"export\" href=\"/dashboard/branch/{branch_id}/export/{table}.xlsx?period={period}\" "
+    return (f"<a class=\"button export\" href=\"/dashboard/branch/{branch_id}/export/{table}.xlsx?period={period}\" "
             f"download>{esc(label)}</a>")
 
 
@@ -130,7 +130,7 @@ def _members_html(deps: Deps, branch_id: int, period: str,
     if not rows:
         rows = f"<tr><td colspan=\"4\">{esc(_('No members yet.'))}</td></tr>"
     return (
-        f"<section class=\"card\" id=\"members\"><h2>{esc(_('Members'))} <span class=\"count\">{len(members)}</span>"
+        f"<section class=\"card\" id=\"members\"><h2>{esc(_('Members'))}: <span class=\"count\">{len(members)}</span>"
         f"</h2><p class=\"hint\">{esc(_('Press a name to open their year file.'))}</p>"
         f"<div class=\"table-wrap\"><table class=\"table data\"><thead><tr><th scope=\"col\">{esc(_('No.'))}</th>"
         f"<th scope=\"col\">{esc(_('Name'))}</th><th scope=\"col\">{esc(_('Role'))}</th>"
@@ -146,12 +146,12 @@ def _pending_html(deps: Deps, branch_id: int, period: str, pending: list[tuple[s
     if not total:
         parts.append(f"<p class=\"all-done\">{esc(_('Nothing is waiting. Well done, comrade!'))}</p>")
     for name, title, items in pending:
-        parts.append(f"<div class=\"pending\" id=\"pending-{esc(name)}\"><h3>{esc(title)} "
+        parts.append(f"<div class=\"pending\" id=\"pending-{esc(name)}\"><h3>{esc(title)}: "
                      f"<span class=\"count\">{len(items)}</span></h3>")
         if items:
             lis = "".join(
                 f"<li>{esc(it.text)}"
-                + (f" <span class=\"since\">{esc(_('since {day}').format(day=_local(it.when, deps)))}</span>"
+                + (f" <span class=\"since muted\">— {esc(_('since {day}').format(day=_local(it.when, deps)))}</span>"
                    if it.when else "")
                 + "</li>"
                 for it in items
