@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import to_utc
+from bot.config import Settings
+from bot.devtools.harness import TEST_TOKEN, BotHarness
 from bot.features.daily.models import DailyRead
 from bot.features.dashboard.audit_view import audit_page
 from bot.features.dashboard.branch import TABLES, branch_export, branch_page
@@ -28,7 +30,7 @@ from bot.services.identity import IdentityService
 from storage.models.org import Branch, Organization
 from storage.models.people import Membership, OrgRole
 from storage.models.system import AuditLog
-from tests.conftest import TZ, seed_branch
+from tests.conftest import ADMIN_TG_ID, TZ, seed_branch
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
 EVIL = "<b>x</b>"
@@ -59,6 +61,10 @@ async def seat(bot, pid: int, branch_id: int, role: str = "member", status: str 
 
 @pytest.fixture
 async def world(bot, fake_tg, clock):  # type: ignore[no-untyped-def]
+    return await build_world(bot, fake_tg, clock)
+
+
+async def build_world(bot, fake_tg, clock):  # type: ignore[no-untyped-def]
     clock.set(NOW)
     home = await seed_branch(bot, fake_tg)
     other = await seed_branch(bot, fake_tg, org_name="Đảng bộ xã Bình Minh", branch_name="Chi bộ thôn 9",
@@ -109,6 +115,10 @@ def values_of(body: str, chart: str) -> list[str]:
 
 
 async def test_secretary_sees_their_branch_members_figures_charts_and_pending(bot, world):  # type: ignore[no-untyped-def]
+    await secretary_sees_their_branch(bot, world)
+
+
+async def secretary_sees_their_branch(bot, world):  # type: ignore[no-untyped-def]
     deps = bot.app.services.deps
     home = world["home"]
     page = await branch_page(deps, home.secretary_actor, home.branch_id, "m")
@@ -179,6 +189,10 @@ async def test_member_sees_only_their_own_year_file(bot, world):  # type: ignore
 
 
 async def test_every_export_is_text_safe_and_audited_and_the_committee_reads_the_log(bot, world):  # type: ignore[no-untyped-def]
+    await exports_are_audited(bot, world)
+
+
+async def exports_are_audited(bot, world):  # type: ignore[no-untyped-def]
     deps = bot.app.services.deps
     home = world["home"]
     for table in TABLES:
@@ -230,3 +244,18 @@ async def test_the_audit_log_is_the_org_s_own_and_paged(bot, world):  # type: ig
     assert whens == sorted(whens, reverse=True) and whens[-1] == datetime(2026, 11, 1, 19, 0)  # shown in local time
     assert "Lê Văn Khác" not in first.body + second.body  # another đảng bộ's row
     assert "?page=2" in first.body
+
+
+@pytest.mark.postgres
+async def test_the_same_on_postgres(tmp_path, fake_tg, clock, pg_db_url):  # type: ignore[no-untyped-def]
+    settings = Settings(_env_file=None, bot_token=TEST_TOKEN, telegram_api_url=fake_tg.base_url,  # type: ignore[call-arg]
+                        database_url=pg_db_url, admin_ids=[f"telegram:{ADMIN_TG_ID}"], media_dir=tmp_path / "media")
+    harness = BotHarness(settings, clock)
+    await harness.start()
+    try:
+        assert harness.app is not None and harness.app.db.dialect == "postgresql"
+        world = await build_world(harness, fake_tg, clock)
+        await secretary_sees_their_branch(harness, world)
+        await exports_are_audited(harness, world)
+    finally:
+        await harness.stop()
