@@ -28,7 +28,10 @@ def overlaps(fig) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """Pairs of visible texts of the figure whose drawn boxes intersect, and texts that leave the picture."""
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    texts = [t for ax in fig.axes for t in (*ax.get_yticklabels(), *ax.texts, ax.title) if t.get_text()]
+    texts = [t for ax in fig.axes
+             for t in (*ax.get_yticklabels(), *ax.get_xticklabels(), *ax.texts, ax.title, ax.xaxis.label,
+                       ax.yaxis.label)
+             if t.get_text() and t.get_visible()]
     texts += [t for t in fig.texts if t.get_text()]
     boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
     bad = [(a, b) for (a, ba), (b, bb) in combinations(boxes, 2) if ba.overlaps(bb)]
@@ -85,3 +88,37 @@ def test_the_overlap_measure_finds_overlapping_labels() -> None:
         assert ("50%", "60%") in overlaps(fig)
     finally:
         plt.close(fig)
+
+
+def test_the_monthly_pack_chart_is_large_with_a_count_on_every_week() -> None:
+    """/bantin's weekly chart: the same care (a 1080-pixel picture, every week's count written, a zero too)."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+
+    from bot.features.deeds import pack
+
+    deeds = [(SimpleNamespace(day=date(2026, 11, d), status="accepted"), "An") for d in (3, 4, 18, 18, 19, 20)]
+    captured = {}
+    real_close = plt.close
+
+    def keep(fig):  # type: ignore[no-untyped-def]
+        captured["fig"] = fig  # measured below, then closed
+
+    plt.close = keep
+    try:
+        with use_locale("vi"):
+            png = pack._chart(deeds, date(2026, 11, 1), date(2026, 12, 1), "Việc tốt mỗi tuần, tháng 11/2026")
+    finally:
+        plt.close = real_close
+    fig = captured["fig"]
+    try:
+        width, height = struct.unpack(">II", png[16:24])
+        assert width >= 1000 and width * height >= 3 * 500 * 260, (width, height)
+        ax = fig.axes[0]
+        counts = [t.get_text() for t in ax.texts]
+        assert counts == ["0", "2", "0", "4", "0", "0"], counts  # weeks of 26/10 … 30/11
+        assert overlaps(fig) == []
+    finally:
+        real_close(fig)
