@@ -17,9 +17,9 @@ from bot.i18n import _
 from bot.messages import esc
 from bot.services.actor import Actor
 from bot.services.deps import Deps
-from bot.services.errors import InvalidInput, NotFound, PermissionDenied
+from bot.services.errors import InvalidInput, NotFound
 from bot.services.extensions import YearSection
-from bot.services.permissions import can_manage_branch, can_see_year_file
+from bot.services.permissions import can_manage_branch, can_see_year_file, require_year_file_reader
 from bot.text import branch_title
 from storage.models.org import Branch
 from storage.models.people import Membership, MembershipStatus, Person
@@ -65,7 +65,8 @@ async def member_page(deps: Deps, actor: Actor, person_id: int, year: int | None
         allowed = [(m, b) for m, b in seats if can_see_year_file(actor, person_id, b.id, b.org_id)]
         if not allowed:
             if actor.person_id != person_id and seats:
-                raise PermissionDenied(_("Sorry, you are not allowed to do that."))
+                _m, first = seats[0]
+                require_year_file_reader(actor, person_id, first.id, first.org_id)  # raises, and logs it
             raise NotFound(_("That person is not a member of any branch."))
         managed = [(m, b) for m, b in allowed if can_manage_branch(actor, b.id, b.org_id)]
         seat, branch = (managed or allowed)[0] if actor.person_id != person_id else allowed[0]
