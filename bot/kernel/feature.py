@@ -24,11 +24,13 @@ from bot.services.extensions import (
     Figures,
     JoinGuard,
     OutboxObserver,
+    Pending,
     PerApp,
     PersonalData,
     ProfileSection,
     RecordSection,
     SendGate,
+    Series,
     Tick,
     YearFileSection,
 )
@@ -65,6 +67,9 @@ class Feature:
     catalog: str | None = None  # the .po domain in bot/locales/<locale>/<catalog>.po
     # Where its commands sit in /help and the "/" menu: the task, and the roles whose short /help lists them.
     help: Sequence[HelpLine] = ()
+    # dash-branch: its charts (figures over time) and pending work on the dashboard's branch page.
+    series: Sequence[Series] = ()
+    pending: Sequence[Pending] = ()
 
 
 class FeatureError(ValueError):
@@ -124,6 +129,13 @@ def build_extensions(features: Sequence[Feature], services: Any) -> Extensions:
         ext.profile_sections.extend(f.profile_sections)
         ext.year_file_sections.extend(f.year_file_sections)
         ext.send_gates.extend(make(services) for make in f.send_gates)
+        # dash-branch: series and pending lists, unique names across features
+        for ser in f.series:
+            _unique("series", owners.setdefault("series", {}), ser.name, f.name)
+            ext.series.append(ser)
+        for pend in f.pending:
+            _unique("pending", owners.setdefault("pending", {}), pend.name, f.name)
+            ext.pending.append(pend)
     return ext
 
 

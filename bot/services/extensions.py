@@ -138,6 +138,36 @@ class YearSection:
 YearFileSection = Callable[[AsyncSession, "Deps", int, int, int, ZoneInfo], Awaitable[YearSection | None]]
 
 
+# --- the dashboard's branch page (issue #17, dash-branch): figures over time and pending work ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A branch's figure over time for a chart: ``fn(s, deps, branch_id, start, end)`` returns the points in
+    order, each (short plain label, value), e.g. ("Tuần 02/03", 4) or ("Họp 05/03", 83.3)."""
+
+    name: str
+    title: Callable[[], str]  # translated chart title
+    fn: Callable[[AsyncSession, Deps, int, datetime, datetime], Awaitable[list[tuple[str, float | int]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    """One piece of work waiting for the branch: plain text (the page escapes it) and since when."""
+
+    text: str
+    when: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Work waiting for the branch's secretary: ``fn(s, deps, branch_id)`` lists it, oldest first."""
+
+    name: str
+    title: Callable[[], str]  # translated heading, e.g. "Join requests waiting"
+    fn: Callable[[AsyncSession, Deps, int], Awaitable[list[PendingItem]]]
+
+
 @dataclass(frozen=True, slots=True)
 class PerApp:
     """A provider that needs the App's services (its deps: the other features' extensions, the clock, the time
@@ -250,6 +280,9 @@ class Extensions:
     profile_sections: list[ProfileSection] = field(default_factory=list)
     year_file_sections: list[YearFileSection] = field(default_factory=list)
     providers: Providers = field(default_factory=Providers)
+    # dash-branch: the branch page's charts and pending work
+    series: list[Series] = field(default_factory=list)
+    pending: list[Pending] = field(default_factory=list)
 
     async def branch_figures(self, s: AsyncSession, deps: Deps, branch_id: int, start: datetime,
                              end: datetime) -> dict[str, float | int]:

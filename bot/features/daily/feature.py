@@ -3,14 +3,16 @@
 from bot.features.daily import models
 from bot.features.daily.catalog import check_library
 from bot.features.daily.cli import register
+from bot.features.daily.dashboard import _reading_series
 from bot.features.daily.delivery import daily_tick
 from bot.features.daily.erasure import _erase
 from bot.features.daily.figures import _delivery_time, _figures, _paused_until, _year_theme
 from bot.features.daily.handlers import reading_streak_line, router
 from bot.features.daily.yearfile import _year_file_section
+from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
-from bot.services.extensions import Figures, PersonalData, Tick
+from bot.services.extensions import Figures, PersonalData, Series, Tick
 
 FEATURE = Feature(
     name="daily",
@@ -37,4 +39,6 @@ FEATURE = Feature(
         HelpLine("lienketnhom", "branch"),
     ),
     catalog="daily",
+    # dash-branch: the dashboard's branch page
+    series=(Series("reading_weekly", lambda: _("Reading days of the daily study"), _reading_series),),
 )

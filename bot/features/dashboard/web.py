@@ -188,7 +188,8 @@ class Dashboard:
 
     async def audit(self, request: web.Request) -> web.StreamResponse:
         actor = self._actor(request)
-        return self._page(request, await audit_view.audit_page(self.services.deps, actor, _id(request, "org_id")))
+        return self._page(request, await audit_view.audit_page(self.services.deps, actor, _id(request, "org_id"),
+                                                               _page_number(request)))
 
     async def branch(self, request: web.Request) -> web.StreamResponse:
         actor = self._actor(request)
@@ -298,6 +299,12 @@ def _id(request: web.Request, name: str) -> int:
 
 def _period(request: web.Request) -> str:
     return request.query.get("period", "m")
+
+
+def _page_number(request: web.Request) -> int:
+    """?page=N of a paged list; anything that is not a small positive number is the first page."""
+    raw = request.query.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
 def _redirect(location: str) -> web.Response:

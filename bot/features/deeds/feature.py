@@ -1,6 +1,7 @@
 """Good deeds (việc tốt): reporting, review, commendation, nominations and the monthly pack."""
 
 from bot.features.deeds import models, ticks
+from bot.features.deeds.dashboard import _accepted_series, _reported_series, _to_review
 from bot.features.deeds.erasure import _erase_deeds
 from bot.features.deeds.figures import _deeds_for_pledge_items, _figures, _no_deed_month
 from bot.features.deeds.handlers import router
@@ -12,7 +13,7 @@ from bot.features.deeds.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
-from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
+from bot.services.extensions import Audience, ExportSheet, Figures, Pending, PersonalData, Series, Tick
 
 FEATURE = Feature(
     name="deeds",
@@ -40,4 +41,8 @@ FEATURE = Feature(
         HelpLine("loaiviectot", "committee"),
     ),
     catalog="deeds",
+    # dash-branch: the dashboard's branch page
+    series=(Series("deeds_reported_weekly", lambda: _("Good deeds reported"), _reported_series),
+            Series("deeds_accepted_weekly", lambda: _("Good deeds accepted"), _accepted_series)),
+    pending=(Pending("deeds_to_review", lambda: _("Good deeds to review"), _to_review),),
 )

@@ -14,6 +14,7 @@ from bot.features.meetings import (
     handlers_schedule,
     models,
 )
+from bot.features.meetings.dashboard import _attendance_series
 from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting, _present_at_meeting
 from bot.features.meetings.minutes_tasks import minutes_tick
@@ -23,7 +24,7 @@ from bot.features.meetings.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
-from bot.services.extensions import ExportSheet, Figures, PersonalData, Tick
+from bot.services.extensions import ExportSheet, Figures, PersonalData, Series, Tick
 
 
 # Read by the votes feature (which reads meetings only through providers).
@@ -75,4 +76,6 @@ FEATURE = Feature(
         HelpLine("chuyencan", "reports"),
     ),
     catalog="secretary",
+    # dash-branch: the dashboard's branch page
+    series=(Series("attendance_per_meeting", lambda: _("Attendance at each meeting (%)"), _attendance_series),),
 )

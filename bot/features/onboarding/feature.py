@@ -2,11 +2,13 @@
 membership; the membership rules are the engine's OrgService), and the reminder of waiting join requests."""
 
 from bot.features.onboarding.callbacks import join_buttons
+from bot.features.onboarding.dashboard import _join_requests
 from bot.features.onboarding.handlers import router
 from bot.features.onboarding.ticks import join_request_reminders
+from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
-from bot.services.extensions import Tick
+from bot.services.extensions import Pending, Tick
 
 FEATURE = Feature(
     name="onboarding",
@@ -26,4 +28,6 @@ FEATURE = Feature(
         HelpLine("roi", "account"),
     ),
     catalog="core",
+    # dash-branch: the dashboard's branch page
+    pending=(Pending("join_requests", lambda: _("Join requests waiting"), _join_requests),),
 )

@@ -10,6 +10,7 @@ from bot.features.pledges import (
     ticks,
 )
 from bot.features.pledges.assessment import _lock_self_assessment, _self_assessment
+from bot.features.pledges.dashboard import _by_state_series, _to_approve
 from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
 from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items, _pledge_results
@@ -17,7 +18,7 @@ from bot.features.pledges.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
 from bot.kernel.help import HelpLine
-from bot.services.extensions import Audience, ExportSheet, Figures, PersonalData, Tick
+from bot.services.extensions import Audience, ExportSheet, Figures, Pending, PersonalData, Series, Tick
 
 FEATURE = Feature(
     name="pledges",
@@ -55,4 +56,7 @@ FEATURE = Feature(
         HelpLine("dangky_caidat", "branch"),
     ),
     catalog="pledges",
+    # dash-branch: the dashboard's branch page
+    series=(Series("pledges_by_state", lambda: _("Members by the state of their pledge"), _by_state_series),),
+    pending=(Pending("pledges_to_approve", lambda: _("Pledges to approve"), _to_approve),),
 )
