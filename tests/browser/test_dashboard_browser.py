@@ -136,7 +136,7 @@ def test_each_role_sees_its_own_dashboard(browser, demo_url: str) -> None:  # no
 
         # A member: his own page only.
         context, page, errors = _open(browser, _chat_link(demo_url, "an"), size)
-        expect(page.locator("h1")).to_have_text("Trần Văn An")
+        expect(page.locator("h1")).to_have_text("Hồ sơ năm của Trần Văn An")
         expect(page.locator(".top .role")).to_have_text("Đảng viên")
         expect(page.locator("body")).not_to_contain_text("Lê Thị Bình")
         _shot(page, f"dashboard-member-{size}")
