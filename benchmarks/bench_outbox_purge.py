@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,6 +108,54 @@ def simulate(members: int, retention: int | None, tmp: Path) -> dict[str, float]
     return {"mb": _size_mb(db_file), "rows": total, "with_payload": kept, "purge_s": purge_s, "batches": batches}
 
 
+async def simulate_pg(members: int, retention: int | None, pg: str) -> dict[str, float]:
+    """The same on PostgreSQL: a fresh database, sized with pg_total_relation_size after VACUUM FULL."""
+    import asyncpg
+
+    from storage.migrate import upgrade
+
+    base = pg.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"hocbac_bench_purge_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(base)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = f"postgresql+asyncpg://{base.removeprefix('postgresql://').rpartition('/')[0]}/{name}"
+    database = Database(url)
+    purge_s = 0.0
+    batches = 0
+    try:
+        await upgrade(database.engine)
+        for day in range(DAYS):
+            rows = _day_rows(day, members)
+            async with database.session() as s:
+                conn = await s.connection()
+                for i in range(0, len(rows), 10_000):
+                    await conn.execute(insert(OutboxMessage), rows[i:i + 10_000])
+            if retention is not None:
+                t0 = time.perf_counter()
+                done = await outbox_purge.purge(database, now=START + timedelta(days=day + 1),
+                                                retention_days=retention,
+                                                max_batches=TICKS_PER_DAY * outbox_purge.MAX_BATCHES)
+                purge_s += time.perf_counter() - t0
+                batches += done.batches
+        async with database.session() as s:
+            conn = await s.connection()
+            total = (await conn.execute(select(func.count()).select_from(OutboxMessage))).scalar_one()
+            kept = (await conn.execute(select(func.count()).select_from(OutboxMessage)
+                                       .where(OutboxMessage.purged_at.is_(None)))).scalar_one()
+        await database.dispose()
+        raw = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        await raw.execute("VACUUM FULL outbox")  # what autovacuum reuses, given back: comparable to SQLite's VACUUM
+        size = await raw.fetchval("SELECT pg_total_relation_size('outbox')")
+        await raw.close()
+    finally:
+        await database.dispose()
+        admin = await asyncpg.connect(base)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    return {"mb": size / 1e6, "rows": total, "with_payload": kept, "purge_s": purge_s, "batches": batches}
+
+
 async def _purge(url: str, now: datetime, retention: int, ticks: int) -> outbox_purge.Purged:
     database = Database(url)
     try:
@@ -120,24 +169,34 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--members", type=int, default=100_000)
     ap.add_argument("--retention", default="none,7,30", help="comma-separated: none (no purge) or days")
+    ap.add_argument("--pg", default="", help="also on PostgreSQL, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/"
+                                              "postgres (a database is created and dropped)")
+    ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = ap.parse_args(argv)
     ceiling = CEILING_MB_PER_100K * args.members / 100_000
     print(f"{args.members:,} members, {DAYS} days: a daily item each a day, a notice for a quarter of them a day")
     print(f"ceiling: {ceiling:,.0f} MB with the purge on ({CEILING_MB_PER_100K:,.0f} MB per 100,000 members)")
     results: dict[str, dict[str, float]] = {}
+    engines = ([] if args.no_sqlite else [("SQLite", "")]) + ([("PostgreSQL", args.pg)] if args.pg else [])
     with tempfile.TemporaryDirectory() as tmp:
-        for spec in args.retention.split(","):
-            retention = None if spec.strip() == "none" else int(spec)
-            r = simulate(args.members, retention, Path(tmp))
-            results[spec] = r
-            label = "no purge" if retention is None else f"retention {retention} d"
-            print(f"{label:>15}: {r['mb']:8.1f} MB = {r['mb'] / ceiling:5.2f} of the ceiling, "
-                  f"{r['mb'] * 1e3 / args.members:6.2f} KB a member; {int(r['rows']):,} rows, "
-                  f"{int(r['with_payload']):,} with a payload; purge {r['purge_s']:.1f} s in "
-                  f"{int(r['batches'])} batches over {DAYS} days")
-    if "none" in results:
-        per_day = results["none"]["mb"] / DAYS * 100_000 / args.members
-        print(f"without the purge the outbox grows by about {per_day:.0f} MB a day per 100,000 members")
+        for engine_name, pg in engines:
+            for spec in args.retention.split(","):
+                retention = None if spec.strip() == "none" else int(spec)
+                if pg:
+                    r = asyncio.run(simulate_pg(args.members, retention, pg))
+                else:
+                    r = simulate(args.members, retention, Path(tmp))
+                results[f"{engine_name} {spec}"] = r
+                label = f"{engine_name}, " + ("no purge" if retention is None else f"retention {retention} d")
+                print(f"{label:>26}: {r['mb']:8.1f} MB = {r['mb'] / ceiling:5.2f} of the ceiling, "
+                      f"{r['mb'] * 1e3 / args.members:6.2f} KB a member; {int(r['rows']):,} rows, "
+                      f"{int(r['with_payload']):,} with a payload; purge {r['purge_s']:.1f} s in "
+                      f"{int(r['batches'])} batches over {DAYS} days", flush=True)
+    for engine_name, _pg in engines:
+        if f"{engine_name} none" in results:
+            per_day = results[f"{engine_name} none"]["mb"] / DAYS * 100_000 / args.members
+            print(f"{engine_name}: without the purge the outbox grows by about {per_day:.0f} MB a day per "
+                  "100,000 members")
     return 0
 
 

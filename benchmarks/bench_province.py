@@ -10,7 +10,8 @@
    morning (triangular 05:00–08:00, peak 06:30).
 2. Runs the real ``daily`` tick once per minute from 04:59 to 08:01 on a fake clock: p50/p99 per tick.
    Target: p99 < 250 ms.
-3. Sends against the in-repo fake Bot API, which enforces 30 msg/s per token in a strict 1-second sliding
+3. Sends against the in-repo fake Bot API (in its own process, as Telegram is elsewhere), which enforces
+   30 msg/s per token in a strict 1-second sliding
    window (bot/devtools/emulator/ratelimit.py): 10 channels "telegram:b0".."telegram:b9", each with its own
    token, registered with App.add_channel; rows queued with bot="b<i>". Phase A, all bots up: aggregate rate
    against the ceiling bots × 30 (target ≥ 0.9), 429s per 1,000 sends (target < 1). Phase B, the fake answers
@@ -34,6 +35,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -120,7 +122,6 @@ async def _tick(app, clock, tz) -> list[float]:  # type: ignore[no-untyped-def]
 
 async def _send(app, clock, bots: int, send_seconds: float, outage_seconds: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from bot.channels.telegram.channel import TelegramChannel, make_bot
-    from bot.devtools.emulator import FakeTelegram
     from storage.models.outbox import OutboxMessage, OutboxStatus
 
     async with app.db.session() as s:  # the daily rows were the tick's; the send phase queues its own
@@ -144,9 +145,9 @@ async def _send(app, clock, bots: int, send_seconds: float, outage_seconds: floa
         conn = await s.connection()
         for i in range(0, len(rows), 10_000):
             await conn.execute(insert(OutboxMessage), rows[i:i + 10_000])
-    async with FakeTelegram() as fake:
-        for chat in chat_bot:
-            fake.add_chat(chat, "private")
+    fake = _FakeProcess()
+    try:
+        fake.call("add_chats", list(chat_bot))
         channels = []
         for b in range(bots):
             channel = TelegramChannel(make_bot(_token(b), fake.base_url))
@@ -166,33 +167,34 @@ async def _send(app, clock, bots: int, send_seconds: float, outage_seconds: floa
         task = asyncio.create_task(sender.run(stop, idle_poll=0.05))
         await asyncio.sleep(send_seconds)
         t_a = time.time()
-        fake.down_token(_token(0), 502)
+        fake.call("down", _token(0))
         await asyncio.sleep(outage_seconds)
         t_b = time.time()
-        fake.up_token(_token(0))
+        fake.call("up", _token(0))
         total = len(chat_bot)
-        try:
-            await fake.wait_for(lambda: len(fake.sent) >= total, timeout=total / (PER_BOT * bots) * 4 + 180)
-        except TimeoutError:
-            pass
+        deadline = time.time() + total / (PER_BOT * bots) * 4 + 180
+        while time.time() < deadline and fake.call("count") < total:  # noqa: ASYNC110 (another process)
+            await asyncio.sleep(0.5)
         await asyncio.sleep(2)  # a late duplicate shows up before counting
         stop.set()
         await task
         await follower
         for channel in channels:
             await channel.bot.session.close()
-        sent = list(fake.sent)
-        stats = {t: Counter(c) for t, c in fake.token_stats.items()}
+        sent, token_stats = fake.call("result")
+    finally:
+        fake.close()
+    stats = {t: Counter(c) for t, c in token_stats.items()}
 
     def in_window(start: float, end: float, which: set[int]) -> int:
-        return sum(1 for m in sent if start <= m.timestamp < end and chat_bot.get(m.chat_id) in which)
+        return sum(1 for chat, at in sent if start <= at < end and chat_bot.get(chat) in which)
 
     # The first second is a burst into an empty window: phase A is measured from 1 s after the start.
     everyone = set(range(bots))
     others = everyone - {0}
     rate_a = in_window(t0 + 1, t_a, everyone) / max(0.001, t_a - t0 - 1)
     rate_b = in_window(t_a + 1, t_b, others) / max(0.001, t_b - t_a - 1)
-    per_chat = Counter(m.chat_id for m in sent)
+    per_chat = Counter(chat for chat, _at in sent)
     lost = sum(1 for c in chat_bot if per_chat.get(c, 0) == 0)
     duplicated = sum(n - 1 for n in per_chat.values() if n > 1)
     sends = sum(c["ok"] for c in stats.values())
@@ -200,6 +202,65 @@ async def _send(app, clock, bots: int, send_seconds: float, outage_seconds: floa
     n5xx = stats.get(_token(0), Counter())["5xx"]
     return {"rate_a": rate_a, "ceiling_a": PER_BOT * bots, "rate_b": rate_b, "ceiling_b": PER_BOT * (bots - 1),
             "lost": lost, "duplicated": duplicated, "sends": sends, "429": n429, "b0_502": n5xx, "queued": total}
+
+
+class _FakeProcess:
+    """The fake Bot API in its own process, as Telegram is elsewhere: it must not share the bot's core.
+    Commands over a pipe: add_chats, down/up (a token's 502 outage), count, result."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_fake_main, args=(child, self.port), daemon=True)
+        self.proc.start()
+        assert self.conn.recv() == "ready"
+        self.base_url = f"http://127.0.0.1:{self.port}"
+
+    def call(self, *command: object) -> Any:
+        self.conn.send(command)
+        return self.conn.recv()
+
+    def close(self) -> None:
+        if self.proc.is_alive():
+            self.conn.send(("stop",))
+            self.proc.join(10)
+
+
+def _fake_main(conn: Any, port: int) -> None:
+    from bot.devtools.emulator import FakeTelegram
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        async with FakeTelegram(port=port) as fake:
+            conn.send("ready")
+            while True:
+                command = await loop.run_in_executor(None, conn.recv)
+                name = command[0]
+                if name == "stop":
+                    return
+                if name == "add_chats":
+                    for chat in command[1]:
+                        fake.add_chat(chat, "private")
+                    conn.send(None)
+                elif name == "down":
+                    fake.down_token(command[1], 502)
+                    conn.send(None)
+                elif name == "up":
+                    fake.up_token(command[1])
+                    conn.send(None)
+                elif name == "count":
+                    conn.send(len(fake.sent))
+                elif name == "result":
+                    conn.send(([(m.chat_id, m.timestamp) for m in fake.sent],
+                               {t: dict(c) for t, c in fake.token_stats.items()}))
+
+    asyncio.run(serve())
 
 
 async def run(args: argparse.Namespace) -> bool:
