@@ -285,6 +285,9 @@ async def run(args: argparse.Namespace) -> bool:
                                 media_dir=Path(tmp) / "media", log_level="WARNING")
             clock = FakeClock(datetime(*DAY, 4, 58, tzinfo=tz), tz)
             app = await App.create(settings, clock=clock)
+            from bot.heap import freeze_startup_heap
+
+            freeze_startup_heap()  # as `hocbac run` and `hocbac worker` do after start-up
             t0 = time.perf_counter()
             await _seed(app, args.members, args.bots, seed=7)
             print(f"seeded {args.members:,} members in {ORGS} đảng bộ, {args.bots} bots, on PostgreSQL in "
