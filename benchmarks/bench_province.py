@@ -164,9 +164,11 @@ async def _send(app, clock, bots: int, send_seconds: float, outage_seconds: floa
 
         follower = asyncio.create_task(follow_wall_clock())
         t0 = time.time()
+        cpu0 = time.process_time()  # this process only: the bot (the fake has its own)
         task = asyncio.create_task(sender.run(stop, idle_poll=0.05))
         await asyncio.sleep(send_seconds)
         t_a = time.time()
+        cpu_a = time.process_time() - cpu0
         fake.call("down", _token(0))
         await asyncio.sleep(outage_seconds)
         t_b = time.time()
@@ -200,7 +202,9 @@ async def _send(app, clock, bots: int, send_seconds: float, outage_seconds: floa
     sends = sum(c["ok"] for c in stats.values())
     n429 = sum(c["429"] for c in stats.values())
     n5xx = stats.get(_token(0), Counter())["5xx"]
-    return {"rate_a": rate_a, "ceiling_a": PER_BOT * bots, "rate_b": rate_b, "ceiling_b": PER_BOT * (bots - 1),
+    sent_a = in_window(t0, t_a, everyone)
+    return {"cpu_ms_per_msg": cpu_a * 1000 / max(1, sent_a),
+            "rate_a": rate_a, "ceiling_a": PER_BOT * bots, "rate_b": rate_b, "ceiling_b": PER_BOT * (bots - 1),
             "lost": lost, "duplicated": duplicated, "sends": sends, "429": n429, "b0_502": n5xx, "queued": total}
 
 
@@ -314,6 +318,10 @@ async def run(args: argparse.Namespace) -> bool:
                       f"{f['ceiling_a']:.0f}  [target >= 0.9]")
                 print(f"bot b0 answering 502 ({args.outage_seconds:.0f} s, {int(f['b0_502'])} 502s): the other "
                       f"{args.bots - 1} at {f['rate_b']:.1f} msg/s = {rb:.3f} of {f['ceiling_b']:.0f}  [target >= 0.9]")
+                cpu = f["cpu_ms_per_msg"]
+                print(f"bot process CPU while all bots were up: {cpu:.1f} ms a message, so one core sends at most "
+                      f"about {1000 / max(cpu, 0.001):.0f} msg/s = {1000 / max(cpu, 0.001) / f['ceiling_a']:.2f} "
+                      "of the ceiling (the machine's load sets how much of a core it gets)")
                 print(f"{int(f['queued']):,} queued: lost {int(f['lost'])}, duplicated {int(f['duplicated'])}  "
                       f"[target 0/0]; 429s {int(f['429'])} in {int(f['sends']):,} sends = {per_1000:.2f} per 1,000  "
                       "[target < 1]")
