@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     worker_retry_seconds: float = 5.0  # how often a standby tries to become the active worker
     worker_idle_poll: float = 0.5
     outbox_claim_lease_seconds: int = 120  # a row left 'sending' by a dead worker is retried after this
+    # Final outbox rows keep their message text this many days (daily items: one day), then only the row stays
+    # (key, status, times: dedupe, acknowledgements, figures). 0: keep every payload.
+    outbox_retention_days: int = Field(default=30, ge=0)
 
     # --- zalo ---
     # ZALO_BOTS="key=<bot_id>:<secret>@branch_id,branch_id;key2=…": several Zalo bots, each serving branches.

@@ -262,7 +262,8 @@ async def resend_missed(session: AsyncSession, ref: str, *, now: datetime) -> in
                                         OutboxMessage.chat_id != "")
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update()
-    rows = list((await session.execute(query)).scalars().all())
+    # A row past retention has lost its text (outbox_purge): there is nothing left to send again.
+    rows = [r for r in (await session.execute(query)).scalars().all() if r.purged_at is None]
     if not rows:
         return 0
     values = [{**_values(key=f"{r.key.split('#r')[0]}#r{r.id}", kind=r.kind,

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from storage.models._types import json_column, utcnow
@@ -23,9 +23,26 @@ class OutboxStatus(StrEnum):
     RESENT = "resent"  # failed or skipped, then queued again under a new key (a broadcast's "send again")
 
 
+# Final states whose payload nobody reads again: the retention purge empties it (bot/services/outbox_purge.py).
+# Cancelled and resent rows are left alone (few, and cancelled ones may be looked at by their feature).
+PURGEABLE = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED, OutboxStatus.UNREACHABLE)
+# Bulk kinds (one row per member per day): their payload goes a day after they are final, not at retention.
+BULK_KINDS = ("daily", "daily_group")
+_FINAL_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in PURGEABLE) + ") AND purged_at IS NULL"
+_BULK_SQL = "kind IN (" + ", ".join(f"'{k}'" for k in BULK_KINDS) + ")"
+# Partial indexes: the purge's work queue. Pending rows are in neither (no cost on enqueue); a row enters one
+# when it becomes final and leaves it when purged, so a purge tick only reads the rows it will change.
+PURGE_WHERE = text(f"{_FINAL_SQL} AND NOT ({_BULK_SQL})")
+PURGE_BULK_WHERE = text(f"{_FINAL_SQL} AND {_BULK_SQL}")
+
+
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "due_at"),
+        Index("ix_outbox_purge", "due_at", postgresql_where=PURGE_WHERE, sqlite_where=PURGE_WHERE),
+        Index("ix_outbox_purge_bulk", "due_at", postgresql_where=PURGE_BULK_WHERE, sqlite_where=PURGE_BULK_WHERE),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Unique key, e.g. "daily:42:2026-11-25" or "broadcast:7:42": a restart never double-enqueues.
@@ -50,3 +67,5 @@ class OutboxMessage(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     sent_at: datetime | None = None
     sent_message_ids: list[str] | None = Field(default=None, sa_column=json_column())
+    # When the retention purge emptied ``payload`` (the row itself stays: its key, status and times).
+    purged_at: datetime | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -103,6 +103,8 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self._html_faults: dict[str, list[int]] = {}  # method -> statuses answered with an nginx HTML page
         self._garble: dict[str, int] = {}  # method -> how many more replies to garble after doing the work
         self._outage: tuple[int, frozenset[str] | None] | None = None  # (status, methods or None = all)
+        self._token_outage: dict[str, int] = {}  # token -> status: one bot's outage, the others answered
+        self.token_stats: dict[str, Counter[str]] = defaultdict(Counter)  # per token: "ok", "429", "5xx", …
         self._seq = 0
         self._file_seq = 0
         self._callback_seq = 0
@@ -179,6 +181,13 @@ class FakeTelegram(InjectMixin, MethodsMixin):
     def up(self) -> None:
         self._outage = None
 
+    def down_token(self, token: str, status: int = 502) -> None:
+        """An outage of one bot only: every call with ``token`` gets the edge's HTML page until ``up_token``."""
+        self._token_outage[token] = status
+
+    def up_token(self, token: str) -> None:
+        self._token_outage.pop(token, None)
+
     def garble_next(self, method: str, times: int = 1) -> None:
         """Do the next ``times`` calls of ``method`` (the message is sent), then answer 200 with an HTML body
         the client cannot decode: the reply to a request that did go through got lost on the way back."""
@@ -221,8 +230,9 @@ class FakeTelegram(InjectMixin, MethodsMixin):
                 raise ApiError(404, "Not Found: method not found")
             canonical = handler_name[len("m_"):]
             self.stats[canonical] += 1
-            html_status = self._html_fault(name.lower())
+            html_status = self._token_outage.get(token) or self._html_fault(name.lower())
             if html_status is not None:
+                self.token_stats[token]["5xx" if html_status >= 500 else str(html_status)] += 1
                 return self._html_error(name, html_status)
             faults = self._faults.get(name.lower())
             if faults:
@@ -236,9 +246,11 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         except ApiError as err:
             key = "5xx" if err.status >= 500 else str(err.status)
             self.stats[key] += 1
+            self.token_stats[token][key] += 1
             self.errors.append((name, err.status, err.description))
             self.error_times.append(self.clock())
             return web.json_response(err.envelope(), status=err.status)
+        self.token_stats[token]["ok"] += 1
         return web.json_response({"ok": True, "result": result})
 
     def _html_fault(self, method: str) -> int | None:
