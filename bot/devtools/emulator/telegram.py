@@ -178,6 +178,14 @@ class FakeTelegram(InjectMixin, MethodsMixin):
 
     def up(self) -> None:
         self._outage = None
+        self.revoked_tokens: set[str] = set()  # tokens answered 401 Unauthorized (see revoke)
+
+    def revoke(self, token: str) -> None:
+        """The bot's token was revoked (BotFather /revoke): every call with it answers 401 Unauthorized."""
+        self.revoked_tokens.add(token)
+
+    def unrevoke(self, token: str) -> None:
+        self.revoked_tokens.discard(token)
 
     def garble_next(self, method: str, times: int = 1) -> None:
         """Do the next ``times`` calls of ``method`` (the message is sent), then answer 200 with an HTML body
@@ -213,7 +221,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         name = request.match_info["method"]
         try:
             m = TOKEN_RE.match(token)
-            if not m:
+            if not m or token in self.revoked_tokens:
                 raise ApiError(401, "Unauthorized")
             self._bot_id = int(m.group(1))
             handler_name = METHODS.get(name.lower())
