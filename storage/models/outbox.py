@@ -25,7 +25,9 @@ class OutboxStatus(StrEnum):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),)
+    # ix_outbox_lane: the sender claims per bot (channel, bot), see bot.channels.sender's lanes.
+    __table_args__ = (Index("ix_outbox_due", "status", "due_at"),
+                      Index("ix_outbox_lane", "channel", "bot", "status", "due_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     # Unique key, e.g. "daily:42:2026-11-25" or "broadcast:7:42": a restart never double-enqueues.

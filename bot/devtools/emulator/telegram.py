@@ -103,6 +103,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self._html_faults: dict[str, list[int]] = {}  # method -> statuses answered with an nginx HTML page
         self._garble: dict[str, int] = {}  # method -> how many more replies to garble after doing the work
         self._outage: tuple[int, frozenset[str] | None] | None = None  # (status, methods or None = all)
+        self.revoked_tokens: set[str] = set()  # tokens answered 401 Unauthorized (see revoke)
         self._seq = 0
         self._file_seq = 0
         self._callback_seq = 0
@@ -178,7 +179,6 @@ class FakeTelegram(InjectMixin, MethodsMixin):
 
     def up(self) -> None:
         self._outage = None
-        self.revoked_tokens: set[str] = set()  # tokens answered 401 Unauthorized (see revoke)
 
     def revoke(self, token: str) -> None:
         """The bot's token was revoked (BotFather /revoke): every call with it answers 401 Unauthorized."""
