@@ -7,6 +7,7 @@ fake Bot API server with its own token; rows are queued with bot="a" / "b" (the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from datetime import timedelta
@@ -356,3 +357,64 @@ async def test_a_revoked_token_stops_that_bot_alone_and_the_admins_hear_it_once(
         assert await statuses(harness.app) == {"sent": 28}  # 14 + 13 + the admins' one warning
     finally:
         await harness.stop()
+
+
+# --- `hocbac worker`: who sends ---------------------------------------------------------------------------
+
+
+class NeverLeader:
+    """A worker that stays standby all along (another one holds the leadership)."""
+
+    check_every = 0.1
+
+    async def try_acquire(self) -> bool:
+        return False
+
+    async def still_leader(self) -> bool:
+        return False
+
+    async def release(self) -> None:
+        return None
+
+
+async def _standby_worker_sends(settings, fake_tg) -> tuple[int, set[str]]:
+    """Rows queued, then a standby worker (never elected) runs for a while: (messages sent, ticks run)."""
+    from bot.app import App
+    from bot.runtime import run_worker
+    from storage.models.system import TickRun
+
+    app = await App.create(settings)
+    try:
+        await enqueue(app, "", chats(fake_tg, [47000, 47001, 47002]))
+    finally:
+        await app.close()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(settings, stop=stop, leadership=NeverLeader()))
+    try:
+        with contextlib.suppress(TimeoutError):  # sent all three, or had four seconds to
+            await fake_tg.wait_for(lambda: len(fake_tg.sent) >= 3, timeout=4)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=20)
+    app = await App.create(settings, migrate=False)
+    try:
+        async with app.db.session() as s:
+            ticks = {r[0] for r in (await s.execute(select(TickRun.name))).all()}
+    finally:
+        await app.close()
+    return len(fake_tg.sent), ticks
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_every_worker_sends_on_postgres_with_redis_while_only_the_leader_ticks(settings, fake_tg, pg_db_url,
+                                                                                    redis_url, redis_prefix):
+    s = settings.model_copy(update={"database_url": pg_db_url, "redis_url": redis_url, "redis_prefix": redis_prefix,
+                                    "worker_idle_poll": 0.05})
+    sent, ticks = await _standby_worker_sends(s, fake_tg)
+    assert sent == 3 and ticks == set()
+
+
+async def test_on_sqlite_only_the_elected_worker_sends(settings, fake_tg):
+    sent, ticks = await _standby_worker_sends(settings.model_copy(update={"worker_idle_poll": 0.05}), fake_tg)
+    assert sent == 0 and ticks == set()  # one writer: the standby neither sends nor ticks
