@@ -183,6 +183,7 @@ class Sender:
         ends when its bot has nothing left to send; the next poll (or a wake) starts it again."""
         try:
             while not stop.is_set():
+                self._wake.clear()  # before looking: a wake during the query is not lost
                 try:
                     due = await self._due_lanes()
                 except Exception:
@@ -193,7 +194,6 @@ class Sender:
                     if lane.revoked is None and (lane.task is None or lane.task.done()):
                         lane.task = asyncio.create_task(self._run_lane(lane, stop, idle_poll),
                                                         name=f"sender:{lane.key}")
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=idle_poll)
         finally:
