@@ -6,7 +6,8 @@ Every long-running mode and the test harness go through :func:`build`:
   process does everything: Telegram (when BOT_TOKEN is set), the Zalo bots (when ZALO_BOTS is set), the
   sender, the ticks;
 * ``hocbac web``: ``mode="web"`` -- Telegram for replies and the webhook server, no sender, no ticks;
-* ``hocbac worker``: ``mode="worker"`` -- Telegram and the sender (paced through Redis when set);
+* ``hocbac worker``: ``mode="worker"`` -- Telegram and the sender (paced through Redis when set; on
+  PostgreSQL with Redis every worker sends, see :func:`senders_everywhere`);
 * ``hocbac set-webhook``: ``mode="setup"`` -- the App (for the command menu) and an unstarted Telegram bot.
 
 :class:`TickRunner` is the one tick runner (``run`` and ``worker``; the harness ticks by hand through
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +42,7 @@ from bot.scale.locks import RedisLocks
 from bot.scale.metrics import Metrics
 from bot.scale.ratelimit import redis_limiter_factory
 from bot.scale.web import WebhookServer
+from bot.services.bot_alerts import tell_admins_bot_revoked
 from bot.services.deps import Services
 from bot.services.media import MediaStore
 from bot.services.ticks import run_ticks
@@ -236,13 +238,29 @@ def zalo_runtime(app: App, *, poll_timeout: int = 30) -> ZaloRuntime:
 
 
 def build_sender(app: App, mode: Mode) -> Sender:
-    """The sender; a ``worker`` with Redis paces each bot token through Redis (several may send)."""
+    """The sender; a ``worker`` with Redis paces each bot token through Redis (several may send). A bot whose
+    token is refused stops alone and the system admins are told through another bot (bot_alerts)."""
     s = app.settings
     limiter_for = None
     if mode == "worker" and app.redis is not None:
         limiter_for = redis_limiter_factory(app.redis, s.send_global_per_sec, s.send_chat_per_sec,
                                             s.send_group_per_min, prefix=f"{s.redis_prefix}rl:")
-    return app.build_sender(limiter_for=limiter_for)
+    sender = app.build_sender(limiter_for=limiter_for)
+    deps = app.services.deps
+
+    async def on_revoked(channel: str, bot: str, reason: str, usable: Callable[[str, str], bool]) -> None:
+        await tell_admins_bot_revoked(deps, channel, bot, reason, usable)
+        sender.wake()  # the warning is due now
+
+    sender.on_revoked = on_revoked
+    return sender
+
+
+def senders_everywhere(app: App) -> bool:
+    """Whether every ``hocbac worker`` sends (not only the leader): on PostgreSQL, whose claims skip rows
+    another worker holds, and with Redis, through which the workers share each bot's rate limit. SQLite has
+    one writer, and without Redis two senders would each spend a bot's whole limit."""
+    return app.db.dialect == "postgresql" and app.redis is not None
 
 
 def build_leadership(app: App) -> Leadership:

@@ -58,6 +58,16 @@ class PermanentError(DeliveryError):
         self.confirm = confirm
 
 
+class TokenRevokedError(PermanentError):
+    """The platform refused the bot's own token (Telegram's 401 Unauthorized): nothing this bot sends can go
+    out until the token is replaced. Not the member's fault and not the message's: the sender stops this
+    bot's lane (its rows stay pending), tells the system admins once through another bot, and keeps the
+    other bots sending. A restart with a working token resumes the lane."""
+
+    def __init__(self, reason: str, unreachable: bool = False, *, confirm: bool = False) -> None:
+        super().__init__(reason, unreachable=False, confirm=False)  # never the member's fault
+
+
 class QuotaExhaustedError(DeliveryError):
     """The platform refuses every message of this bot until its plan's period resets (Zalo's 429 "Quota
     exceeded"). Not worth retrying this period; the channel has already told its ``on_quota`` hook."""

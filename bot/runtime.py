@@ -2,7 +2,8 @@
 
 * ``hocbac run``: polling + ticks + sender in one process (``run_polling``);
 * ``hocbac web``: the webhook worker, start it N times (``run_web``);
-* ``hocbac worker``: the elected worker that runs the ticks and the sender (``run_worker``);
+* ``hocbac worker``: the elected worker runs the ticks; the sender runs in every worker on PostgreSQL with
+  Redis (claims skip each other's rows, limits are shared), in the elected one only otherwise (``run_worker``);
 * ``hocbac set-webhook``: register the webhook and the command menu once (``set_webhook``).
 """
 
@@ -16,7 +17,7 @@ import signal
 from aiohttp import web
 
 from bot.app import startup_line
-from bot.compose import build, build_leadership, mount_dashboard
+from bot.compose import build, build_leadership, mount_dashboard, senders_everywhere
 from bot.config import Settings, require_channel, require_token
 from bot.scale.leader import Leadership, lead
 from bot.scale.metrics import Metrics, add_ops_routes
@@ -107,7 +108,8 @@ async def run_web(settings: Settings, *, stop: asyncio.Event | None = None,
 
 async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
                      leadership: Leadership | None = None) -> None:
-    """Standby until elected; then run the ticks and the sender until leadership is lost or stop."""
+    """Standby until elected; then run the ticks (and the sender, on SQLite or without Redis) until leadership
+    is lost or stop. On PostgreSQL with Redis the sender runs all along, in every worker."""
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     composed = await build(settings, mode="worker")
@@ -115,7 +117,11 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
     assert sender is not None
     metrics = Metrics()
     runner: web.AppRunner | None = None
+    everywhere = senders_everywhere(app)
+    sending: asyncio.Task[None] | None = None
     try:
+        if everywhere:
+            sending = asyncio.create_task(sender.run(stop, idle_poll=settings.worker_idle_poll), name="sender")
         if settings.worker_port:
             ops = web.Application()
             add_ops_routes(ops.router, app, metrics)
@@ -124,7 +130,10 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
             await web.TCPSite(runner, settings.web_host, settings.worker_port).start()
 
         async def work(lost: asyncio.Event) -> None:
-            await asyncio.gather(composed.ticks.run(lost), sender.run(lost, idle_poll=settings.worker_idle_poll))
+            if everywhere:
+                await composed.ticks.run(lost)
+            else:
+                await asyncio.gather(composed.ticks.run(lost), sender.run(lost, idle_poll=settings.worker_idle_poll))
 
         def changed(leader: bool) -> None:
             metrics.leader.set(1 if leader else 0)
@@ -134,6 +143,10 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
         await lead(leadership or build_leadership(app), work, stop, retry_every=settings.worker_retry_seconds,
                    on_change=changed)
     finally:
+        stop.set()
+        if sending is not None:
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(sending, timeout=10)
         if runner is not None:
             await runner.cleanup()
         await composed.close()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from bot.delivery import Channel
     from bot.messages import Inbound
 
+BOT_OUTCOMES = ("sent", "429", "transient", "failed", "unreachable")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -53,6 +54,15 @@ class Metrics:
         self.leader = Gauge("hocbac_worker_leader", "1 when this worker is the active one", registry=r)
         self.in_flight = Gauge("hocbac_webhook_in_flight", "Updates being processed in the background",
                                registry=r)
+        # Per bot ("lane": channel + bot key; bot "" is the default Telegram bot).
+        self.bot_queue = Gauge("hocbac_outbox_bot_queue", "Outbox rows pending or sending, per bot",
+                               ["channel", "bot"], registry=r)
+        self.bot_sends = Gauge("hocbac_sender_bot_total", "Sender outcomes per bot since start (this process)",
+                               ["channel", "bot", "outcome"], registry=r)
+        self.bot_rate = Gauge("hocbac_sender_bot_rate", "Messages per second sent per bot over the last minute "
+                              "(this process)", ["channel", "bot"], registry=r)
+        self.bot_revoked = Gauge("hocbac_sender_bot_revoked", "1 when the bot stopped: its token was refused (401)",
+                                 ["channel", "bot"], registry=r)
 
     def instrument(self, handle: Callable[[Inbound, Channel], Awaitable[None]]
                    ) -> Callable[[Inbound, Channel], Awaitable[None]]:
@@ -69,10 +79,14 @@ class Metrics:
     async def refresh(self, app: App) -> None:
         async with app.db.session() as s:
             depth = await outbox.depth_by_kind(s)
+            lanes = await outbox.depth_by_lane(s)
             oldest = (await s.execute(select(func.min(TickRun.last_run_at)))).scalar_one_or_none()
         self.outbox_depth.clear()
         for kind, n in depth.items():
             self.outbox_depth.labels(kind).set(n)
+        self.bot_queue.clear()
+        for (channel, bot), n in lanes.items():
+            self.bot_queue.labels(channel, bot).set(n)
         if oldest is not None:
             now = app.clock.now()
             if oldest.tzinfo is None:  # SQLite returns naive UTC
@@ -81,6 +95,11 @@ class Metrics:
         if app.sender is not None:
             for outcome in ("sent", "failed", "429", "transient", "unreachable", "sent_uncertain", "deferred"):
                 self.sender.labels(outcome).set(app.sender.stats.get(outcome, 0))
+            for lane in list(app.sender.lanes.values()):
+                for outcome in BOT_OUTCOMES:
+                    self.bot_sends.labels(lane.channel, lane.bot, outcome).set(lane.stats.get(outcome, 0))
+                self.bot_rate.labels(lane.channel, lane.bot).set(round(lane.rate(), 3))
+                self.bot_revoked.labels(lane.channel, lane.bot).set(1 if lane.revoked else 0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -103,8 +122,33 @@ async def health(app: App, timeout: float = 2.0) -> tuple[bool, dict[str, Any]]:
         except Exception:
             report["redis"] = "down"
             ok = False
+    if db_ok:
+        try:
+            report["bots"] = await asyncio.wait_for(bots_report(app), timeout)
+        except Exception:
+            report["bots"] = "unknown"
     report["status"] = "ok" if ok else "down"
     return ok, report
+
+
+async def bots_report(app: App) -> dict[str, dict[str, Any]]:
+    """Per bot: its queue (every process's, from the database), and where this process sends, its send rate
+    per minute, its 429s and whether it stopped (token refused). A stopped bot does not fail the check: a
+    restart would not mend a revoked token, and the other bots are still sending."""
+    from bot.channels.sender import lane_key
+
+    async with app.db.session() as s:
+        queues = await outbox.depth_by_lane(s)
+    lanes = dict(app.sender.lanes) if app.sender is not None else {}
+    report: dict[str, dict[str, Any]] = {}
+    for pair in sorted(set(queues) | set(lanes)):
+        entry: dict[str, Any] = {"queue": queues.get(pair, 0)}
+        lane = lanes.get(pair)
+        if lane is not None:
+            entry.update(sent=lane.stats.get("sent", 0), sent_per_minute=round(lane.rate() * 60, 1),
+                         rate_limited=lane.stats.get("429", 0), state="revoked" if lane.revoked else "sending")
+        report[lane_key(*pair)] = entry
+    return report
 
 
 def metrics_allowed(request: web.Request, token: bytes) -> bool:

@@ -136,6 +136,9 @@ POLICIES: dict[str, Policy] = {
                            f"{_S} (a contest opened, its winners): not at night"),
     # --- zalo quota ---
     "zalo_quota": Policy(Timing.NOW, True, OnPause.SEND, False, f"{_S}: an operational warning, not at night"),
+    # --- operations ---
+    "bot_revoked": Policy(Timing.NOW, False, OnPause.SEND, False,
+                          "an alarm to the system admins: a bot stopped sending (its token was refused)"),
 }
 
 

@@ -155,23 +155,43 @@ async def enqueue_for_person(
 # --- sender verbs -------------------------------------------------------------------------------
 
 
-async def claim_due(
-    session: AsyncSession, *, now: datetime, worker: str, limit: int, channels: list[str] | None = None,
-    lease: timedelta = CLAIM_LEASE, skip_chats: Collection[str] = (),
-) -> list[OutboxMessage]:
-    """Claim up to ``limit`` due rows (pending, or sending whose ``lease`` expired: a dead worker's).
-
-    ``skip_chats``: chat ids the caller cannot send to yet (their per-chat limit), left for a later claim so
-    they do not fill the batch. By id only: the same id on another channel waits a second too, harmlessly."""
-    due = and_(
+def _due(now: datetime, lease: timedelta):  # type: ignore[no-untyped-def]
+    """Rows a sender may take: pending and due, or ``sending`` whose ``lease`` expired (a dead worker's)."""
+    return and_(
         OutboxMessage.due_at <= now,
         or_(
             OutboxMessage.status == OutboxStatus.PENDING.value,
             and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.claimed_at < now - lease),
         ),
     )
-    query = select(OutboxMessage).where(due)
+
+
+async def due_lanes(
+    session: AsyncSession, *, now: datetime, channels: list[str] | None = None, lease: timedelta = CLAIM_LEASE,
+) -> list[tuple[str, str]]:
+    """The (channel, bot) pairs that have rows to send now: the sender runs one lane per pair."""
+    query = select(OutboxMessage.channel, OutboxMessage.bot).where(_due(now, lease))
     if channels:
+        query = query.where(OutboxMessage.channel.in_(channels))
+    rows = await session.execute(query.group_by(OutboxMessage.channel, OutboxMessage.bot))
+    return sorted((str(c), str(b or "")) for c, b in rows.all())
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, worker: str, limit: int, channels: list[str] | None = None,
+    lease: timedelta = CLAIM_LEASE, skip_chats: Collection[str] = (), lane: tuple[str, str] | None = None,
+) -> list[OutboxMessage]:
+    """Claim up to ``limit`` due rows (pending, or sending whose ``lease`` expired: a dead worker's).
+
+    ``lane`` (channel, bot): only that bot's rows. The sender claims per lane, so a bot with a backlog (a 429
+    storm, an outage) never fills the batch another bot's rows are waiting in. On PostgreSQL the rows are
+    locked ``FOR UPDATE SKIP LOCKED``: several workers claiming at once each get different rows.
+    ``skip_chats``: chat ids the caller cannot send to yet (their per-chat limit), left for a later claim so
+    they do not fill the batch. By id only: the same id on another channel waits a second too, harmlessly."""
+    query = select(OutboxMessage).where(_due(now, lease))
+    if lane is not None:
+        query = query.where(OutboxMessage.channel == lane[0], OutboxMessage.bot == lane[1])
+    elif channels:
         query = query.where(OutboxMessage.channel.in_(channels))
     if skip_chats:
         query = query.where(OutboxMessage.chat_id.not_in(list(skip_chats)))
@@ -310,6 +330,16 @@ async def waiting_to_retry(session: AsyncSession, ref: str) -> int:
             OutboxMessage.attempts > 0)
     )
     return int(n.scalar_one())
+
+
+async def depth_by_lane(session: AsyncSession) -> dict[tuple[str, str], int]:
+    """Rows pending or sending per (channel, bot): each bot's queue, for /metrics and /healthz."""
+    rows = await session.execute(
+        select(OutboxMessage.channel, OutboxMessage.bot, func.count())
+        .where(OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))
+        .group_by(OutboxMessage.channel, OutboxMessage.bot)
+    )
+    return {(str(c), str(b or "")): int(n) for c, b, n in rows.all()}
 
 
 async def depth_by_kind(session: AsyncSession) -> dict[str, int]:

@@ -42,6 +42,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_due", "status", "due_at"),
         Index("ix_outbox_purge", "due_at", postgresql_where=PURGE_WHERE, sqlite_where=PURGE_WHERE),
         Index("ix_outbox_purge_bulk", "due_at", postgresql_where=PURGE_BULK_WHERE, sqlite_where=PURGE_BULK_WHERE),
+        # The sender claims per bot (channel, bot), see bot.channels.sender's lanes.
+        Index("ix_outbox_lane", "channel", "bot", "status", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -42,4 +42,4 @@ def test_the_history_has_one_head():
 
     from storage.migrate import alembic_config
 
-    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == ["0031_outbox_purge"]
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == ["0029_outbox_lanes"]

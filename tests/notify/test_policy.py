@@ -61,6 +61,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "supervision_task_reported": (MORNING, NOW),
     "supervision_task_closed": (MORNING, NOW),
     "contest_news": (MORNING, NOW),
+    "bot_revoked": (NOW, NOW),  # an alarm to the system admins: a bot stopped sending
 }
 
 DAY = datetime(2026, 3, 3, 10, 0, tzinfo=TZ)  # Tuesday, not quiet, after the 06:30 delivery time

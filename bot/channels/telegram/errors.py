@@ -16,7 +16,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.delivery import DeliveryError, PermanentError, RetryableError
+from bot.delivery import DeliveryError, PermanentError, RetryableError, TokenRevokedError
 
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated",
                     "bot can't initiate conversation")
@@ -45,7 +45,7 @@ def classify(exc: BaseException) -> DeliveryError:
     if isinstance(exc, TelegramForbiddenError):
         return PermanentError(f"forbidden: {exc.message}", unreachable=True)
     if isinstance(exc, TelegramUnauthorizedError):
-        return PermanentError("bot token rejected (401)")
+        return TokenRevokedError("bot token rejected (401 Unauthorized)")
     if isinstance(exc, TelegramBadRequest):
         text = exc.message.lower()
         return PermanentError(f"bad request: {exc.message}", unreachable=any(s in text for s in _UNREACHABLE_400))

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.delivery import PermanentError, QuotaExhaustedError, RetryableError
+from bot.delivery import PermanentError, QuotaExhaustedError, RetryableError, TokenRevokedError
 
 # Descriptions that mean "this person cannot be reached" rather than "our request was wrong".
 _UNREACHABLE = re.compile(
@@ -46,6 +46,13 @@ class ZaloPermanentError(PermanentError):
         # Zalo's texts are not proof on their own: "unreachable" waits for consistent failures (the sender).
         super().__init__(reason, unreachable, confirm=unreachable)
         self.error_code = error_code
+
+
+class ZaloTokenRevoked(ZaloPermanentError, TokenRevokedError):
+    """401 (or a 403 naming the token): the bot's token was reset or revoked; the sender stops this bot."""
+
+    def __init__(self, reason: str, error_code: int | None = 401):
+        super().__init__(reason, unreachable=False, error_code=error_code)
 
 
 class ZaloQuotaExhausted(QuotaExhaustedError):
@@ -95,8 +102,8 @@ def classify(method: str, status: int, payload: dict[str, Any] | None, headers: 
     if code == 408 or status == 408:
         return ZaloRetryableError(reason, None, 408)
     if code == 401 or (code == 403 and _TOKEN_TROUBLE.search(desc)):
-        # Our token is wrong: permanent, but not the member's fault.
-        return ZaloPermanentError(reason, unreachable=False, error_code=code)
+        # Our token is wrong: permanent, but not the member's fault; the sender stops this bot's lane.
+        return ZaloTokenRevoked(reason, error_code=code)
     if _UNREACHABLE.search(desc):
         return ZaloPermanentError(reason, unreachable=True, error_code=code)
     if code == 403 or status == 403:

@@ -105,6 +105,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self._outage: tuple[int, frozenset[str] | None] | None = None  # (status, methods or None = all)
         self._token_outage: dict[str, int] = {}  # token -> status: one bot's outage, the others answered
         self.token_stats: dict[str, Counter[str]] = defaultdict(Counter)  # per token: "ok", "429", "5xx", …
+        self.revoked_tokens: set[str] = set()  # tokens answered 401 Unauthorized (see revoke)
         self._seq = 0
         self._file_seq = 0
         self._callback_seq = 0
@@ -187,6 +188,12 @@ class FakeTelegram(InjectMixin, MethodsMixin):
 
     def up_token(self, token: str) -> None:
         self._token_outage.pop(token, None)
+    def revoke(self, token: str) -> None:
+        """The bot's token was revoked (BotFather /revoke): every call with it answers 401 Unauthorized."""
+        self.revoked_tokens.add(token)
+
+    def unrevoke(self, token: str) -> None:
+        self.revoked_tokens.discard(token)
 
     def garble_next(self, method: str, times: int = 1) -> None:
         """Do the next ``times`` calls of ``method`` (the message is sent), then answer 200 with an HTML body
@@ -222,7 +229,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         name = request.match_info["method"]
         try:
             m = TOKEN_RE.match(token)
-            if not m:
+            if not m or token in self.revoked_tokens:
                 raise ApiError(401, "Unauthorized")
             self._bot_id = int(m.group(1))
             handler_name = METHODS.get(name.lower())
