@@ -8,22 +8,32 @@ are not members (a member's deed photo, with its form and upload, is heavier and
 Users are 3,000 strangers, so every update also resolves (and at first creates) a person.
 
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1/postgres TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
-      /work/venv/bin/python benchmarks/bench_load.py [--workers 1,2,4] [--rates 100,200,300,400] [--seconds 5]
+      .venv/bin/python benchmarks/bench_load.py [--workers 1,2,4] [--rates 100,200,300,400] [--seconds 5]
+
+Before and after in one run: ``--before REF`` checks REF out into a temporary git worktree and runs the
+same load into workers started from it, then into this tree's; ``--cache-off`` adds this tree with
+ACTOR_CACHE_SECONDS=0. Each variant gets a fresh database; ``--repeat 2`` runs the variants again in the
+reverse order, so a change in the machine's load does not favour one side.
+
+    .venv/bin/python benchmarks/bench_load.py --workers 1 --before main --cache-off --repeat 2
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import re
 import socket
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -170,13 +180,13 @@ async def step(http, ports, work: Workload, rate: int, seconds: float, procs) ->
 
 
 async def run_config(label: str, env: dict[str, str], workers: int, rates: list[int], seconds: float,
-                     fake: FakeTelegram, work: Workload, tmp: Path) -> list[dict]:
+                     fake: FakeTelegram, work: Workload, tmp: Path, cwd: Path = REPO) -> list[dict]:
     ports = [free_port() for _ in range(workers)]
     procs = []
     for i, port in enumerate(ports):
         log = (tmp / f"web{i}.log").open("w")
         procs.append(await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "web", "--port", str(port), cwd=REPO, env=env,
+            sys.executable, "-m", "bot", "web", "--port", str(port), cwd=cwd, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=log))
         if i == 0:
             await asyncio.sleep(3)  # the first one runs the migrations
@@ -204,46 +214,84 @@ async def run_config(label: str, env: dict[str, str], workers: int, rates: list[
     return rows
 
 
+@contextlib.contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """REF in a temporary git worktree: `python -m bot` started there imports that tree's code."""
+    with tempfile.TemporaryDirectory(prefix="hocbac-before-") as t:
+        path = Path(t) / "tree"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(path), ref],
+                       check=True)
+        try:
+            yield path
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)], check=False)
+
+
+async def fresh_pg(pg: str) -> str:
+    name = f"hocbac_bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(pg)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    return name
+
+
+async def drop_pg(pg: str, name: str) -> None:
+    conn = await asyncpg.connect(pg)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+
+
 async def main(args: argparse.Namespace) -> None:
     pg = os.environ.get("TEST_POSTGRES_URL", "").replace("postgresql+asyncpg://", "postgresql://")
     redis_url = os.environ.get("TEST_REDIS_URL", "")
     rates = [int(r) for r in args.rates.split(",")]
     all_rows: list[dict] = []
-    async with FakeTelegram() as fake:
-        fake.limits.enabled = False  # we measure the bot, not Telegram's flood limits
-        print("ceiling: none; the fake Bot API's flood limits (30 msg/s) are off: this measures the bot's "
-              "handling, target >= 300 updates/s at p99 < 100 ms on one PostgreSQL worker", flush=True)
-        work = Workload(fake)
-        with tempfile.TemporaryDirectory() as t:
-            tmp = Path(t)
-            base = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "DATABASE_"))}
-            base.update(BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_URL=fake.base_url, WEBHOOK_SECRET=SECRET,
-                        LOG_LEVEL="WARNING", MEDIA_DIR=str(tmp / "media"), TICK_SECONDS="3600")
-            if pg and redis_url:
-                name = f"hocbac_bench_{uuid.uuid4().hex[:8]}"
-                conn = await asyncpg.connect(pg)
-                await conn.execute(f'CREATE DATABASE "{name}"')
-                await conn.close()
-                db = pg.rsplit("/", 1)[0] + "/" + name
-                try:
-                    for w in [int(x) for x in args.workers.split(",")]:
-                        env = base | {"DATABASE_URL": db, "REDIS_URL": redis_url,
-                                      "REDIS_PREFIX": f"hocbac-bench-{uuid.uuid4().hex[:6]}:"}
-                        label = f"pg+redis x{w}"
-                        all_rows += await run_config(label, env, w, rates, args.seconds, fake, work, tmp)
-                finally:
-                    conn = await asyncpg.connect(pg)
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                    await conn.close()
-            else:
-                print("TEST_POSTGRES_URL / TEST_REDIS_URL not set: SQLite only")
-            env = base | {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"}
-            all_rows += await run_config("sqlite x1", env, 1, rates, args.seconds, fake, work, tmp)
+    with contextlib.ExitStack() as stack:
+        # (name, tree the workers import, extra environment)
+        variants: list[tuple[str, Path, dict[str, str]]] = []
+        if args.before:
+            variants.append((f"before({args.before})", stack.enter_context(checkout(args.before)), {}))
+        if args.cache_off:
+            variants.append(("cache off", REPO, {"ACTOR_CACHE_SECONDS": "0"}))
+        variants.append(("after" if variants else "", REPO, {}))
+        order = [v for i in range(args.repeat) for v in (variants if i % 2 == 0 else variants[::-1])]
+        async with FakeTelegram() as fake:
+            fake.limits.enabled = False  # we measure the bot, not Telegram's flood limits
+            print("ceiling: none; the fake Bot API's flood limits (30 msg/s) are off: this measures the bot's "
+                  "handling, target >= 300 updates/s at p99 < 100 ms on one PostgreSQL worker", flush=True)
+            work = Workload(fake)
+            with tempfile.TemporaryDirectory() as t:
+                tmp = Path(t)
+                base = {k: v for k, v in os.environ.items()
+                        if not k.startswith(("REDIS_", "DATABASE_", "ACTOR_CACHE_"))}
+                base.update(BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_URL=fake.base_url, WEBHOOK_SECRET=SECRET,
+                            LOG_LEVEL="WARNING", MEDIA_DIR=str(tmp / "media"), TICK_SECONDS="3600")
+                if not (pg and redis_url):
+                    print("TEST_POSTGRES_URL / TEST_REDIS_URL not set: SQLite only")
+                for n, (variant, tree, extra) in enumerate(order):
+                    suffix = f" {variant}" if variant else ""
+                    if args.repeat > 1:
+                        suffix += f" #{n // len(variants) + 1}"
+                    if pg and redis_url:
+                        for w in [int(x) for x in args.workers.split(",")]:
+                            name = await fresh_pg(pg)  # each variant starts from an empty database
+                            try:
+                                env = base | extra | {"DATABASE_URL": pg.rsplit("/", 1)[0] + "/" + name,
+                                                      "REDIS_URL": redis_url,
+                                                      "REDIS_PREFIX": f"hocbac-bench-{uuid.uuid4().hex[:6]}:"}
+                                all_rows += await run_config(f"pg+redis x{w}{suffix}", env, w, rates,
+                                                             args.seconds, fake, work, tmp, tree)
+                            finally:
+                                await drop_pg(pg, name)
+                    if not args.no_sqlite:
+                        env = base | extra | {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / f'bench{n}.sqlite3'}"}
+                        all_rows += await run_config(f"sqlite x1{suffix}", env, 1, rates, args.seconds, fake,
+                                                     work, tmp, tree)
     print(f"\nmachine: {os.cpu_count()} cores; handler p99 from each worker's histogram (bucket bound)")
-    print(f"{'config':16} {'offered/s':>9} {'handled/s':>9} {'p99 ms':>7} {'err':>4} {'workers cpu%':>12} "
+    print(f"{'config':34} {'offered/s':>9} {'handled/s':>9} {'p99 ms':>7} {'err':>4} {'workers cpu%':>12} "
           f"{'machine cpu%':>12}")
     for r in all_rows:
-        print(f"{r['config']:16} {r['rate']:9d} {r['achieved']:9.1f} {r['p99_ms']:7.0f} {r['errors']:4d} "
+        print(f"{r['config']:34} {r['rate']:9d} {r['achieved']:9.1f} {r['p99_ms']:7.0f} {r['errors']:4d} "
               f"{r['workers_cpu_pct']:12d} {r['machine_cpu_pct']:12.0f}")
     for cfg in dict.fromkeys(r["config"] for r in all_rows):
         ok = [r for r in all_rows if r["config"] == cfg and r["p99_ms"] <= 100 and r["errors"] == 0]
@@ -256,4 +304,8 @@ if __name__ == "__main__":
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--rates", default="50,100,200,300,400")
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--before", default="", help="a git ref: also run workers from that code, in this run")
+    ap.add_argument("--cache-off", action="store_true", help="also run this tree with ACTOR_CACHE_SECONDS=0")
+    ap.add_argument("--repeat", type=int, default=1, help="run the variants again, in the reverse order")
+    ap.add_argument("--no-sqlite", action="store_true")
     asyncio.run(main(ap.parse_args()))
