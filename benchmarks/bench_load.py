@@ -193,6 +193,18 @@ async def run_config(label: str, env: dict[str, str], workers: int, rates: list[
             stdout=asyncio.subprocess.DEVNULL, stderr=log))
         if i == 0:
             await asyncio.sleep(3)  # the first one runs the migrations
+    try:
+        return await _run_rates(label, procs, ports, rates, seconds, work, tmp)
+    finally:  # also when interrupted: no worker outlives the run
+        for p in procs:
+            if p.returncode is None:
+                p.terminate()
+        for p in procs:
+            await p.wait()
+
+
+async def _run_rates(label: str, procs, ports: list[int], rates: list[int], seconds: float,  # type: ignore[no-untyped-def]
+                     work: Workload, tmp: Path) -> list[dict]:
     ps = [p.pid for p in procs]
     rows = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as http:
@@ -213,10 +225,6 @@ async def run_config(label: str, env: dict[str, str], workers: int, rates: list[
             print(row, flush=True)
             if row["p99_ms"] > 1000 or row["achieved"] < 0.7 * rate:
                 break  # saturated well past the target; the next rates say nothing new
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        await p.wait()
     return rows
 
 

@@ -115,8 +115,3 @@ class ActorCache:
                 pipe.incr(key)
                 pipe.pexpire(key, keep_ms)
             await pipe.execute()
-
-    def forget_person(self, person_id: int) -> None:
-        """Drop this process's copies of a person at once (erasure: no name stays in memory)."""
-        for account in [a for a, e in self._entries.items() if e.actor.person_id == person_id]:
-            del self._entries[account]

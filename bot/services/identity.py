@@ -85,8 +85,6 @@ async def invalidate(deps: Deps, person_ids: Iterable[int] = (), accounts: Itera
             conn = await s.connection()
             rows = (await conn.execute(_ACCOUNTS_OF, {"person_ids": ids})).all()
         found |= {(r.channel, r.bot, r.external_id) for r in rows}
-        for person_id in ids:
-            cache.forget_person(person_id)
     for attempt in range(3):
         try:
             await cache.bump(found)
@@ -209,8 +207,10 @@ class IdentityService:
 
     async def set_locale(self, person_id: int, locale: str) -> None:
         async with self.deps.db.session() as s:
-            await s.execute(update(Person).where(Person.id == person_id).values(locale=locale))
-        await invalidate(self.deps, [person_id])
+            result = await s.execute(update(Person).where(Person.id == person_id, Person.locale != locale)
+                                     .values(locale=locale))
+        if result.rowcount:  # type: ignore[attr-defined]  # choosing the same language again changes nothing
+            await invalidate(self.deps, [person_id])
 
     async def mark_account_unreachable(self, channel: str, bot: str, external_id: str, reason: str) -> None:
         async with self.deps.db.session() as s:
@@ -232,6 +232,8 @@ class IdentityService:
         if len(name) > 100:
             raise InvalidInput(_("That name is too long (at most {n} characters).").format(n=100))
         async with self.deps.db.session() as s:
-            await s.execute(update(Person).where(Person.id == person_id).values(display_name=name))
-        await invalidate(self.deps, [person_id])
+            result = await s.execute(update(Person).where(Person.id == person_id, Person.display_name != name)
+                                     .values(display_name=name))
+        if result.rowcount:  # type: ignore[attr-defined]
+            await invalidate(self.deps, [person_id])
         return name
