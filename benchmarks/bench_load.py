@@ -183,7 +183,8 @@ async def step(http, ports, work: Workload, rate: int, seconds: float, procs) ->
 
 
 async def run_config(label: str, env: dict[str, str], workers: int, rates: list[int], seconds: float,
-                     fake: FakeTelegram, work: Workload, tmp: Path, cwd: Path = REPO) -> list[dict]:
+                     fake: FakeTelegram, work: Workload, tmp: Path, cwd: Path = REPO,
+                     known_users: bool = False) -> list[dict]:
     ports = [free_port() for _ in range(workers)]
     procs = []
     for i, port in enumerate(ports):
@@ -194,6 +195,9 @@ async def run_config(label: str, env: dict[str, str], workers: int, rates: list[
         if i == 0:
             await asyncio.sleep(3)  # the first one runs the migrations
     try:
+        if known_users:
+            await wait_ready(procs, ports, tmp)  # the first worker has migrated the database
+            await seed_users(env["DATABASE_URL"])
         return await _run_rates(label, procs, ports, rates, seconds, work, tmp)
     finally:  # also when interrupted: no worker outlives the run
         for p in procs:
@@ -207,16 +211,8 @@ async def _run_rates(label: str, procs, ports: list[int], rates: list[int], seco
                      work: Workload, tmp: Path) -> list[dict]:
     ps = [p.pid for p in procs]
     rows = []
+    await wait_ready(procs, ports, tmp)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as http:
-        for _ in range(600):  # start-up (imports, migrations of a fresh database) on a busy machine
-            try:
-                await scrape(http, ports)
-                break
-            except aiohttp.ClientError:
-                if any(p.returncode is not None for p in procs):
-                    log_tail = (tmp / "web0.log").read_text()[-3000:]
-                    raise SystemExit(f"a worker exited at start-up:\n{log_tail}") from None
-                await asyncio.sleep(0.2)
         await step(http, ports, work, 20, 2, ps)  # warm-up (connections, caches); not reported
         for rate in rates:
             row = await step(http, ports, work, rate, seconds, ps)
@@ -226,6 +222,46 @@ async def _run_rates(label: str, procs, ports: list[int], rates: list[int], seco
             if row["p99_ms"] > 1000 or row["achieved"] < 0.7 * rate:
                 break  # saturated well past the target; the next rates say nothing new
     return rows
+
+
+async def wait_ready(procs, ports: list[int], tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):  # start-up (imports, migrations of a fresh database) on a busy machine
+            try:
+                await scrape(http, ports)
+                return
+            except aiohttp.ClientError:
+                if any(p.returncode is not None for p in procs):
+                    log_tail = (tmp / "web0.log").read_text()[-3000:]
+                    raise SystemExit(f"a worker exited at start-up:\n{log_tail}") from None
+                await asyncio.sleep(0.2)
+
+
+async def seed_users(database_url: str) -> None:
+    """--known-users: the 3,000 people and their accounts exist before the load (the steady state of a
+    deployment), so the figures are not those of 3,000 sign-ups."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from storage.db import Database
+    from storage.models.people import Identity, Person
+
+    url = database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    db = Database(url)
+    now = datetime.now(UTC)
+    person, ident = Person.__table__, Identity.__table__  # type: ignore[attr-defined]
+    try:
+        async with db.session() as s:
+            ids = (await s.execute(insert(person).returning(person.c.id, sort_by_parameter_order=True),
+                                   [{"display_name": "Đ", "locale": "vi", "created_at": now}
+                                    for _ in range(USERS)])).scalars().all()
+            await s.execute(insert(ident), [
+                {"person_id": pid, "channel": "telegram", "bot": "", "external_id": str(u), "chat_id": str(u),
+                 "display_name": "Đ", "username": "", "reachable": True, "created_at": now, "last_seen_at": now}
+                for u, pid in zip(range(1, USERS + 1), ids, strict=True)])
+    finally:
+        await db.dispose()
 
 
 @contextlib.contextmanager
@@ -294,13 +330,14 @@ async def main(args: argparse.Namespace) -> None:
                                                       "REDIS_URL": redis_url,
                                                       "REDIS_PREFIX": f"hocbac-bench-{uuid.uuid4().hex[:6]}:"}
                                 all_rows += await run_config(f"pg+redis x{w}{suffix}", env, w, rates,
-                                                             args.seconds, fake, work, tmp, tree)
+                                                             args.seconds, fake, work, tmp, tree,
+                                                             args.known_users)
                             finally:
                                 await drop_pg(pg, name)
                     if not args.no_sqlite:
                         env = base | extra | {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / f'bench{n}.sqlite3'}"}
                         all_rows += await run_config(f"sqlite x1{suffix}", env, 1, rates, args.seconds, fake,
-                                                     work, tmp, tree)
+                                                     work, tmp, tree, args.known_users)
     print(f"\nmachine: {os.cpu_count()} cores; handler p99 from each worker's histogram (bucket bound)")
     print(f"{'config':34} {'offered/s':>9} {'handled/s':>9} {'p99 ms':>7} {'err':>4} {'workers cpu%':>12} "
           f"{'machine cpu%':>12} {'cpu ms/upd':>10}")
@@ -325,4 +362,6 @@ if __name__ == "__main__":
     ap.add_argument("--cache-off", action="store_true", help="also run this tree with ACTOR_CACHE_SECONDS=0")
     ap.add_argument("--repeat", type=int, default=1, help="run the variants again, in the reverse order")
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--known-users", action="store_true",
+                    help="the 3,000 users exist before the load (steady state) instead of signing up during it")
     asyncio.run(main(ap.parse_args()))
