@@ -8,22 +8,32 @@ are not members (a member's deed photo, with its form and upload, is heavier and
 Users are 3,000 strangers, so every update also resolves (and at first creates) a person.
 
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1/postgres TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
-      /work/venv/bin/python benchmarks/bench_load.py [--workers 1,2,4] [--rates 100,200,300,400] [--seconds 5]
+      .venv/bin/python benchmarks/bench_load.py [--workers 1,2,4] [--rates 100,200,300,400] [--seconds 5]
+
+Before and after in one run: ``--before REF`` checks REF out into a temporary git worktree and runs the
+same load into workers started from it, then into this tree's; ``--cache-off`` adds this tree with
+ACTOR_CACHE_SECONDS=0. Each variant gets a fresh database; ``--repeat 2`` runs the variants again in the
+reverse order, so a change in the machine's load does not favour one side.
+
+    .venv/bin/python benchmarks/bench_load.py --workers 1 --before main --cache-off --repeat 2
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import re
 import socket
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -161,34 +171,48 @@ async def step(http, ports, work: Workload, rate: int, seconds: float, procs) ->
             break
         await asyncio.sleep(0.1)
     elapsed = time.monotonic() - t0
-    worker_cpu = sum(proc_cpu(p) - c for p, c in zip(procs, cpu0, strict=True)) / elapsed * 100
+    cpu_s = sum(proc_cpu(p) - c for p, c in zip(procs, cpu0, strict=True))
+    worker_cpu = cpu_s / elapsed * 100
     busy1, total1 = machine_busy()
     machine = 100 * (busy1 - busy0) / max(1, total1 - total0)
     lat, handled = p99(before, after)
     return {"rate": rate, "handled": handled, "achieved": round(handled / elapsed, 1), "p99_ms": lat * 1000,
-            "errors": errors, "workers_cpu_pct": round(worker_cpu), "machine_cpu_pct": round(machine)}
+            "errors": errors, "workers_cpu_pct": round(worker_cpu), "machine_cpu_pct": round(machine),
+            # CPU per update: the cost, which a busy machine (other processes on the cores) changes little
+            "cpu_ms": round(cpu_s / max(1, handled) * 1000, 2)}
 
 
 async def run_config(label: str, env: dict[str, str], workers: int, rates: list[int], seconds: float,
-                     fake: FakeTelegram, work: Workload, tmp: Path) -> list[dict]:
+                     fake: FakeTelegram, work: Workload, tmp: Path, cwd: Path = REPO,
+                     known_users: bool = False) -> list[dict]:
     ports = [free_port() for _ in range(workers)]
     procs = []
     for i, port in enumerate(ports):
         log = (tmp / f"web{i}.log").open("w")
         procs.append(await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "web", "--port", str(port), cwd=REPO, env=env,
+            sys.executable, "-m", "bot", "web", "--port", str(port), cwd=cwd, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=log))
         if i == 0:
             await asyncio.sleep(3)  # the first one runs the migrations
+    try:
+        if known_users:
+            await wait_ready(procs, ports, tmp)  # the first worker has migrated the database
+            await seed_users(env["DATABASE_URL"])
+        return await _run_rates(label, procs, ports, rates, seconds, work, tmp)
+    finally:  # also when interrupted: no worker outlives the run
+        for p in procs:
+            if p.returncode is None:
+                p.terminate()
+        for p in procs:
+            await p.wait()
+
+
+async def _run_rates(label: str, procs, ports: list[int], rates: list[int], seconds: float,  # type: ignore[no-untyped-def]
+                     work: Workload, tmp: Path) -> list[dict]:
     ps = [p.pid for p in procs]
     rows = []
+    await wait_ready(procs, ports, tmp)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512)) as http:
-        for _ in range(100):
-            try:
-                await scrape(http, ports)
-                break
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.2)
         await step(http, ports, work, 20, 2, ps)  # warm-up (connections, caches); not reported
         for rate in rates:
             row = await step(http, ports, work, rate, seconds, ps)
@@ -197,11 +221,74 @@ async def run_config(label: str, env: dict[str, str], workers: int, rates: list[
             print(row, flush=True)
             if row["p99_ms"] > 1000 or row["achieved"] < 0.7 * rate:
                 break  # saturated well past the target; the next rates say nothing new
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        await p.wait()
     return rows
+
+
+async def wait_ready(procs, ports: list[int], tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):  # start-up (imports, migrations of a fresh database) on a busy machine
+            try:
+                await scrape(http, ports)
+                return
+            except aiohttp.ClientError:
+                if any(p.returncode is not None for p in procs):
+                    log_tail = (tmp / "web0.log").read_text()[-3000:]
+                    raise SystemExit(f"a worker exited at start-up:\n{log_tail}") from None
+                await asyncio.sleep(0.2)
+
+
+async def seed_users(database_url: str) -> None:
+    """--known-users: the 3,000 people and their accounts exist before the load (the steady state of a
+    deployment), so the figures are not those of 3,000 sign-ups."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from storage.db import Database
+    from storage.models.people import Identity, Person
+
+    url = database_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+    db = Database(url)
+    now = datetime.now(UTC)
+    person, ident = Person.__table__, Identity.__table__  # type: ignore[attr-defined]
+    try:
+        async with db.session() as s:
+            ids = (await s.execute(insert(person).returning(person.c.id, sort_by_parameter_order=True),
+                                   [{"display_name": "Đ", "locale": "vi", "created_at": now}
+                                    for _ in range(USERS)])).scalars().all()
+            await s.execute(insert(ident), [
+                {"person_id": pid, "channel": "telegram", "bot": "", "external_id": str(u), "chat_id": str(u),
+                 "display_name": "Đ", "username": "", "reachable": True, "created_at": now, "last_seen_at": now}
+                for u, pid in zip(range(1, USERS + 1), ids, strict=True)])
+    finally:
+        await db.dispose()
+
+
+@contextlib.contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """REF in a temporary git worktree: `python -m bot` started there imports that tree's code."""
+    with tempfile.TemporaryDirectory(prefix="hocbac-before-") as t:
+        path = Path(t) / "tree"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(path), ref],
+                       check=True)
+        try:
+            yield path
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(path)], check=False)
+
+
+async def fresh_pg(pg: str) -> str:
+    name = f"hocbac_bench_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(pg)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    return name
+
+
+async def drop_pg(pg: str, name: str) -> None:
+    conn = await asyncpg.connect(pg)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -209,46 +296,61 @@ async def main(args: argparse.Namespace) -> None:
     redis_url = os.environ.get("TEST_REDIS_URL", "")
     rates = [int(r) for r in args.rates.split(",")]
     all_rows: list[dict] = []
-    async with FakeTelegram() as fake:
-        fake.limits.enabled = False  # we measure the bot, not Telegram's flood limits
-        print("ceiling: none; the fake Bot API's flood limits (30 msg/s) are off: this measures the bot's "
-              "handling, target >= 300 updates/s at p99 < 100 ms on one PostgreSQL worker", flush=True)
-        work = Workload(fake)
-        with tempfile.TemporaryDirectory() as t:
-            tmp = Path(t)
-            base = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "DATABASE_"))}
-            base.update(BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_URL=fake.base_url, WEBHOOK_SECRET=SECRET,
-                        LOG_LEVEL="WARNING", MEDIA_DIR=str(tmp / "media"), TICK_SECONDS="3600")
-            if pg and redis_url:
-                name = f"hocbac_bench_{uuid.uuid4().hex[:8]}"
-                conn = await asyncpg.connect(pg)
-                await conn.execute(f'CREATE DATABASE "{name}"')
-                await conn.close()
-                db = pg.rsplit("/", 1)[0] + "/" + name
-                try:
-                    for w in [int(x) for x in args.workers.split(",")]:
-                        env = base | {"DATABASE_URL": db, "REDIS_URL": redis_url,
-                                      "REDIS_PREFIX": f"hocbac-bench-{uuid.uuid4().hex[:6]}:"}
-                        label = f"pg+redis x{w}"
-                        all_rows += await run_config(label, env, w, rates, args.seconds, fake, work, tmp)
-                finally:
-                    conn = await asyncpg.connect(pg)
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                    await conn.close()
-            else:
-                print("TEST_POSTGRES_URL / TEST_REDIS_URL not set: SQLite only")
-            env = base | {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"}
-            all_rows += await run_config("sqlite x1", env, 1, rates, args.seconds, fake, work, tmp)
+    with contextlib.ExitStack() as stack:
+        # (name, tree the workers import, extra environment)
+        variants: list[tuple[str, Path, dict[str, str]]] = []
+        if args.before:
+            variants.append((f"before({args.before})", stack.enter_context(checkout(args.before)), {}))
+        if args.cache_off:
+            variants.append(("cache off", REPO, {"ACTOR_CACHE_SECONDS": "0"}))
+        variants.append(("after" if variants else "", REPO, {}))
+        order = [v for i in range(args.repeat) for v in (variants if i % 2 == 0 else variants[::-1])]
+        async with FakeTelegram() as fake:
+            fake.limits.enabled = False  # we measure the bot, not Telegram's flood limits
+            print("ceiling: none; the fake Bot API's flood limits (30 msg/s) are off: this measures the bot's "
+                  "handling, target >= 300 updates/s at p99 < 100 ms on one PostgreSQL worker", flush=True)
+            work = Workload(fake)
+            with tempfile.TemporaryDirectory() as t:
+                tmp = Path(t)
+                base = {k: v for k, v in os.environ.items()
+                        if not k.startswith(("REDIS_", "DATABASE_", "ACTOR_CACHE_"))}
+                base.update(BOT_TOKEN=TEST_TOKEN, TELEGRAM_API_URL=fake.base_url, WEBHOOK_SECRET=SECRET,
+                            LOG_LEVEL="WARNING", MEDIA_DIR=str(tmp / "media"), TICK_SECONDS="3600")
+                if not (pg and redis_url):
+                    print("TEST_POSTGRES_URL / TEST_REDIS_URL not set: SQLite only")
+                for n, (variant, tree, extra) in enumerate(order):
+                    suffix = f" {variant}" if variant else ""
+                    if args.repeat > 1:
+                        suffix += f" #{n // len(variants) + 1}"
+                    if pg and redis_url:
+                        for w in [int(x) for x in args.workers.split(",")]:
+                            name = await fresh_pg(pg)  # each variant starts from an empty database
+                            try:
+                                env = base | extra | {"DATABASE_URL": pg.rsplit("/", 1)[0] + "/" + name,
+                                                      "REDIS_URL": redis_url,
+                                                      "REDIS_PREFIX": f"hocbac-bench-{uuid.uuid4().hex[:6]}:"}
+                                all_rows += await run_config(f"pg+redis x{w}{suffix}", env, w, rates,
+                                                             args.seconds, fake, work, tmp, tree,
+                                                             args.known_users)
+                            finally:
+                                await drop_pg(pg, name)
+                    if not args.no_sqlite:
+                        env = base | extra | {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp / f'bench{n}.sqlite3'}"}
+                        all_rows += await run_config(f"sqlite x1{suffix}", env, 1, rates, args.seconds, fake,
+                                                     work, tmp, tree, args.known_users)
     print(f"\nmachine: {os.cpu_count()} cores; handler p99 from each worker's histogram (bucket bound)")
-    print(f"{'config':16} {'offered/s':>9} {'handled/s':>9} {'p99 ms':>7} {'err':>4} {'workers cpu%':>12} "
-          f"{'machine cpu%':>12}")
+    print(f"{'config':34} {'offered/s':>9} {'handled/s':>9} {'p99 ms':>7} {'err':>4} {'workers cpu%':>12} "
+          f"{'machine cpu%':>12} {'cpu ms/upd':>10}")
     for r in all_rows:
-        print(f"{r['config']:16} {r['rate']:9d} {r['achieved']:9.1f} {r['p99_ms']:7.0f} {r['errors']:4d} "
-              f"{r['workers_cpu_pct']:12d} {r['machine_cpu_pct']:12.0f}")
+        print(f"{r['config']:34} {r['rate']:9d} {r['achieved']:9.1f} {r['p99_ms']:7.0f} {r['errors']:4d} "
+              f"{r['workers_cpu_pct']:12d} {r['machine_cpu_pct']:12.0f} {r['cpu_ms']:10.2f}")
     for cfg in dict.fromkeys(r["config"] for r in all_rows):
         ok = [r for r in all_rows if r["config"] == cfg and r["p99_ms"] <= 100 and r["errors"] == 0]
         best = max((r["achieved"] for r in ok), default=0)
-        print(f"{cfg}: {best:.0f} updates/s with p99 <= 100 ms")
+        rows = [r for r in all_rows if r["config"] == cfg]
+        cpu = sorted(r["cpu_ms"] for r in rows)[len(rows) // 2]
+        print(f"{cfg}: {best:.0f} updates/s with p99 <= 100 ms; {cpu:.2f} ms of worker CPU per update (median "
+              f"over the rates: one core's worth is {1000 / max(cpu, 0.01):.0f} updates/s)")
 
 
 if __name__ == "__main__":
@@ -256,4 +358,10 @@ if __name__ == "__main__":
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--rates", default="50,100,200,300,400")
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--before", default="", help="a git ref: also run workers from that code, in this run")
+    ap.add_argument("--cache-off", action="store_true", help="also run this tree with ACTOR_CACHE_SECONDS=0")
+    ap.add_argument("--repeat", type=int, default=1, help="run the variants again, in the reverse order")
+    ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--known-users", action="store_true",
+                    help="the 3,000 users exist before the load (steady state) instead of signing up during it")
     asyncio.run(main(ap.parse_args()))

@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     zalo_webhook_path: str = "/zalo/webhook"
     webhook_max_connections: int = 40
     web_max_tasks: int = 256  # updates processed at once per web worker; more wait (back-pressure)
+    # hotpath (#18): how long a worker reuses a resolved actor; changes made through the services reach every
+    # worker at once (a version key in Redis), so this only bounds changes made behind their back. 0 = off.
+    actor_cache_seconds: float = 30.0
     web_drain_seconds: float = 25.0  # on shutdown, finish started updates for at most this long
     web_reuse_port: bool = False
     worker_port: int = 0  # >0: the worker serves /healthz and /metrics on this port

@@ -17,6 +17,7 @@ from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.directory import manager_ids
 from bot.services.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from bot.services.identity import invalidate
 from bot.services.menus import first_steps, member_menu
 from bot.services.notify import notify
 from bot.services.permissions import require_branch_manager, require_org_admin, require_system_admin
@@ -247,6 +248,8 @@ class OrgService:
         except _Refused as refused:
             assert key is not None
             raise await self._fail(key, actor, refused.message) from None
+        if result.kind != "already":
+            await invalidate(self.deps, [actor.person_id])
         if result.kind in ("active", "committee_admin"):
             await self.roles_changed([actor.person_id])
         return result
@@ -389,6 +392,7 @@ class OrgService:
 
             await notify(s, self.deps, person.id, key=f"join_decision:{m.id}:{now.isoformat()}",
                          kind="join_decision", render=render, branch_id=branch.id)
+        await invalidate(self.deps, [person.id])
         if approve:
             await self.roles_changed([person.id])
         return m, person
@@ -433,6 +437,7 @@ class OrgService:
                 "ℹ️ {name} has left branch {branch}.").format(name=esc(actor.display_name),
                                                           branch=esc(branch_title(branch.name))))
             name = branch.name
+        await invalidate(self.deps, [actor.person_id])
         await self.roles_changed([actor.person_id])
         return name
 

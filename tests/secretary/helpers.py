@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.devtools.emulator import FakeTelegram
 from bot.devtools.harness import BotHarness
 from bot.messages import UserRef
-from bot.services.identity import IdentityService
+from bot.services.identity import IdentityService, invalidate
 from storage.models.people import Membership, MembershipStatus
 
 
@@ -33,4 +33,7 @@ async def seed_members(
                     decided_at=now,
                 )
             )
+    # Written behind the services' back: the cached actors of these people are made stale, as every
+    # writer of memberships does (bot.services.identity.invalidate).
+    await invalidate(bot.app.services.deps, people)
     return people

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from bot.features.meetings.callbacks import MeetingFor, MeetingFromReminder
 from bot.features.meetings.models import Meeting
+from bot.services.identity import invalidate
 from storage.models.people import BranchRole, Membership
 from storage.models.system import ConversationState
 from tests.conftest import TZ, join_member
@@ -109,6 +110,7 @@ async def test_a_file_uploaded_in_a_form_that_ends_unsaved_is_removed(bot, fake_
             .where(Membership.branch_id == branch.branch_id, Membership.person_id == branch.secretary_actor.person_id)
             .values(role=BranchRole.MEMBER.value)
         )
+    await invalidate(bot.app.services.deps, [branch.secretary_actor.person_id])  # as every role writer does
     await sec.send_photo(_png(3))
     await sec.expect("không có quyền")
     assert _files(media) == []

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from bot.features.meetings.attendance import MeetingAttendance
 from bot.features.meetings.models import Meeting
 from bot.features.votes.models import Ballot, Vote
+from bot.services.identity import invalidate
 from storage.models.people import Membership, MembershipStatus
 from tests.conftest import TZ
 from tests.votes.helpers import schedule
@@ -132,6 +133,7 @@ async def test_open_vote_change_refuse_close_and_result(kit, clock):
     async with kit.bot.app.db.session() as s:
         await s.execute(update(Membership).where(Membership.person_id == an_id)
                         .values(status=MembershipStatus.LEFT.value))
+    await invalidate(kit.bot.app.services.deps, [an_id])  # as every membership writer does
     await an.press("Tán thành", message=second)
     await an.expect("chỉ đảng viên của chi bộ mới biểu quyết")
 

@@ -25,6 +25,7 @@ from bot.services import audit
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.errors import Conflict, InvalidInput, TooManyAttempts
+from bot.services.identity import invalidate
 from bot.text import branch_title
 from storage.models import metadata
 from storage.models.org import Branch
@@ -136,6 +137,7 @@ class LinkService:
             await audit.record(s, at=now, actor_person_id=keep, action="person.link", target=f"person:{gone}")
             kept = select(Identity.channel).where(Identity.person_id == keep)
             channels = sorted(set((await s.execute(kept)).scalars().all()))
+        await invalidate(self.deps, [keep, gone])  # the absorbed accounts now act as the kept person
         log.info("linked person %s into %s", gone, keep)
         return LinkResult(keep, channels)
 

@@ -16,6 +16,7 @@ from bot.services import audit, outbox
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.erasure import Erased, fragments, redact
+from bot.services.identity import invalidate
 from bot.services.media import MediaStore
 from bot.services.org import OrgService
 from bot.text import branch_title
@@ -52,6 +53,7 @@ class PrivacyService:
             ).all()
             old_name = person.display_name
             idents = (await s.execute(select(Identity).where(Identity.person_id == person.id))).scalars().all()
+            accounts = [(i.channel, i.bot, i.external_id) for i in idents]  # rewritten below
             found = Erased()
             found.add(old_name, *(i.display_name for i in idents), *(i.username for i in idents))
             for _name, fn in self.deps.ext.erasers:
@@ -84,6 +86,8 @@ class PrivacyService:
                         ).format(name=esc(old_name), branch=esc(branch_title(b.name))),
                     )
             await audit.record(s, at=now, actor_person_id=None, action="person.erase", target=f"person:{person.id}")
+        # Every worker drops the actor (and the name it holds); the old accounts start afresh as new people.
+        await invalidate(self.deps, [actor.person_id], accounts=accounts)
         await _compact(self.deps)
         return len(rows)
 
