@@ -39,11 +39,22 @@ class IdentityService:
                 )
             ).scalar_one_or_none()
             if ident is None:
-                person = Person(display_name=user.display_name[:200], created_at=now,
-                                locale=self.deps.settings.default_locale)
-                s.add(person)
-                await s.flush()
-                ident = Identity(person_id=person.id, channel=user.channel, bot=bot, external_id=user.user_id,
+                # A Telegram user id is the same on every bot (TELEGRAM_BOTS): opening a second bot is the same
+                # person, who keeps their branch and history (Zalo ids are per account: not so there).
+                person_id = None
+                if user.channel == "telegram" and self.deps.settings.telegram_bots:
+                    person_id = (await s.execute(
+                        select(Identity.person_id).join(Person, Person.id == Identity.person_id)
+                        .where(Identity.channel == user.channel, Identity.external_id == user.user_id,
+                               Identity.bot != bot, Person.erased_at.is_(None))
+                        .order_by(Identity.id).limit(1))).scalar_one_or_none()
+                if person_id is None:
+                    person = Person(display_name=user.display_name[:200], created_at=now,
+                                    locale=self.deps.settings.default_locale)
+                    s.add(person)
+                    await s.flush()
+                    person_id = person.id
+                ident = Identity(person_id=person_id, channel=user.channel, bot=bot, external_id=user.user_id,
                                  chat_id=chat_id if is_private else user.user_id,
                                  display_name=user.display_name[:200], username=user.username[:100],
                                  created_at=now, last_seen_at=now)
