@@ -81,13 +81,18 @@ class Province:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def province(request, settings, clock, fake_tg):  # type: ignore[no-untyped-def]
-    fake_a = await fake_tg.add_bot(TOKEN_A, USER_A)
-    fake_b = await fake_tg.add_bot(TOKEN_B, USER_B)
+def multi(request, settings):  # type: ignore[no-untyped-def]
+    """The test settings with two more bots, on SQLite, then on PostgreSQL (TEST_POSTGRES_URL)."""
     update: dict[str, object] = {"telegram_bots": f"huyen_a={TOKEN_A}@1; huyen_b={TOKEN_B}@2"}
     if request.param == "postgres":
         update["database_url"] = request.getfixturevalue("pg_db_url")
-    multi = type(settings)(**{**settings.model_dump(), **update, "_env_file": None})
+    return type(settings)(**{**settings.model_dump(), **update, "_env_file": None})
+
+
+@pytest.fixture
+async def province(multi, clock, fake_tg):  # type: ignore[no-untyped-def]
+    fake_a = await fake_tg.add_bot(TOKEN_A, USER_A)
+    fake_b = await fake_tg.add_bot(TOKEN_B, USER_B)
     harness = BotHarness(multi, clock)
     await harness.start()
     assert harness.app is not None
