@@ -128,7 +128,7 @@ class WebhookServer:
             return self._answer("telegram", 400)
         log.debug("update %s from user %s", payload.get("update_id"), _update_user(payload))
         await self._slots.acquire()  # back-pressure when the background set is full
-        task = asyncio.create_task(self._process(payload, key))
+        task = asyncio.create_task(self._process(payload, key) if key else self._process(payload))
         self.tasks.add(task)
         self.metrics.in_flight.set(len(self.tasks))
         task.add_done_callback(self._done)
