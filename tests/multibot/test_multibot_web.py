@@ -71,3 +71,26 @@ def test_telegram_bots_parse_and_bind():
     settings = load_settings(_env_file=None, telegram_bots=bots)
     assert settings.telegram_bot_key(3) == "huyen_b" and settings.telegram_bot_key(9) == ""
     assert settings.telegram_bot_for_org(None) is None
+
+
+async def test_the_fake_serves_each_bot_apart(fake_tg):
+    """FakeTelegram.add_bot: getMe, updates and sent messages per bot (the token's bot id)."""
+    from bot.channels.telegram.channel import TelegramChannel, make_bot
+
+    fake_b = await fake_tg.add_bot(TOKEN_B, "hocbac_huyen_b_bot")
+    default = TelegramChannel(make_bot("123456:TEST-token-for-the-fake-server", fake_tg.base_url))
+    other = TelegramChannel(make_bot(TOKEN_B, fake_tg.base_url), bot_key="huyen_b")
+    try:
+        await default.start()
+        await other.start()
+        assert (default.username, other.username) == ("hocbac_test_bot", "hocbac_huyen_b_bot")
+        fake_tg.add_chat(7201)
+        fake_b.add_chat(7201)
+        await other.bot.send_message(7201, "qua bot B")
+        assert [m.text for m in fake_b.messages_for(7201)] == ["qua bot B"]
+        assert fake_tg.messages_for(7201) == []
+        await fake_b.user(7202, "An").send("/start")
+        assert await other.bot.get_updates(timeout=0) and not await default.bot.get_updates(timeout=0)
+    finally:
+        await default.bot.session.close()
+        await other.bot.session.close()
