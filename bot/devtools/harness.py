@@ -44,7 +44,7 @@ class BotHarness:
         # Every Telegram bot by key (TELEGRAM_BOTS): FakeTelegram.add_bot serves the others at the same address,
         # and ``fake_b.user(...)`` is someone talking to bot "b".
         self.telegrams = dict(composed.telegrams)
-        if composed.telegram is not None:
+        if composed.telegrams:
             self._tasks.append(asyncio.create_task(composed.poll_telegram(self._stop, polling_timeout=1),
                                                    name="polling"))
         if self.run_sender and composed.sender is not None:

@@ -94,3 +94,17 @@ async def test_the_fake_serves_each_bot_apart(fake_tg):
     finally:
         await default.bot.session.close()
         await other.bot.session.close()
+
+
+async def test_telegram_bots_alone_without_bot_token(settings, clock, fake_tg):
+    from bot.devtools.harness import BotHarness
+
+    fake_b = await fake_tg.add_bot(TOKEN_B, "hocbac_huyen_b_bot")
+    only = settings.model_copy(update={"bot_token": None,
+                                       "telegram_bots": parse_telegram_bots(f"huyen_b={TOKEN_B}@1")})
+    async with BotHarness(only, clock) as harness:
+        assert set(harness.telegrams) == {"huyen_b"} and harness.channel is None
+        an = fake_b.user(7301, "Trần Văn An")
+        await an.send("/start")
+        await an.expect("Chào mừng")
+    assert fake_tg.stats["getUpdates"] == 0  # no default bot was polled
