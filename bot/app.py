@@ -154,17 +154,18 @@ class App:
     async def sync_command_menus(self, person_ids: list[int]) -> None:
         """Give these people's Telegram chats the "/" menu of their role: secretaries and administrators their
         own list (BotCommandScopeChat), members the default one (their chat's own list is removed)."""
-        channel = self.channels.get("telegram")
-        setter = getattr(channel, "set_commands", None)
-        if setter is None or not person_ids:
+        if not person_ids or not any(k == "telegram" or k.startswith("telegram:") for k in self.channels):
             return
         identities = self.services.get(IdentityService)
         async with self.db.session() as s:
-            rows = (await s.execute(select(Identity.person_id, Identity.external_id).where(
+            rows = (await s.execute(select(Identity.person_id, Identity.external_id, Identity.bot).where(
                 Identity.person_id.in_(person_ids), Identity.channel == "telegram"))).all()  # type: ignore[union-attr]
-        for person_id, external_id in rows:
+        for person_id, external_id, bot in rows:
+            # Each identity's menu on its own bot (TELEGRAM_BOTS): another bot never saw that chat.
+            channel = self.channels.get(f"telegram:{bot}" if bot else "telegram")
+            setter = getattr(channel, "set_commands", None)
             actor = await identities.actor_for_person(person_id)
-            if actor is None or not str(external_id).lstrip("-").isdigit():
+            if setter is None or actor is None or not str(external_id).lstrip("-").isdigit():
                 continue
             own = help_role(actor) in ("secretary", "committee")
             await setter(self.command_menu(actor.locale, actor) if own else None, chat_id=str(external_id))

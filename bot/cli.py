@@ -26,9 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from bot.compose import open_services
+    from bot.compose import open_services, telegram_username
 
     args.open_services = open_services  # features' commands open an App through the composition root
+    args.telegram_username = telegram_username  # printed invites name the bot of the đảng bộ
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -32,7 +32,7 @@ from bot.channels.telegram.channel import TelegramChannel, make_bot
 from bot.channels.telegram.runtime import build_intake
 from bot.channels.zalo.runtime import ZaloRuntime, bot_names, check_zalo_tokens
 from bot.clock import Clock
-from bot.config import Settings, StartupError, require_token
+from bot.config import Settings, StartupError, TelegramBot, require_token
 from bot.delivery import Channel
 from bot.features.zalo_quota.service import ZaloQuotaService
 from bot.kernel.feature import Feature
@@ -212,11 +212,50 @@ class TickRunner:
 # --- channels and sender -------------------------------------------------------------------------------
 
 
-def telegram_bot_channel(settings: Settings, app: App | None = None) -> TelegramChannel:
-    """The Telegram channel for BOT_TOKEN (not started: ``await channel.start()`` asks for getMe)."""
-    token = require_token(settings)
+def telegram_bot_channel(settings: Settings, app: App | None = None, bot: TelegramBot | None = None) -> TelegramChannel:
+    """The Telegram channel for BOT_TOKEN, or for one bot of TELEGRAM_BOTS (not started: ``await
+    channel.start()`` asks for getMe)."""
+    token = bot.token if bot is not None else require_token(settings)
     reader = app.services.get(MediaStore).read if app is not None else None
-    return TelegramChannel(make_bot(token, settings.telegram_api_url), media_reader=reader)
+    return TelegramChannel(make_bot(token, settings.telegram_api_url), media_reader=reader,
+                           bot_key=bot.key if bot is not None else "")
+
+
+async def start_telegram_bots(settings: Settings, *, require: bool) -> dict[str, TelegramChannel]:
+    """One started channel per Telegram bot (BOT_TOKEN's under key "", then TELEGRAM_BOTS'), each asked
+    getMe: a rejected token stops start-up with one line naming its key. ``require``: web and worker are
+    Telegram deployments, so no bot at all is the missing BOT_TOKEN line."""
+    bots = settings.telegram_tokens()
+    if not bots and require:
+        require_token(settings)
+    channels: dict[str, TelegramChannel] = {}
+    try:
+        for bot in bots:
+            channel = telegram_bot_channel(settings, bot=bot if bot.key else None)
+            channels[bot.key] = channel
+            await channel.start()
+    except BaseException:
+        for channel in channels.values():
+            await channel.bot.session.close()
+        raise
+    return channels
+
+
+async def telegram_username(settings: Settings, key: str) -> str:
+    """The @username (without @) of bot ``key`` ("" = BOT_TOKEN's), asked with getMe; "" when it cannot be
+    reached. For printed invites (``hocbac admin``), which have no running bot to ask."""
+    bot = next((b for b in settings.telegram_tokens() if b.key == key), None)
+    if bot is None:
+        return ""
+    channel = telegram_bot_channel(settings, bot=bot if bot.key else None)
+    try:
+        await channel.start()
+        return channel.username
+    except Exception as exc:  # the invite is still printed, with the plain /start line
+        log.warning("getMe of Telegram bot %r failed: %s", key or "default", exc)
+        return ""
+    finally:
+        await channel.bot.session.close()
 
 
 def zalo_runtime(app: App, *, poll_timeout: int = 30) -> ZaloRuntime:
@@ -278,7 +317,8 @@ SQLITE_WEB_MAX_TASKS = 32  # updates at once on embedded SQLite (see webhook_ser
 
 
 def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels: Mapping[str, Any] | None = None,
-                   metrics: Metrics | None = None) -> WebhookServer:
+                   metrics: Metrics | None = None,
+                   other_telegrams: Mapping[str, TelegramChannel] | None = None) -> WebhookServer:
     s = app.settings
     secret = s.webhook_secret.get_secret_value() if s.webhook_secret else ""
     max_tasks = s.web_max_tasks
@@ -287,7 +327,8 @@ def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels:
         max_tasks = min(max_tasks, SQLITE_WEB_MAX_TASKS)
     return WebhookServer(app, telegram, secret, zalo_channels=zalo_channels, metrics=metrics,
                          max_tasks=max_tasks, drain_timeout=s.web_drain_seconds,
-                         telegram_path=s.webhook_path, zalo_path=s.zalo_webhook_path)
+                         telegram_path=s.webhook_path, zalo_path=s.zalo_webhook_path,
+                         other_telegrams=other_telegrams)
 
 
 def mount_dashboard(root: Any, services: Any) -> bool:
@@ -314,31 +355,38 @@ class Composed:
     zalo: ZaloRuntime | None = None
     sender: Sender | None = None
     webhook: WebhookServer | None = None
+    # Every Telegram bot by key: "" is BOT_TOKEN's (also ``telegram``), the others TELEGRAM_BOTS'.
+    telegrams: dict[str, TelegramChannel] = field(default_factory=dict)
     ticks: TickRunner = field(init=False)
 
     def __post_init__(self) -> None:
         self.ticks = TickRunner(self.app)
 
     async def poll_telegram(self, stop: asyncio.Event, *, polling_timeout: int = 25) -> None:
-        """Telegram long polling into the App until ``stop`` is set."""
-        assert self.telegram is not None
-        dp = build_intake(self.telegram, self.app.handle)
-        polling = asyncio.create_task(dp.start_polling(self.telegram.bot, handle_signals=False,
-                                                       close_bot_session=False, polling_timeout=polling_timeout),
-                                      name="polling")
+        """Telegram long polling of every bot into the App until ``stop`` is set (one intake per bot, so
+        each update carries the key of the bot it was sent to)."""
+        channels = self.telegrams or ({"": self.telegram} if self.telegram is not None else {})
+        assert channels
+        intakes = [(build_intake(channel, self.app.handle), channel) for channel in channels.values()]
+        polls = [asyncio.create_task(dp.start_polling(channel.bot, handle_signals=False, close_bot_session=False,
+                                                      polling_timeout=polling_timeout),
+                                     name=f"polling:{channel.bot_key}")
+                 for dp, channel in intakes]
         try:
             await stop.wait()
         finally:
-            with contextlib.suppress(Exception):
-                await dp.stop_polling()
-            with contextlib.suppress(Exception):
-                await polling
+            for dp, _channel in intakes:
+                with contextlib.suppress(Exception):
+                    await dp.stop_polling()
+            for polling in polls:
+                with contextlib.suppress(Exception):
+                    await polling
 
     async def close(self) -> None:
         if self.zalo is not None:
             await self.zalo.stop()
-        if self.telegram is not None:
-            await self.telegram.bot.session.close()
+        for channel in {id(c): c for c in (self.telegram, *self.telegrams.values()) if c is not None}.values():
+            await channel.bot.session.close()
         await self.app.close()
 
 
@@ -348,35 +396,35 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
     """Build the App and its channels for ``mode``; in ``single`` mode the Zalo bots start (they poll until
     ``stop``). ``extra_channels`` are added as they are (tests). Closed with ``Composed.close``."""
     # `run` may be Zalo alone (ZALO_BOTS, no BOT_TOKEN); web and worker are Telegram deployments.
-    telegram: TelegramChannel | None = None
-    if mode != "setup" and (settings.token or mode != "single"):
+    telegrams: dict[str, TelegramChannel] = {}
+    if mode != "setup":
         # getMe before the database is touched: a rejected token or an unreachable Bot API is one line.
-        telegram = telegram_bot_channel(settings)
-        try:
-            await telegram.start()
-        except BaseException:
-            await telegram.bot.session.close()
-            raise
+        telegrams = await start_telegram_bots(settings, require=mode != "single")
     zalo_me: dict[str, dict[str, Any]] = {}
     try:
         if mode == "single" and settings.zalo_bots:
             zalo_me = await check_zalo_tokens(settings)  # a rejected Zalo token is one line too
         app = await create_app(settings, clock=clock, mode=mode, features=features)
     except BaseException:
-        if telegram is not None:
-            await telegram.bot.session.close()
+        for channel in telegrams.values():
+            await channel.bot.session.close()
         raise
-    composed = Composed(app, mode, telegram=telegram)
+    composed = Composed(app, mode, telegram=telegrams.get(""), telegrams=telegrams)
     try:
         if mode == "setup":
-            composed.telegram = telegram_bot_channel(settings)
+            bots = settings.telegram_tokens() or [TelegramBot("", require_token(settings), ())]
+            composed.telegrams = {b.key: telegram_bot_channel(settings, bot=b if b.key else None) for b in bots}
+            composed.telegram = composed.telegrams.get("")
             return composed
-        if composed.telegram is not None:
-            composed.telegram.media_reader = app.services.get(MediaStore).read
-            app.add_channel("telegram", composed.telegram)
+        # Join links name the bot of the đảng bộ: its username (from getMe) by bot key.
+        app.services.deps.extras["telegram_usernames"] = {key: ch.username for key, ch in telegrams.items()}
+        for key, channel in telegrams.items():
+            channel.media_reader = app.services.get(MediaStore).read
+            app.add_channel(f"telegram:{key}" if key else "telegram", channel)
             if mode == "single":
-                await composed.telegram.set_commands(app.command_menu("vi"))
-                await app.sync_known_command_menus()
+                await channel.set_commands(app.command_menu("vi"))
+        if telegrams and mode == "single":
+            await app.sync_known_command_menus()
         for key, channel in (extra_channels or {}).items():
             app.add_channel(key, channel)
         if mode == "single":
@@ -394,7 +442,8 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
                 # (kill -9); send them now instead of after the claim lease. Workers keep the lease.
                 await composed.sender.reclaim_own()
         if mode == "web":
-            composed.webhook = webhook_server(app, composed.telegram)
+            composed.webhook = webhook_server(app, composed.telegram,
+                                              other_telegrams={k: c for k, c in telegrams.items() if k})
     except BaseException:
         await composed.close()
         raise

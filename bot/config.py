@@ -57,6 +57,55 @@ def parse_zalo_bots(value: str) -> list[ZaloBot]:
     return bots
 
 
+_TG_KEY_RE = re.compile(r"^[a-z0-9_-]{1,30}$")  # "telegram:<key>" fits the 40 characters of a dedupe key
+_TELEGRAM_BOTS_HELP = "expected key=<BotFather token>@<org_id>[,<org_id>…] separated by ';'"
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramBot:
+    """One Telegram bot and the đảng bộ (organization ids) it serves. Key "" is BOT_TOKEN's default bot."""
+
+    key: str
+    token: str = field(repr=False)
+    org_ids: tuple[int, ...]
+
+    def __repr__(self) -> str:  # never print the token
+        return f"TelegramBot(key={self.key!r}, org_ids={self.org_ids!r})"
+
+    @property
+    def channel_key(self) -> str:
+        """Its key in ``App.channels``: "telegram" for the default bot, "telegram:<key>" for the others."""
+        return f"telegram:{self.key}" if self.key else "telegram"
+
+
+def parse_telegram_bots(value: str) -> list[TelegramBot]:
+    """'huyen_a=123:AAE…@1; huyen_b=456:AAF…@2,3' -> bots. Raises ValueError with one readable reason."""
+    bots: list[TelegramBot] = []
+    for entry in (e.strip() for e in value.split(";")):
+        if not entry:
+            continue
+        key, eq, rest = entry.partition("=")
+        token, at, orgs = rest.rpartition("@")
+        key = key.strip().lower()
+        if not eq or not at or not _TG_KEY_RE.match(key):
+            raise ValueError(f"{key or entry[:12]!r}: {_TELEGRAM_BOTS_HELP}")
+        if not _TOKEN_RE.match(token.strip()):
+            raise ValueError(f"bot {key!r}: the token should look like 123456789:AAE… (from @BotFather)")
+        ids = [o.strip() for o in orgs.split(",") if o.strip()]
+        if not ids or not all(o.isdigit() for o in ids):
+            raise ValueError(f"bot {key!r}: {_TELEGRAM_BOTS_HELP}")
+        if any(b.key == key for b in bots):
+            raise ValueError(f"bot {key!r} is listed twice")
+        if any(b.token == token.strip() for b in bots):
+            raise ValueError(f"bot {key!r}: its token is already listed under another key")
+        for b in bots:
+            shared = set(b.org_ids) & {int(o) for o in ids}
+            if shared:  # a member reaches exactly one bot: one đảng bộ, one bot
+                raise ValueError(f"đảng bộ {min(shared)} is bound to both {b.key!r} and {key!r}")
+        bots.append(TelegramBot(key, token.strip(), tuple(int(o) for o in ids)))
+    return bots
+
+
 def _official_domains() -> list[str]:
     from bot.content.outlets import DEFAULT_OFFICIAL_DOMAINS  # lazily: config loads before the content
 
@@ -137,6 +186,11 @@ class Settings(BaseSettings):
     # Final outbox rows keep their message text this many days (daily items: one day), then only the row stays
     # (key, status, times: dedupe, acknowledgements, figures). 0: keep every payload.
     outbox_retention_days: int = Field(default=30, ge=0)
+
+    # --- several Telegram bots (docs/scale.md) ---
+    # TELEGRAM_BOTS="key=<token>@org_id,org_id;key2=…": more bots, each serving its đảng bộ; BOT_TOKEN's bot
+    # (key "") serves every đảng bộ no entry names.
+    telegram_bots: Annotated[list[TelegramBot], NoDecode] = Field(default_factory=list)
 
     # --- zalo ---
     # ZALO_BOTS="key=<bot_id>:<secret>@branch_id,branch_id;key2=…": several Zalo bots, each serving branches.
@@ -256,6 +310,15 @@ class Settings(BaseSettings):
             return parse_zalo_bots(v)
         return list(v)  # type: ignore[call-overload]
 
+    @field_validator("telegram_bots", mode="before")
+    @classmethod
+    def _telegram_bots(cls, v: object) -> list[TelegramBot]:
+        if v in (None, ""):
+            return []
+        if isinstance(v, str):
+            return parse_telegram_bots(v)
+        return list(v)  # type: ignore[call-overload]
+
     @field_validator("zalo_api_url")
     @classmethod
     def _zalo_url(cls, v: str) -> str:
@@ -290,6 +353,22 @@ class Settings(BaseSettings):
                 raise ValueError(f"ZALO_BOT_PLANS: {entry[:40]!r}: expected key=<messages>/<members>, "
                                  "e.g. main=3000/50")
         return self
+
+    def telegram_bot_for_org(self, org_id: int | None) -> TelegramBot | None:
+        """The TELEGRAM_BOTS entry bound to đảng bộ ``org_id``; None: the default bot (BOT_TOKEN) serves it."""
+        if org_id is None:
+            return None
+        return next((b for b in self.telegram_bots if org_id in b.org_ids), None)
+
+    def telegram_bot_key(self, org_id: int | None) -> str:
+        """The bot key ("" = the default bot) that serves đảng bộ ``org_id``."""
+        bot = self.telegram_bot_for_org(org_id)
+        return bot.key if bot is not None else ""
+
+    def telegram_tokens(self) -> list[TelegramBot]:
+        """Every Telegram bot to run: BOT_TOKEN's (key "") first when set, then TELEGRAM_BOTS."""
+        default = [TelegramBot("", self.token, ())] if self.token else []
+        return default + list(self.telegram_bots)
 
     def zalo_bot(self, key: str) -> ZaloBot | None:
         return next((b for b in self.zalo_bots if b.key == key), None)
@@ -367,7 +446,7 @@ def require_token(settings: Settings) -> str:
 def require_channel(settings: Settings) -> None:
     """`hocbac run` serves Telegram (BOT_TOKEN), Zalo (ZALO_BOTS) or both; with neither it stops with the
     one clear line about BOT_TOKEN (Zalo-only deployments need no Telegram token)."""
-    if settings.token or settings.zalo_bots:
+    if settings.token or settings.zalo_bots or settings.telegram_bots:
         return
     print(
         "Cấu hình thiếu / missing setting BOT_TOKEN: expected the token from @BotFather (see README), "

@@ -49,7 +49,7 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
         print(startup_line(), flush=True)
         if composed.zalo is not None and composed.zalo.polling_hint:
             print(composed.zalo.polling_hint, flush=True)
-        if composed.telegram is None:
+        if not composed.telegrams:
             await stop.wait()
         else:
             await composed.poll_telegram(stop)
@@ -153,23 +153,27 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None,
 
 
 async def set_webhook(settings: Settings) -> str:
-    """Register the webhook URL and secret with Telegram, and the command menu: once per deployment."""
-    require_token(settings)
+    """Register the webhook URL and secret with Telegram, and the command menu: once per deployment, for
+    every bot (BOT_TOKEN's at WEBHOOK_PATH, each TELEGRAM_BOTS bot at WEBHOOK_PATH/<key>)."""
+    if not settings.telegram_bots:
+        require_token(settings)
     if not settings.webhook_url:
         raise SystemExit("missing setting WEBHOOK_URL, e.g. https://bot.example.vn (the path is added)")
     if not settings.webhook_secret:
         raise SystemExit("missing setting WEBHOOK_SECRET: 32+ random characters A-Z a-z 0-9 _ -")
-    url = settings.webhook_url.rstrip("/") + settings.webhook_path
+    base = settings.webhook_url.rstrip("/") + settings.webhook_path
+    urls: list[str] = []
     composed = await build(settings, mode="setup")
     try:
-        channel = composed.telegram
-        assert channel is not None
-        await channel.bot.set_webhook(url=url, secret_token=settings.webhook_secret.get_secret_value(),
-                                      allowed_updates=["message", "callback_query", "my_chat_member"],
-                                      max_connections=settings.webhook_max_connections)
-        await channel.set_commands(composed.app.command_menu("vi"))
-        composed.app.add_channel("telegram", channel)
+        for key, channel in composed.telegrams.items():
+            url = f"{base.rstrip('/')}/{key}" if key else base
+            await channel.bot.set_webhook(url=url, secret_token=settings.webhook_secret.get_secret_value(),
+                                          allowed_updates=["message", "callback_query", "my_chat_member"],
+                                          max_connections=settings.webhook_max_connections)
+            await channel.set_commands(composed.app.command_menu("vi"))
+            composed.app.add_channel(f"telegram:{key}" if key else "telegram", channel)
+            urls.append(url)
         await composed.app.sync_known_command_menus()
     finally:
         await composed.close()
-    return url
+    return ", ".join(urls)

@@ -29,6 +29,7 @@ class BotHarness:
         self.run_sender = run_sender
         self.app: App | None = None
         self.channel: TelegramChannel | None = None
+        self.telegrams: dict[str, TelegramChannel] = {}
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self.composed: Composed | None = None
@@ -40,7 +41,10 @@ class BotHarness:
         self.composed = composed = await build(self.settings, mode="single", stop=self._stop, clock=self.clock,
                                                extra_channels=self.extra_channels(), zalo_poll_timeout=1)
         self.app, self.channel, self.zalo = composed.app, composed.telegram, composed.zalo
-        if composed.telegram is not None:
+        # Every Telegram bot by key (TELEGRAM_BOTS): FakeTelegram.add_bot serves the others at the same address,
+        # and ``fake_b.user(...)`` is someone talking to bot "b".
+        self.telegrams = dict(composed.telegrams)
+        if composed.telegrams:
             self._tasks.append(asyncio.create_task(composed.poll_telegram(self._stop, polling_timeout=1),
                                                    name="polling"))
         if self.run_sender and composed.sender is not None:

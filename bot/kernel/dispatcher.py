@@ -98,7 +98,9 @@ class Dispatcher:
     async def handle(self, inbound: Inbound, channel: Channel) -> None:
         started = time.perf_counter()
         try:
-            if inbound.update_id and not await self.dedupe.first_time(inbound.channel, inbound.update_id):
+            # Update ids are counted per bot: with several bots the bot is part of the key.
+            source = f"{inbound.channel}:{inbound.chat.bot}" if inbound.chat.bot else inbound.channel
+            if inbound.update_id and not await self.dedupe.first_time(source, inbound.update_id):
                 log.info("dropped repeated update %s", inbound.update_id)
                 return
             await self._handle(inbound, channel)

@@ -17,6 +17,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -59,8 +60,9 @@ class WebhookServer:
         telegram_path: str = "/telegram/webhook",
         zalo_path: str = "/zalo/webhook",
         redis_timeout: float = 5.0,
+        other_telegrams: Mapping[str, TelegramChannel] | None = None,
     ) -> None:
-        if telegram is not None and not secret:
+        if (telegram is not None or other_telegrams) and not secret:
             raise ValueError("WEBHOOK_SECRET is required for the Telegram webhook")
         self.app = app
         self.telegram = telegram
@@ -76,6 +78,10 @@ class WebhookServer:
         self._slots = asyncio.Semaphore(max_tasks)
         self._handle = self.metrics.instrument(app.handle)
         self._intake = build_intake(telegram, self._handle) if telegram is not None else None
+        # The bots of TELEGRAM_BOTS: each on its own path, {telegram_path}/{key}, with its own intake, so an
+        # update is read by the bot it was sent to and its replies go back through that bot.
+        self.other_telegrams = dict(other_telegrams or {})
+        self._other_intakes = {key: build_intake(ch, self._handle) for key, ch in self.other_telegrams.items()}
         self._zalo_handler: Any = None
         self.accepting = True
 
@@ -83,6 +89,8 @@ class WebhookServer:
         web_app = web.Application(client_max_size=MAX_BODY_BYTES)
         if self.telegram is not None:
             web_app.router.add_post(self.telegram_path, self.telegram_webhook)
+        for key in self.other_telegrams:
+            web_app.router.add_post(f"{self.telegram_path.rstrip('/')}/{key}", partial(self.telegram_webhook, key=key))
         if self.zalo_channels:
             from bot.channels.zalo.webhook import make_webhook_handler
 
@@ -102,7 +110,7 @@ class WebhookServer:
         web_app.on_shutdown.append(self._on_shutdown)
         return web_app
 
-    async def telegram_webhook(self, request: web.Request) -> web.Response:
+    async def telegram_webhook(self, request: web.Request, key: str = "") -> web.Response:
         given = request.headers.get(TELEGRAM_SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
             log.warning("telegram webhook: wrong or missing secret from %s", request.remote)
@@ -120,7 +128,7 @@ class WebhookServer:
             return self._answer("telegram", 400)
         log.debug("update %s from user %s", payload.get("update_id"), _update_user(payload))
         await self._slots.acquire()  # back-pressure when the background set is full
-        task = asyncio.create_task(self._process(payload))
+        task = asyncio.create_task(self._process(payload, key) if key else self._process(payload))
         self.tasks.add(task)
         self.metrics.in_flight.set(len(self.tasks))
         task.add_done_callback(self._done)
@@ -148,10 +156,14 @@ class WebhookServer:
         self._slots.release()
         self.metrics.in_flight.set(len(self.tasks))
 
-    async def _process(self, payload: dict[str, Any]) -> None:
-        assert self._intake is not None and self.telegram is not None
+    async def _process(self, payload: dict[str, Any], key: str = "") -> None:
+        if key:
+            intake, channel = self._other_intakes[key], self.other_telegrams[key]
+        else:
+            assert self._intake is not None and self.telegram is not None
+            intake, channel = self._intake, self.telegram
         try:
-            await feed_raw_update(self._intake, self.telegram, payload)
+            await feed_raw_update(intake, channel, payload)
         except Exception:
             log.exception("webhook: update %s failed", payload.get("update_id"))
 

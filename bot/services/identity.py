@@ -132,18 +132,32 @@ class IdentityService:
             row = (await conn.execute(_BY_ACCOUNT, {"channel": user.channel, "bot": bot,
                                                     "external_id": user.user_id})).first()
             if row is None:
+                # A Telegram user id is the same on every bot (TELEGRAM_BOTS): opening a second bot is the same
+                # person, who keeps their branch and history (Zalo ids are per account: not so there).
+                known = None
+                if user.channel == "telegram" and self.deps.settings.telegram_bots:
+                    known = (await conn.execute(
+                        select(_ident.c.person_id).join(_person, _person.c.id == _ident.c.person_id)
+                        .where(_ident.c.channel == user.channel, _ident.c.external_id == user.user_id,
+                               _ident.c.bot != bot, _person.c.erased_at.is_(None))
+                        .order_by(_ident.c.id).limit(1))).scalar_one_or_none()
                 locale = self.deps.settings.default_locale
-                person_id = (await conn.execute(insert(_person).values(
+                person_id = known if known is not None else (await conn.execute(insert(_person).values(
                     display_name=name, locale=locale, created_at=now).returning(_person.c.id))).scalar_one()
                 identity_id = (await conn.execute(insert(_ident).values(
                     person_id=person_id, channel=user.channel, bot=bot, external_id=user.user_id,
                     chat_id=chat_id if is_private else user.user_id, display_name=name,
                     username=user.username[:100], reachable=True, created_at=now, last_seen_at=now,
                 ).returning(_ident.c.id))).scalar_one()
-                actor = Actor(person_id=person_id, identity_id=identity_id, channel=user.channel,
-                              display_name=name, locale=locale,
-                              is_system_admin=self.is_admin_account(user.channel, user.user_id))
                 seen_name, last_seen = name, now
+                if known is None:
+                    actor = Actor(person_id=person_id, identity_id=identity_id, channel=user.channel,
+                                  display_name=name, locale=locale,
+                                  is_system_admin=self.is_admin_account(user.channel, user.user_id))
+                else:  # their seats and roles come with them
+                    row = (await conn.execute(_BY_ACCOUNT, {"channel": user.channel, "bot": bot,
+                                                            "external_id": user.user_id})).first()
+                    actor = await self._actor(conn, row)
             else:
                 seen_name, last_seen = row.seen_name, row.last_seen_at
                 if _needs_touch(row.reachable, row.last_seen_at, row.seen_name, name, now):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import to_utc
 from bot.i18n import use_locale
 from bot.messages import ChatRef, Reply
-from bot.services import outbox
+from bot.services import bot_binding, outbox
 from bot.services.extensions import in_quiet_hours
 from storage.models.people import Person
 
@@ -245,6 +245,7 @@ async def notify(
     to = await outbox.recipient_for_person(s, person_id)
     if to is None:
         return False
+    to = await bot_binding.home_recipient(s, deps, to)  # TELEGRAM_BOTS: their đảng bộ's bot
     due = await _due(s, deps, p, person_id, branch_id, not_before)
     if due is None:
         return False
@@ -313,6 +314,12 @@ async def notify_many(
     p = policy(kind)
     if not addressees:
         return 0
+    if bot_binding.several(deps):  # TELEGRAM_BOTS: each person's rows go through their đảng bộ's bot
+        people = {a.to.person_id: a.to for a in addressees
+                  if a.to.person_id is not None and a.to.identity_id is not None}
+        home = await bot_binding.home_recipients(s, deps, people)
+        addressees = [replace(a, to=home[a.to.person_id]) if a.to.person_id in people else a
+                      for a in addressees]
     ext, now, tz = deps.ext, deps.clock.now(), deps.settings.tz
     paused: dict[int, date] = {}
     if p.pause is not OnPause.SEND:

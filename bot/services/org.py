@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import _
 from bot.messages import Reply, esc
-from bot.services import audit
+from bot.services import audit, bot_binding
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.directory import manager_ids
@@ -237,6 +237,9 @@ class OrgService:
                     raise _Refused(_("That code has expired. Please ask your branch secretary for a new one."))
                 if code.max_uses is not None and code.uses >= code.max_uses:
                     raise _Refused(_("That code has already been used. Please ask for a new one."))
+                refusal = await bot_binding.wrong_bot(s, self.deps, actor.identity_id, code.org_id, code.code)
+                if refusal:  # TELEGRAM_BOTS: the code belongs to another bot; the reply names it
+                    raise InvalidInput(refusal)
                 for guard in self.deps.ext.join_guards:
                     refusal = await guard(s, self.deps, actor, code)
                     if refusal:
@@ -310,6 +313,7 @@ class OrgService:
         if role == BranchRole.MEMBER:
             await self._notify_join_request(s, branch, membership, actor, code)
             return JoinResult("pending", branch.name, org.name, role)
+        await bot_binding.rebind_pending(s, self.deps, actor.person_id)  # a đảng bộ of another bot
         return JoinResult("active", branch.name, org.name, role)
 
     async def branch_managers(self, s: AsyncSession, branch: Branch) -> list[int]:
@@ -390,6 +394,9 @@ class OrgService:
                                     "If this is a mistake, please contact the branch secretary.").format(
                     branch=esc(branch_title(branch.name))))
 
+            if approve:  # moved in from a đảng bộ of another bot: its queued rows follow (or are dropped)
+                await s.flush()
+                await bot_binding.rebind_pending(s, self.deps, person.id)
             await notify(s, self.deps, person.id, key=f"join_decision:{m.id}:{now.isoformat()}",
                          kind="join_decision", render=render, branch_id=branch.id)
         await invalidate(self.deps, [person.id])
@@ -431,6 +438,8 @@ class OrgService:
             assert branch is not None
             m.status, m.left_at = MembershipStatus.LEFT.value, now
             s.add(m)
+            await s.flush()
+            await bot_binding.rebind_pending(s, self.deps, actor.person_id)  # still in a đảng bộ of another bot
             await audit.record(s, at=now, actor_person_id=actor.person_id, action="membership.leave",
                                org_id=branch.org_id, branch_id=branch.id)
             await self.notify_managers(s, branch, key=f"left:{m.id}:{now.isoformat()}", text_factory=lambda: _(

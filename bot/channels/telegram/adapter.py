@@ -55,8 +55,8 @@ def _command(msg: Message, bot_username: str) -> tuple[str | None, str]:
     return name.lower(), args.strip()
 
 
-def message_to_inbound(msg: Message, update_id: int, bot_username: str) -> Inbound:
-    chat = ChatRef(CHANNEL, str(msg.chat.id))
+def message_to_inbound(msg: Message, update_id: int, bot_username: str, bot: str = "") -> Inbound:
+    chat = ChatRef(CHANNEL, str(msg.chat.id), bot)
     user = _user(msg.from_user)
     media = _media(msg)
     is_service = not (msg.text or msg.caption or media)
@@ -97,14 +97,14 @@ def _pressed(message: object, data: str) -> dict[str, str]:
     return out
 
 
-def callback_to_inbound(cb: CallbackQuery, update_id: int) -> Inbound:
+def callback_to_inbound(cb: CallbackQuery, update_id: int, bot: str = "") -> Inbound:
     message = cb.message
     if message is not None and getattr(message, "chat", None) is not None:
-        chat = ChatRef(CHANNEL, str(message.chat.id))
+        chat = ChatRef(CHANNEL, str(message.chat.id), bot)
         chat_type = _chat_type(message.chat.type)
         message_id = str(message.message_id)
     else:
-        chat = ChatRef(CHANNEL, str(cb.from_user.id))  # inline-mode message: answer in private
+        chat = ChatRef(CHANNEL, str(cb.from_user.id), bot)  # inline-mode message: answer in private
         chat_type = "private"
         message_id = ""
     return Inbound(
@@ -121,11 +121,11 @@ def callback_to_inbound(cb: CallbackQuery, update_id: int) -> Inbound:
     )
 
 
-def member_to_inbound(upd: ChatMemberUpdated, update_id: int) -> Inbound:
+def member_to_inbound(upd: ChatMemberUpdated, update_id: int, bot: str = "") -> Inbound:
     blocked = upd.chat.type == "private" and upd.new_chat_member.status == "kicked"
     return Inbound(
         channel=CHANNEL,
-        chat=ChatRef(CHANNEL, str(upd.chat.id)),
+        chat=ChatRef(CHANNEL, str(upd.chat.id), bot),
         user=_user(upd.from_user),
         chat_type=_chat_type(upd.chat.type),  # type: ignore[arg-type]
         kind="blocked" if blocked else "member_update",
@@ -133,12 +133,12 @@ def member_to_inbound(upd: ChatMemberUpdated, update_id: int) -> Inbound:
     )
 
 
-def update_to_inbound(update: Update, bot_username: str = "") -> Inbound | None:
+def update_to_inbound(update: Update, bot_username: str = "", bot: str = "") -> Inbound | None:
     """Only private/group messages, button presses and the bot's own membership changes matter."""
     if update.message is not None:
-        return message_to_inbound(update.message, update.update_id, bot_username)
+        return message_to_inbound(update.message, update.update_id, bot_username, bot)
     if update.callback_query is not None:
-        return callback_to_inbound(update.callback_query, update.update_id)
+        return callback_to_inbound(update.callback_query, update.update_id, bot)
     if update.my_chat_member is not None:
-        return member_to_inbound(update.my_chat_member, update.update_id)
+        return member_to_inbound(update.my_chat_member, update.update_id, bot)
     return None

@@ -62,17 +62,25 @@ class TelegramChannel:
     caps = Capabilities(buttons=True, edit=True, max_text=4096, media_upload=True, media_by_url=True,
                         reply_menu=True, html=True)
 
-    def __init__(self, bot: Bot, media_reader: MediaReader | None = None) -> None:
+    def __init__(self, bot: Bot, media_reader: MediaReader | None = None, bot_key: str = "") -> None:
         self.bot = bot
         self.media_reader = media_reader
         self.username = ""
+        # Which bot of the deployment this is ("" = BOT_TOKEN's default bot, else its TELEGRAM_BOTS key):
+        # inbound updates carry it (ChatRef.bot), so identities and replies stay on this bot.
+        self.bot_key = bot_key
+
+    @property
+    def setting(self) -> str:
+        """The setting that holds this bot's token, for start-up lines."""
+        return f"TELEGRAM_BOTS ({self.bot_key})" if self.bot_key else "BOT_TOKEN"
 
     async def start(self) -> None:
         """getMe: a rejected token or an unreachable API stops start-up with one line (``StartupError``)."""
         try:
             me = await self.bot.get_me()
         except TelegramUnauthorizedError:
-            raise StartupError("BOT_TOKEN", "Telegram rejected the token (401 Unauthorized)",
+            raise StartupError(self.setting, "Telegram rejected the token (401 Unauthorized)",
                                "Copy the token again from @BotFather (/token); it changes when revoked.") from None
         except (TelegramNetworkError, TelegramServerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise StartupError("TELEGRAM_API_URL", f"cannot reach the Bot API at {self.api_url} "
@@ -81,7 +89,7 @@ class TelegramChannel:
         except TelegramAPIError as exc:  # e.g. 404: the address answers, but it is not a Bot API
             raise StartupError("TELEGRAM_API_URL", f"{self.api_url} did not answer as the Bot API "
                                f"({type(exc).__name__})", "Correct TELEGRAM_API_URL (default "
-                               "https://api.telegram.org) and check BOT_TOKEN.") from None
+                               f"https://api.telegram.org) and check {self.setting}.") from None
         except Exception as exc:
             raise classify(exc) from exc
         self.username = me.username or ""

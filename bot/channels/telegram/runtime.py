@@ -89,17 +89,18 @@ def build_intake(channel: TelegramChannel, on_inbound: OnInbound) -> AiogramDisp
     dp = _Intake()
 
     async def on_message(message: Message, event_update: Update) -> None:
-        await on_inbound(message_to_inbound(message, event_update.update_id, channel.username), channel)
+        await on_inbound(message_to_inbound(message, event_update.update_id, channel.username, channel.bot_key),
+                         channel)
 
     async def on_callback(query: CallbackQuery, event_update: Update) -> None:
-        inbound = callback_to_inbound(query, event_update.update_id)
+        inbound = callback_to_inbound(query, event_update.update_id, channel.bot_key)
         if inbound.kind == "ignored":
             await channel.ack(inbound)  # e.g. a game button: stop the spinner, nothing else
             return
         await on_inbound(inbound, channel)
 
     async def on_member(update: ChatMemberUpdated, event_update: Update) -> None:
-        await on_inbound(member_to_inbound(update, event_update.update_id), channel)
+        await on_inbound(member_to_inbound(update, event_update.update_id, channel.bot_key), channel)
 
     dp.message.register(on_message)
     dp.callback_query.register(on_callback)

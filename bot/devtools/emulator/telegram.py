@@ -114,6 +114,9 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self._webhook_task: asyncio.Task[None] | None = None
+        # Several bots on one fake (TELEGRAM_BOTS): bot id (the token's prefix) -> that bot's own fake, with its
+        # own username, updates, chats and sent messages. A token of no added bot is this fake's own bot.
+        self._bots: dict[int, FakeTelegram] = {}
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -132,7 +135,28 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         self._webhook_task = asyncio.create_task(self._webhook_worker())
         return self
 
+    async def add_bot(self, token: str, username: str, first_name: str = "Học Bác") -> FakeTelegram:
+        """Serve another bot on this fake's address: calls with ``token`` (by its bot id) go to the returned
+        fake, whose ``user(...)`` are people talking to that bot and whose ``sent`` is what that bot sent."""
+        m = TOKEN_RE.match(token)
+        if not m:
+            raise ValueError("a bot token looks like 123456:secret")
+        child = FakeTelegram(bot_username=username, bot_first_name=first_name, limits=self.limits,
+                             clock=self.clock, host=self.host, port=self.port, webhook_retries=self.webhook_retries)
+        child._bot_id = int(m.group(1))
+        child.base_url = self.base_url
+        child._client = aiohttp.ClientSession()
+        child._webhook_task = asyncio.create_task(child._webhook_worker())
+        self._bots[child._bot_id] = child
+        return child
+
+    def _bot_for(self, token: str) -> FakeTelegram | None:
+        m = TOKEN_RE.match(token)
+        return self._bots.get(int(m.group(1))) if m else None
+
     async def stop(self) -> None:
+        for child in self._bots.values():
+            await child.stop()
         self._stopping = True
         async with self._updates_cond:
             self._updates_cond.notify_all()
@@ -154,7 +178,7 @@ class FakeTelegram(InjectMixin, MethodsMixin):
 
     @property
     def bot_user(self) -> dict[str, Any]:
-        # The bot id comes from the token; tests use one bot per fake, so "the last token seen" is it.
+        # The bot id comes from the token: "the last token seen" that is not an added bot's (add_bot).
         data = user_json(self._bot_id, self.bot_first_name, username=self.bot_username, is_bot=True)
         return data
 
@@ -224,6 +248,9 @@ class FakeTelegram(InjectMixin, MethodsMixin):
     # ---- HTTP layer ------------------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        child = self._bot_for(request.match_info["token"])
+        if child is not None:
+            return await child._handle_api(request)
         self.stats["requests"] += 1
         token = request.match_info["token"]
         name = request.match_info["method"]
@@ -274,6 +301,9 @@ class FakeTelegram(InjectMixin, MethodsMixin):
         return web.Response(text=nginx_page(status), status=status, content_type="text/html")
 
     async def _handle_file(self, request: web.Request) -> web.Response:
+        child = self._bot_for(request.match_info["token"])
+        if child is not None:
+            return await child._handle_file(request)
         if not TOKEN_RE.match(request.match_info["token"]):
             return web.json_response(ApiError(401, "Unauthorized").envelope(), status=401)
         path = request.match_info["path"]

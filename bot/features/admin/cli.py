@@ -49,6 +49,15 @@ def _admin(args: argparse.Namespace) -> int:
     return asyncio.run(run_admin(settings, args))
 
 
+async def _bot_line(settings: Settings, args: argparse.Namespace, org_id: int | None, code: str) -> str:
+    """With several Telegram bots (TELEGRAM_BOTS): which bot the code is for, as a link that sends it."""
+    if not settings.telegram_bots:
+        return ""  # one bot: the line stays as it always was
+    username_of = getattr(args, "telegram_username", None)
+    name = await username_of(settings, settings.telegram_bot_key(org_id)) if username_of is not None else ""
+    return f" — bot @{name}: https://t.me/{name}?start={code}" if name else ""
+
+
 async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={"admin_ids": [*settings.admin_ids, CLI_ACCOUNT]})
     open_services: OpenServices = args.open_services  # set by bot.cli (the composition root's)
@@ -66,11 +75,11 @@ async def run_admin(settings: Settings, args: argparse.Namespace) -> int:
                 kind = "deputy" if args.deputy else "secretary"
                 c = await org.create_code(actor, kind=kind, branch_id=args.branch_id)
                 print(f"Mã mời ({kind}): {c.code} — hết hạn {c.expires_at:%Y-%m-%d %H:%M} UTC. "
-                      f"Gửi cho bot: /start {c.code}")
+                      f"Gửi cho bot: /start {c.code}{await _bot_line(settings, args, c.org_id, c.code)}")
             elif args.action == "invite-committee":
                 c = await org.create_code(actor, kind="committee_admin", org_id=args.org_id)
                 print(f"Mã mời (quản trị viên đảng bộ): {c.code} — hết hạn {c.expires_at:%Y-%m-%d %H:%M} UTC. "
-                      f"Gửi cho bot: /start {c.code}")
+                      f"Gửi cho bot: /start {c.code}{await _bot_line(settings, args, c.org_id, c.code)}")
             elif args.action == "list":
                 for o in await org.list_orgs():
                     print(f"[{o.id}] {o.name}")

@@ -7,6 +7,7 @@ from bot.i18n import _
 from bot.kernel.context import Ctx
 from bot.kernel.routing import Router
 from bot.messages import esc
+from bot.services.bot_binding import join_link
 from bot.services.errors import InvalidInput
 from bot.services.org import OrgService
 from bot.services.permissions import can_see_org
@@ -73,7 +74,7 @@ async def _invite(ctx: Ctx, kind: str) -> None:
         code = await svc.create_code(ctx.require_actor(), kind=kind, org_id=target)
     else:
         code = await svc.create_code(ctx.require_actor(), kind=kind, branch_id=target)
-    link = getattr(ctx.channel, "deep_link", lambda _c: None)(code.code)
+    link = join_link(ctx.services.deps, code.org_id, code.code, ctx.channel)  # the bot of that đảng bộ
     expires = code.expires_at.astimezone(local_now(ctx.services.deps.clock).tzinfo)
     text = _("🔑 One-time invite code: <b>{code}</b> (valid until {expires}).").format(
         code=code.code, expires=expires.strftime("%H:%M %d/%m/%Y"))

@@ -27,6 +27,7 @@ from bot.kernel.forms import AskChoice, AskText, Form, example_hint, text_prompt
 from bot.kernel.help import sections
 from bot.kernel.routing import Router, Unhandled
 from bot.messages import Button, esc
+from bot.services.bot_binding import join_link
 from bot.services.errors import PermissionDenied
 from bot.services.identity import IdentityService
 from bot.services.menus import menu_for, secretary_more
@@ -345,7 +346,7 @@ async def language_set(ctx: Ctx, data: SetLanguage) -> None:
 async def _send_code(ctx: Ctx, branch_id: int) -> None:
     actor = ctx.require_actor()
     code = await ctx.svc(OrgService).create_code(actor, kind="member", branch_id=branch_id)
-    link = getattr(ctx.channel, "deep_link", lambda _c: None)(code.code)
+    link = join_link(ctx.services.deps, code.org_id, code.code, ctx.channel)  # the bot of that đảng bộ
     expires = local_now(ctx.services.deps.clock) + timedelta(hours=ctx.services.deps.settings.join_code_ttl_hours)
     text = _("🔑 Join code for your branch: <b>{code}</b>\nValid until {expires}. Members type the code to the "
              "bot, and you approve each request.").format(code=code.code, expires=expires.strftime("%H:%M %d/%m/%Y"))
