@@ -23,12 +23,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.app import App
 from bot.channels.sender import Sender
-from bot.channels.telegram.channel import TelegramChannel, make_bot
-from bot.channels.telegram.runtime import build_intake
+from bot.channels.telegram.thin import ThinChannel, thin_channel
 from bot.channels.zalo.runtime import ZaloRuntime, bot_names, check_zalo_tokens
 from bot.clock import Clock
 from bot.config import Settings, StartupError, require_token
@@ -40,11 +39,14 @@ from bot.scale.leader import AlwaysLeader, Leadership, PgAdvisoryLeadership, Red
 from bot.scale.locks import RedisLocks
 from bot.scale.metrics import Metrics
 from bot.scale.ratelimit import redis_limiter_factory
-from bot.scale.web import WebhookServer
 from bot.services.deps import Services
 from bot.services.media import MediaStore
 from bot.services.ticks import run_ticks
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:  # aiogram is imported only by the modes that poll or serve webhooks (not ``worker``)
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.scale.web import WebhookServer
 
 log = logging.getLogger("hocbac.compose")
 
@@ -212,9 +214,19 @@ class TickRunner:
 
 def telegram_bot_channel(settings: Settings, app: App | None = None) -> TelegramChannel:
     """The Telegram channel for BOT_TOKEN (not started: ``await channel.start()`` asks for getMe)."""
+    from bot.channels.telegram.channel import TelegramChannel, make_bot
+
     token = require_token(settings)
     reader = app.services.get(MediaStore).read if app is not None else None
     return TelegramChannel(make_bot(token, settings.telegram_api_url), media_reader=reader)
+
+
+def telegram_channel_for(settings: Settings, mode: Mode) -> TelegramChannel | ThinChannel:
+    """``worker`` only sends: the thin Bot API client (no aiogram: ~100 MB and seconds less). The modes that
+    read updates (``run``, ``web``) keep the aiogram channel, which parses them."""
+    if mode == "worker":
+        return thin_channel(require_token(settings), settings.telegram_api_url)
+    return telegram_bot_channel(settings)
 
 
 def zalo_runtime(app: App, *, poll_timeout: int = 30) -> ZaloRuntime:
@@ -261,6 +273,8 @@ SQLITE_WEB_MAX_TASKS = 32  # updates at once on embedded SQLite (see webhook_ser
 
 def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels: Mapping[str, Any] | None = None,
                    metrics: Metrics | None = None) -> WebhookServer:
+    from bot.scale.web import WebhookServer
+
     s = app.settings
     secret = s.webhook_secret.get_secret_value() if s.webhook_secret else ""
     max_tasks = s.web_max_tasks
@@ -281,7 +295,7 @@ class Composed:
 
     app: App
     mode: Mode
-    telegram: TelegramChannel | None = None
+    telegram: TelegramChannel | ThinChannel | None = None  # ThinChannel in ``worker`` mode
     zalo: ZaloRuntime | None = None
     sender: Sender | None = None
     webhook: WebhookServer | None = None
@@ -292,7 +306,9 @@ class Composed:
 
     async def poll_telegram(self, stop: asyncio.Event, *, polling_timeout: int = 25) -> None:
         """Telegram long polling into the App until ``stop`` is set."""
-        assert self.telegram is not None
+        from bot.channels.telegram.runtime import build_intake
+
+        assert self.telegram is not None and not isinstance(self.telegram, ThinChannel)
         dp = build_intake(self.telegram, self.app.handle)
         polling = asyncio.create_task(dp.start_polling(self.telegram.bot, handle_signals=False,
                                                        close_bot_session=False, polling_timeout=polling_timeout),
@@ -309,7 +325,7 @@ class Composed:
         if self.zalo is not None:
             await self.zalo.stop()
         if self.telegram is not None:
-            await self.telegram.bot.session.close()
+            await self.telegram.close()
         await self.app.close()
 
 
@@ -319,14 +335,14 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
     """Build the App and its channels for ``mode``; in ``single`` mode the Zalo bots start (they poll until
     ``stop``). ``extra_channels`` are added as they are (tests). Closed with ``Composed.close``."""
     # `run` may be Zalo alone (ZALO_BOTS, no BOT_TOKEN); web and worker are Telegram deployments.
-    telegram: TelegramChannel | None = None
+    telegram: TelegramChannel | ThinChannel | None = None
     if mode != "setup" and (settings.token or mode != "single"):
         # getMe before the database is touched: a rejected token or an unreachable Bot API is one line.
-        telegram = telegram_bot_channel(settings)
+        telegram = telegram_channel_for(settings, mode)
         try:
             await telegram.start()
         except BaseException:
-            await telegram.bot.session.close()
+            await telegram.close()
             raise
     zalo_me: dict[str, dict[str, Any]] = {}
     try:
@@ -335,7 +351,7 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
         app = await create_app(settings, clock=clock, mode=mode, features=features)
     except BaseException:
         if telegram is not None:
-            await telegram.bot.session.close()
+            await telegram.close()
         raise
     composed = Composed(app, mode, telegram=telegram)
     try:
@@ -365,6 +381,7 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
                 # (kill -9); send them now instead of after the claim lease. Workers keep the lease.
                 await composed.sender.reclaim_own()
         if mode == "web":
+            assert not isinstance(composed.telegram, ThinChannel)
             composed.webhook = webhook_server(app, composed.telegram)
     except BaseException:
         await composed.close()

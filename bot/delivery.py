@@ -58,6 +58,11 @@ class PermanentError(DeliveryError):
         self.confirm = confirm
 
 
+class TokenRevokedError(PermanentError):
+    """The platform rejected the bot's token (Telegram's 401): every message of this bot will fail until the
+    token is replaced. The sender stops that bot's lane; the person is not unreachable."""
+
+
 class QuotaExhaustedError(DeliveryError):
     """The platform refuses every message of this bot until its plan's period resets (Zalo's 429 "Quota
     exceeded"). Not worth retrying this period; the channel has already told its ``on_quota`` hook."""

@@ -86,6 +86,9 @@ class TelegramChannel:
             raise classify(exc) from exc
         self.username = me.username or ""
 
+    async def close(self) -> None:
+        await self.bot.session.close()
+
     @property
     def api_url(self) -> str:
         """The Bot API address without the token (for messages)."""
