@@ -222,9 +222,9 @@ def telegram_bot_channel(settings: Settings, app: App | None = None) -> Telegram
 
 
 def telegram_channel_for(settings: Settings, mode: Mode) -> TelegramChannel | ThinChannel:
-    """``worker`` only sends: the thin Bot API client (no aiogram: ~100 MB and seconds less). The modes that
-    read updates (``run``, ``web``) keep the aiogram channel, which parses them."""
-    if mode == "worker":
+    """``run`` and ``worker`` talk to the Bot API through the thin client (no aiogram import: ~100 MB and
+    seconds of start-up less); ``web`` keeps the aiogram channel (its tests drive aiogram's Bot)."""
+    if mode in ("single", "worker"):
         return thin_channel(require_token(settings), settings.telegram_api_url)
     return telegram_bot_channel(settings)
 
@@ -308,18 +308,9 @@ class Composed:
         """Telegram long polling into the App until ``stop`` is set."""
         from bot.channels.telegram.runtime import build_intake
 
-        assert self.telegram is not None and not isinstance(self.telegram, ThinChannel)
-        dp = build_intake(self.telegram, self.app.handle)
-        polling = asyncio.create_task(dp.start_polling(self.telegram.bot, handle_signals=False,
-                                                       close_bot_session=False, polling_timeout=polling_timeout),
-                                      name="polling")
-        try:
-            await stop.wait()
-        finally:
-            with contextlib.suppress(Exception):
-                await dp.stop_polling()
-            with contextlib.suppress(Exception):
-                await polling
+        assert isinstance(self.telegram, ThinChannel)
+        await build_intake(self.telegram, self.app.handle).poll(self.telegram.bot, stop,
+                                                                polling_timeout=polling_timeout)
 
     async def close(self) -> None:
         if self.zalo is not None:

@@ -294,3 +294,45 @@ def test_a_worker_sends_without_importing_aiogram(tmp_path: Path) -> None:
     assert "channel ThinChannel" in out
     assert "sent ['Chào <b>đồng chí</b>']" in out
     assert "aiogram []" in out, done.stdout
+
+
+# --- reading updates without aiogram ---------------------------------------------------------------------
+
+
+def test_the_pressed_message_text_reads_back_as_aiogram_reads_it() -> None:
+    from aiogram.types import Message
+
+    from bot.channels.telegram.adapter import html_text
+
+    text = "Họp 🎉 chi bộ <ngày> & giờ: xem https://a.vn ngay"
+    u16 = lambda s: len(s.encode("utf-16-le")) // 2  # noqa: E731
+    at = lambda part: u16(text[:text.index(part)])  # noqa: E731
+    entities = [
+        {"type": "bold", "offset": 0, "length": u16("Họp 🎉 chi bộ")},
+        {"type": "italic", "offset": at("🎉"), "length": u16("🎉 chi")},  # nested, after an astral emoji
+        {"type": "text_link", "offset": at("<ngày>"), "length": u16("<ngày>"), "url": "https://x.vn/?a=1"},
+        {"type": "url", "offset": at("https://a.vn"), "length": u16("https://a.vn")},
+        {"type": "code", "offset": at("giờ"), "length": u16("giờ")},
+        {"type": "blockquote", "offset": at("ngay"), "length": u16("ngay")},
+    ]
+    message = Message.model_validate({"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"},
+                                      "text": text, "entities": entities})
+    assert html_text(text, entities) == message.html_text
+    assert html_text("a < b", None) == "a &lt; b"
+    # Two entities from one offset nest, the longer outside (aiogram repeats the tail of the text there).
+    nested = [{"type": "code", "offset": 0, "length": 3}, {"type": "underline", "offset": 0, "length": 8}]
+    assert html_text("giờ: xem thêm", nested) == "<u><code>giờ</code>: xem</u> thêm"
+    # A link's address keeps an & escaped inside the attribute.
+    link = [{"type": "text_link", "offset": 0, "length": 2, "url": "https://x.vn/?a=1&b=2"}]
+    assert html_text("Xem", link) == '<a href="https://x.vn/?a=1&amp;b=2">Xe</a>m'
+
+
+WORKER_SCRIPT_RUN = WORKER_SCRIPT.replace('mode="worker"', 'mode="single"')
+
+
+def test_hocbac_run_builds_and_sends_without_importing_aiogram(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", WORKER_SCRIPT_RUN, str(tmp_path), TOKEN], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "channel ThinChannel" in done.stdout.splitlines() and "aiogram []" in done.stdout.splitlines()
