@@ -8,7 +8,7 @@ are not members (a member's deed photo, with its form and upload, is heavier and
 Users are 3,000 strangers, so every update also resolves (and at first creates) a person.
 
     TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1/postgres TEST_REDIS_URL=redis://127.0.0.1:6379/15 \
-      /work/venv/bin/python benchmarks/bench_load.py [--workers 1,2,4] [--rates 100,200,300,400] [--seconds 5]
+      .venv/bin/python benchmarks/bench_load.py [--workers 1,2,4] [--rates 100,200,300,400] [--seconds 5]
 """
 
 from __future__ import annotations
