@@ -222,11 +222,9 @@ def telegram_bot_channel(settings: Settings, app: App | None = None) -> Telegram
 
 
 def telegram_channel_for(settings: Settings, mode: Mode) -> TelegramChannel | ThinChannel:
-    """``run`` and ``worker`` talk to the Bot API through the thin client (no aiogram import: ~100 MB and
-    seconds of start-up less); ``web`` keeps the aiogram channel (its tests drive aiogram's Bot)."""
-    if mode in ("single", "worker"):
-        return thin_channel(require_token(settings), settings.telegram_api_url)
-    return telegram_bot_channel(settings)
+    """Every mode talks to the Bot API through the thin client: no aiogram import (~100 MB and seconds of
+    start-up less). ``telegram_bot_channel`` (aiogram) stays as the reference the thin one is tested against."""
+    return thin_channel(require_token(settings), settings.telegram_api_url)
 
 
 def zalo_runtime(app: App, *, poll_timeout: int = 30) -> ZaloRuntime:
@@ -271,8 +269,8 @@ def build_leadership(app: App) -> Leadership:
 SQLITE_WEB_MAX_TASKS = 32  # updates at once on embedded SQLite (see webhook_server)
 
 
-def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels: Mapping[str, Any] | None = None,
-                   metrics: Metrics | None = None) -> WebhookServer:
+def webhook_server(app: App, telegram: TelegramChannel | ThinChannel | None, *,
+                   zalo_channels: Mapping[str, Any] | None = None, metrics: Metrics | None = None) -> WebhookServer:
     from bot.scale.web import WebhookServer
 
     s = app.settings
@@ -347,7 +345,7 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
     composed = Composed(app, mode, telegram=telegram)
     try:
         if mode == "setup":
-            composed.telegram = telegram_bot_channel(settings)
+            composed.telegram = telegram_channel_for(settings, mode)
             return composed
         if composed.telegram is not None:
             composed.telegram.media_reader = app.services.get(MediaStore).read
@@ -372,7 +370,6 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
                 # (kill -9); send them now instead of after the claim lease. Workers keep the lease.
                 await composed.sender.reclaim_own()
         if mode == "web":
-            assert not isinstance(composed.telegram, ThinChannel)
             composed.webhook = webhook_server(app, composed.telegram)
     except BaseException:
         await composed.close()

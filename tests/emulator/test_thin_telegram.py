@@ -336,3 +336,18 @@ def test_hocbac_run_builds_and_sends_without_importing_aiogram(tmp_path: Path) -
                           text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "channel ThinChannel" in done.stdout.splitlines() and "aiogram []" in done.stdout.splitlines()
+
+
+async def test_set_webhook_registers_through_the_thin_client(settings: Any, fake_tg: FakeTelegram) -> None:
+    from pydantic import SecretStr
+
+    from bot.app import App
+    from bot.runtime import set_webhook
+
+    await (await App.create(settings)).close()  # a deployed database (set-webhook does not migrate)
+    secret = "s" * 32
+    url = await set_webhook(settings.model_copy(update={"webhook_url": "https://bot.example.vn",
+                                                        "webhook_secret": SecretStr(secret)}))
+    assert fake_tg.webhook is not None and fake_tg.webhook["url"] == url == "https://bot.example.vn/telegram/webhook"
+    assert fake_tg.webhook.get("secret_token") == secret
+    assert ("setMyCommands", "default", "") == fake_tg.command_calls[0][:3]

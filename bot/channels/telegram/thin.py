@@ -174,6 +174,13 @@ class ThinBot:
         return await self.call("copyMessage", {"chat_id": chat_id, "from_chat_id": from_chat_id,  # type: ignore[no-any-return]
                                                "message_id": message_id, **params})
 
+    async def set_webhook(self, url: str, *, secret_token: str | None = None,
+                          allowed_updates: list[str] | None = None, max_connections: int | None = None,
+                          drop_pending_updates: bool | None = None) -> bool:
+        return bool(await self.call("setWebhook", {
+            "url": url, "secret_token": secret_token, "allowed_updates": allowed_updates,
+            "max_connections": max_connections, "drop_pending_updates": drop_pending_updates}))
+
     async def send_file(self, method: str, field: str, chat_id: int | str, file: str | tuple[bytes, str],
                         **params: Any) -> dict[str, Any]:
         """sendPhoto / sendDocument / sendVoice: ``file`` is a file_id or URL, or (bytes, name) to upload."""
