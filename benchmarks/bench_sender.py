@@ -7,7 +7,7 @@
 Each delivers N messages to N distinct private chats. Reported: sustained rate as a fraction of the
 ceiling, 429s received, lost (chats that never got it), duplicated (chats that got it twice).
 
-    /work/venv/bin/python benchmarks/bench_sender.py [--n 3000]   (needs the `bench` extra for ptb)
+    .venv/bin/python benchmarks/bench_sender.py [--n 3000]   (needs the `bench` extra for ptb)
 """
 
 from __future__ import annotations

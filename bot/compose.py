@@ -24,12 +24,11 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.app import App
 from bot.channels.sender import Sender
-from bot.channels.telegram.channel import TelegramChannel, make_bot
-from bot.channels.telegram.runtime import build_intake
+from bot.channels.telegram.thin import ThinChannel, thin_channel
 from bot.channels.zalo.runtime import ZaloRuntime, bot_names, check_zalo_tokens
 from bot.clock import Clock
 from bot.config import Settings, StartupError, TelegramBot, require_token
@@ -41,12 +40,15 @@ from bot.scale.leader import AlwaysLeader, Leadership, PgAdvisoryLeadership, Red
 from bot.scale.locks import RedisLocks
 from bot.scale.metrics import Metrics
 from bot.scale.ratelimit import redis_limiter_factory
-from bot.scale.web import WebhookServer
 from bot.services.bot_alerts import tell_admins_bot_revoked
 from bot.services.deps import Services
 from bot.services.media import MediaStore
 from bot.services.ticks import run_ticks
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:  # aiogram is imported only by the modes that poll or serve webhooks (not ``worker``)
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.scale.web import WebhookServer
 
 log = logging.getLogger("hocbac.compose")
 
@@ -215,28 +217,30 @@ class TickRunner:
 def telegram_bot_channel(settings: Settings, app: App | None = None, bot: TelegramBot | None = None) -> TelegramChannel:
     """The Telegram channel for BOT_TOKEN, or for one bot of TELEGRAM_BOTS (not started: ``await
     channel.start()`` asks for getMe)."""
+    from bot.channels.telegram.channel import TelegramChannel, make_bot
+
     token = bot.token if bot is not None else require_token(settings)
     reader = app.services.get(MediaStore).read if app is not None else None
     return TelegramChannel(make_bot(token, settings.telegram_api_url), media_reader=reader,
                            bot_key=bot.key if bot is not None else "")
 
 
-async def start_telegram_bots(settings: Settings, *, require: bool) -> dict[str, TelegramChannel]:
+async def start_telegram_bots(settings: Settings, *, require: bool) -> dict[str, ThinChannel]:
     """One started channel per Telegram bot (BOT_TOKEN's under key "", then TELEGRAM_BOTS'), each asked
     getMe: a rejected token stops start-up with one line naming its key. ``require``: web and worker are
     Telegram deployments, so no bot at all is the missing BOT_TOKEN line."""
     bots = settings.telegram_tokens()
     if not bots and require:
         require_token(settings)
-    channels: dict[str, TelegramChannel] = {}
+    channels: dict[str, ThinChannel] = {}
     try:
         for bot in bots:
-            channel = telegram_bot_channel(settings, bot=bot if bot.key else None)
+            channel = telegram_channel_for(settings, bot)
             channels[bot.key] = channel
             await channel.start()
     except BaseException:
         for channel in channels.values():
-            await channel.bot.session.close()
+            await channel.close()
         raise
     return channels
 
@@ -247,7 +251,7 @@ async def telegram_username(settings: Settings, key: str) -> str:
     bot = next((b for b in settings.telegram_tokens() if b.key == key), None)
     if bot is None:
         return ""
-    channel = telegram_bot_channel(settings, bot=bot if bot.key else None)
+    channel = telegram_channel_for(settings, bot)
     try:
         await channel.start()
         return channel.username
@@ -255,7 +259,15 @@ async def telegram_username(settings: Settings, key: str) -> str:
         log.warning("getMe of Telegram bot %r failed: %s", key or "default", exc)
         return ""
     finally:
-        await channel.bot.session.close()
+        await channel.close()
+
+
+def telegram_channel_for(settings: Settings, bot: TelegramBot | None = None) -> ThinChannel:
+    """The channel of BOT_TOKEN's bot, or of one bot of TELEGRAM_BOTS (not started). Every mode talks to the
+    Bot API through the thin client: no aiogram import (~100 MB and seconds of start-up less).
+    ``telegram_bot_channel`` (aiogram) stays as the reference the thin one is tested against."""
+    token = bot.token if bot is not None else require_token(settings)
+    return thin_channel(token, settings.telegram_api_url, bot_key=bot.key if bot is not None else "")
 
 
 def zalo_runtime(app: App, *, poll_timeout: int = 30) -> ZaloRuntime:
@@ -316,9 +328,11 @@ def build_leadership(app: App) -> Leadership:
 SQLITE_WEB_MAX_TASKS = 32  # updates at once on embedded SQLite (see webhook_server)
 
 
-def webhook_server(app: App, telegram: TelegramChannel | None, *, zalo_channels: Mapping[str, Any] | None = None,
+def webhook_server(app: App, telegram: ThinChannel | None, *, zalo_channels: Mapping[str, Any] | None = None,
                    metrics: Metrics | None = None,
-                   other_telegrams: Mapping[str, TelegramChannel] | None = None) -> WebhookServer:
+                   other_telegrams: Mapping[str, ThinChannel] | None = None) -> WebhookServer:
+    from bot.scale.web import WebhookServer
+
     s = app.settings
     secret = s.webhook_secret.get_secret_value() if s.webhook_secret else ""
     max_tasks = s.web_max_tasks
@@ -351,12 +365,12 @@ class Composed:
 
     app: App
     mode: Mode
-    telegram: TelegramChannel | None = None
+    telegram: ThinChannel | None = None
     zalo: ZaloRuntime | None = None
     sender: Sender | None = None
     webhook: WebhookServer | None = None
     # Every Telegram bot by key: "" is BOT_TOKEN's (also ``telegram``), the others TELEGRAM_BOTS'.
-    telegrams: dict[str, TelegramChannel] = field(default_factory=dict)
+    telegrams: dict[str, ThinChannel] = field(default_factory=dict)
     ticks: TickRunner = field(init=False)
 
     def __post_init__(self) -> None:
@@ -365,28 +379,19 @@ class Composed:
     async def poll_telegram(self, stop: asyncio.Event, *, polling_timeout: int = 25) -> None:
         """Telegram long polling of every bot into the App until ``stop`` is set (one intake per bot, so
         each update carries the key of the bot it was sent to)."""
+        from bot.channels.telegram.runtime import build_intake
+
         channels = self.telegrams or ({"": self.telegram} if self.telegram is not None else {})
         assert channels
-        intakes = [(build_intake(channel, self.app.handle), channel) for channel in channels.values()]
-        polls = [asyncio.create_task(dp.start_polling(channel.bot, handle_signals=False, close_bot_session=False,
-                                                      polling_timeout=polling_timeout),
-                                     name=f"polling:{channel.bot_key}")
-                 for dp, channel in intakes]
-        try:
-            await stop.wait()
-        finally:
-            for dp, _channel in intakes:
-                with contextlib.suppress(Exception):
-                    await dp.stop_polling()
-            for polling in polls:
-                with contextlib.suppress(Exception):
-                    await polling
+        await asyncio.gather(*(build_intake(channel, self.app.handle).poll(channel.bot, stop,
+                                                                           polling_timeout=polling_timeout)
+                               for channel in channels.values()))
 
     async def close(self) -> None:
         if self.zalo is not None:
             await self.zalo.stop()
         for channel in {id(c): c for c in (self.telegram, *self.telegrams.values()) if c is not None}.values():
-            await channel.bot.session.close()
+            await channel.close()
         await self.app.close()
 
 
@@ -396,7 +401,7 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
     """Build the App and its channels for ``mode``; in ``single`` mode the Zalo bots start (they poll until
     ``stop``). ``extra_channels`` are added as they are (tests). Closed with ``Composed.close``."""
     # `run` may be Zalo alone (ZALO_BOTS, no BOT_TOKEN); web and worker are Telegram deployments.
-    telegrams: dict[str, TelegramChannel] = {}
+    telegrams: dict[str, ThinChannel] = {}
     if mode != "setup":
         # getMe before the database is touched: a rejected token or an unreachable Bot API is one line.
         telegrams = await start_telegram_bots(settings, require=mode != "single")
@@ -407,13 +412,13 @@ async def build(settings: Settings, *, mode: Mode = "single", stop: asyncio.Even
         app = await create_app(settings, clock=clock, mode=mode, features=features)
     except BaseException:
         for channel in telegrams.values():
-            await channel.bot.session.close()
+            await channel.close()
         raise
     composed = Composed(app, mode, telegram=telegrams.get(""), telegrams=telegrams)
     try:
         if mode == "setup":
             bots = settings.telegram_tokens() or [TelegramBot("", require_token(settings), ())]
-            composed.telegrams = {b.key: telegram_bot_channel(settings, bot=b if b.key else None) for b in bots}
+            composed.telegrams = {b.key: telegram_channel_for(settings, b if b.key else None) for b in bots}
             composed.telegram = composed.telegrams.get("")
             return composed
         # Join links name the bot of the đảng bộ: its username (from getMe) by bot key.

@@ -44,8 +44,9 @@ async def run_polling(settings: Settings, *, stop: asyncio.Event | None = None) 
         dashboard = await _serve_dashboard(composed.app.services, settings)
         assert composed.sender is not None
         tasks.append(asyncio.create_task(composed.sender.run(stop), name="sender"))
-        await composed.ticks.tick()  # catch up at once after downtime
-        tasks.append(asyncio.create_task(composed.ticks.run(stop, first_now=False), name="ticks"))
+        # Catch up at once after downtime, beside the polling: a long catch-up tick (a daily send to 100,000
+        # members) must not keep people's messages waiting.
+        tasks.append(asyncio.create_task(composed.ticks.run(stop, first_now=True), name="ticks"))
         print(startup_line(), flush=True)
         if composed.zalo is not None and composed.zalo.polling_hint:
             print(composed.zalo.polling_hint, flush=True)

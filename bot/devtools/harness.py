@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app import App
-from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.thin import ThinChannel as TelegramChannel
 from bot.channels.zalo.runtime import ZaloRuntime
 from bot.clock import Clock
 from bot.compose import Composed, build

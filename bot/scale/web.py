@@ -29,7 +29,7 @@ from bot.scale.metrics import Metrics, add_ops_routes
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.thin import ThinChannel as TelegramChannel
 
 log = logging.getLogger("hocbac.web")
 

@@ -3,6 +3,8 @@ menus on Telegram, the welcome's first steps and a join request that says more t
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.services.org import OrgService
@@ -126,7 +128,12 @@ async def test_command_menus_per_scope(bot, fake_tg, branch):
     assert {"duyet", "hop", "thongbao", "homnay"} <= sec
     # A member's approval leaves the member on the default list (their chat's own list is removed).
     an = await join_member(bot, fake_tg, branch, 5305, "Trần Văn An")
-    calls = [c for c in fake_tg.command_calls if c[1] == f"chat:{an.id}"]
+    # The menu is set after the approval's transaction, racing the sender's notice to the member: wait for it.
+    for _ in range(100):
+        calls = [c for c in fake_tg.command_calls if c[1] == f"chat:{an.id}"]
+        if calls:
+            break
+        await asyncio.sleep(0.05)
     assert calls and calls[-1][0] == "deleteMyCommands", fake_tg.command_calls
     # Promoted by a deputy invite: now the chat has the managers' list.
     invite = await bot.app.services.get(OrgService).create_code(

@@ -1,4 +1,8 @@
-"""The Telegram channel: delivers neutral replies with aiogram, and runs polling or webhook intake."""
+"""The Telegram channel on aiogram: delivers neutral replies with aiogram's Bot.
+
+No process mode uses it any more (they use thin.py, which never imports aiogram); it stays as the reference
+the thin channel is compared against on the wire (tests/emulator/test_thin_telegram.py) and for the
+benchmarks that measure aiogram. Rendering (render.py) and the error table (thin.api_error) are shared."""
 
 from __future__ import annotations
 
@@ -93,6 +97,9 @@ class TelegramChannel:
         except Exception as exc:
             raise classify(exc) from exc
         self.username = me.username or ""
+
+    async def close(self) -> None:
+        await self.bot.session.close()
 
     @property
     def api_url(self) -> str:

@@ -16,10 +16,8 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.delivery import DeliveryError, PermanentError, RetryableError, TokenRevokedError
-
-_UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated",
-                    "bot can't initiate conversation")
+from bot.channels.telegram.thin import api_error
+from bot.delivery import DeliveryError, PermanentError, RetryableError
 
 
 class UndecodableReply(ClientDecodeError):
@@ -40,15 +38,16 @@ def sent_uncertain(exc: BaseException) -> bool:
 
 
 def classify(exc: BaseException) -> DeliveryError:
+    # aiogram sorts answers by status into these classes; the decision itself is thin.api_error's, shared
+    # with the thin client so both channels retry and give up alike.
     if isinstance(exc, TelegramRetryAfter):
-        return RetryableError(f"rate limited: {exc.message}", retry_after=float(exc.retry_after))
+        return api_error(429, exc.message, float(exc.retry_after))
     if isinstance(exc, TelegramForbiddenError):
-        return PermanentError(f"forbidden: {exc.message}", unreachable=True)
+        return api_error(403, exc.message)
     if isinstance(exc, TelegramUnauthorizedError):
-        return TokenRevokedError("bot token rejected (401 Unauthorized)")
+        return api_error(401, exc.message)
     if isinstance(exc, TelegramBadRequest):
-        text = exc.message.lower()
-        return PermanentError(f"bad request: {exc.message}", unreachable=any(s in text for s in _UNREACHABLE_400))
+        return api_error(400, exc.message)
     if isinstance(exc, (TelegramServerError, TelegramNetworkError)):
         return RetryableError(f"telegram unavailable: {exc}")
     if isinstance(exc, ClientDecodeError):

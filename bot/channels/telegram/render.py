@@ -1,21 +1,25 @@
-"""Neutral Reply -> Telegram markup and text chunks."""
+"""Neutral Reply -> Telegram markup and text chunks.
+
+The decisions are made once, as Bot API JSON (``*_json``): the thin client (thin.py, ``hocbac worker``) sends
+that as it is, and the aiogram channel wraps the same JSON in aiogram's types (``inline_keyboard``,
+``markup``). aiogram is imported only inside those two, so this module stays cheap to import.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING, Any
 
-from aiogram.types import (
-    ForceReply,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    WebAppInfo,
-)
+from bot.messages import Button, Reply
 
-from bot.messages import Reply
+if TYPE_CHECKING:
+    from aiogram.types import (
+        ForceReply,
+        InlineKeyboardMarkup,
+        ReplyKeyboardMarkup,
+        ReplyKeyboardRemove,
+    )
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -54,37 +58,59 @@ def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
     return [c for c in chunks if c.strip()] or [" "]
 
 
-def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def button_json(b: Button) -> dict[str, Any]:
+    """One inline button: a Mini App (``web_app``: its url opens inside Telegram), a link or a callback."""
+    label = b.label[:64]
+    if b.web_app and b.url:
+        return {"text": label, "web_app": {"url": b.url}}
+    if b.url:
+        return {"text": label, "url": b.url}
+    return {"text": label, "callback_data": b.data}
+
+
+def inline_keyboard_json(reply: Reply) -> dict[str, Any] | None:
     if not reply.buttons:
         return None
-    rows = [
-        [InlineKeyboardButton(text=b.label[:64], web_app=WebAppInfo(url=b.url)) if b.web_app and b.url
-         else InlineKeyboardButton(text=b.label[:64], url=b.url) if b.url
-         else InlineKeyboardButton(text=b.label[:64], callback_data=b.data) for b in row]
-        for row in reply.buttons
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return {"inline_keyboard": [[button_json(b) for b in row] for row in reply.buttons]}
 
 
 MAX_PLACEHOLDER = 64
 
 
-def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None:
+def markup_json(reply: Reply) -> dict[str, Any] | None:
     """A Telegram message carries one keyboard: inline buttons win over the main menu. The input placeholder
     rides on the menu keyboard, or on a ForceReply when there is no keyboard to carry it."""
-    inline = inline_keyboard(reply)
+    inline = inline_keyboard_json(reply)
     if inline is not None:
         return inline
     placeholder = reply.placeholder.strip()[:MAX_PLACEHOLDER] or None
+    hint = {"input_field_placeholder": placeholder} if placeholder else {}
     if reply.menu:
-        return ReplyKeyboardMarkup(
-            keyboard=[[KeyboardButton(text=label) for label in row] for row in reply.menu],
-            resize_keyboard=True,
-            is_persistent=True,
-            input_field_placeholder=placeholder,
-        )
+        return {"keyboard": [[{"text": label} for label in row] for row in reply.menu],
+                "resize_keyboard": True, "is_persistent": True, **hint}
     if reply.remove_menu:
-        return ReplyKeyboardRemove()
+        return {"remove_keyboard": True}
     if placeholder:
-        return ForceReply(force_reply=True, input_field_placeholder=placeholder)
+        return {"force_reply": True, **hint}
     return None
+
+
+def _aiogram(data: dict[str, Any] | None) -> Any:
+    """The same JSON as aiogram's markup type (for the aiogram channel)."""
+    if data is None:
+        return None
+    from aiogram.types import ForceReply, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+    for key, kind in (("inline_keyboard", InlineKeyboardMarkup), ("keyboard", ReplyKeyboardMarkup),
+                      ("remove_keyboard", ReplyKeyboardRemove), ("force_reply", ForceReply)):
+        if key in data:
+            return kind.model_validate(data)
+    raise ValueError(f"not a reply markup: {sorted(data)}")
+
+
+def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    return _aiogram(inline_keyboard_json(reply))  # type: ignore[no-any-return]
+
+
+def markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None:
+    return _aiogram(markup_json(reply))  # type: ignore[no-any-return]

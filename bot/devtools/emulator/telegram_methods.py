@@ -211,6 +211,20 @@ class MethodsMixin(_Base):
     async def m_sendVoice(self, token: str, params: dict[str, Any], files: dict[str, StoredFile]) -> Any:
         return await self._send_media(token, params, files, "sendVoice", "voice")
 
+    async def m_copyMessage(self, token: str, params: dict[str, Any], files: dict[str, StoredFile]) -> Any:
+        """A copy of a stored message (text or media, caption overridable) into chat_id: a MessageId."""
+        source = self._stored_message({"chat_id": params.get("from_chat_id"),
+                                       "message_id": params.get("message_id")}, "copy")
+        chat_id = self._chat_for_send(params)
+        caption = params.get("caption")
+        text = source.text if caption is None else str(caption)
+        parse_mode = params.get("parse_mode") if caption is not None else source.parse_mode
+        check_text(text, parse_mode, caption=source.is_media)
+        markup = parse_reply_markup(params.get("reply_markup"))
+        rec = await self._record(token, "copyMessage", {**params, "parse_mode": parse_mode}, chat_id, text,
+                                 markup, photo=source.photo, document=source.document, voice=source.voice)
+        return {"message_id": rec["message_id"]}
+
     async def m_editMessageText(self, token: str, params: dict[str, Any],
                                 files: dict[str, StoredFile]) -> Any:
         rec = self._stored_message(params, "edit")
