@@ -45,6 +45,13 @@ class Figures:
     name: str
     keys: tuple[str, ...]
     fn: Callable[[AsyncSession, Deps, int, datetime, datetime], Awaitable[dict[str, float | int]]]
+    # dash-committee: the same figures for many branches at once, ``bulk(s, deps, branch_ids, start, end)`` ->
+    # {branch_id: figures}, in a few GROUP BY queries (the committee's views of thousands of branches). A branch
+    # missing from the answer gets the provider's empty answer ({}); tests/dashboard checks bulk == fn.
+    bulk: (
+        Callable[[AsyncSession, Deps, Sequence[int], datetime, datetime], Awaitable[dict[int, dict[str, float | int]]]]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +271,33 @@ class Extensions:
             if unknown:
                 raise ExtensionError(f"figures provider {provider.name!r} returned undeclared keys {sorted(unknown)}")
             merged.update(got)
+        return merged
+
+    # --- dash-committee: every branch's figures at once ---------------------------------------------------
+    async def org_figures(self, s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+                          end: datetime) -> dict[int, dict[str, float | int]]:
+        """Every feature's figures for many branches: each provider's ``bulk`` (a few GROUP BY queries) where it
+        has one, else its per-branch ``fn``. The same answer as ``branch_figures`` for each branch."""
+        ids = list(dict.fromkeys(branch_ids))
+        merged: dict[int, dict[str, float | int]] = {b: {} for b in ids}
+        if not ids:
+            return merged
+        for provider in self.figures:
+            try:
+                if provider.bulk is not None:
+                    got = await provider.bulk(s, deps, ids, start, end)
+                else:
+                    got = {b: await provider.fn(s, deps, b, start, end) for b in ids}
+            except Exception as exc:
+                raise ExtensionError(f"figures provider {provider.name!r} failed: {exc!r}") from exc
+            for branch_id, figures in got.items():
+                if branch_id not in merged:
+                    continue  # a provider answering for a branch nobody asked about adds nothing
+                unknown = set(figures) - set(provider.keys)
+                if unknown:
+                    raise ExtensionError(
+                        f"figures provider {provider.name!r} returned undeclared keys {sorted(unknown)}")
+                merged[branch_id].update(figures)
         return merged
 
     async def delivery_time(self, s: AsyncSession, person_id: int) -> time:

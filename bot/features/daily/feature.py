@@ -5,7 +5,7 @@ from bot.features.daily.catalog import check_library
 from bot.features.daily.cli import register
 from bot.features.daily.delivery import daily_tick
 from bot.features.daily.erasure import _erase
-from bot.features.daily.figures import _delivery_time, _figures, _paused_until, _year_theme
+from bot.features.daily.figures import _delivery_time, _figures, _figures_bulk, _paused_until, _year_theme
 from bot.features.daily.handlers import reading_streak_line, router
 from bot.features.daily.yearfile import _year_file_section
 from bot.kernel.feature import Feature
@@ -18,7 +18,7 @@ FEATURE = Feature(
     ticks=(Tick("daily", daily_tick),),
     models=(models.DailyPref, models.BranchDaily, models.ContentItemRow, models.YearTheme, models.DailyChoice,
             models.DailyUsage, models.DailyRead),
-    figures=(Figures("daily", ("daily_sent", "daily_read", "daily_readers"), _figures),),
+    figures=(Figures("daily", ("daily_sent", "daily_read", "daily_readers"), _figures, bulk=_figures_bulk),),
     erasers=(_erase,),
     personal_data=PersonalData(erased=(models.DailyPref, models.DailyRead, models.BranchDaily, models.ContentItemRow,
                                        models.YearTheme)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from sqlalchemy import func, select
@@ -45,3 +46,24 @@ async def _figures(session: AsyncSession, deps: Deps, branch_id: int, start: dat
             DailyRead.branch_id == branch_id, DailyRead.at >= start, DailyRead.at < end))
     ).one()
     return {"daily_sent": int(sent), "daily_read": int(read), "daily_readers": int(readers)}
+
+
+async def _figures_bulk(session: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+                        end: datetime) -> dict[int, dict[str, float | int]]:
+    """``_figures`` for many branches in two GROUP BY queries."""
+    out: dict[int, dict[str, float | int]] = {
+        b: {"daily_sent": 0, "daily_read": 0, "daily_readers": 0} for b in branch_ids}
+    sent = await session.execute(
+        select(OutboxMessage.branch_id, func.count()).where(
+            OutboxMessage.branch_id.in_(branch_ids), OutboxMessage.kind == DAILY_KIND,
+            OutboxMessage.status == OutboxStatus.SENT.value, OutboxMessage.sent_at >= start,
+            OutboxMessage.sent_at < end).group_by(OutboxMessage.branch_id))
+    for branch_id, n in sent.all():
+        out[branch_id]["daily_sent"] = int(n)
+    reads = await session.execute(
+        select(DailyRead.branch_id, func.count(), func.count(func.distinct(DailyRead.person_id))).where(
+            DailyRead.branch_id.in_(branch_ids), DailyRead.at >= start, DailyRead.at < end)
+        .group_by(DailyRead.branch_id))
+    for branch_id, read, readers in reads.all():
+        out[branch_id].update(daily_read=int(read), daily_readers=int(readers))
+    return out
