@@ -128,10 +128,10 @@ async def seed_org(s: AsyncSession, *, now: datetime, tz: ZoneInfo, branches: in
     meeting_t = _template(Meeting, branch_id=0, starts_at=long_ago)
     meetings: list[dict[str, Any]] = []
     for b in branch_ids:
-        thematic_every = 3 if rng.random() > 0.1 else 0  # a tenth of the branches never hold one
+        thematic = rng.random() > 0.1  # a tenth of the branches never hold one
         for y, m in months_seen:
-            for kind, day in (("regular", 5), ("thematic", 20)):
-                if kind == "thematic" and (not thematic_every or m % thematic_every):
+            for kind, day in (("regular", 5), ("thematic", 12)):
+                if kind == "thematic" and (not thematic or m % 3 != 2):  # the middle month of each quarter
                     continue
                 at_day = date(y, m, day)
                 if at_day > today:

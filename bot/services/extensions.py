@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -275,14 +275,17 @@ class Extensions:
 
     # --- dash-committee: every branch's figures at once ---------------------------------------------------
     async def org_figures(self, s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
-                          end: datetime) -> dict[int, dict[str, float | int]]:
+                          end: datetime, *, only: Collection[str] | None = None) -> dict[int, dict[str, float | int]]:
         """Every feature's figures for many branches: each provider's ``bulk`` (a few GROUP BY queries) where it
-        has one, else its per-branch ``fn``. The same answer as ``branch_figures`` for each branch."""
+        has one, else its per-branch ``fn``. The same answer as ``branch_figures`` for each branch. ``only``:
+        ask just the providers that answer one of these keys (a trend line needs two rates, not every figure)."""
         ids = list(dict.fromkeys(branch_ids))
         merged: dict[int, dict[str, float | int]] = {b: {} for b in ids}
         if not ids:
             return merged
         for provider in self.figures:
+            if only is not None and not set(provider.keys) & set(only):
+                continue
             try:
                 if provider.bulk is not None:
                     got = await provider.bulk(s, deps, ids, start, end)
