@@ -198,6 +198,14 @@ def lagging_flags(r: BranchReport, quarter: dict[str, float | int], month: dict[
     return flags
 
 
+# What the committee's views show of each branch (and what their flags need): the providers of other figures
+# (the daily items sent, the Zalo quota, ...) are not asked, which keeps a view of thousands of branches fast.
+COMMITTEE_KEYS = ("members", "pledged", "checkin_sent", "checkin_answered", "daily_read", "daily_readers",
+                  "deeds_reported", "deeds_accepted", "meetings_regular", "meetings_thematic", "attendance_expected",
+                  "attendance_present", "notices_ack_sent", "notices_acknowledged", "emulation_projects",
+                  "contest_entries")
+
+
 async def committee_reports(s: AsyncSession, deps: Deps, org_id: int, period: str,
                             today: date) -> tuple[Organization, list[BranchReport]]:
     """One report per branch of the đảng bộ (by name), each with its lagging flags: every feature's figures
@@ -212,9 +220,12 @@ async def committee_reports(s: AsyncSession, deps: Deps, org_id: int, period: st
     tz = deps.clock.tz
     label = period_label(period, today)
     cache: dict[str, dict[int, dict[str, float | int]]] = {}
-    for kind in dict.fromkeys((period, "q", "m")):
+    # The flags need this quarter's thematic meetings and this month's deeds, nothing more of those periods.
+    wanted: dict[str, tuple[str, ...]] = {"q": ("meetings_thematic",), "m": ("deeds_reported",)}
+    wanted[period] = COMMITTEE_KEYS  # the report's own period has them all
+    for kind, only in wanted.items():
         start, end = utc_bounds(kind, today, tz)
-        cache[kind] = await deps.ext.org_figures(s, deps, ids, start, end)
+        cache[kind] = await deps.ext.org_figures(s, deps, ids, start, end, only=only)
     out: list[BranchReport] = []
     for b in branches:
         assert b.id is not None
