@@ -94,7 +94,8 @@ async def seed_org(s: AsyncSession, *, now: datetime, tz: ZoneInfo, branches: in
     branch_ids = await _ids(s, Branch.id, Branch.org_id == org_id)
 
     # People and memberships: most joined long ago, a few this period, a few left.
-    n_people = sum(max(2, members_per_branch + rng.randint(-3, 3)) for _b in branch_ids)
+    sizes = [max(2, members_per_branch + rng.randint(-3, 3)) for _b in branch_ids]
+    n_people = sum(sizes)
     person_t = _template(Person)
     start_id = int((await s.execute(select(Person.id).order_by(Person.id.desc()).limit(1))).scalar() or 0)
     await _insert(s, Person, ({**person_t, "display_name": f"Đảng viên {i + 1:06d}", "created_at": long_ago}
@@ -104,8 +105,7 @@ async def seed_org(s: AsyncSession, *, now: datetime, tz: ZoneInfo, branches: in
     roster: dict[int, list[tuple[int, datetime, datetime | None]]] = {}  # branch -> (person, joined, left)
     memberships: list[dict[str, Any]] = []
     pos = 0
-    for b in branch_ids:
-        size = max(2, members_per_branch + rng.randint(-3, 3))
+    for b, size in zip(branch_ids, sizes, strict=True):
         for pid in people[pos:pos + size]:
             r = rng.random()
             joined = long_ago if r < 0.92 else _local(rng.choice(days), 10, 0, tz)

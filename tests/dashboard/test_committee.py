@@ -140,5 +140,9 @@ def test_sparkline_is_accessible_svg_without_inline_style():
     assert svg.count("<circle") == 2  # the lone first point and the last value's marker
     ys = [float(p.split(",")[1]) for p in re.search(r'points="([^"]*)"', svg).group(1).split()]  # type: ignore[union-attr]
     assert ys[2] < ys[0] and ys[3] > ys[2]  # 100 is higher up than 80.5; 70 is lower again
+    both = sparkline([10, 20], second=[30, None], label="x")
+    assert both.count("<polyline") == 1 and 'stroke-dasharray' not in both.split("<polyline")[1].split("/>")[0]
+    assert both.count("<circle") == 2  # the second line's lone point, the first line's last value
+    assert 'stroke-dasharray="3 2"' in sparkline([1, 2], second=[3, 4], label="x")
     empty = sparkline([None, None], label="x")
     assert "<polyline" not in empty and "<circle" not in empty

@@ -35,6 +35,7 @@ TREND_MONTHS = 6
 TREND_KEYS = ("members", "attendance_expected", "attendance_present", "daily_readers")
 # A closed month's figures hardly change; they are kept this long per App so a page costs one month's reads.
 TREND_CACHE_SECONDS = 600
+Trend = tuple[list[float | None], list[float | None]]  # (attendance %, readers %) per month, oldest first
 COUNT_KEYS = ("members", "pledged", "checkin_sent", "checkin_answered", "daily_read", "daily_readers",
               "deeds_reported", "deeds_accepted", "meetings_regular", "meetings_thematic", "attendance_expected",
               "attendance_present", "notices", "notices_ack_sent", "notices_acknowledged", "emulation_projects",
@@ -108,9 +109,10 @@ def _cell(column: Column, r: BranchReport) -> str:
 
 
 async def _trends(deps: Deps, s: AsyncSession, org_id: int, ids: list[int], today: date,
-                  ) -> dict[int, tuple[list[float | None], list[float | None]]]:
+                  current: dict[int, dict[str, float | int]] | None = None) -> dict[int, Trend]:
     """Per branch: (attendance %, share of members who read) for each of the last six months, oldest first.
-    Closed months are cached per App for a few minutes (keyed by the đảng bộ and its branches)."""
+    Closed months are cached per App for a few minutes (keyed by the đảng bộ and its branches); ``current``:
+    this month's figures when the caller has them already (the month view)."""
     cache: dict[tuple, tuple[float, dict[int, dict[str, float | int]]]] = deps.extras.setdefault(
         "dashboard.trend_cache", {})
     now = _time.monotonic()
@@ -125,6 +127,9 @@ async def _trends(deps: Deps, s: AsyncSession, org_id: int, ids: list[int], toda
     per_month: list[dict[int, dict[str, float | int]]] = []
     for month in months:
         key = (org_id, month.isoformat(), key_ids)
+        if month == first and current is not None:
+            per_month.append(current)
+            continue
         hit = cache.get(key)
         if month != first and hit is not None and now - hit[0] < TREND_CACHE_SECONDS:
             per_month.append(hit[1])
@@ -136,7 +141,7 @@ async def _trends(deps: Deps, s: AsyncSession, org_id: int, ids: list[int], toda
                 cache.pop(stale, None)
             cache[key] = (now, got)
         per_month.append(got)
-    out: dict[int, tuple[list[float | None], list[float | None]]] = {}
+    out: dict[int, Trend] = {}
     for b in ids:
         att = [pct(f[b].get("attendance_present"), f[b].get("attendance_expected")) for f in per_month]
         read = [pct(f[b].get("daily_readers"), f[b].get("members")) if "daily_readers" in f[b] else None
@@ -146,17 +151,16 @@ async def _trends(deps: Deps, s: AsyncSession, org_id: int, ids: list[int], toda
 
 
 def _trend_cell(name: str, att: list[float | None], read: list[float | None]) -> str:
+    """One small picture: attendance (solid) and the share of members who read (dashed), month by month; the
+    figures themselves are in its label, for screen readers."""
     def words(values: list[float | None]) -> str:
         return ", ".join("—" if v is None else f"{number(v)}%" for v in values)
 
-    parts = []
-    if any(v is not None for v in att):
-        parts.append(sparkline(att, label=_("{branch}: attendance over 6 months: {values}").format(
-            branch=name, values=words(att))))
-    if any(v is not None for v in read):
-        parts.append(sparkline(read, label=_("{branch}: members who read over 6 months: {values}").format(
-            branch=name, values=words(read))))
-    return "".join(parts) or '<span class="muted">—</span>'
+    if not any(v is not None for v in (*att, *read)):
+        return '<span class="muted">—</span>'
+    label = _("{branch}, last 6 months: attendance {attendance}; members who read {reading}").format(
+        branch=name, attendance=words(att), reading=words(read))
+    return sparkline(att, second=read, label=label)
 
 
 async def committee_home(deps: Deps, actor: Actor, org_id: int, period: str) -> Page:
@@ -166,7 +170,8 @@ async def committee_home(deps: Deps, actor: Actor, org_id: int, period: str) -> 
     today = local_now(deps.clock).date()
     async with deps.db.session() as s:
         org, reports = await committee_reports(s, deps, org_id, period, today)
-        trends = await _trends(deps, s, org_id, [r.branch_id for r in reports], today)
+        this_month = {r.branch_id: r.figures for r in reports} if period == "m" else None
+        trends = await _trends(deps, s, org_id, [r.branch_id for r in reports], today, this_month)
     label = period_label(period, today)
     columns = _columns(reports)
     totals = _totals(org, reports, period, label)
@@ -207,7 +212,8 @@ async def committee_home(deps: Deps, actor: Actor, org_id: int, period: str) -> 
     out.append(f'</tbody><tfoot><tr class="totals"><th scope="row">{esc(_("Whole Party committee"))}</th>'
                f'{total_cells}<td></td><td>{esc(_("Lagging branches: {n}").format(n=len(lagging)))}</td>'
                "</tr></tfoot></table>")
-    out.append(f'<p class="muted">{esc(_("The trend lines show attendance and the share of members who read the daily study, month by month."))}</p>')  # noqa: E501
+    note = _("Trend, month by month: solid line, attendance; dashed line, members who read the daily study.")
+    out.append(f'<p class="muted">{esc(note)}</p>')
     return Page(title=org.name, body="".join(out), period=period)
 
 
