@@ -48,16 +48,16 @@ class Column:
 
     key: str
     title: Callable[[], str]
-    value: Callable[[BranchReport], float | int | None]
+    value: Callable[[BranchReport, dict[str, float | None]], float | int | None]  # (report, its rates)
     percent: bool = False
     needs: str | None = None  # a figure key: the column shows only when a feature gives that figure
 
 
-def _count(key: str) -> Callable[[BranchReport], float | int | None]:
-    return lambda r: r.figures.get(key)
+def _count(key: str) -> Callable[[BranchReport, dict[str, float | None]], float | int | None]:
+    return lambda r, _rates: r.figures.get(key)
 
 
-def _meetings(r: BranchReport) -> int | None:
+def _meetings(r: BranchReport, _rates: dict[str, float | None]) -> int | None:
     f = r.figures
     if "meetings_regular" not in f:
         return None
@@ -66,15 +66,15 @@ def _meetings(r: BranchReport) -> int | None:
 
 COLUMNS: tuple[Column, ...] = (
     Column("members", lambda: _("Members"), _count("members")),
-    Column("pledged", lambda: _("Pledged"), lambda r: r.rates["pledged"], percent=True),
-    Column("checkin", lambda: _("Answered the check-in"), lambda r: r.rates["checkin"], percent=True),
-    Column("reading", lambda: _("Reading days per member"), lambda r: r.reading_days_per_member,
+    Column("pledged", lambda: _("Pledged"), lambda _r, rates: rates["pledged"], percent=True),
+    Column("checkin", lambda: _("Answered the check-in"), lambda _r, rates: rates["checkin"], percent=True),
+    Column("reading", lambda: _("Reading days per member"), lambda r, _rates: r.reading_days_per_member,
            needs="daily_read"),
     Column("deeds", lambda: _("Good deeds reported"), _count("deeds_reported"), needs="deeds_reported"),
     Column("deeds_accepted", lambda: _("Good deeds accepted"), _count("deeds_accepted"), needs="deeds_accepted"),
     Column("meetings", lambda: _("Meetings held"), _meetings, needs="meetings_regular"),
-    Column("attendance", lambda: _("Attendance rate"), lambda r: r.rates["attendance"], percent=True),
-    Column("ack", lambda: _("Notices confirmed"), lambda r: r.rates["ack"], percent=True),
+    Column("attendance", lambda: _("Attendance rate"), lambda _r, rates: rates["attendance"], percent=True),
+    Column("ack", lambda: _("Notices confirmed"), lambda _r, rates: rates["ack"], percent=True),
     Column("emulation", lambda: _("Emulation projects"), _count("emulation_projects"), needs="emulation_projects"),
     Column("contests", lambda: _("Contest entries"), _count("contest_entries"), needs="contest_entries"),
 )
@@ -101,11 +101,21 @@ def _totals(org: Organization, reports: list[BranchReport], period: str, label: 
     return BranchReport(0, org.name, period, label, summed)
 
 
-def _cell(column: Column, r: BranchReport) -> str:
-    v = column.value(r)
+def _num(v: float | int) -> str:
+    """``bot.text.number``, with a shortcut for the small whole numbers that fill most cells (a page of
+    thousands of branches formats tens of thousands of them)."""
+    if isinstance(v, int) and -1000 < v < 1000:
+        return str(v)
+    if isinstance(v, float) and v.is_integer() and -1000 < v < 1000:
+        return str(int(v))
+    return number(v)
+
+
+def _cell(column: Column, r: BranchReport, rates: dict[str, float | None]) -> str:
+    v = column.value(r, rates)
     if v is None:
         return '<span class="muted">—</span>'
-    return f"{number(v)}%" if column.percent else number(v)
+    return f"{_num(v)}%" if column.percent else _num(v)
 
 
 async def _trends(deps: Deps, s: AsyncSession, org_id: int, ids: list[int], today: date,
@@ -154,7 +164,7 @@ def _trend_cell(name: str, att: list[float | None], read: list[float | None]) ->
     """One small picture: attendance (solid) and the share of members who read (dashed), month by month; the
     figures themselves are in its label, for screen readers."""
     def words(values: list[float | None]) -> str:
-        return ", ".join("—" if v is None else f"{number(v)}%" for v in values)
+        return ", ".join("—" if v is None else f"{round(v)}%" for v in values)
 
     if not any(v is not None for v in (*att, *read)):
         return '<span class="muted">—</span>'
@@ -172,7 +182,14 @@ async def committee_home(deps: Deps, actor: Actor, org_id: int, period: str) -> 
         org, reports = await committee_reports(s, deps, org_id, period, today)
         this_month = {r.branch_id: r.figures for r in reports} if period == "m" else None
         trends = await _trends(deps, s, org_id, [r.branch_id for r in reports], today, this_month)
-    label = period_label(period, today)
+    return render_home(org, reports, trends, period, period_label(period, today))
+
+
+def render_home(org: Organization, reports: list[BranchReport], trends: dict[int, Trend], period: str,
+                label: str) -> Page:
+    """The page from the figures (no database): apart so the benchmark can time the rendering alone."""
+    assert org.id is not None
+    org_id = org.id
     columns = _columns(reports)
     totals = _totals(org, reports, period, label)
     lagging = [r for r in reports if r.flags]
@@ -201,14 +218,15 @@ async def committee_home(deps: Deps, actor: Actor, org_id: int, period: str) -> 
     for r in reports:
         name = esc(r.branch_name)
         cls = ' class="lag"' if r.flags else ""
-        cells = "".join(f'<td class="num">{_cell(c, r)}</td>' for c in columns)
+        rates = r.rates
+        cells = "".join(f'<td class="num">{_cell(c, r, rates)}</td>' for c in columns)
         att, read = trends.get(r.branch_id, ([], []))
         # A text marker beside the colour, so the row reads the same without it.
         status = (f'<strong class="lag-mark">⚠ {esc(_("Lagging"))}:</strong> {esc("; ".join(r.flags))}'
                   if r.flags else f'<span class="muted">{esc(_("fine"))}</span>')
         out.append(f'<tr{cls}><th scope="row"><a href="/dashboard/branch/{r.branch_id}">{name}</a></th>{cells}'
                    f'<td>{_trend_cell(r.branch_name, att, read)}</td><td>{status}</td></tr>')
-    total_cells = "".join(f'<td class="num"><strong>{_cell(c, totals)}</strong></td>' for c in columns)
+    total_cells = "".join(f'<td class="num"><strong>{_cell(c, totals, tr)}</strong></td>' for c in columns)
     out.append(f'</tbody><tfoot><tr class="totals"><th scope="row">{esc(_("Whole Party committee"))}</th>'
                f'{total_cells}<td></td><td>{esc(_("Lagging branches: {n}").format(n=len(lagging)))}</td>'
                "</tr></tfoot></table>")
@@ -229,9 +247,9 @@ async def committee_export(deps: Deps, actor: Actor, org_id: int, period: str) -
         totals = _totals(org, reports, period, label)
         header = [_("No."), _("Branch"), *[c.title() + (" (%)" if c.percent else "") for c in columns],
                   _("Needs attention")]
-        rows: list[list[object]] = [[i, r.branch_name, *[c.value(r) for c in columns], "; ".join(r.flags)]
+        rows: list[list[object]] = [[i, r.branch_name, *[c.value(r, r.rates) for c in columns], "; ".join(r.flags)]
                                     for i, r in enumerate(reports, 1)]
-        rows.append(["", _("Whole Party committee"), *[c.value(totals) for c in columns],
+        rows.append(["", _("Whole Party committee"), *[c.value(totals, totals.rates) for c in columns],
                      _("Lagging branches: {n}").format(n=sum(1 for r in reports if r.flags))])
         await audit.record(s, at=deps.clock.now(), actor_person_id=actor.person_id, action="dashboard.export",
                            org_id=org_id, target=f"org:{org_id}:{period}",

@@ -29,7 +29,8 @@ def _runs(values: Sequence[float | None], width: int, height: int, top: float) -
 
 def _line(values: Sequence[float | None], width: int, height: int, top: float, colour: str, dashed: bool) -> str:
     shapes = []
-    for run in _runs(values, width, height, top):
+    runs = _runs(values, width, height, top)
+    for run in runs:
         if len(run) > 1:
             dash = ' stroke-dasharray="3 2"' if dashed else ""
             pts = " ".join(f"{x},{y}" for x, y in run)
@@ -37,7 +38,7 @@ def _line(values: Sequence[float | None], width: int, height: int, top: float, c
         else:
             shapes.append(f'<circle cx="{run[0][0]}" cy="{run[0][1]}" r="2" fill="{colour}"/>')
     if values and values[-1] is not None and not dashed:  # today's value, marked
-        x, y = _runs(values, width, height, top)[-1][-1]
+        x, y = runs[-1][-1]
         shapes.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
     return "".join(shapes)
 
