@@ -9,6 +9,7 @@ departures, pledges and check-ins, good deeds, meetings and attendance, daily re
 items, notices with deliveries and acknowledgements, emulation projects, contest entries), then times:
 - page (cold): committee_home with its six-month trend computed afresh (the first visit in ten minutes);
 - page (warm): committee_home when the closed months of the trend are cached (every later visit);
+- render only: the HTML of the page from figures already read (no database);
 - chat: committee_view + the chat text, what the committee's /baocao costs;
 - with --old: one run of the previous per-branch reads (3 × branch_figures per branch) for comparison.
 PostgreSQL uses TEST_POSTGRES_URL's server and a database of its own, created and dropped here.
@@ -37,11 +38,11 @@ from bot.config import Settings
 from bot.devtools.dashboard_seed import seed_org
 from bot.devtools.emulator import FakeTelegram
 from bot.devtools.harness import TEST_TOKEN, BotHarness
-from bot.features.dashboard.committee import committee_home
+from bot.features.dashboard.committee import _trends, committee_home, render_home
 from bot.features.reports.handlers import committee_text
 from bot.features.reports.service import ReportService
 from bot.messages import UserRef
-from bot.services.branch_report import utc_bounds
+from bot.services.branch_report import committee_reports, period_label, utc_bounds
 from bot.services.identity import IdentityService
 from bot.services.org import OrgService
 
@@ -122,10 +123,19 @@ async def measure(db: str, bot: BotHarness, args: argparse.Namespace) -> list[tu
         await chat()  # warm-up: connections, statement caches
         body = (await page()).body  # type: ignore[attr-defined]
         assert body.count("<tr") >= len(seeded.branch_ids)
+        today = local_now(app.clock).date()
+        async with app.db.session() as s:  # the figures once, to time the rendering alone
+            org_row, got = await committee_reports(s, deps, seeded.org_id, period, today)
+            trend = await _trends(deps, s, seeded.org_id, [r.branch_id for r in got], today)
+
+        async def render(period: str = period, org_row=org_row, got=got, trend=trend, today=today) -> object:  # type: ignore[no-untyped-def]  # noqa: E501
+            return render_home(org_row, got, trend, period, period_label(period, today))
+
+        render_t = ms(await timed(render, args.runs))
         page_cold = ms(await timed(page, args.runs, cold))
         page_warm = ms(await timed(page, args.runs))
         chat_t = ms(await timed(chat, args.runs))
-        rows.append((db, period, *(f"{v:.0f}" for v in (*page_cold, *page_warm, *chat_t)),
+        rows.append((db, period, *(f"{v:.0f}" for v in (*page_cold, *page_warm, *render_t, *chat_t)),
                      f"{CEILING_MS:.0f}", f"{page_warm[0] / chat_t[0]:.2f}",
                      "met" if page_warm[1] <= CEILING_MS else "NOT met", f"{len(body) / 1024:.0f} KiB"))
         print("  " + " | ".join(rows[-1]), flush=True)
@@ -171,7 +181,8 @@ async def main(args: argparse.Namespace) -> None:
                 await conn.close()
     print()
     print(f"committee home, {args.branches:,} branches / {args.members:,} members, {args.runs} runs each (ms)")
-    header = ("db", "period", "page cold median", "p95", "page warm median", "p95", "chat median", "p95",
+    header = ("db", "period", "page cold median", "p95", "page warm median", "p95", "render only median", "p95",
+              "chat median", "p95",
               "ceiling", "page/chat", "p95 ≤ ceiling", "page size")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
