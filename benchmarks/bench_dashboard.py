@@ -128,7 +128,7 @@ async def measure(db: str, bot: BotHarness, args: argparse.Namespace) -> list[tu
             org_row, got = await committee_reports(s, deps, seeded.org_id, period, today)
             trend = await _trends(deps, s, seeded.org_id, [r.branch_id for r in got], today)
 
-        async def render(period: str = period, org_row=org_row, got=got, trend=trend, today=today) -> object:  # type: ignore[no-untyped-def]  # noqa: E501
+        async def render(period: str = period, org_row=org_row, got=got, trend=trend, today=today) -> object:  # type: ignore[no-untyped-def]
             return render_home(org_row, got, trend, period, period_label(period, today))
 
         render_t = ms(await timed(render, args.runs))
