@@ -146,3 +146,15 @@ def test_sparkline_is_accessible_svg_without_inline_style():
     assert 'stroke-dasharray="3 2"' in sparkline([1, 2], second=[3, 4], label="x")
     empty = sparkline([None, None], label="x")
     assert "<polyline" not in empty and "<circle" not in empty
+
+
+async def test_committee_home_of_a_party_committee_without_branches(bot, clock):
+    app = bot.app
+    ids = app.services.get(IdentityService)
+    sysadmin = await ids.resolve(UserRef("telegram", str(ADMIN_TG_ID), "Quản trị"), str(ADMIN_TG_ID))
+    org = await app.services.get(OrgService).create_org(sysadmin, "Đảng bộ mới")
+    page = await committee_home(app.services.deps, sysadmin, org.id, "m")
+    assert "Đảng bộ chưa có chi bộ nào." in page.body and "<table" not in page.body
+    got = await committee_export(app.services.deps, sysadmin, org.id, "y")
+    rows = list(load_workbook(io.BytesIO(got.data)).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][1] == "Toàn đảng bộ"  # the header and the totals, nothing else
