@@ -4,10 +4,22 @@ carry it. An engine module because the figures come from every feature (``deps.e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import to_utc
 from bot.i18n import _
 from bot.messages import esc
+from bot.services.errors import InvalidInput
 from bot.text import branch_title, number
+
+if TYPE_CHECKING:
+    from bot.services.deps import Deps
+    from storage.models.calendar import OrgThresholds
+    from storage.models.org import Organization
 
 
 def pct(num: float | int | None, den: float | int | None) -> float | None:
@@ -135,3 +147,89 @@ def report_text(r: BranchReport) -> str:
         lines.append("")
         lines.append(_("⚠️ Needs attention: {flags}").format(flags="; ".join(r.flags)))
     return "\n".join(lines)
+
+
+# --- periods and the committee's view of its branches (/baocao for the committee, the dashboard) -------
+
+
+def period_bounds(kind: str, today: date) -> tuple[date, date]:
+    """[start, end) local dates of this month / quarter / year."""
+    if kind == "m":
+        start = today.replace(day=1)
+        end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    elif kind == "q":
+        first = 3 * ((today.month - 1) // 3) + 1
+        start = date(today.year, first, 1)
+        end = date(today.year + (first == 10), (first + 2) % 12 + 1, 1)
+    elif kind == "y":
+        start, end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
+    else:
+        raise InvalidInput(_("Unknown period."))
+    return start, end
+
+
+def period_label(kind: str, today: date) -> str:
+    if kind == "m":
+        return _("month {m}/{y}").format(m=today.month, y=today.year)
+    if kind == "q":
+        return _("quarter {q}/{y}").format(q=(today.month - 1) // 3 + 1, y=today.year)
+    return _("year {y}").format(y=today.year)
+
+
+def utc_bounds(kind: str, today: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The period as aware UTC [start, end), what the figures providers take."""
+    start, end = period_bounds(kind, today)
+    return (to_utc(datetime.combine(start, datetime.min.time()), tz),
+            to_utc(datetime.combine(end, datetime.min.time()), tz))
+
+
+def lagging_flags(r: BranchReport, quarter: dict[str, float | int], month: dict[str, float | int],
+                  limits: OrgThresholds) -> list[str]:
+    """Why a branch lags, by the đảng bộ's thresholds (/nguong): no thematic meeting this quarter, attendance
+    under the minimum in the report's period, no good deed this month. Empty when it does not lag."""
+    flags: list[str] = []
+    if limits.require_thematic_quarter and not quarter.get("meetings_thematic"):
+        flags.append(_("no thematic meeting this quarter"))
+    att = r.rates["attendance"]
+    if att is not None and att < limits.min_attendance_pct:
+        flags.append(_("attendance {pct}% (under {min}%)").format(pct=f"{att:g}", min=limits.min_attendance_pct))
+    if limits.require_deeds_month and "deeds_reported" in month and not month["deeds_reported"]:
+        flags.append(_("no good deeds this month"))
+    return flags
+
+
+# What the committee's views show of each branch (and what their flags need): the providers of other figures
+# (the daily items sent, the Zalo quota, ...) are not asked, which keeps a view of thousands of branches fast.
+COMMITTEE_KEYS = ("members", "pledged", "checkin_sent", "checkin_answered", "daily_read", "daily_readers",
+                  "deeds_reported", "deeds_accepted", "meetings_regular", "meetings_thematic", "attendance_expected",
+                  "attendance_present", "notices_ack_sent", "notices_acknowledged", "emulation_projects",
+                  "contest_entries")
+
+
+async def committee_reports(s: AsyncSession, deps: Deps, org_id: int, period: str,
+                            today: date) -> tuple[Organization, list[BranchReport]]:
+    """One report per branch of the đảng bộ (by name), each with its lagging flags: every feature's figures
+    for all the branches in one ``org_figures`` call per period (the report's, this quarter's, this month's).
+    The caller has checked that the actor is the đảng bộ's committee."""
+    from bot.services.calendar import load_thresholds
+    from bot.services.directory import org_branches
+
+    org, branches = await org_branches(s, org_id)
+    limits = await load_thresholds(s, org_id)
+    ids = [b.id for b in branches if b.id is not None]
+    tz = deps.clock.tz
+    label = period_label(period, today)
+    cache: dict[str, dict[int, dict[str, float | int]]] = {}
+    # The flags need this quarter's thematic meetings and this month's deeds, nothing more of those periods.
+    wanted: dict[str, tuple[str, ...]] = {"q": ("meetings_thematic",), "m": ("deeds_reported",)}
+    wanted[period] = COMMITTEE_KEYS  # the report's own period has them all
+    for kind, only in wanted.items():
+        start, end = utc_bounds(kind, today, tz)
+        cache[kind] = await deps.ext.org_figures(s, deps, ids, start, end, only=only)
+    out: list[BranchReport] = []
+    for b in branches:
+        assert b.id is not None
+        r = BranchReport(b.id, b.name, period, label, cache[period][b.id])
+        r.flags = lagging_flags(r, cache["q"][b.id], cache["m"][b.id], limits)
+        out.append(r)
+    return org, out

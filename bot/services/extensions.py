@@ -10,7 +10,7 @@ transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,13 @@ class Figures:
     name: str
     keys: tuple[str, ...]
     fn: Callable[[AsyncSession, Deps, int, datetime, datetime], Awaitable[dict[str, float | int]]]
+    # dash-committee: the same figures for many branches at once, ``bulk(s, deps, branch_ids, start, end)`` ->
+    # {branch_id: figures}, in a few GROUP BY queries (the committee's views of thousands of branches). A branch
+    # missing from the answer gets the provider's empty answer ({}); tests/dashboard checks bulk == fn.
+    bulk: (
+        Callable[[AsyncSession, Deps, Sequence[int], datetime, datetime], Awaitable[dict[int, dict[str, float | int]]]]
+        | None
+    ) = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +304,36 @@ class Extensions:
             if unknown:
                 raise ExtensionError(f"figures provider {provider.name!r} returned undeclared keys {sorted(unknown)}")
             merged.update(got)
+        return merged
+
+    # --- dash-committee: every branch's figures at once ---------------------------------------------------
+    async def org_figures(self, s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+                          end: datetime, *, only: Collection[str] | None = None) -> dict[int, dict[str, float | int]]:
+        """Every feature's figures for many branches: each provider's ``bulk`` (a few GROUP BY queries) where it
+        has one, else its per-branch ``fn``. The same answer as ``branch_figures`` for each branch. ``only``:
+        ask just the providers that answer one of these keys (a trend line needs two rates, not every figure)."""
+        ids = list(dict.fromkeys(branch_ids))
+        merged: dict[int, dict[str, float | int]] = {b: {} for b in ids}
+        if not ids:
+            return merged
+        for provider in self.figures:
+            if only is not None and not set(provider.keys) & set(only):
+                continue
+            try:
+                if provider.bulk is not None:
+                    got = await provider.bulk(s, deps, ids, start, end)
+                else:
+                    got = {b: await provider.fn(s, deps, b, start, end) for b in ids}
+            except Exception as exc:
+                raise ExtensionError(f"figures provider {provider.name!r} failed: {exc!r}") from exc
+            for branch_id, figures in got.items():
+                if branch_id not in merged:
+                    continue  # a provider answering for a branch nobody asked about adds nothing
+                unknown = set(figures) - set(provider.keys)
+                if unknown:
+                    raise ExtensionError(
+                        f"figures provider {provider.name!r} returned undeclared keys {sorted(unknown)}")
+                merged[branch_id].update(figures)
         return merged
 
     async def delivery_time(self, s: AsyncSession, person_id: int) -> time:

@@ -42,4 +42,4 @@ def test_the_history_has_one_head():
 
     from storage.migrate import alembic_config
 
-    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == ["0029_outbox_lanes"]
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == ["0027_dash_indexes"]

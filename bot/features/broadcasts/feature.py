@@ -2,7 +2,13 @@
 
 from bot.features.broadcasts import models
 from bot.features.broadcasts.erasure import _erase_broadcasts
-from bot.features.broadcasts.figures import _all_members, _not_acknowledged_last, _notice_figures, _notice_sheet
+from bot.features.broadcasts.figures import (
+    _all_members,
+    _not_acknowledged_last,
+    _notice_figures,
+    _notice_figures_bulk,
+    _notice_sheet,
+)
 from bot.features.broadcasts.handlers import router
 from bot.features.broadcasts.sending import _observe, broadcast_progress
 from bot.features.broadcasts.yearfile import _year_file_section
@@ -22,7 +28,7 @@ FEATURE = Feature(
                  _not_acknowledged_last),
     ),
     figures=(Figures("notices", ("notices", "notices_sent", "notices_ack_sent", "notices_acknowledged"),
-                     _notice_figures),),
+                     _notice_figures, bulk=_notice_figures_bulk),),
     export_sheets=(ExportSheet("notices", lambda: _("Notices"), _notice_sheet),),
     erasers=(_erase_broadcasts,),
     personal_data=PersonalData(erased=(models.Broadcast,), by_reference=(models.BroadcastAck,)),

@@ -6,7 +6,15 @@ from bot.features.daily.cli import register
 from bot.features.daily.dashboard import _reading_series
 from bot.features.daily.delivery import daily_tick
 from bot.features.daily.erasure import _erase
-from bot.features.daily.figures import _delivery_time, _figures, _paused_until, _year_theme
+from bot.features.daily.figures import (
+    _delivery_time,
+    _paused_until,
+    _read_figures,
+    _read_figures_bulk,
+    _sent_figures,
+    _sent_figures_bulk,
+    _year_theme,
+)
 from bot.features.daily.handlers import reading_streak_line, router
 from bot.features.daily.yearfile import _year_file_section
 from bot.i18n import _
@@ -20,7 +28,8 @@ FEATURE = Feature(
     ticks=(Tick("daily", daily_tick),),
     models=(models.DailyPref, models.BranchDaily, models.ContentItemRow, models.YearTheme, models.DailyChoice,
             models.DailyUsage, models.DailyRead),
-    figures=(Figures("daily", ("daily_sent", "daily_read", "daily_readers"), _figures),),
+    figures=(Figures("daily", ("daily_read", "daily_readers"), _read_figures, bulk=_read_figures_bulk),
+             Figures("daily_sent", ("daily_sent",), _sent_figures, bulk=_sent_figures_bulk)),
     erasers=(_erase,),
     personal_data=PersonalData(erased=(models.DailyPref, models.DailyRead, models.BranchDaily, models.ContentItemRow,
                                        models.YearTheme)),

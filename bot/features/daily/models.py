@@ -106,7 +106,9 @@ class DailyRead(SQLModel, table=True):
     """"Đã đọc ✓": one row per person per local day (voluntary; feeds the streak and weekly counts)."""
 
     __tablename__ = "daily_read"
-    __table_args__ = (Index("ix_daily_read_branch_day", "branch_id", "day"),)
+    __table_args__ = (Index("ix_daily_read_branch_day", "branch_id", "day"),
+                      # the committee's views: reads of many branches in a period (migration 0027)
+                      Index("ix_daily_read_branch_at", "branch_id", "at", "person_id"))
 
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     day: date = Field(primary_key=True)

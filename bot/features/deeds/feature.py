@@ -3,7 +3,7 @@
 from bot.features.deeds import models, ticks
 from bot.features.deeds.dashboard import _accepted_series, _reported_series, _to_review
 from bot.features.deeds.erasure import _erase_deeds
-from bot.features.deeds.figures import _deeds_for_pledge_items, _figures, _no_deed_month
+from bot.features.deeds.figures import _deeds_for_pledge_items, _figures, _figures_bulk, _no_deed_month
 from bot.features.deeds.handlers import router
 from bot.features.deeds.nominations import _commended_deeds
 from bot.features.deeds.pack import _workbook_sheet
@@ -22,7 +22,8 @@ FEATURE = Feature(
            Tick("deeds_pack", ticks.pack_tick)),
     models=(models.Deed, models.Nomination, models.DeedCategory, models.DeedReviewPref),
     audiences=(Audience("no_deed_month", lambda: _("no good deed reported this month"), _no_deed_month),),
-    figures=(Figures("deeds", ("deeds_reported", "deeds_accepted", "deeds_featured"), _figures),),
+    figures=(Figures("deeds", ("deeds_reported", "deeds_accepted", "deeds_featured"), _figures,
+                     bulk=_figures_bulk),),
     export_sheets=(ExportSheet("deeds", lambda: _("Good deeds"), _workbook_sheet),),
     erasers=(_erase_deeds,),
     personal_data=PersonalData(erased=(models.Deed, models.Nomination, models.DeedReviewPref)),

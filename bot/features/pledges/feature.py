@@ -13,7 +13,7 @@ from bot.features.pledges.assessment import _lock_self_assessment, _self_assessm
 from bot.features.pledges.dashboard import _by_state_series, _to_approve
 from bot.features.pledges.erasure import _erase_pledges
 from bot.features.pledges.exports import _workbook_sheet
-from bot.features.pledges.figures import _figures, _not_pledged_audience, _pledge_items, _pledge_results
+from bot.features.pledges.figures import _figures, _figures_bulk, _not_pledged_audience, _pledge_items, _pledge_results
 from bot.features.pledges.yearfile import _year_file_section
 from bot.i18n import _
 from bot.kernel.feature import Feature
@@ -35,7 +35,8 @@ FEATURE = Feature(
             models.PledgeCheckinAnswer, models.PledgeReview, models.PledgeReviewVersion,
             models.PledgeBranchSettings, models.PledgeReminder),
     audiences=(Audience("not_pledged", lambda: _("Members without a pledge this year"), _not_pledged_audience),),
-    figures=(Figures("pledges", ("pledged", "pledges_approved", "checkin_sent", "checkin_answered"), _figures),),
+    figures=(Figures("pledges", ("pledged", "pledges_approved", "checkin_sent", "checkin_answered"), _figures,
+                     bulk=_figures_bulk),),
     export_sheets=(ExportSheet("pledges", lambda: _("Pledges"), _workbook_sheet),),
     erasers=(_erase_pledges,),
     personal_data=PersonalData(

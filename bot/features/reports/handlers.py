@@ -12,7 +12,7 @@ from bot.kernel.callbacks import CallbackData
 from bot.kernel.context import Ctx
 from bot.kernel.routing import Router
 from bot.messages import Button, MediaRef, esc
-from bot.services.branch_report import report_text
+from bot.services.branch_report import BranchReport, report_text
 from bot.services.media import MediaStore
 from bot.services.permissions import can_see_committee_view, committee_org
 from bot.services.sheets import XLSX_MIME
@@ -74,9 +74,14 @@ async def export(ctx: Ctx, data: ReportExport) -> None:
 async def committee(ctx: Ctx, data: CommitteeReport) -> None:
     period, org_id = data.period, data.org_id
     org, reports = await ctx.svc(ReportService).committee_view(ctx.require_actor(), org_id, period)
+    await ctx.reply(committee_text(org.name, reports))
+
+
+def committee_text(org_name: str, reports: list[BranchReport]) -> str:
+    """The committee's view in chat: one line per branch, its flags under it, the lagging count."""
     label = reports[0].label if reports else ""
     lines = [
-        _("📊 <b>{org}</b> — {period}: {n} branches").format(org=esc(org.name), period=label, n=len(reports))
+        _("📊 <b>{org}</b> — {period}: {n} branches").format(org=esc(org_name), period=label, n=len(reports))
     ]
     for r in reports:
         rates = r.rates
@@ -95,4 +100,4 @@ async def committee(ctx: Ctx, data: CommitteeReport) -> None:
     lagging = [r for r in reports if r.flags]
     lines.append("")
     lines.append(_("Lagging branches: {n}").format(n=len(lagging)) if lagging else _("No branch is lagging."))
-    await ctx.reply("\n".join(lines))
+    return "\n".join(lines)

@@ -6,25 +6,31 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import local_now, to_utc
 from bot.i18n import _
 from bot.services import audit
 from bot.services.actor import Actor
-from bot.services.branch_report import BranchReport, fmt_pct, summary_rows
-from bot.services.calendar import load_thresholds
+from bot.services.branch_report import (
+    BranchReport,
+    committee_reports,
+    fmt_pct,
+    period_bounds,
+    period_label,
+    summary_rows,
+)
 from bot.services.deps import Deps
 from bot.services.directory import managed_branch
-from bot.services.errors import InvalidInput, NotFound
 from bot.services.permissions import require_org_admin
 from bot.services.sheets import Sheet, xlsx_bytes
 from bot.text import branch_title, number
-from storage.models.org import Branch, Organization
+from storage.models.org import Organization
 from storage.models.people import Membership, MembershipStatus, Person
 
 log = logging.getLogger("hocbac.reports")
@@ -32,30 +38,6 @@ log = logging.getLogger("hocbac.reports")
 PERIODS = ("m", "q", "y")
 # Sheets the workbook always has, in this order; a feature that registered none gets an empty sheet.
 SHEET_ORDER = ("members", "pledges", "deeds", "meetings", "notices")
-
-
-def period_bounds(kind: str, today: date) -> tuple[date, date]:
-    """[start, end) local dates of this month / quarter / year."""
-    if kind == "m":
-        start = today.replace(day=1)
-        end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    elif kind == "q":
-        first = 3 * ((today.month - 1) // 3) + 1
-        start = date(today.year, first, 1)
-        end = date(today.year + (first == 10), (first + 2) % 12 + 1, 1)
-    elif kind == "y":
-        start, end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
-    else:
-        raise InvalidInput(_("Unknown period."))
-    return start, end
-
-
-def period_label(kind: str, today: date) -> str:
-    if kind == "m":
-        return _("month {m}/{y}").format(m=today.month, y=today.year)
-    if kind == "q":
-        return _("quarter {q}/{y}").format(q=(today.month - 1) // 3 + 1, y=today.year)
-    return _("year {y}").format(y=today.year)
 
 
 def chart_series(r: BranchReport) -> list[tuple[str, float | None]]:
@@ -169,38 +151,12 @@ class ReportService:
     async def committee_view(
         self, actor: Actor, org_id: int, period: str
     ) -> tuple[Organization, list[BranchReport]]:
-        """One report per branch of the đảng bộ, each with its lagging flags."""
+        """One report per branch of the đảng bộ, each with its lagging flags (every branch's figures in one
+        bulk read per period, bot.services.branch_report.committee_reports)."""
         require_org_admin(actor, org_id, "report.committee")
-        start, end, label = self.bounds(period)
-        q_start, q_end, _q = self.bounds("q")
-        m_start, m_end, _m = self.bounds("m")
+        period_bounds(period, local_now(self.deps.clock).date())  # an unknown period is refused first
         async with self.deps.db.session() as s:
-            org = await s.get(Organization, org_id)
-            if org is None:
-                raise NotFound(_("That Party committee does not exist."))
-            limits = await load_thresholds(s, org_id)
-            branches = (
-                await s.execute(select(Branch).where(Branch.org_id == org_id).order_by(Branch.name))
-            ).scalars()
-            out: list[BranchReport] = []
-            for branch in branches.all():
-                figures = await self.deps.ext.branch_figures(s, self.deps, branch.id, start, end)
-                r = BranchReport(branch.id, branch.name, period, label, figures)
-                quarter = await self.deps.ext.branch_figures(s, self.deps, branch.id, q_start, q_end)
-                month = await self.deps.ext.branch_figures(s, self.deps, branch.id, m_start, m_end)
-                if limits.require_thematic_quarter and not quarter.get("meetings_thematic"):
-                    r.flags.append(_("no thematic meeting this quarter"))
-                att = r.rates["attendance"]
-                if att is not None and att < limits.min_attendance_pct:
-                    r.flags.append(
-                        _("attendance {pct}% (under {min}%)").format(
-                            pct=f"{att:g}", min=limits.min_attendance_pct
-                        )
-                    )
-                if limits.require_deeds_month and "deeds_reported" in month and not month["deeds_reported"]:
-                    r.flags.append(_("no good deeds this month"))
-                out.append(r)
-            return org, out
+            return await committee_reports(s, self.deps, org_id, period, local_now(self.deps.clock).date())
 
     async def workbook(self, actor: Actor, branch_id: int, period: str) -> tuple[bytes, str]:
         """The branch's Excel workbook for the period; every export is audited."""
@@ -275,6 +231,21 @@ async def _member_figures(
         .all()
     )
     return {"members": len(rows)}
+
+
+async def _member_figures_bulk(
+    s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, dict[str, float | int]]:
+    counts = dict(
+        (
+            await s.execute(
+                select(Membership.branch_id, func.count())
+                .where(Membership.branch_id.in_(branch_ids), Membership.status == MembershipStatus.ACTIVE.value)
+                .group_by(Membership.branch_id)
+            )
+        ).all()
+    )
+    return {b: {"members": int(counts.get(b, 0))} for b in branch_ids}
 
 
 async def _member_sheet(

@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from functools import partial
 
@@ -292,6 +293,22 @@ async def _quota_figures(s: AsyncSession, deps: Deps, branch_id: int, start: dat
         figures.update(zalo_forecast=f.total, zalo_forecast_percent=f.percent,
                        zalo_members=await bot_users(s, config.key), zalo_member_cap=cap)
     return figures
+
+
+async def _quota_figures_bulk(s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+                              end: datetime) -> dict[int, dict[str, float | int]]:
+    """``_quota_figures`` for many branches: the figures are a bot's, so each bot is read once."""
+    by_bot: dict[str, dict[str, float | int]] = {}
+    out: dict[int, dict[str, float | int]] = {}
+    for branch_id in branch_ids:
+        config = deps.settings.zalo_bot_for_branch(branch_id)
+        if config is None:
+            out[branch_id] = {}
+            continue
+        if config.key not in by_bot:
+            by_bot[config.key] = await _quota_figures(s, deps, branch_id, start, end)
+        out[branch_id] = dict(by_bot[config.key])
+    return out
 
 
 # --- joining: a branch's members are served by that branch's bots, up to each bot's member cap ---------------
