@@ -34,5 +34,6 @@ async def test_one_tick_minute_does_not_grow_with_branches(bot, clock):
     with count_statements(bot.app.db.engine) as forty:
         await tick_at(bot, clock, datetime(2026, 3, 3, 6, 10))
     assert await _queued(bot) == 90
+    assert any(q.startswith("INSERT INTO outbox") for q in ten)  # the counter sees the tick's statements
     assert len(forty) == len(ten), (len(ten), len(forty), forty)
     assert len(ten) <= 15, ten

@@ -37,6 +37,7 @@ async def test_quiet_hours_and_delivery_times_in_bounded_statements(bot, clock):
         assert await _notify(bot, few, branches[:10], "few") == 10
     with count_statements(bot.app.db.engine) as forty:
         assert await _notify(bot, many, branches, "many") == 40
+    assert any(q.startswith("INSERT INTO outbox") for q in ten)  # the counter sees notify_many's statements
     assert len(forty) == len(ten), (len(ten), len(forty), forty)
     # Same outcome as one by one: the member's 06:40 moved to the end of their branch's quiet hours.
     async with bot.app.db.session() as s:
