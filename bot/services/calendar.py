@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.when import parse_time
@@ -51,3 +52,13 @@ async def load_thresholds(s: AsyncSession, org_id: int) -> OrgThresholds:
 
 async def quiet_hours(s: AsyncSession, branch_id: int) -> tuple[time, time]:
     return to_calendar(await load_settings(s, branch_id)).quiet
+
+
+async def quiet_hours_many(s: AsyncSession, branch_ids: list[int]) -> dict[int, tuple[time, time]]:
+    """The quiet hours of those of ``branch_ids`` that have settings, in one query (the others use the
+    defaults): notify_many reads all its addressees' branches at once."""
+    if not branch_ids:
+        return {}
+    rows = await s.execute(select(BranchSettings.branch_id, BranchSettings.quiet_start, BranchSettings.quiet_end)
+                           .where(BranchSettings.branch_id.in_(branch_ids)))  # type: ignore[attr-defined]
+    return {b: (hhmm(start), hhmm(end)) for b, start, end in rows.all()}

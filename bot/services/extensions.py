@@ -195,10 +195,16 @@ class Providers:
     ) = None
     # (session, person_id) -> the member's chosen daily delivery time (local); default 06:30.
     delivery_time: Callable[[AsyncSession, int], Awaitable[time]] | None = None
+    # (session, [person_id]) -> {person_id: delivery time} for those with a chosen time (others: the default);
+    # the bulk form of delivery_time for notify_many. Callers pass at most BULK_CHUNK ids.
+    delivery_time_many: Callable[[AsyncSession, list[int]], Awaitable[dict[int, time]]] | None = None
     # (session, [person_id]) -> {person_id: last paused day (inclusive)} for those who paused ("Tạm dừng").
     paused_until: Callable[[AsyncSession, list[int]], Awaitable[dict[int, date]]] | None = None
     # (session, branch_id) -> (quiet_start, quiet_end) local times; default 21:00–07:00.
     quiet_hours: Callable[[AsyncSession, int], Awaitable[tuple[time, time]]] | None = None
+    # (session, [branch_id]) -> {branch_id: quiet hours} for branches that set theirs (others: the default);
+    # the bulk form of quiet_hours for notify_many (one query, not one per branch). At most BULK_CHUNK ids.
+    quiet_hours_many: Callable[[AsyncSession, list[int]], Awaitable[dict[int, tuple[time, time]]]] | None = None
     # (session, branch_id, after) -> the next regular meeting's local start, if one is scheduled/known.
     next_meeting: Callable[[AsyncSession, int, datetime], Awaitable[datetime | None]] | None = None
     # (membership_id) -> the approve / reject buttons of a join request (the onboarding feature's button kind).
@@ -262,6 +268,7 @@ PROVIDER_NAMES = frozenset(f.name for f in fields(Providers))
 
 DEFAULT_DELIVERY_TIME = time(6, 30)
 DEFAULT_QUIET_HOURS = (time(21, 0), time(7, 0))
+BULK_CHUNK = 500  # ids per IN (...) of a bulk provider: SQLite caps the bound parameters of a statement
 
 
 def in_quiet_hours(local: time, quiet: tuple[time, time] = DEFAULT_QUIET_HOURS) -> bool:
@@ -340,6 +347,19 @@ class Extensions:
         fn = self.providers.delivery_time
         return await fn(s, person_id) if fn is not None else DEFAULT_DELIVERY_TIME
 
+    async def delivery_times(self, s: AsyncSession, person_ids: list[int]) -> dict[int, time]:
+        """Every given person's delivery time, in one query per BULK_CHUNK people."""
+        bulk, one = self.providers.delivery_time_many, self.providers.delivery_time
+        out = dict.fromkeys(person_ids, DEFAULT_DELIVERY_TIME)
+        ids = sorted(set(person_ids))
+        for i in range(0, len(ids), BULK_CHUNK):
+            chunk = ids[i:i + BULK_CHUNK]
+            if bulk is not None:
+                out.update(await bulk(s, chunk))
+            elif one is not None:
+                out.update({pid: await one(s, pid) for pid in chunk})
+        return out
+
     async def paused_until(self, s: AsyncSession, person_ids: list[int]) -> dict[int, date]:
         fn = self.providers.paused_until
         return await fn(s, person_ids) if fn is not None and person_ids else {}
@@ -349,3 +369,18 @@ class Extensions:
         if fn is None or branch_id is None:
             return DEFAULT_QUIET_HOURS
         return await fn(s, branch_id)
+
+    async def quiet_hours_many(self, s: AsyncSession, branch_ids: list[int | None]
+                               ) -> dict[int | None, tuple[time, time]]:
+        """Every given branch's quiet hours (None: no branch, the default), in one query per BULK_CHUNK
+        branches."""
+        bulk, one = self.providers.quiet_hours_many, self.providers.quiet_hours
+        out: dict[int | None, tuple[time, time]] = dict.fromkeys(branch_ids, DEFAULT_QUIET_HOURS)
+        ids = sorted({b for b in branch_ids if b is not None})
+        for i in range(0, len(ids), BULK_CHUNK):
+            chunk = ids[i:i + BULK_CHUNK]
+            if bulk is not None:
+                out.update(await bulk(s, chunk))
+            elif one is not None:
+                out.update({b: await one(s, b) for b in chunk})
+        return out

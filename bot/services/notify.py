@@ -27,7 +27,7 @@ from bot.clock import to_utc
 from bot.i18n import use_locale
 from bot.messages import ChatRef, Reply
 from bot.services import bot_binding, outbox
-from bot.services.extensions import in_quiet_hours
+from bot.services.extensions import BULK_CHUNK, DEFAULT_QUIET_HOURS, in_quiet_hours
 from storage.models.people import Person
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ async def _due(s: AsyncSession, deps: Deps, p: Policy, person_id: int | None, br
                not_before: datetime | None) -> datetime | None:
     ext = deps.ext
     at = await ext.delivery_time(s, person_id) if p.timing is Timing.MEMBER_TIME and person_id else time(0)
-    quiet = await ext.quiet_hours(s, branch_id)
+    quiet = await ext.quiet_hours(s, branch_id) if p.quiet else DEFAULT_QUIET_HOURS  # unused otherwise
     paused = None
     if p.pause is not OnPause.SEND and person_id is not None:
         paused = (await ext.paused_until(s, [person_id])).get(person_id)
@@ -321,22 +321,24 @@ async def notify_many(
         addressees = [replace(a, to=home[a.to.person_id]) if a.to.person_id in people else a
                       for a in addressees]
     ext, now, tz = deps.ext, deps.clock.now(), deps.settings.tz
+    # Everything plan_due reads is loaded up front for all addressees in a bounded number of queries (one
+    # per 500 ids), never one per branch or person: the daily tick queues thousands across many branches.
     paused: dict[int, date] = {}
     if p.pause is not OnPause.SEND:
         people = sorted({a.to.person_id for a in addressees if a.to.person_id is not None})
-        for i in range(0, len(people), 500):  # SQLite caps bound parameters per statement
-            paused.update(await ext.paused_until(s, people[i:i + 500]))
-    quiet: dict[int | None, tuple[time, time]] = {}
+        for i in range(0, len(people), BULK_CHUNK):  # SQLite caps bound parameters per statement
+            paused.update(await ext.paused_until(s, people[i:i + BULK_CHUNK]))
+    # Quiet hours only matter to policies that respect them (plan_due ignores them otherwise).
+    quiet = await ext.quiet_hours_many(s, [a.branch_id for a in addressees]) if p.quiet else {}
     at: dict[int, time] = {}
+    if p.timing is Timing.MEMBER_TIME:
+        at = await ext.delivery_times(s, [a.to.person_id for a in addressees if a.to.person_id is not None])
     payloads: dict[tuple[int | None, str | None], dict[str, object]] = {}
     rows: list[outbox.Queued] = []
     for a in addressees:
         pid = a.to.person_id
-        if a.branch_id not in quiet:
-            quiet[a.branch_id] = await ext.quiet_hours(s, a.branch_id)
-        if p.timing is Timing.MEMBER_TIME and pid is not None and pid not in at:
-            at[pid] = await ext.delivery_time(s, pid)
-        due = plan_due(p, now=now, tz=tz, at=at.get(pid or 0, time(0)), quiet=quiet[a.branch_id],
+        due = plan_due(p, now=now, tz=tz, at=at.get(pid or 0, time(0)),
+                       quiet=quiet.get(a.branch_id, DEFAULT_QUIET_HOURS),
                        paused_until=paused.get(pid) if pid is not None else None, not_before=a.not_before)
         if due is None:
             continue

@@ -10,7 +10,7 @@ by the đảng bộ, so all its branches read the same item on a day; it is stor
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -40,7 +40,7 @@ from bot.features.daily.models import (
     DailyUsage,
     YearTheme,
 )
-from bot.i18n import _
+from bot.i18n import _, current_locale
 from bot.messages import ChatRef, MediaRef, Reply
 from bot.services import outbox
 from bot.services.actor import Actor
@@ -268,21 +268,26 @@ class DailyDelivery(DailyUseCase):
                 to=outbox.Recipient(ChatRef(r.channel, r.chat_id, r.bot), r.person_id, r.iid),
                 locale=r.locale, branch_id=r.branch_id, not_before=due, expires_at=due + catchup))
 
+        # notify_many renders once per (branch, language), but every branch of a đảng bộ reads the same item
+        # under the same theme: render once per (item, đảng bộ, language) (thousands of branches a minute).
+        rendered: dict[tuple[str, int, str], Reply] = {}
+
         def render(branch_id: int | None) -> Reply:
             assert branch_id is not None
-            item = choices[branch_id]
-            return render_daily(Today(day, item, themes.get(branch_orgs[branch_id]),
-                                      names.get(item.owner_org_id or 0)))
+            item, org = choices[branch_id], branch_orgs[branch_id]
+            key = (item.id, org, current_locale())
+            if key not in rendered:
+                rendered[key] = render_daily(Today(day, item, themes.get(org), names.get(item.owner_org_id or 0)))
+            return rendered[key]
 
         photos = await self.card_photos({choices[a.branch_id] for a in with_card if a.branch_id is not None}, names)
 
         def render_with_card(branch_id: int | None) -> Reply:
             # The card rides in the daily item's own message (a photo with the text as its caption when the
-            # channel allows): one outbox row, and on Zalo one message for the quota.
-            reply = render(branch_id)
+            # channel allows): one outbox row, and on Zalo one message for the quota. A copy: the plain
+            # message's rendering is shared.
             assert branch_id is not None
-            reply.media = photos.get(choices[branch_id].id)
-            return reply
+            return replace(render(branch_id), media=photos.get(choices[branch_id].id))
 
         queued = 0
         for group, renderer in ((plain, render), (with_card, render_with_card)):

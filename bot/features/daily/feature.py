@@ -8,6 +8,7 @@ from bot.features.daily.delivery import daily_tick
 from bot.features.daily.erasure import _erase
 from bot.features.daily.figures import (
     _delivery_time,
+    _delivery_time_many,
     _paused_until,
     _read_figures,
     _read_figures_bulk,
@@ -34,7 +35,8 @@ FEATURE = Feature(
     personal_data=PersonalData(erased=(models.DailyPref, models.DailyRead, models.BranchDaily, models.ContentItemRow,
                                        models.YearTheme)),
     profile_sections=(reading_streak_line,),
-    providers={"delivery_time": _delivery_time, "paused_until": _paused_until, "year_theme": _year_theme},
+    providers={"delivery_time": _delivery_time, "delivery_time_many": _delivery_time_many,
+               "paused_until": _paused_until, "year_theme": _year_theme},
     cli=(register,),
     startup_checks=(check_library,),
     year_file_sections=(_year_file_section,),

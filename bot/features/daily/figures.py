@@ -20,6 +20,13 @@ async def _delivery_time(session: AsyncSession, person_id: int) -> time:
     return time(minute // 60, minute % 60)
 
 
+async def _delivery_time_many(session: AsyncSession, person_ids: list[int]) -> dict[int, time]:
+    """Those of ``person_ids`` who chose a time, in one query (notify_many fills in the default)."""
+    rows = await session.execute(select(DailyPref.person_id, DailyPref.minute).where(
+        DailyPref.person_id.in_(person_ids)))  # type: ignore[attr-defined]
+    return {pid: time(minute // 60, minute % 60) for pid, minute in rows.all()}
+
+
 async def _paused_until(session: AsyncSession, person_ids: list[int]) -> dict[int, date]:
     rows = await session.execute(select(DailyPref.person_id, DailyPref.paused_until).where(
         DailyPref.person_id.in_(person_ids), DailyPref.paused_until.is_not(None)))
