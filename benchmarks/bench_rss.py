@@ -95,6 +95,13 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (less noisy than wall time on a shared machine)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -150,6 +157,7 @@ async def measure(name: str, argv: list[str], env: dict[str, str], cwd: Path, fa
         while time.monotonic() - t0 < limit and proc.returncode is None:
             if (counter and fake.stats[counter] > before) or seen.is_set():
                 started = time.monotonic() - t0
+                cpu = cpu_seconds(proc.pid)
                 break
             await asyncio.sleep(0.005)
         if started is None:
@@ -158,7 +166,7 @@ async def measure(name: str, argv: list[str], env: dict[str, str], cwd: Path, fa
         if proc.returncode is not None:
             return {"name": name, "error": "exited: " + " | ".join(lines[-3:])[:300]}
         rss, hwm = memory_mb(proc.pid)
-        return {"name": name, "start": started, "rss": rss, "hwm": hwm}
+        return {"name": name, "start": started, "cpu": cpu, "rss": rss, "hwm": hwm}
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -180,7 +188,9 @@ def row(r: dict[str, object]) -> str:
     if "error" in r:
         return f"{r['name']:<40} {r['error']}"
     start, rss, hwm = float(r["start"]), float(r["rss"]), float(r["hwm"])  # type: ignore[arg-type]
-    return (f"{r['name']:<40} {start:6.2f} s  {start / CEILING_START:5.2f}   {rss:6.1f} MB  {hwm:6.1f} MB  "
+    cpu = float(r.get("cpu", 0.0))  # type: ignore[arg-type]
+    return (f"{r['name']:<40} {start:6.2f} s  {start / CEILING_START:5.2f}  {cpu:5.2f} s   {rss:6.1f} MB  "
+            f"{hwm:6.1f} MB  "
             f"{max(rss, hwm) / CEILING_MB:5.2f}")
 
 
@@ -245,10 +255,11 @@ async def main() -> None:
                                 "error": "not installed (.venv/bin/pip install -e '.[bench]')"})
             sent = fake.stats["sendMessage"]
     print()
-    print(f"{'process':<40} {'start-up':>8}  {'/2 s':>5}   {'VmRSS':>9}  {'VmHWM':>9}  {'/200 MB':>7}")
+    print(f"{'process':<40} {'start-up':>8}  {'/2 s':>5}  {'CPU':>7}   {'VmRSS':>9}  {'VmHWM':>9}  {'/200 MB':>7}")
     for r in results:
         print(row(r))
-    print(f"(start-up: to the first getUpdates; web: to listening; worker: to its first sendMessage. "
+    print(f"(start-up: wall time to the first getUpdates; web: to listening; worker: to its first sendMessage; "
+          f"CPU: the process's user+system CPU seconds by then. "
           f"sendMessage calls answered by the fake in all: {sent:,}; settle {args.settle:g} s)")
 
 
