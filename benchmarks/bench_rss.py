@@ -12,7 +12,13 @@ first getUpdates (web: until it listens; worker: until its first sendMessage), l
 then VmRSS / VmHWM are read from /proc/<pid>/status. Printed next to the ceilings of issue #18: 200 MB
 RSS, 2 s start-up to the first poll.
 
-    .venv/bin/python benchmarks/bench_rss.py [--rows 100000] [--settle 8]
+    .venv/bin/python benchmarks/bench_rss.py [--rows 100000] [--settle 8] [--before DIR] [--no-compile]
+
+``--before DIR`` also runs ``hocbac run``/``web``/``worker`` from another checkout of the code (for example
+``git archive main | tar -x -C DIR``), each right before the same mode of this one: a before/after table
+from one run, at the same load. Both trees are byte-compiled first (``compileall``), as a deployment is
+after ``pip install``: with ``PYTHONDONTWRITEBYTECODE`` set (as on the helpers' machine) every start would
+otherwise compile ~340 modules from source, ~1.3 s of CPU. ``--no-compile`` skips that (a cold start).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import argparse
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,6 +95,13 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (less noisy than wall time on a shared machine)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -143,6 +157,7 @@ async def measure(name: str, argv: list[str], env: dict[str, str], cwd: Path, fa
         while time.monotonic() - t0 < limit and proc.returncode is None:
             if (counter and fake.stats[counter] > before) or seen.is_set():
                 started = time.monotonic() - t0
+                cpu = cpu_seconds(proc.pid)
                 break
             await asyncio.sleep(0.005)
         if started is None:
@@ -151,7 +166,7 @@ async def measure(name: str, argv: list[str], env: dict[str, str], cwd: Path, fa
         if proc.returncode is not None:
             return {"name": name, "error": "exited: " + " | ".join(lines[-3:])[:300]}
         rss, hwm = memory_mb(proc.pid)
-        return {"name": name, "start": started, "rss": rss, "hwm": hwm}
+        return {"name": name, "start": started, "cpu": cpu, "rss": rss, "hwm": hwm}
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -163,11 +178,19 @@ async def measure(name: str, argv: list[str], env: dict[str, str], cwd: Path, fa
         reader.cancel()
 
 
+def compile_trees(py: str, trees: list[Path]) -> None:
+    for tree in trees:
+        subprocess.run([py, "-m", "compileall", "-q", "bot", "storage"], cwd=tree, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
 def row(r: dict[str, object]) -> str:
     if "error" in r:
-        return f"{r['name']:<34} {r['error']}"
+        return f"{r['name']:<40} {r['error']}"
     start, rss, hwm = float(r["start"]), float(r["rss"]), float(r["hwm"])  # type: ignore[arg-type]
-    return (f"{r['name']:<34} {start:6.2f} s  {start / CEILING_START:5.2f}   {rss:6.1f} MB  {hwm:6.1f} MB  "
+    cpu = float(r.get("cpu", 0.0))  # type: ignore[arg-type]
+    return (f"{r['name']:<40} {start:6.2f} s  {start / CEILING_START:5.2f}  {cpu:5.2f} s   {rss:6.1f} MB  "
+            f"{hwm:6.1f} MB  "
             f"{max(rss, hwm) / CEILING_MB:5.2f}")
 
 
@@ -175,8 +198,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="members' rows queued for the worker")
     parser.add_argument("--settle", type=float, default=8.0, help="seconds after ready before reading RSS")
+    parser.add_argument("--before", type=Path, help="another checkout whose run/web/worker are measured too")
+    parser.add_argument("--no-compile", action="store_true", help="do not byte-compile the trees first")
     args = parser.parse_args()
     py = sys.executable
+    trees = [ROOT, *([args.before.resolve()] if args.before else [])]
+    if not args.no_compile:
+        compile_trees(py, trees)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         async with FakeTelegram() as fake:
@@ -193,13 +221,17 @@ async def main() -> None:
             env = {**base, "PYTHONPATH": str(ROOT), "BOT_TOKEN": TEST_TOKEN, "TELEGRAM_API_URL": fake.base_url,
                    "MEDIA_DIR": str(tmp / "media"), "DATABASE_URL": idle_db}
             hocbac = [py, "-m", "bot"]
+            web_env = {"WEB_PORT": str(free_port()), "WEB_HOST": "127.0.0.1", "WEBHOOK_SECRET": "s" * 32}
+            modes = [("run (idle)", "run", {}, "poll"), ("web (idle)", "web", web_env, "listening"),
+                     (f"worker ({args.rows:,} queued)", "worker", {"DATABASE_URL": queue_db}, "send")]
             targets: list[tuple[str, list[str], dict[str, str], str]] = [
-                ("python (empty process)", [py, "-c", EMPTY], env, "poll"),
-                ("hocbac run (idle)", [*hocbac, "run"], env, "poll"),
-                ("hocbac web (idle)", [*hocbac, "web"], {**env, "WEB_PORT": str(free_port()), "WEB_HOST": "127.0.0.1",
-                                                          "WEBHOOK_SECRET": "s" * 32}, "listening"),
-                (f"hocbac worker ({args.rows:,} queued)", [*hocbac, "worker"], {**env, "DATABASE_URL": queue_db},
-                 "send"),
+                ("python (empty process)", [py, "-c", EMPTY], env, "poll")]
+            for label, mode, extra, ready in modes:
+                if args.before:
+                    targets.append((f"before: hocbac {label}", [*hocbac, mode],
+                                    {**env, **extra, "PYTHONPATH": str(args.before.resolve())}, ready))
+                targets.append((f"hocbac {label}", [*hocbac, mode], {**env, **extra}, ready))
+            targets += [
                 ("aiogram echo bot", [py, "-c", AIOGRAM_ECHO, TEST_TOKEN, fake.base_url], env, "poll"),
             ]
             if has_module("telegram"):
@@ -223,10 +255,11 @@ async def main() -> None:
                                 "error": "not installed (.venv/bin/pip install -e '.[bench]')"})
             sent = fake.stats["sendMessage"]
     print()
-    print(f"{'process':<34} {'start-up':>8}  {'/2 s':>5}   {'VmRSS':>9}  {'VmHWM':>9}  {'/200 MB':>7}")
+    print(f"{'process':<40} {'start-up':>8}  {'/2 s':>5}  {'CPU':>7}   {'VmRSS':>9}  {'VmHWM':>9}  {'/200 MB':>7}")
     for r in results:
         print(row(r))
-    print(f"(start-up: to the first getUpdates; web: to listening; worker: to its first sendMessage. "
+    print(f"(start-up: wall time to the first getUpdates; web: to listening; worker: to its first sendMessage; "
+          f"CPU: the process's user+system CPU seconds by then. "
           f"sendMessage calls answered by the fake in all: {sent:,}; settle {args.settle:g} s)")
 
 
