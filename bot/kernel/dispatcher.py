@@ -11,9 +11,9 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Protocol
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
 
 from bot.delivery import Channel
 from bot.i18n import _, use_locale
@@ -27,6 +27,7 @@ from bot.kernel.intent import read_intent
 from bot.kernel.routing import CommandSpec, Registry, Unhandled
 from bot.messages import Inbound, esc
 from bot.services.actor import Actor
+from bot.services.actor_cache import NOT_READ
 from bot.services.deps import Services
 from bot.services.errors import DomainError, PermissionDenied
 from bot.services.identity import IdentityService
@@ -40,7 +41,10 @@ CANCEL_WORDS = {"huy", "cancel", "thoi", "dung"}
 
 
 class UserLocks(Protocol):
-    def lock(self, key: str) -> AsyncIterator[None]: ...
+    """``lock(key, reads)`` yields ``{read: raw value}`` for the store keys it could read while taking the
+    lock (Redis: in the same round trip); a key left out is read by its owner as usual."""
+
+    def lock(self, key: str, reads: Sequence[str] = ()) -> AbstractAsyncContextManager[dict[str, Any]]: ...
 
 
 class MemoryLocks:
@@ -51,12 +55,12 @@ class MemoryLocks:
         self._users: dict[str, int] = {}
 
     @asynccontextmanager
-    async def lock(self, key: str) -> AsyncIterator[None]:
+    async def lock(self, key: str, reads: Sequence[str] = ()) -> AsyncIterator[dict[str, Any]]:
         lk = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lk:
-                yield
+                yield {}
         finally:
             self._users[key] -= 1
             if self._users[key] == 0:
@@ -128,11 +132,22 @@ class Dispatcher:
                 return  # the bot stays quiet in groups except for its few group commands
         key = self.state_key(inbound)
         # The lock is taken before the person is resolved, so one person's updates keep their order.
-        async with self.locks.lock(key):
+        # Taking it also reads the state and the actor-cache version (Redis: one round trip for the three).
+        store = self.services.deps.state
+        read_key = getattr(store, "read_key", None)
+        state_read = read_key(key) if read_key is not None else None
+        version_read = identities.cache.version_read_key(
+            (inbound.user.channel, inbound.chat.bot, inbound.user.user_id))
+        reads = [k for k in (state_read, version_read) if k is not None]
+        async with self.locks.lock(key, reads) as read:
+            version = read[version_read] if version_read in read else NOT_READ
             actor = await identities.resolve(inbound.user, inbound.chat.chat_id, inbound.chat.bot,
-                                             inbound.is_private)
+                                             inbound.is_private, version=version)
             with use_locale(actor.locale):
-                state = await self.services.deps.state.get(key)
+                if state_read in read:
+                    state = store.decode(read[state_read])
+                else:
+                    state = await store.get(key)
                 ctx = Ctx(inbound=inbound, channel=channel, services=self.services, registry=self.registry,
                           actor=actor, state=state)
                 try:

@@ -126,7 +126,8 @@ class WebhookServer:
             return self._answer("telegram", exc.status)
         if not isinstance(payload, dict):
             return self._answer("telegram", 400)
-        log.debug("update %s from user %s", payload.get("update_id"), _update_user(payload))
+        if log.isEnabledFor(logging.DEBUG):  # the user id is hashed only when the line is written
+            log.debug("update %s from user %s", payload.get("update_id"), _update_user(payload))
         await self._slots.acquire()  # back-pressure when the background set is full
         task = asyncio.create_task(self._process(payload, key) if key else self._process(payload))
         self.tasks.add(task)
@@ -140,7 +141,8 @@ class WebhookServer:
         if redis is None:
             return True
         try:
-            await asyncio.wait_for(redis.ping(), self.redis_timeout)
+            async with asyncio.timeout(self.redis_timeout):  # no extra task per request (wait_for makes one)
+                await redis.ping()
         except Exception as exc:  # ConnectionError, TimeoutError, a reset connection: all mean "not now"
             log.warning("webhook: Redis unreachable (%s); answering 503 so the update is sent again",
                         type(exc).__name__)

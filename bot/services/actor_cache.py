@@ -42,6 +42,10 @@ class Cached:
     expires: float  # time.monotonic()
 
 
+# ``resolve(..., version=NOT_READ)``: the caller did not read the version beforehand (see RedisLocks' reads).
+NOT_READ: Any = object()
+
+
 class ActorCache:
     def __init__(self, seconds: float, redis: Any = None, prefix: str = "hocbac:",
                  size: int = MAX_ENTRIES) -> None:
@@ -60,6 +64,10 @@ class ActorCache:
     def _key(self, account: Account) -> str:
         # The external id is last and may hold anything but the other parts do not contain "|".
         return f"{self.prefix}{account[0]}|{account[1]}|{account[2]}"
+
+    def version_read_key(self, account: Account) -> str | None:
+        """The Redis key a caller may read together with other keys (before loading), or None."""
+        return self._key(account) if self.enabled and self.redis is not None else None
 
     async def version(self, account: Account) -> Any:
         """The account's current version (None until it is first changed)."""

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, insert, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import UserRef
 from bot.services.actor import Actor, BranchSeat
-from bot.services.actor_cache import Account, ActorCache, Cached
+from bot.services.actor_cache import NOT_READ, Account, ActorCache, Cached
 from bot.services.deps import Deps
 from storage.models.org import Branch
 from storage.models.people import Identity, Membership, OrgRole, Person
@@ -114,16 +115,22 @@ class IdentityService:
     def is_admin_account(self, channel: str, external_id: str) -> bool:
         return f"{channel}:{external_id}" in self._admins
 
-    async def resolve(self, user: UserRef, chat_id: str, bot: str = "", is_private: bool = True) -> Actor:
-        """Find or create the person behind a channel account, and load their roles."""
+    async def resolve(self, user: UserRef, chat_id: str, bot: str = "", is_private: bool = True,
+                      version: Any = NOT_READ) -> Actor:
+        """Find or create the person behind a channel account, and load their roles.
+
+        ``version``: the account's cache version when the caller already read it before any row was loaded
+        (the dispatcher reads it while taking the person's lock, in the same Redis round trip)."""
         now = self.deps.clock.now()
         name = user.display_name[:200]
         account: Account = (user.channel, bot, user.user_id)
         cache = self.cache
         read_at = time.monotonic()
-        version = None
-        if cache.enabled:
+        if not cache.enabled:
+            version = None
+        elif version is NOT_READ:
             version = await cache.version(account)  # before any read: see actor_cache's docstring
+        if cache.enabled:
             hit = cache.get(account, version)
             if hit is not None and not _needs_touch(hit.reachable, hit.last_seen_at, hit.seen_name, name, now):
                 return hit.actor

@@ -55,9 +55,16 @@ class RedisStateStore:
         self.redis = redis
         self.prefix = prefix
 
-    async def get(self, key: str) -> dict[str, Any]:
-        raw = await self.redis.get(self.prefix + key)
+    def read_key(self, key: str) -> str:
+        """The Redis key of ``key``'s state, for a caller that reads it with other keys (``decode`` it)."""
+        return self.prefix + key
+
+    @staticmethod
+    def decode(raw: Any) -> dict[str, Any]:
         return json.loads(raw) if raw else {}
+
+    async def get(self, key: str) -> dict[str, Any]:
+        return self.decode(await self.redis.get(self.prefix + key))
 
     async def set(self, key: str, data: dict[str, Any], now: datetime) -> None:
         if not data:

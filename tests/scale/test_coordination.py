@@ -250,3 +250,31 @@ async def test_skip_locked_claims_never_overlap(pg_db_url):
     await asyncio.gather(*(claimer(f"c{i}") for i in range(6)))
     await db.dispose()
     assert len(claimed) == len(set(claimed)) == 500
+
+
+@pytest.mark.redis
+async def test_redis_lock_reads_what_the_previous_holder_wrote(redis_url, redis_prefix):
+    """The keys read with the lock's SET NX (one round trip) are read only once the lock is ours: a waiter
+    sees the value its previous holder wrote just before releasing, never the value from before."""
+    clients = [aioredis.from_url(redis_url) for _ in range(2)]
+    try:
+        a, b = (RedisLocks(c, prefix=redis_prefix + "lock:", wait_timeout=5) for c in clients)
+        state = redis_prefix + "state:p"
+        await clients[0].set(state, "old")
+        seen: list[object] = []
+
+        async def waiter() -> None:
+            async with b.lock("p", [state, redis_prefix + "missing"]) as read:
+                seen.append(read)
+
+        async with a.lock("p", [state]) as first:
+            assert first == {state: b"old"}
+            task = asyncio.create_task(waiter())
+            await asyncio.sleep(0.1)  # the waiter is polling now
+            assert seen == []
+            await clients[0].set(state, "new")
+        await asyncio.wait_for(task, 5)
+        assert seen == [{state: b"new", redis_prefix + "missing": None}]
+    finally:
+        for c in clients:
+            await c.aclose()
