@@ -25,6 +25,7 @@ from bot.services.actor import Actor
 from bot.services.branch_report import BranchReport, committee_reports, pct, period_label, utc_bounds
 from bot.services.deps import Deps
 from bot.services.errors import InvalidInput
+from bot.services.extensions import BranchScope
 from bot.services.permissions import require_org_admin
 from bot.services.sheets import Sheet, xlsx_bytes
 from bot.text import fold, number
@@ -134,6 +135,7 @@ async def _trends(deps: Deps, s: AsyncSession, org_id: int, ids: list[int], toda
             y, m = y - 1, m + 12
         months.append(date(y, m, 1))
     key_ids = tuple(ids)
+    scope = BranchScope.of(ids, org_id)  # ids are all of the đảng bộ's branches
     per_month: list[dict[int, dict[str, float | int]]] = []
     for month in months:
         key = (org_id, month.isoformat(), key_ids)
@@ -145,7 +147,7 @@ async def _trends(deps: Deps, s: AsyncSession, org_id: int, ids: list[int], toda
             per_month.append(hit[1])
             continue
         start, end = utc_bounds("m", month, deps.clock.tz)
-        got = await deps.ext.org_figures(s, deps, ids, start, end, only=TREND_KEYS)
+        got = await deps.ext.org_figures(s, deps, scope, start, end, only=TREND_KEYS)
         if month != first:
             for stale in [k for k, (at, _v) in cache.items() if now - at >= TREND_CACHE_SECONDS]:
                 cache.pop(stale, None)

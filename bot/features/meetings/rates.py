@@ -3,7 +3,6 @@ branch's year)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from bot.features.meetings.models import Attendance, Meeting, MeetingKind
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.directory import managed_branch
+from bot.services.extensions import BranchScope
 from storage.models.people import Membership, MembershipStatus
 
 
@@ -113,7 +113,7 @@ async def _meeting_figures(
 
 
 async def _meeting_figures_bulk(
-    s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime, end: datetime
+    s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime, end: datetime
 ) -> dict[int, dict[str, float | int]]:
     """``_meeting_figures`` for many branches in four GROUP BY queries. A meeting's expected people are
     ``expected_members`` ∪ those marked present (as ``meeting_rate``): the members at its start, plus the
@@ -121,7 +121,7 @@ async def _meeting_figures_bulk(
     out: dict[int, dict[str, float | int]] = {
         b: {"meetings_regular": 0, "meetings_thematic": 0, "attendance_expected": 0, "attendance_present": 0}
         for b in branch_ids}
-    held = (Meeting.branch_id.in_(branch_ids), Meeting.cancelled_at.is_(None), Meeting.starts_at >= start,
+    held = (branch_ids.where(Meeting.branch_id), Meeting.cancelled_at.is_(None), Meeting.starts_at >= start,
             Meeting.starts_at < end)
     kinds = await s.execute(select(Meeting.branch_id, Meeting.kind, func.count()).where(*held)
                             .group_by(Meeting.branch_id, Meeting.kind))
