@@ -34,7 +34,8 @@ async def _check_bulk_equals_per_branch(bot: BotHarness) -> None:
     windows.append((now - timedelta(days=130), now + timedelta(days=1)))  # everything seeded
     windows.append((now - timedelta(days=45), now - timedelta(days=44)))  # one day
     providers = {p.name: p for p in deps.ext.figures}
-    assert {"members", "pledges", "daily", "deeds", "meetings", "notices", "emulation", "contests"} <= set(providers)
+    assert {"members", "pledges", "daily", "deeds", "meetings", "attendance", "notices", "emulation",
+            "contests"} <= set(providers)
     assert all(p.bulk is not None for p in providers.values()), "every figures provider has a bulk read"
     nonzero: set[str] = set()
     async with app.db.session() as s:
