@@ -8,7 +8,10 @@ Seeds one đảng bộ straight into the tables (bot/devtools/dashboard_seed.py:
 departures, pledges and check-ins, good deeds, meetings and attendance, daily reads and a week of daily
 items, notices with deliveries and acknowledgements, emulation projects, contest entries), then times:
 - page (cold): committee_home with its six-month trend computed afresh (the first visit in ten minutes);
-- page (warm): committee_home when the closed months of the trend are cached (every later visit);
+- page (warm): committee_home when the closed months of the trend are cached but the page's figures are read
+  afresh (the first visit of each minute);
+- page (cached): committee_home within a minute of the last read (the page says "figures as of hh:mm,
+  refreshed every minute"): rendering only;
 - render only: the HTML of the page from figures already read (no database);
 - chat: committee_view + the chat text, what the committee's /baocao costs;
 - with --old: one run of the previous per-branch reads (3 × branch_figures per branch) for comparison.
@@ -40,7 +43,7 @@ from bot.config import Settings
 from bot.devtools.dashboard_seed import Seeded, seed_org
 from bot.devtools.emulator import FakeTelegram
 from bot.devtools.harness import TEST_TOKEN, BotHarness
-from bot.features.dashboard.committee import _trends, committee_home, render_home
+from bot.features.dashboard.committee import PAGE_CACHE, _trends, committee_home, render_home
 from bot.features.reports.handlers import committee_text
 from bot.features.reports.service import ReportService
 from bot.messages import UserRef
@@ -120,6 +123,10 @@ async def measure(db: str, bot: BotHarness, args: argparse.Namespace) -> list[tu
 
     def cold() -> None:
         cache.pop("dashboard.trend_cache", None)
+        cache.pop(PAGE_CACHE, None)
+
+    def fresh() -> None:  # the figures read again (a minute has passed), the closed months' trend still cached
+        cache.pop(PAGE_CACHE, None)
 
     for period in args.periods:
         async def page(period: str = period) -> object:
@@ -143,11 +150,14 @@ async def measure(db: str, bot: BotHarness, args: argparse.Namespace) -> list[tu
 
         render_t = ms(await timed(render, args.runs))
         page_cold = ms(await timed(page, args.runs, cold))
-        page_warm = ms(await timed(page, args.runs))
+        page_warm = ms(await timed(page, args.runs, fresh))
+        page_cached = ms(await timed(page, args.runs))
         chat_t = ms(await timed(chat, args.runs))
-        rows.append((db, period, *(f"{v:.0f}" for v in (*page_cold, *page_warm, *render_t, *chat_t)),
+        rows.append((db, period, *(f"{v:.0f}" for v in (*page_cold, *page_warm, *page_cached, *render_t,
+                                                        *chat_t)),
                      f"{CEILING_MS:.0f}", f"{page_warm[0] / chat_t[0]:.2f}",
-                     "met" if page_warm[1] <= CEILING_MS else "NOT met", f"{len(body) / 1024:.0f} KiB"))
+                     "met" if page_warm[1] <= CEILING_MS else "NOT met",
+                     "met" if page_cached[1] <= CEILING_MS else "NOT met", f"{len(body) / 1024:.0f} KiB"))
         print("  " + " | ".join(rows[-1]), flush=True)
     if args.old:
         start, end = utc_bounds("m", local_now(app.clock).date(), TZ)
@@ -194,9 +204,9 @@ async def main(args: argparse.Namespace) -> None:
                     await conn.close()
     print()
     print(f"committee home, {args.branches:,} branches / {args.members:,} members, {args.runs} runs each (ms)")
-    header = ("db", "period", "page cold median", "p95", "page warm median", "p95", "render only median", "p95",
-              "chat median", "p95",
-              "ceiling", "page/chat", "p95 ≤ ceiling", "page size")
+    header = ("db", "period", "page cold median", "p95", "page warm median", "p95", "page cached median", "p95",
+              "render only median", "p95", "chat median", "p95",
+              "ceiling", "warm page/chat", "warm p95 ≤ ceiling", "cached p95 ≤ ceiling", "page size")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
