@@ -98,7 +98,10 @@ async def measure(db: str, bot: BotHarness, args: argparse.Namespace) -> list[tu
         async with app.db.session() as s:
             branch_ids = list((await s.execute(text("SELECT id FROM branch WHERE org_id = :o ORDER BY id"),
                                                {"o": kept})).scalars())
-        seeded = Seeded(int(kept), branch_ids, 0, {"branch (kept)": len(branch_ids)})
+            members = (await s.execute(text(
+                "SELECT count(*) FROM membership JOIN branch ON branch.id = membership.branch_id "
+                "WHERE branch.org_id = :o AND membership.status = 'active'"), {"o": kept})).scalar_one()
+        seeded = Seeded(int(kept), branch_ids, int(members), {"branch (kept)": len(branch_ids)})
     else:
         async with app.db.session() as s:
             seeded = await seed_org(s, now=NOW, tz=TZ, branches=args.branches,
@@ -108,7 +111,8 @@ async def measure(db: str, bot: BotHarness, args: argparse.Namespace) -> list[tu
     async with app.db.session() as s:
         await s.execute(text("ANALYZE"))
         await s.commit()
-    print(f"[{db}] seeded {seeded.members:,} active members in {len(seeded.branch_ids):,} branches in "
+    print(f"[{db}] {'kept' if kept else 'seeded'} {seeded.members:,} active members in "
+          f"{len(seeded.branch_ids):,} branches in "
           f"{time.perf_counter() - t0:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in sorted(seeded.rows.items())),
           flush=True)
     ids, org = app.services.get(IdentityService), app.services.get(OrgService)
