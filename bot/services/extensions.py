@@ -64,7 +64,11 @@ class BranchScope:
     def where(self, column: Any) -> ColumnElement[bool]:
         if self.org_id is None:
             return column.in_(self.ids)
-        return column.in_(select(Branch.id).where(Branch.org_id == self.org_id))  # type: ignore[arg-type]
+        if not self.ids:
+            return column.in_(())
+        # Bounded by the largest id asked for: a branch created meanwhile is not one the caller has a row for.
+        return column.in_(select(Branch.id).where(  # type: ignore[arg-type]
+            Branch.org_id == self.org_id, Branch.id <= max(self.ids)))  # type: ignore[operator]
 
 
 @dataclass(frozen=True, slots=True)
