@@ -213,10 +213,12 @@ async def committee_reports(s: AsyncSession, deps: Deps, org_id: int, period: st
     The caller has checked that the actor is the đảng bộ's committee."""
     from bot.services.calendar import load_thresholds
     from bot.services.directory import org_branches
+    from bot.services.extensions import BranchScope
 
     org, branches = await org_branches(s, org_id)
     limits = await load_thresholds(s, org_id)
-    ids = [b.id for b in branches if b.id is not None]
+    # All of the đảng bộ's branches: filtered in SQL by org, not by thousands of bound ids.
+    ids = BranchScope.of([b.id for b in branches if b.id is not None], org_id)
     tz = deps.clock.tz
     label = period_label(period, today)
     cache: dict[str, dict[int, dict[str, float | int]]] = {}

@@ -16,7 +16,10 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models.org import Branch
 
 if TYPE_CHECKING:
     from bot.delivery import Hold
@@ -39,17 +42,48 @@ class Audience:
 
 
 @dataclass(frozen=True, slots=True)
+class BranchScope:
+    """The branches a bulk figures read covers: ``ids`` (iterating gives them; the answer's keys) and
+    ``where(column)``, the SQL filter on a branch id column. A whole đảng bộ (``org_id`` set, ``ids`` = all its
+    branches) is filtered with ``IN (SELECT id FROM branch WHERE org_id = :org)``: one bound value instead of
+    thousands, so the plans stay cheap and reusable (2,000 bound ids made asyncpg 3–5× slower than psql)."""
+
+    ids: tuple[int, ...]
+    org_id: int | None = None
+
+    @classmethod
+    def of(cls, branch_ids: Sequence[int], org_id: int | None = None) -> BranchScope:
+        return cls(tuple(dict.fromkeys(branch_ids)), org_id)
+
+    def __iter__(self) -> Any:
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def where(self, column: Any) -> ColumnElement[bool]:
+        if self.org_id is None:
+            return column.in_(self.ids)
+        if not self.ids:
+            return column.in_(())
+        # Bounded by the largest id asked for: a branch created meanwhile is not one the caller has a row for.
+        return column.in_(select(Branch.id).where(  # type: ignore[arg-type]
+            Branch.org_id == self.org_id, Branch.id <= max(self.ids)))  # type: ignore[operator]
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
     """A report-figures provider: ``fn(s, deps, branch_id, start, end)`` returns exactly ``keys``."""
 
     name: str
     keys: tuple[str, ...]
     fn: Callable[[AsyncSession, Deps, int, datetime, datetime], Awaitable[dict[str, float | int]]]
-    # dash-committee: the same figures for many branches at once, ``bulk(s, deps, branch_ids, start, end)`` ->
-    # {branch_id: figures}, in a few GROUP BY queries (the committee's views of thousands of branches). A branch
-    # missing from the answer gets the provider's empty answer ({}); tests/dashboard checks bulk == fn.
+    # dash-committee: the same figures for many branches at once, ``bulk(s, deps, scope, start, end)`` ->
+    # {branch_id: figures} for the branches of a ``BranchScope`` (filter with ``scope.where(column)``), in a few
+    # GROUP BY queries (the committee's views of thousands of branches). A branch missing from the answer gets
+    # the provider's empty answer ({}); tests/dashboard checks bulk == fn.
     bulk: (
-        Callable[[AsyncSession, Deps, Sequence[int], datetime, datetime], Awaitable[dict[int, dict[str, float | int]]]]
+        Callable[[AsyncSession, Deps, BranchScope, datetime, datetime], Awaitable[dict[int, dict[str, float | int]]]]
         | None
     ) = None
 
@@ -314,12 +348,15 @@ class Extensions:
         return merged
 
     # --- dash-committee: every branch's figures at once ---------------------------------------------------
-    async def org_figures(self, s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
-                          end: datetime, *, only: Collection[str] | None = None) -> dict[int, dict[str, float | int]]:
+    async def org_figures(self, s: AsyncSession, deps: Deps, branch_ids: Sequence[int] | BranchScope,
+                          start: datetime, end: datetime, *, only: Collection[str] | None = None,
+                          ) -> dict[int, dict[str, float | int]]:
         """Every feature's figures for many branches: each provider's ``bulk`` (a few GROUP BY queries) where it
         has one, else its per-branch ``fn``. The same answer as ``branch_figures`` for each branch. ``only``:
-        ask just the providers that answer one of these keys (a trend line needs two rates, not every figure)."""
-        ids = list(dict.fromkeys(branch_ids))
+        ask just the providers that answer one of these keys (a trend line needs two rates, not every figure).
+        Pass ``BranchScope.of(ids, org_id)`` when the ids are all of a đảng bộ's branches (much faster)."""
+        scope = branch_ids if isinstance(branch_ids, BranchScope) else BranchScope.of(branch_ids)
+        ids = list(scope.ids)
         merged: dict[int, dict[str, float | int]] = {b: {} for b in ids}
         if not ids:
             return merged
@@ -328,7 +365,7 @@ class Extensions:
                 continue
             try:
                 if provider.bulk is not None:
-                    got = await provider.bulk(s, deps, ids, start, end)
+                    got = await provider.bulk(s, deps, scope, start, end)
                 else:
                     got = {b: await provider.fn(s, deps, b, start, end) for b in ids}
             except Exception as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -98,6 +98,14 @@ async def test_committee_home_lists_every_branch_escaped_and_marks_laggards(bot,
                             require_deeds_month=False))
     relaxed = await committee_home(deps, boss, mine.org_id, "y")
     assert 'class="lag"' not in relaxed.body and "Số chi bộ chậm: 0" in relaxed.body
+    # The month page read a moment ago keeps its figures for a minute, and says how old they are.
+    clock.advance(timedelta(seconds=59))
+    again = await committee_home(deps, boss, mine.org_id, "m")
+    assert again.body.count('class="lag"') == len(flagged)
+    assert "Số liệu lúc 10:00 ngày 20/05/2026, cập nhật mỗi phút." in again.body
+    clock.advance(timedelta(seconds=2))
+    fresh = await committee_home(deps, boss, mine.org_id, "m")
+    assert 'class="lag"' not in fresh.body and "Số liệu lúc 10:01 ngày 20/05/2026" in fresh.body
 
     # Only that đảng bộ's committee; a bad period is a clear error.
     with pytest.raises(PermissionDenied):

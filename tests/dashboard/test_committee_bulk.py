@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.devtools.dashboard_seed import seed_org
 from bot.devtools.harness import TEST_TOKEN, BotHarness
 from bot.services.branch_report import utc_bounds
+from bot.services.extensions import BranchScope
 from tests.conftest import ADMIN_TG_ID, TZ
 
 
@@ -33,19 +34,23 @@ async def _check_bulk_equals_per_branch(bot: BotHarness) -> None:
     windows.append((now - timedelta(days=130), now + timedelta(days=1)))  # everything seeded
     windows.append((now - timedelta(days=45), now - timedelta(days=44)))  # one day
     providers = {p.name: p for p in deps.ext.figures}
-    assert {"members", "pledges", "daily", "deeds", "meetings", "notices", "emulation", "contests"} <= set(providers)
+    assert {"members", "pledges", "daily", "deeds", "meetings", "attendance", "notices", "emulation",
+            "contests"} <= set(providers)
     assert all(p.bulk is not None for p in providers.values()), "every figures provider has a bulk read"
     nonzero: set[str] = set()
     async with app.db.session() as s:
         for start, end in windows:
-            for p in providers.values():
-                assert p.bulk is not None
-                bulk = await p.bulk(s, deps, ids, start, end)
-                per_branch = {b: await p.fn(s, deps, b, start, end) for b in ids}
-                assert {b: bulk.get(b, {}) for b in ids} == per_branch, (p.name, start, end)
-                nonzero |= {k for f in per_branch.values() for k, v in f.items() if v}
-            merged = await deps.ext.org_figures(s, deps, ids, start, end)
-            assert merged == {b: await deps.ext.branch_figures(s, deps, b, start, end) for b in ids}
+            # Both kinds of scope: bound ids (two đảng bộ mixed), and a whole đảng bộ filtered by org in SQL
+            # (another đảng bộ's rows exist and must not leak in).
+            for scope in (BranchScope.of(ids), BranchScope.of(seeded.branch_ids, seeded.org_id)):
+                for p in providers.values():
+                    assert p.bulk is not None
+                    bulk = await p.bulk(s, deps, scope, start, end)
+                    per_branch = {b: await p.fn(s, deps, b, start, end) for b in scope}
+                    assert {b: bulk.get(b, {}) for b in scope} == per_branch, (p.name, scope.org_id, start, end)
+                    nonzero |= {k for f in per_branch.values() for k, v in f.items() if v}
+                merged = await deps.ext.org_figures(s, deps, scope, start, end)
+                assert merged == {b: await deps.ext.branch_figures(s, deps, b, start, end) for b in scope}
     # The data exercised every figure (a provider answering zeros everywhere would prove nothing).
     assert {"members", "pledged", "pledges_approved", "checkin_sent", "checkin_answered", "daily_sent",
             "daily_read", "daily_readers", "deeds_reported", "deeds_accepted", "deeds_featured",

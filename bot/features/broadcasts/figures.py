@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from bot.i18n import _
 from bot.services import outbox
 from bot.services.deps import Deps
 from bot.services.directory import active_member_ids
+from bot.services.extensions import BranchScope
 from storage.models.outbox import OutboxMessage, OutboxStatus
 from storage.models.people import Person
 
@@ -116,7 +116,7 @@ async def _notice_figures(
 
 
 async def _notice_figures_bulk(
-    s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime, end: datetime
+    s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime, end: datetime
 ) -> dict[int, dict[str, float | int]]:
     """``_notice_figures`` for many branches: the notices, then their sent messages and acknowledgements, each
     in one GROUP BY query."""
@@ -124,7 +124,7 @@ async def _notice_figures_bulk(
         b: {"notices": 0, "notices_sent": 0, "notices_ack_sent": 0, "notices_acknowledged": 0} for b in branch_ids}
     notices = (await s.execute(
         select(Broadcast.id, Broadcast.branch_id, Broadcast.ack_requested).where(
-            Broadcast.branch_id.in_(branch_ids), *_in_period(start, end),
+            branch_ids.where(Broadcast.branch_id), *_in_period(start, end),
             Broadcast.status.in_([BroadcastStatus.SENDING.value, BroadcastStatus.DONE.value,
                                   BroadcastStatus.CANCELLED.value]))
     )).all()

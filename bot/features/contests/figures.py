@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.contests.models import ContestEntry
 from bot.services.deps import Deps
+from bot.services.extensions import BranchScope
 
 
 async def _figures(s: AsyncSession, deps: Deps, branch_id: int, start: datetime,
@@ -20,10 +20,10 @@ async def _figures(s: AsyncSession, deps: Deps, branch_id: int, start: datetime,
     return {"contest_entries": int(n)}
 
 
-async def _figures_bulk(s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+async def _figures_bulk(s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime,
                         end: datetime) -> dict[int, dict[str, float | int]]:
     rows = await s.execute(select(ContestEntry.branch_id, func.count()).where(
-        ContestEntry.branch_id.in_(branch_ids), ContestEntry.created_at >= start,
+        branch_ids.where(ContestEntry.branch_id), ContestEntry.created_at >= start,
         ContestEntry.created_at < end)
         .group_by(ContestEntry.branch_id))
     counts = dict(rows.all())

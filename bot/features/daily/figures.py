@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.features.daily.delivery import DAILY_KIND
 from bot.features.daily.models import DEFAULT_MINUTE, DailyPref, DailyRead, YearTheme
 from bot.services.deps import Deps
+from bot.services.extensions import BranchScope
 from storage.models.outbox import OutboxMessage, OutboxStatus
 
 
@@ -51,13 +51,13 @@ async def _sent_figures(session: AsyncSession, deps: Deps, branch_id: int, start
     return {"daily_sent": int(sent)}
 
 
-async def _sent_figures_bulk(session: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+async def _sent_figures_bulk(session: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime,
                              end: datetime) -> dict[int, dict[str, float | int]]:
     """``_sent_figures`` for many branches in one GROUP BY query."""
     out: dict[int, dict[str, float | int]] = {b: {"daily_sent": 0} for b in branch_ids}
     sent = await session.execute(
         select(OutboxMessage.branch_id, func.count()).where(
-            OutboxMessage.branch_id.in_(branch_ids), OutboxMessage.kind == DAILY_KIND,
+            branch_ids.where(OutboxMessage.branch_id), OutboxMessage.kind == DAILY_KIND,
             OutboxMessage.status == OutboxStatus.SENT.value, OutboxMessage.sent_at >= start,
             OutboxMessage.sent_at < end).group_by(OutboxMessage.branch_id))
     for branch_id, n in sent.all():
@@ -76,13 +76,13 @@ async def _read_figures(session: AsyncSession, deps: Deps, branch_id: int, start
     return {"daily_read": int(read), "daily_readers": int(readers)}
 
 
-async def _read_figures_bulk(session: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+async def _read_figures_bulk(session: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime,
                              end: datetime) -> dict[int, dict[str, float | int]]:
     """``_read_figures`` for many branches in one GROUP BY query (on the index by branch and time)."""
     out: dict[int, dict[str, float | int]] = {b: {"daily_read": 0, "daily_readers": 0} for b in branch_ids}
     reads = await session.execute(
         select(DailyRead.branch_id, func.count(), func.count(func.distinct(DailyRead.person_id))).where(
-            DailyRead.branch_id.in_(branch_ids), DailyRead.at >= start, DailyRead.at < end)
+            branch_ids.where(DailyRead.branch_id), DailyRead.at >= start, DailyRead.at < end)
         .group_by(DailyRead.branch_id))
     for branch_id, read, readers in reads.all():
         out[branch_id].update(daily_read=int(read), daily_readers=int(readers))

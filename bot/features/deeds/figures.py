@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.features.deeds.models import Deed, DeedStatus
 from bot.i18n import _
 from bot.services.deps import Deps
+from bot.services.extensions import BranchScope
 from storage.models.people import Membership, MembershipStatus
 
 COUNTED = (DeedStatus.PENDING.value, DeedStatus.ACCEPTED.value, DeedStatus.FEATURED.value)
@@ -83,14 +83,14 @@ async def _figures(
 
 
 async def _figures_bulk(
-    s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime, end: datetime
+    s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime, end: datetime
 ) -> dict[int, dict[str, float | int]]:
     """``_figures`` for many branches in one GROUP BY query."""
     out: dict[int, dict[str, float | int]] = {
         b: {"deeds_reported": 0, "deeds_accepted": 0, "deeds_featured": 0} for b in branch_ids}
     rows = await s.execute(
         select(Deed.branch_id, Deed.status, func.count())
-        .where(Deed.branch_id.in_(branch_ids), Deed.created_at >= start, Deed.created_at < end)
+        .where(branch_ids.where(Deed.branch_id), Deed.created_at >= start, Deed.created_at < end)
         .group_by(Deed.branch_id, Deed.status)
     )
     for branch_id, status, n in rows.all():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.features.emulation.models import EmulationProject
 from bot.services.deps import Deps
+from bot.services.extensions import BranchScope
 
 
 async def _figures(s: AsyncSession, deps: Deps, branch_id: int, start: datetime,
@@ -20,10 +20,10 @@ async def _figures(s: AsyncSession, deps: Deps, branch_id: int, start: datetime,
     return {"emulation_projects": int(n)}
 
 
-async def _figures_bulk(s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+async def _figures_bulk(s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime,
                         end: datetime) -> dict[int, dict[str, float | int]]:
     rows = await s.execute(select(EmulationProject.branch_id, func.count()).where(
-        EmulationProject.branch_id.in_(branch_ids), EmulationProject.created_at >= start,
+        branch_ids.where(EmulationProject.branch_id), EmulationProject.created_at >= start,
         EmulationProject.created_at < end)
         .group_by(EmulationProject.branch_id))
     counts = dict(rows.all())

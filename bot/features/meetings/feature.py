@@ -18,7 +18,12 @@ from bot.features.meetings.dashboard import _attendance_series
 from bot.features.meetings.erasure import _erase_meetings
 from bot.features.meetings.figures import _meeting_sheet, _next_meeting, _present_at_meeting
 from bot.features.meetings.minutes_tasks import minutes_tick
-from bot.features.meetings.rates import _meeting_figures, _meeting_figures_bulk
+from bot.features.meetings.rates import (
+    _meeting_counts,
+    _meeting_counts_bulk,
+    _meeting_figures,
+    _meeting_figures_bulk,
+)
 from bot.features.meetings.reminders import secretary_reminders
 from bot.features.meetings.yearfile import _year_file_section
 from bot.i18n import _
@@ -56,8 +61,10 @@ FEATURE = Feature(
     ticks=(Tick("secretary_reminders", secretary_reminders), Tick("minutes_tasks", minutes_tick)),
     models=(models.Meeting, models.MeetingRsvp, models.Attendance, models.CheckinAttempt, models.MeetingMinutes,
             models.MinutesTask),
-    figures=(Figures("meetings", ("meetings_regular", "meetings_thematic", "attendance_expected",
-                                  "attendance_present"), _meeting_figures, bulk=_meeting_figures_bulk),),
+    figures=(Figures("meetings", ("meetings_regular", "meetings_thematic"), _meeting_counts,
+                     bulk=_meeting_counts_bulk),
+             Figures("attendance", ("attendance_expected", "attendance_present"), _meeting_figures,
+                     bulk=_meeting_figures_bulk)),
     export_sheets=(ExportSheet("meetings", lambda: _("Meetings and attendance"), _meeting_sheet),),
     erasers=(_erase_meetings,),
     personal_data=PersonalData(erased=(models.Meeting, models.MeetingRsvp),

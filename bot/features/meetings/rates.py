@@ -3,11 +3,10 @@ branch's year)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import to_utc
@@ -16,6 +15,7 @@ from bot.features.meetings.models import Attendance, Meeting, MeetingKind
 from bot.services.actor import Actor
 from bot.services.deps import Deps
 from bot.services.directory import managed_branch
+from bot.services.extensions import BranchScope
 from storage.models.people import Membership, MembershipStatus
 
 
@@ -88,15 +88,22 @@ async def _held(s: AsyncSession, branch_id: int, start: datetime, end: datetime)
     )
 
 
+async def _meeting_counts(
+    s: AsyncSession, deps: Deps, branch_id: int, start: datetime, end: datetime
+) -> dict[str, float | int]:
+    """Meetings held in the period, by kind (the committee's flags read this for a quarter, so it is a
+    provider of its own: no attendance sets computed for nothing)."""
+    held = await _held(s, branch_id, start, end)
+    thematic = sum(1 for m in held if m.kind == MeetingKind.THEMATIC)
+    return {"meetings_regular": len(held) - thematic, "meetings_thematic": thematic}
+
+
 async def _meeting_figures(
     s: AsyncSession, deps: Deps, branch_id: int, start: datetime, end: datetime
 ) -> dict[str, float | int]:
-    regular = thematic = expected = present = 0
+    """Attendance in the period: expected and present people over the meetings whose attendance was taken."""
+    expected = present = 0
     for m in await _held(s, branch_id, start, end):
-        if m.kind == MeetingKind.THEMATIC:
-            thematic += 1
-        else:
-            regular += 1
         marked = (
             await s.execute(select(func.count()).select_from(Attendance).where(Attendance.meeting_id == m.id))
         ).scalar_one()
@@ -104,30 +111,36 @@ async def _meeting_figures(
             r = await meeting_rate(s, m)
             expected += r.expected
             present += r.present
-    return {
-        "meetings_regular": regular,
-        "meetings_thematic": thematic,
-        "attendance_expected": expected,
-        "attendance_present": present,
-    }
+    return {"attendance_expected": expected, "attendance_present": present}
 
 
-async def _meeting_figures_bulk(
-    s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime, end: datetime
-) -> dict[int, dict[str, float | int]]:
-    """``_meeting_figures`` for many branches in four GROUP BY queries. A meeting's expected people are
-    ``expected_members`` ∪ those marked present (as ``meeting_rate``): the members at its start, plus the
-    present who were not."""
-    out: dict[int, dict[str, float | int]] = {
-        b: {"meetings_regular": 0, "meetings_thematic": 0, "attendance_expected": 0, "attendance_present": 0}
-        for b in branch_ids}
-    held = (Meeting.branch_id.in_(branch_ids), Meeting.cancelled_at.is_(None), Meeting.starts_at >= start,
+def _held_in(branch_ids: BranchScope, start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (branch_ids.where(Meeting.branch_id), Meeting.cancelled_at.is_(None), Meeting.starts_at >= start,
             Meeting.starts_at < end)
-    kinds = await s.execute(select(Meeting.branch_id, Meeting.kind, func.count()).where(*held)
-                            .group_by(Meeting.branch_id, Meeting.kind))
+
+
+async def _meeting_counts_bulk(
+    s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime, end: datetime
+) -> dict[int, dict[str, float | int]]:
+    """``_meeting_counts`` for many branches in one GROUP BY query."""
+    out: dict[int, dict[str, float | int]] = {b: {"meetings_regular": 0, "meetings_thematic": 0} for b in branch_ids}
+    kinds = await s.execute(select(Meeting.branch_id, Meeting.kind, func.count()).where(
+        *_held_in(branch_ids, start, end)).group_by(Meeting.branch_id, Meeting.kind))
     for branch_id, kind, n in kinds.all():
         key = "meetings_thematic" if kind == MeetingKind.THEMATIC else "meetings_regular"
         out[branch_id][key] += int(n)
+    return out
+
+
+async def _meeting_figures_bulk(
+    s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime, end: datetime
+) -> dict[int, dict[str, float | int]]:
+    """``_meeting_figures`` for many branches in two GROUP BY queries. A meeting's expected people are
+    ``expected_members`` ∪ those marked present (as ``meeting_rate``): the members at its start, plus the
+    present who were not."""
+    out: dict[int, dict[str, float | int]] = {
+        b: {"attendance_expected": 0, "attendance_present": 0} for b in branch_ids}
+    held = _held_in(branch_ids, start, end)
     # Only meetings whose attendance was taken count towards the rate.
     marked = exists().where(Attendance.meeting_id == Meeting.id)
     expected_at_start = and_(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -11,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.features.pledges.models import Pledge, PledgeCheckin, PledgeCheckinAnswer, PledgeCheckinRound, PledgeItem
 from bot.features.pledges.reads import local_year, not_pledged
 from bot.services.deps import Deps
+from bot.services.extensions import BranchScope
 
 
 async def _pledge_items(session: AsyncSession, person_id: int, year: int) -> list[tuple[int, str]]:
@@ -65,7 +65,7 @@ async def _figures(
 
 
 async def _figures_bulk(
-    session: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime, end: datetime
+    session: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime, end: datetime
 ) -> dict[int, dict[str, float | int]]:
     """``_figures`` for many branches in two GROUP BY queries."""
     years = list(range(local_year(start, deps.settings.tz), local_year(end, deps.settings.tz) + 1))
@@ -77,7 +77,7 @@ async def _figures_bulk(
             func.sum(case((Pledge.first_submitted_at < end, 1), else_=0)),
             func.sum(case((Pledge.first_approved_at < end, 1), else_=0)),
         )
-        .where(Pledge.branch_id.in_(branch_ids), Pledge.year.in_(years))
+        .where(branch_ids.where(Pledge.branch_id), Pledge.year.in_(years))
         .group_by(Pledge.branch_id)
     )
     for branch_id, pledged, approved in pledges.all():
@@ -86,7 +86,7 @@ async def _figures_bulk(
         select(PledgeCheckinRound.branch_id, func.count(PledgeCheckin.id), func.count(PledgeCheckin.answered_at))
         .join(PledgeCheckinRound, PledgeCheckinRound.id == PledgeCheckin.round_id)
         .where(
-            PledgeCheckinRound.branch_id.in_(branch_ids),
+            branch_ids.where(PledgeCheckinRound.branch_id),
             PledgeCheckin.created_at >= start,
             PledgeCheckin.created_at < end,
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from bot.services.branch_report import (
 )
 from bot.services.deps import Deps
 from bot.services.directory import managed_branch
+from bot.services.extensions import BranchScope
 from bot.services.permissions import require_org_admin
 from bot.services.sheets import Sheet, xlsx_bytes
 from bot.text import branch_title, number
@@ -234,13 +234,13 @@ async def _member_figures(
 
 
 async def _member_figures_bulk(
-    s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime, end: datetime
+    s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime, end: datetime
 ) -> dict[int, dict[str, float | int]]:
     counts = dict(
         (
             await s.execute(
                 select(Membership.branch_id, func.count())
-                .where(Membership.branch_id.in_(branch_ids), Membership.status == MembershipStatus.ACTIVE.value)
+                .where(branch_ids.where(Membership.branch_id), Membership.status == MembershipStatus.ACTIVE.value)
                 .group_by(Membership.branch_id)
             )
         ).all()

@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from functools import partial
 
@@ -38,6 +37,7 @@ from bot.i18n import _
 from bot.messages import ChatRef, Reply, esc
 from bot.services.deps import Deps, Services
 from bot.services.directory import manager_ids
+from bot.services.extensions import BranchScope
 from bot.services.notify import notify, notify_chat, zalo_quota_pauses
 from bot.services.outbox import REPLY_KIND
 from bot.text import branch_title
@@ -295,7 +295,7 @@ async def _quota_figures(s: AsyncSession, deps: Deps, branch_id: int, start: dat
     return figures
 
 
-async def _quota_figures_bulk(s: AsyncSession, deps: Deps, branch_ids: Sequence[int], start: datetime,
+async def _quota_figures_bulk(s: AsyncSession, deps: Deps, branch_ids: BranchScope, start: datetime,
                               end: datetime) -> dict[int, dict[str, float | int]]:
     """``_quota_figures`` for many branches: the figures are a bot's, so each bot is read once."""
     by_bot: dict[str, dict[str, float | int]] = {}
