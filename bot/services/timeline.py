@@ -13,36 +13,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n import _
-from bot.services.errors import InvalidInput
+from bot.services.branch_report import period_bounds, period_label
 
 PERIODS = ("m", "q", "y")  # this month, this quarter, this year (/baocao and the dashboard)
 MAX_WEEKS = 16  # beyond this (a year) the columns are months
-
-
-# The same periods as /baocao's (bot.features.reports.service.period_bounds, which a feature cannot import).
-# Merge note: the committee's branch moves that function into bot.services.branch_report; keep one copy.
-def period_bounds(kind: str, today: date) -> tuple[date, date]:
-    """[start, end) local dates of this month / quarter / year."""
-    if kind == "m":
-        start = today.replace(day=1)
-        end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    elif kind == "q":
-        first = 3 * ((today.month - 1) // 3) + 1
-        start = date(today.year, first, 1)
-        end = date(today.year + (first == 10), (first + 2) % 12 + 1, 1)
-    elif kind == "y":
-        start, end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
-    else:
-        raise InvalidInput(_("Unknown period."))
-    return start, end
-
-
-def period_label(kind: str, today: date) -> str:
-    if kind == "m":
-        return _("month {m}/{y}").format(m=today.month, y=today.year)
-    if kind == "q":
-        return _("quarter {q}/{y}").format(q=(today.month - 1) // 3 + 1, y=today.year)
-    return _("year {y}").format(y=today.year)
 
 
 def period_range(kind: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, datetime, str]:
